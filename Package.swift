@@ -1,0 +1,127 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "ocrfleet",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "ocr-worker", targets: ["ocr-worker"]),
+        .executable(name: "ocr-gateway", targets: ["ocr-gateway"]),
+        .executable(name: "ocrctl", targets: ["ocrctl"]),
+        .library(name: "OCRFleetTesting", targets: ["OCRFleetTesting"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(
+            url: "https://github.com/apple/swift-configuration.git", from: "1.4.0",
+            traits: [.defaults, "CommandLineArguments"]),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
+    ],
+    targets: [
+        // Native libraries. Unsafe code lives in the four targets that import these.
+        .systemLibrary(name: "CNats", pkgConfig: "libnats", providers: [.apt(["libnats-dev"])]),
+        .systemLibrary(
+            name: "CTesseract", pkgConfig: "tesseract",
+            providers: [.apt(["libtesseract-dev", "libleptonica-dev"])]),
+        .target(
+            name: "CPoppler",
+            cxxSettings: [.unsafeFlags(["-std=c++17"])],
+            linkerSettings: [.linkedLibrary("poppler-cpp"), .linkedLibrary("lept")]),
+
+        .target(name: "OCRFleetModel", swiftSettings: swiftSettings),
+        .target(
+            name: "OCRFleetConfiguration",
+            dependencies: [.product(name: "Configuration", package: "swift-configuration")],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "OCRFleetBus",
+            dependencies: [
+                "CNats", "OCRFleetModel",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "OCRFleetContent",
+            dependencies: [
+                "OCRFleetModel",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "OCRFleetDocuments",
+            dependencies: ["CTesseract", "CPoppler", "OCRFleetModel"],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "OCRFleetEngines",
+            dependencies: [
+                "CTesseract", "OCRFleetDocuments", "OCRFleetModel",
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "OCRFleetWorker",
+            dependencies: [
+                "OCRFleetBus", "OCRFleetConfiguration", "OCRFleetContent", "OCRFleetDocuments",
+                "OCRFleetEngines", "OCRFleetModel",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "OCRFleetGateway",
+            dependencies: [
+                "OCRFleetBus", "OCRFleetConfiguration", "OCRFleetContent", "OCRFleetModel",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+            ],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "OCRFleetTesting",
+            dependencies: [
+                "OCRFleetBus", "OCRFleetGateway", "OCRFleetWorker",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings),
+
+        .executableTarget(name: "ocr-worker", dependencies: ["OCRFleetWorker"], swiftSettings: swiftSettings),
+        .executableTarget(name: "ocr-gateway", dependencies: ["OCRFleetGateway"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "ocrctl",
+            dependencies: [
+                "OCRFleetBus", "OCRFleetModel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings),
+
+        .testTarget(
+            name: "OCRFleetModelTests", dependencies: ["OCRFleetModel"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "OCRFleetDocumentsTests",
+            dependencies: ["OCRFleetDocuments", "OCRFleetEngines", "OCRFleetTesting"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "OCRFleetBusTests", dependencies: ["OCRFleetBus", "OCRFleetTesting"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "OCRFleetContentTests", dependencies: ["OCRFleetContent", "OCRFleetTesting"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "OCRFleetEndToEndTests", dependencies: ["OCRFleetTesting"],
+            swiftSettings: swiftSettings),
+    ]
+)

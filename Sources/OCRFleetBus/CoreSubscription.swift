@@ -1,0 +1,84 @@
+import CNats
+import Synchronization
+
+/// A message received on a core NATS subscription, copied out of libnats.
+public struct ReceivedMessage: Sendable {
+    public var subject: String
+    public var payload: [UInt8]
+    public var headers: [String: String]
+}
+
+/// A core NATS subscription delivered as an async sequence. Messages arrive on a libnats
+/// thread and are handed to Swift concurrency through an `AsyncStream` continuation, which
+/// is safe to call from any thread.
+public final class CoreSubscription: AsyncSequence, Sendable {
+    public typealias Element = ReceivedMessage
+
+    private let stream: AsyncStream<ReceivedMessage>
+    private let sink: Sink
+    private let subscription: Mutex<SubscriptionHandle?>
+
+    final class Sink: Sendable {
+        let continuation: AsyncStream<ReceivedMessage>.Continuation
+        init(_ continuation: AsyncStream<ReceivedMessage>.Continuation) { self.continuation = continuation }
+    }
+
+    public init(connection: NATSConnection, subject: String, buffer: Int = 10_000) throws {
+        let (stream, continuation) = AsyncStream.makeStream(
+            of: ReceivedMessage.self, bufferingPolicy: .bufferingNewest(buffer))
+        self.stream = stream
+        let sink = Sink(continuation)
+        self.sink = sink
+        let context = Unmanaged.passRetained(sink).toOpaque()
+        var raw: OpaquePointer?
+        let status = natsConnection_Subscribe(&raw, connection.connection, subject, onMessage, context)
+        guard status == NATS_OK, let raw else {
+            Unmanaged<Sink>.fromOpaque(context).release()
+            throw NATSError("subscribe to \(subject)", status: status)
+        }
+        // The sink is released by the on-complete callback, which libnats runs after the
+        // last message callback of the closed subscription has returned.
+        natsSubscription_SetOnCompleteCB(raw, onComplete, context)
+        subscription = Mutex(SubscriptionHandle(raw: raw))
+    }
+
+    deinit { cancel() }
+
+    /// Ends the subscription and the sequence.
+    public func cancel() {
+        _ = subscription.withLock { $0.take() }
+        sink.continuation.finish()
+    }
+
+    public func makeAsyncIterator() -> AsyncStream<ReceivedMessage>.Iterator { stream.makeAsyncIterator() }
+}
+
+struct SubscriptionHandle: ~Copyable {
+    let raw: OpaquePointer
+
+    deinit {
+        natsSubscription_Unsubscribe(raw)
+        natsSubscription_Destroy(raw)
+    }
+}
+
+private let onComplete: natsOnCompleteCB = { closure in
+    guard let closure else { return }
+    Unmanaged<CoreSubscription.Sink>.fromOpaque(closure).release()
+}
+
+private let onMessage: natsMsgHandler = { _, _, message, closure in
+    guard let message, let closure else { return }
+    let sink = Unmanaged<CoreSubscription.Sink>.fromOpaque(closure).takeUnretainedValue()
+    let length = Int(natsMsg_GetDataLength(message))
+    let payload =
+        natsMsg_GetData(message).map { data in
+            data.withMemoryRebound(to: UInt8.self, capacity: length) {
+                Array(UnsafeBufferPointer(start: $0, count: length))
+            }
+        } ?? []
+    let received = ReceivedMessage(
+        subject: String(cString: natsMsg_GetSubject(message)), payload: payload, headers: readHeaders(message))
+    natsMsg_Destroy(message)
+    sink.continuation.yield(received)
+}

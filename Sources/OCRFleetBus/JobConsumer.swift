@@ -1,0 +1,62 @@
+import CNats
+import OCRFleetModel
+
+/// The worker's binding to the durable pull consumer `ocr-workers`.
+///
+/// `@unchecked Sendable`: a pull subscription is used from one fetching thread at a time
+/// (the worker's pull loop awaits each fetch), and libnats allows acks on its messages from
+/// any thread. The subscription is destroyed only in `deinit`, after every message that
+/// refers to it is gone.
+public final class JobConsumer: @unchecked Sendable {
+    private let subscription: OpaquePointer
+    private let connection: NATSConnection
+
+    /// Binds to the existing consumer (create it first with `FleetTopology.ensureAll`):
+    /// a consumer created by the library itself would be deleted when the subscription ends.
+    public init(connection: NATSConnection) async throws {
+        self.connection = connection
+        subscription = try await connection.blockingCall {
+            var subOpts = jsSubOptions()
+            jsSubOptions_Init(&subOpts)
+            var subscription: OpaquePointer?
+            var code = jsErrCode(rawValue: 0)
+            let status = StreamNames.jobs.withCString { stream in
+                StreamNames.workerConsumer.withCString { consumer in
+                    subOpts.Stream = stream
+                    subOpts.Consumer = consumer
+                    return js_PullSubscribe(
+                        &subscription, connection.jetStream, Subjects.jobs, consumer, nil, &subOpts, &code)
+                }
+            }
+            try check("bind to consumer \(StreamNames.workerConsumer)", status, code)
+            return HandleTransfer(raw: subscription!)
+        }.raw
+    }
+
+    deinit {
+        natsSubscription_Destroy(subscription)
+    }
+
+    /// Pulls up to `max` jobs, waiting at most `wait` for the first. Returns an empty list
+    /// when none arrived; libnats 3.4 can time out early, which is the same thing.
+    public func fetch(max: Int, wait: Duration) async throws -> [JetStreamMessage] {
+        precondition(max > 0, "fetch at least one message")
+        let timeout = wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000
+        return try await connection.blockingCall { [self, connection] in
+            var list = natsMsgList()
+            var code = jsErrCode(rawValue: 0)
+            let status = natsSubscription_Fetch(&list, subscription, Int32(max), timeout, &code)
+            defer { natsMsgList_Destroy(&list) }
+            if status == NATS_TIMEOUT { return [] }
+            try check("fetch from \(StreamNames.workerConsumer)", status, code)
+            var messages: [JetStreamMessage] = []
+            for index in 0..<Int(list.Count) {
+                guard let raw = list.Msgs[index] else { continue }
+                // Take the message out of the list so destroying the list leaves it alone.
+                list.Msgs[index] = nil
+                messages.append(try JetStreamMessage(taking: raw, connection: connection))
+            }
+            return messages
+        }
+    }
+}

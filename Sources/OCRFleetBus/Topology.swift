@@ -1,0 +1,134 @@
+import CNats
+import Foundation
+import OCRFleetModel
+
+/// The streams, consumer and KV bucket of the contract, created or brought up to date at
+/// start-up by whichever process needs them. Safe to run from many processes at once.
+public struct FleetTopology: Sendable {
+    public var replicas: Int
+    /// Attempts before a job is dead-lettered (`OCR_MAX_DELIVER`).
+    public var maxDeliver: Int
+    /// How long a delivered job may go without an ack or in-progress ack.
+    public var ackWait: Duration
+    /// Fleet-wide cap on jobs in flight.
+    public var maxAckPending: Int
+
+    public init(replicas: Int = 1, maxDeliver: Int = 5, ackWait: Duration = .seconds(60), maxAckPending: Int = 1000) {
+        self.replicas = replicas
+        self.maxDeliver = maxDeliver
+        self.ackWait = ackWait
+        self.maxAckPending = maxAckPending
+    }
+
+    static let nanosecondsPerSecond: Int64 = 1_000_000_000
+
+    /// Streams and KV bucket; every process that publishes calls this.
+    public func ensureStreams(on nats: NATSConnection) async throws {
+        let replicas = Int64(replicas)
+        try await nats.blockingCall {
+            let day = 24 * 3600 * Self.nanosecondsPerSecond
+            try Self.ensureStream(
+                nats, name: StreamNames.jobs, subjects: [Subjects.jobs, Subjects.jobsWildcard], replicas: replicas
+            ) { config in
+                config.Retention = js_WorkQueuePolicy
+                config.Duplicates = 10 * 60 * Self.nanosecondsPerSecond
+            }
+            try Self.ensureStream(
+                nats, name: StreamNames.events, subjects: [Subjects.eventsWildcard], replicas: replicas
+            ) { config in
+                config.Retention = js_LimitsPolicy
+                config.MaxAge = 7 * day
+                config.Duplicates = 2 * 60 * Self.nanosecondsPerSecond
+            }
+            try Self.ensureStream(
+                nats, name: StreamNames.deadLetters, subjects: [Subjects.deadLetters], replicas: replicas
+            ) { config in
+                config.Retention = js_LimitsPolicy
+                config.MaxAge = 30 * day
+                config.Duplicates = 10 * 60 * Self.nanosecondsPerSecond
+            }
+            try Self.ensureBucket(nats, replicas: Int32(replicas))
+        }
+    }
+
+    /// Everything above plus the workers' durable pull consumer.
+    public func ensureAll(on nats: NATSConnection) async throws {
+        try await ensureStreams(on: nats)
+        let topology = self
+        try await nats.blockingCall { try topology.ensureConsumer(nats) }
+    }
+
+    private static func ensureStream(
+        _ nats: NATSConnection, name: String, subjects: [String], replicas: Int64,
+        configure: (inout jsStreamConfig) -> Void
+    ) throws {
+        var config = jsStreamConfig()
+        jsStreamConfig_Init(&config)
+        config.Storage = js_FileStorage
+        config.Replicas = replicas
+        configure(&config)
+        var cSubjects = subjects.map { UnsafePointer<CChar>(strdup($0)) }
+        defer { cSubjects.forEach { free(UnsafeMutablePointer(mutating: $0)) } }
+        var info: UnsafeMutablePointer<jsStreamInfo>?
+        var code = jsErrCode(rawValue: 0)
+        let status = name.withCString { cName in
+            cSubjects.withUnsafeMutableBufferPointer { buffer in
+                config.Name = cName
+                config.Subjects = buffer.baseAddress
+                config.SubjectsLen = Int32(buffer.count)
+                var status = js_AddStream(&info, nats.jetStream, &config, nil, &code)
+                if status != NATS_OK, code == JSStreamNameExistErr {
+                    // Exists with other settings: bring it to ours.
+                    code = jsErrCode(rawValue: 0)
+                    status = js_UpdateStream(&info, nats.jetStream, &config, nil, &code)
+                }
+                return status
+            }
+        }
+        jsStreamInfo_Destroy(info)
+        try check("create stream \(name)", status, code)
+    }
+
+    private func ensureConsumer(_ nats: NATSConnection) throws {
+        var config = jsConsumerConfig()
+        jsConsumerConfig_Init(&config)
+        config.AckPolicy = js_AckExplicit
+        config.AckWait = ackWait.components.seconds * Self.nanosecondsPerSecond
+        config.MaxDeliver = Int64(maxDeliver)
+        config.MaxAckPending = Int64(maxAckPending)
+        config.DeliverPolicy = js_DeliverAll
+        config.Replicas = Int64(replicas)
+        var info: UnsafeMutablePointer<jsConsumerInfo>?
+        var code = jsErrCode(rawValue: 0)
+        let status = StreamNames.workerConsumer.withCString { durable in
+            config.Durable = durable
+            var status = js_AddConsumer(&info, nats.jetStream, StreamNames.jobs, &config, nil, &code)
+            if status != NATS_OK {
+                code = jsErrCode(rawValue: 0)
+                status = js_UpdateConsumer(&info, nats.jetStream, StreamNames.jobs, &config, nil, &code)
+            }
+            return status
+        }
+        jsConsumerInfo_Destroy(info)
+        try check("create consumer \(StreamNames.workerConsumer)", status, code)
+    }
+
+    private static func ensureBucket(_ nats: NATSConnection, replicas: Int32) throws {
+        var kv: OpaquePointer?
+        if js_KeyValue(&kv, nats.jetStream, StreamNames.jobStateBucket) == NATS_OK {
+            kvStore_Destroy(kv)
+            return
+        }
+        var config = kvConfig()
+        kvConfig_Init(&config)
+        config.History = 5
+        config.StorageType = js_FileStorage
+        config.Replicas = replicas
+        let status = StreamNames.jobStateBucket.withCString { bucket in
+            config.Bucket = bucket
+            return js_CreateKeyValue(&kv, nats.jetStream, &config)
+        }
+        kvStore_Destroy(kv)
+        try check("create KV bucket \(StreamNames.jobStateBucket)", status)
+    }
+}

@@ -1,0 +1,135 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import NIOCore
+import NIOFileSystem
+import NIOHTTP1
+import OCRFleetModel
+
+/// A document fetched to a local file.
+public struct DownloadedFile: Sendable {
+    public var path: String
+    public var bytes: Int
+    public var sha256: String
+    public var contentType: String?
+}
+
+/// Limits on transfers. Defaults suit one worker on a small machine.
+public struct TransferLimits: Sendable {
+    public var maxDownloadBytes: Int
+    public var downloadTimeout: Duration
+    public var uploadTimeout: Duration
+
+    public init(
+        maxDownloadBytes: Int = 512 * 1024 * 1024, downloadTimeout: Duration = .seconds(600),
+        uploadTimeout: Duration = .seconds(300)
+    ) {
+        self.maxDownloadBytes = maxDownloadBytes
+        self.downloadTimeout = downloadTimeout
+        self.uploadTimeout = uploadTimeout
+    }
+}
+
+/// Downloads sources and uploads results through presigned URLs, streaming to and from
+/// files, and maps every failure to a contract error code.
+public struct ContentClient: Sendable {
+    public let http: HTTPClient
+    public var limits: TransferLimits
+
+    public init(http: HTTPClient = .shared, limits: TransferLimits = TransferLimits()) {
+        self.http = http
+        self.limits = limits
+    }
+
+    /// Streams `url` into `path`, hashing as it goes. Never holds the document in memory.
+    public func download(_ url: String, to path: String, expectedSHA256: String? = nil) async throws(OCRError)
+        -> DownloadedFile
+    {
+        let limit = limits.maxDownloadBytes
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(HTTPClientRequest(url: url), timeout: .init(limits.downloadTimeout))
+        } catch {
+            throw Self.transportError(error, code: .sourceUnreachable, action: "download the source")
+        }
+        try Self.checkDownloadStatus(response.status)
+        if let length = response.headers.first(name: "content-length").flatMap(Int.init), length > limit {
+            throw OCRError(.sourceTooLarge, "source is \(length) bytes, over the \(limit)-byte limit")
+        }
+        var hasher = SHA256()
+        var total = 0
+        do {
+            try await FileSystem.shared.withFileHandle(
+                forWritingAt: FilePath(path), options: .newFile(replaceExisting: true)
+            ) { handle in
+                var writer = handle.bufferedWriter()
+                for try await chunk in response.body {
+                    total += chunk.readableBytes
+                    if total > limit {
+                        throw OCRError(.sourceTooLarge, "source is over the \(limit)-byte limit")
+                    }
+                    chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+                    try await writer.write(contentsOf: chunk)
+                }
+                try await writer.flush()
+            }
+        } catch let error as OCRError {
+            throw error
+        } catch {
+            throw Self.transportError(error, code: .sourceUnreachable, action: "download the source")
+        }
+        let digest = hasher.finalize().hexString
+        if let expected = expectedSHA256, !expected.isEmpty, expected.lowercased() != digest {
+            throw OCRError(.corruptDocument, "downloaded bytes have sha256 \(digest), the job says \(expected)")
+        }
+        return DownloadedFile(
+            path: path, bytes: total, sha256: digest, contentType: response.headers.first(name: "content-type"))
+    }
+
+    /// PUTs `body` to a presigned URL. Any failure is `result_upload_failed` (retryable).
+    public func upload(_ body: [UInt8], to url: String, contentType: String) async throws(OCRError) {
+        var request = HTTPClientRequest(url: url)
+        request.method = .PUT
+        request.headers.add(name: "Content-Type", value: contentType)
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(request, timeout: .init(limits.uploadTimeout))
+        } catch {
+            throw Self.transportError(error, code: .resultUploadFailed, action: "upload the result")
+        }
+        guard (200..<300).contains(response.status.code) else {
+            throw OCRError(.resultUploadFailed, "result upload answered HTTP \(response.status.code)")
+        }
+    }
+
+    static func checkDownloadStatus(_ status: HTTPResponseStatus) throws(OCRError) {
+        switch status.code {
+        case 200..<300: return
+        case 408, 429, 500..<600:
+            throw OCRError(.sourceUnreachable, "source answered HTTP \(status.code)")
+        case 401, 403:
+            throw OCRError(.sourceNotFound, "source refused access (HTTP \(status.code)); the presigned URL may have expired")
+        default:
+            throw OCRError(.sourceNotFound, "source answered HTTP \(status.code)")
+        }
+    }
+
+    static func transportError(_ error: any Error, code: ErrorCode, action: String) -> OCRError {
+        if let error = error as? HTTPClientError, [.invalidURL, .emptyHost, .emptyScheme].contains(error) {
+            return OCRError(.invalidJob, "cannot \(action): bad URL")
+        }
+        return OCRError(code, "cannot \(action): \(error)")
+    }
+}
+
+extension Digest {
+    public var hexString: String { map { String(format: "%02x", $0) }.joined() }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}

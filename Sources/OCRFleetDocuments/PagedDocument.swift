@@ -1,0 +1,52 @@
+import OCRFleetModel
+
+/// Limits applied while turning a document into pages.
+public struct DocumentLimits: Sendable {
+    public var maxPages: Int
+    public var maxPagePixels: Int
+
+    public init(maxPages: Int = 2000, maxPagePixels: Int = 120_000_000) {
+        self.maxPages = maxPages
+        self.maxPagePixels = maxPagePixels
+    }
+}
+
+/// A document opened for rendering, whatever its format. Render pages from one task.
+public enum PagedDocument {
+    case pdf(PDFDocument)
+    case image(ImageDocument)
+
+    /// Opens the file at `path`, detecting its format from its bytes.
+    public static func open(path: String, password: String?, limits: DocumentLimits) throws(OCRError)
+        -> (DocumentFormat, PagedDocument)
+    {
+        let format = try DocumentFormat.detect(fileAt: path)
+        let document: PagedDocument =
+            format == .pdf
+            ? .pdf(try PDFDocument(path: path, password: password))
+            : .image(try ImageDocument(path: path, format: format, maxPixels: limits.maxPagePixels))
+        if document.pageCount == 0 {
+            throw OCRError(.corruptDocument, "the document has no pages")
+        }
+        if document.pageCount > limits.maxPages {
+            throw OCRError(
+                .sourceTooLarge, "the document has \(document.pageCount) pages, over the \(limits.maxPages)-page limit")
+        }
+        return (format, document)
+    }
+
+    public var pageCount: Int {
+        switch self {
+        case .pdf(let pdf): pdf.pageCount
+        case .image(let image): image.pageCount
+        }
+    }
+
+    /// Renders page `index` (0-based); PDFs at `dpi` in gray, images as decoded.
+    public func render(page index: Int, dpi: Double, limits: DocumentLimits) throws(OCRError) -> PageImage {
+        switch self {
+        case .pdf(let pdf): try pdf.render(page: index, dpi: dpi, gray: true, maxPixels: limits.maxPagePixels)
+        case .image(let image): try image.render(page: index, maxPixels: limits.maxPagePixels)
+        }
+    }
+}

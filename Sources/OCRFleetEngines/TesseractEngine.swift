@@ -1,0 +1,217 @@
+import CTesseract
+import Foundation
+import NIOPosix
+import OCRFleetDocuments
+import OCRFleetModel
+import Synchronization
+
+/// Tesseract in-process through its C API. Each page in flight has its own engine handle,
+/// initialised once per language set and reused; pages run on the engine's own threads,
+/// one per core by default, never on Swift's cooperative pool.
+public final class TesseractEngine: OCREngine {
+    public let name = "tesseract"
+    public let concurrency: Int
+    public let dataPath: String
+    private let threads: NIOThreadPool
+    private let handles: HandlePool
+
+    /// - Parameters:
+    ///   - dataPath: folder of `*.traineddata`; found from `TESSDATA_PREFIX` or the Debian path when nil.
+    ///   - concurrency: pages recognised at once (one handle and one thread each).
+    public init(dataPath: String? = nil, concurrency: Int = ProcessInfo.processInfo.activeProcessorCount) throws(OCRError) {
+        guard let path = dataPath ?? Self.defaultDataPath() else {
+            throw OCRError(.engineUnavailable, "no Tesseract language data found (install tesseract-ocr-eng)")
+        }
+        self.dataPath = path
+        self.concurrency = max(1, concurrency)
+        threads = NIOThreadPool(numberOfThreads: self.concurrency)
+        threads.start()
+        handles = HandlePool(limit: self.concurrency)
+    }
+
+    deinit {
+        threads.shutdownGracefully { _ in }
+    }
+
+    /// Languages whose `.traineddata` is installed.
+    public var installedLanguages: Set<String> {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: dataPath)) ?? []
+        return Set(files.filter { $0.hasSuffix(".traineddata") }.map { String($0.dropLast(12)) })
+    }
+
+    public func validate(_ request: RecognitionRequest) throws(OCRError) {
+        let missing = request.languages.filter { !installedLanguages.contains($0) }
+        if !missing.isEmpty {
+            throw OCRError(
+                .invalidJob,
+                "Tesseract language(s) \(missing.joined(separator: ", ")) not installed; installed: "
+                    + installedLanguages.subtracting(["osd"]).sorted().joined(separator: ", "))
+        }
+    }
+
+    public func recognize(_ page: PageImage, request: RecognitionRequest) async throws(OCRError) -> String {
+        try validate(request)
+        let languages = request.languages.joined(separator: "+")
+        let handle = await handles.acquire()
+        let dataPath = self.dataPath
+        let timeout = request.pageTimeout
+        let result: Result<String, OCRError>
+        do {
+            result = try await threads.runIfActive {
+                Result { () throws(OCRError) -> String in
+                    try handle.prepare(languages: languages, dataPath: dataPath)
+                    return try handle.recognize(page, timeout: timeout)
+                }
+            }
+        } catch {
+            result = .failure(OCRError(.engineUnavailable, "the Tesseract engine is shutting down"))
+        }
+        handles.release(handle)
+        return try result.get()
+    }
+
+    static func defaultDataPath() -> String? {
+        var candidates: [String] = []
+        if let prefix = ProcessInfo.processInfo.environment["TESSDATA_PREFIX"] {
+            candidates += [prefix, prefix + "/tessdata"]
+        }
+        candidates += ["/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata"]
+        return candidates.first { FileManager.default.fileExists(atPath: $0 + "/eng.traineddata") }
+            ?? candidates.first { FileManager.default.fileExists(atPath: $0) }
+    }
+}
+
+/// One Tesseract handle. Used by one thread at a time: the pool hands it to one page.
+///
+/// `@unchecked Sendable`: a handle is only ever touched by the page that acquired it from
+/// `HandlePool`, whose mutex makes the hand-over a synchronisation point.
+final class TesseractHandle: @unchecked Sendable {
+    private let api: OpaquePointer
+    private var languages: String?
+
+    init() { api = TessBaseAPICreate() }
+
+    deinit {
+        TessBaseAPIEnd(api)
+        TessBaseAPIDelete(api)
+    }
+
+    /// Initialises for `languages` unless already done; initialising costs ~0.1-0.5 s.
+    func prepare(languages: String, dataPath: String) throws(OCRError) {
+        guard self.languages != languages else { return }
+        self.languages = nil
+        guard TessBaseAPIInit3(api, dataPath, languages) == 0 else {
+            throw OCRError(.engineUnavailable, "Tesseract cannot load language data '\(languages)'")
+        }
+        // The API defaults to one text block; the CLI (and users) expect automatic layout.
+        TessBaseAPISetPageSegMode(api, PSM_AUTO)
+        self.languages = languages
+    }
+
+    func recognize(_ page: PageImage, timeout: Duration) throws(OCRError) -> String {
+        defer { TessBaseAPIClear(api) }
+        TessBaseAPISetImage2(api, page.pix)
+        if page.resolution >= 70 { TessBaseAPISetSourceResolution(api, Int32(page.resolution)) }
+        let monitor = TessMonitorCreate()
+        defer { TessMonitorDelete(monitor) }
+        let budget = Int32(clamping: timeout.components.seconds * 1000)
+        TessMonitorSetDeadlineMSecs(monitor, budget)
+        let start = ContinuousClock.now
+        let status = TessBaseAPIRecognize(api, monitor)
+        if ContinuousClock.now - start >= timeout {
+            throw OCRError(.engineTimeout, "Tesseract took longer than \(timeout) on a page")
+        }
+        guard status == 0, let text = TessBaseAPIGetUTF8Text(api) else {
+            throw OCRError(.internal, "Tesseract failed to recognise the page")
+        }
+        defer { TessDeleteText(text) }
+        return TesseractText.markdown(String(cString: text))
+    }
+}
+
+/// Hands out handles, at most `limit` in use at once; callers beyond that wait their turn.
+final class HandlePool: Sendable {
+    private struct State {
+        var idle: [TesseractHandle] = []
+        var created = 0
+        var waiters: [CheckedContinuation<TesseractHandle, Never>] = []
+    }
+
+    private let limit: Int
+    private let state = Mutex(State())
+
+    init(limit: Int) { self.limit = limit }
+
+    func acquire() async -> TesseractHandle {
+        await withCheckedContinuation { continuation in
+            let ready: TesseractHandle? = state.withLock { state in
+                if let handle = state.idle.popLast() { return handle }
+                if state.created < limit {
+                    state.created += 1
+                    return TesseractHandle()
+                }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+
+    func release(_ handle: TesseractHandle) {
+        let waiter = state.withLock { state in
+            if state.waiters.isEmpty {
+                state.idle.append(handle)
+                return nil as CheckedContinuation<TesseractHandle, Never>?
+            }
+            return state.waiters.removeFirst()
+        }
+        waiter?.resume(returning: handle)
+    }
+}
+
+/// Tesseract's plain text as markdown: paragraphs kept, stray whitespace dropped, and
+/// characters that would turn recognised text into markdown syntax escaped.
+enum TesseractText {
+    static func markdown(_ text: String) -> String {
+        var paragraphs: [String] = []
+        var current: [String] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty {
+                if !current.isEmpty { paragraphs.append(current.joined(separator: "\n")) }
+                current = []
+            } else {
+                current.append(escape(trimmed))
+            }
+        }
+        if !current.isEmpty { paragraphs.append(current.joined(separator: "\n")) }
+        return paragraphs.joined(separator: "\n\n")
+    }
+
+    /// Escapes what markdown would read as structure at the start of a line, and HTML.
+    static func escape(_ line: String) -> String {
+        var escaped = line.replacingOccurrences(of: "<", with: "&lt;")
+        if let first = escaped.first, "#>*+-|=".contains(first) {
+            escaped = "\\" + escaped
+        } else if let dot = escaped.firstIndex(where: { !$0.isNumber }), dot != escaped.startIndex,
+            escaped[dot] == "." || escaped[dot] == ")"
+        {
+            escaped.insert("\\", at: dot)
+        }
+        return escaped
+    }
+}
+
+/// libgomp reads `OMP_THREAD_LIMIT` once, when the process loads it. Tesseract's OpenMP
+/// threads would fight the worker's own page parallelism, so the worker re-executes itself
+/// with the limit set before anything else runs.
+public enum OpenMPThreadLimit {
+    public static func ensureSingleThreaded() {
+        guard ProcessInfo.processInfo.environment["OMP_THREAD_LIMIT"] == nil else { return }
+        setenv("OMP_THREAD_LIMIT", "1", 1)
+        let arguments = CommandLine.arguments
+        var argv = arguments.map { strdup($0) } + [nil]
+        execv("/proc/self/exe", &argv)
+        // execv returned: keep running with OpenMP's defaults rather than not at all.
+    }
+}

@@ -1,0 +1,39 @@
+/// The contract's error codes. Each is permanent (fail now) or transient (retry).
+public enum ErrorCode: String, Codable, Sendable, CaseIterable {
+    case invalidJob = "invalid_job"
+    case sourceNotFound = "source_not_found"
+    case sourceTooLarge = "source_too_large"
+    case unsupportedFormat = "unsupported_format"
+    case corruptDocument = "corrupt_document"
+    case encryptedDocument = "encrypted_document"
+    case sourceUnreachable = "source_unreachable"
+    case engineUnavailable = "engine_unavailable"
+    case engineTimeout = "engine_timeout"
+    case resultUploadFailed = "result_upload_failed"
+    case cancelled
+    case `internal`
+
+    /// Whether another attempt may succeed.
+    public var isRetryable: Bool {
+        switch self {
+        case .sourceUnreachable, .engineUnavailable, .engineTimeout, .resultUploadFailed, .internal: true
+        case .invalidJob, .sourceNotFound, .sourceTooLarge, .unsupportedFormat, .corruptDocument,
+            .encryptedDocument, .cancelled:
+            false
+        }
+    }
+}
+
+/// A failure of a job, carrying its contract code. Every error the pipeline throws is
+/// converted to one of these before it reaches an event.
+public struct OCRError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var code: ErrorCode
+    public var message: String
+
+    public init(_ code: ErrorCode, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+}

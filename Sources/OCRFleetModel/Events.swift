@@ -1,0 +1,219 @@
+import Foundation
+
+/// Fields every lifecycle event's `data` carries.
+public struct EventHeader: Codable, Sendable, Equatable {
+    public var jobID: String
+    public var attempt: Int
+    public var worker: String
+
+    public init(jobID: String, attempt: Int, worker: String) {
+        self.jobID = jobID
+        self.attempt = attempt
+        self.worker = worker
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case jobID = "job_id"
+        case attempt, worker
+    }
+}
+
+public struct JobStarted: Codable, Sendable, Equatable {
+    public var format: String?
+    public var pagesTotal: Int?
+    public var engine: String
+
+    public init(format: String?, pagesTotal: Int?, engine: String) {
+        self.format = format
+        self.pagesTotal = pagesTotal
+        self.engine = engine
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case format, engine
+        case pagesTotal = "pages_total"
+    }
+}
+
+public struct JobProgress: Codable, Sendable, Equatable {
+    public var pagesDone: Int
+    public var pagesTotal: Int
+
+    public init(pagesDone: Int, pagesTotal: Int) {
+        self.pagesDone = pagesDone
+        self.pagesTotal = pagesTotal
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case pagesDone = "pages_done"
+        case pagesTotal = "pages_total"
+    }
+}
+
+public struct ResultSummary: Codable, Sendable, Equatable {
+    /// The result URL without its query string, so no signature leaks into events.
+    public var url: String
+    public var bytes: Int
+    public var sha256: String
+
+    public init(url: String, bytes: Int, sha256: String) {
+        self.url = url
+        self.bytes = bytes
+        self.sha256 = sha256
+    }
+}
+
+public struct PageUsage: Codable, Sendable, Equatable {
+    public var pagesOCR: Int
+    public var pagesText: Int
+
+    public init(pagesOCR: Int, pagesText: Int) {
+        self.pagesOCR = pagesOCR
+        self.pagesText = pagesText
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case pagesOCR = "pages_ocr"
+        case pagesText = "pages_text"
+    }
+}
+
+public struct JobCompleted: Codable, Sendable, Equatable {
+    public var result: ResultSummary
+    public var pages: Int
+    public var pagesFailed: [Int]
+    public var engine: String
+    public var durationMs: Int
+    public var timingsMs: [String: Int]
+    public var usage: PageUsage
+
+    public init(
+        result: ResultSummary, pages: Int, pagesFailed: [Int], engine: String, durationMs: Int,
+        timingsMs: [String: Int], usage: PageUsage
+    ) {
+        self.result = result
+        self.pages = pages
+        self.pagesFailed = pagesFailed
+        self.engine = engine
+        self.durationMs = durationMs
+        self.timingsMs = timingsMs
+        self.usage = usage
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case result, pages, engine, usage
+        case pagesFailed = "pages_failed"
+        case durationMs = "duration_ms"
+        case timingsMs = "timings_ms"
+    }
+}
+
+public struct ErrorBody: Codable, Sendable, Equatable {
+    public var code: ErrorCode
+    public var message: String
+    public var retryable: Bool
+
+    public init(_ error: OCRError) {
+        code = error.code
+        message = error.message
+        retryable = error.code.isRetryable
+    }
+}
+
+public struct JobFailed: Codable, Sendable, Equatable {
+    public var error: ErrorBody
+    public var willRetry: Bool
+
+    public init(error: ErrorBody, willRetry: Bool) {
+        self.error = error
+        self.willRetry = willRetry
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case error
+        case willRetry = "will_retry"
+    }
+}
+
+/// The `data` of a lifecycle event: the common header and the kind's own fields, flat
+/// in one JSON object as the contract shows them.
+public struct LifecycleData: Codable, Sendable, Equatable {
+    public enum Body: Sendable, Equatable {
+        case started(JobStarted)
+        case progress(JobProgress)
+        case completed(JobCompleted)
+        case failed(JobFailed)
+        case cancelled
+
+        public var kind: EventKind {
+            switch self {
+            case .started: .started
+            case .progress: .progress
+            case .completed: .completed
+            case .failed: .failed
+            case .cancelled: .cancelled
+            }
+        }
+    }
+
+    public var header: EventHeader
+    public var body: Body
+
+    public init(header: EventHeader, body: Body) {
+        self.header = header
+        self.body = body
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try header.encode(to: encoder)
+        switch body {
+        case .started(let value): try value.encode(to: encoder)
+        case .progress(let value): try value.encode(to: encoder)
+        case .completed(let value): try value.encode(to: encoder)
+        case .failed(let value): try value.encode(to: encoder)
+        case .cancelled: break
+        }
+    }
+
+    /// Decoding needs the kind, which lives in the envelope's `type`: see `LifecycleEvent`.
+    public init(from decoder: any Decoder) throws {
+        let kind = decoder.userInfo[LifecycleData.kindKey] as? EventKind
+        header = try EventHeader(from: decoder)
+        switch kind {
+        case .started: body = .started(try JobStarted(from: decoder))
+        case .progress: body = .progress(try JobProgress(from: decoder))
+        case .completed: body = .completed(try JobCompleted(from: decoder))
+        case .failed: body = .failed(try JobFailed(from: decoder))
+        case .cancelled: body = .cancelled
+        case nil:
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "event kind unknown"))
+        }
+    }
+
+    static let kindKey = CodingUserInfoKey(rawValue: "ocrfleet.eventKind")!
+}
+
+public typealias LifecycleEvent = CloudEvent<LifecycleData>
+
+extension CloudEvent where Payload == LifecycleData {
+    public static func lifecycle(_ data: LifecycleData, source: String) -> LifecycleEvent {
+        LifecycleEvent(
+            source: source, type: EventTypes.lifecycle(data.body.kind), subject: data.header.jobID, data: data)
+    }
+
+    public var kind: EventKind { data.body.kind }
+
+    /// Decodes a lifecycle event; the kind is read from `type` first.
+    public static func decode(_ bytes: [UInt8]) throws -> LifecycleEvent {
+        let raw = Data(bytes)
+        let decoder = CloudEventCoding.decoder()
+        let type = try decoder.decode(EventTypeOnly.self, from: raw).type
+        guard type.hasPrefix("ocrfleet.job."), let kind = EventKind(rawValue: String(type.dropFirst(13))) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "not a lifecycle event: \(type)"))
+        }
+        decoder.userInfo[LifecycleData.kindKey] = kind
+        return try decoder.decode(LifecycleEvent.self, from: raw)
+    }
+}
+
+private struct EventTypeOnly: Decodable { var type: String }

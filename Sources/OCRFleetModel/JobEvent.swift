@@ -1,0 +1,124 @@
+import Foundation
+
+public typealias JobEvent = CloudEvent<JobRequest>
+
+extension CloudEvent where Payload == JobRequest {
+    /// A job request event with the contract's type and subject.
+    public static func request(_ job: JobRequest, source: String, id: String = UUID().uuidString.lowercased())
+        -> JobEvent
+    {
+        JobEvent(id: id, source: source, type: EventTypes.jobRequested, subject: job.jobID, data: job)
+    }
+
+    /// Reads a job from a received message: structured mode (the CloudEvent is the body) or
+    /// the binary mode of the NATS binding (`ce-*` headers, `data` as the body). Anything
+    /// that is not a valid job is an `invalid_job` whose message says what is wrong.
+    public static func parse(body: [UInt8], headers: [String: String]) throws(OCRError) -> JobEvent {
+        let decoder = CloudEventCoding.decoder()
+        let event: JobEvent
+        if let specversion = headers["ce-specversion"] {
+            let attributes = ["ce-id", "ce-source", "ce-type"]
+            for name in attributes where (headers[name] ?? "").isEmpty {
+                throw OCRError(.invalidJob, "binary-mode CloudEvent lacks the \(name) header")
+            }
+            let data: JobRequest
+            do {
+                data = try decoder.decode(JobRequest.self, from: Data(body))
+            } catch {
+                throw OCRError(.invalidJob, "job data is not valid: \(describe(error))")
+            }
+            var binary = JobEvent(
+                id: headers["ce-id"]!, source: headers["ce-source"]!, type: headers["ce-type"]!,
+                subject: headers["ce-subject"], traceparent: headers["traceparent"], data: data)
+            binary.specversion = specversion
+            binary.time = headers["ce-time"].flatMap(Timestamp.parse)
+            event = binary
+        } else {
+            guard (try? JSONSerialization.jsonObject(with: Data(body))) is [String: Any] else {
+                throw OCRError(.invalidJob, "message is not a JSON CloudEvent")
+            }
+            do {
+                event = try decoder.decode(JobEvent.self, from: Data(body))
+            } catch {
+                throw OCRError(.invalidJob, "not a valid job CloudEvent: \(describe(error))")
+            }
+        }
+        guard event.specversion == "1.0" else {
+            throw OCRError(.invalidJob, "unsupported CloudEvents specversion '\(event.specversion)'")
+        }
+        guard !event.id.isEmpty, !event.source.isEmpty else {
+            throw OCRError(.invalidJob, "CloudEvent id and source must not be empty")
+        }
+        guard event.type == EventTypes.jobRequested else {
+            throw OCRError(.invalidJob, "CloudEvent type is '\(event.type)', expected '\(EventTypes.jobRequested)'")
+        }
+        try event.data.validate()
+        return event
+    }
+
+    /// The job id of a payload that may not be a valid job, so its failure can still be
+    /// published under the right subject.
+    public static func salvageJobID(body: [UInt8]) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else { return nil }
+        let data = object["data"] as? [String: Any] ?? object
+        guard let id = data["job_id"] as? String, JobRequest.isValidJobID(id) else { return nil }
+        return id
+    }
+}
+
+extension JobRequest {
+    /// Job ids become a NATS subject token and a KV key, so they are limited to characters
+    /// valid in both.
+    public static func isValidJobID(_ id: String) -> Bool {
+        !id.isEmpty && id.utf8.count <= 200
+            && id.utf8.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                    UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "="):
+                    true
+                default: false
+                }
+            }
+    }
+
+    public func validate() throws(OCRError) {
+        guard Self.isValidJobID(jobID) else {
+            throw OCRError(.invalidJob, "job_id '\(jobID)' must be 1-200 characters of A-Z a-z 0-9 - _ =")
+        }
+        for (field, text) in [("source.url", source.url), ("result.url", result.url)] {
+            guard let url = URL(string: text), let scheme = url.scheme?.lowercased(),
+                scheme == "http" || scheme == "https", url.host != nil
+            else {
+                throw OCRError(.invalidJob, "\(field) must be an absolute http(s) URL")
+            }
+        }
+        guard !options.languages.isEmpty,
+            options.languages.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isLetter || $0 == "_" } })
+        else {
+            throw OCRError(.invalidJob, "options.languages must list Tesseract language codes such as 'eng'")
+        }
+        if let timeout = options.timeoutSeconds, timeout <= 0 {
+            throw OCRError(.invalidJob, "options.timeout_s must be positive")
+        }
+    }
+}
+
+/// A short, readable account of a decoding error for an `invalid_job` message.
+func describe(_ error: any Error) -> String {
+    guard let error = error as? DecodingError else { return "\(error)" }
+    func path(_ context: DecodingError.Context) -> String {
+        let names = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
+        return names.isEmpty ? "top level" : names.joined(separator: ".")
+    }
+    switch error {
+    case .keyNotFound(let key, let context):
+        let parent = path(context)
+        return "missing field \(parent == "top level" ? key.stringValue : "\(parent).\(key.stringValue)")"
+    case .typeMismatch(_, let context), .valueNotFound(_, let context):
+        return "wrong type at \(path(context))"
+    case .dataCorrupted(let context):
+        return "\(path(context)): \(context.debugDescription)"
+    @unknown default:
+        return "\(error)"
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+
+/// The value stored under a job's id in the `ocr-jobs` KV bucket.
+public struct JobState: Codable, Sendable, Equatable {
+    public enum Phase: String, Codable, Sendable, CaseIterable {
+        case queued, running, retrying, completed, failed, cancelled
+
+        public var isTerminal: Bool { self == .completed || self == .failed || self == .cancelled }
+    }
+
+    public var jobID: String
+    public var state: Phase
+    public var attempts: Int
+    public var createdAt: Date?
+    public var updatedAt: Date
+    public var startedAt: Date?
+    public var finishedAt: Date?
+    public var pagesDone: Int?
+    public var pagesTotal: Int?
+    public var format: String?
+    public var engine: String?
+    public var worker: String?
+    public var result: ResultSummary?
+    public var error: ErrorBody?
+    public var metadata: [String: String]?
+
+    public init(jobID: String, state: Phase, attempts: Int = 0, updatedAt: Date = Date()) {
+        self.jobID = jobID
+        self.state = state
+        self.attempts = attempts
+        self.updatedAt = updatedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case state, attempts, format, engine, worker, result, error, metadata
+        case jobID = "job_id"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case pagesDone = "pages_done"
+        case pagesTotal = "pages_total"
+    }
+}

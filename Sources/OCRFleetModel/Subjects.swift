@@ -1,0 +1,30 @@
+/// Wire names fixed by the contract (`shared/design/ARCHITECTURE.md`).
+public enum Subjects {
+    public static let jobs = "ocr.jobs"
+    public static let jobsWildcard = "ocr.jobs.>"
+    public static let eventsWildcard = "ocr.events.>"
+    public static let deadLetters = "ocr.dlq"
+
+    /// `ocr.events.<kind>.<job_id>`.
+    public static func event(_ kind: EventKind, jobID: String) -> String {
+        "ocr.events.\(kind.rawValue).\(jobID)"
+    }
+}
+
+public enum StreamNames {
+    public static let jobs = "OCR_JOBS"
+    public static let events = "OCR_EVENTS"
+    public static let deadLetters = "OCR_DLQ"
+    public static let workerConsumer = "ocr-workers"
+    public static let jobStateBucket = "ocr-jobs"
+}
+
+public enum EventTypes {
+    public static let jobRequested = "ocrfleet.job.requested"
+    public static let deadLettered = "ocrfleet.job.deadlettered"
+    public static func lifecycle(_ kind: EventKind) -> String { "ocrfleet.job.\(kind.rawValue)" }
+}
+
+public enum EventKind: String, Codable, Sendable, CaseIterable {
+    case started, progress, completed, failed, cancelled
+}

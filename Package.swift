@@ -42,7 +42,10 @@ let package = Package(
         .target(name: "OCRFleetModel", swiftSettings: swiftSettings),
         .target(
             name: "OCRFleetConfiguration",
-            dependencies: [.product(name: "Configuration", package: "swift-configuration")],
+            dependencies: [
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings),
         .target(
             name: "OCRFleetBus",
@@ -79,6 +82,7 @@ let package = Package(
                 "OCRFleetBus", "OCRFleetConfiguration", "OCRFleetContent", "OCRFleetDocuments",
                 "OCRFleetEngines", "OCRFleetModel",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings),
         .target(
@@ -87,18 +91,40 @@ let package = Package(
                 "OCRFleetBus", "OCRFleetConfiguration", "OCRFleetContent", "OCRFleetModel",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings),
         .target(
             name: "OCRFleetTesting",
             dependencies: [
-                "OCRFleetBus", "OCRFleetGateway", "OCRFleetWorker",
+                "OCRFleetBus", "OCRFleetContent", "OCRFleetGateway", "OCRFleetWorker",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings),
 
-        .executableTarget(name: "ocr-worker", dependencies: ["OCRFleetWorker"], swiftSettings: swiftSettings),
-        .executableTarget(name: "ocr-gateway", dependencies: ["OCRFleetGateway"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "ocr-worker",
+            dependencies: [
+                "OCRFleetWorker", "OCRFleetConfiguration",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "ocr-gateway",
+            dependencies: [
+                "OCRFleetGateway", "OCRFleetConfiguration",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "ocrctl",
             dependencies: [
@@ -111,6 +137,10 @@ let package = Package(
         .testTarget(
             name: "OCRFleetModelTests", dependencies: ["OCRFleetModel"], swiftSettings: swiftSettings),
         .testTarget(
+            name: "OCRFleetConfigurationTests",
+            dependencies: ["OCRFleetBus", "OCRFleetConfiguration", "OCRFleetGateway", "OCRFleetModel", "OCRFleetWorker"],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "OCRFleetDocumentsTests",
             dependencies: ["OCRFleetDocuments", "OCRFleetEngines", "OCRFleetTesting"],
             swiftSettings: swiftSettings),
@@ -121,7 +151,8 @@ let package = Package(
             name: "OCRFleetContentTests", dependencies: ["OCRFleetContent", "OCRFleetTesting"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "OCRFleetEndToEndTests", dependencies: ["OCRFleetTesting"],
+            name: "OCRFleetEndToEndTests",
+            dependencies: ["OCRFleetBus", "OCRFleetContent", "OCRFleetModel", "OCRFleetTesting"],
             swiftSettings: swiftSettings),
     ]
 )

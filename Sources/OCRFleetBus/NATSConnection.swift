@@ -271,7 +271,9 @@ private let onAsyncError: natsErrHandler = { _, _, status, closure in
         "NATS asynchronous error", metadata: ["status": "\(String(cString: natsStatus_GetText(status)))"])
 }
 
-private let onDisconnected: natsConnectionHandler = { _, closure in
+private let onDisconnected: natsConnectionHandler = { connection, closure in
+    // A drain or close also ends in a disconnect; only a lost server is worth a warning.
+    guard natsConnection_Status(connection) == NATS_CONN_STATUS_RECONNECTING else { return }
     events(closure).logger.warning("disconnected from NATS; reconnecting")
 }
 

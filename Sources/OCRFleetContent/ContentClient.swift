@@ -17,14 +17,21 @@ public struct DownloadedFile: Sendable {
 /// Limits on transfers. Defaults suit one worker on a small machine.
 public struct TransferLimits: Sendable {
     public var maxDownloadBytes: Int
+    /// Connection attempts (with the client's own backoff) give up after this long.
+    public var connectTimeout: Duration
+    /// Longest wait for the next bytes once connected.
+    public var readTimeout: Duration
     public var downloadTimeout: Duration
     public var uploadTimeout: Duration
 
     public init(
-        maxDownloadBytes: Int = 512 * 1024 * 1024, downloadTimeout: Duration = .seconds(600),
+        maxDownloadBytes: Int = 512 * 1024 * 1024, connectTimeout: Duration = .seconds(10),
+        readTimeout: Duration = .seconds(60), downloadTimeout: Duration = .seconds(600),
         uploadTimeout: Duration = .seconds(300)
     ) {
         self.maxDownloadBytes = maxDownloadBytes
+        self.connectTimeout = connectTimeout
+        self.readTimeout = readTimeout
         self.downloadTimeout = downloadTimeout
         self.uploadTimeout = uploadTimeout
     }
@@ -36,9 +43,21 @@ public struct ContentClient: Sendable {
     public let http: HTTPClient
     public var limits: TransferLimits
 
-    public init(http: HTTPClient = .shared, limits: TransferLimits = TransferLimits()) {
-        self.http = http
+    /// Uses `http` when given, else a client of its own built from `limits`; call
+    /// `shutdown()` when done with one of its own.
+    public init(http: HTTPClient? = nil, limits: TransferLimits = TransferLimits()) {
+        self.http = http ?? Self.makeHTTPClient(limits)
         self.limits = limits
+    }
+
+    public func shutdown() async throws { try await http.shutdown() }
+
+    static func makeHTTPClient(_ limits: TransferLimits) -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .init(limits.connectTimeout), read: .init(limits.readTimeout))
+        configuration.redirectConfiguration = .follow(max: 5, allowCycles: false)
+        configuration.decompression = .disabled
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 
     /// Streams `url` into `path`, hashing as it goes. Never holds the document in memory.

@@ -1,1 +1,28 @@
-print("todo")
+import Foundation
+import Logging
+import OCRFleetBus
+import OCRFleetConfiguration
+import OCRFleetEngines
+import OCRFleetWorker
+import ServiceLifecycle
+import UnixSignals
+
+OpenMPThreadLimit.ensureSingleThreaded()
+let configuration = ProcessSetup.configuration { () throws(SettingsError) in try WorkerConfiguration() }
+ProcessSetup.bootstrapLogging(level: configuration.logLevel)
+let logger = Logger(label: "ocr-worker")
+
+do {
+    let engine = try Worker.makeEngine(configuration)
+    let nats = try await NATSConnection.connect(configuration.nats, logger: logger)
+    let worker = Worker(configuration: configuration, nats: nats, engine: engine, logger: logger)
+    let services = ServiceGroup(
+        configuration: .init(
+            services: [.init(service: worker)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+    try await services.run()
+    try await nats.drain()
+    logger.info("worker stopped")
+} catch {
+    logger.critical("worker failed", metadata: ["error": "\(error)"])
+    exit(1)
+}

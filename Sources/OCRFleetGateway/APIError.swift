@@ -1,0 +1,49 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import OCRFleetModel
+
+/// An error answered as JSON: `{"error": {"code", "message", "field"?}}`.
+struct APIError: HTTPResponseError {
+    let status: HTTPResponse.Status
+    let code: String
+    let message: String
+    let field: String?
+
+    init(_ status: HTTPResponse.Status, code: String, _ message: String, field: String? = nil) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+    }
+
+    static func invalid(_ message: String, field: String? = nil) -> APIError {
+        APIError(.badRequest, code: ErrorCode.invalidJob.rawValue, message, field: field)
+    }
+
+    static func notFound(_ message: String) -> APIError { APIError(.notFound, code: "not_found", message) }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        let data = try JSONEncoder().encode(
+            APIErrorBody(error: APIErrorBody.Detail(code: code, message: message, field: field)))
+        return Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// A JSON response body.
+func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+    let data = try CloudEventCoding.encoder().encode(value)
+    return Response(
+        status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}
+
+private struct APIErrorBody: Encodable {
+    struct Detail: Encodable {
+        var code: String
+        var message: String
+        var field: String?
+    }
+    var error: Detail
+}

@@ -1,0 +1,300 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import OCRFleetBus
+import OCRFleetContent
+import OCRFleetModel
+
+/// The HTTP gateway: publishes jobs, reads their state from KV and serves the local store.
+/// It keeps no state of its own, so replicas sharing NATS and the store behave as one.
+public struct Gateway: Sendable {
+    let configuration: GatewayConfiguration
+    let nats: NATSConnection
+    let states: JobStateStore
+    let store: LocalStore
+    let logger: Logger
+
+    /// Connects the pieces and creates the streams and bucket if they are missing.
+    public init(configuration: GatewayConfiguration, nats: NATSConnection, logger: Logger) async throws {
+        try await FleetTopology(replicas: configuration.streamReplicas).ensureStreams(on: nats)
+        self.configuration = configuration
+        self.nats = nats
+        self.states = try await JobStateStore(connection: nats)
+        self.store = try LocalStore(
+            directory: configuration.storeDirectory, publicBaseURL: configuration.publicURL,
+            secret: configuration.storeSecret)
+        self.logger = logger
+        if configuration.storeSecretIsEphemeral {
+            logger.notice("store URLs are signed with a random key: set OCR_STORE_SECRET when running replicas")
+        }
+    }
+
+    /// The application, ready to run as a service. `onServerRunning` receives the bound port.
+    public func makeApplication(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in })
+        -> Application<RouterResponder<BasicRequestContext>>
+    {
+        let router = Router()
+        router.get("/healthz") { _, _ in "ok\n" }
+        router.get("/readyz") { _, _ -> Response in
+            nats.isConnected
+                ? Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ready\n")))
+                : Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: "NATS disconnected\n")))
+        }
+        router.post("/v1/jobs") { request, context in try await submit(request, context: context) }
+        router.get("/v1/jobs/{id}") { request, context in
+            _ = try authenticate(request)
+            let id = try context.parameters.require("id")
+            guard let state = try await states.get(id) else { throw APIError.notFound("no job \(id)") }
+            return try jsonResponse(state)
+        }
+        router.get("/v1/jobs/{id}/result") { request, context in try await result(request, context: context) }
+        router.get("/v1/store/**") { request, context in try await storeGet(request, context: context) }
+        router.put("/v1/store/**") { request, context in try await storePut(request, context: context) }
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ocr-gateway"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+            logger: logger)
+    }
+
+    // MARK: Jobs
+
+    /// The tenant of the request's bearer token; no tenant when auth is off.
+    func authenticate(_ request: Request) throws -> String? {
+        guard !configuration.apiTokens.isEmpty else { return nil }
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
+            let tenant = configuration.apiTokens[String(header.dropFirst(7))]
+        else {
+            throw APIError(.unauthorized, code: "unauthorized", "a valid bearer token is required")
+        }
+        return tenant.isEmpty ? nil : tenant
+    }
+
+    struct Submitted: Encodable {
+        var jobID: String
+        var state: JobState.Phase
+        var statusURL: String
+        var resultURL: String
+
+        enum CodingKeys: String, CodingKey {
+            case state
+            case jobID = "job_id"
+            case statusURL = "status_url"
+            case resultURL = "result_url"
+        }
+    }
+
+    func submit(_ request: Request, context: some RequestContext) async throws -> Response {
+        let tenant = try authenticate(request)
+        let contentType = request.headers[.contentType] ?? "application/octet-stream"
+        var job: JobRequest
+        if contentType.hasPrefix("application/json") {
+            job = try await jsonSubmission(request)
+        } else {
+            job = try await uploadSubmission(request, contentType: contentType, context: context)
+        }
+        if let tenant { job.metadata = (job.metadata ?? [:]).merging(["tenant": tenant]) { _, new in new } }
+        do {
+            try job.validate()
+        } catch {
+            throw APIError.invalid(error.message)
+        }
+        try await publish(job)
+        let base = configuration.publicURL
+        return try jsonResponse(
+            Submitted(
+                jobID: job.jobID, state: .queued, statusURL: "\(base)/v1/jobs/\(job.jobID)",
+                resultURL: "\(base)/v1/jobs/\(job.jobID)/result"),
+            status: .accepted)
+    }
+
+    /// Records the job as queued, then publishes it; the CloudEvent id is the `Nats-Msg-Id`.
+    func publish(_ job: JobRequest) async throws {
+        var state = JobState(jobID: job.jobID, state: .queued)
+        state.createdAt = Date()
+        state.metadata = job.metadata
+        if let existing = try await states.get(job.jobID), existing.state == .completed {
+            state = existing
+        } else {
+            try await states.put(state)
+        }
+        let event = JobEvent.request(job, source: "urn:ocrfleet:gateway")
+        let payload = try [UInt8](CloudEventCoding.encoder().encode(event))
+        do {
+            try await nats.publish(
+                Subjects.jobs, payload: payload, headers: ["Content-Type": CloudEventCoding.contentType],
+                messageID: event.id)
+        } catch {
+            logger.error("cannot publish job", metadata: ["job_id": "\(job.jobID)", "error": "\(error)"])
+            throw APIError(.serviceUnavailable, code: "unavailable", "the job queue is unreachable; try again")
+        }
+        logger.info("job submitted", metadata: ["job_id": "\(job.jobID)"])
+    }
+
+    struct JSONSubmission: Decodable {
+        var jobID: String?
+        var source: SourceDocument
+        var result: ResultTarget?
+        var options: JobOptions?
+        var metadata: [String: String]?
+
+        enum CodingKeys: String, CodingKey {
+            case source, result, options, metadata
+            case jobID = "job_id"
+        }
+    }
+
+    func jsonSubmission(_ request: Request) async throws -> JobRequest {
+        var request = request
+        let body = try await request.collectBody(upTo: 1 << 20)
+        let submission: JSONSubmission
+        do {
+            submission = try JSONDecoder().decode(JSONSubmission.self, from: Data(body.readableBytesView))
+        } catch let error as DecodingError {
+            throw APIError.invalid("request body: \(Self.describe(error))", field: Self.field(of: error))
+        }
+        let jobID = submission.jobID ?? Self.newJobID()
+        let result = submission.result ?? ResultTarget(url: resultPutURL(jobID: jobID))
+        return JobRequest(
+            jobID: jobID, source: submission.source, result: result, options: submission.options ?? JobOptions(),
+            metadata: submission.metadata)
+    }
+
+    /// A file in the body: multipart (`file` part, optional `options` JSON part) or raw
+    /// bytes. The file is streamed into the store; options may also come as query parameters.
+    func uploadSubmission(_ request: Request, contentType: String, context: some RequestContext) async throws
+        -> JobRequest
+    {
+        let jobID = Self.query(request, "job_id") ?? Self.newJobID()
+        guard JobRequest.isValidJobID(jobID) else {
+            throw APIError.invalid("job_id must be 1-200 characters of A-Z a-z 0-9 - _ =", field: "job_id")
+        }
+        let objectKey = "sources/\(jobID)/source"
+        let path = store.path(for: objectKey)
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let upload: UploadedFile
+        if contentType.hasPrefix("multipart/form-data") {
+            guard let boundary = MultipartUpload.boundary(of: contentType) else {
+                throw APIError.invalid("multipart body without a boundary")
+            }
+            upload = try await MultipartUpload.receive(
+                request.body, boundary: boundary, to: path, maxBytes: configuration.maxUploadBytes)
+        } else {
+            upload = try await MultipartUpload.receiveRaw(request.body, to: path, maxBytes: configuration.maxUploadBytes)
+        }
+        guard upload.bytes > 0 else { throw APIError.invalid("the uploaded file is empty", field: "file") }
+
+        var optionFields: [String: Any] = [:]
+        if let text = upload.fields["options"] {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+                throw APIError.invalid("the options part is not a JSON object", field: "options")
+            }
+            optionFields = object
+        }
+        for name in ["engine", "mode", "pages", "resolution", "prompt", "on_page_error", "password"] {
+            if let value = Self.query(request, name) ?? upload.fields[name] { optionFields[name] = value }
+        }
+        if let languages = Self.query(request, "languages") ?? upload.fields["languages"] {
+            optionFields["languages"] = languages.split(whereSeparator: { $0 == "," || $0 == "+" }).map(String.init)
+        }
+        let options: JobOptions
+        do {
+            options = try JSONDecoder().decode(
+                JobOptions.self, from: JSONSerialization.data(withJSONObject: optionFields))
+        } catch let error as DecodingError {
+            throw APIError.invalid("options: \(Self.describe(error))", field: Self.field(of: error).map { "options.\($0)" })
+        }
+        let filename = Self.query(request, "filename") ?? upload.filename
+        let expires = Date().addingTimeInterval(Double(configuration.urlLifetime.components.seconds))
+        let source = SourceDocument(
+            url: store.presignedURL(.get, objectKey: objectKey, expires: expires), contentType: upload.contentType,
+            filename: filename, size: upload.bytes, sha256: upload.sha256)
+        return JobRequest(
+            jobID: jobID, source: source, result: ResultTarget(url: resultPutURL(jobID: jobID)), options: options)
+    }
+
+    func resultPutURL(jobID: String) -> String {
+        let expires = Date().addingTimeInterval(Double(configuration.urlLifetime.components.seconds))
+        return store.presignedURL(.put, objectKey: "results/\(jobID).md", expires: expires)
+    }
+
+    func result(_ request: Request, context: some RequestContext) async throws -> Response {
+        _ = try authenticate(request)
+        let id = try context.parameters.require("id")
+        guard let state = try await states.get(id) else { throw APIError.notFound("no job \(id)") }
+        guard state.state == .completed, let result = state.result else {
+            throw APIError(.conflict, code: "not_ready", "job \(id) is \(state.state.rawValue), not completed")
+        }
+        let prefix = store.publicBaseURL + LocalStore.routePrefix
+        guard result.url.hasPrefix(prefix) else { return .redirect(to: result.url) }
+        let key = String(result.url.dropFirst(prefix.count)).removingPercentEncoding ?? ""
+        guard LocalStore.isValidKey(key) else { throw APIError.notFound("result of \(id) is not in this store") }
+        let body = try await FileIO().loadFile(path: store.path(for: key), context: context)
+        return Response(status: .ok, headers: [.contentType: "text/markdown; charset=utf-8"], body: body)
+    }
+
+    // MARK: Local store
+
+    func storeKey(_ request: Request, _ context: some RequestContext, _ method: LocalStore.Method) throws -> String {
+        let key = context.parameters.getCatchAll().joined(separator: "/").removingPercentEncoding ?? ""
+        guard
+            store.verify(
+                method, objectKey: key, expires: Self.query(request, "expires"),
+                signature: Self.query(request, "signature"))
+        else {
+            throw APIError(.forbidden, code: "forbidden", "the URL's signature is invalid or has expired")
+        }
+        return key
+    }
+
+    func storeGet(_ request: Request, context: some RequestContext) async throws -> Response {
+        let key = try storeKey(request, context, .get)
+        let body = try await FileIO().loadFile(path: store.path(for: key), context: context)
+        return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: body)
+    }
+
+    func storePut(_ request: Request, context: some RequestContext) async throws -> Response {
+        let key = try storeKey(request, context, .put)
+        let path = store.path(for: key)
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        _ = try await MultipartUpload.receiveRaw(request.body, to: path, maxBytes: configuration.maxUploadBytes)
+        return Response(status: .ok)
+    }
+
+    // MARK: Helpers
+
+    static func query(_ request: Request, _ name: String) -> String? {
+        request.uri.queryParameters[Substring(name)].map { String($0).removingPercentEncoding ?? String($0) }
+    }
+
+    static func newJobID() -> String { "job-" + UUID().uuidString.lowercased() }
+
+    static func field(of error: DecodingError) -> String? {
+        let context: DecodingError.Context
+        var path: [String] = []
+        switch error {
+        case .keyNotFound(let key, let c):
+            context = c
+            path = [key.stringValue]
+        case .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c):
+            context = c
+        @unknown default:
+            return nil
+        }
+        let names = context.codingPath.map(\.stringValue) + path
+        return names.isEmpty ? nil : names.joined(separator: ".")
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .keyNotFound(let key, _): "missing field \(key.stringValue)"
+        case .typeMismatch(_, let c), .valueNotFound(_, let c): "wrong type at \(c.codingPath.map(\.stringValue).joined(separator: "."))"
+        case .dataCorrupted(let c): c.debugDescription
+        @unknown default: "\(error)"
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import OCRFleetBus
+import OCRFleetConfiguration
+
+/// Everything `ocr-gateway` reads from flags and `OCR_*` variables (docs/configuration.md).
+public struct GatewayConfiguration: Sendable {
+    public var nats: NATSConnectionOptions
+    public var streamReplicas: Int
+    public var host: String
+    public var port: Int
+    /// Token → tenant (empty tenant when none was given).
+    public var apiTokens: [String: String]
+    public var storeDirectory: String
+    public var storeSecret: [UInt8]
+    public var storeSecretIsEphemeral: Bool
+    public var publicURL: String
+    public var urlLifetime: Duration
+    public var maxUploadBytes: Int
+    public var logLevel: String
+
+    public enum Settings {
+        public static let host = Setting("http.host", default: "127.0.0.1", "Address to listen on.")
+        public static let port = Setting("http.port", default: "8080", "Port to listen on (0 picks a free one).")
+        public static let apiTokens = Setting(
+            "api.tokens", default: "unset (no auth; loopback only)",
+            "Bearer tokens, comma-separated, each `token` or `token:tenant`.")
+        public static let storeDir = Setting("store.dir", default: "a temp dir", "Directory of the local content store.")
+        public static let storeSecret = Setting(
+            "store.secret", default: "random per start",
+            "HMAC key for presigned store URLs; replicas sharing a store must share it.")
+        public static let publicURL = Setting(
+            "public.url", default: "http://127.0.0.1:$OCR_HTTP_PORT", "Base URL put in presigned URLs the gateway issues.")
+        public static let urlLifetime = Setting("url.ttl.s", default: "86400", "Lifetime of presigned store URLs (seconds).")
+        public static let maxUploadBytes = Setting("max.upload.bytes", default: "536870912", "Largest upload accepted (bytes).")
+
+        public static let all: [Setting] =
+            CommonSettings.all + [host, port, apiTokens, storeDir, storeSecret, publicURL, urlLifetime, maxUploadBytes]
+    }
+
+    public init(
+        arguments: [String] = CommandLine.arguments, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(SettingsError) {
+        let reader = try SettingsReader(
+            command: "ocr-gateway",
+            summary: "HTTP gateway: submits OCR jobs to NATS, reports their state and serves results and the local store.",
+            settings: Settings.all, arguments: arguments, environment: environment)
+        nats = NATSConnectionOptions(
+            urls: reader.list(CommonSettings.natsURL, default: ["nats://127.0.0.1:4222"]), name: "ocr-gateway",
+            user: reader.string(CommonSettings.natsUser), password: reader.string(CommonSettings.natsPassword),
+            credentialsFile: reader.string(CommonSettings.natsCreds), tlsCAFile: reader.string(CommonSettings.natsTLSCA))
+        streamReplicas = try reader.int(CommonSettings.streamReplicas, default: 1, range: 1...5)
+        host = reader.string(Settings.host, default: "127.0.0.1")
+        port = try reader.int(Settings.port, default: 8080, range: 0...65535)
+        var tokens: [String: String] = [:]
+        for entry in reader.list(Settings.apiTokens) {
+            let parts = entry.split(separator: ":", maxSplits: 1).map(String.init)
+            tokens[parts[0]] = parts.count > 1 ? parts[1] : ""
+        }
+        apiTokens = tokens
+        if tokens.isEmpty, !Self.isLoopback(host) {
+            throw .invalidValue(
+                Settings.host, host, expected: "a loopback address while OCR_API_TOKENS is unset (set tokens to listen wider)")
+        }
+        storeDirectory =
+            reader.string(Settings.storeDir)
+            ?? (NSTemporaryDirectory() + "/ocrfleet-store-\(UUID().uuidString.prefix(8))")
+        if let secret = reader.string(Settings.storeSecret) {
+            storeSecret = Array(secret.utf8)
+            storeSecretIsEphemeral = false
+        } else {
+            storeSecret = (0..<32).map { _ in UInt8.random(in: 0...255) }
+            storeSecretIsEphemeral = true
+        }
+        publicURL = reader.string(Settings.publicURL) ?? "http://127.0.0.1:\(port)"
+        urlLifetime = .seconds(try reader.int(Settings.urlLifetime, default: 86_400, range: 60...(30 * 86_400)))
+        maxUploadBytes = try reader.int(Settings.maxUploadBytes, default: 512 << 20, range: 1...(1 << 40))
+        logLevel = reader.string(CommonSettings.logLevel, default: "info")
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+}

@@ -1,0 +1,160 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import MultipartKit
+import NIOCore
+import NIOFileSystem
+
+/// A file received in a request and written to the store as it arrived.
+struct UploadedFile {
+    var bytes: Int
+    var sha256: String
+    var filename: String?
+    var contentType: String?
+    /// Small non-file form fields (`options`, `engine`, …).
+    var fields: [String: String]
+}
+
+/// Streams request bodies to files: raw bodies as they are, multipart bodies by their
+/// `file` part. Never holds the file in memory and stops at `maxBytes`.
+enum MultipartUpload {
+    static let maxFieldBytes = 64 * 1024
+
+    static func boundary(of contentType: String) -> String? {
+        for parameter in contentType.split(separator: ";").dropFirst() {
+            let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if pair.count == 2, pair[0].lowercased() == "boundary" {
+                return pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            }
+        }
+        return nil
+    }
+
+    static func receiveRaw(_ body: RequestBody, to path: String, maxBytes: Int) async throws -> UploadedFile {
+        var hasher = SHA256()
+        var total = 0
+        try await FileSystem.shared.withFileHandle(
+            forWritingAt: FilePath(path), options: .newFile(replaceExisting: true)
+        ) { handle in
+            var writer = handle.bufferedWriter()
+            for try await chunk in body {
+                total += chunk.readableBytes
+                guard total <= maxBytes else { throw tooLarge(maxBytes) }
+                chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+                try await writer.write(contentsOf: chunk)
+            }
+            try await writer.flush()
+        }
+        return UploadedFile(
+            bytes: total, sha256: hasher.finalize().map { String(format: "%02x", $0) }.joined(), filename: nil,
+            contentType: nil, fields: [:])
+    }
+
+    static func receive(_ body: RequestBody, boundary: String, to path: String, maxBytes: Int) async throws
+        -> UploadedFile
+    {
+        let parts = PartCollector()
+        let parser = MultipartParser(boundary: boundary)
+        parser.onHeader = { name, value in parts.header(name, value) }
+        parser.onBody = { buffer in parts.body(&buffer) }
+        parser.onPartComplete = { parts.complete() }
+        var total = 0
+        try await FileSystem.shared.withFileHandle(
+            forWritingAt: FilePath(path), options: .newFile(replaceExisting: true)
+        ) { handle in
+            var writer = handle.bufferedWriter()
+            for try await chunk in body {
+                total += chunk.readableBytes
+                guard total <= maxBytes else { throw tooLarge(maxBytes) }
+                do {
+                    try parser.execute(chunk)
+                } catch {
+                    throw APIError.invalid("the multipart body cannot be parsed")
+                }
+                if let failure = parts.failure { throw failure }
+                if parts.pending.readableBytes > 0 {
+                    try await writer.write(contentsOf: parts.pending)
+                    parts.pending.clear()
+                }
+            }
+            try await writer.flush()
+        }
+        guard parts.fileSeen else { throw APIError.invalid("the multipart body has no 'file' part", field: "file") }
+        return UploadedFile(
+            bytes: parts.fileBytes, sha256: parts.hasher.finalize().map { String(format: "%02x", $0) }.joined(),
+            filename: parts.filename, contentType: parts.fileContentType, fields: parts.fields)
+    }
+
+    static func tooLarge(_ maxBytes: Int) -> APIError {
+        APIError(.contentTooLarge, code: "source_too_large", "the upload is over the \(maxBytes)-byte limit")
+    }
+}
+
+/// The multipart parser's callbacks: sorts parts into the file and small fields.
+/// Used from one task only, like the parser that calls it.
+private final class PartCollector {
+    var headers: [String: String] = [:]
+    var isFile: Bool?
+    var fieldName: String?
+    var fieldBuffer: [UInt8] = []
+    var fields: [String: String] = [:]
+    var pending = ByteBuffer()
+    var fileSeen = false
+    var fileBytes = 0
+    var filename: String?
+    var fileContentType: String?
+    var hasher = SHA256()
+    var failure: APIError?
+
+    func header(_ name: String, _ value: String) { headers[name.lowercased()] = value }
+
+    func decide() {
+        guard isFile == nil else { return }
+        let disposition = headers["content-disposition"] ?? ""
+        let name = Self.parameter("name", in: disposition)
+        if name == "file" {
+            if fileSeen { failure = APIError.invalid("send one file per request", field: "file") }
+            isFile = true
+            fileSeen = true
+            filename = Self.parameter("filename", in: disposition)
+            fileContentType = headers["content-type"]
+        } else {
+            isFile = false
+            fieldName = name
+        }
+    }
+
+    func body(_ buffer: inout ByteBuffer) {
+        decide()
+        if isFile == true {
+            fileBytes += buffer.readableBytes
+            buffer.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+            pending.writeBuffer(&buffer)
+        } else {
+            fieldBuffer += buffer.readableBytesView
+            if fieldBuffer.count > MultipartUpload.maxFieldBytes {
+                failure = APIError.invalid("form field '\(fieldName ?? "")' is too large", field: fieldName)
+            }
+        }
+    }
+
+    func complete() {
+        decide()
+        if isFile == false, let fieldName { fields[fieldName] = String(decoding: fieldBuffer, as: UTF8.self) }
+        headers = [:]
+        isFile = nil
+        fieldName = nil
+        fieldBuffer = []
+    }
+
+    static func parameter(_ name: String, in disposition: String) -> String? {
+        for part in disposition.split(separator: ";").dropFirst() {
+            let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if pair.count == 2, pair[0].lowercased() == name {
+                return pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            }
+        }
+        return nil
+    }
+}

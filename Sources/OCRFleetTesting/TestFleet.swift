@@ -1,0 +1,186 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import Hummingbird
+import NIOFoundationCompat
+import NIOHTTP1
+import OCRFleetBus
+import OCRFleetContent
+import OCRFleetEngines
+import OCRFleetGateway
+import OCRFleetModel
+import OCRFleetWorker
+import ServiceLifecycle
+import Synchronization
+
+/// A whole fleet on loopback for one test: a real nats-server, the gateway and a worker
+/// running in-process, and an HTTP client. Start one with `withFleet`.
+public struct TestFleet: Sendable {
+    public let server: NATSServerProcess
+    public let nats: NATSConnection
+    public let gatewayURL: String
+    /// The gateway's store, with its secret, for presigning URLs in tests.
+    public let store: LocalStore
+    public let http: HTTPClient
+
+    /// Uploads a file to `POST /v1/jobs` as a raw body; returns the job id.
+    @discardableResult
+    public func submit(file path: String, jobID: String, query: String = "") async throws -> String {
+        var request = HTTPClientRequest(url: "\(gatewayURL)/v1/jobs?job_id=\(jobID)\(query)")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/octet-stream")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        request.body = .bytes(ByteBuffer(data: bytes))
+        let response = try await http.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        guard response.status == .accepted else {
+            throw TestEnvironmentError("submit answered \(response.status): \(String(buffer: body))")
+        }
+        return jobID
+    }
+
+    /// Sends any request to the gateway and returns status and body.
+    public func request(_ method: String, _ path: String, body: [UInt8]? = nil, contentType: String? = nil)
+        async throws -> (status: Int, body: String)
+    {
+        var request = HTTPClientRequest(url: gatewayURL + path)
+        request.method = .init(rawValue: method)
+        if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let response = try await http.execute(request, timeout: .seconds(30))
+        let data = try await response.body.collect(upTo: 64 << 20)
+        return (Int(response.status.code), String(buffer: data))
+    }
+
+    /// Polls `GET /v1/jobs/{id}` until the job is completed, failed or cancelled.
+    public func waitForTerminalState(_ jobID: String, timeout: Duration = .seconds(120)) async throws -> JobState {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let (status, body) = try await request("GET", "/v1/jobs/\(jobID)")
+            if status == 200 {
+                let state = try CloudEventCoding.decoder().decode(JobState.self, from: Data(body.utf8))
+                if state.state.isTerminal { return state }
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw TestEnvironmentError("job \(jobID) did not finish within \(timeout)")
+    }
+
+    /// Subscribes to a job's lifecycle events; read them with `EventRecorder.events`.
+    public func recordEvents(_ subject: String = Subjects.eventsWildcard) throws -> EventRecorder {
+        try EventRecorder(subscription: CoreSubscription(connection: nats, subject: subject))
+    }
+}
+
+/// Collects lifecycle events from a subscription in arrival order.
+public final class EventRecorder: Sendable {
+    private let subscription: CoreSubscription
+
+    init(subscription: CoreSubscription) { self.subscription = subscription }
+
+    /// Events up to and including the first for which `until` is true; fails after `timeout`.
+    public func events(timeout: Duration = .seconds(120), until: @escaping @Sendable (LifecycleEvent) -> Bool)
+        async throws -> [LifecycleEvent]
+    {
+        let (events, finished) = try await collect(for: timeout, until: until)
+        guard finished else { throw TestEnvironmentError("the awaited event did not arrive within \(timeout)") }
+        return events
+    }
+
+    /// The first `count` events; fails after `timeout`.
+    public func events(count: Int, timeout: Duration = .seconds(120)) async throws -> [LifecycleEvent] {
+        let seen = EventList()
+        return try await events(timeout: timeout) { event in
+            seen.append(event)
+            return seen.all.count >= count
+        }
+    }
+
+    /// Every event that arrives during `window`.
+    public func events(during window: Duration) async throws -> [LifecycleEvent] {
+        try await collect(for: window) { _ in false }.events
+    }
+
+    private func collect(for limit: Duration, until: @escaping @Sendable (LifecycleEvent) -> Bool) async throws
+        -> (events: [LifecycleEvent], finished: Bool)
+    {
+        let subscription = self.subscription
+        let collected = EventList()
+        let finished = try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                for await message in subscription {
+                    let event = try LifecycleEvent.decode(message.payload)
+                    collected.append(event)
+                    if until(event) { return true }
+                }
+                return false
+            }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return false
+            }
+            let first = try await group.next()!
+            group.cancelAll()
+            return first
+        }
+        subscription.cancel()
+        return (collected.all, finished)
+    }
+}
+
+private final class EventList: Sendable {
+    private let events = Mutex<[LifecycleEvent]>([])
+    func append(_ event: LifecycleEvent) { events.withLock { $0.append(event) } }
+    var all: [LifecycleEvent] { events.withLock { $0 } }
+}
+
+/// Runs `body` with a fresh fleet. `configureWorker` adjusts the worker's `OCR_*`
+/// environment (e.g. `OCR_MAX_DELIVER`).
+public func withFleet<T>(
+    workerEnvironment: [String: String] = [:], _ body: (TestFleet) async throws -> T
+) async throws -> T {
+    try await withNATSServer { server in
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let nats = try await NATSConnection.connect(.init(urls: [server.url], name: "test"), logger: logger)
+        let port = try await FreePort.find()
+        let store = NSTemporaryDirectory() + "ocrfleet-store-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: store) }
+        let gatewayConfiguration = try GatewayConfiguration(
+            arguments: ["ocr-gateway"],
+            environment: [
+                "OCR_NATS_URL": server.url, "OCR_HTTP_PORT": "\(port)", "OCR_STORE_DIR": store,
+                "OCR_STORE_SECRET": "test-secret",
+            ])
+        let workerConfiguration = try WorkerConfiguration(
+            arguments: ["ocr-worker"],
+            environment: [
+                "OCR_NATS_URL": server.url, "OCR_WORKER_NAME": "test-worker", "OCR_RETRY_BASE_S": "0.2",
+                "OCR_CONNECT_TIMEOUT_S": "1",
+            ]
+                .merging(workerEnvironment) { _, new in new })
+        let gateway = try await Gateway(configuration: gatewayConfiguration, nats: nats, logger: logger)
+        let engine = try Worker.makeEngine(workerConfiguration)
+        let worker = Worker(configuration: workerConfiguration, nats: nats, engine: engine, logger: logger)
+
+        let (ready, readySignal) = AsyncStream.makeStream(of: Int.self)
+        let app = gateway.makeApplication { port in readySignal.yield(port) }
+        let group = ServiceGroup(
+            configuration: .init(services: [.init(service: app), .init(service: worker)], logger: logger))
+        let services = Task { try await group.run() }
+        defer { services.cancel() }
+        var iterator = ready.makeAsyncIterator()
+        _ = await iterator.next()
+        let fleet = TestFleet(
+            server: server, nats: nats, gatewayURL: "http://127.0.0.1:\(port)",
+            store: try LocalStore(
+                directory: store, publicBaseURL: gatewayConfiguration.publicURL, secret: Array("test-secret".utf8)),
+            http: .shared)
+        let result = try await body(fleet)
+        // The way the executables stop: stop pulling, finish jobs in flight, close the server.
+        await group.triggerGracefulShutdown()
+        try await services.value
+        return result
+    }
+}

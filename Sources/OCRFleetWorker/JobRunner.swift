@@ -1,0 +1,205 @@
+import Crypto
+import Foundation
+import Logging
+import NIOPosix
+import OCRFleetBus
+import OCRFleetContent
+import OCRFleetDocuments
+import OCRFleetEngines
+import OCRFleetModel
+
+/// Runs one delivery of a job message to its end: acked after the result is uploaded and
+/// `completed` published, NAKed with a delay for a transient failure, dead-lettered and
+/// terminated for a permanent one or the last attempt. Never throws: every failure becomes
+/// an event.
+struct JobRunner: Sendable {
+    let configuration: WorkerConfiguration
+    let nats: NATSConnection
+    let states: JobStateStore
+    let content: ContentClient
+    let engine: any OCREngine
+    let recognizer: PageRecognizer
+    let retry: RetryPolicy
+    let logger: Logger
+
+    func process(_ message: JetStreamMessage) async {
+        let attempt = message.delivery.numDelivered
+        let jobID =
+            JobEvent.salvageJobID(body: message.payload) ?? "unknown-\(message.delivery.streamSequence)"
+        var logger = self.logger
+        logger[metadataKey: "job_id"] = "\(jobID)"
+        logger[metadataKey: "attempt"] = "\(attempt)"
+        let reporter = LifecycleReporter(
+            nats: nats, states: states, workerName: configuration.workerName, jobID: jobID, attempt: attempt,
+            logger: logger)
+
+        let keepAlive = Task {
+            // In-progress acks every third of the ack wait keep a long job from redelivery.
+            while !Task.isCancelled {
+                try? await Task.sleep(for: configuration.ackWait / 3)
+                if Task.isCancelled { break }
+                try? message.inProgress()
+            }
+        }
+        defer { keepAlive.cancel() }
+
+        do {
+            let event = try JobEvent.parse(body: message.payload, headers: message.headers)
+            if try await states.get(event.data.jobID)?.state == .completed {
+                logger.info("job already completed; acknowledged without work")
+                try await message.ack()
+                return
+            }
+            try await run(event.data, attempt: attempt, reporter: reporter, logger: logger)
+            try await message.ack()
+        } catch let error as OCRError {
+            await fail(message, error: error, jobID: jobID, reporter: reporter, logger: logger)
+        } catch {
+            await fail(
+                message, error: OCRError(.internal, "\(error)"), jobID: jobID, reporter: reporter, logger: logger)
+        }
+    }
+
+    private func run(_ job: JobRequest, attempt: Int, reporter: LifecycleReporter, logger: Logger) async throws {
+        let started = ContinuousClock.now
+        var timings: [String: Int] = [:]
+        func lap(_ stage: String, since: ContinuousClock.Instant) {
+            let elapsed = ContinuousClock.now - since
+            timings[stage] = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+        }
+        let request = RecognitionRequest(
+            languages: job.options.languages, prompt: job.options.prompt, resolution: job.options.resolution,
+            pageTimeout: configuration.pageTimeout)
+        try engine.validate(request)
+
+        let directory = "\(configuration.workDirectory)/ocr-\(job.jobID)-\(attempt)-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+
+        let downloadStart = ContinuousClock.now
+        let source = try await content.download(
+            job.source.url, to: "\(directory)/source", expectedSHA256: job.source.sha256)
+        lap("download", since: downloadStart)
+        logger.info("downloaded source", metadata: ["bytes": "\(source.bytes)"])
+
+        let convertStart = ContinuousClock.now
+        let (format, paged) = try PagedDocument.open(
+            path: source.path, password: job.options.password, limits: configuration.limits)
+        let indexes = try job.options.pages?.indexes(pageCount: paged.pageCount) ?? Array(0..<paged.pageCount)
+        lap("open", since: convertStart)
+
+        try await reporter.publish(.started(JobStarted(format: format.rawValue, pagesTotal: indexes.count, engine: engine.name)))
+        try await reporter.updateState { state in
+            state.state = .running
+            state.startedAt = Date()
+            state.format = format.rawValue
+            state.engine = engine.name
+            state.pagesTotal = indexes.count
+            state.pagesDone = 0
+            state.error = nil
+        }
+
+        let recognizeStart = ContinuousClock.now
+        let progress = ProgressThrottle(total: indexes.count, reporter: reporter, logger: logger)
+        let outcome = try await recognizer.run(
+            RenderableDocument(paged), indexes: indexes, request: request, policy: job.options.onPageError,
+            logger: logger, progress: { done in await progress.pagesDone(done) })
+        lap("recognize", since: recognizeStart)
+
+        let markdown = MarkdownAssembler.assemble(pages: outcome.pages, numbers: indexes.map { $0 + 1 })
+        let bytes = Array(markdown.utf8)
+        let uploadStart = ContinuousClock.now
+        try await content.upload(
+            bytes, to: job.result.url, contentType: job.result.contentType ?? "text/markdown; charset=utf-8")
+        lap("upload", since: uploadStart)
+
+        let total = ContinuousClock.now - started
+        let summary = ResultSummary(
+            url: Self.withoutQuery(job.result.url), bytes: bytes.count, sha256: SHA256.hash(data: bytes).hexString)
+        let completed = JobCompleted(
+            result: summary, pages: indexes.count, pagesFailed: outcome.failedPages, engine: engine.name,
+            durationMs: Int(total.components.seconds * 1000 + total.components.attoseconds / 1_000_000_000_000_000),
+            timingsMs: timings, usage: PageUsage(pagesOCR: indexes.count, pagesText: 0))
+        try await reporter.publish(.completed(completed))
+        try await reporter.updateState { state in
+            state.state = .completed
+            state.finishedAt = Date()
+            state.pagesDone = indexes.count
+            state.result = summary
+        }
+        logger.info(
+            "job completed",
+            metadata: ["pages": "\(indexes.count)", "duration_ms": "\(completed.durationMs)"])
+    }
+
+    /// Publishes `failed`, then either NAKs for a retry or dead-letters and terminates.
+    private func fail(
+        _ message: JetStreamMessage, error: OCRError, jobID: String, reporter: LifecycleReporter, logger: Logger
+    ) async {
+        let attempt = message.delivery.numDelivered
+        let willRetry = retry.willRetry(afterAttempt: attempt, retryable: error.code.isRetryable)
+        logger.warning("job attempt failed", metadata: ["error": "\(error)", "will_retry": "\(willRetry)"])
+        do {
+            try await reporter.publish(.failed(JobFailed(error: ErrorBody(error), willRetry: willRetry)))
+            try await reporter.updateState { state in
+                state.state = willRetry ? .retrying : .failed
+                state.error = ErrorBody(error)
+                if !willRetry { state.finishedAt = Date() }
+            }
+            if willRetry {
+                try message.nak(delay: retry.delay(afterAttempt: attempt))
+                return
+            }
+            let letter = DeadLetter(
+                originalPayload: message.payload, jobID: jobID.hasPrefix("unknown-") ? nil : jobID, error: error,
+                attempts: attempt, firstAttemptAt: message.delivery.timestamp, lastAttemptAt: Date(),
+                streamSequence: message.delivery.streamSequence)
+            let event = CloudEvent(
+                source: reporter.source, type: EventTypes.deadLettered, subject: letter.jobID, data: letter)
+            // Dead letter first: on a work-queue stream Term deletes the job.
+            try await nats.publish(
+                Subjects.deadLetters, payload: try [UInt8](CloudEventCoding.encoder().encode(event)),
+                headers: ["Content-Type": CloudEventCoding.contentType],
+                messageID: "dlq-\(message.delivery.streamSequence)")
+            try message.term()
+        } catch {
+            // NATS is unreachable: leave the job to be redelivered rather than lose it.
+            logger.error("cannot report the failure; job left for redelivery", metadata: ["error": "\(error)"])
+            try? message.nak(delay: retry.delay(afterAttempt: attempt))
+        }
+    }
+
+    static func withoutQuery(_ url: String) -> String {
+        guard var components = URLComponents(string: url) else { return url }
+        components.query = nil
+        components.fragment = nil
+        return components.string ?? url
+    }
+}
+
+/// Publishes `progress` after the first page, then at most about once a second, and after
+/// the last page.
+actor ProgressThrottle {
+    let total: Int
+    let reporter: LifecycleReporter
+    let logger: Logger
+    private var lastSent: ContinuousClock.Instant?
+
+    init(total: Int, reporter: LifecycleReporter, logger: Logger) {
+        self.total = total
+        self.reporter = reporter
+        self.logger = logger
+    }
+
+    func pagesDone(_ done: Int) async {
+        let now = ContinuousClock.now
+        if let lastSent, done < total, now - lastSent < .seconds(1) { return }
+        lastSent = now
+        do {
+            try await reporter.publish(.progress(JobProgress(pagesDone: done, pagesTotal: total)))
+            try await reporter.updateState { $0.pagesDone = done }
+        } catch {
+            logger.warning("cannot publish progress", metadata: ["error": "\(error)"])
+        }
+    }
+}

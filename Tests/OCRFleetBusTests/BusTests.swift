@@ -1,0 +1,128 @@
+import Foundation
+import Logging
+import OCRFleetBus
+import OCRFleetModel
+import OCRFleetTesting
+import Testing
+
+@Suite(.serialized) struct BusTests {
+    static let logger = Logger(label: "bus-test")
+
+    static func connect(_ server: NATSServerProcess) async throws -> NATSConnection {
+        try await NATSConnection.connect(.init(urls: [server.url], name: "bus-test"), logger: logger)
+    }
+
+    @Test func topologyIsIdempotentAcrossProcesses() async throws {
+        try await withNATSServer { server in
+            let first = try await Self.connect(server)
+            let second = try await Self.connect(server)
+            try await FleetTopology().ensureAll(on: first)
+            try await FleetTopology().ensureAll(on: second)
+            // Changed settings are applied, not refused.
+            try await FleetTopology(maxDeliver: 3, ackWait: .seconds(30)).ensureAll(on: first)
+            _ = try await JobConsumer(connection: second)
+            _ = try await JobStateStore(connection: second)
+        }
+    }
+
+    @Test func duplicateMessageIDsAreStoredOnce() async throws {
+        try await withNATSServer { server in
+            let nats = try await Self.connect(server)
+            try await FleetTopology().ensureAll(on: nats)
+            let first = try await nats.publish(Subjects.jobs, payload: Array("a".utf8), messageID: "same-id")
+            let again = try await nats.publish(Subjects.jobs, payload: Array("a".utf8), messageID: "same-id")
+            #expect(first == again)
+            let consumer = try await JobConsumer(connection: nats)
+            let messages = try await consumer.fetch(max: 10, wait: .seconds(2))
+            #expect(messages.count == 1)
+            try await messages.first?.ack()
+        }
+    }
+
+    @Test func nakRedeliversWithTheAttemptCountAndTermStopsIt() async throws {
+        try await withNATSServer { server in
+            let nats = try await Self.connect(server)
+            try await FleetTopology().ensureAll(on: nats)
+            let consumer = try await JobConsumer(connection: nats)
+            try await nats.publish(
+                Subjects.jobs, payload: Array("job".utf8), headers: ["X-Test": "yes"], messageID: "m-1")
+
+            let first = try #require(try await consumer.fetch(max: 1, wait: .seconds(2)).first)
+            #expect(first.payload == Array("job".utf8))
+            #expect(first.headers["X-Test"] == "yes")
+            #expect(first.delivery.numDelivered == 1)
+            try first.inProgress()
+            try first.nak(delay: .milliseconds(300))
+            #expect(try await consumer.fetch(max: 1, wait: .milliseconds(100)).isEmpty)
+
+            let second = try #require(try await Self.fetchOne(consumer, within: .seconds(5)))
+            #expect(second.delivery.numDelivered == 2)
+            #expect(second.delivery.streamSequence == first.delivery.streamSequence)
+            try second.term()
+            #expect(try await consumer.fetch(max: 1, wait: .seconds(1)).isEmpty)
+        }
+    }
+
+    @Test func keyValueStoresJobState() async throws {
+        try await withNATSServer { server in
+            let nats = try await Self.connect(server)
+            try await FleetTopology().ensureStreams(on: nats)
+            let states = try await JobStateStore(connection: nats)
+            #expect(try await states.get("missing") == nil)
+            var state = JobState(jobID: "job-kv", state: .running, attempts: 1)
+            state.pagesTotal = 4
+            try await states.put(state)
+            #expect(try await states.get("job-kv")?.pagesTotal == 4)
+            state.state = .completed
+            try await states.put(state)
+            #expect(try await states.get("job-kv")?.state == .completed)
+        }
+    }
+
+    @Test func survivesAServerRestart() async throws {
+        try await withNATSServer { server in
+            let nats = try await Self.connect(server)
+            try await FleetTopology().ensureAll(on: nats)
+            let consumer = try await JobConsumer(connection: nats)
+            try await nats.publish(Subjects.jobs, payload: Array("before".utf8), messageID: "before")
+
+            try await server.restart()
+            // Publishing waits through the reconnect; the file store kept the first job.
+            try await nats.publish(Subjects.jobs, payload: Array("after".utf8), messageID: "after")
+            #expect(nats.reconnects >= 1)
+            var payloads: [String] = []
+            let deadline = ContinuousClock.now + .seconds(15)
+            while payloads.count < 2, ContinuousClock.now < deadline {
+                for message in (try? await consumer.fetch(max: 2, wait: .seconds(1))) ?? [] {
+                    payloads.append(String(decoding: message.payload, as: UTF8.self))
+                    try await message.ack()
+                }
+            }
+            #expect(payloads == ["before", "after"])
+        }
+    }
+
+    @Test func coreSubscriptionDeliversMessagesInOrder() async throws {
+        try await withNATSServer { server in
+            let nats = try await Self.connect(server)
+            let subscription = try CoreSubscription(connection: nats, subject: "test.>")
+            try await nats.flush()
+            for index in 0..<100 { try nats.publishCore("test.\(index)", payload: Array("\(index)".utf8)) }
+            var received: [String] = []
+            for await message in subscription {
+                received.append(String(decoding: message.payload, as: UTF8.self))
+                if received.count == 100 { break }
+            }
+            #expect(received == (0..<100).map(String.init))
+            subscription.cancel()
+        }
+    }
+
+    static func fetchOne(_ consumer: JobConsumer, within limit: Duration) async throws -> JetStreamMessage? {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            if let message = try await consumer.fetch(max: 1, wait: .milliseconds(500)).first { return message }
+        }
+        return nil
+    }
+}

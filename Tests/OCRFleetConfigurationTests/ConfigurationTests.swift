@@ -1,0 +1,69 @@
+import OCRFleetBus
+import OCRFleetConfiguration
+import OCRFleetGateway
+import OCRFleetModel
+import OCRFleetWorker
+import Testing
+
+@Suite struct ConfigurationTests {
+    @Test func defaultsMatchTheContract() throws {
+        let worker = try WorkerConfiguration(arguments: ["ocr-worker"], environment: [:])
+        #expect(worker.nats.urls == ["nats://127.0.0.1:4222"])
+        #expect(worker.engine == .auto)
+        #expect(worker.vllmModel == "deepseek-ai/DeepSeek-OCR")
+        #expect(worker.maxJobs == 4 && worker.maxInflightPages == 32 && worker.maxDeliver == 5)
+        let gateway = try GatewayConfiguration(arguments: ["ocr-gateway"], environment: [:])
+        #expect(gateway.port == 8080)
+        #expect(gateway.publicURL == "http://127.0.0.1:8080")
+        #expect(gateway.apiTokens.isEmpty)
+    }
+
+    @Test func flagsOverrideEnvironmentVariables() throws {
+        let environment = ["OCR_MAX_JOBS": "7", "OCR_NATS_URL": "nats://a:1,nats://b:2", "OCR_ENGINE": "tesseract"]
+        let fromEnvironment = try WorkerConfiguration(arguments: ["ocr-worker"], environment: environment)
+        #expect(fromEnvironment.maxJobs == 7)
+        #expect(fromEnvironment.nats.urls == ["nats://a:1", "nats://b:2"])
+        #expect(fromEnvironment.engine == .tesseract)
+        let overridden = try WorkerConfiguration(
+            arguments: ["ocr-worker", "--max-jobs", "2", "--nats-url=nats://c:3"], environment: environment)
+        #expect(overridden.maxJobs == 2)
+        #expect(overridden.nats.urls == ["nats://c:3"])
+    }
+
+    @Test func helpListsEveryFlagWithItsVariableAndDefault() {
+        #expect {
+            _ = try WorkerConfiguration(arguments: ["ocr-worker", "--help"], environment: [:])
+        } throws: { error in
+            guard case SettingsError.helpRequested(let usage) = error else { return false }
+            return WorkerConfiguration.Settings.all.allSatisfy {
+                usage.contains($0.flag) && usage.contains($0.environmentName) && usage.contains($0.defaultDescription)
+            } && usage.contains("OCR_MAX_INFLIGHT_PAGES")
+        }
+    }
+
+    @Test func unknownFlagsAndBadValuesAreErrors() {
+        #expect {
+            _ = try WorkerConfiguration(arguments: ["ocr-worker", "--max-job", "2"], environment: [:])
+        } throws: { error in
+            guard case SettingsError.unknownFlag(let flag, _) = error else { return false }
+            return flag == "--max-job"
+        }
+        #expect {
+            _ = try WorkerConfiguration(arguments: ["ocr-worker"], environment: ["OCR_MAX_JOBS": "many"])
+        } throws: { error in
+            "\(error)".contains("OCR_MAX_JOBS") && "\(error)".contains("'many'")
+        }
+        #expect {
+            _ = try WorkerConfiguration(arguments: ["ocr-worker", "--engine", "gpu"], environment: [:])
+        } throws: { error in "\(error)".contains("one of auto, deepseek, tesseract") }
+    }
+
+    @Test func gatewayRefusesToListenWidelyWithoutTokens() throws {
+        #expect(throws: SettingsError.self) {
+            _ = try GatewayConfiguration(arguments: ["ocr-gateway", "--http-host", "0.0.0.0"], environment: [:])
+        }
+        let open = try GatewayConfiguration(
+            arguments: ["ocr-gateway", "--http-host", "0.0.0.0"], environment: ["OCR_API_TOKENS": "s3cret:acme,other"])
+        #expect(open.apiTokens == ["s3cret": "acme", "other": ""])
+    }
+}

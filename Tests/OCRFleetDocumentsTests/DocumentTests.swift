@@ -1,0 +1,93 @@
+import Foundation
+import OCRFleetDocuments
+import OCRFleetModel
+import OCRFleetTesting
+import Testing
+
+@Suite struct FormatDetectionTests {
+    @Test(arguments: [
+        ("report-3p.pdf", DocumentFormat.pdf), ("invoice.png", .png), ("delivery.jpg", .jpeg), ("pages-3p.tif", .tiff),
+    ])
+    func detectsFixturesByTheirBytes(name: String, format: DocumentFormat) throws {
+        #expect(try DocumentFormat.detect(fileAt: Fixtures.path(name)) == format)
+    }
+
+    @Test func ignoresTheFileName() throws {
+        let copy = NSTemporaryDirectory() + "looks-like-a.pdf"
+        try? FileManager.default.removeItem(atPath: copy)
+        try FileManager.default.copyItem(atPath: Fixtures.path("invoice.png"), toPath: copy)
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        #expect(try DocumentFormat.detect(fileAt: copy) == .png)
+    }
+
+    @Test func recognisesEveryImageSignature() {
+        #expect(DocumentFormat.detect(Array("GIF89a....".utf8)) == .gif)
+        #expect(DocumentFormat.detect(Array("RIFF\u{0}\u{0}\u{0}\u{0}WEBPVP8 ".utf8)) == .webp)
+        #expect(DocumentFormat.detect(Array("BM".utf8) + [UInt8](repeating: 0, count: 14)) == .bmp)
+        #expect(DocumentFormat.detect(Array("P5\n640 480\n255\n".utf8)) == .pnm)
+        #expect(DocumentFormat.detect([0x4D, 0x4D, 0x00, 0x2A, 0, 0, 0, 8]) == .tiff)
+        #expect(DocumentFormat.detect(Array("PK\u{3}\u{4}".utf8)) == nil)
+    }
+
+    @Test func plainTextIsUnsupported() {
+        #expect {
+            try DocumentFormat.detect(fileAt: Fixtures.path("not-a-document.txt"))
+        } throws: { ($0 as? OCRError)?.code == .unsupportedFormat }
+    }
+}
+
+@Suite struct PagedDocumentTests {
+    let limits = DocumentLimits()
+
+    @Test func rendersPDFPagesAtTheRequestedResolution() throws {
+        let (format, document) = try PagedDocument.open(path: Fixtures.path("report-3p.pdf"), password: nil, limits: limits)
+        #expect(format == .pdf)
+        #expect(document.pageCount == 3)
+        let page = try document.render(page: 2, dpi: 150, limits: limits)
+        // US Letter is 8.5 × 11 in.
+        #expect(page.width == 1275 && page.height == 1650 && page.resolution == 150)
+    }
+
+    @Test func lowersTheResolutionOfOversizedPages() throws {
+        let small = DocumentLimits(maxPages: 10, maxPagePixels: 1_000_000)
+        let (_, document) = try PagedDocument.open(path: Fixtures.path("report-3p.pdf"), password: nil, limits: small)
+        let page = try document.render(page: 0, dpi: 600, limits: small)
+        #expect(page.width * page.height <= 1_000_000)
+        #expect(page.width > 800)
+    }
+
+    @Test func readsEveryPageOfAMultiPageTIFF() throws {
+        let (format, document) = try PagedDocument.open(path: Fixtures.path("pages-3p.tif"), password: nil, limits: limits)
+        #expect(format == .tiff && document.pageCount == 3)
+        for index in 0..<3 {
+            let page = try document.render(page: index, dpi: 300, limits: limits)
+            #expect(page.width == 1700 && page.height == 2200)
+        }
+    }
+
+    @Test func refusesTooManyPagesAndTooManyPixels() {
+        #expect {
+            try PagedDocument.open(
+                path: Fixtures.path("report-3p.pdf"), password: nil, limits: DocumentLimits(maxPages: 2))
+        } throws: { ($0 as? OCRError)?.code == .sourceTooLarge }
+        #expect {
+            try PagedDocument.open(
+                path: Fixtures.path("invoice.png"), password: nil, limits: DocumentLimits(maxPagePixels: 1_000_000))
+        } throws: { ($0 as? OCRError)?.code == .sourceTooLarge }
+    }
+
+    @Test(arguments: ["report-3p.pdf", "invoice.png", "pages-3p.tif"])
+    func truncatedFilesAreCorruptNotCrashes(name: String) throws {
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path(name)))
+        let path = NSTemporaryDirectory() + "truncated-\(name)"
+        try bytes.prefix(bytes.count / 3).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect {
+            let (_, document) = try PagedDocument.open(path: path, password: nil, limits: limits)
+            for index in 0..<document.pageCount { _ = try document.render(page: index, dpi: 100, limits: limits) }
+        } throws: { error in
+            let code = (error as? OCRError)?.code
+            return code == .corruptDocument
+        }
+    }
+}

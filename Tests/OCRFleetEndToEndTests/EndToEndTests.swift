@@ -1,0 +1,189 @@
+import Foundation
+import OCRFleetBus
+import OCRFleetContent
+import OCRFleetModel
+import OCRFleetTesting
+import Testing
+
+/// Documents through gateway → NATS → worker → store, with real processes throughout.
+@Suite(.serialized) struct EndToEndTests {
+    /// Splits assembled markdown into its pages' text, dropping page comments and separators.
+    static func pages(of markdown: String) -> [String] {
+        markdown.components(separatedBy: "\n\n---\n\n").map { page in
+            page.split(separator: "\n").filter { !$0.hasPrefix("<!-- page ") }.joined(separator: "\n")
+        }
+    }
+
+    /// Share of the page's true words found in the recognised page, in multiset terms.
+    static func recall(truth: String, recognised: String) -> Double {
+        var counts: [String: Int] = [:]
+        for word in Fixtures.words(recognised) { counts[word, default: 0] += 1 }
+        let expected = Fixtures.words(truth)
+        let found = expected.filter { word in
+            guard let count = counts[word], count > 0 else { return false }
+            counts[word] = count - 1
+            return true
+        }
+        return Double(found.count) / Double(max(expected.count, 1))
+    }
+
+    @Test(arguments: ["report-3p.pdf", "invoice.png", "delivery.jpg", "pages-3p.tif"])
+    func documentBecomesMarkdown(fixture: String) async throws {
+        try await withFleet { fleet in
+            let jobID = "e2e-" + fixture.replacingOccurrences(of: ".", with: "-")
+            let recorder = try fleet.recordEvents("ocr.events.*.\(jobID)")
+            try await fleet.nats.flush()
+            try await fleet.submit(file: Fixtures.path(fixture), jobID: jobID, query: "&filename=\(fixture)")
+            let events = try await recorder.events { $0.kind == .completed || $0.kind == .failed }
+
+            let kinds = events.map(\.kind)
+            #expect(kinds.first == .started)
+            #expect(kinds.last == .completed, "events: \(kinds)")
+            #expect(kinds.dropFirst().dropLast().allSatisfy { $0 == .progress } && kinds.contains(.progress))
+            let truth = try #require(Fixtures.truth[fixture])
+            guard case .started(let started) = events[0].data.body else { Issue.record("no started"); return }
+            #expect(started.pagesTotal == truth.count && started.engine == "tesseract")
+            guard case .completed(let completed) = events.last!.data.body else { return }
+            #expect(completed.pages == truth.count && completed.pagesFailed.isEmpty)
+            #expect(!completed.result.url.contains("?"), "result URL in events must not carry a signature")
+            #expect(Set(completed.timingsMs.keys).isSuperset(of: ["download", "recognize", "upload"]))
+
+            let state = try await fleet.waitForTerminalState(jobID)
+            #expect(state.state == .completed && state.pagesDone == truth.count && state.attempts == 1)
+
+            let (status, markdown) = try await fleet.request("GET", "/v1/jobs/\(jobID)/result")
+            #expect(status == 200)
+            #expect(markdown.utf8.count == completed.result.bytes)
+            let pages = Self.pages(of: markdown)
+            #expect(pages.count == truth.count)
+            for (index, page) in zip(truth.indices, pages) {
+                let recall = Self.recall(truth: truth[index], recognised: page)
+                #expect(recall >= 0.95, "page \(index + 1) of \(fixture): recall \(recall)\n\(page)")
+            }
+        }
+    }
+
+    @Test func multipartUploadWithOptions() async throws {
+        try await withFleet { fleet in
+            let boundary = "ocrfleet-test-boundary"
+            var body = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"options\"\r\n\r\n{\"pages\": \"2\"}\r\n".utf8)
+            body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"report.pdf\"\r\nContent-Type: application/pdf\r\n\r\n".utf8)
+            body += try Array(Data(contentsOf: URL(fileURLWithPath: Fixtures.path("report-3p.pdf"))))
+            body += Array("\r\n--\(boundary)--\r\n".utf8)
+            let (status, response) = try await fleet.request(
+                "POST", "/v1/jobs?job_id=multipart-1", body: body, contentType: "multipart/form-data; boundary=\(boundary)")
+            #expect(status == 202, "\(response)")
+            let state = try await fleet.waitForTerminalState("multipart-1")
+            #expect(state.state == .completed && state.pagesTotal == 1)
+            let (_, markdown) = try await fleet.request("GET", "/v1/jobs/multipart-1/result")
+            #expect(markdown.hasPrefix("<!-- page 2 -->"))
+            #expect(Self.recall(truth: Fixtures.truth["report-3p.pdf"]![1], recognised: markdown) >= 0.95)
+        }
+    }
+
+    @Test func badJobsFailWithTheirCodeAndTheWorkerServesTheNext() async throws {
+        try await withFleet { fleet in
+            let failures = try fleet.recordEvents("ocr.events.failed.>")
+            let deadLetters = try CoreSubscription(connection: fleet.nats, subject: Subjects.deadLetters)
+            try await fleet.nats.flush()
+
+            // A source URL that answers 404.
+            let missing = #"{"job_id": "bad-url", "source": {"url": "\#(fleet.gatewayURL)/v1/store/nothing/here"}}"#
+            let (status, _) = try await fleet.request("POST", "/v1/jobs", body: Array(missing.utf8), contentType: "application/json")
+            #expect(status == 202)
+            // A payload that is not a CloudEvent, published straight to the stream.
+            try await fleet.nats.publish(Subjects.jobs, payload: Array("hello, not a job".utf8), messageID: "junk-1")
+            // A file that is no document.
+            try await fleet.submit(file: Fixtures.path("not-a-document.txt"), jobID: "bad-format")
+
+            let events = try await failures.events(count: 3)
+            var codes: [String: ErrorCode] = [:]
+            for event in events {
+                guard case .failed(let failed) = event.data.body else { continue }
+                #expect(failed.willRetry == false)
+                codes[event.data.header.jobID.hasPrefix("unknown-") ? "junk" : event.data.header.jobID] = failed.error.code
+            }
+            #expect(codes == ["bad-url": .sourceNotFound, "junk": .invalidJob, "bad-format": .unsupportedFormat])
+            #expect(try await fleet.waitForTerminalState("bad-url").error?.code == .sourceNotFound)
+
+            // Each lands on ocr.dlq with the original kept.
+            var letters: [CloudEvent<DeadLetter>] = []
+            for await message in deadLetters {
+                letters.append(try CloudEventCoding.decoder().decode(CloudEvent<DeadLetter>.self, from: Data(message.payload)))
+                if letters.count == 3 { break }
+            }
+            #expect(letters.allSatisfy { $0.type == "ocrfleet.job.deadlettered" && $0.data.attempts == 1 })
+            let junk = try #require(letters.first { $0.data.jobID == nil })
+            #expect(Data(base64Encoded: junk.data.originalBase64 ?? "") == Data("hello, not a job".utf8))
+
+            // The same worker still serves the next job.
+            try await fleet.submit(file: Fixtures.path("invoice.png"), jobID: "after-bad")
+            #expect(try await fleet.waitForTerminalState("after-bad").state == .completed)
+        }
+    }
+
+    @Test func transientFailuresAreRetriedThenDeadLettered() async throws {
+        try await withFleet(workerEnvironment: ["OCR_MAX_DELIVER": "2"]) { fleet in
+            let recorder = try fleet.recordEvents("ocr.events.failed.unreachable")
+            try await fleet.nats.flush()
+            let closedPort = try await FreePort.find()
+            let job = #"{"job_id": "unreachable", "source": {"url": "http://127.0.0.1:\#(closedPort)/doc.pdf"}}"#
+            _ = try await fleet.request("POST", "/v1/jobs", body: Array(job.utf8), contentType: "application/json")
+            let events = try await recorder.events { event in
+                if case .failed(let failed) = event.data.body { return !failed.willRetry }
+                return false
+            }
+            let attempts = events.map { ($0.data.header.attempt, $0.data.body) }
+            #expect(attempts.count == 2)
+            #expect(attempts.first.map { $0.0 } == 1 && attempts.last.map { $0.0 } == 2)
+            if case .failed(let first) = attempts[0].1 {
+                #expect(first.willRetry && first.error.code == .sourceUnreachable && first.error.retryable)
+            }
+            let state = try await fleet.waitForTerminalState("unreachable")
+            #expect(state.state == .failed && state.attempts == 2)
+        }
+    }
+
+    @Test func duplicatesAndCompletedJobsAreNotRedone() async throws {
+        try await withFleet { fleet in
+            let started = try fleet.recordEvents("ocr.events.started.dup-1")
+            try await fleet.nats.flush()
+            let source = fleet.store.presignedURL(
+                .get, objectKey: "fixtures/invoice.png", expires: Date().addingTimeInterval(600))
+            let path = fleet.store.path(for: "fixtures/invoice.png")
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: Fixtures.path("invoice.png"), toPath: path)
+            let job = JobRequest(
+                jobID: "dup-1", source: SourceDocument(url: source),
+                result: ResultTarget(url: fleet.store.presignedURL(.put, objectKey: "results/dup-1.md", expires: Date().addingTimeInterval(600))))
+            let event = JobEvent.request(job, source: "urn:test")
+            let payload = try [UInt8](CloudEventCoding.encoder().encode(event))
+            // The same CloudEvent twice within the duplicate window is one job.
+            try await fleet.nats.publish(Subjects.jobs, payload: payload, messageID: event.id)
+            try await fleet.nats.publish(Subjects.jobs, payload: payload, messageID: event.id)
+            #expect(try await fleet.waitForTerminalState("dup-1").state == .completed)
+            // A new request for a completed job_id is acknowledged without work.
+            let again = JobEvent.request(job, source: "urn:test")
+            try await fleet.nats.publish(
+                Subjects.jobs, payload: try [UInt8](CloudEventCoding.encoder().encode(again)), messageID: again.id)
+            let starts = try await started.events(during: .seconds(4))
+            #expect(starts.count == 1)
+        }
+    }
+
+    @Test func gatewayAnswersErrorsAsJSON() async throws {
+        try await withFleet { fleet in
+            let (missingStatus, missingBody) = try await fleet.request("GET", "/v1/jobs/nope")
+            #expect(missingStatus == 404 && missingBody.contains("\"not_found\""))
+            let bad = #"{"source": {"url": "http://x/y"}, "options": {"mode": "poetry"}}"#
+            let (badStatus, badBody) = try await fleet.request("POST", "/v1/jobs", body: Array(bad.utf8), contentType: "application/json")
+            #expect(badStatus == 400 && badBody.contains("\"field\":\"options.mode\""), "\(badBody)")
+            let (forbidden, _) = try await fleet.request("GET", "/v1/store/results/x.md?expires=9999999999&signature=00")
+            #expect(forbidden == 403)
+            let (health, _) = try await fleet.request("GET", "/healthz")
+            #expect(health == 200)
+        }
+    }
+}
+

@@ -40,11 +40,37 @@ RASTER_PAGES = [
 ]
 
 
+WORDS = (
+    "the of and to in is was for on that with as by at from this be are or an it not which have has had were "
+    "their been more one all would there they will can its new other some time two after first also may into "
+    "over than most only year under made through such where between well both before while against each these "
+    "during since many three city water market report order price service line level world group system "
+    "number area part state public result change case point power company plan data room north south river "
+    "early late small large local final total second third review meeting window garden paper letter summer "
+    "winter account balance credit invoice freight harbour station village county market timber copper "
+    "engine bridge school museum library season weather average morning evening careful simple modern"
+).split()
+
+
+def bench_pages(count, lines_per_page, seed=42):
+    """Deterministic prose-like lines, dense enough to make a page's OCR cost realistic."""
+    import random
+    rng = random.Random(seed)
+    pages = []
+    for number in range(1, count + 1):
+        lines = [f"Benchmark page {number}"]
+        for _ in range(lines_per_page):
+            words = [rng.choice(WORDS) for _ in range(rng.randint(9, 12))]
+            lines.append(" ".join(words).capitalize() + ".")
+        pages.append(lines)
+    return pages
+
+
 def escape(text):
     return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
-def write_pdf(path, pages, font_size=16):
+def write_pdf(path, pages, font_size=16, top=700):
     objects = []
 
     def add(body):
@@ -56,7 +82,7 @@ def write_pdf(path, pages, font_size=16):
     page_ids = []
     content_ids = []
     for lines in pages:
-        ops = ["BT", f"/F1 {font_size} Tf", f"{font_size * 1.5:.1f} TL", "72 700 Td"]
+        ops = ["BT", f"/F1 {font_size} Tf", f"{font_size * 1.5:.1f} TL", f"72 {top} Td"]
         for index, line in enumerate(lines):
             size = font_size + 6 if index == 0 else font_size
             ops.append(f"/F1 {size} Tf ({escape(line)}) Tj T*")
@@ -93,6 +119,9 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     truth = {}
     write_pdf(os.path.join(OUT, "report-3p.pdf"), DOCUMENT_PAGES)
+    bench = bench_pages(10, 38)
+    write_pdf(os.path.join(OUT, "bench-10p.pdf"), bench, font_size=11, top=740)
+    truth["bench-10p.pdf"] = [" ".join(lines) for lines in bench]
     truth["report-3p.pdf"] = [" ".join(lines) for lines in DOCUMENT_PAGES]
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,3 +1,4 @@
+import Foundation
 import OCRFleetBus
 import OCRFleetConfiguration
 import OCRFleetGateway
@@ -65,5 +66,19 @@ import Testing
         let open = try GatewayConfiguration(
             arguments: ["ocr-gateway", "--http-host", "0.0.0.0"], environment: ["OCR_API_TOKENS": "s3cret:acme,other"])
         #expect(open.apiTokens == ["s3cret": "acme", "other": ""])
+    }
+}
+
+@Suite struct ConfigurationDocumentTests {
+    static let document: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return (try? String(contentsOf: url.appendingPathComponent("docs/configuration.md"), encoding: .utf8)) ?? ""
+    }()
+
+    @Test(arguments: WorkerConfiguration.Settings.all + GatewayConfiguration.Settings.all)
+    func everySettingIsDocumented(setting: Setting) {
+        #expect(Self.document.contains("`\(setting.environmentName)`"), "\(setting.environmentName) missing")
+        #expect(Self.document.contains("`\(setting.flag)`"), "\(setting.flag) missing")
     }
 }

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Tesseract-path throughput on fixtures/bench-10p.pdf (10 dense pages) at 300 DPI, in one
+# run so the figures compare as ratios on a shared, noisy machine:
+#   worker      gateway → NATS → ocr-worker (release build) → store, submit to result
+#   cli-seq     pdftoppm -r 300 + tesseract CLI, page by page, one after the other
+#   cli-par     the same pairs, two pages at a time (xargs -P 2, one thread each)
+# Prints a Markdown table (median, min, max over RUNS runs) and the worker's peak RSS,
+# and writes it to bench/results/spine.md.
+#   RUNS=5 scripts/bench-spine.sh
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+runs="${RUNS:-3}"
+pdf="$root/fixtures/bench-10p.pdf"
+pages=10
+
+scripts/install-deps.sh
+swift build -c release >&2
+bin="$(swift build -c release --show-bin-path)"
+work="$(mktemp -d -t ocrfleet-bench.XXXXXX)"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+# median min max of the numbers on stdin
+stats() { sort -g | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.3f %.3f %.3f", m, v[1], v[NR] }'; }
+
+cli_page() { # page number, threads
+  local page=$1
+  pdftoppm -r 300 -f "$page" -l "$page" -png -singlefile "$pdf" "$work/cli-$page"
+  OMP_THREAD_LIMIT=$2 tesseract "$work/cli-$page.png" "$work/cli-$page" -l eng quiet
+}
+export -f cli_page
+export pdf work
+
+free_port() {
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 40000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
+  done
+}
+nats_port=$(free_port)
+http_port=$(free_port)
+nats-server -js -a 127.0.0.1 -p "$nats_port" -sd "$work/jetstream" -l "$work/nats.log" &
+pids+=($!)
+until grep -q 'Server is ready' "$work/nats.log" 2>/dev/null; do sleep 0.1; done
+export OCR_NATS_URL="nats://127.0.0.1:$nats_port"
+OCR_HTTP_PORT="$http_port" OCR_STORE_DIR="$work/store" "$bin/ocr-gateway" >"$work/gateway.log" 2>&1 &
+pids+=($!)
+OCR_WORK_DIR="$work" OCR_LOG_LEVEL=warning "$bin/ocr-worker" >"$work/worker.log" 2>&1 &
+worker=$!
+pids+=($worker)
+until curl -fs "http://127.0.0.1:$http_port/readyz" >/dev/null; do sleep 0.1; done
+# One warm-up job so every variant runs with language data in the page cache.
+"$bin/ocrctl" submit --gateway "http://127.0.0.1:$http_port" --wait "$pdf" >"$work/warmup.md"
+cli_page 1 1
+
+declare -A times
+for run in $(seq 1 "$runs"); do
+  start=$(now)
+  "$bin/ocrctl" submit --gateway "http://127.0.0.1:$http_port" --wait "$pdf" >"$work/out.md"
+  times[worker]+="$(elapsed "$start" "$(now)") "
+  start=$(now)
+  for page in $(seq 1 $pages); do cli_page "$page" 2; done
+  times[cli-seq]+="$(elapsed "$start" "$(now)") "
+  start=$(now)
+  seq 1 $pages | xargs -P 2 -I{} bash -c 'cli_page {} 1'
+  times[cli-par]+="$(elapsed "$start" "$(now)") "
+  echo "run $run: worker ${times[worker]##* } cli-seq ${times[cli-seq]##* } cli-par ${times[cli-par]##* }" >&2
+done
+peak_kib=$(awk '/VmHWM/ { print $2 }' "/proc/$worker/status")
+
+read -r worker_median _ _ <<<"$(tr ' ' '\n' <<<"${times[worker]}" | grep . | stats)"
+{
+  echo "Tesseract path, $pages pages of fixtures/bench-10p.pdf at 300 DPI, $(nproc) cores, $runs runs, $(date -u +%Y-%m-%d)"
+  echo
+  echo "| variant | seconds (median) | min | max | pages/s | worker speed ÷ variant |"
+  echo "|---|---|---|---|---|---|"
+  for variant in worker cli-seq cli-par; do
+    read -r median low high <<<"$(tr ' ' '\n' <<<"${times[$variant]}" | grep . | stats)"
+    awk -v v="$variant" -v m="$median" -v lo="$low" -v hi="$high" -v p=$pages -v w="$worker_median" \
+      'BEGIN { printf "| %s | %.2f | %.2f | %.2f | %.2f | %.2f |\n", v, m, lo, hi, p / m, m / w }'
+  done
+  echo
+  echo "Worker peak RSS (VmHWM): $((peak_kib / 1024)) MiB"
+} | tee bench/results/spine.md

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages ocrfleet builds, tests and runs with. Safe to run again:
+# it calls apt-get only when a package is missing.
+set -euo pipefail
+
+packages=(
+  pkg-config
+  libnats-dev nats-server                          # NATS C client and server (JetStream)
+  libtesseract-dev libleptonica-dev                # Tesseract C API and Leptonica images
+  tesseract-ocr-eng tesseract-ocr-osd              # English and orientation data
+  libpoppler-cpp-dev poppler-utils                 # PDF rendering; pdftoppm for benchmarks
+  fonts-dejavu-core                                # fonts poppler falls back to
+  curl                                             # health checks in scripts
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "installing: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2

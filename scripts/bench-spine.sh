@@ -15,6 +15,7 @@ pdf="$root/fixtures/bench-10p.pdf"
 pages=10
 
 scripts/install-deps.sh
+command -v python3 >/dev/null || apt-get install -y -qq python3-minimal >&2
 swift build -c release >&2
 bin="$(swift build -c release --show-bin-path)"
 work="$(mktemp -d -t ocrfleet-bench.XXXXXX)"
@@ -63,19 +64,40 @@ until curl -fs "http://127.0.0.1:$http_port/readyz" >/dev/null; do sleep 0.1; do
 cli_page 1 1
 
 declare -A times
+measure() { # variant, command...
+  local variant=$1 start
+  shift
+  start=$(now)
+  "$@"
+  local seconds
+  seconds=$(elapsed "$start" "$(now)")
+  times[$variant]+="$seconds "
+  echo "run $run: $variant $seconds s" >&2
+}
 for run in $(seq 1 "$runs"); do
-  start=$(now)
-  "$bin/ocrctl" submit --gateway "http://127.0.0.1:$http_port" --wait "$pdf" >"$work/out.md"
-  times[worker]+="$(elapsed "$start" "$(now)") "
-  start=$(now)
-  for page in $(seq 1 $pages); do cli_page "$page" 2; done
-  times[cli-seq]+="$(elapsed "$start" "$(now)") "
-  start=$(now)
-  seq 1 $pages | xargs -P 2 -I{} bash -c 'cli_page {} 1'
-  times[cli-par]+="$(elapsed "$start" "$(now)") "
-  echo "run $run: worker ${times[worker]##* } cli-seq ${times[cli-seq]##* } cli-par ${times[cli-par]##* }" >&2
+  measure worker "$bin/ocrctl" submit --gateway "http://127.0.0.1:$http_port" --wait --output "$work/out" "$pdf"
+  measure cli-seq bash -c "for page in \$(seq 1 $pages); do cli_page \$page 2; done"
+  measure cli-par bash -c "seq 1 $pages | xargs -P 2 -I{} bash -c 'cli_page {} 1'"
 done
 peak_kib=$(awk '/VmHWM/ { print $2 }' "/proc/$worker/status")
+cat "$work"/cli-{1..10}.txt >"$work/cli.txt"
+# Share of the ground truth's words found in each output (multiset), so speed is never
+# bought with accuracy.
+recall() {
+  python3 - "$root/fixtures/truth.json" "$1" <<'PY'
+import collections, json, re, sys
+truth = " ".join(json.load(open(sys.argv[1]))["bench-10p.pdf"])
+words = lambda text: re.findall(r"[a-z0-9]+", text.lower())
+found = collections.Counter(words(open(sys.argv[2]).read()))
+expected = words(truth)
+hits = 0
+for word in expected:
+    if found[word] > 0:
+        found[word] -= 1
+        hits += 1
+print(f"{100 * hits / len(expected):.2f}")
+PY
+}
 
 read -r worker_median _ _ <<<"$(tr ' ' '\n' <<<"${times[worker]}" | grep . | stats)"
 {
@@ -88,6 +110,8 @@ read -r worker_median _ _ <<<"$(tr ' ' '\n' <<<"${times[worker]}" | grep . | sta
     awk -v v="$variant" -v m="$median" -v lo="$low" -v hi="$high" -v p=$pages -v w="$worker_median" \
       'BEGIN { printf "| %s | %.2f | %.2f | %.2f | %.2f | %.2f |\n", v, m, lo, hi, p / m, m / w }'
   done
+  echo
+  echo "Word recall against ground truth: worker $(recall "$work/out/bench-10p.md") %, tesseract CLI $(recall "$work/cli.txt") %"
   echo
   echo "Worker peak RSS (VmHWM): $((peak_kib / 1024)) MiB"
 } | tee bench/results/spine.md

@@ -50,7 +50,7 @@ let package = Package(
         .target(
             name: "OCRFleetBus",
             dependencies: [
-                "CNats", "OCRFleetModel",
+                "CNats", "OCRFleetConfiguration", "OCRFleetModel",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -145,7 +145,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "OCRFleetDocumentsTests",
-            dependencies: ["OCRFleetDocuments", "OCRFleetEngines", "OCRFleetTesting"],
+            dependencies: ["CTesseract", "OCRFleetDocuments", "OCRFleetEngines", "OCRFleetTesting"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "OCRFleetBusTests", dependencies: ["OCRFleetBus", "OCRFleetTesting"],

@@ -18,14 +18,9 @@ scripts/install-deps.sh
 command -v python3 >/dev/null || apt-get install -y -qq python3-minimal >&2
 swift build -c release >&2
 bin="$(swift build -c release --show-bin-path)"
-work="$(mktemp -d -t ocrfleet-bench.XXXXXX)"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+OCR_LOG_LEVEL=warning
+export OCR_LOG_LEVEL
+source "$root/scripts/lib/local-fleet.sh"
 
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
@@ -40,27 +35,9 @@ cli_page() { # page number, threads
 export -f cli_page
 export pdf work
 
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 40000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
-  done
-}
-nats_port=$(free_port)
-http_port=$(free_port)
-nats-server -js -a 127.0.0.1 -p "$nats_port" -sd "$work/jetstream" -l "$work/nats.log" &
-pids+=($!)
-until grep -q 'Server is ready' "$work/nats.log" 2>/dev/null; do sleep 0.1; done
-export OCR_NATS_URL="nats://127.0.0.1:$nats_port"
-OCR_HTTP_PORT="$http_port" OCR_STORE_DIR="$work/store" "$bin/ocr-gateway" >"$work/gateway.log" 2>&1 &
-pids+=($!)
-OCR_WORK_DIR="$work" OCR_LOG_LEVEL=warning "$bin/ocr-worker" >"$work/worker.log" 2>&1 &
-worker=$!
-pids+=($worker)
-until curl -fs "http://127.0.0.1:$http_port/readyz" >/dev/null; do sleep 0.1; done
+start_local_fleet
 # One warm-up job so every variant runs with language data in the page cache.
-"$bin/ocrctl" submit --gateway "http://127.0.0.1:$http_port" --wait "$pdf" >"$work/warmup.md"
+"$bin/ocrctl" submit --gateway "$gateway_url" --wait "$pdf" >"$work/warmup.md"
 cli_page 1 1
 
 declare -A times
@@ -75,11 +52,11 @@ measure() { # variant, command...
   echo "run $run: $variant $seconds s" >&2
 }
 for run in $(seq 1 "$runs"); do
-  measure worker "$bin/ocrctl" submit --gateway "http://127.0.0.1:$http_port" --wait --output "$work/out" "$pdf"
+  measure worker "$bin/ocrctl" submit --gateway "$gateway_url" --wait --output "$work/out" "$pdf"
   measure cli-seq bash -c "for page in \$(seq 1 $pages); do cli_page \$page 2; done"
   measure cli-par bash -c "seq 1 $pages | xargs -P 2 -I{} bash -c 'cli_page {} 1'"
 done
-peak_kib=$(awk '/VmHWM/ { print $2 }' "/proc/$worker/status")
+peak_kib=$(awk '/VmHWM/ { print $2 }' "/proc/$worker_pid/status")
 cat "$work"/cli-{1..10}.txt >"$work/cli.txt"
 # Share of the ground truth's words found in each output (multiset), so speed is never
 # bought with accuracy.

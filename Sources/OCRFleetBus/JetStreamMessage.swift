@@ -1,5 +1,6 @@
 import CNats
 import Foundation
+import OCRFleetModel
 import Synchronization
 
 /// Delivery facts from the JetStream reply subject.
@@ -60,8 +61,7 @@ public final class JetStreamMessage: Sendable {
     /// Asks for redelivery after `delay` (0 = at once).
     public func nak(delay: Duration = .zero) throws {
         try settle("nak") { message in
-            let milliseconds = delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000
-            return milliseconds > 0 ? natsMsg_NakWithDelay(message, milliseconds, nil) : natsMsg_Nak(message, nil)
+            delay.milliseconds > 0 ? natsMsg_NakWithDelay(message, delay.milliseconds, nil) : natsMsg_Nak(message, nil)
         }
     }
 

@@ -1,4 +1,5 @@
 import CNats
+import Logging
 import OCRFleetModel
 
 /// The worker's binding to the durable pull consumer `ocr-workers`.
@@ -9,7 +10,7 @@ import OCRFleetModel
 /// refers to it is gone.
 public final class JobConsumer: @unchecked Sendable {
     private let subscription: OpaquePointer
-    private let connection: NATSConnection
+    let connection: NATSConnection
 
     /// Binds to the existing consumer (create it first with `FleetTopology.ensureAll`):
     /// a consumer created by the library itself would be deleted when the subscription ends.
@@ -41,7 +42,7 @@ public final class JobConsumer: @unchecked Sendable {
     /// when none arrived; libnats 3.4 can time out early, which is the same thing.
     public func fetch(max: Int, wait: Duration) async throws -> [JetStreamMessage] {
         precondition(max > 0, "fetch at least one message")
-        let timeout = wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000
+        let timeout = wait.milliseconds
         return try await connection.blockingCall { [self, connection] in
             var list = natsMsgList()
             var code = jsErrCode(rawValue: 0)
@@ -57,6 +58,53 @@ public final class JobConsumer: @unchecked Sendable {
                 messages.append(try JetStreamMessage(taking: raw, connection: connection))
             }
             return messages
+        }
+    }
+}
+
+extension JobConsumer {
+    /// Pulled jobs as an async sequence. Before each fetch it asks `batchSize` how many jobs
+    /// the caller can start (waiting there while it has no room), so no more are pulled than
+    /// it can run; messages buffered past capacity could be redelivered elsewhere. The
+    /// sequence ends when the task is cancelled or `shouldStop` says so, checked between
+    /// fetches so a fetched job is never dropped.
+    public func messages(
+        wait: Duration = .seconds(1), batchSize: @escaping @Sendable () async -> Int,
+        shouldStop: @escaping @Sendable () -> Bool = { false }
+    ) -> PulledJobs {
+        PulledJobs(consumer: self, wait: wait, batchSize: batchSize, shouldStop: shouldStop)
+    }
+}
+
+public struct PulledJobs: AsyncSequence, Sendable {
+    public typealias Element = JetStreamMessage
+
+    let consumer: JobConsumer
+    let wait: Duration
+    let batchSize: @Sendable () async -> Int
+    let shouldStop: @Sendable () -> Bool
+
+    public func makeAsyncIterator() -> Iterator { Iterator(jobs: self) }
+
+    public struct Iterator: AsyncIteratorProtocol {
+        let jobs: PulledJobs
+        var buffered: [JetStreamMessage] = []
+
+        /// Fetch errors (NATS briefly away) are retried after a second, not thrown: the
+        /// library reconnects by itself.
+        public mutating func next() async -> JetStreamMessage? {
+            while buffered.isEmpty {
+                if Task.isCancelled || jobs.shouldStop() { return nil }
+                let room = await jobs.batchSize()
+                if Task.isCancelled || jobs.shouldStop() { return nil }
+                do {
+                    buffered = try await jobs.consumer.fetch(max: Swift.max(room, 1), wait: jobs.wait).reversed()
+                } catch {
+                    jobs.consumer.connection.logger.warning("fetch failed; retrying", metadata: ["error": "\(error)"])
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            }
+            return buffered.popLast()
         }
     }
 }

@@ -2,6 +2,7 @@ import CNats
 import Foundation
 import Logging
 import NIOPosix
+import OCRFleetConfiguration
 import Synchronization
 
 /// How to reach NATS. Values come from the executables' configuration types.
@@ -26,6 +27,17 @@ public struct NATSConnectionOptions: Sendable {
         self.credentialsFile = credentialsFile
         self.tlsCAFile = tlsCAFile
         self.connectTimeout = connectTimeout
+    }
+}
+
+extension NATSConnectionOptions {
+    /// The shared `OCR_NATS_*` settings of an executable.
+    public init(settings: SettingsReader, name: String) {
+        self.init(
+            urls: settings.list(CommonSettings.natsURL, default: ["nats://127.0.0.1:4222"]), name: name,
+            user: settings.string(CommonSettings.natsUser), password: settings.string(CommonSettings.natsPassword),
+            credentialsFile: settings.string(CommonSettings.natsCreds),
+            tlsCAFile: settings.string(CommonSettings.natsTLSCA))
     }
 }
 

@@ -148,7 +148,6 @@ extension Digest {
 
 extension TimeAmount {
     init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        self = .milliseconds(duration.milliseconds)
     }
 }

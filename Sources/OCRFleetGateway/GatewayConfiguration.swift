@@ -44,10 +44,7 @@ public struct GatewayConfiguration: Sendable {
             command: "ocr-gateway",
             summary: "HTTP gateway: submits OCR jobs to NATS, reports their state and serves results and the local store.",
             settings: Settings.all, arguments: arguments, environment: environment)
-        nats = NATSConnectionOptions(
-            urls: reader.list(CommonSettings.natsURL, default: ["nats://127.0.0.1:4222"]), name: "ocr-gateway",
-            user: reader.string(CommonSettings.natsUser), password: reader.string(CommonSettings.natsPassword),
-            credentialsFile: reader.string(CommonSettings.natsCreds), tlsCAFile: reader.string(CommonSettings.natsTLSCA))
+        nats = NATSConnectionOptions(settings: reader, name: "ocr-gateway")
         streamReplicas = try reader.int(CommonSettings.streamReplicas, default: 1, range: 1...5)
         host = reader.string(Settings.host, default: "127.0.0.1")
         port = try reader.int(Settings.port, default: 8080, range: 0...65535)

@@ -5,6 +5,7 @@ import Hummingbird
 import MultipartKit
 import NIOCore
 import NIOFileSystem
+import OCRFleetContent
 
 /// A file received in a request and written to the store as it arrived.
 struct UploadedFile {
@@ -32,23 +33,8 @@ enum MultipartUpload {
     }
 
     static func receiveRaw(_ body: RequestBody, to path: String, maxBytes: Int) async throws -> UploadedFile {
-        var hasher = SHA256()
-        var total = 0
-        try await FileSystem.shared.withFileHandle(
-            forWritingAt: FilePath(path), options: .newFile(replaceExisting: true)
-        ) { handle in
-            var writer = handle.bufferedWriter()
-            for try await chunk in body {
-                total += chunk.readableBytes
-                guard total <= maxBytes else { throw tooLarge(maxBytes) }
-                chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
-                try await writer.write(contentsOf: chunk)
-            }
-            try await writer.flush()
-        }
-        return UploadedFile(
-            bytes: total, sha256: hasher.finalize().map { String(format: "%02x", $0) }.joined(), filename: nil,
-            contentType: nil, fields: [:])
+        let (bytes, sha256) = try await write(body, to: path, maxBytes: maxBytes) { $0 }
+        return UploadedFile(bytes: bytes, sha256: sha256, filename: nil, contentType: nil, fields: [:])
     }
 
     static func receive(_ body: RequestBody, boundary: String, to path: String, maxBytes: Int) async throws
@@ -59,31 +45,46 @@ enum MultipartUpload {
         parser.onHeader = { name, value in parts.header(name, value) }
         parser.onBody = { buffer in parts.body(&buffer) }
         parser.onPartComplete = { parts.complete() }
-        var total = 0
+        let (bytes, sha256) = try await write(body, to: path, maxBytes: maxBytes) { chunk in
+            do {
+                try parser.execute(chunk)
+            } catch {
+                throw APIError.invalid("the multipart body cannot be parsed")
+            }
+            if let failure = parts.failure { throw failure }
+            defer { parts.pending.clear() }
+            return parts.pending
+        }
+        guard parts.fileSeen else { throw APIError.invalid("the multipart body has no 'file' part", field: "file") }
+        return UploadedFile(
+            bytes: bytes, sha256: sha256, filename: parts.filename, contentType: parts.fileContentType,
+            fields: parts.fields)
+    }
+
+    /// Streams the body to `path`, writing and hashing what `extract` makes of each chunk,
+    /// and stops when the body passes `maxBytes`.
+    private static func write(
+        _ body: RequestBody, to path: String, maxBytes: Int, extract: (ByteBuffer) throws -> ByteBuffer
+    ) async throws -> (bytes: Int, sha256: String) {
+        var hasher = SHA256()
+        var received = 0
+        var written = 0
         try await FileSystem.shared.withFileHandle(
             forWritingAt: FilePath(path), options: .newFile(replaceExisting: true)
         ) { handle in
             var writer = handle.bufferedWriter()
             for try await chunk in body {
-                total += chunk.readableBytes
-                guard total <= maxBytes else { throw tooLarge(maxBytes) }
-                do {
-                    try parser.execute(chunk)
-                } catch {
-                    throw APIError.invalid("the multipart body cannot be parsed")
-                }
-                if let failure = parts.failure { throw failure }
-                if parts.pending.readableBytes > 0 {
-                    try await writer.write(contentsOf: parts.pending)
-                    parts.pending.clear()
-                }
+                received += chunk.readableBytes
+                guard received <= maxBytes else { throw tooLarge(maxBytes) }
+                let data = try extract(chunk)
+                guard data.readableBytes > 0 else { continue }
+                written += data.readableBytes
+                data.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+                try await writer.write(contentsOf: data)
             }
             try await writer.flush()
         }
-        guard parts.fileSeen else { throw APIError.invalid("the multipart body has no 'file' part", field: "file") }
-        return UploadedFile(
-            bytes: parts.fileBytes, sha256: parts.hasher.finalize().map { String(format: "%02x", $0) }.joined(),
-            filename: parts.filename, contentType: parts.fileContentType, fields: parts.fields)
+        return (written, hasher.finalize().hexString)
     }
 
     static func tooLarge(_ maxBytes: Int) -> APIError {
@@ -101,10 +102,8 @@ private final class PartCollector {
     var fields: [String: String] = [:]
     var pending = ByteBuffer()
     var fileSeen = false
-    var fileBytes = 0
     var filename: String?
     var fileContentType: String?
-    var hasher = SHA256()
     var failure: APIError?
 
     func header(_ name: String, _ value: String) { headers[name.lowercased()] = value }
@@ -128,8 +127,6 @@ private final class PartCollector {
     func body(_ buffer: inout ByteBuffer) {
         decide()
         if isFile == true {
-            fileBytes += buffer.readableBytes
-            buffer.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
             pending.writeBuffer(&buffer)
         } else {
             fieldBuffer += buffer.readableBytesView

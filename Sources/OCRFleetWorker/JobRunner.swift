@@ -65,7 +65,7 @@ struct JobRunner: Sendable {
         var timings: [String: Int] = [:]
         func lap(_ stage: String, since: ContinuousClock.Instant) {
             let elapsed = ContinuousClock.now - since
-            timings[stage] = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+            timings[stage] = Int(elapsed.milliseconds)
         }
         let request = RecognitionRequest(
             languages: job.options.languages, prompt: job.options.prompt, resolution: job.options.resolution,
@@ -118,7 +118,7 @@ struct JobRunner: Sendable {
             url: Self.withoutQuery(job.result.url), bytes: bytes.count, sha256: SHA256.hash(data: bytes).hexString)
         let completed = JobCompleted(
             result: summary, pages: indexes.count, pagesFailed: outcome.failedPages, engine: engine.name,
-            durationMs: Int(total.components.seconds * 1000 + total.components.attoseconds / 1_000_000_000_000_000),
+            durationMs: Int(total.milliseconds),
             timingsMs: timings, usage: PageUsage(pagesOCR: indexes.count, pagesText: 0))
         try await reporter.publish(.completed(completed))
         try await reporter.updateState { state in

@@ -59,22 +59,13 @@ public struct Worker: Service {
             metadata: ["engine": "\(engine.name)", "max_jobs": "\(configuration.maxJobs)", "worker": "\(configuration.workerName)"])
 
         await withDiscardingTaskGroup { group in
-            while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                let free = await gate.waitForFree()
-                let messages: [JetStreamMessage]
-                do {
-                    messages = try await consumer.fetch(max: free, wait: .seconds(1))
-                } catch {
-                    logger.warning("fetch failed; retrying", metadata: ["error": "\(error)"])
-                    try? await Task.sleep(for: .seconds(1))
-                    continue
-                }
-                for message in messages {
-                    gate.take()
-                    group.addTask {
-                        await runner.process(message)
-                        gate.put()
-                    }
+            let jobs = consumer.messages(
+                batchSize: { await gate.waitForFree() }, shouldStop: { Task.isShuttingDownGracefully })
+            for await message in jobs {
+                gate.take()
+                group.addTask {
+                    await runner.process(message)
+                    gate.put()
                 }
             }
             logger.info("stopped pulling; finishing jobs in flight")

@@ -60,10 +60,7 @@ public struct WorkerConfiguration: Sendable {
             summary: "Pulls OCR jobs from the JetStream consumer ocr-workers, recognises them and uploads markdown.",
             settings: Settings.all, arguments: arguments, environment: environment)
         let name = reader.string(Settings.workerName) ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())"
-        nats = NATSConnectionOptions(
-            urls: reader.list(CommonSettings.natsURL, default: ["nats://127.0.0.1:4222"]), name: "ocr-worker \(name)",
-            user: reader.string(CommonSettings.natsUser), password: reader.string(CommonSettings.natsPassword),
-            credentialsFile: reader.string(CommonSettings.natsCreds), tlsCAFile: reader.string(CommonSettings.natsTLSCA))
+        nats = NATSConnectionOptions(settings: reader, name: "ocr-worker \(name)")
         streamReplicas = try reader.int(CommonSettings.streamReplicas, default: 1, range: 1...5)
         engine = try reader.choice(Settings.engine, default: .auto)
         vllmURL = reader.string(Settings.vllmURL)

@@ -3,6 +3,7 @@ import Logging
 import OCRFleetBus
 import OCRFleetModel
 import OCRFleetTesting
+import Synchronization
 import Testing
 
 @Suite(.serialized) struct BusTests {
@@ -63,6 +64,30 @@ import Testing
         }
     }
 
+    @Test func pulledJobsNeverExceedTheBatchTheCallerHasRoomFor() async throws {
+        try await withNATSServer { server in
+            let nats = try await Self.connect(server)
+            try await FleetTopology().ensureAll(on: nats)
+            for index in 0..<5 {
+                try await nats.publish(Subjects.jobs, payload: Array("\(index)".utf8), messageID: "seq-\(index)")
+            }
+            let consumer = try await JobConsumer(connection: nats)
+            let asked = Counter()
+            var received: [String] = []
+            for await message in consumer.messages(batchSize: { asked.add(); return 2 }) {
+                received.append(String(decoding: message.payload, as: UTF8.self))
+                try await message.ack()
+                if received.count == 5 { break }
+            }
+            #expect(received == ["0", "1", "2", "3", "4"])
+            #expect(asked.value == 3)
+            // The stop check ends the sequence between fetches.
+            var count = 0
+            for await _ in consumer.messages(wait: .milliseconds(100), batchSize: { 1 }, shouldStop: { true }) { count += 1 }
+            #expect(count == 0)
+        }
+    }
+
     @Test func keyValueStoresJobState() async throws {
         try await withNATSServer { server in
             let nats = try await Self.connect(server)
@@ -89,6 +114,9 @@ import Testing
             try await server.restart()
             // Publishing waits through the reconnect; the file store kept the first job.
             try await nats.publish(Subjects.jobs, payload: Array("after".utf8), messageID: "after")
+            // The reconnected callback runs on a library thread, possibly after the publish.
+            let counted = ContinuousClock.now + .seconds(5)
+            while nats.reconnects == 0, ContinuousClock.now < counted { try await Task.sleep(for: .milliseconds(20)) }
             #expect(nats.reconnects >= 1)
             var payloads: [String] = []
             let deadline = ContinuousClock.now + .seconds(15)
@@ -125,4 +153,10 @@ import Testing
         }
         return nil
     }
+}
+
+final class Counter: Sendable {
+    private let count = Mutex(0)
+    func add() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
 }

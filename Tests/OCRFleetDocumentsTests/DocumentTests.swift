@@ -1,5 +1,7 @@
+import CTesseract
 import Foundation
 import OCRFleetDocuments
+import OCRFleetEngines
 import OCRFleetModel
 import OCRFleetTesting
 import Testing
@@ -89,5 +91,33 @@ import Testing
             let code = (error as? OCRError)?.code
             return code == .corruptDocument
         }
+    }
+}
+
+@Suite struct ImageFormatTests {
+    /// The PNG fixture written by Leptonica in another format, to a temporary file.
+    static func convert(_ format: Int32, suffix: String) throws -> String {
+        let path = NSTemporaryDirectory() + "invoice-\(UUID().uuidString.prefix(8)).\(suffix)"
+        var pix = pixRead(Fixtures.path("invoice.png"))
+        defer { pixDestroy(&pix) }
+        guard pix != nil, pixWrite(path, pix, format) == 0 else {
+            throw TestEnvironmentError("Leptonica cannot write .\(suffix)")
+        }
+        return path
+    }
+
+    @Test(arguments: [
+        (Int32(IFF_BMP), "bmp", DocumentFormat.bmp), (Int32(IFF_GIF), "gif", .gif), (Int32(IFF_WEBP), "webp", .webp),
+        (Int32(IFF_PNM), "pgm", .pnm), (Int32(IFF_TIFF_G4), "tif", .tiff),
+    ])
+    func everyImageFormatIsReadAndRecognised(format: Int32, suffix: String, expected: DocumentFormat) async throws {
+        let path = try Self.convert(format, suffix: suffix)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (detected, document) = try PagedDocument.open(path: path, password: nil, limits: .init())
+        #expect(detected == expected && document.pageCount == 1)
+        let page = try document.render(page: 0, dpi: 300, limits: .init())
+        #expect(page.width == 1700 && page.height == 2200)
+        let text = try await TesseractEngine(concurrency: 1).recognize(page, request: .init())
+        #expect(Fixtures.words(text) == Fixtures.words(Fixtures.truth["invoice.png"]![0]))
     }
 }

@@ -1,0 +1,51 @@
+# Sourced by run-local.sh and bench-spine.sh: starts nats-server (JetStream, temporary store),
+# the gateway and one worker on free loopback ports, and stops them on exit.
+# Needs $bin (the build's bin path); sets $work, $gateway_url, $worker_pid and OCR_NATS_URL.
+
+work="$(mktemp -d -t ocrfleet-local.XXXXXX)"
+fleet_pids=()
+
+stop_local_fleet() {
+  local status=$?
+  for pid in "${fleet_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${fleet_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [ $status -ne 0 ]; then
+    for log in "$work"/*.log; do [ -f "$log" ] && { echo "── $log" >&2; tail -n 20 "$log" >&2; }; done
+  fi
+  rm -rf "$work"
+}
+trap stop_local_fleet EXIT
+
+# A port nobody listens on (bash's /dev/tcp connects only when something does).
+free_port() {
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 40000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
+  done
+}
+
+wait_for() {
+  local what=$1 check=$2
+  for _ in $(seq 1 300); do eval "$check" && return 0; sleep 0.1; done
+  echo "$what did not start" >&2
+  return 1
+}
+
+start_local_fleet() {
+  local nats_port http_port
+  nats_port=$(free_port)
+  http_port=$(free_port)
+  nats-server -js -a 127.0.0.1 -p "$nats_port" -sd "$work/jetstream" -l "$work/nats.log" &
+  fleet_pids+=($!)
+  wait_for nats-server "grep -q 'Server is ready' '$work/nats.log' 2>/dev/null"
+
+  export OCR_NATS_URL="nats://127.0.0.1:$nats_port"
+  OCR_HTTP_PORT="$http_port" OCR_STORE_DIR="$work/store" "$bin/ocr-gateway" >"$work/gateway.log" 2>&1 &
+  fleet_pids+=($!)
+  OCR_WORK_DIR="$work" "$bin/ocr-worker" >"$work/worker.log" 2>&1 &
+  worker_pid=$!
+  fleet_pids+=($worker_pid)
+  gateway_url="http://127.0.0.1:$http_port"
+  wait_for gateway "curl -fs '$gateway_url/readyz' >/dev/null"
+}

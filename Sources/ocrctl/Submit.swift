@@ -75,8 +75,9 @@ struct Submit: AsyncParsableCommand {
             } else if json {
                 report(["input": input, "job_id": id, "state": "completed", "markdown": markdown], text: "")
             } else {
-                if jobs.count > 1 { print("<!-- \(input) -->\n") }
-                FileHandle.standardOutput.write(Data(markdown.utf8))
+                // Several documents on one stream: each opens with its name.
+                let heading = jobs.count > 1 ? "<!-- \(input) -->\n\n" : ""
+                FileHandle.standardOutput.write(Data((heading + markdown).utf8))
             }
         }
         if failures > 0 { throw ExitCode(1) }
@@ -110,7 +111,7 @@ struct Submit: AsyncParsableCommand {
             line = text
         }
         guard !line.isEmpty else { return }
-        if error { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { print(line) }
+        (error ? FileHandle.standardError : FileHandle.standardOutput).write(Data((line + "\n").utf8))
     }
 }
 

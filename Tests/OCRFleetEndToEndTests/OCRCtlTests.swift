@@ -33,6 +33,16 @@ import Testing
             #expect(printed.terminationStatus == 0)
             #expect(Fixtures.words(text).contains("garden") && text.hasPrefix("<!-- page 1 -->"))
 
+            let both = Pipe()
+            let two = try Self.run(
+                ["submit", "--gateway", fleet.gatewayURL, "--wait", Fixtures.path("invoice.png"), Fixtures.path("delivery.jpg")],
+                stdout: both.fileHandleForWriting)
+            let combined = try await Self.readAll(both, until: two)
+            let invoice = try #require(combined.range(of: "<!-- \(Fixtures.path("invoice.png")) -->"))
+            let delivery = try #require(combined.range(of: "<!-- \(Fixtures.path("delivery.jpg")) -->"))
+            #expect(invoice.upperBound <= combined.range(of: "Garden")!.lowerBound)
+            #expect(delivery.upperBound <= combined.range(of: "neighbour")!.lowerBound)
+
             let directory = NSTemporaryDirectory() + "ocrctl-\(UUID().uuidString.prefix(8))"
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let written = try Self.run([

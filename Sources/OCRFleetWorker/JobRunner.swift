@@ -47,16 +47,22 @@ struct JobRunner: Sendable {
             let event = try JobEvent.parse(body: message.payload, headers: message.headers)
             if try await states.get(event.data.jobID)?.state == .completed {
                 logger.info("job already completed; acknowledged without work")
-                try await message.ack()
-                return
+            } else {
+                try await run(event.data, attempt: attempt, reporter: reporter, logger: logger)
             }
-            try await run(event.data, attempt: attempt, reporter: reporter, logger: logger)
-            try await message.ack()
         } catch let error as OCRError {
             await fail(message, error: error, jobID: jobID, reporter: reporter, logger: logger)
+            return
         } catch {
             await fail(
                 message, error: OCRError(.internal, "\(error)"), jobID: jobID, reporter: reporter, logger: logger)
+            return
+        }
+        do {
+            try await message.ack()
+        } catch {
+            // The job is done and recorded as completed; its redelivery will be acked without work.
+            logger.warning("cannot acknowledge a completed job", metadata: ["error": "\(error)"])
         }
     }
 
@@ -86,7 +92,7 @@ struct JobRunner: Sendable {
         let (format, paged) = try PagedDocument.open(
             path: source.path, password: job.options.password, limits: configuration.limits)
         let indexes = try job.options.pages?.indexes(pageCount: paged.pageCount) ?? Array(0..<paged.pageCount)
-        lap("open", since: convertStart)
+        lap("convert", since: convertStart)
 
         try await reporter.publish(.started(JobStarted(format: format.rawValue, pagesTotal: indexes.count, engine: engine.name)))
         try await reporter.updateState { state in

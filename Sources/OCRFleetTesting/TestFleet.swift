@@ -168,10 +168,17 @@ public func withFleet<T>(
         let app = gateway.makeApplication { port in readySignal.yield(port) }
         let group = ServiceGroup(
             configuration: .init(services: [.init(service: app), .init(service: worker)], logger: logger))
-        let services = Task { try await group.run() }
+        let services = Task {
+            // Ends the wait below if the services stop before the server is up.
+            defer { readySignal.finish() }
+            try await group.run()
+        }
         defer { services.cancel() }
         var iterator = ready.makeAsyncIterator()
-        _ = await iterator.next()
+        guard await iterator.next() != nil else {
+            try await services.value
+            throw TestEnvironmentError("the gateway stopped before it was listening")
+        }
         let fleet = TestFleet(
             server: server, nats: nats, gatewayURL: "http://127.0.0.1:\(port)",
             store: try LocalStore(
@@ -182,5 +189,17 @@ public func withFleet<T>(
         await group.triggerGracefulShutdown()
         try await services.value
         return result
+    }
+}
+
+extension CoreSubscription {
+    /// Ends the subscription after `limit`, so a test waiting for messages that never come
+    /// fails instead of hanging.
+    @discardableResult
+    public func cancel(after limit: Duration) -> Task<Void, Never> {
+        Task { [self] in
+            try? await Task.sleep(for: limit)
+            cancel()
+        }
     }
 }

@@ -137,6 +137,7 @@ import Testing
             try await nats.flush()
             for index in 0..<100 { try nats.publishCore("test.\(index)", payload: Array("\(index)".utf8)) }
             var received: [String] = []
+            subscription.cancel(after: .seconds(30))
             for await message in subscription {
                 received.append(String(decoding: message.payload, as: UTF8.self))
                 if received.count == 100 { break }

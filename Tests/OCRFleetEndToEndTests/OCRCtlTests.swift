@@ -1,4 +1,5 @@
 import Foundation
+import OCRFleetBus
 import OCRFleetModel
 import OCRFleetTesting
 import Testing
@@ -66,13 +67,40 @@ import Testing
             let output = Pipe()
             let follower = try Self.run(
                 ["events", "--nats", fleet.server.url, "--job", "ctl-events"], stdout: output.fileHandleForWriting)
-            defer { follower.terminate() }
-            try await Task.sleep(for: .milliseconds(500))
+            try output.fileHandleForWriting.close()
+            // Whatever happens, the follower ends, and with it the lines.
+            let watchdog = Task {
+                try? await Task.sleep(for: .seconds(60))
+                follower.terminate()
+            }
+            defer {
+                watchdog.cancel()
+                follower.terminate()
+            }
+            var lines = Self.lines(output.fileHandleForReading).makeAsyncIterator()
+            // Subscribed once it echoes a probe: a message on its subject that is no lifecycle event.
+            let probe = Task {
+                while !Task.isCancelled {
+                    try? fleet.nats.publishCore("ocr.events.probe.ctl-events", payload: Array("{}".utf8))
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+            }
+            let first = await lines.next()
+            probe.cancel()
+            #expect(first?.contains("not a lifecycle event") == true)
+
             try await fleet.submit(file: Fixtures.path("invoice.png"), jobID: "ctl-events")
-            let lines = await Self.readLines(output.fileHandleForReading) { $0.contains(" completed ") }
-            #expect(lines.first?.contains(" started ctl-events attempt=1 ") == true)
-            #expect(lines.first?.contains("format=png pages=1 engine=tesseract") == true)
-            #expect(lines.last?.contains("pages=1 failed=[]") == true)
+            var events: [String] = []
+            while let line = await lines.next() {
+                if line.contains("ocr.events.probe") { continue }
+                events.append(line)
+                if line.contains(" completed ") { break }
+            }
+            #expect(events.first?.contains(" started ctl-events attempt=1 ") == true)
+            #expect(events.first?.contains("format=png pages=1 engine=tesseract") == true)
+            #expect(events.dropFirst().dropLast().allSatisfy { $0.contains(" progress ctl-events ") })
+            #expect(events.last?.contains(" completed ctl-events ") == true)
+            #expect(events.last?.contains("pages=1 failed=[]") == true)
         }
     }
 
@@ -91,24 +119,21 @@ import Testing
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// Lines as they arrive, up to the first for which `last` is true (or end of output).
-    static func readLines(_ handle: FileHandle, last: @escaping @Sendable (String) -> Bool) async -> [String] {
-        await withCheckedContinuation { continuation in
+    /// The lines a process writes, read on a Dispatch thread and ending with its output.
+    static func lines(_ handle: FileHandle) -> AsyncStream<String> {
+        AsyncStream { continuation in
             DispatchQueue.global().async {
                 var buffer = ""
-                var lines: [String] = []
                 while true {
                     let chunk = handle.availableData
                     if chunk.isEmpty { break }
                     buffer += String(decoding: chunk, as: UTF8.self)
                     while let newline = buffer.firstIndex(of: "\n") {
-                        let line = String(buffer[..<newline])
+                        continuation.yield(String(buffer[..<newline]))
                         buffer.removeSubrange(...newline)
-                        lines.append(line)
-                        if last(line) { return continuation.resume(returning: lines) }
                     }
                 }
-                continuation.resume(returning: lines)
+                continuation.finish()
             }
         }
     }

@@ -27,9 +27,9 @@ public struct WorkerConfiguration: Sendable {
     public var logLevel: String
 
     public enum Settings {
-        public static let engine = Setting("engine", default: "auto", "Engine: auto (vLLM if configured, else Tesseract), deepseek, tesseract.")
-        public static let vllmURL = Setting("vllm.url", default: "unset", "Base URL of the vLLM OpenAI-compatible server, e.g. http://vllm:8000/v1.")
-        public static let vllmModel = Setting("vllm.model", default: "deepseek-ai/DeepSeek-OCR", "Served model name.")
+        public static let engine = Setting("engine", default: "auto", "Engine: auto, deepseek, tesseract. This build has Tesseract only: auto means Tesseract and deepseek is refused.")
+        public static let vllmURL = Setting("vllm.url", default: "unset", "Base URL of the vLLM OpenAI-compatible server, e.g. http://vllm:8000/v1 (for the deepseek engine, not in this build).")
+        public static let vllmModel = Setting("vllm.model", default: "deepseek-ai/DeepSeek-OCR", "Served model name (for the deepseek engine, not in this build).")
         public static let maxJobs = Setting("max.jobs", default: "4", "Jobs this worker runs at once.")
         public static let maxInflightPages = Setting("max.inflight.pages", default: "32", "Engine requests kept in flight (Tesseract: at most one per core).")
         public static let maxDeliver = Setting("max.deliver", default: "5", "Attempts before a job is dead-lettered.")

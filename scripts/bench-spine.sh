@@ -52,7 +52,7 @@ measure() { # variant, command...
   echo "run $run: $variant $seconds s" >&2
 }
 for run in $(seq 1 "$runs"); do
-  measure worker "$bin/ocrctl" submit --gateway "$gateway_url" --wait --output "$work/out" "$pdf"
+  measure worker "$bin/ocrctl" submit --gateway "$gateway_url" --wait --output "$work/out" "$pdf" >/dev/null
   measure cli-seq bash -c "for page in \$(seq 1 $pages); do cli_page \$page 2; done"
   measure cli-par bash -c "seq 1 $pages | xargs -P 2 -I{} bash -c 'cli_page {} 1'"
 done

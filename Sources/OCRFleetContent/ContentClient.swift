@@ -142,7 +142,8 @@ public struct ContentClient: Sendable {
     }
 }
 
-extension Digest {
+extension Sequence<UInt8> {
+    /// Lower-case hexadecimal, as digests and signatures are written on the wire.
     public var hexString: String { map { String(format: "%02x", $0) }.joined() }
 }
 

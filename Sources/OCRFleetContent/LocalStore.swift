@@ -63,7 +63,3 @@ public struct LocalStore: Sendable {
         return HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: SymmetricKey(data: secret)).hexString
     }
 }
-
-extension HashedAuthenticationCode {
-    var hexString: String { map { String(format: "%02x", $0) }.joined() }
-}

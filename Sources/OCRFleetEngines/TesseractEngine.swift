@@ -23,6 +23,8 @@ public final class TesseractEngine: OCREngine {
             throw OCRError(.engineUnavailable, "no Tesseract language data found (install tesseract-ocr-eng)")
         }
         self.dataPath = path
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        installedLanguages = Set(files.filter { $0.hasSuffix(".traineddata") }.map { String($0.dropLast(12)) })
         self.concurrency = max(1, concurrency)
         threads = NIOThreadPool(numberOfThreads: self.concurrency)
         threads.start()
@@ -33,11 +35,8 @@ public final class TesseractEngine: OCREngine {
         threads.shutdownGracefully { _ in }
     }
 
-    /// Languages whose `.traineddata` is installed.
-    public var installedLanguages: Set<String> {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: dataPath)) ?? []
-        return Set(files.filter { $0.hasSuffix(".traineddata") }.map { String($0.dropLast(12)) })
-    }
+    /// Languages whose `.traineddata` is installed, read once when the engine is made.
+    public let installedLanguages: Set<String>
 
     public func validate(_ request: RecognitionRequest) throws(OCRError) {
         let missing = request.languages.filter { !installedLanguages.contains($0) }

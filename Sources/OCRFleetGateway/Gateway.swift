@@ -153,7 +153,7 @@ public struct Gateway: Sendable {
         do {
             submission = try JSONDecoder().decode(JSONSubmission.self, from: Data(body.readableBytesView))
         } catch let error as DecodingError {
-            throw APIError.invalid("request body: \(Self.describe(error))", field: Self.field(of: error))
+            throw APIError.invalid("request body: \(error.summary)", field: error.fieldPath)
         }
         let jobID = submission.jobID ?? Self.newJobID()
         let result = submission.result ?? ResultTarget(url: resultPutURL(jobID: jobID))
@@ -205,7 +205,7 @@ public struct Gateway: Sendable {
             options = try JSONDecoder().decode(
                 JobOptions.self, from: JSONSerialization.data(withJSONObject: optionFields))
         } catch let error as DecodingError {
-            throw APIError.invalid("options: \(Self.describe(error))", field: Self.field(of: error).map { "options.\($0)" })
+            throw APIError.invalid("options: \(error.summary)", field: error.fieldPath.map { "options.\($0)" })
         }
         let filename = Self.query(request, "filename") ?? upload.filename
         let expires = Date().addingTimeInterval(Double(configuration.urlLifetime.components.seconds))
@@ -272,29 +272,4 @@ public struct Gateway: Sendable {
     }
 
     static func newJobID() -> String { "job-" + UUID().uuidString.lowercased() }
-
-    static func field(of error: DecodingError) -> String? {
-        let context: DecodingError.Context
-        var path: [String] = []
-        switch error {
-        case .keyNotFound(let key, let c):
-            context = c
-            path = [key.stringValue]
-        case .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c):
-            context = c
-        @unknown default:
-            return nil
-        }
-        let names = context.codingPath.map(\.stringValue) + path
-        return names.isEmpty ? nil : names.joined(separator: ".")
-    }
-
-    static func describe(_ error: DecodingError) -> String {
-        switch error {
-        case .keyNotFound(let key, _): "missing field \(key.stringValue)"
-        case .typeMismatch(_, let c), .valueNotFound(_, let c): "wrong type at \(c.codingPath.map(\.stringValue).joined(separator: "."))"
-        case .dataCorrupted(let c): c.debugDescription
-        @unknown default: "\(error)"
-        }
-    }
 }

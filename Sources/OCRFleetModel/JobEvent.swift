@@ -103,22 +103,7 @@ extension JobRequest {
     }
 }
 
-/// A short, readable account of a decoding error for an `invalid_job` message.
+/// A decoding failure as an `invalid_job` message.
 func describe(_ error: any Error) -> String {
-    guard let error = error as? DecodingError else { return "\(error)" }
-    func path(_ context: DecodingError.Context) -> String {
-        let names = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
-        return names.isEmpty ? "top level" : names.joined(separator: ".")
-    }
-    switch error {
-    case .keyNotFound(let key, let context):
-        let parent = path(context)
-        return "missing field \(parent == "top level" ? key.stringValue : "\(parent).\(key.stringValue)")"
-    case .typeMismatch(_, let context), .valueNotFound(_, let context):
-        return "wrong type at \(path(context))"
-    case .dataCorrupted(let context):
-        return "\(path(context)): \(context.debugDescription)"
-    @unknown default:
-        return "\(error)"
-    }
+    (error as? DecodingError)?.summary ?? "\(error)"
 }

@@ -5,13 +5,15 @@ import OCRFleetModel
 
 /// Publishes one job attempt's lifecycle events on `ocr.events.<kind>.<job_id>` and keeps
 /// its KV state in step. Events go through JetStream with `Nats-Msg-Id` = event id, so a
-/// retried publish is stored once.
-final class LifecycleReporter: Sendable {
+/// retried publish is stored once. The state is read from KV once per attempt: while the
+/// worker runs the job, it is the only writer.
+actor LifecycleReporter {
     let nats: NATSConnection
     let states: JobStateStore
     let source: String
     let header: EventHeader
     let logger: Logger
+    private var state: JobState?
 
     init(nats: NATSConnection, states: JobStateStore, workerName: String, jobID: String, attempt: Int, logger: Logger) {
         self.nats = nats
@@ -31,11 +33,17 @@ final class LifecycleReporter: Sendable {
 
     /// Reads the job's state (or starts one), applies `change` and stores it.
     func updateState(_ change: (inout JobState) -> Void) async throws {
-        var state = try await states.get(header.jobID) ?? JobState(jobID: header.jobID, state: .queued)
-        change(&state)
-        state.updatedAt = Date()
-        state.attempts = max(state.attempts, header.attempt)
-        state.worker = header.worker
-        try await states.put(state)
+        var next: JobState
+        if let state {
+            next = state
+        } else {
+            next = try await states.get(header.jobID) ?? JobState(jobID: header.jobID, state: .queued)
+        }
+        change(&next)
+        next.updatedAt = Date()
+        next.attempts = max(next.attempts, header.attempt)
+        next.worker = header.worker
+        try await states.put(next)
+        state = next
     }
 }

@@ -77,9 +77,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .target(
+            name: "OCRFleetDeepSeek",
+            dependencies: [
+                "OCRFleetDocuments", "OCRFleetEngines", "OCRFleetModel",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+        .target(
             name: "OCRFleetWorker",
             dependencies: [
-                "OCRFleetBus", "OCRFleetConfiguration", "OCRFleetContent", "OCRFleetDocuments",
+                "OCRFleetBus", "OCRFleetConfiguration", "OCRFleetContent", "OCRFleetDeepSeek", "OCRFleetDocuments",
                 "OCRFleetEngines", "OCRFleetModel",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -44,9 +44,36 @@ public enum PagedDocument {
 
     /// Renders page `index` (0-based); PDFs at `dpi` in gray, images as decoded.
     public func render(page index: Int, dpi: Double, limits: DocumentLimits) throws(OCRError) -> PageImage {
+        try render(page: index, target: .dpi(dpi), gray: true, limits: limits)
+    }
+
+    /// Renders page `index` (0-based) for `target`. PDFs are rasterised straight at the
+    /// target size; images are decoded as they are (an engine that wants them smaller
+    /// scales them when it encodes them).
+    public func render(page index: Int, target: RenderTarget, gray: Bool, limits: DocumentLimits) throws(OCRError)
+        -> PageImage
+    {
         switch self {
-        case .pdf(let pdf): try pdf.render(page: index, dpi: dpi, gray: true, maxPixels: limits.maxPagePixels)
-        case .image(let image): try image.render(page: index, maxPixels: limits.maxPagePixels)
+        case .pdf(let pdf):
+            let dpi: Double
+            switch target {
+            case .dpi(let value):
+                dpi = value
+            case .longestSide(let pixels):
+                let size = try pdf.pageSize(index)
+                let longest = max(size.width, size.height)
+                dpi = longest > 0 ? Double(pixels) * 72 / longest : 72
+            }
+            return try pdf.render(page: index, dpi: dpi, gray: gray, maxPixels: limits.maxPagePixels)
+        case .image(let image):
+            return try image.render(page: index, maxPixels: limits.maxPagePixels)
         }
     }
+}
+
+/// The bitmap an engine wants: a resolution (Tesseract reads text best at about 300 DPI)
+/// or a size in pixels (DeepSeek-OCR sees a fixed-size view whatever the DPI).
+public enum RenderTarget: Sendable, Equatable {
+    case dpi(Double)
+    case longestSide(Int)
 }

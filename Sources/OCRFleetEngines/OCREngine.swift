@@ -20,8 +20,51 @@ public struct RecognitionRequest: Sendable {
     }
 }
 
+/// One region of a page as an engine located it.
+public struct LayoutBlock: Codable, Sendable, Equatable {
+    /// The engine's block type: `text`, `title`, `table`, `image`, ...
+    public var type: String
+    /// `[x1, y1, x2, y2]` in pixels of the page bitmap the engine saw.
+    public var box: [Int]
+    public var text: String
+
+    public init(type: String, box: [Int], text: String) {
+        self.type = type
+        self.box = box
+        self.text = text
+    }
+}
+
+/// An engine's answer for one page.
+public struct RecognizedPage: Sendable {
+    public var markdown: String
+    /// Regions with boxes, when the engine reports them (DeepSeek-OCR's grounded mode).
+    public var blocks: [LayoutBlock]
+    /// Size of the bitmap the boxes refer to.
+    public var width: Int
+    public var height: Int
+    /// The answer is known to be incomplete (cut off at the token budget); the markdown
+    /// carries a visible marker saying so.
+    public var incomplete: Bool
+
+    public init(markdown: String, blocks: [LayoutBlock] = [], width: Int = 0, height: Int = 0, incomplete: Bool = false) {
+        self.markdown = markdown
+        self.blocks = blocks
+        self.width = width
+        self.height = height
+        self.incomplete = incomplete
+    }
+}
+
 /// A page engine: bitmap in, markdown out.
+///
+/// A page goes through two steps: `prepare` runs on the worker's render thread right after
+/// the page is rasterised (CPU work such as scaling and compressing), then `recognize`
+/// awaits the engine. The page bitmap is released between the two, so pages queued for a
+/// remote engine hold only their compressed bytes.
 public protocol OCREngine: Sendable {
+    associatedtype PreparedPage: Sendable
+
     /// The engine's name in events: `tesseract` or `deepseek`.
     var name: String { get }
     /// Pages this engine works on at once; the worker keeps that many in flight.
@@ -29,5 +72,17 @@ public protocol OCREngine: Sendable {
     /// Fails fast, before any page is rendered, when the request cannot be served
     /// (a language that is not installed, say).
     func validate(_ request: RecognitionRequest) throws(OCRError)
-    func recognize(_ page: PageImage, request: RecognitionRequest) async throws(OCRError) -> String
+    /// The bitmap this engine wants for `request`.
+    func renderTarget(for request: RecognitionRequest) -> RenderTarget
+    /// Whether PDFs are rendered in gray (else colour).
+    var rendersGray: Bool { get }
+    func prepare(_ page: PageImage, request: RecognitionRequest) throws(OCRError) -> PreparedPage
+    func recognize(_ page: PreparedPage, request: RecognitionRequest) async throws(OCRError) -> RecognizedPage
+}
+
+extension OCREngine {
+    /// Prepares and recognises in one step: for tests and tools that hold a page already.
+    public func recognize(page: PageImage, request: RecognitionRequest) async throws(OCRError) -> RecognizedPage {
+        try await recognize(try prepare(page, request: request), request: request)
+    }
 }

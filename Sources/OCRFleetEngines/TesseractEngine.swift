@@ -12,17 +12,24 @@ public final class TesseractEngine: OCREngine {
     public let name = "tesseract"
     public let concurrency: Int
     public let dataPath: String
+    /// Resolution PDFs are rendered at.
+    public let dpi: Double
+    public let rendersGray = true
     private let threads: NIOThreadPool
     private let handles: HandlePool
 
     /// - Parameters:
     ///   - dataPath: folder of `*.traineddata`; found from `TESSDATA_PREFIX` or the Debian path when nil.
     ///   - concurrency: pages recognised at once (one handle and one thread each).
-    public init(dataPath: String? = nil, concurrency: Int = ProcessInfo.processInfo.activeProcessorCount) throws(OCRError) {
+    ///   - dpi: resolution PDFs are rendered at.
+    public init(
+        dataPath: String? = nil, concurrency: Int = ProcessInfo.processInfo.activeProcessorCount, dpi: Double = 300
+    ) throws(OCRError) {
         guard let path = dataPath ?? Self.defaultDataPath() else {
             throw OCRError(.engineUnavailable, "no Tesseract language data found (install tesseract-ocr-eng)")
         }
         self.dataPath = path
+        self.dpi = dpi
         let files = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
         installedLanguages = Set(files.filter { $0.hasSuffix(".traineddata") }.map { String($0.dropLast(12)) })
         self.concurrency = max(1, concurrency)
@@ -48,18 +55,47 @@ public final class TesseractEngine: OCREngine {
         }
     }
 
-    public func recognize(_ page: PageImage, request: RecognitionRequest) async throws(OCRError) -> String {
+    public func renderTarget(for request: RecognitionRequest) -> RenderTarget { .dpi(dpi) }
+
+    public func prepare(_ page: PageImage, request: RecognitionRequest) throws(OCRError) -> PageImage { page }
+
+    public func recognize(_ page: PageImage, request: RecognitionRequest) async throws(OCRError) -> RecognizedPage {
+        RecognizedPage(markdown: try await text(of: page, request: request), width: page.width, height: page.height)
+    }
+
+    /// The page's text as markdown.
+    public func text(of page: PageImage, request: RecognitionRequest) async throws(OCRError) -> String {
+        try await withHandle(request) { handle, timeout throws(OCRError) in
+            try handle.recognize(page, timeout: timeout)
+            return try handle.text()
+        }
+    }
+
+    /// The page's paragraphs with their boxes in page pixels, in reading order.
+    public func paragraphs(of page: PageImage, request: RecognitionRequest) async throws(OCRError) -> [LayoutBlock] {
+        try await withHandle(request) { handle, timeout throws(OCRError) in
+            try handle.recognize(page, timeout: timeout)
+            return handle.paragraphs()
+        }
+    }
+
+    /// Runs `body` with a handle ready for the request's languages, on the engine's threads.
+    private func withHandle<T: Sendable>(
+        _ request: RecognitionRequest,
+        _ body: @escaping @Sendable (TesseractHandle, Duration) throws(OCRError) -> T
+    ) async throws(OCRError) -> T {
         try validate(request)
         let languages = request.languages.joined(separator: "+")
         let handle = await handles.acquire()
         let dataPath = self.dataPath
         let timeout = request.pageTimeout
-        let result: Result<String, OCRError>
+        let result: Result<T, OCRError>
         do {
             result = try await threads.runIfActive {
-                Result { () throws(OCRError) -> String in
+                Result { () throws(OCRError) -> T in
                     try handle.prepare(languages: languages, dataPath: dataPath)
-                    return try handle.recognize(page, timeout: timeout)
+                    defer { handle.clear() }
+                    return try body(handle, timeout)
                 }
             }
         } catch {
@@ -107,8 +143,9 @@ final class TesseractHandle: @unchecked Sendable {
         self.languages = languages
     }
 
-    func recognize(_ page: PageImage, timeout: Duration) throws(OCRError) -> String {
-        defer { TessBaseAPIClear(api) }
+    /// Lays out and recognises the page; read the results with `text()` or `paragraphs()`,
+    /// then `clear()`.
+    func recognize(_ page: PageImage, timeout: Duration) throws(OCRError) {
         TessBaseAPISetImage2(api, page.pix)
         if page.resolution >= 70 { TessBaseAPISetSourceResolution(api, Int32(page.resolution)) }
         let monitor = TessMonitorCreate()
@@ -120,12 +157,38 @@ final class TesseractHandle: @unchecked Sendable {
         if ContinuousClock.now - start >= timeout {
             throw OCRError(.engineTimeout, "Tesseract took longer than \(timeout) on a page")
         }
-        guard status == 0, let text = TessBaseAPIGetUTF8Text(api) else {
+        guard status == 0 else { throw OCRError(.internal, "Tesseract failed to recognise the page") }
+    }
+
+    func text() throws(OCRError) -> String {
+        guard let text = TessBaseAPIGetUTF8Text(api) else {
             throw OCRError(.internal, "Tesseract failed to recognise the page")
         }
         defer { TessDeleteText(text) }
         return TesseractText.markdown(String(cString: text))
     }
+
+    func paragraphs() -> [LayoutBlock] {
+        guard let iterator = TessBaseAPIGetIterator(api) else { return [] }
+        defer { TessResultIteratorDelete(iterator) }
+        var blocks: [LayoutBlock] = []
+        repeat {
+            guard let raw = TessResultIteratorGetUTF8Text(iterator, RIL_PARA) else { continue }
+            let text = String(cString: raw).trimmingCharacters(in: .whitespacesAndNewlines)
+            TessDeleteText(raw)
+            var left: Int32 = 0
+            var top: Int32 = 0
+            var right: Int32 = 0
+            var bottom: Int32 = 0
+            guard !text.isEmpty,
+                TessPageIteratorBoundingBox(TessResultIteratorGetPageIterator(iterator), RIL_PARA, &left, &top, &right, &bottom) != 0
+            else { continue }
+            blocks.append(LayoutBlock(type: "text", box: [Int(left), Int(top), Int(right), Int(bottom)], text: text))
+        } while TessResultIteratorNext(iterator, RIL_PARA) != 0
+        return blocks
+    }
+
+    func clear() { TessBaseAPIClear(api) }
 }
 
 /// Hands out handles, at most `limit` in use at once; callers beyond that wait their turn.

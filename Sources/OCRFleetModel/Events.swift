@@ -82,18 +82,26 @@ public struct JobCompleted: Codable, Sendable, Equatable {
     public var result: ResultSummary
     public var pages: Int
     public var pagesFailed: [Int]
+    /// Pages whose text is known to be incomplete (the engine's answer was cut off even
+    /// after a retry with a larger budget); their markdown says so.
+    public var pagesIncomplete: [Int]
     public var engine: String
     public var durationMs: Int
     public var timingsMs: [String: Int]
     public var usage: PageUsage
+    /// Where the per-page layout (blocks with boxes) was uploaded, without query string;
+    /// present when the job gave `result.layout_url` and the engine reported blocks.
+    public var layout: String?
 
     public init(
-        result: ResultSummary, pages: Int, pagesFailed: [Int], engine: String, durationMs: Int,
-        timingsMs: [String: Int], usage: PageUsage
+        result: ResultSummary, pages: Int, pagesFailed: [Int], pagesIncomplete: [Int] = [], engine: String,
+        durationMs: Int, timingsMs: [String: Int], usage: PageUsage, layout: String? = nil
     ) {
         self.result = result
         self.pages = pages
         self.pagesFailed = pagesFailed
+        self.pagesIncomplete = pagesIncomplete
+        self.layout = layout
         self.engine = engine
         self.durationMs = durationMs
         self.timingsMs = timingsMs
@@ -101,10 +109,24 @@ public struct JobCompleted: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case result, pages, engine, usage
+        case result, pages, engine, usage, layout
         case pagesFailed = "pages_failed"
+        case pagesIncomplete = "pages_incomplete"
         case durationMs = "duration_ms"
         case timingsMs = "timings_ms"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        result = try container.decode(ResultSummary.self, forKey: .result)
+        pages = try container.decode(Int.self, forKey: .pages)
+        pagesFailed = try container.decode([Int].self, forKey: .pagesFailed)
+        pagesIncomplete = try container.decodeIfPresent([Int].self, forKey: .pagesIncomplete) ?? []
+        engine = try container.decode(String.self, forKey: .engine)
+        durationMs = try container.decode(Int.self, forKey: .durationMs)
+        timingsMs = try container.decode([String: Int].self, forKey: .timingsMs)
+        usage = try container.decode(PageUsage.self, forKey: .usage)
+        layout = try container.decodeIfPresent(String.self, forKey: .layout)
     }
 }
 

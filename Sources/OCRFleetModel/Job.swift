@@ -58,15 +58,20 @@ public struct SourceDocument: Codable, Sendable, Equatable {
 public struct ResultTarget: Codable, Sendable, Equatable {
     public var url: String
     public var contentType: String?
+    /// Optional presigned PUT URL for the layout sidecar: JSON with each page's blocks
+    /// (type, box in page pixels, text), written when the engine reports them.
+    public var layoutURL: String?
 
-    public init(url: String, contentType: String? = "text/markdown; charset=utf-8") {
+    public init(url: String, contentType: String? = "text/markdown; charset=utf-8", layoutURL: String? = nil) {
         self.url = url
         self.contentType = contentType
+        self.layoutURL = layoutURL
     }
 
     enum CodingKeys: String, CodingKey {
         case url
         case contentType = "content_type"
+        case layoutURL = "layout_url"
     }
 }
 

@@ -85,7 +85,7 @@ extension JobRequest {
         guard Self.isValidJobID(jobID) else {
             throw OCRError(.invalidJob, "job_id '\(jobID)' must be 1-200 characters of A-Z a-z 0-9 - _ =")
         }
-        for (field, text) in [("source.url", source.url), ("result.url", result.url)] {
+        for (field, text) in [("source.url", source.url), ("result.url", result.url)] + (result.layoutURL.map { [("result.layout_url", $0)] } ?? []) {
             guard let url = URL(string: text), let scheme = url.scheme?.lowercased(),
                 scheme == "http" || scheme == "https", url.host != nil
             else {

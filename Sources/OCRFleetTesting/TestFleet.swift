@@ -161,8 +161,8 @@ public func withFleet<T>(
             ]
                 .merging(workerEnvironment) { _, new in new })
         let gateway = try await Gateway(configuration: gatewayConfiguration, nats: nats, logger: logger)
-        let engine = try Worker.makeEngine(workerConfiguration)
-        let worker = Worker(configuration: workerConfiguration, nats: nats, engine: engine, logger: logger)
+        let engines = try EngineRouter(workerConfiguration)
+        let worker = Worker(configuration: workerConfiguration, nats: nats, engines: engines, logger: logger)
 
         let (ready, readySignal) = AsyncStream.makeStream(of: Int.self)
         let app = gateway.makeApplication { port in readySignal.yield(port) }

@@ -17,7 +17,7 @@ struct JobRunner: Sendable {
     let nats: NATSConnection
     let states: JobStateStore
     let content: ContentClient
-    let engine: any OCREngine
+    let engines: EngineRouter
     let recognizer: PageRecognizer
     let retry: RetryPolicy
     let logger: Logger
@@ -76,6 +76,7 @@ struct JobRunner: Sendable {
         let request = RecognitionRequest(
             languages: job.options.languages, prompt: job.options.prompt, resolution: job.options.resolution,
             pageTimeout: configuration.pageTimeout)
+        let engine = try engines.engine(for: job.options.engine)
         try engine.validate(request)
 
         let directory = "\(configuration.workDirectory)/ocr-\(job.jobID)-\(attempt)-\(UUID().uuidString.prefix(8))"
@@ -108,24 +109,31 @@ struct JobRunner: Sendable {
         let recognizeStart = ContinuousClock.now
         let progress = ProgressThrottle(total: indexes.count, reporter: reporter, logger: logger)
         let outcome = try await recognizer.run(
-            RenderableDocument(paged), indexes: indexes, request: request, policy: job.options.onPageError,
-            logger: logger, progress: { done in await progress.pagesDone(done) })
+            RenderableDocument(paged), indexes: indexes, engine: engine, request: request,
+            policy: job.options.onPageError, logger: logger, progress: { done in await progress.pagesDone(done) })
         lap("recognize", since: recognizeStart)
 
-        let markdown = MarkdownAssembler.assemble(pages: outcome.pages, numbers: indexes.map { $0 + 1 })
+        let numbers = indexes.map { $0 + 1 }
+        let markdown = MarkdownAssembler.assemble(pages: outcome.pages.map(\.markdown), numbers: numbers)
         let bytes = Array(markdown.utf8)
         let uploadStart = ContinuousClock.now
         try await content.upload(
             bytes, to: job.result.url, contentType: job.result.contentType ?? "text/markdown; charset=utf-8")
+        var layoutLocation: String?
+        if let layoutURL = job.result.layoutURL, outcome.pages.contains(where: { !$0.blocks.isEmpty }) {
+            let layout = PageLayout.document(pages: outcome.pages, numbers: numbers)
+            try await content.upload(layout, to: layoutURL, contentType: "application/json")
+            layoutLocation = Self.withoutQuery(layoutURL)
+        }
         lap("upload", since: uploadStart)
 
         let total = ContinuousClock.now - started
         let summary = ResultSummary(
             url: Self.withoutQuery(job.result.url), bytes: bytes.count, sha256: SHA256.hash(data: bytes).hexString)
         let completed = JobCompleted(
-            result: summary, pages: indexes.count, pagesFailed: outcome.failedPages, engine: engine.name,
-            durationMs: Int(total.milliseconds),
-            timingsMs: timings, usage: PageUsage(pagesOCR: indexes.count, pagesText: 0))
+            result: summary, pages: indexes.count, pagesFailed: outcome.failedPages,
+            pagesIncomplete: outcome.incompletePages, engine: engine.name, durationMs: Int(total.milliseconds),
+            timingsMs: timings, usage: PageUsage(pagesOCR: indexes.count, pagesText: 0), layout: layoutLocation)
         try await reporter.publish(.completed(completed))
         try await reporter.updateState { state in
             state.state = .completed

@@ -3,6 +3,7 @@ import Logging
 import NIOPosix
 import OCRFleetBus
 import OCRFleetContent
+import OCRFleetDeepSeek
 import OCRFleetEngines
 import OCRFleetModel
 import ServiceLifecycle
@@ -13,28 +14,21 @@ import ServiceLifecycle
 public struct Worker: Service {
     public let configuration: WorkerConfiguration
     let nats: NATSConnection
-    let engine: any OCREngine
+    let engines: EngineRouter
     let logger: Logger
 
-    public init(configuration: WorkerConfiguration, nats: NATSConnection, engine: any OCREngine, logger: Logger) {
+    public init(configuration: WorkerConfiguration, nats: NATSConnection, engines: EngineRouter, logger: Logger) {
         self.configuration = configuration
         self.nats = nats
-        self.engine = engine
+        self.engines = engines
         self.logger = logger
     }
 
-    /// Picks the engine the configuration names. DeepSeek-OCR on vLLM is not built yet
-    /// (issue 3), so `deepseek` is refused and `auto` means Tesseract.
-    public static func makeEngine(_ configuration: WorkerConfiguration) throws -> any OCREngine {
-        switch configuration.engine {
-        case .auto, .tesseract:
-            return try TesseractEngine(concurrency: min(configuration.maxInflightPages, ProcessInfo.processInfo.activeProcessorCount))
-        case .deepseek:
-            throw OCRError(.engineUnavailable, "the deepseek engine is not available in this build; use tesseract")
-        }
-    }
-
     public func run() async throws {
+        // A vLLM server that answers with another model is a configuration mistake: stop here.
+        try await engines.deepseek?.start()
+        let health = Task { [engines] in await engines.deepseek?.monitorHealth() }
+        defer { health.cancel() }
         let topology = FleetTopology(
             replicas: configuration.streamReplicas, maxDeliver: configuration.maxDeliver,
             ackWait: configuration.ackWait)
@@ -46,17 +40,16 @@ public struct Worker: Service {
         defer { renderThreads.shutdownGracefully { _ in } }
         let content = ContentClient(limits: configuration.transfer)
         let runner = JobRunner(
-            configuration: configuration, nats: nats, states: states, content: content, engine: engine,
+            configuration: configuration, nats: nats, states: states, content: content, engines: engines,
             recognizer: PageRecognizer(
-                engine: engine, renderThreads: renderThreads, dpi: configuration.dpi, limits: configuration.limits,
-                maxInflight: configuration.maxInflightPages),
+                renderThreads: renderThreads, limits: configuration.limits, maxInflight: configuration.maxInflightPages),
             retry: RetryPolicy(
                 maxDeliver: configuration.maxDeliver, base: configuration.retryBase, cap: configuration.retryCap),
             logger: logger)
         let gate = CapacityGate(slots: configuration.maxJobs)
         logger.info(
             "worker ready",
-            metadata: ["engine": "\(engine.name)", "max_jobs": "\(configuration.maxJobs)", "worker": "\(configuration.workerName)"])
+            metadata: ["engines": "\(engines.description)", "default_engine": "\(configuration.engine.rawValue)", "max_jobs": "\(configuration.maxJobs)", "worker": "\(configuration.workerName)"])
 
         await withDiscardingTaskGroup { group in
             let jobs = consumer.messages(
@@ -71,6 +64,7 @@ public struct Worker: Service {
             logger.info("stopped pulling; finishing jobs in flight")
         }
         try await content.shutdown()
+        try await engines.deepseek?.shutdown()
         // Messages are settled and released by now, so the subscription can go.
         withExtendedLifetime(consumer) {}
     }

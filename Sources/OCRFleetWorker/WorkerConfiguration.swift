@@ -2,6 +2,7 @@ import Foundation
 import OCRFleetBus
 import OCRFleetConfiguration
 import OCRFleetContent
+import OCRFleetDeepSeek
 import OCRFleetDocuments
 import OCRFleetModel
 
@@ -10,8 +11,8 @@ public struct WorkerConfiguration: Sendable {
     public var nats: NATSConnectionOptions
     public var streamReplicas: Int
     public var engine: EngineChoice
-    public var vllmURL: String?
-    public var vllmModel: String
+    /// The DeepSeek-OCR engine's settings; nil when no vLLM URL is configured.
+    public var deepseek: DeepSeekConfiguration?
     public var maxJobs: Int
     public var maxInflightPages: Int
     public var maxDeliver: Int
@@ -27,11 +28,22 @@ public struct WorkerConfiguration: Sendable {
     public var logLevel: String
 
     public enum Settings {
-        public static let engine = Setting("engine", default: "auto", "Engine: auto, deepseek, tesseract. This build has Tesseract only: auto means Tesseract and deepseek is refused.")
-        public static let vllmURL = Setting("vllm.url", default: "unset", "Base URL of the vLLM OpenAI-compatible server, e.g. http://vllm:8000/v1 (for the deepseek engine, not in this build).")
-        public static let vllmModel = Setting("vllm.model", default: "deepseek-ai/DeepSeek-OCR", "Served model name (for the deepseek engine, not in this build).")
+        public static let engine = Setting("engine", default: "auto", "Engine for jobs that ask for auto: auto (DeepSeek-OCR when a vLLM server is configured and healthy, else Tesseract), deepseek, tesseract.")
+        public static let vllmURL = Setting("vllm.url", default: "unset", "Base URL(s) of vLLM OpenAI-compatible servers, comma-separated, e.g. http://vllm:8000/v1; balanced by least outstanding requests.")
+        public static let vllmModel = Setting("vllm.model", default: "deepseek-ai/DeepSeek-OCR", "Served model name; start-up fails if a server answers without it.")
+        public static let vllmAPIKey = Setting("vllm.api.key", default: "unset", "Bearer token for servers started with --api-key.")
+        public static let vllmMaxTokens = Setting("vllm.max.tokens", default: "4096", "Token budget of one page's answer.")
+        public static let vllmRetryMaxTokens = Setting("vllm.retry.max.tokens", default: "8192", "Budget of the one retry of a page cut off at the token budget (capped by the model's context).")
+        public static let vllmNgramSize = Setting("vllm.ngram.size", default: "30", "vllm_xargs ngram_size of the repetition guard; 0 leaves it out.")
+        public static let vllmWindowSize = Setting("vllm.window.size", default: "90", "vllm_xargs window_size of the repetition guard; 0 leaves it out.")
+        public static let vllmWhitelist = Setting("vllm.whitelist.token.ids", default: "128821,128822", "vllm_xargs whitelist_token_ids (<td>, </td>); none leaves it out, for vLLM releases that reject a list there.")
+        public static let vllmImageFormat = Setting("vllm.image.format", default: "png", "How pages are sent: png or jpeg.")
+        public static let vllmPNGLevel = Setting("vllm.png.level", default: "1", "zlib level of PNG pages, 0-9.")
+        public static let vllmJPEGQuality = Setting("vllm.jpeg.quality", default: "90", "Quality of JPEG pages, 1-100.")
+        public static let vllmColor = Setting("vllm.color", default: "false", "Send colour pages (true) or gray (false, a third of the bytes).")
+        public static let vllmHealthInterval = Setting("vllm.health.interval.s", default: "10", "Seconds between health checks of each vLLM server.")
         public static let maxJobs = Setting("max.jobs", default: "4", "Jobs this worker runs at once.")
-        public static let maxInflightPages = Setting("max.inflight.pages", default: "32", "Engine requests kept in flight (Tesseract: at most one per core).")
+        public static let maxInflightPages = Setting("max.inflight.pages", default: "32", "Engine requests kept in flight across all jobs of the worker (DeepSeek: requests at vLLM, lowered while it pushes back; Tesseract: at most one per core).")
         public static let maxDeliver = Setting("max.deliver", default: "5", "Attempts before a job is dead-lettered.")
         public static let workerName = Setting("worker.name", default: "host name + pid", "Name reported in events.")
         public static let workDir = Setting("work.dir", default: "system temp dir", "Where sources are downloaded while a job runs.")
@@ -47,7 +59,8 @@ public struct WorkerConfiguration: Sendable {
 
         public static let all: [Setting] =
             CommonSettings.all + [
-                engine, vllmURL, vllmModel, maxJobs, maxInflightPages, maxDeliver, workerName, workDir, dpi,
+                engine, vllmURL, vllmModel, vllmAPIKey, vllmMaxTokens, vllmRetryMaxTokens, vllmNgramSize, vllmWindowSize,
+                vllmWhitelist, vllmImageFormat, vllmPNGLevel, vllmJPEGQuality, vllmColor, vllmHealthInterval, maxJobs, maxInflightPages, maxDeliver, workerName, workDir, dpi,
                 maxDownloadBytes, maxPages, maxPagePixels, connectTimeout, pageTimeout, ackWait, retryBase, retryCap,
             ]
     }
@@ -63,10 +76,9 @@ public struct WorkerConfiguration: Sendable {
         nats = NATSConnectionOptions(settings: reader, name: "ocr-worker \(name)")
         streamReplicas = try reader.int(CommonSettings.streamReplicas, default: 1, range: 1...5)
         engine = try reader.choice(Settings.engine, default: .auto)
-        vllmURL = reader.string(Settings.vllmURL)
-        vllmModel = reader.string(Settings.vllmModel, default: "deepseek-ai/DeepSeek-OCR")
         maxJobs = try reader.int(Settings.maxJobs, default: 4, range: 1...1024)
         maxInflightPages = try reader.int(Settings.maxInflightPages, default: 32, range: 1...4096)
+        deepseek = try Self.deepseek(reader, maxInflight: maxInflightPages)
         maxDeliver = try reader.int(Settings.maxDeliver, default: 5, range: 1...100)
         workerName = name
         workDirectory = reader.string(Settings.workDir, default: NSTemporaryDirectory())
@@ -82,5 +94,47 @@ public struct WorkerConfiguration: Sendable {
         retryBase = .milliseconds(Int(try reader.double(Settings.retryBase, default: 2) * 1000))
         retryCap = .seconds(try reader.int(Settings.retryCap, default: 300, range: 1...86_400))
         logLevel = reader.string(CommonSettings.logLevel, default: "info")
+        if engine == .deepseek, deepseek == nil {
+            throw .invalidValue(Settings.engine, "deepseek", expected: "OCR_VLLM_URL to be set for the deepseek engine")
+        }
+    }
+
+    private static func deepseek(_ reader: SettingsReader, maxInflight: Int) throws(SettingsError) -> DeepSeekConfiguration? {
+        let urls = reader.list(Settings.vllmURL)
+        guard !urls.isEmpty else { return nil }
+        for url in urls where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            throw .invalidValue(Settings.vllmURL, url, expected: "http:// or https:// URLs")
+        }
+        let whitelistText = reader.string(Settings.vllmWhitelist, default: "128821,128822")
+        var whitelist: [Int] = []
+        if whitelistText.lowercased() != "none" {
+            for item in whitelistText.split(separator: ",") {
+                guard let id = Int(item.trimmingCharacters(in: .whitespaces)) else {
+                    throw .invalidValue(Settings.vllmWhitelist, whitelistText, expected: "token ids separated by commas, or none")
+                }
+                whitelist.append(id)
+            }
+        }
+        let format = reader.string(Settings.vllmImageFormat, default: "png").lowercased()
+        let encoding: ImageEncoding
+        switch format {
+        case "png": encoding = .png(level: try reader.int(Settings.vllmPNGLevel, default: 1, range: 0...9))
+        case "jpeg", "jpg": encoding = .jpeg(quality: try reader.int(Settings.vllmJPEGQuality, default: 90, range: 1...100))
+        default: throw .invalidValue(Settings.vllmImageFormat, format, expected: "png or jpeg")
+        }
+        let color = reader.string(Settings.vllmColor, default: "false").lowercased()
+        guard ["true", "false", "1", "0", "yes", "no"].contains(color) else {
+            throw .invalidValue(Settings.vllmColor, color, expected: "true or false")
+        }
+        let ngram = try reader.int(Settings.vllmNgramSize, default: 30, range: 0...10_000)
+        let window = try reader.int(Settings.vllmWindowSize, default: 90, range: 0...100_000)
+        return DeepSeekConfiguration(
+            endpoints: urls, model: reader.string(Settings.vllmModel, default: "deepseek-ai/DeepSeek-OCR"),
+            apiKey: reader.string(Settings.vllmAPIKey),
+            maxTokens: try reader.int(Settings.vllmMaxTokens, default: 4096, range: 16...1_000_000),
+            retryMaxTokens: try reader.int(Settings.vllmRetryMaxTokens, default: 8192, range: 16...1_000_000),
+            ngramSize: ngram == 0 ? nil : ngram, windowSize: window == 0 ? nil : window, whitelistTokenIDs: whitelist,
+            encoding: encoding, color: ["true", "1", "yes"].contains(color), maxInflight: maxInflight,
+            healthInterval: .seconds(try reader.int(Settings.vllmHealthInterval, default: 10, range: 1...3600)))
     }
 }

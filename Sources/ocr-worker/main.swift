@@ -13,9 +13,9 @@ ProcessSetup.bootstrapLogging(level: configuration.logLevel)
 let logger = Logger(label: "ocr-worker")
 
 do {
-    let engine = try Worker.makeEngine(configuration)
+    let engines = try EngineRouter(configuration)
     let nats = try await NATSConnection.connect(configuration.nats, logger: logger)
-    let worker = Worker(configuration: configuration, nats: nats, engine: engine, logger: logger)
+    let worker = Worker(configuration: configuration, nats: nats, engines: engines, logger: logger)
     let services = ServiceGroup(
         configuration: .init(
             services: [.init(service: worker)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -9,7 +9,7 @@ import Testing
     @Test func recognisesAnImageFixture() async throws {
         let engine = try TesseractEngine(concurrency: 1)
         let (_, document) = try PagedDocument.open(path: Fixtures.path("invoice.png"), password: nil, limits: .init())
-        let text = try await engine.recognize(try document.render(page: 0, dpi: 300, limits: .init()), request: .init())
+        let text = try await engine.text(of: try document.render(page: 0, dpi: 300, limits: .init()), request: .init())
         #expect(Fixtures.words(text) == Fixtures.words(Fixtures.truth["invoice.png"]![0]))
     }
 
@@ -19,7 +19,7 @@ import Testing
         let pages = try (0..<3).map { try document.render(page: $0, dpi: 300, limits: .init()) }
         let texts = try await withThrowingTaskGroup(of: (Int, String).self) { group in
             for (index, page) in pages.enumerated() {
-                group.addTask { (index, try await engine.recognize(page, request: .init())) }
+                group.addTask { (index, try await engine.text(of: page, request: .init())) }
             }
             var texts = [String](repeating: "", count: 3)
             for try await (index, text) in group { texts[index] = text }

@@ -1,0 +1,128 @@
+import Synchronization
+
+/// How many requests may be at the vLLM servers at once: at most `maximum`, lowered when
+/// the servers push back and raised again as they recover (additive increase,
+/// multiplicative decrease, as TCP does).
+///
+/// - 429 or 503 halves the limit (at most once per round trip, so one burst of refusals
+///   counts once).
+/// - A smoothed latency above `latencyTolerance` times the lowest smoothed latency seen
+///   lately means requests are queueing in the server: the limit drops by a tenth.
+/// - Each answered request raises the limit by 1/limit, about one per round of requests.
+final class AdaptiveLimit: Sendable {
+    enum Signal {
+        case answered(latency: Duration)
+        case overloaded
+        case failed
+    }
+
+    private struct Waiter {
+        var id: UInt64
+        var continuation: CheckedContinuation<Bool, Never>
+    }
+
+    private struct State {
+        var limit: Double
+        var inUse = 0
+        var peak = 0
+        var waiters: [Waiter] = []
+        var nextID: UInt64 = 0
+        var smoothedLatency: Double?
+        var latencyFloor: Double?
+        var lastDecrease: ContinuousClock.Instant?
+    }
+
+    let maximum: Int
+    let latencyTolerance: Double
+    private let state: Mutex<State>
+
+    init(maximum: Int, latencyTolerance: Double = 3) {
+        self.maximum = max(1, maximum)
+        self.latencyTolerance = latencyTolerance
+        state = Mutex(State(limit: Double(max(1, maximum))))
+    }
+
+    /// The current limit.
+    var current: Int { state.withLock { Int($0.limit) } }
+    /// Requests out now, and the most there have been at once.
+    var inUse: Int { state.withLock { $0.inUse } }
+    var peak: Int { state.withLock { $0.peak } }
+
+    /// Waits for a free place; false if the task was cancelled while waiting.
+    func acquire() async -> Bool {
+        let id = state.withLock { state -> UInt64 in
+            state.nextID += 1
+            return state.nextID
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                enum Outcome { case granted, cancelled, queued }
+                let outcome = state.withLock { state -> Outcome in
+                    if Task.isCancelled { return .cancelled }
+                    if state.waiters.isEmpty, state.inUse < Int(state.limit) {
+                        state.inUse += 1
+                        state.peak = max(state.peak, state.inUse)
+                        return .granted
+                    }
+                    state.waiters.append(Waiter(id: id, continuation: continuation))
+                    return .queued
+                }
+                switch outcome {
+                case .granted: continuation.resume(returning: true)
+                case .cancelled: continuation.resume(returning: false)
+                case .queued: break
+                }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state -> Waiter? in
+                guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.waiters.remove(at: index)
+            }
+            waiter?.continuation.resume(returning: false)
+        }
+    }
+
+    /// Returns a place and reports how the request went.
+    func release(_ signal: Signal) {
+        let now = ContinuousClock.now
+        let ready = state.withLock { state -> [Waiter] in
+            state.inUse -= 1
+            switch signal {
+            case .answered(let latency):
+                let seconds = Double(latency.components.seconds) + Double(latency.components.attoseconds) * 1e-18
+                let smoothed = state.smoothedLatency.map { $0 * 0.9 + seconds * 0.1 } ?? seconds
+                state.smoothedLatency = smoothed
+                // The floor follows the smoothed latency down at once and up slowly, so a
+                // lasting change of workload (longer pages) becomes the new normal.
+                let floor = state.latencyFloor.map { smoothed < $0 ? smoothed : $0 + (smoothed - $0) * 0.01 } ?? smoothed
+                state.latencyFloor = floor
+                if smoothed > floor * latencyTolerance, Self.mayDecrease(state, now: now, roundTrip: smoothed) {
+                    state.limit = max(1, state.limit * 0.9)
+                    state.lastDecrease = now
+                } else {
+                    state.limit = min(Double(maximum), state.limit + 1 / state.limit)
+                }
+            case .overloaded:
+                if Self.mayDecrease(state, now: now, roundTrip: state.smoothedLatency ?? 0.1) {
+                    state.limit = max(1, state.limit * 0.5)
+                    state.lastDecrease = now
+                }
+            case .failed:
+                break
+            }
+            var ready: [Waiter] = []
+            while !state.waiters.isEmpty, state.inUse < Int(state.limit) {
+                ready.append(state.waiters.removeFirst())
+                state.inUse += 1
+            }
+            state.peak = max(state.peak, state.inUse)
+            return ready
+        }
+        for waiter in ready { waiter.continuation.resume(returning: true) }
+    }
+
+    private static func mayDecrease(_ state: State, now: ContinuousClock.Instant, roundTrip: Double) -> Bool {
+        guard let last = state.lastDecrease else { return true }
+        return now - last > .milliseconds(Int(max(roundTrip, 0.05) * 1000))
+    }
+}

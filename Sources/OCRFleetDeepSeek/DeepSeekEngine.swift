@@ -1,0 +1,320 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import OCRFleetDocuments
+import OCRFleetEngines
+import OCRFleetModel
+
+/// DeepSeek-OCR served by vLLM, over its OpenAI-compatible chat API.
+///
+/// Pages are scaled and compressed on the worker's render threads (`prepare`), then sent
+/// with up to `maxInflight` requests out at once across every job of the worker (vLLM
+/// batches concurrent requests, so this is what keeps a GPU busy), over a keep-alive
+/// connection pool of the same size, to the least busy healthy server.
+public final class DeepSeekEngine: OCREngine {
+    public let name = "deepseek"
+    public let configuration: DeepSeekConfiguration
+    public var concurrency: Int { configuration.maxInflight }
+    public var rendersGray: Bool { !configuration.color }
+
+    /// A page ready to send: its image as a data URL and the size it decodes to.
+    public struct PreparedPage: Sendable {
+        public var dataURL: String
+        public var width: Int
+        public var height: Int
+    }
+
+    let pool: EndpointPool
+    let limit: AdaptiveLimit
+    private let http: HTTPClient
+    private let logger: Logger
+
+    public init(configuration: DeepSeekConfiguration, logger: Logger = Logger(label: "ocrfleet.deepseek")) {
+        self.configuration = configuration
+        self.logger = logger
+        pool = EndpointPool(urls: configuration.endpoints)
+        limit = AdaptiveLimit(maximum: configuration.maxInflight)
+        var http = HTTPClient.Configuration()
+        http.timeout = .init(connect: .init(configuration.connectTimeout))
+        http.connectionPool = .init(
+            idleTimeout: .seconds(60),
+            concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, configuration.maxInflight))
+        http.decompression = .disabled
+        self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: http)
+    }
+
+    public func shutdown() async throws { try await http.shutdown() }
+
+    /// Whether any server passed its last health check.
+    public var isHealthy: Bool { pool.hasHealthy }
+    /// The current in-flight limit (lowered while servers push back) and the most requests
+    /// that have been out at once.
+    public var inflightLimit: Int { limit.current }
+    public var peakInflight: Int { limit.peak }
+
+    // MARK: Health
+
+    /// Checks every server once. A server that answers but does not serve the configured
+    /// model is a configuration mistake and fails start-up; one that does not answer yet
+    /// (still loading weights, say) is only logged, and checked again by `monitorHealth`.
+    public func start() async throws(OCRError) {
+        for endpoint in pool.endpoints {
+            if case .wrongModel(let message) = await check(endpoint) {
+                throw OCRError(.engineUnavailable, message)
+            }
+        }
+        if !pool.hasHealthy {
+            logger.warning("no vLLM server is healthy yet", metadata: ["problems": "\(pool.problems)"])
+        }
+    }
+
+    /// Checks every server each `healthInterval` until the task is cancelled.
+    public func monitorHealth() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: configuration.healthInterval)
+            if Task.isCancelled { break }
+            for endpoint in pool.endpoints {
+                let wasHealthy = endpoint.isHealthy
+                let result = await check(endpoint)
+                if wasHealthy != endpoint.isHealthy {
+                    logger.notice(
+                        endpoint.isHealthy ? "vLLM server healthy" : "vLLM server unhealthy",
+                        metadata: ["url": "\(endpoint.baseURL)", "problem": "\(result)"])
+                }
+            }
+        }
+    }
+
+    enum HealthResult: CustomStringConvertible {
+        case healthy, unreachable(String), wrongModel(String)
+
+        var description: String {
+            switch self {
+            case .healthy: "healthy"
+            case .unreachable(let message), .wrongModel(let message): message
+            }
+        }
+    }
+
+    /// `GET /health` (the engine is up) and `GET /v1/models` (it serves our model).
+    func check(_ endpoint: VLLMEndpoint) async -> HealthResult {
+        let timeout = TimeAmount(configuration.connectTimeout) * 2
+        do {
+            let health = try await http.execute(request(endpoint.healthURL, method: .GET), timeout: timeout)
+            _ = try await health.body.collect(upTo: 1 << 16)
+            guard health.status == .ok else {
+                endpoint.markUnhealthy("GET /health answered \(health.status.code)")
+                return .unreachable("GET /health answered \(health.status.code)")
+            }
+            let models = try await http.execute(request(endpoint.baseURL + "/models", method: .GET), timeout: timeout)
+            let body = try await models.body.collect(upTo: 1 << 20)
+            guard models.status == .ok, let list = try? JSONDecoder().decode(ModelList.self, from: body) else {
+                endpoint.markUnhealthy("GET /models answered \(models.status.code)")
+                return .unreachable("GET /models answered \(models.status.code)")
+            }
+            guard let model = list.data.first(where: { $0.id == configuration.model }) else {
+                let served = list.data.map(\.id).joined(separator: ", ")
+                let message =
+                    "the vLLM server at \(endpoint.baseURL) serves [\(served)], not '\(configuration.model)' (OCR_VLLM_MODEL)"
+                endpoint.markUnhealthy(message)
+                return .wrongModel(message)
+            }
+            endpoint.markHealthy(maxModelLength: model.maxModelLen)
+            return .healthy
+        } catch {
+            let message = "cannot reach \(endpoint.baseURL): \(Self.describe(error))"
+            endpoint.markUnhealthy(message)
+            return .unreachable(message)
+        }
+    }
+
+    // MARK: Pages
+
+    public func validate(_ request: RecognitionRequest) throws(OCRError) {}
+
+    public func renderTarget(for request: RecognitionRequest) -> RenderTarget {
+        .longestSide(request.resolution.longestSide)
+    }
+
+    public func prepare(_ page: PageImage, request: RecognitionRequest) throws(OCRError) -> PreparedPage {
+        let encoded = try page.encoded(as: configuration.encoding, longestSide: request.resolution.longestSide)
+        let url = "data:\(encoded.mediaType);base64," + Data(encoded.bytes).base64EncodedString()
+        return PreparedPage(dataURL: url, width: encoded.width, height: encoded.height)
+    }
+
+    public func recognize(_ page: PreparedPage, request: RecognitionRequest) async throws(OCRError) -> RecognizedPage {
+        let deadline = ContinuousClock.now + request.pageTimeout
+        var budget = configuration.maxTokens
+        var extended = false
+        var pushbacks = 0
+        while true {
+            guard await limit.acquire() else { throw OCRError(.cancelled, "the job was stopped") }
+            guard let endpoint = pool.checkOut() else {
+                limit.release(.failed)
+                throw OCRError(.engineUnavailable, "no healthy vLLM server (\(pool.problems))")
+            }
+            let remaining = deadline - ContinuousClock.now
+            let started = ContinuousClock.now
+            let outcome = await send(page, prompt: request.prompt, maxTokens: budget, to: endpoint, timeout: remaining)
+            pool.checkIn(endpoint)
+
+            switch outcome {
+            case .answered(let text, let finishReason):
+                limit.release(.answered(latency: ContinuousClock.now - started))
+                if finishReason == "length", !extended {
+                    let context = endpoint.maxModelLength ?? 8192
+                    let room = context - ImageTokens.count(width: page.width, height: page.height) - 32
+                    let larger = min(configuration.retryMaxTokens, room)
+                    if larger > budget {
+                        logger.info("page answer cut off; retrying with a larger token budget",
+                            metadata: ["max_tokens": "\(budget)", "retry_max_tokens": "\(larger)"])
+                        budget = larger
+                        extended = true
+                        continue
+                    }
+                }
+                return finish(text, cutOff: finishReason == "length", page: page, prompt: request.prompt)
+            case .pushedBack(let status, let retryAfter):
+                limit.release(.overloaded)
+                pushbacks += 1
+                let delay = retryAfter ?? Self.backoff(attempt: pushbacks)
+                if ContinuousClock.now + delay >= deadline {
+                    throw OCRError(
+                        .engineUnavailable,
+                        "vLLM at \(endpoint.baseURL) answered \(status) until the page's time budget ran out")
+                }
+                try await Self.sleep(delay)
+            case .unreachable(let message):
+                limit.release(.failed)
+                endpoint.markUnhealthy(message)
+                pushbacks += 1
+                guard pool.hasHealthy, ContinuousClock.now + Self.backoff(attempt: pushbacks) < deadline else {
+                    throw OCRError(.engineUnavailable, message)
+                }
+                try await Self.sleep(Self.backoff(attempt: pushbacks))
+            case .timedOut:
+                limit.release(.overloaded)
+                throw OCRError(.engineTimeout, "vLLM at \(endpoint.baseURL) took longer than \(request.pageTimeout) on a page")
+            case .rejected(let status, let message):
+                limit.release(.failed)
+                if status == 404 { endpoint.markUnhealthy(message) }
+                throw OCRError(.engineUnavailable, "vLLM at \(endpoint.baseURL) rejected the request (\(status)): \(message)")
+            }
+        }
+    }
+
+    private func finish(_ answer: String, cutOff: Bool, page: PreparedPage, prompt: PromptStyle) -> RecognizedPage {
+        var text = answer
+        var looped = false
+        if cutOff { (text, looped) = GroundedMarkdown.collapseRepeats(text) }
+        var (markdown, blocks) = GroundedMarkdown.parse(text, width: page.width, height: page.height)
+        if cutOff {
+            let reason = looped ? "the model repeated itself" : "the model's answer reached its token budget"
+            markdown += "\n\n<!-- the text of this page is incomplete: \(reason) -->"
+        }
+        if prompt == .free { blocks = [] }
+        return RecognizedPage(markdown: markdown, blocks: blocks, width: page.width, height: page.height, incomplete: cutOff)
+    }
+
+    // MARK: HTTP
+
+    enum Outcome {
+        case answered(String, finishReason: String?)
+        /// 429 or 503: the server is overloaded or not ready; worth retrying.
+        case pushedBack(Int, retryAfter: Duration?)
+        case unreachable(String)
+        case timedOut
+        /// 4xx: retrying the same request will not help.
+        case rejected(Int, String)
+    }
+
+    /// The request body, as vLLM's DeepSeek-OCR recipe sends it.
+    func body(_ page: PreparedPage, prompt: PromptStyle, maxTokens: Int) -> ChatCompletionRequest {
+        var xargs: [String: ExtraArgument] = [:]
+        if let ngram = configuration.ngramSize { xargs["ngram_size"] = .int(ngram) }
+        if let window = configuration.windowSize { xargs["window_size"] = .int(window) }
+        if !configuration.whitelistTokenIDs.isEmpty { xargs["whitelist_token_ids"] = .ints(configuration.whitelistTokenIDs) }
+        return ChatCompletionRequest(
+            model: configuration.model,
+            messages: [ChatMessage(role: "user", content: [.imageURL(page.dataURL), .text(Self.instruction(prompt))])],
+            maxTokens: maxTokens, temperature: 0, skipSpecialTokens: false, vllmXargs: xargs.isEmpty ? nil : xargs)
+    }
+
+    /// DeepSeek-OCR's own prompts; in a chat request the `<image>` placeholder comes from the chat template.
+    static func instruction(_ prompt: PromptStyle) -> String {
+        switch prompt {
+        case .markdown: "<|grounding|>Convert the document to markdown."
+        case .free: "Free OCR."
+        }
+    }
+
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return encoder
+    }()
+
+    private func send(
+        _ page: PreparedPage, prompt: PromptStyle, maxTokens: Int, to endpoint: VLLMEndpoint, timeout: Duration
+    ) async -> Outcome {
+        guard timeout > .zero else { return .timedOut }
+        var post = request(endpoint.baseURL + "/chat/completions", method: .POST)
+        post.headers.add(name: "Content-Type", value: "application/json")
+        do {
+            let json = try Self.encoder.encode(body(page, prompt: prompt, maxTokens: maxTokens))
+            post.body = .bytes(ByteBuffer(bytes: json))
+        } catch {
+            return .rejected(0, "cannot encode the request: \(error)")
+        }
+        let response: HTTPClientResponse
+        let bytes: ByteBuffer
+        do {
+            response = try await http.execute(post, timeout: TimeAmount(timeout))
+            bytes = try await response.body.collect(upTo: 64 << 20)
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
+            return .timedOut
+        } catch {
+            return .unreachable("cannot reach \(endpoint.baseURL): \(Self.describe(error))")
+        }
+        switch response.status.code {
+        case 200:
+            guard let answer = try? JSONDecoder().decode(ChatCompletionResponse.self, from: bytes),
+                let choice = answer.choices.first
+            else { return .rejected(200, "the answer is not a chat completion") }
+            return .answered(choice.message.content ?? "", finishReason: choice.finishReason)
+        case 429, 503:
+            let retryAfter = response.headers.first(name: "Retry-After").flatMap(Int.init).map { Duration.seconds($0) }
+            return .pushedBack(Int(response.status.code), retryAfter: retryAfter)
+        case 500...:
+            return .pushedBack(Int(response.status.code), retryAfter: nil)
+        default:
+            let message = (try? JSONDecoder().decode(VLLMErrorBody.self, from: bytes))?.error.message
+                ?? String(buffer: bytes).prefix(300).description
+            return .rejected(Int(response.status.code), message)
+        }
+    }
+
+    private func request(_ url: String, method: HTTPMethod) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        if let key = configuration.apiKey { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
+        return request
+    }
+
+    static func backoff(attempt: Int) -> Duration {
+        let base = 0.25 * pow(2, Double(min(attempt - 1, 5)))
+        return .milliseconds(Int(base * Double.random(in: 0.5...1.0) * 1000))
+    }
+
+    private static func sleep(_ duration: Duration) async throws(OCRError) {
+        do { try await Task.sleep(for: duration) } catch { throw OCRError(.cancelled, "the job was stopped") }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError { return "\(error)" }
+        return String(describing: error)
+    }
+}

@@ -1,0 +1,82 @@
+import Synchronization
+
+/// One vLLM server: its base URL (`http://host:8000/v1`), whether it is healthy, and how
+/// many requests are out to it.
+public final class VLLMEndpoint: Sendable {
+    public let baseURL: String
+    /// vLLM's liveness route lives beside the API, not under `/v1`.
+    public let healthURL: String
+
+    struct State {
+        var healthy = false
+        var outstanding = 0
+        var maxModelLength: Int?
+        var problem: String? = "not checked yet"
+    }
+
+    private let state = Mutex(State())
+
+    init(baseURL: String) {
+        var base = baseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        self.baseURL = base
+        let root = base.hasSuffix("/v1") ? String(base.dropLast(3)) : base
+        healthURL = root + "/health"
+    }
+
+    var isHealthy: Bool { state.withLock { $0.healthy } }
+    var outstanding: Int { state.withLock { $0.outstanding } }
+    var problem: String? { state.withLock { $0.problem } }
+    /// The served model's context length from `/v1/models`, when the server says.
+    var maxModelLength: Int? { state.withLock { $0.maxModelLength } }
+
+    func markHealthy(maxModelLength: Int?) {
+        state.withLock {
+            $0.healthy = true
+            $0.problem = nil
+            if let maxModelLength { $0.maxModelLength = maxModelLength }
+        }
+    }
+
+    func markUnhealthy(_ problem: String) {
+        state.withLock {
+            $0.healthy = false
+            $0.problem = problem
+        }
+    }
+
+    fileprivate func take() { state.withLock { $0.outstanding += 1 } }
+    fileprivate func put() { state.withLock { $0.outstanding -= 1 } }
+    fileprivate func load() -> (healthy: Bool, outstanding: Int) { state.withLock { ($0.healthy, $0.outstanding) } }
+}
+
+/// Several vLLM servers behind one engine, balanced by least outstanding requests; an
+/// unhealthy one gets no requests until a health check passes again.
+final class EndpointPool: Sendable {
+    let endpoints: [VLLMEndpoint]
+
+    init(urls: [String]) {
+        endpoints = urls.map(VLLMEndpoint.init(baseURL:))
+    }
+
+    var hasHealthy: Bool { endpoints.contains { $0.isHealthy } }
+
+    /// The healthy endpoint with the fewest requests out, counted as one more; nil if none is healthy.
+    func checkOut() -> VLLMEndpoint? {
+        var best: (endpoint: VLLMEndpoint, outstanding: Int)?
+        for endpoint in endpoints {
+            let load = endpoint.load()
+            guard load.healthy else { continue }
+            if best == nil || load.outstanding < best!.outstanding { best = (endpoint, load.outstanding) }
+        }
+        best?.endpoint.take()
+        return best?.endpoint
+    }
+
+    func checkIn(_ endpoint: VLLMEndpoint) { endpoint.put() }
+
+    /// Why no endpoint is usable, for error messages.
+    var problems: String {
+        endpoints.map { "\($0.baseURL): \($0.problem ?? "healthy")" }.joined(separator: "; ")
+    }
+}

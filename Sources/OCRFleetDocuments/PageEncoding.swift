@@ -1,0 +1,74 @@
+import CTesseract
+import OCRFleetModel
+
+/// How a page bitmap is compressed for sending over the network.
+public enum ImageEncoding: Sendable, Equatable {
+    /// Lossless; `level` is zlib's 0-9 (1 is several times faster than the default 6 and
+    /// barely larger on scanned or rendered text).
+    case png(level: Int)
+    /// Lossy, smaller and faster to encode; `quality` 1-100.
+    case jpeg(quality: Int)
+
+    public var mediaType: String {
+        switch self {
+        case .png: "image/png"
+        case .jpeg: "image/jpeg"
+        }
+    }
+}
+
+/// A page as compressed image bytes, with the size of the bitmap they decode to.
+public struct EncodedPage: Sendable {
+    public var bytes: [UInt8]
+    public var mediaType: String
+    public var width: Int
+    public var height: Int
+}
+
+extension PageImage {
+    /// Compresses the page, first scaling it down (never up) so its longest side is at
+    /// most `longestSide` pixels. Bilevel pages are scaled to gray so thin strokes survive.
+    public func encoded(as encoding: ImageEncoding, longestSide: Int? = nil) throws(OCRError) -> EncodedPage {
+        var scaled: UnsafeMutablePointer<PIX>? = nil
+        defer { if scaled != nil { pixDestroy(&scaled) } }
+        let longest = max(width, height)
+        if let longestSide, longest > longestSide, longest > 0 {
+            let factor = Float(longestSide) / Float(longest)
+            scaled = pixGetDepth(pix) == 1 ? pixScaleToGray(pix, factor) : pixScale(pix, factor, factor)
+            guard scaled != nil else { throw OCRError(.internal, "cannot scale the page bitmap") }
+        }
+        let source = scaled ?? pix
+        var data: UnsafeMutablePointer<UInt8>? = nil
+        var size = 0
+        let status: Int32
+        switch encoding {
+        case .png(let level):
+            // The compression level lives on the PIX; the page is owned by one task at a time.
+            pixSetZlibCompression(source, Int32(min(max(level, 0), 9)))
+            status = pixWriteMemPng(&data, &size, source, 0)
+        case .jpeg(let quality):
+            status = pixWriteMemJpeg(&data, &size, source, Int32(min(max(quality, 1), 100)), 0)
+        }
+        guard status == 0, let data else { throw OCRError(.internal, "cannot encode the page bitmap") }
+        defer { lept_free(data) }
+        return EncodedPage(
+            bytes: Array(UnsafeBufferPointer(start: data, count: size)), mediaType: encoding.mediaType,
+            width: Int(pixGetWidth(source)), height: Int(pixGetHeight(source)))
+    }
+
+    /// Decodes an image file held in memory (PNG, JPEG, TIFF, ...); nil if it is not one.
+    public convenience init?(decoding bytes: [UInt8], maxPixels: Int = 120_000_000) {
+        let decoded = bytes.withUnsafeBufferPointer { buffer -> UnsafeMutablePointer<PIX>? in
+            guard let base = buffer.baseAddress, buffer.count > 0 else { return nil }
+            var format: Int32 = 0
+            var width: Int32 = 0
+            var height: Int32 = 0
+            guard pixReadHeaderMem(base, buffer.count, &format, &width, &height, nil, nil, nil) == 0,
+                Int(width) * Int(height) <= maxPixels
+            else { return nil }
+            return pixReadMem(base, buffer.count)
+        }
+        guard let decoded else { return nil }
+        self.init(taking: decoded)
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import OCRFleetDeepSeek
+import OCRFleetEngines
+import OCRFleetModel
+
+/// Picks each job's engine from its `options.engine` and the worker's `OCR_ENGINE`:
+/// `tesseract` and `deepseek` are taken as asked (`deepseek` with no healthy vLLM server
+/// fails the attempt as `engine_unavailable`, which is retried); `auto` follows the worker's
+/// setting, and the worker's `auto` means DeepSeek-OCR while a vLLM server is healthy,
+/// else Tesseract.
+public struct EngineRouter: Sendable {
+    public let tesseract: TesseractEngine
+    public let deepseek: DeepSeekEngine?
+    public let workerChoice: EngineChoice
+
+    public init(tesseract: TesseractEngine, deepseek: DeepSeekEngine?, workerChoice: EngineChoice) {
+        self.tesseract = tesseract
+        self.deepseek = deepseek
+        self.workerChoice = workerChoice
+    }
+
+    /// Builds the engines the configuration names.
+    public init(_ configuration: WorkerConfiguration) throws(OCRError) {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        self.init(
+            tesseract: try TesseractEngine(concurrency: min(configuration.maxInflightPages, cores), dpi: configuration.dpi),
+            deepseek: configuration.deepseek.map { DeepSeekEngine(configuration: $0) },
+            workerChoice: configuration.engine)
+    }
+
+    public func engine(for choice: EngineChoice) throws(OCRError) -> any OCREngine {
+        let wanted = choice == .auto ? workerChoice : choice
+        switch wanted {
+        case .tesseract:
+            return tesseract
+        case .deepseek:
+            guard let deepseek else {
+                throw OCRError(.engineUnavailable, "the deepseek engine is not configured on this worker (OCR_VLLM_URL)")
+            }
+            guard deepseek.isHealthy else {
+                throw OCRError(.engineUnavailable, "no healthy vLLM server for the deepseek engine")
+            }
+            return deepseek
+        case .auto:
+            if let deepseek, deepseek.isHealthy { return deepseek }
+            return tesseract
+        }
+    }
+
+    /// Names of the engines this worker can run, for its start-up log.
+    public var description: String {
+        deepseek == nil ? "tesseract" : "deepseek (\(deepseek!.configuration.endpoints.joined(separator: ", "))), tesseract"
+    }
+}

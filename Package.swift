@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "ocr-worker", targets: ["ocr-worker"]),
         .executable(name: "ocr-gateway", targets: ["ocr-gateway"]),
         .executable(name: "ocrctl", targets: ["ocrctl"]),
+        .executable(name: "vllm-double", targets: ["vllm-double"]),
         .library(name: "OCRFleetTesting", targets: ["OCRFleetTesting"]),
     ],
     dependencies: [
@@ -107,9 +108,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .target(
+            name: "VLLMDouble",
+            dependencies: [
+                "OCRFleetDeepSeek", "OCRFleetDocuments", "OCRFleetEngines",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
+        .target(
             name: "OCRFleetTesting",
             dependencies: [
-                "OCRFleetBus", "OCRFleetContent", "OCRFleetGateway", "OCRFleetWorker",
+                "OCRFleetBus", "OCRFleetContent", "OCRFleetGateway", "OCRFleetWorker", "VLLMDouble",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -137,6 +149,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .executableTarget(
+            name: "vllm-double",
+            dependencies: [
+                "VLLMDouble",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
+        .executableTarget(
             name: "ocrctl",
             dependencies: [
                 "OCRFleetBus", "OCRFleetModel",
@@ -152,7 +174,7 @@ let package = Package(
             name: "OCRFleetModelTests", dependencies: ["OCRFleetModel"], swiftSettings: swiftSettings),
         .testTarget(
             name: "OCRFleetConfigurationTests",
-            dependencies: ["OCRFleetBus", "OCRFleetConfiguration", "OCRFleetGateway", "OCRFleetModel", "OCRFleetWorker"],
+            dependencies: ["OCRFleetBus", "OCRFleetConfiguration", "OCRFleetGateway", "OCRFleetDeepSeek", "OCRFleetDocuments", "OCRFleetModel", "OCRFleetWorker"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "OCRFleetDocumentsTests",
@@ -165,8 +187,14 @@ let package = Package(
             name: "OCRFleetContentTests", dependencies: ["OCRFleetContent", "OCRFleetTesting"],
             swiftSettings: swiftSettings),
         .testTarget(
+            name: "OCRFleetDeepSeekTests",
+            dependencies: [
+                "OCRFleetDeepSeek", "OCRFleetDocuments", "OCRFleetEngines", "OCRFleetModel", "OCRFleetTesting", "VLLMDouble",
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "OCRFleetEndToEndTests",
-            dependencies: ["OCRFleetBus", "OCRFleetContent", "OCRFleetModel", "OCRFleetTesting"],
+            dependencies: ["OCRFleetBus", "OCRFleetContent", "OCRFleetModel", "OCRFleetTesting", "VLLMDouble"],
             swiftSettings: swiftSettings),
     ]
 )

@@ -55,8 +55,8 @@ public struct DeepSeekConfiguration: Sendable {
 /// row, plus 640 px tiles of 10×10 when the image is over 640 px on a side, 2 to 6 tiles
 /// in the grid closest to the image's aspect ratio), used to keep a retry's token budget
 /// inside the model's context.
-enum ImageTokens {
-    static func count(width: Int, height: Int) -> Int {
+public enum ImageTokens {
+    public static func count(width: Int, height: Int) -> Int {
         let global = 16 * (16 + 1)
         guard width > 640 || height > 640 else { return global + 1 }
         let (columns, rows) = tiles(width: width, height: height)

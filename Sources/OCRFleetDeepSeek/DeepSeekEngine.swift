@@ -99,9 +99,11 @@ public final class DeepSeekEngine: OCREngine {
         }
     }
 
-    /// `GET /health` (the engine is up) and `GET /v1/models` (it serves our model).
+    /// `GET /health` (the engine is up) and `GET /v1/models` (it serves our model), each
+    /// within two seconds: both are instant on a live server, and the HTTP client would
+    /// otherwise keep retrying a refused connection for the whole connect timeout.
     func check(_ endpoint: VLLMEndpoint) async -> HealthResult {
-        let timeout = TimeAmount(configuration.connectTimeout) * 2
+        let timeout = TimeAmount.seconds(2)
         do {
             let health = try await http.execute(request(endpoint.healthURL, method: .GET), timeout: timeout)
             _ = try await health.body.collect(upTo: 1 << 16)

@@ -72,3 +72,18 @@ extension PageImage {
         self.init(taking: decoded)
     }
 }
+
+extension EncodedPage {
+    /// Width and height of an image file held in memory, read from its header only; nil if
+    /// it is not an image Leptonica knows.
+    public static func dimensions(of bytes: [UInt8]) -> (width: Int, height: Int)? {
+        bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress, buffer.count > 0 else { return nil }
+            var format: Int32 = 0
+            var width: Int32 = 0
+            var height: Int32 = 0
+            guard pixReadHeaderMem(base, buffer.count, &format, &width, &height, nil, nil, nil) == 0 else { return nil }
+            return (Int(width), Int(height))
+        }
+    }
+}

@@ -50,6 +50,7 @@ public struct Gateway: Sendable {
             return try jsonResponse(state)
         }
         router.get("/v1/jobs/{id}/result") { request, context in try await result(request, context: context) }
+        router.get("/v1/jobs/{id}/layout") { request, context in try await layout(request, context: context) }
         router.get("/v1/store/**") { request, context in try await storeGet(request, context: context) }
         router.put("/v1/store/**") { request, context in try await storePut(request, context: context) }
         return Application(
@@ -213,12 +214,30 @@ public struct Gateway: Sendable {
             url: store.presignedURL(.get, objectKey: objectKey, expires: expires), contentType: upload.contentType,
             filename: filename, size: upload.bytes, sha256: upload.sha256)
         return JobRequest(
-            jobID: jobID, source: source, result: ResultTarget(url: resultPutURL(jobID: jobID)), options: options)
+            jobID: jobID, source: source,
+            result: ResultTarget(
+                url: resultPutURL(jobID: jobID), layoutURL: resultPutURL(jobID: jobID, key: Self.layoutKey(jobID))),
+            options: options)
     }
 
-    func resultPutURL(jobID: String) -> String {
+    func resultPutURL(jobID: String, key: String? = nil) -> String {
         let expires = Date().addingTimeInterval(Double(configuration.urlLifetime.components.seconds))
-        return store.presignedURL(.put, objectKey: "results/\(jobID).md", expires: expires)
+        return store.presignedURL(.put, objectKey: key ?? "results/\(jobID).md", expires: expires)
+    }
+
+    static func layoutKey(_ jobID: String) -> String { "results/\(jobID).layout.json" }
+
+    /// The layout sidecar of a completed job whose engine reported blocks.
+    func layout(_ request: Request, context: some RequestContext) async throws -> Response {
+        _ = try authenticate(request)
+        let id = try context.parameters.require("id")
+        guard JobRequest.isValidJobID(id), let state = try await states.get(id) else { throw APIError.notFound("no job \(id)") }
+        let path = store.path(for: Self.layoutKey(id))
+        guard state.state == .completed, FileManager.default.fileExists(atPath: path) else {
+            throw APIError.notFound("job \(id) has no layout (its engine reports none, or it is not completed)")
+        }
+        let body = try await FileIO().loadFile(path: path, context: context)
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: body)
     }
 
     func result(_ request: Request, context: some RequestContext) async throws -> Response {

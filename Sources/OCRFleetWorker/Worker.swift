@@ -25,6 +25,20 @@ public struct Worker: Service {
     }
 
     public func run() async throws {
+        let content = ContentClient(limits: configuration.transfer)
+        do {
+            try await serve(content)
+        } catch {
+            // HTTP clients must be shut down however the worker ends.
+            try? await content.shutdown()
+            try? await engines.deepseek?.shutdown()
+            throw error
+        }
+        try await content.shutdown()
+        try await engines.deepseek?.shutdown()
+    }
+
+    private func serve(_ content: ContentClient) async throws {
         // A vLLM server that answers with another model is a configuration mistake: stop here.
         try await engines.deepseek?.start()
         let health = Task { [engines] in await engines.deepseek?.monitorHealth() }
@@ -38,7 +52,6 @@ public struct Worker: Service {
         let renderThreads = NIOThreadPool(numberOfThreads: configuration.maxJobs)
         renderThreads.start()
         defer { renderThreads.shutdownGracefully { _ in } }
-        let content = ContentClient(limits: configuration.transfer)
         let runner = JobRunner(
             configuration: configuration, nats: nats, states: states, content: content, engines: engines,
             recognizer: PageRecognizer(
@@ -49,7 +62,10 @@ public struct Worker: Service {
         let gate = CapacityGate(slots: configuration.maxJobs)
         logger.info(
             "worker ready",
-            metadata: ["engines": "\(engines.description)", "default_engine": "\(configuration.engine.rawValue)", "max_jobs": "\(configuration.maxJobs)", "worker": "\(configuration.workerName)"])
+            metadata: [
+                "engines": "\(engines.description)", "default_engine": "\(configuration.engine.rawValue)",
+                "max_jobs": "\(configuration.maxJobs)", "worker": "\(configuration.workerName)",
+            ])
 
         await withDiscardingTaskGroup { group in
             let jobs = consumer.messages(
@@ -63,8 +79,6 @@ public struct Worker: Service {
             }
             logger.info("stopped pulling; finishing jobs in flight")
         }
-        try await content.shutdown()
-        try await engines.deepseek?.shutdown()
         // Messages are settled and released by now, so the subscription can go.
         withExtendedLifetime(consumer) {}
     }

@@ -1,6 +1,8 @@
 import Foundation
 import OCRFleetBus
 import OCRFleetConfiguration
+import OCRFleetDeepSeek
+import OCRFleetDocuments
 import OCRFleetGateway
 import OCRFleetModel
 import OCRFleetWorker
@@ -11,7 +13,7 @@ import Testing
         let worker = try WorkerConfiguration(arguments: ["ocr-worker"], environment: [:])
         #expect(worker.nats.urls == ["nats://127.0.0.1:4222"])
         #expect(worker.engine == .auto)
-        #expect(worker.vllmModel == "deepseek-ai/DeepSeek-OCR")
+        #expect(worker.deepseek == nil)
         #expect(worker.maxJobs == 4 && worker.maxInflightPages == 32 && worker.maxDeliver == 5)
         let gateway = try GatewayConfiguration(arguments: ["ocr-gateway"], environment: [:])
         #expect(gateway.port == 8080)
@@ -29,6 +31,26 @@ import Testing
             arguments: ["ocr-worker", "--max-jobs", "2", "--nats-url=nats://c:3"], environment: environment)
         #expect(overridden.maxJobs == 2)
         #expect(overridden.nats.urls == ["nats://c:3"])
+    }
+
+    @Test func vLLMSettingsBuildTheDeepSeekEngine() throws {
+        let worker = try WorkerConfiguration(
+            arguments: ["ocr-worker"],
+            environment: [
+                "OCR_VLLM_URL": "http://a:8000/v1, http://b:8000/v1", "OCR_VLLM_WHITELIST_TOKEN_IDS": "none",
+                "OCR_VLLM_NGRAM_SIZE": "0", "OCR_VLLM_IMAGE_FORMAT": "jpeg", "OCR_MAX_INFLIGHT_PAGES": "64",
+            ])
+        let deepseek = try #require(worker.deepseek)
+        #expect(deepseek.endpoints == ["http://a:8000/v1", "http://b:8000/v1"])
+        #expect(deepseek.model == "deepseek-ai/DeepSeek-OCR" && deepseek.maxTokens == 4096 && deepseek.maxInflight == 64)
+        #expect(deepseek.whitelistTokenIDs.isEmpty && deepseek.ngramSize == nil && deepseek.windowSize == 90)
+        #expect(deepseek.encoding == .jpeg(quality: 90) && !deepseek.color)
+        #expect(throws: SettingsError.self) {
+            _ = try WorkerConfiguration(arguments: ["ocr-worker"], environment: ["OCR_ENGINE": "deepseek"])
+        }
+        #expect(throws: SettingsError.self) {
+            _ = try WorkerConfiguration(arguments: ["ocr-worker"], environment: ["OCR_VLLM_URL": "vllm:8000"])
+        }
     }
 
     @Test func helpListsEveryFlagWithItsVariableAndDefault() {

@@ -117,7 +117,7 @@ import Testing
         #expect(detected == expected && document.pageCount == 1)
         let page = try document.render(page: 0, dpi: 300, limits: .init())
         #expect(page.width == 1700 && page.height == 2200)
-        let text = try await TesseractEngine(concurrency: 1).recognize(page, request: .init())
+        let text = try await TesseractEngine(concurrency: 1).text(of: page, request: .init())
         #expect(Fixtures.words(text) == Fixtures.words(Fixtures.truth["invoice.png"]![0]))
     }
 }

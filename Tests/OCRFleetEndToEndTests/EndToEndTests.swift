@@ -7,26 +7,6 @@ import Testing
 
 /// Documents through gateway → NATS → worker → store, with real processes throughout.
 @Suite(.serialized) struct EndToEndTests {
-    /// Splits assembled markdown into its pages' text, dropping page comments and separators.
-    static func pages(of markdown: String) -> [String] {
-        markdown.components(separatedBy: "\n\n---\n\n").map { page in
-            page.split(separator: "\n").filter { !$0.hasPrefix("<!-- page ") }.joined(separator: "\n")
-        }
-    }
-
-    /// Share of the page's true words found in the recognised page, in multiset terms.
-    static func recall(truth: String, recognised: String) -> Double {
-        var counts: [String: Int] = [:]
-        for word in Fixtures.words(recognised) { counts[word, default: 0] += 1 }
-        let expected = Fixtures.words(truth)
-        let found = expected.filter { word in
-            guard let count = counts[word], count > 0 else { return false }
-            counts[word] = count - 1
-            return true
-        }
-        return Double(found.count) / Double(max(expected.count, 1))
-    }
-
     @Test(arguments: ["report-3p.pdf", "invoice.png", "delivery.jpg", "pages-3p.tif"])
     func documentBecomesMarkdown(fixture: String) async throws {
         try await withFleet { fleet in
@@ -54,10 +34,10 @@ import Testing
             let (status, markdown) = try await fleet.request("GET", "/v1/jobs/\(jobID)/result")
             #expect(status == 200)
             #expect(markdown.utf8.count == completed.result.bytes)
-            let pages = Self.pages(of: markdown)
+            let pages = Fixtures.pages(of: markdown)
             #expect(pages.count == truth.count)
             for (index, page) in zip(truth.indices, pages) {
-                let recall = Self.recall(truth: truth[index], recognised: page)
+                let recall = Fixtures.recall(truth: truth[index], recognised: page)
                 #expect(recall >= 0.95, "page \(index + 1) of \(fixture): recall \(recall)\n\(page)")
             }
         }
@@ -77,7 +57,7 @@ import Testing
             #expect(state.state == .completed && state.pagesTotal == 1)
             let (_, markdown) = try await fleet.request("GET", "/v1/jobs/multipart-1/result")
             #expect(markdown.hasPrefix("<!-- page 2 -->"))
-            #expect(Self.recall(truth: Fixtures.truth["report-3p.pdf"]![1], recognised: markdown) >= 0.95)
+            #expect(Fixtures.recall(truth: Fixtures.truth["report-3p.pdf"]![1], recognised: markdown) >= 0.95)
         }
     }
 

@@ -1,0 +1,113 @@
+import Foundation
+import OCRFleetBus
+import OCRFleetModel
+import OCRFleetTesting
+import Testing
+import VLLMDouble
+
+/// The DeepSeek-OCR engine through gateway → NATS → worker → vLLM double → store.
+@Suite(.serialized) struct DeepSeekEndToEndTests {
+    static func completed(_ events: [LifecycleEvent]) -> JobCompleted? {
+        guard case .completed(let completed) = events.last?.data.body else { return nil }
+        return completed
+    }
+
+    @Test func aPDFBecomesCleanMarkdownWithItsLayout() async throws {
+        try await withVLLMDouble { vllm in
+            try await withFleet(workerEnvironment: ["OCR_VLLM_URL": vllm.baseURL]) { fleet in
+                let jobID = "deepseek-report"
+                let recorder = try fleet.recordEvents("ocr.events.*.\(jobID)")
+                try await fleet.nats.flush()
+                try await fleet.submit(file: Fixtures.path("report-3p.pdf"), jobID: jobID, query: "&engine=deepseek")
+                let events = try await recorder.events { $0.kind == .completed || $0.kind == .failed }
+                let completed = try #require(Self.completed(events), "events: \(events.map(\.kind))")
+                #expect(try await fleet.waitForTerminalState(jobID).state == .completed)
+                #expect(completed.engine == "deepseek" && completed.pages == 3 && completed.pagesFailed.isEmpty)
+                #expect(completed.pagesIncomplete.isEmpty && completed.layout != nil)
+
+                let (_, markdown) = try await fleet.request("GET", "/v1/jobs/\(jobID)/result")
+                #expect(!markdown.contains("<|ref|>") && !markdown.contains("<|det|>") && !markdown.contains("<｜"))
+                let truth = try #require(Fixtures.truth["report-3p.pdf"])
+                let pages = Fixtures.pages(of: markdown)
+                #expect(pages.count == 3)
+                for (index, page) in zip(truth.indices, pages) {
+                    let recall = Fixtures.recall(truth: truth[index], recognised: page)
+                    #expect(recall >= 0.95, "page \(index + 1): recall \(recall)\n\(page)")
+                }
+                // Pages were sent at the default `base` resolution.
+                #expect(vllm.double.statistics.completions == 3)
+
+                let (status, layoutText) = try await fleet.request("GET", "/v1/jobs/\(jobID)/layout")
+                #expect(status == 200)
+                struct Layout: Decodable {
+                    struct Page: Decodable {
+                        var page, width, height: Int
+                        var blocks: [Block]
+                    }
+                    struct Block: Decodable {
+                        var type: String
+                        var box: [Int]
+                        var text: String
+                    }
+                    var pages: [Page]
+                }
+                let layout = try JSONDecoder().decode(Layout.self, from: Data(layoutText.utf8))
+                #expect(layout.pages.map(\.page) == [1, 2, 3])
+                #expect(layout.pages.allSatisfy { max($0.width, $0.height) == 1024 && !$0.blocks.isEmpty })
+            }
+        }
+    }
+
+    @Test func overloadedServersAreRetriedAndTheJobCompletes() async throws {
+        try await withVLLMDouble { vllm in
+            try await withFleet(workerEnvironment: ["OCR_VLLM_URL": vllm.baseURL, "OCR_ENGINE": "deepseek"]) { fleet in
+                vllm.double.inject(.status(503, retryAfter: nil), count: 3)
+                try await fleet.submit(file: Fixtures.path("invoice.png"), jobID: "deepseek-503")
+                let state = try await fleet.waitForTerminalState("deepseek-503")
+                #expect(state.state == .completed && state.engine == "deepseek" && state.attempts == 1)
+                #expect(vllm.double.statistics.statuses[503] == 3)
+            }
+        }
+    }
+
+    @Test func autoFallsBackToTesseractWhenVLLMIsDown() async throws {
+        try await withVLLMDouble { vllm in
+            let environment = ["OCR_VLLM_URL": vllm.baseURL, "OCR_VLLM_HEALTH_INTERVAL_S": "1"]
+            try await withFleet(workerEnvironment: environment) { fleet in
+                try await fleet.submit(file: Fixtures.path("invoice.png"), jobID: "auto-up")
+                #expect(try await fleet.waitForTerminalState("auto-up").engine == "deepseek")
+
+                await vllm.stop()
+                // One health interval plus the check's own two-second limit.
+                try await Task.sleep(for: .seconds(4))
+                let failures = try fleet.recordEvents("ocr.events.failed.auto-pinned")
+                try await fleet.nats.flush()
+                try await fleet.submit(file: Fixtures.path("invoice.png"), jobID: "auto-down")
+                let state = try await fleet.waitForTerminalState("auto-down")
+                #expect(state.state == .completed && state.engine == "tesseract")
+
+                // A job that insists on DeepSeek fails its attempt as retryable instead.
+                try await fleet.submit(file: Fixtures.path("invoice.png"), jobID: "auto-pinned", query: "&engine=deepseek")
+                let failed = try await failures.events(count: 1)
+                guard case .failed(let failure) = failed.first?.data.body else { Issue.record("no failed event"); return }
+                #expect(failure.error.code == .engineUnavailable && failure.willRetry)
+            }
+        }
+    }
+
+    @Test func aWrongModelNameStopsTheWorkerAtStartUp() async throws {
+        try await withVLLMDouble { vllm in
+            try await withNATSServer { nats in
+                let errors = Pipe()
+                let worker = try BuiltExecutable.run(
+                    "ocr-worker", [],
+                    environment: [
+                        "OCR_NATS_URL": nats.url, "OCR_VLLM_URL": vllm.baseURL, "OCR_VLLM_MODEL": "deepseek-ai/DeepSeek-OCR-typo",
+                    ], stdout: errors.fileHandleForWriting, stderr: errors.fileHandleForWriting)
+                let output = try await BuiltExecutable.readAll(errors, until: worker)
+                #expect(worker.terminationStatus != 0)
+                #expect(output.contains("serves [deepseek-ai/DeepSeek-OCR], not 'deepseek-ai/DeepSeek-OCR-typo'"), "\(output)")
+            }
+        }
+    }
+}

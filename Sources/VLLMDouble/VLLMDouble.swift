@@ -50,6 +50,8 @@ public final class VLLMDouble: Sendable {
         public var statuses: [Int: Int] = [:]
         public var lastRequest: ChatCompletionRequest?
         public var maxTokensSeen: [Int] = []
+        /// Request body bytes received by chat completions.
+        public var bytesReceived = 0
     }
 
     struct State {
@@ -85,6 +87,15 @@ public final class VLLMDouble: Sendable {
         router.get("/health") { _, _ in Response(status: .ok) }
         router.get("/v1/models") { _, _ in try self.models() }
         router.post("/v1/chat/completions") { request, _ in await self.chatCompletion(request) }
+        // Not part of vLLM's API: counters for benchmarks that run the double as a process.
+        router.get("/double/statistics") { _, _ in
+            let statistics = self.statistics
+            return try Self.json(
+                [
+                    "completions": statistics.completions, "peak_inflight": statistics.peakInflight,
+                    "bytes_received": statistics.bytesReceived,
+                ], status: .ok)
+        }
         return Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "vllm-double"),
@@ -141,6 +152,7 @@ public final class VLLMDouble: Sendable {
             return Self.error(status: .badRequest, message: "invalid request body: \(error)", type: "BadRequestError")
         }
         state.withLock {
+            $0.statistics.bytesReceived += body.readableBytes
             $0.statistics.completions += 1
             $0.statistics.lastRequest = completion
             $0.statistics.maxTokensSeen.append(completion.maxTokens ?? -1)

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# DeepSeek-engine throughput and encoding figures against the vLLM double (release build).
+# Writes bench/results/engine.md. See scripts/bench-engine.py for what is measured.
+#   RUNS=3 LATENCY_MS=500 LIMITS="1 8 32 128" scripts/bench-engine.sh
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+scripts/install-deps.sh
+command -v python3 >/dev/null || apt-get install -y -qq python3-minimal >&2
+swift build -c release >&2
+exec python3 scripts/bench-engine.py "$(swift build -c release --show-bin-path)"

@@ -30,7 +30,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
     ],
     targets: [
-        // Native libraries. Unsafe code lives in the four targets that import these.
+        // Native libraries. Unsafe code lives in the targets that import these.
         .systemLibrary(name: "CNats", pkgConfig: "libnats", providers: [.apt(["libnats-dev"])]),
         .systemLibrary(
             name: "CTesseract", pkgConfig: "tesseract",
@@ -39,6 +39,8 @@ let package = Package(
             name: "CPoppler",
             cxxSettings: [.unsafeFlags(["-std=c++17"])],
             linkerSettings: [.linkedLibrary("poppler-cpp"), .linkedLibrary("lept")]),
+
+        .target(name: "CPNGWriter", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("lept")]),
 
         .target(name: "OCRFleetModel", swiftSettings: swiftSettings),
         .target(
@@ -68,7 +70,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "OCRFleetDocuments",
-            dependencies: ["CTesseract", "CPoppler", "OCRFleetModel"],
+            dependencies: ["CTesseract", "CPNGWriter", "CPoppler", "OCRFleetModel"],
             swiftSettings: swiftSettings),
         .target(
             name: "OCRFleetEngines",

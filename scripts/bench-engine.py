@@ -65,6 +65,13 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine_busy():
+    """(busy, total) jiffies of the whole machine, from /proc/stat."""
+    values = [int(v) for v in open("/proc/stat").readline().split()[1:]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
+
+
 def words(text):
     return re.findall(r"[^\W_]+", text.lower())
 
@@ -146,8 +153,8 @@ lines += [
     "",
     "Four jobs at once; pages per second from the first upload to the last `completed`.",
     "",
-    "| in-flight limit | pages | pages/s (median) | min | max | ideal (limit ÷ latency) | of ideal | worker CPU ms/page (median) | peak in flight at the server |",
-    "|---|---|---|---|---|---|---|---|---|",
+    "| in-flight limit | pages | pages/s (median) | min | max | ideal (limit ÷ latency) | of ideal | worker CPU ms/page (median) | double CPU ms/page | machine busy | peak in flight at the server |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
 ]
 for limit in limits:
     ideal = limit / (latency_ms / 1000)
@@ -155,20 +162,25 @@ for limit in limits:
     query = f"&engine=deepseek&pages=1-{pages_per_job}"
     worker = start_worker({"OCR_ENGINE": "deepseek", "OCR_VLLM_URL": double_url + "/v1",
                            "OCR_MAX_INFLIGHT_PAGES": str(limit), "OCR_MAX_JOBS": "4"})
-    rates, cpu = [], []
+    rates, cpu, double_cpu, busy = [], [], [], []
     for run in range(runs):
-        before_cpu, started = cpu_seconds(worker.pid), time.time()
+        before_cpu, before_double, before_machine = cpu_seconds(worker.pid), cpu_seconds(double.pid), machine_busy()
+        started = time.time()
         run_jobs([(long_pdf, query)] * 4)
         seconds, used = time.time() - started, cpu_seconds(worker.pid) - before_cpu
+        after_machine = machine_busy()
         pages = 4 * pages_per_job
         rates.append(pages / seconds)
         cpu.append(used * 1000 / pages)
+        double_cpu.append((cpu_seconds(double.pid) - before_double) * 1000 / pages)
+        busy.append((after_machine[0] - before_machine[0]) / max(after_machine[1] - before_machine[1], 1))
         print(f"limit {limit} run {run + 1}: {pages} pages in {seconds:.2f} s, {used:.2f} s CPU", file=sys.stderr)
     stop(worker)
     peak = json.loads(http("GET", double_url + "/double/statistics")[1])["peak_inflight"]
     median, low, high = summary(rates)
     lines.append(f"| {limit} | {4 * pages_per_job} | {median:.1f} | {low:.1f} | {high:.1f} | {ideal:.0f} | "
-                 f"{median / ideal * 100:.0f} % | {statistics.median(cpu):.1f} | {peak} |")
+                 f"{median / ideal * 100:.0f} % | {statistics.median(cpu):.1f} | {statistics.median(double_cpu):.1f} | "
+                 f"{statistics.median(busy) * 100:.0f} % | {peak} |")
     # A fresh double per limit, so its peak counter is this limit's.
     stop(double)
     double, double_url = start_double("--latency-ms", str(latency_ms), "--no-ocr")
@@ -176,8 +188,8 @@ stop(double)
 
 truth = json.load(open(f"{root}/fixtures/truth.json"))
 fixtures = ["report-3p.pdf", "invoice.png", "delivery.jpg", "bench-10p.pdf"]
-encodings = [("png", "1"), ("png", "6"), ("jpeg", "90"), ("jpeg", "75")]
-lines += [
+encodings = [tuple(item.split(":")) for item in os.environ.get("ENCODINGS", "png:1 png:6 jpeg:90 jpeg:75").split()]
+lines += [] if not encodings else [
     "",
     "### Encodings: the double reads each page with Tesseract, `base` resolution",
     "",

@@ -1,10 +1,14 @@
+import CPNGWriter
 import CTesseract
+import Glibc
 import OCRFleetModel
 
 /// How a page bitmap is compressed for sending over the network.
 public enum ImageEncoding: Sendable, Equatable {
     /// Lossless; `level` is zlib's 0-9 (1 is several times faster than the default 6 and
-    /// barely larger on scanned or rendered text).
+    /// barely larger on scanned or rendered text). Rows are not filtered: letting libpng try
+    /// every filter on every row costs more than rendering the page, and on text pages no
+    /// filter compresses best anyway (docs/engines.md).
     case png(level: Int)
     /// Lossy, smaller and faster to encode; `quality` 1-100.
     case jpeg(quality: Int)
@@ -40,20 +44,27 @@ extension PageImage {
         let source = scaled ?? pix
         var data: UnsafeMutablePointer<UInt8>? = nil
         var size = 0
-        let status: Int32
         switch encoding {
-        case .png(let level):
-            // The compression level lives on the PIX; the page is owned by one task at a time.
-            pixSetZlibCompression(source, Int32(min(max(level, 0), 9)))
-            status = pixWriteMemPng(&data, &size, source, 0)
+        case .png(let level) where pixGetDepth(source) != 1:
+            guard ocr_png_write(source, Int32(level), 0, &data, &size) == 0, let data else {
+                throw OCRError(.internal, "cannot encode the page bitmap")
+            }
+            defer { free(data) }
+            return EncodedPage(data, size, encoding, source)
+        case .png:
+            // Bilevel pages are small as 1-bit PNGs whatever the filter.
+            guard pixWriteMemPng(&data, &size, source, 0) == 0, let data else {
+                throw OCRError(.internal, "cannot encode the page bitmap")
+            }
+            defer { lept_free(data) }
+            return EncodedPage(data, size, encoding, source)
         case .jpeg(let quality):
-            status = pixWriteMemJpeg(&data, &size, source, Int32(min(max(quality, 1), 100)), 0)
+            guard pixWriteMemJpeg(&data, &size, source, Int32(min(max(quality, 1), 100)), 0) == 0, let data else {
+                throw OCRError(.internal, "cannot encode the page bitmap")
+            }
+            defer { lept_free(data) }
+            return EncodedPage(data, size, encoding, source)
         }
-        guard status == 0, let data else { throw OCRError(.internal, "cannot encode the page bitmap") }
-        defer { lept_free(data) }
-        return EncodedPage(
-            bytes: Array(UnsafeBufferPointer(start: data, count: size)), mediaType: encoding.mediaType,
-            width: Int(pixGetWidth(source)), height: Int(pixGetHeight(source)))
     }
 
     /// Decodes an image file held in memory (PNG, JPEG, TIFF, ...); nil if it is not one.
@@ -74,6 +85,12 @@ extension PageImage {
 }
 
 extension EncodedPage {
+    fileprivate init(_ data: UnsafeMutablePointer<UInt8>, _ size: Int, _ encoding: ImageEncoding, _ pix: UnsafeMutablePointer<PIX>) {
+        self.init(
+            bytes: Array(UnsafeBufferPointer(start: data, count: size)), mediaType: encoding.mediaType,
+            width: Int(pixGetWidth(pix)), height: Int(pixGetHeight(pix)))
+    }
+
     /// Width and height of an image file held in memory, read from its header only; nil if
     /// it is not an image Leptonica knows.
     public static func dimensions(of bytes: [UInt8]) -> (width: Int, height: Int)? {

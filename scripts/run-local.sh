@@ -3,11 +3,12 @@
 # gateway and one worker on loopback, prints the markdown and stops what it started.
 #   scripts/run-local.sh scan.png report.pdf
 # OCR_BUILD=debug builds faster the first time; other OCR_* variables reach the worker
-# and gateway (see docs/configuration.md).
+# and gateway (see docs/configuration.md). OCR_VLLM_URL=double sends pages to DeepSeek-OCR's
+# stand-in, the vLLM double (docs/engines.md); a real server's URL works the same way.
 set -euo pipefail
 
 if [ $# -eq 0 ] || [ "$1" = "-h" ] || [ "$1" = "--help" ]; then
-  sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
   exit $([ $# -eq 0 ] && echo 2 || echo 0)
 fi
 for file in "$@"; do

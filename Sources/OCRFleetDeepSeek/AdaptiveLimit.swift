@@ -6,12 +6,15 @@ import Synchronization
 ///
 /// - 429 or 503 halves the limit (at most once per round trip, so one burst of refusals
 ///   counts once).
-/// - A smoothed latency above `latencyTolerance` times the lowest smoothed latency seen
-///   lately means requests are queueing in the server: the limit drops by a tenth.
+/// - A smoothed time per generated token above `latencyTolerance` times the lowest seen
+///   lately means requests are queueing in the server: the limit drops by a tenth. Per
+///   token, because a dense page takes longer than a blank one without the server being
+///   any busier.
 /// - Each answered request raises the limit by 1/limit, about one per round of requests.
 final class AdaptiveLimit: Sendable {
     enum Signal {
-        case answered(latency: Duration)
+        /// `tokens`: the answer's length, when the server reports it.
+        case answered(latency: Duration, tokens: Int?)
         case overloaded
         case failed
     }
@@ -30,6 +33,8 @@ final class AdaptiveLimit: Sendable {
         var smoothedLatency: Double?
         var latencyFloor: Double?
         var lastDecrease: ContinuousClock.Instant?
+        /// Seconds of the last answered request, so a burst of refusals counts once.
+        var lastRoundTrip = 0.1
     }
 
     let maximum: Int
@@ -88,22 +93,24 @@ final class AdaptiveLimit: Sendable {
         let ready = state.withLock { state -> [Waiter] in
             state.inUse -= 1
             switch signal {
-            case .answered(let latency):
-                let seconds = Double(latency.components.seconds) + Double(latency.components.attoseconds) * 1e-18
-                let smoothed = state.smoothedLatency.map { $0 * 0.9 + seconds * 0.1 } ?? seconds
+            case .answered(let latency, let tokens):
+                let roundTrip = Double(latency.components.seconds) + Double(latency.components.attoseconds) * 1e-18
+                state.lastRoundTrip = roundTrip
+                let perToken = roundTrip / Double(max(tokens ?? 1, 1))
+                let smoothed = state.smoothedLatency.map { $0 * 0.9 + perToken * 0.1 } ?? perToken
                 state.smoothedLatency = smoothed
                 // The floor follows the smoothed latency down at once and up slowly, so a
-                // lasting change of workload (longer pages) becomes the new normal.
+                // lasting change (another model, a busier GPU) becomes the new normal.
                 let floor = state.latencyFloor.map { smoothed < $0 ? smoothed : $0 + (smoothed - $0) * 0.01 } ?? smoothed
                 state.latencyFloor = floor
-                if smoothed > floor * latencyTolerance, Self.mayDecrease(state, now: now, roundTrip: smoothed) {
+                if smoothed > floor * latencyTolerance, Self.mayDecrease(state, now: now, roundTrip: roundTrip) {
                     state.limit = max(1, state.limit * 0.9)
                     state.lastDecrease = now
                 } else {
                     state.limit = min(Double(maximum), state.limit + 1 / state.limit)
                 }
             case .overloaded:
-                if Self.mayDecrease(state, now: now, roundTrip: state.smoothedLatency ?? 0.1) {
+                if Self.mayDecrease(state, now: now, roundTrip: state.lastRoundTrip) {
                     state.limit = max(1, state.limit * 0.5)
                     state.lastDecrease = now
                 }

@@ -164,8 +164,8 @@ public final class DeepSeekEngine: OCREngine {
             pool.checkIn(endpoint)
 
             switch outcome {
-            case .answered(let text, let finishReason):
-                limit.release(.answered(latency: ContinuousClock.now - started))
+            case .answered(let text, let finishReason, let tokens):
+                limit.release(.answered(latency: ContinuousClock.now - started, tokens: tokens))
                 if finishReason == "length", !extended {
                     let context = endpoint.maxModelLength ?? 8192
                     let room = context - ImageTokens.count(width: page.width, height: page.height) - 32
@@ -224,7 +224,7 @@ public final class DeepSeekEngine: OCREngine {
     // MARK: HTTP
 
     enum Outcome {
-        case answered(String, finishReason: String?)
+        case answered(String, finishReason: String?, tokens: Int?)
         /// 429 or 503: the server is overloaded or not ready; worth retrying.
         case pushedBack(Int, retryAfter: Duration?)
         case unreachable(String)
@@ -286,7 +286,8 @@ public final class DeepSeekEngine: OCREngine {
             guard let answer = try? JSONDecoder().decode(ChatCompletionResponse.self, from: bytes),
                 let choice = answer.choices.first
             else { return .rejected(200, "the answer is not a chat completion") }
-            return .answered(choice.message.content ?? "", finishReason: choice.finishReason)
+            return .answered(
+                choice.message.content ?? "", finishReason: choice.finishReason, tokens: answer.usage?.completionTokens)
         case 429, 503:
             let retryAfter = response.headers.first(name: "Retry-After").flatMap(Int.init).map { Duration.seconds($0) }
             return .pushedBack(Int(response.status.code), retryAfter: retryAfter)

@@ -8,7 +8,7 @@ import OCRFleetModel
 /// fails the attempt as `engine_unavailable`, which is retried); `auto` follows the worker's
 /// setting, and the worker's `auto` means DeepSeek-OCR while a vLLM server is healthy,
 /// else Tesseract.
-public struct EngineRouter: Sendable {
+public struct EngineRouter: Sendable, CustomStringConvertible {
     public let tesseract: TesseractEngine
     public let deepseek: DeepSeekEngine?
     public let workerChoice: EngineChoice
@@ -47,8 +47,9 @@ public struct EngineRouter: Sendable {
         }
     }
 
-    /// Names of the engines this worker can run, for its start-up log.
+    /// The engines this worker can run, for its start-up log.
     public var description: String {
-        deepseek == nil ? "tesseract" : "deepseek (\(deepseek!.configuration.endpoints.joined(separator: ", "))), tesseract"
+        guard let deepseek else { return "tesseract" }
+        return "deepseek (\(deepseek.configuration.endpoints.joined(separator: ", "))), tesseract"
     }
 }

@@ -1,5 +1,6 @@
 # Sourced by run-local.sh and bench-spine.sh: starts nats-server (JetStream, temporary store),
-# the gateway and one worker on free loopback ports, and stops them on exit.
+# the gateway and one worker on free loopback ports (and the vLLM double when
+# OCR_VLLM_URL=double), and stops them on exit.
 # Needs $bin (the build's bin path); sets $work, $gateway_url, $worker_pid and OCR_NATS_URL.
 
 work="$(mktemp -d -t ocrfleet-local.XXXXXX)"
@@ -41,6 +42,15 @@ start_local_fleet() {
   wait_for nats-server "grep -q 'Server is ready' '$work/nats.log' 2>/dev/null"
 
   export OCR_NATS_URL="nats://127.0.0.1:$nats_port"
+  # OCR_VLLM_URL=double: DeepSeek-OCR pages go to the vLLM double (no GPU needed).
+  if [ "${OCR_VLLM_URL:-}" = double ]; then
+    local vllm_port
+    vllm_port=$(free_port)
+    "$bin/vllm-double" --port "$vllm_port" >"$work/vllm-double.log" 2>&1 &
+    fleet_pids+=($!)
+    wait_for vllm-double "curl -fs 'http://127.0.0.1:$vllm_port/health' >/dev/null"
+    export OCR_VLLM_URL="http://127.0.0.1:$vllm_port/v1"
+  fi
   OCR_HTTP_PORT="$http_port" OCR_STORE_DIR="$work/store" "$bin/ocr-gateway" >"$work/gateway.log" 2>&1 &
   fleet_pids+=($!)
   OCR_WORK_DIR="$work" "$bin/ocr-worker" >"$work/worker.log" 2>&1 &

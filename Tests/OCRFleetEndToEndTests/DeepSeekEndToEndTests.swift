@@ -58,6 +58,26 @@ import VLLMDouble
         }
     }
 
+    @Test func inflightPagesNeverExceedTheLimitAcrossJobs() async throws {
+        var behaviour = VLLMDouble.Behaviour()
+        behaviour.recognizeText = false
+        behaviour.latency = .milliseconds(200)
+        try await withVLLMDouble(behaviour) { vllm in
+            let environment = ["OCR_VLLM_URL": vllm.baseURL, "OCR_ENGINE": "deepseek", "OCR_MAX_INFLIGHT_PAGES": "3"]
+            try await withFleet(workerEnvironment: environment) { fleet in
+                let documents = ["report-3p.pdf", "pages-3p.tif", "bench-10p.pdf", "invoice.png"]
+                for (index, name) in documents.enumerated() {
+                    try await fleet.submit(file: Fixtures.path(name), jobID: "inflight-\(index)")
+                }
+                for index in documents.indices {
+                    #expect(try await fleet.waitForTerminalState("inflight-\(index)").state == .completed)
+                }
+                #expect(vllm.double.statistics.completions == 17)
+                #expect(vllm.double.statistics.peakInflight == 3)
+            }
+        }
+    }
+
     @Test func overloadedServersAreRetriedAndTheJobCompletes() async throws {
         try await withVLLMDouble { vllm in
             try await withFleet(workerEnvironment: ["OCR_VLLM_URL": vllm.baseURL, "OCR_ENGINE": "deepseek"]) { fleet in

@@ -113,7 +113,7 @@ public final class DeepSeekEngine: OCREngine {
             }
             let models = try await http.execute(request(endpoint.baseURL + "/models", method: .GET), timeout: timeout)
             let body = try await models.body.collect(upTo: 1 << 20)
-            guard models.status == .ok, let list = try? JSONDecoder().decode(ModelList.self, from: body) else {
+            guard models.status == .ok, let list = try? Self.decoder.decode(ModelList.self, from: body) else {
                 endpoint.markUnhealthy("GET /models answered \(models.status.code)")
                 return .unreachable("GET /models answered \(models.status.code)")
             }
@@ -225,7 +225,7 @@ public final class DeepSeekEngine: OCREngine {
 
     enum Outcome {
         case answered(String, finishReason: String?, tokens: Int?)
-        /// 429 or 503: the server is overloaded or not ready; worth retrying.
+        /// 429, 503 or another 5xx: the server is overloaded, not ready or failing; worth retrying.
         case pushedBack(Int, retryAfter: Duration?)
         case unreachable(String)
         case timedOut
@@ -253,6 +253,7 @@ public final class DeepSeekEngine: OCREngine {
         }
     }
 
+    private static let decoder = JSONDecoder()
     private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
@@ -283,7 +284,7 @@ public final class DeepSeekEngine: OCREngine {
         }
         switch response.status.code {
         case 200:
-            guard let answer = try? JSONDecoder().decode(ChatCompletionResponse.self, from: bytes),
+            guard let answer = try? Self.decoder.decode(ChatCompletionResponse.self, from: bytes),
                 let choice = answer.choices.first
             else { return .rejected(200, "the answer is not a chat completion") }
             return .answered(
@@ -294,7 +295,7 @@ public final class DeepSeekEngine: OCREngine {
         case 500...:
             return .pushedBack(Int(response.status.code), retryAfter: nil)
         default:
-            let message = (try? JSONDecoder().decode(VLLMErrorBody.self, from: bytes))?.error.message
+            let message = (try? Self.decoder.decode(VLLMErrorBody.self, from: bytes))?.error.message
                 ?? String(buffer: bytes).prefix(300).description
             return .rejected(Int(response.status.code), message)
         }

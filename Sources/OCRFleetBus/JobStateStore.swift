@@ -24,29 +24,45 @@ public final class JobStateStore: @unchecked Sendable {
     deinit { kvStore_Destroy(kv) }
 
     public func get(_ jobID: String) async throws -> JobState? {
-        guard JobRequest.isValidJobID(jobID) else { return nil }
-        let bytes: [UInt8]? = try await connection.blockingCall { [self] in
+        guard JobRequest.isValidJobID(jobID), let bytes = try await value(of: jobID) else { return nil }
+        return try CloudEventCoding.decoder().decode(JobState.self, from: Data(bytes))
+    }
+
+    public func put(_ state: JobState) async throws {
+        try await store(try [UInt8](CloudEventCoding.encoder().encode(state)), at: state.jobID)
+    }
+
+    /// Records that the job is to be cancelled, under `cancel.<job_id>` beside its state
+    /// (the worker running the job writes the state; this key is the requester's).
+    public func requestCancel(_ jobID: String) async throws {
+        try await store(Array(ISO8601DateFormatter().string(from: Date()).utf8), at: "cancel.\(jobID)")
+    }
+
+    public func isCancelRequested(_ jobID: String) async throws -> Bool {
+        guard JobRequest.isValidJobID(jobID) else { return false }
+        return try await value(of: "cancel.\(jobID)") != nil
+    }
+
+    private func value(of key: String) async throws -> [UInt8]? {
+        try await connection.blockingCall { [self] in
             var entry: OpaquePointer?
-            let status = kvStore_Get(&entry, kv, jobID)
+            let status = kvStore_Get(&entry, kv, key)
             if status == NATS_NOT_FOUND { return nil }
-            try check("get \(jobID) from KV", status)
+            try check("get \(key) from KV", status)
             defer { kvEntry_Destroy(entry) }
             let length = Int(kvEntry_ValueLen(entry))
             guard length > 0, let value = kvEntry_Value(entry) else { return nil }
             return Array(UnsafeRawBufferPointer(start: value, count: length))
         }
-        guard let bytes else { return nil }
-        return try CloudEventCoding.decoder().decode(JobState.self, from: Data(bytes))
     }
 
-    public func put(_ state: JobState) async throws {
-        let bytes = try [UInt8](CloudEventCoding.encoder().encode(state))
+    private func store(_ bytes: [UInt8], at key: String) async throws {
         try await connection.blockingCall { [self] in
             var revision: UInt64 = 0
             let status = bytes.withUnsafeBytes { raw in
-                kvStore_Put(&revision, kv, state.jobID, raw.baseAddress, Int32(raw.count))
+                kvStore_Put(&revision, kv, key, raw.baseAddress, Int32(raw.count))
             }
-            try check("put \(state.jobID) in KV", status)
+            try check("put \(key) in KV", status)
         }
     }
 }

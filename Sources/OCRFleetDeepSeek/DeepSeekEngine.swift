@@ -200,6 +200,9 @@ public final class DeepSeekEngine: OCREngine {
             case .timedOut:
                 limit.release(.overloaded)
                 throw OCRError(.engineTimeout, "vLLM at \(endpoint.baseURL) took longer than \(request.pageTimeout) on a page")
+            case .stopped:
+                limit.release(.failed)
+                throw OCRError(.cancelled, "the job was stopped")
             case .rejected(let status, let message):
                 limit.release(.failed)
                 if status == 404 { endpoint.markUnhealthy(message) }
@@ -231,6 +234,8 @@ public final class DeepSeekEngine: OCREngine {
         case timedOut
         /// 4xx: retrying the same request will not help.
         case rejected(Int, String)
+        /// The job was stopped while the request was out.
+        case stopped
     }
 
     /// The request body, as vLLM's DeepSeek-OCR recipe sends it.
@@ -280,6 +285,8 @@ public final class DeepSeekEngine: OCREngine {
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
             return .timedOut
         } catch {
+            // A stopped job is no sign of a server problem.
+            if Task.isCancelled { return .stopped }
             return .unreachable("cannot reach \(endpoint.baseURL): \(Self.describe(error))")
         }
         switch response.status.code {

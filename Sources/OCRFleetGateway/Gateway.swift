@@ -51,6 +51,7 @@ public struct Gateway: Sendable {
         }
         router.get("/v1/jobs/{id}/result") { request, context in try await result(request, context: context) }
         router.get("/v1/jobs/{id}/layout") { request, context in try await layout(request, context: context) }
+        router.delete("/v1/jobs/{id}") { request, context in try await cancel(request, context: context) }
         router.get("/v1/store/**") { request, context in try await storeGet(request, context: context) }
         router.put("/v1/store/**") { request, context in try await storePut(request, context: context) }
         return Application(
@@ -73,11 +74,20 @@ public struct Gateway: Sendable {
         return tenant.isEmpty ? nil : tenant
     }
 
-    struct Submitted: Encodable {
+    /// The answer to a submission or a cancel request: the job's state when it was accepted
+    /// and where to follow it.
+    struct Accepted: Encodable {
         var jobID: String
         var state: JobState.Phase
         var statusURL: String
         var resultURL: String
+
+        init(jobID: String, state: JobState.Phase, base: String) {
+            self.jobID = jobID
+            self.state = state
+            statusURL = "\(base)/v1/jobs/\(jobID)"
+            resultURL = "\(base)/v1/jobs/\(jobID)/result"
+        }
 
         enum CodingKeys: String, CodingKey {
             case state
@@ -103,12 +113,7 @@ public struct Gateway: Sendable {
             throw APIError.invalid(error.message)
         }
         try await publish(job)
-        let base = configuration.publicURL
-        return try jsonResponse(
-            Submitted(
-                jobID: job.jobID, state: .queued, statusURL: "\(base)/v1/jobs/\(job.jobID)",
-                resultURL: "\(base)/v1/jobs/\(job.jobID)/result"),
-            status: .accepted)
+        return try jsonResponse(Accepted(jobID: job.jobID, state: .queued, base: configuration.publicURL), status: .accepted)
     }
 
     /// Records the job as queued, then publishes it; the CloudEvent id is the `Nats-Msg-Id`.
@@ -198,6 +203,10 @@ public struct Gateway: Sendable {
         for name in ["engine", "mode", "pages", "resolution", "prompt", "on_page_error", "password"] {
             if let value = Self.query(request, name) ?? upload.fields[name] { optionFields[name] = value }
         }
+        if let text = Self.query(request, "timeout_s") ?? upload.fields["timeout_s"] {
+            guard let seconds = Int(text) else { throw APIError.invalid("timeout_s must be whole seconds", field: "options.timeout_s") }
+            optionFields["timeout_s"] = seconds
+        }
         if let languages = Self.query(request, "languages") ?? upload.fields["languages"] {
             optionFields["languages"] = languages.split(whereSeparator: { $0 == "," || $0 == "+" }).map(String.init)
         }
@@ -223,6 +232,25 @@ public struct Gateway: Sendable {
     func resultPutURL(jobID: String, key: String? = nil) -> String {
         let expires = Date().addingTimeInterval(Double(configuration.urlLifetime.components.seconds))
         return store.presignedURL(.put, objectKey: key ?? "results/\(jobID).md", expires: expires)
+    }
+
+    /// Asks for the job to stop: recorded in KV (a job still queued is skipped when a worker
+    /// takes it) and announced on `ocr.cancel.<id>` (the worker running it stops within a
+    /// page). The job's `cancelled` event says when it has stopped.
+    func cancel(_ request: Request, context: some RequestContext) async throws -> Response {
+        _ = try authenticate(request)
+        let id = try context.parameters.require("id")
+        guard JobRequest.isValidJobID(id), let state = try await states.get(id) else { throw APIError.notFound("no job \(id)") }
+        guard !state.state.isTerminal else {
+            throw APIError(.conflict, code: "already_final", "job \(id) is already \(state.state.rawValue)")
+        }
+        do {
+            try await states.requestCancel(id)
+            try nats.publishCore(Subjects.cancel(jobID: id), payload: [])
+        } catch {
+            throw APIError(.serviceUnavailable, code: "unavailable", "the cancel request cannot be recorded; try again")
+        }
+        return try jsonResponse(Accepted(jobID: id, state: state.state, base: configuration.publicURL), status: .accepted)
     }
 
     static func layoutKey(_ jobID: String) -> String { "results/\(jobID).layout.json" }

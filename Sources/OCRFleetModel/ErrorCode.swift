@@ -37,3 +37,14 @@ public struct OCRError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { "\(code.rawValue): \(message)" }
 }
+
+extension OCRError {
+    /// `error` itself when it is an `OCRError`, else `internal` with its description.
+    public init(_ error: any Error) {
+        if let error = error as? OCRError {
+            self = error
+        } else {
+            self.init(.internal, "\(error)")
+        }
+    }
+}

@@ -5,6 +5,11 @@ public enum Subjects {
     public static let eventsWildcard = "ocr.events.>"
     public static let deadLetters = "ocr.dlq"
 
+    /// `ocr.cancel.<job_id>`: core NATS (not stored); tells the worker running the job to
+    /// stop it. The request itself is kept in KV, so a job still queued is skipped later.
+    public static func cancel(jobID: String) -> String { "ocr.cancel.\(jobID)" }
+    public static let cancelWildcard = "ocr.cancel.*"
+
     /// `ocr.events.<kind>.<job_id>`.
     public static func event(_ kind: EventKind, jobID: String) -> String {
         "ocr.events.\(kind.rawValue).\(jobID)"

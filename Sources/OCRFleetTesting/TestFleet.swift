@@ -135,10 +135,11 @@ private final class EventList: Sendable {
     var all: [LifecycleEvent] { events.withLock { $0 } }
 }
 
-/// Runs `body` with a fresh fleet. `configureWorker` adjusts the worker's `OCR_*`
-/// environment (e.g. `OCR_MAX_DELIVER`).
+/// Runs `body` with a fresh fleet. `workerEnvironment` adjusts the worker's `OCR_*`
+/// environment (e.g. `OCR_MAX_DELIVER`); without `runWorker` only NATS and the gateway run,
+/// for tests that start worker processes themselves.
 public func withFleet<T>(
-    workerEnvironment: [String: String] = [:], _ body: (TestFleet) async throws -> T
+    workerEnvironment: [String: String] = [:], runWorker: Bool = true, _ body: (TestFleet) async throws -> T
 ) async throws -> T {
     try await withNATSServer { server in
         var logger = Logger(label: "test")
@@ -157,26 +158,28 @@ public func withFleet<T>(
             arguments: ["ocr-worker"],
             environment: [
                 "OCR_NATS_URL": server.url, "OCR_WORKER_NAME": "test-worker", "OCR_RETRY_BASE_S": "0.2",
-                "OCR_CONNECT_TIMEOUT_S": "1",
+                "OCR_CONNECT_TIMEOUT_S": "1", "OCR_SHUTDOWN_GRACE_S": "2",
             ]
                 .merging(workerEnvironment) { _, new in new })
         let gateway = try await Gateway(configuration: gatewayConfiguration, nats: nats, logger: logger)
-        let engines = try EngineRouter(workerConfiguration)
-        let worker = Worker(configuration: workerConfiguration, nats: nats, engines: engines, logger: logger)
 
         let (ready, readySignal) = AsyncStream.makeStream(of: Int.self)
         let app = gateway.makeApplication { port in readySignal.yield(port) }
-        let group = ServiceGroup(
-            configuration: .init(services: [.init(service: app), .init(service: worker)], logger: logger))
-        let services = Task {
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: app)]
+        if runWorker {
+            let engines = try EngineRouter(workerConfiguration)
+            services.append(.init(service: Worker(configuration: workerConfiguration, nats: nats, engines: engines, logger: logger)))
+        }
+        let group = ServiceGroup(configuration: .init(services: services, logger: logger))
+        let running = Task {
             // Ends the wait below if the services stop before the server is up.
             defer { readySignal.finish() }
             try await group.run()
         }
-        defer { services.cancel() }
+        defer { running.cancel() }
         var iterator = ready.makeAsyncIterator()
         guard await iterator.next() != nil else {
-            try await services.value
+            try await running.value
             throw TestEnvironmentError("the gateway stopped before it was listening")
         }
         let fleet = TestFleet(
@@ -187,7 +190,7 @@ public func withFleet<T>(
         let result = try await body(fleet)
         // The way the executables stop: stop pulling, finish jobs in flight, close the server.
         await group.triggerGracefulShutdown()
-        try await services.value
+        try await running.value
         return result
     }
 }

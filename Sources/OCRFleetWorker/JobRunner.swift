@@ -18,6 +18,7 @@ struct JobRunner: Sendable {
     let states: JobStateStore
     let content: ContentClient
     let engines: EngineRouter
+    let running: RunningJobs
     let recognizer: PageRecognizer
     let retry: RetryPolicy
     let logger: Logger
@@ -43,27 +44,73 @@ struct JobRunner: Sendable {
         }
         defer { keepAlive.cancel() }
 
+        let job: JobRequest
         do {
-            let event = try JobEvent.parse(body: message.payload, headers: message.headers)
-            if try await states.get(event.data.jobID)?.state == .completed {
-                logger.info("job already completed; acknowledged without work")
-            } else {
-                try await run(event.data, attempt: attempt, reporter: reporter, logger: logger)
+            job = try JobEvent.parse(body: message.payload, headers: message.headers).data
+            if let state = try await states.get(job.jobID)?.state, state == .completed || state == .cancelled {
+                logger.info("job already \(state.rawValue); acknowledged without work")
+                await acknowledge(message, logger: logger)
+                return
             }
-        } catch let error as OCRError {
-            await fail(message, error: error, jobID: jobID, reporter: reporter, logger: logger)
-            return
+            if try await states.isCancelRequested(job.jobID) {
+                logger.info("job cancelled before it started")
+                await cancelled(message, reporter: reporter, logger: logger)
+                return
+            }
         } catch {
-            await fail(
-                message, error: OCRError(.internal, "\(error)"), jobID: jobID, reporter: reporter, logger: logger)
+            await fail(message, error: OCRError(error), jobID: jobID, reporter: reporter, logger: logger)
             return
         }
+
+        let timeLimit = configuration.timeLimit(of: job)
+        let (result, stopped) = await running.run(job.jobID, timeLimit: timeLimit) { [logger] in
+            try await run(job, attempt: attempt, reporter: reporter, logger: logger)
+        }
+        switch (result, stopped) {
+        case (.success, _):
+            await acknowledge(message, logger: logger)
+        case (.failure, .cancelRequested?):
+            logger.info("job cancelled while running")
+            await cancelled(message, reporter: reporter, logger: logger)
+        case (.failure, .shutdown?):
+            await handBack(message, reporter: reporter, logger: logger)
+        case (.failure, .timedOut?):
+            let error = OCRError(.engineTimeout, "the job ran longer than its time limit of \(timeLimit)")
+            await fail(message, error: error, jobID: jobID, reporter: reporter, logger: logger)
+        case (.failure(let error), nil):
+            await fail(message, error: OCRError(error), jobID: jobID, reporter: reporter, logger: logger)
+        }
+    }
+
+    private func acknowledge(_ message: JetStreamMessage, logger: Logger) async {
         do {
             try await message.ack()
         } catch {
-            // The job is done and recorded as completed; its redelivery will be acked without work.
-            logger.warning("cannot acknowledge a completed job", metadata: ["error": "\(error)"])
+            // The job is done and recorded; its redelivery will be acked without work.
+            logger.warning("cannot acknowledge a finished job", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// Publishes `cancelled`, records it and removes the job from the queue.
+    private func cancelled(_ message: JetStreamMessage, reporter: LifecycleReporter, logger: Logger) async {
+        do {
+            try await reporter.publish(.cancelled)
+            try await reporter.updateState { state in
+                state.state = .cancelled
+                state.finishedAt = Date()
+            }
+            await acknowledge(message, logger: logger)
+        } catch {
+            logger.error("cannot report the cancellation; job left for redelivery", metadata: ["error": "\(error)"])
+            try? message.nak(delay: retry.delay(afterAttempt: message.delivery.numDelivered))
+        }
+    }
+
+    /// The worker is shutting down: the job goes back to the queue at once, for another worker.
+    private func handBack(_ message: JetStreamMessage, reporter: LifecycleReporter, logger: Logger) async {
+        logger.notice("shutting down: job handed back to the queue")
+        try? await reporter.updateState { $0.state = .retrying }
+        try? message.nak(delay: .zero)
     }
 
     private func run(_ job: JobRequest, attempt: Int, reporter: LifecycleReporter, logger: Logger) async throws {

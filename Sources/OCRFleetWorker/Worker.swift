@@ -52,8 +52,33 @@ public struct Worker: Service {
         let renderThreads = NIOThreadPool(numberOfThreads: configuration.maxJobs)
         renderThreads.start()
         defer { renderThreads.shutdownGracefully { _ in } }
+        let running = RunningJobs()
+        let cancelRequests = try CoreSubscription(connection: nats, subject: Subjects.cancelWildcard)
+        let cancelListener = Task { [logger] in
+            for await request in cancelRequests {
+                let jobID = String(request.subject.split(separator: ".").last ?? "")
+                if running.stop(jobID, .cancelRequested) {
+                    logger.info("cancel request for a running job", metadata: ["job_id": "\(jobID)"])
+                }
+            }
+        }
+        defer {
+            cancelRequests.cancel()
+            cancelListener.cancel()
+        }
+        // After SIGTERM, jobs in flight get the grace period; then they go back to the queue.
+        let graceTimer = Task { [configuration, logger] in
+            try await gracefulShutdown()
+            try await Task.sleep(for: configuration.shutdownGrace)
+            if running.count > 0 {
+                logger.notice("grace period over; handing jobs in flight back", metadata: ["jobs": "\(running.count)"])
+            }
+            running.stopAll(.shutdown)
+        }
+        defer { graceTimer.cancel() }
         let runner = JobRunner(
             configuration: configuration, nats: nats, states: states, content: content, engines: engines,
+            running: running,
             recognizer: PageRecognizer(
                 renderThreads: renderThreads, limits: configuration.limits, maxInflight: configuration.maxInflightPages),
             retry: RetryPolicy(

@@ -23,6 +23,9 @@ public struct WorkerConfiguration: Sendable {
     public var transfer: TransferLimits
     public var pageTimeout: Duration
     public var ackWait: Duration
+    public var jobTimeout: Duration
+    public var maxJobTimeout: Duration
+    public var shutdownGrace: Duration
     public var retryBase: Duration
     public var retryCap: Duration
     public var logLevel: String
@@ -53,6 +56,9 @@ public struct WorkerConfiguration: Sendable {
         public static let maxPagePixels = Setting("max.page.pixels", default: "120000000", "Most pixels in one page bitmap; PDFs are rendered at a lower DPI to fit.")
         public static let connectTimeout = Setting("connect.timeout.s", default: "10", "Time to connect to a source or result URL before the attempt fails as retryable (seconds).")
         public static let pageTimeout = Setting("page.timeout.s", default: "120", "Time budget of one page at the engine (seconds).")
+        public static let jobTimeout = Setting("job.timeout.s", default: "900", "Time limit of a job that gives no options.timeout_s (seconds); over it the attempt fails with engine_timeout.")
+        public static let maxJobTimeout = Setting("max.job.timeout.s", default: "3600", "Cap on options.timeout_s (seconds).")
+        public static let shutdownGrace = Setting("shutdown.grace.s", default: "25", "On SIGTERM, how long jobs in flight may run on before they are handed back to the queue (seconds); keep it under the pod's termination grace period.")
         public static let ackWait = Setting("ack.wait.s", default: "60", "Consumer ack wait (seconds); in-progress acks are sent every third of it.")
         public static let retryBase = Setting("retry.base.s", default: "2", "First retry delay (seconds); doubles per attempt, with jitter.")
         public static let retryCap = Setting("retry.cap.s", default: "300", "Longest retry delay (seconds).")
@@ -61,7 +67,8 @@ public struct WorkerConfiguration: Sendable {
             CommonSettings.all + [
                 engine, vllmURL, vllmModel, vllmAPIKey, vllmMaxTokens, vllmRetryMaxTokens, vllmNgramSize, vllmWindowSize,
                 vllmWhitelist, vllmImageFormat, vllmPNGLevel, vllmJPEGQuality, vllmColor, vllmHealthInterval, maxJobs, maxInflightPages, maxDeliver, workerName, workDir, dpi,
-                maxDownloadBytes, maxPages, maxPagePixels, connectTimeout, pageTimeout, ackWait, retryBase, retryCap,
+                maxDownloadBytes, maxPages, maxPagePixels, connectTimeout, pageTimeout, jobTimeout, maxJobTimeout,
+                shutdownGrace, ackWait, retryBase, retryCap,
             ]
     }
 
@@ -90,6 +97,9 @@ public struct WorkerConfiguration: Sendable {
             maxDownloadBytes: try reader.int(Settings.maxDownloadBytes, default: 512 << 20, range: 1...(1 << 40)),
             connectTimeout: .milliseconds(Int(try reader.double(Settings.connectTimeout, default: 10) * 1000)))
         pageTimeout = .seconds(try reader.int(Settings.pageTimeout, default: 120, range: 1...86_400))
+        jobTimeout = .seconds(try reader.int(Settings.jobTimeout, default: 900, range: 1...604_800))
+        maxJobTimeout = .seconds(try reader.int(Settings.maxJobTimeout, default: 3600, range: 1...604_800))
+        shutdownGrace = .milliseconds(Int(try reader.double(Settings.shutdownGrace, default: 25) * 1000))
         ackWait = .seconds(try reader.int(Settings.ackWait, default: 60, range: 5...3600))
         retryBase = .milliseconds(Int(try reader.double(Settings.retryBase, default: 2) * 1000))
         retryCap = .seconds(try reader.int(Settings.retryCap, default: 300, range: 1...86_400))
@@ -97,6 +107,11 @@ public struct WorkerConfiguration: Sendable {
         if engine == .deepseek, deepseek == nil {
             throw .invalidValue(Settings.engine, "deepseek", expected: "OCR_VLLM_URL to be set for the deepseek engine")
         }
+    }
+
+    /// A job's time limit: its `options.timeout_s`, else `OCR_JOB_TIMEOUT_S`, at most `OCR_MAX_JOB_TIMEOUT_S`.
+    public func timeLimit(of job: JobRequest) -> Duration {
+        min(job.options.timeoutSeconds.map { Duration.seconds($0) } ?? jobTimeout, maxJobTimeout)
     }
 
     private static func deepseek(_ reader: SettingsReader, maxInflight: Int) throws(SettingsError) -> DeepSeekConfiguration? {

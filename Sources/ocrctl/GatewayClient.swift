@@ -15,9 +15,14 @@ struct GatewayClient: Sendable {
         let description: String
     }
 
+    /// The gateway's answer to a submission or a cancel request.
     struct Submitted: Decodable {
         var jobID: String
-        enum CodingKeys: String, CodingKey { case jobID = "job_id" }
+        var state: String
+        enum CodingKeys: String, CodingKey {
+            case state
+            case jobID = "job_id"
+        }
     }
 
     /// Streams a local file to `POST /v1/jobs`.
@@ -56,6 +61,17 @@ struct GatewayClient: Sendable {
 
     func result(_ id: String) async throws -> String {
         try await get("/v1/jobs/\(id)/result")
+    }
+
+    /// Asks the gateway to cancel the job; returns its state when the request was accepted.
+    func cancel(_ id: String) async throws -> String {
+        var request = HTTPClientRequest(url: baseURL + "/v1/jobs/\(id)")
+        request.method = .DELETE
+        authorize(&request)
+        let response = try await execute(request)
+        let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
+        guard response.status == .accepted else { throw Failure(description: Self.explain(response.status, body)) }
+        return try JSONDecoder().decode(Submitted.self, from: Data(body.utf8)).state
     }
 
     private func get(_ path: String) async throws -> String {

@@ -6,7 +6,7 @@ struct OCRCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ocrctl",
         abstract: "Submit documents to the OCR fleet and follow their jobs.",
-        subcommands: [Submit.self, Status.self, Result.self, Events.self])
+        subcommands: [Submit.self, Status.self, Result.self, Events.self, Cancel.self])
 }
 
 /// Where the gateway is and how to authenticate; flags override `OCR_GATEWAY_URL` and `OCR_API_TOKEN`.
@@ -44,5 +44,19 @@ struct Result: AsyncParsableCommand {
 
     func run() async throws {
         FileHandle.standardOutput.write(Data(try await gateway.client().result(id).utf8))
+    }
+}
+
+struct Cancel: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Cancel a queued or running job.",
+        discussion: "A running job stops within a page and publishes `cancelled`; a queued one is skipped when a worker takes it.")
+
+    @OptionGroup var gateway: GatewayOptions
+    @Argument(help: "Job id.") var id: String
+
+    func run() async throws {
+        let state = try await gateway.client().cancel(id)
+        print("cancel requested for \(id) (was \(state))")
     }
 }

@@ -1,0 +1,110 @@
+import Foundation
+import OCRFleetBus
+import OCRFleetModel
+import OCRFleetTesting
+import Testing
+import VLLMDouble
+
+/// Jobs that end before their work does: cancelled, over their time limit, or handed back
+/// when a worker shuts down. A slow vLLM double keeps each page busy long enough to act.
+@Suite(.serialized) struct StoppingJobsTests {
+    static func slowDouble(perPage: Duration) -> VLLMDouble.Behaviour {
+        var behaviour = VLLMDouble.Behaviour()
+        behaviour.recognizeText = false
+        behaviour.latency = perPage
+        return behaviour
+    }
+
+    static func body(_ event: LifecycleEvent?) -> LifecycleData.Body? { event?.data.body }
+
+    @Test func cancellingStopsARunningJobAndSkipsAQueuedOne() async throws {
+        try await withVLLMDouble(Self.slowDouble(perPage: .milliseconds(500))) { vllm in
+            let environment = [
+                "OCR_VLLM_URL": vllm.baseURL, "OCR_ENGINE": "deepseek", "OCR_MAX_INFLIGHT_PAGES": "1", "OCR_MAX_JOBS": "1",
+            ]
+            try await withFleet(workerEnvironment: environment) { fleet in
+                let started = try fleet.recordEvents("ocr.events.started.cancel-running")
+                let running = try fleet.recordEvents("ocr.events.*.cancel-running")
+                let queued = try fleet.recordEvents("ocr.events.*.cancel-queued")
+                try await fleet.nats.flush()
+                try await fleet.submit(file: Fixtures.path("bench-10p.pdf"), jobID: "cancel-running")
+                _ = try await started.events(count: 1)
+                try await fleet.submit(file: Fixtures.path("invoice.png"), jobID: "cancel-queued")
+                #expect(try await fleet.request("DELETE", "/v1/jobs/cancel-queued").status == 202)
+
+                let asked = ContinuousClock.now
+                let (status, body) = try await fleet.request("DELETE", "/v1/jobs/cancel-running")
+                #expect(status == 202 && body.contains(#""job_id":"cancel-running""#), "\(body)")
+                let events = try await running.events { $0.kind == .cancelled || $0.kind == .completed }
+                #expect(events.first?.kind == .started && events.last?.kind == .cancelled)
+                #expect(ContinuousClock.now - asked < .seconds(5), "a running job stops within a page or so")
+                let state = try await fleet.waitForTerminalState("cancel-running")
+                #expect(state.state == .cancelled && (state.pagesDone ?? 0) < 10)
+
+                // The queued job is skipped when it reaches the worker: no `started`.
+                let skipped = try await queued.events { $0.kind == .cancelled || $0.kind == .completed }
+                #expect(skipped.map(\.kind) == [.cancelled])
+                #expect(try await fleet.waitForTerminalState("cancel-queued").state == .cancelled)
+
+                let again = try await fleet.request("DELETE", "/v1/jobs/cancel-running")
+                #expect(again.status == 409 && again.body.contains("already_final"))
+                #expect(try await fleet.request("DELETE", "/v1/jobs/no-such-job").status == 404)
+
+                // The worker carries on with the next job, on the same server: stopping a
+                // request is no sign that the server is unwell.
+                try await fleet.submit(file: Fixtures.path("invoice.png"), jobID: "after-cancel")
+                let next = try await fleet.waitForTerminalState("after-cancel")
+                #expect(next.state == .completed && next.attempts == 1, "\(next)")
+            }
+        }
+    }
+
+    @Test func aJobOverItsTimeLimitFailsAsEngineTimeout() async throws {
+        try await withVLLMDouble(Self.slowDouble(perPage: .milliseconds(500))) { vllm in
+            let environment = [
+                "OCR_VLLM_URL": vllm.baseURL, "OCR_ENGINE": "deepseek", "OCR_MAX_INFLIGHT_PAGES": "1", "OCR_MAX_DELIVER": "1",
+            ]
+            try await withFleet(workerEnvironment: environment) { fleet in
+                let failures = try fleet.recordEvents("ocr.events.failed.too-slow")
+                try await fleet.nats.flush()
+                try await fleet.submit(file: Fixtures.path("bench-10p.pdf"), jobID: "too-slow", query: "&timeout_s=2")
+                let events = try await failures.events(count: 1)
+                guard case .failed(let failed) = Self.body(events.first) else { Issue.record("no failed event"); return }
+                #expect(failed.error.code == .engineTimeout && failed.error.message.contains("time limit"))
+                #expect(try await fleet.waitForTerminalState("too-slow").state == .failed)
+            }
+        }
+    }
+
+    @Test func onSIGTERMAWorkerHandsUnfinishedJobsBackAndExitsCleanly() async throws {
+        try await withVLLMDouble(Self.slowDouble(perPage: .milliseconds(700))) { vllm in
+            try await withFleet(runWorker: false) { fleet in
+                let events = try fleet.recordEvents("ocr.events.*.handed-back")
+                try await fleet.nats.flush()
+                var environment = [
+                    "OCR_NATS_URL": fleet.server.url, "OCR_VLLM_URL": vllm.baseURL, "OCR_ENGINE": "deepseek",
+                    "OCR_MAX_INFLIGHT_PAGES": "1", "OCR_SHUTDOWN_GRACE_S": "1", "OCR_WORKER_NAME": "first",
+                ]
+                let first = try BuiltExecutable.run("ocr-worker", [], environment: environment)
+                try await fleet.submit(file: Fixtures.path("bench-10p.pdf"), jobID: "handed-back")
+                _ = try await events.events { $0.kind == .started }
+
+                let signalled = ContinuousClock.now
+                first.terminate()
+                try await BuiltExecutable.waitForExit(first)
+                #expect(first.terminationStatus == 0)
+                #expect(ContinuousClock.now - signalled < .seconds(6), "grace period plus drain")
+                let (_, handedBack) = try await fleet.request("GET", "/v1/jobs/handed-back")
+                #expect(handedBack.contains(#""state":"retrying""#), "\(handedBack)")
+
+                // Handed back without delay: the next worker takes it and finishes it.
+                environment["OCR_WORKER_NAME"] = "second"
+                environment["OCR_MAX_INFLIGHT_PAGES"] = "8"
+                let second = try BuiltExecutable.run("ocr-worker", [], environment: environment)
+                defer { second.terminate() }
+                let state = try await fleet.waitForTerminalState("handed-back", timeout: .seconds(60))
+                #expect(state.state == .completed && state.attempts == 2 && state.worker == "second")
+            }
+        }
+    }
+}

@@ -86,6 +86,16 @@ public struct SettingsReader: Sendable {
         return number
     }
 
+    /// `true`/`false` (also `1`/`0`, `yes`/`no`).
+    public func bool(_ setting: Setting, default value: Bool) throws(SettingsError) -> Bool {
+        guard let text = string(setting)?.lowercased() else { return value }
+        switch text {
+        case "true", "1", "yes": return true
+        case "false", "0", "no": return false
+        default: throw .invalidValue(setting, text, expected: "true or false")
+        }
+    }
+
     public func double(_ setting: Setting, default value: Double) throws(SettingsError) -> Double {
         guard let text = string(setting) else { return value }
         guard let number = Double(text), number >= 0 else {

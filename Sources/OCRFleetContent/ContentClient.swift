@@ -42,20 +42,25 @@ public struct TransferLimits: Sendable {
 public struct ContentClient: Sendable {
     public let http: HTTPClient
     public var limits: TransferLimits
+    public var policy: SourcePolicy
 
     /// Uses `http` when given, else a client of its own built from `limits`; call
-    /// `shutdown()` when done with one of its own.
-    public init(http: HTTPClient? = nil, limits: TransferLimits = TransferLimits()) {
+    /// `shutdown()` when done with one of its own. Redirects are followed here, not by the
+    /// client, so that `policy` sees every hop.
+    public init(http: HTTPClient? = nil, limits: TransferLimits = TransferLimits(), policy: SourcePolicy = SourcePolicy()) {
         self.http = http ?? Self.makeHTTPClient(limits)
         self.limits = limits
+        self.policy = policy
     }
+
+    static let maxRedirects = 5
 
     public func shutdown() async throws { try await http.shutdown() }
 
     static func makeHTTPClient(_ limits: TransferLimits) -> HTTPClient {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .init(limits.connectTimeout), read: .init(limits.readTimeout))
-        configuration.redirectConfiguration = .follow(max: 5, allowCycles: false)
+        configuration.redirectConfiguration = .disallow
         configuration.decompression = .disabled
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
@@ -65,11 +70,25 @@ public struct ContentClient: Sendable {
         -> DownloadedFile
     {
         let limit = limits.maxDownloadBytes
-        let response: HTTPClientResponse
-        do {
-            response = try await http.execute(HTTPClientRequest(url: url), timeout: .init(limits.downloadTimeout))
-        } catch {
-            throw Self.transportError(error, code: .sourceUnreachable, action: "download the source")
+        let deadline = NIODeadline.now() + .init(limits.downloadTimeout)
+        var location = url
+        var response: HTTPClientResponse
+        var hops = 0
+        while true {
+            try await policy.check(location, checkAllowList: true)
+            do {
+                response = try await http.execute(HTTPClientRequest(url: location), deadline: deadline)
+            } catch {
+                throw Self.transportError(error, code: .sourceUnreachable, action: "download the source")
+            }
+            guard [301, 302, 303, 307, 308].contains(response.status.code),
+                let next = response.headers.first(name: "location")
+            else { break }
+            hops += 1
+            guard hops <= Self.maxRedirects, let resolved = URL(string: next, relativeTo: URL(string: location)) else {
+                throw OCRError(.sourceNotFound, "the source redirects more than \(Self.maxRedirects) times or to a bad URL")
+            }
+            location = resolved.absoluteString
         }
         try Self.checkDownloadStatus(response.status)
         if let length = response.headers.first(name: "content-length").flatMap(Int.init), length > limit {
@@ -107,6 +126,7 @@ public struct ContentClient: Sendable {
 
     /// PUTs `body` to a presigned URL. Any failure is `result_upload_failed` (retryable).
     public func upload(_ body: [UInt8], to url: String, contentType: String) async throws(OCRError) {
+        try await policy.check(url, checkAllowList: false)
         var request = HTTPClientRequest(url: url)
         request.method = .PUT
         request.headers.add(name: "Content-Type", value: contentType)

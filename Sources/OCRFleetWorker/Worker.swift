@@ -25,7 +25,7 @@ public struct Worker: Service {
     }
 
     public func run() async throws {
-        let content = ContentClient(limits: configuration.transfer)
+        let content = ContentClient(limits: configuration.transfer, policy: configuration.sourcePolicy)
         do {
             try await serve(content)
         } catch {

@@ -21,6 +21,7 @@ public struct WorkerConfiguration: Sendable {
     public var dpi: Double
     public var limits: DocumentLimits
     public var transfer: TransferLimits
+    public var sourcePolicy: SourcePolicy
     public var pageTimeout: Duration
     public var ackWait: Duration
     public var jobTimeout: Duration
@@ -54,6 +55,8 @@ public struct WorkerConfiguration: Sendable {
         public static let maxDownloadBytes = Setting("max.download.bytes", default: "536870912", "Largest source accepted (bytes).")
         public static let maxPages = Setting("max.pages", default: "2000", "Most pages accepted in one document.")
         public static let maxPagePixels = Setting("max.page.pixels", default: "120000000", "Most pixels in one page bitmap; PDFs are rendered at a lower DPI to fit.")
+        public static let sourceAllowHosts = Setting("source.allow.hosts", default: "any host", "Hosts a source URL may name, comma-separated; *.example.com matches subdomains. Others are invalid_job.")
+        public static let allowLinkLocal = Setting("allow.link.local", default: "false", "Allow URLs whose host is or resolves to a link-local or cloud metadata address (169.254.0.0/16, fe80::/10); refused as invalid_job otherwise.")
         public static let connectTimeout = Setting("connect.timeout.s", default: "10", "Time to connect to a source or result URL before the attempt fails as retryable (seconds).")
         public static let pageTimeout = Setting("page.timeout.s", default: "120", "Time budget of one page at the engine (seconds).")
         public static let jobTimeout = Setting("job.timeout.s", default: "900", "Time limit of a job that gives no options.timeout_s (seconds); over it the attempt fails with engine_timeout.")
@@ -67,7 +70,7 @@ public struct WorkerConfiguration: Sendable {
             CommonSettings.all + [
                 engine, vllmURL, vllmModel, vllmAPIKey, vllmMaxTokens, vllmRetryMaxTokens, vllmNgramSize, vllmWindowSize,
                 vllmWhitelist, vllmImageFormat, vllmPNGLevel, vllmJPEGQuality, vllmColor, vllmHealthInterval, maxJobs, maxInflightPages, maxDeliver, workerName, workDir, dpi,
-                maxDownloadBytes, maxPages, maxPagePixels, connectTimeout, pageTimeout, jobTimeout, maxJobTimeout,
+                maxDownloadBytes, maxPages, maxPagePixels, sourceAllowHosts, allowLinkLocal, connectTimeout, pageTimeout, jobTimeout, maxJobTimeout,
                 shutdownGrace, ackWait, retryBase, retryCap,
             ]
     }
@@ -96,6 +99,9 @@ public struct WorkerConfiguration: Sendable {
         transfer = TransferLimits(
             maxDownloadBytes: try reader.int(Settings.maxDownloadBytes, default: 512 << 20, range: 1...(1 << 40)),
             connectTimeout: .milliseconds(Int(try reader.double(Settings.connectTimeout, default: 10) * 1000)))
+        sourcePolicy = SourcePolicy(
+            allowedHosts: reader.list(Settings.sourceAllowHosts),
+            allowLinkLocal: try reader.bool(Settings.allowLinkLocal, default: false))
         pageTimeout = .seconds(try reader.int(Settings.pageTimeout, default: 120, range: 1...86_400))
         jobTimeout = .seconds(try reader.int(Settings.jobTimeout, default: 900, range: 1...604_800))
         maxJobTimeout = .seconds(try reader.int(Settings.maxJobTimeout, default: 3600, range: 1...604_800))
@@ -137,10 +143,6 @@ public struct WorkerConfiguration: Sendable {
         case "jpeg", "jpg": encoding = .jpeg(quality: try reader.int(Settings.vllmJPEGQuality, default: 90, range: 1...100))
         default: throw .invalidValue(Settings.vllmImageFormat, format, expected: "png or jpeg")
         }
-        let color = reader.string(Settings.vllmColor, default: "false").lowercased()
-        guard ["true", "false", "1", "0", "yes", "no"].contains(color) else {
-            throw .invalidValue(Settings.vllmColor, color, expected: "true or false")
-        }
         let ngram = try reader.int(Settings.vllmNgramSize, default: 30, range: 0...10_000)
         let window = try reader.int(Settings.vllmWindowSize, default: 90, range: 0...100_000)
         return DeepSeekConfiguration(
@@ -149,7 +151,7 @@ public struct WorkerConfiguration: Sendable {
             maxTokens: try reader.int(Settings.vllmMaxTokens, default: 4096, range: 16...1_000_000),
             retryMaxTokens: try reader.int(Settings.vllmRetryMaxTokens, default: 8192, range: 16...1_000_000),
             ngramSize: ngram == 0 ? nil : ngram, windowSize: window == 0 ? nil : window, whitelistTokenIDs: whitelist,
-            encoding: encoding, color: ["true", "1", "yes"].contains(color), maxInflight: maxInflight,
+            encoding: encoding, color: try reader.bool(Settings.vllmColor, default: false), maxInflight: maxInflight,
             healthInterval: .seconds(try reader.int(Settings.vllmHealthInterval, default: 10, range: 1...3600)))
     }
 }

@@ -108,3 +108,29 @@ import VLLMDouble
         }
     }
 }
+
+/// Source URLs a worker must not fetch.
+@Suite(.serialized) struct HostileSourceTests {
+    @Test func metadataAndOffListHostsAreInvalidJobsAndTheWorkerCarriesOn() async throws {
+        try await withFleet(workerEnvironment: ["OCR_SOURCE_ALLOW_HOSTS": "127.0.0.1"]) { fleet in
+            let failures = try fleet.recordEvents("ocr.events.failed.>")
+            try await fleet.nats.flush()
+            for (id, url) in [
+                ("metadata", "http://169.254.169.254/latest/meta-data/"), ("off-list", "http://localhost:1/doc.pdf"),
+            ] {
+                let job = #"{"job_id": "\#(id)", "source": {"url": "\#(url)"}}"#
+                #expect(try await fleet.request("POST", "/v1/jobs", body: Array(job.utf8), contentType: "application/json").status == 202)
+            }
+            var codes: [String: (ErrorCode, Bool)] = [:]
+            for event in try await failures.events(count: 2) {
+                guard case .failed(let failed) = event.data.body else { continue }
+                codes[event.data.header.jobID] = (failed.error.code, failed.willRetry)
+            }
+            #expect(codes["metadata"]?.0 == .invalidJob && codes["metadata"]?.1 == false)
+            #expect(codes["off-list"]?.0 == .invalidJob && codes["off-list"]?.1 == false)
+
+            try await fleet.submit(file: Fixtures.path("invoice.png"), jobID: "allowed-host")
+            #expect(try await fleet.waitForTerminalState("allowed-host").state == .completed)
+        }
+    }
+}

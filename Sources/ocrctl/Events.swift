@@ -8,18 +8,13 @@ struct Events: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Follow lifecycle events on ocr.events.> and print one line per event.")
 
-    @Option(help: "NATS URL (env OCR_NATS_URL, default nats://127.0.0.1:4222).") var nats: String?
+    @OptionGroup var nats: NATSOptions
     @Option(help: "Only this job's events.") var job: String?
     @Option(help: "Only events of this kind.") var kind: EventKind?
     @Flag(help: "Print each event's JSON as received.") var json = false
 
     func run() async throws {
-        let url = nats ?? ProcessInfo.processInfo.environment["OCR_NATS_URL"] ?? "nats://127.0.0.1:4222"
-        var logger = Logger(label: "ocrctl")
-        logger.logLevel = .error
-        let connection = try await NATSConnection.connect(
-            .init(urls: url.split(separator: ",").map(String.init), name: "ocrctl events", connectTimeout: .seconds(5)),
-            logger: logger)
+        let connection = try await nats.connect(name: "ocrctl events")
         let subject = "ocr.events.\(kind?.rawValue ?? "*").\(job ?? ">")"
         let subscription = try CoreSubscription(connection: connection, subject: subject)
         for await message in subscription {
@@ -57,3 +52,18 @@ struct Events: AsyncParsableCommand {
 }
 
 extension EventKind: ExpressibleByArgument {}
+
+/// Where NATS is, for the commands that talk to it directly; the flag overrides `OCR_NATS_URL`.
+struct NATSOptions: ParsableArguments {
+    @Option(name: .customLong("nats"), help: "NATS URL(s) (env OCR_NATS_URL, default nats://127.0.0.1:4222).")
+    var url: String?
+
+    func connect(name: String) async throws -> NATSConnection {
+        let url = self.url ?? ProcessInfo.processInfo.environment["OCR_NATS_URL"] ?? "nats://127.0.0.1:4222"
+        var logger = Logger(label: "ocrctl")
+        logger.logLevel = .error
+        return try await NATSConnection.connect(
+            .init(urls: url.split(separator: ",").map(String.init), name: name, connectTimeout: .seconds(5)),
+            logger: logger)
+    }
+}

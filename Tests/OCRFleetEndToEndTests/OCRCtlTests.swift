@@ -1,5 +1,6 @@
 import Foundation
 import OCRFleetBus
+import OCRFleetContent
 import OCRFleetModel
 import OCRFleetTesting
 import Testing
@@ -86,6 +87,60 @@ import Testing
             #expect(events.dropFirst().dropLast().allSatisfy { $0.contains(" progress ctl-events ") })
             #expect(events.last?.contains(" completed ctl-events ") == true)
             #expect(events.last?.contains("pages=1 failed=[]") == true)
+        }
+    }
+}
+
+/// `ocrctl dlq` against the dead letters a real worker wrote.
+@Suite(.serialized) struct DeadLetterCommandTests {
+    static func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let output = Pipe()
+        let process = try BuiltExecutable.run("ocrctl", arguments, stdout: output.fileHandleForWriting, stderr: output.fileHandleForWriting)
+        let text = try await BuiltExecutable.readAll(output, until: process)
+        return (process.terminationStatus, text)
+    }
+
+    @Test func deadLettersAreListedShownReplayedAndPurged() async throws {
+        try await withFleet(workerEnvironment: ["OCR_MAX_DELIVER": "1"]) { fleet in
+            let nats = ["--nats", fleet.server.url]
+            let failures = try fleet.recordEvents("ocr.events.failed.>")
+            try await fleet.nats.flush()
+            // A source that is not there yet, and a file that is no document.
+            let later = fleet.store.presignedURL(.get, objectKey: "later/invoice.png", expires: Date().addingTimeInterval(3600))
+            let job = #"{"job_id": "dlq-late", "source": {"url": "\#(later)"}}"#
+            _ = try await fleet.request("POST", "/v1/jobs", body: Array(job.utf8), contentType: "application/json")
+            try await fleet.submit(file: Fixtures.path("not-a-document.txt"), jobID: "dlq-bad")
+            _ = try await failures.events(count: 2)
+
+            var listed = ""
+            for _ in 0..<50 where listed.split(separator: "\n").count < 2 {
+                listed = try await Self.run(["dlq", "list"] + nats).output
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let lines = listed.split(separator: "\n")
+            #expect(lines.count == 2, "\(listed)")
+            #expect(lines.contains { $0.contains(" dlq-late source_not_found attempts=1 ") })
+            #expect(lines.contains { $0.contains(" dlq-bad unsupported_format attempts=1 ") })
+            #expect(try await Self.run(["dlq", "list", "--code", "unsupported_format"] + nats).output.split(separator: "\n").count == 1)
+
+            let shown = try await Self.run(["dlq", "show", "dlq-late"] + nats)
+            #expect(shown.status == 0 && shown.output.contains(#""type" : "ocrfleet.job.deadlettered""#))
+            #expect(shown.output.contains(later))
+
+            // The source appears; the replayed job now completes, and its dead letter is gone.
+            let put = fleet.store.presignedURL(.put, objectKey: "later/invoice.png", expires: Date().addingTimeInterval(3600))
+            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Fixtures.path("invoice.png"))))
+            let path = String(put.dropFirst(fleet.gatewayURL.count))
+            #expect(try await fleet.request("PUT", path, body: bytes, contentType: "image/png").status == 200)
+            let replayed = try await Self.run(["dlq", "replay", "dlq-late"] + nats)
+            #expect(replayed.status == 0 && replayed.output.hasPrefix("replayed dlq-late as event "), "\(replayed.output)")
+            #expect(try await fleet.waitForTerminalState("dlq-late").state == .completed)
+            let remaining = try await Self.run(["dlq", "list"] + nats).output.split(separator: "\n")
+            #expect(remaining.count == 1 && remaining[0].contains("dlq-bad"))
+
+            #expect(try await Self.run(["dlq", "purge"] + nats).status != 0, "purge asks for --yes")
+            #expect(try await Self.run(["dlq", "purge", "--yes"] + nats).status == 0)
+            #expect(try await Self.run(["dlq", "list"] + nats).output.isEmpty)
         }
     }
 }

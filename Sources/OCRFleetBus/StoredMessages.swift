@@ -1,0 +1,82 @@
+import CNats
+import Foundation
+import OCRFleetModel
+
+/// A message kept in a stream, read by its sequence number.
+public struct StoredMessage: Sendable {
+    public var sequence: UInt64
+    public var subject: String
+    public var payload: [UInt8]
+    public var headers: [String: String]
+}
+
+/// Reads, deletes and purges the messages kept in one stream (for `OCR_DLQ`: dead letters
+/// are kept, not consumed).
+public struct StoredMessages: Sendable {
+    let connection: NATSConnection
+    public let stream: String
+
+    public init(connection: NATSConnection, stream: String) {
+        self.connection = connection
+        self.stream = stream
+    }
+
+    /// First and last sequence and how many messages are kept.
+    public func bounds() async throws -> (first: UInt64, last: UInt64, count: UInt64) {
+        try await connection.blockingCall { [connection, stream] in
+            var info: UnsafeMutablePointer<jsStreamInfo>?
+            var code = jsErrCode(rawValue: 0)
+            try check("read stream \(stream)", js_GetStreamInfo(&info, connection.jetStream, stream, nil, &code), code)
+            defer { jsStreamInfo_Destroy(info) }
+            let state = info!.pointee.State
+            return (state.FirstSeq, state.LastSeq, state.Msgs)
+        }
+    }
+
+    /// The message at `sequence`; nil when it was deleted or never existed.
+    public func message(at sequence: UInt64) async throws -> StoredMessage? {
+        try await connection.blockingCall { [connection, stream] in
+            var message: OpaquePointer?
+            var code = jsErrCode(rawValue: 0)
+            let status = js_GetMsg(&message, connection.jetStream, stream, sequence, nil, &code)
+            if status == NATS_NOT_FOUND { return nil }
+            try check("read message \(sequence) of \(stream)", status, code)
+            defer { natsMsg_Destroy(message) }
+            let length = Int(natsMsg_GetDataLength(message))
+            let payload =
+                natsMsg_GetData(message).map { data in
+                    data.withMemoryRebound(to: UInt8.self, capacity: length) {
+                        Array(UnsafeBufferPointer(start: $0, count: length))
+                    }
+                } ?? []
+            return StoredMessage(
+                sequence: sequence, subject: String(cString: natsMsg_GetSubject(message)), payload: payload,
+                headers: readHeaders(message!))
+        }
+    }
+
+    /// Every message kept, oldest first.
+    public func all() async throws -> [StoredMessage] {
+        let (first, last, count) = try await bounds()
+        guard count > 0, first <= last else { return [] }
+        var messages: [StoredMessage] = []
+        for sequence in first...last {
+            if let message = try await message(at: sequence) { messages.append(message) }
+        }
+        return messages
+    }
+
+    public func delete(_ sequence: UInt64) async throws {
+        try await connection.blockingCall { [connection, stream] in
+            var code = jsErrCode(rawValue: 0)
+            try check("delete message \(sequence) of \(stream)", js_DeleteMsg(connection.jetStream, stream, sequence, nil, &code), code)
+        }
+    }
+
+    public func purge() async throws {
+        try await connection.blockingCall { [connection, stream] in
+            var code = jsErrCode(rawValue: 0)
+            try check("purge \(stream)", js_PurgeStream(connection.jetStream, stream, nil, &code), code)
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import OCRFleetBus
+import OCRFleetModel
+
+/// `ocrctl dlq …`: the dead letters kept in `OCR_DLQ`, straight from NATS.
+struct DeadLetters: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dlq", abstract: "List, show, replay or purge dead-lettered jobs.",
+        subcommands: [List.self, Show.self, Replay.self, Purge.self])
+
+    static func queue(_ nats: NATSOptions) async throws -> (DeadLetterQueue, NATSConnection) {
+        let connection = try await nats.connect(name: "ocrctl dlq")
+        return (DeadLetterQueue(connection: connection, states: try await JobStateStore(connection: connection)), connection)
+    }
+
+    static func line(_ entry: DeadLetterEntry) -> String {
+        let letter = entry.event.data
+        return [
+            "\(entry.sequence)", letter.jobID ?? "-", letter.error.code.rawValue, "attempts=\(letter.attempts)",
+            Timestamp.format(letter.lastAttemptAt), "\"\(letter.error.message)\"",
+        ].joined(separator: " ")
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "One line per dead letter: sequence, job id, error code, attempts, last attempt, message.")
+
+        @OptionGroup var nats: NATSOptions
+        @Option(help: "Only dead letters with this error code.") var code: String?
+
+        func run() async throws {
+            let (queue, connection) = try await DeadLetters.queue(nats)
+            for entry in try await queue.list() where code == nil || entry.event.data.error.code.rawValue == code {
+                print(DeadLetters.line(entry))
+            }
+            try await connection.drain()
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a dead letter whole, as JSON.")
+
+        @OptionGroup var nats: NATSOptions
+        @Argument(help: "Job id, or the dead letter's sequence number.") var id: String
+
+        func run() async throws {
+            let (queue, connection) = try await DeadLetters.queue(nats)
+            let found = try await queue.find(id)
+            try await connection.drain()
+            guard let entry = found else { throw ValidationError("no dead letter for \(id)") }
+            let encoder = CloudEventCoding.encoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(entry.event), as: UTF8.self))
+        }
+    }
+
+    struct Replay: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Publish dead-lettered jobs again (with a new CloudEvent id) and remove their dead letters.")
+
+        @OptionGroup var nats: NATSOptions
+        @Argument(help: "Job id or sequence number (or --all).") var id: String?
+        @Flag(help: "Every dead letter (with --filter, those with that error code).") var all = false
+        @Option(help: "With --all: only dead letters with this error code.") var filter: String?
+
+        func validate() throws {
+            guard (id == nil) == all else { throw ValidationError("give a job id or --all, not both") }
+        }
+
+        func run() async throws {
+            let (queue, connection) = try await DeadLetters.queue(nats)
+            var entries: [DeadLetterEntry]
+            if let id {
+                guard let entry = try await queue.find(id) else { throw ValidationError("no dead letter for \(id)") }
+                entries = [entry]
+            } else {
+                entries = try await queue.list().filter { filter == nil || $0.event.data.error.code.rawValue == filter }
+            }
+            var failures = 0
+            for entry in entries {
+                do {
+                    let eventID = try await queue.replay(entry)
+                    print("replayed \(entry.event.data.jobID ?? "sequence \(entry.sequence)") as event \(eventID)")
+                } catch {
+                    failures += 1
+                    FileHandle.standardError.write(Data("not replayed: \(error)\n".utf8))
+                }
+            }
+            try await connection.drain()
+            if failures > 0 { throw ExitCode(1) }
+        }
+    }
+
+    struct Purge: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete every dead letter.")
+
+        @OptionGroup var nats: NATSOptions
+        @Flag(help: "Confirm: the dead letters cannot be recovered.") var yes = false
+
+        func run() async throws {
+            guard yes else { throw ValidationError("purging deletes every dead letter; add --yes to confirm") }
+            let (queue, connection) = try await DeadLetters.queue(nats)
+            try await queue.purge()
+            try await connection.drain()
+            print("dead letters purged")
+        }
+    }
+}

@@ -10,6 +10,9 @@ public enum Subjects {
     public static func cancel(jobID: String) -> String { "ocr.cancel.\(jobID)" }
     public static let cancelWildcard = "ocr.cancel.*"
 
+    /// JetStream's advisory for a job the `ocr-workers` consumer will not deliver again.
+    public static let maxDeliveriesAdvisory = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.OCR_JOBS.ocr-workers"
+
     /// `ocr.events.<kind>.<job_id>`.
     public static func event(_ kind: EventKind, jobID: String) -> String {
         "ocr.events.\(kind.rawValue).\(jobID)"

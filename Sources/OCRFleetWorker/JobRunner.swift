@@ -211,22 +211,65 @@ struct JobRunner: Sendable {
                 try message.nak(delay: retry.delay(afterAttempt: attempt))
                 return
             }
-            let letter = DeadLetter(
-                originalPayload: message.payload, jobID: jobID.hasPrefix("unknown-") ? nil : jobID, error: error,
-                attempts: attempt, firstAttemptAt: message.delivery.timestamp, lastAttemptAt: Date(),
-                streamSequence: message.delivery.streamSequence)
-            let event = CloudEvent(
-                source: reporter.source, type: EventTypes.deadLettered, subject: letter.jobID, data: letter)
             // Dead letter first: on a work-queue stream Term deletes the job.
-            try await nats.publish(
-                Subjects.deadLetters, payload: try [UInt8](CloudEventCoding.encoder().encode(event)),
-                headers: ["Content-Type": CloudEventCoding.contentType],
-                messageID: "dlq-\(message.delivery.streamSequence)")
+            try await publishDeadLetter(
+                payload: message.payload, jobID: jobID, error: error, attempts: attempt,
+                firstAttemptAt: message.delivery.timestamp, sequence: message.delivery.streamSequence, source: reporter.source)
             try message.term()
         } catch {
             // NATS is unreachable: leave the job to be redelivered rather than lose it.
             logger.error("cannot report the failure; job left for redelivery", metadata: ["error": "\(error)"])
             try? message.nak(delay: retry.delay(afterAttempt: attempt))
+        }
+    }
+
+    /// Publishes the job's dead letter; `Nats-Msg-Id` = `dlq-<stream sequence>`, so a repeat
+    /// (another worker, a retried publish) is stored once.
+    private func publishDeadLetter(
+        payload: [UInt8], jobID: String, error: OCRError, attempts: Int, firstAttemptAt: Date?, sequence: UInt64,
+        source: String
+    ) async throws {
+        let letter = DeadLetter(
+            originalPayload: payload, jobID: jobID.hasPrefix("unknown-") ? nil : jobID, error: error,
+            attempts: attempts, firstAttemptAt: firstAttemptAt, lastAttemptAt: Date(), streamSequence: sequence)
+        let event = CloudEvent(source: source, type: EventTypes.deadLettered, subject: letter.jobID, data: letter)
+        try await nats.publish(
+            Subjects.deadLetters, payload: try [UInt8](CloudEventCoding.encoder().encode(event)),
+            headers: ["Content-Type": CloudEventCoding.contentType], messageID: "dlq-\(sequence)")
+    }
+
+    /// A job the consumer stopped delivering because its last attempt never ended (the worker
+    /// was killed, or handed the job back at shutdown): JetStream keeps it in the work queue
+    /// but will not deliver it again, so it is dead-lettered here, from its stream sequence,
+    /// with `failed` and a `failed` state, then deleted from `OCR_JOBS`. Every worker hears
+    /// the advisory; the dead letter's message id keeps it single.
+    func deadLetterUndelivered(sequence: UInt64, deliveries: Int) async {
+        let jobs = StoredMessages(connection: nats, stream: StreamNames.jobs)
+        do {
+            guard let message = try await jobs.message(at: sequence) else { return }
+            let jobID = JobEvent.salvageJobID(body: message.payload) ?? "unknown-\(sequence)"
+            var logger = self.logger
+            logger[metadataKey: "job_id"] = "\(jobID)"
+            let error = OCRError(
+                .internal, "delivered \(deliveries) times without an attempt finishing (workers stopped or were killed mid-job)")
+            logger.error("job dead-lettered after its deliveries ran out", metadata: ["error": "\(error)"])
+            let reporter = LifecycleReporter(
+                nats: nats, states: states, workerName: configuration.workerName, jobID: jobID, attempt: deliveries,
+                logger: logger)
+            try await publishDeadLetter(
+                payload: message.payload, jobID: jobID, error: error, attempts: deliveries, firstAttemptAt: nil,
+                sequence: sequence, source: reporter.source)
+            try await reporter.publish(.failed(JobFailed(error: ErrorBody(error), willRetry: false)))
+            try await reporter.updateState { state in
+                state.state = .failed
+                state.error = ErrorBody(error)
+                state.finishedAt = Date()
+            }
+            try? await jobs.delete(sequence)
+        } catch {
+            logger.error(
+                "cannot dead-letter an undeliverable job; it stays in OCR_JOBS",
+                metadata: ["stream_sequence": "\(sequence)", "error": "\(error)"])
         }
     }
 

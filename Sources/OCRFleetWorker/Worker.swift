@@ -84,6 +84,18 @@ public struct Worker: Service {
             retry: RetryPolicy(
                 maxDeliver: configuration.maxDeliver, base: configuration.retryBase, cap: configuration.retryCap),
             logger: logger)
+        let advisories = try CoreSubscription(connection: nats, subject: Subjects.maxDeliveriesAdvisory)
+        let advisoryListener = Task {
+            for await advisory in advisories {
+                guard let notice = try? JSONDecoder().decode(MaxDeliveriesAdvisory.self, from: Data(advisory.payload))
+                else { continue }
+                await runner.deadLetterUndelivered(sequence: notice.streamSequence, deliveries: notice.deliveries)
+            }
+        }
+        defer {
+            advisories.cancel()
+            advisoryListener.cancel()
+        }
         let gate = CapacityGate(slots: configuration.maxJobs)
         logger.info(
             "worker ready",
@@ -106,5 +118,17 @@ public struct Worker: Service {
         }
         // Messages are settled and released by now, so the subscription can go.
         withExtendedLifetime(consumer) {}
+    }
+}
+
+/// JetStream's `io.nats.jetstream.advisory.v1.max_deliver`: a message the consumer will not
+/// deliver again.
+struct MaxDeliveriesAdvisory: Decodable {
+    var streamSequence: UInt64
+    var deliveries: Int
+
+    enum CodingKeys: String, CodingKey {
+        case streamSequence = "stream_seq"
+        case deliveries
     }
 }

@@ -109,6 +109,42 @@ import VLLMDouble
     }
 }
 
+/// A worker killed on a job's last attempt: JetStream will not deliver the job again, and
+/// another worker dead-letters it from the consumer's advisory instead of losing it.
+@Suite(.serialized) struct KilledWorkerTests {
+    @Test func aJobWhoseLastAttemptDiedIsDeadLetteredNotLost() async throws {
+        try await withVLLMDouble(StoppingJobsTests.slowDouble(perPage: .milliseconds(700))) { vllm in
+            try await withFleet(runWorker: false) { fleet in
+                let failures = try fleet.recordEvents("ocr.events.failed.killed-mid-job")
+                let started = try fleet.recordEvents("ocr.events.started.killed-mid-job")
+                try await fleet.nats.flush()
+                let environment = [
+                    "OCR_NATS_URL": fleet.server.url, "OCR_VLLM_URL": vllm.baseURL, "OCR_ENGINE": "deepseek",
+                    "OCR_MAX_INFLIGHT_PAGES": "1", "OCR_MAX_DELIVER": "1", "OCR_ACK_WAIT_S": "5",
+                ]
+                let doomed = try BuiltExecutable.run("ocr-worker", [], environment: environment)
+                try await fleet.submit(file: Fixtures.path("bench-10p.pdf"), jobID: "killed-mid-job")
+                _ = try await started.events(count: 1)
+                kill(doomed.processIdentifier, SIGKILL)
+                try await BuiltExecutable.waitForExit(doomed)
+
+                let survivor = try BuiltExecutable.run("ocr-worker", [], environment: environment)
+                defer { survivor.terminate() }
+                let events = try await failures.events(count: 1, timeout: .seconds(30))
+                guard case .failed(let failed) = events.first?.data.body else { Issue.record("no failed event"); return }
+                #expect(!failed.willRetry && failed.error.message.contains("without an attempt finishing"))
+                let state = try await fleet.waitForTerminalState("killed-mid-job")
+                #expect(state.state == .failed)
+
+                let queue = DeadLetterQueue(connection: fleet.nats, states: try await JobStateStore(connection: fleet.nats))
+                #expect(try await queue.find("killed-mid-job") != nil)
+                let jobs = try await StoredMessages(connection: fleet.nats, stream: StreamNames.jobs).bounds()
+                #expect(jobs.count == 0, "the job left the work queue")
+            }
+        }
+    }
+}
+
 /// Source URLs a worker must not fetch.
 @Suite(.serialized) struct HostileSourceTests {
     @Test func metadataAndOffListHostsAreInvalidJobsAndTheWorkerCarriesOn() async throws {

@@ -218,9 +218,14 @@ public struct LifecycleData: Codable, Sendable, Equatable {
 public typealias LifecycleEvent = CloudEvent<LifecycleData>
 
 extension CloudEvent where Payload == LifecycleData {
+    /// A job's terminal `completed` event has the id `<job_id>.completed`: a job redone after
+    /// a crash between publishing it and recording it publishes the same id, and
+    /// `OCR_EVENTS`' duplicate window stores it once. Other events get fresh ids.
     public static func lifecycle(_ data: LifecycleData, source: String) -> LifecycleEvent {
-        LifecycleEvent(
-            source: source, type: EventTypes.lifecycle(data.body.kind), subject: data.header.jobID, data: data)
+        let kind = data.body.kind
+        return LifecycleEvent(
+            id: kind == .completed ? "\(data.header.jobID).completed" : UUID().uuidString.lowercased(), source: source,
+            type: EventTypes.lifecycle(kind), subject: data.header.jobID, data: data)
     }
 
     public var kind: EventKind { data.body.kind }

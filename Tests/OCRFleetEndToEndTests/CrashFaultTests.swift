@@ -1,0 +1,117 @@
+import Foundation
+import OCRFleetBus
+import OCRFleetModel
+import OCRFleetTesting
+import Synchronization
+import Testing
+import VLLMDouble
+
+/// Workers SIGKILLed while they run jobs: no job is lost and none completes twice.
+@Suite(.serialized) struct CrashFaultTests {
+    /// Worker processes, each killed and restarted in turn.
+    final class Workers: Sendable {
+        let environment: [String: String]
+        private let processes = Mutex<[Process]>([])
+        let kills = Atomic<Int>(0)
+
+        init(count: Int, environment: [String: String]) throws {
+            self.environment = environment
+            let started = try (0..<count).map { try Self.start(environment, name: "crash-\($0)") }
+            processes.withLock { $0 = started }
+        }
+
+        static func start(_ environment: [String: String], name: String) throws -> Process {
+            var environment = environment
+            environment["OCR_WORKER_NAME"] = name
+            return try BuiltExecutable.run("ocr-worker", [], environment: environment)
+        }
+
+        func killAndRestart(_ slot: Int, generation: Int) throws {
+            let victim = processes.withLock { $0[slot] }
+            kill(victim.processIdentifier, SIGKILL)
+            victim.waitUntilExit()
+            kills.add(1, ordering: .relaxed)
+            let replacement = try Self.start(environment, name: "crash-\(slot)-\(generation)")
+            processes.withLock { $0[slot] = replacement }
+        }
+
+        func stop() {
+            for process in processes.withLock({ $0 }) {
+                process.terminate()
+                process.waitUntilExit()
+            }
+        }
+    }
+
+    @Test func killedWorkersLoseNoJobAndCompleteNoneTwice() async throws {
+        let jobCount = 200
+        var behaviour = VLLMDouble.Behaviour()
+        behaviour.recognizeText = false
+        behaviour.latency = .milliseconds(100)
+        let source = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Fixtures.path("invoice.png"))))
+        try await withVLLMDouble(behaviour) { vllm in
+            try await withCountingStore(source: source) { store in
+                try await withFleet(runWorker: false) { fleet in
+                    let workers = try Workers(
+                        count: 3,
+                        environment: [
+                            "OCR_NATS_URL": fleet.server.url, "OCR_VLLM_URL": vllm.baseURL, "OCR_ENGINE": "deepseek",
+                            "OCR_MAX_DELIVER": "20", "OCR_ACK_WAIT_S": "5", "OCR_MAX_JOBS": "4", "OCR_RETRY_BASE_S": "0.2",
+                            "OCR_LOG_LEVEL": "error",
+                        ])
+                    defer { workers.stop() }
+                    let ids = (0..<jobCount).map { "crash-job-\($0)" }
+                    for id in ids {
+                        let job = #"""
+                            {"job_id": "\#(id)", "source": {"url": "\#(store.baseURL)/source"},
+                             "result": {"url": "\#(store.baseURL)/results/\#(id)"}}
+                            """#
+                        let (status, body) = try await fleet.request(
+                            "POST", "/v1/jobs", body: Array(job.utf8), contentType: "application/json")
+                        #expect(status == 202, "\(body)")
+                    }
+
+                    // A worker killed every 1.5 s while jobs remain.
+                    let states = try await JobStateStore(connection: fleet.nats)
+                    let started = ContinuousClock.now
+                    var pending = Set(ids)
+                    var generation = 0
+                    var nextKill = ContinuousClock.now + .milliseconds(1500)
+                    while !pending.isEmpty, ContinuousClock.now - started < .seconds(300) {
+                        for id in pending where try await states.get(id)?.state.isTerminal == true { pending.remove(id) }
+                        if ContinuousClock.now >= nextKill, !pending.isEmpty {
+                            generation += 1
+                            try workers.killAndRestart(generation % 3, generation: generation)
+                            nextKill = ContinuousClock.now + .milliseconds(1500)
+                        }
+                        try await Task.sleep(for: .milliseconds(200))
+                    }
+                    let elapsed = ContinuousClock.now - started
+
+                    var completed = 0
+                    for id in ids where try await states.get(id)?.state == .completed { completed += 1 }
+                    let deadLetters = try await StoredMessages(connection: fleet.nats, stream: StreamNames.deadLetters).bounds().count
+                    // Stored completed events per job (the stream keeps one per event id).
+                    var completedEvents: [String: Int] = [:]
+                    for message in try await StoredMessages(connection: fleet.nats, stream: StreamNames.events).all()
+                    where message.subject.hasPrefix("ocr.events.completed.") {
+                        completedEvents[String(message.subject.dropFirst("ocr.events.completed.".count)), default: 0] += 1
+                    }
+                    let uploads = store.uploads
+                    let reuploaded = ids.filter { (uploads[$0] ?? 0) > 1 }.count
+                    let kills = workers.kills.load(ordering: .relaxed)
+                    print(
+                        "crash fault test: \(jobCount) jobs sent, \(completed) completed, \(deadLetters) dead-lettered, "
+                            + "\(jobCount - completed - Int(deadLetters)) lost, "
+                            + "\(completedEvents.values.filter { $0 > 1 }.count) completed twice, "
+                            + "\(reuploaded) uploaded twice, \(kills) workers killed, \(elapsed)")
+
+                    #expect(kills >= 3, "the run saw kills")
+                    #expect(completed == jobCount && deadLetters == 0, "every job completed, none lost")
+                    #expect(ids.allSatisfy { completedEvents[$0] == 1 }, "exactly one stored completed event per job")
+                    #expect(ids.allSatisfy { (uploads[$0] ?? 0) >= 1 })
+                }
+            }
+        }
+    }
+}

@@ -197,7 +197,13 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "OCRFleetEndToEndTests",
-            dependencies: ["OCRFleetBus", "OCRFleetContent", "OCRFleetModel", "OCRFleetTesting", "VLLMDouble"],
+            dependencies: [
+                "OCRFleetBus", "OCRFleetContent", "OCRFleetModel", "OCRFleetTesting", "VLLMDouble",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings),
     ]
 )

@@ -8,13 +8,16 @@ import Synchronization
 public final class NATSServerProcess: Sendable {
     public let port: Int
     public let storeDirectory: String
+    /// A cluster member's configuration file; nil for a single server started by flags.
+    let configuration: String?
     private let process = Mutex<Process?>(nil)
 
     public var url: String { "nats://127.0.0.1:\(port)" }
 
-    private init(port: Int, storeDirectory: String) {
+    fileprivate init(port: Int, storeDirectory: String, configuration: String? = nil) {
         self.port = port
         self.storeDirectory = storeDirectory
+        self.configuration = configuration
     }
 
     public static func start() async throws -> NATSServerProcess {
@@ -32,6 +35,13 @@ public final class NATSServerProcess: Sendable {
         running.waitUntilExit()
     }
 
+    /// SIGKILL, no goodbye to clients or the cluster.
+    public func kill() {
+        guard let running = process.withLock({ $0.take() }) else { return }
+        Glibc.kill(running.processIdentifier, SIGKILL)
+        running.waitUntilExit()
+    }
+
     public func restart() async throws {
         stop()
         try await launch()
@@ -43,12 +53,18 @@ public final class NATSServerProcess: Sendable {
         try? FileManager.default.removeItem(atPath: storeDirectory)
     }
 
-    private func launch() async throws {
+    fileprivate func launch() async throws {
         let log = storeDirectory + "/server.log"
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let running = Process()
         running.executableURL = URL(fileURLWithPath: try Self.executable())
-        running.arguments = ["-js", "-a", "127.0.0.1", "-p", "\(port)", "-sd", storeDirectory + "/jetstream", "-l", log]
+        if let configuration {
+            let file = storeDirectory + "/server.conf"
+            try configuration.write(toFile: file, atomically: true, encoding: .utf8)
+            running.arguments = ["-c", file, "-l", log]
+        } else {
+            running.arguments = ["-js", "-a", "127.0.0.1", "-p", "\(port)", "-sd", storeDirectory + "/jetstream", "-l", log]
+        }
         // Its own output goes to the log; inherited pipes would keep the test runner waiting.
         running.standardOutput = FileHandle.nullDevice
         running.standardError = FileHandle.nullDevice
@@ -73,6 +89,51 @@ public final class NATSServerProcess: Sendable {
             return candidate
         }
         throw TestEnvironmentError("nats-server is not installed (apt-get install nats-server)")
+    }
+}
+
+/// A JetStream cluster of nats-servers on loopback, routed to each other, for tests that
+/// lose a member. `kill(_:)` ends one with SIGKILL.
+public final class NATSCluster: Sendable {
+    public let nodes: [NATSServerProcess]
+    /// Every member's URL, comma-separated, as `OCR_NATS_URL` takes them.
+    public var urls: String { nodes.map(\.url).joined(separator: ",") }
+
+    init(nodes: [NATSServerProcess]) { self.nodes = nodes }
+
+    public static func start(size: Int = 3) async throws -> NATSCluster {
+        let directory = NSTemporaryDirectory() + "ocrfleet-cluster-\(UUID().uuidString.prefix(8))"
+        var clientPorts: [Int] = []
+        var routePorts: [Int] = []
+        for _ in 0..<size {
+            clientPorts.append(try await FreePort.find())
+            routePorts.append(try await FreePort.find())
+        }
+        let routes = routePorts.map { "\"nats-route://127.0.0.1:\($0)\"" }.joined(separator: ", ")
+        var nodes: [NATSServerProcess] = []
+        for index in 0..<size {
+            let store = "\(directory)/n\(index)"
+            try FileManager.default.createDirectory(atPath: store, withIntermediateDirectories: true)
+            let configuration = """
+                server_name: n\(index)
+                listen: 127.0.0.1:\(clientPorts[index])
+                jetstream { store_dir: "\(store)/jetstream" }
+                cluster { name: ocrfleet, listen: 127.0.0.1:\(routePorts[index]), routes: [\(routes)] }
+                """
+            nodes.append(NATSServerProcess(port: clientPorts[index], storeDirectory: store, configuration: configuration))
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for node in nodes { group.addTask { try await node.launch() } }
+            try await group.waitForAll()
+        }
+        return NATSCluster(nodes: nodes)
+    }
+
+    /// Ends member `index` at once, as a crashed machine would.
+    public func kill(_ index: Int) { nodes[index].kill() }
+
+    public func shutdown() {
+        for node in nodes { node.shutdown() }
     }
 }
 

@@ -151,6 +151,10 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings),
+        // libFuzzer target: `scripts/fuzz.sh` builds it with -sanitize=fuzzer,address.
+        .executableTarget(
+            name: "ocrfleet-fuzz", dependencies: ["OCRFleetDocuments", "OCRFleetModel"],
+            swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(
             name: "vllm-double",
             dependencies: [

@@ -47,10 +47,13 @@ struct JobRunner: Sendable {
         let job: JobRequest
         do {
             job = try JobEvent.parse(body: message.payload, headers: message.headers).data
-            if let state = try await states.get(job.jobID)?.state, state == .completed || state == .cancelled {
-                logger.info("job already \(state.rawValue); acknowledged without work")
-                await acknowledge(message, logger: logger)
-                return
+            if let known = try await states.get(job.jobID) {
+                if known.state == .completed || known.state == .cancelled {
+                    logger.info("job already \(known.state.rawValue); acknowledged without work")
+                    await acknowledge(message, logger: logger)
+                    return
+                }
+                await reporter.remember(known)
             }
             if try await states.isCancelRequested(job.jobID) {
                 logger.info("job cancelled before it started")

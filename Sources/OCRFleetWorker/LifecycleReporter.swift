@@ -31,6 +31,9 @@ actor LifecycleReporter {
             headers: ["Content-Type": CloudEventCoding.contentType], messageID: event.id)
     }
 
+    /// The job's state as the runner just read it, so the first update need not read it again.
+    func remember(_ known: JobState) { state = known }
+
     /// Reads the job's state (or starts one), applies `change` and stores it.
     func updateState(_ change: (inout JobState) -> Void) async throws {
         var next: JobState

@@ -70,15 +70,9 @@ private let onComplete: natsOnCompleteCB = { closure in
 private let onMessage: natsMsgHandler = { _, _, message, closure in
     guard let message, let closure else { return }
     let sink = Unmanaged<CoreSubscription.Sink>.fromOpaque(closure).takeUnretainedValue()
-    let length = Int(natsMsg_GetDataLength(message))
-    let payload =
-        natsMsg_GetData(message).map { data in
-            data.withMemoryRebound(to: UInt8.self, capacity: length) {
-                Array(UnsafeBufferPointer(start: $0, count: length))
-            }
-        } ?? []
     let received = ReceivedMessage(
-        subject: String(cString: natsMsg_GetSubject(message)), payload: payload, headers: readHeaders(message))
+        subject: String(cString: natsMsg_GetSubject(message)), payload: readPayload(message),
+        headers: readHeaders(message))
     natsMsg_Destroy(message)
     sink.continuation.yield(received)
 }

@@ -26,10 +26,7 @@ public final class JetStreamMessage: Sendable {
 
     init(taking message: OpaquePointer, connection: NATSConnection) throws(NATSError) {
         subject = String(cString: natsMsg_GetSubject(message))
-        let length = Int(natsMsg_GetDataLength(message))
-        payload = natsMsg_GetData(message).map { data in
-            data.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
-        } ?? []
+        payload = readPayload(message)
         headers = readHeaders(message)
         var meta: UnsafeMutablePointer<jsMsgMetaData>?
         let status = natsMsg_GetMetaData(&meta, message)
@@ -96,6 +93,14 @@ struct MessageHandle: ~Copyable, @unchecked Sendable {
     init(message: OpaquePointer) { self.message = message }
 
     deinit { natsMsg_Destroy(message) }
+}
+
+/// A copy of the message's data, which libnats frees with the message.
+func readPayload(_ message: OpaquePointer) -> [UInt8] {
+    let length = Int(natsMsg_GetDataLength(message))
+    return natsMsg_GetData(message).map { data in
+        data.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
+    } ?? []
 }
 
 func readHeaders(_ message: OpaquePointer) -> [String: String] {

@@ -41,17 +41,11 @@ public struct StoredMessages: Sendable {
             let status = js_GetMsg(&message, connection.jetStream, stream, sequence, nil, &code)
             if status == NATS_NOT_FOUND { return nil }
             try check("read message \(sequence) of \(stream)", status, code)
+            guard let message else { return nil }
             defer { natsMsg_Destroy(message) }
-            let length = Int(natsMsg_GetDataLength(message))
-            let payload =
-                natsMsg_GetData(message).map { data in
-                    data.withMemoryRebound(to: UInt8.self, capacity: length) {
-                        Array(UnsafeBufferPointer(start: $0, count: length))
-                    }
-                } ?? []
             return StoredMessage(
-                sequence: sequence, subject: String(cString: natsMsg_GetSubject(message)), payload: payload,
-                headers: readHeaders(message!))
+                sequence: sequence, subject: String(cString: natsMsg_GetSubject(message)), payload: readPayload(message),
+                headers: readHeaders(message))
         }
     }
 

@@ -59,24 +59,18 @@ public func withCountingStore<T>(source: [UInt8], _ body: (CountingStore) async 
     }
     var logger = Logger(label: "counting-store")
     logger.logLevel = .warning
-    let (ready, readySignal) = AsyncStream.makeStream(of: Int.self)
-    let app = Application(
-        router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-        onServerRunning: { channel in readySignal.yield(channel.localAddress?.port ?? 0) }, logger: logger)
-    let group = ServiceGroup(configuration: .init(services: [.init(service: app)], logger: logger))
-    let task = Task {
-        defer { readySignal.finish() }
-        try await group.run()
+    let services = try await RunningServices.start("the counting store", logger: logger) { ready in
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in await ready(channel.localAddress?.port ?? 0) }, logger: logger)
+        return [.init(service: app)]
     }
-    var iterator = ready.makeAsyncIterator()
-    guard let port = await iterator.next() else {
-        try await task.value
-        throw TestEnvironmentError("the counting store stopped before it was listening")
+    do {
+        let result = try await body(CountingStore(port: services.port, counter: counter))
+        try await services.stop()
+        return result
+    } catch {
+        services.cancel()
+        throw error
     }
-    let store = CountingStore(port: port, counter: counter)
-    defer { task.cancel() }
-    let result = try await body(store)
-    await group.triggerGracefulShutdown()
-    try await task.value
-    return result
 }

@@ -163,34 +163,31 @@ public func withFleet<T>(
                 .merging(workerEnvironment) { _, new in new })
         let gateway = try await Gateway(configuration: gatewayConfiguration, nats: nats, logger: logger)
 
-        let (ready, readySignal) = AsyncStream.makeStream(of: Int.self)
-        let app = gateway.makeApplication { port in readySignal.yield(port) }
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: app)]
-        if runWorker {
-            let engines = try EngineRouter(workerConfiguration)
-            services.append(.init(service: Worker(configuration: workerConfiguration, nats: nats, engines: engines, logger: logger)))
-        }
-        let group = ServiceGroup(configuration: .init(services: services, logger: logger))
-        let running = Task {
-            // Ends the wait below if the services stop before the server is up.
-            defer { readySignal.finish() }
-            try await group.run()
-        }
-        defer { running.cancel() }
-        var iterator = ready.makeAsyncIterator()
-        guard await iterator.next() != nil else {
-            try await running.value
-            throw TestEnvironmentError("the gateway stopped before it was listening")
+        let services = try await RunningServices.start("the gateway", logger: logger) { ready in
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+                .init(service: gateway.makeApplication(onServerRunning: ready))
+            ]
+            if runWorker {
+                let engines = try EngineRouter(workerConfiguration)
+                services.append(
+                    .init(service: Worker(configuration: workerConfiguration, nats: nats, engines: engines, logger: logger)))
+            }
+            return services
         }
         let fleet = TestFleet(
             server: server, nats: nats, gatewayURL: "http://127.0.0.1:\(port)",
             store: try LocalStore(
                 directory: store, publicBaseURL: gatewayConfiguration.publicURL, secret: Array("test-secret".utf8)),
             http: .shared)
-        let result = try await body(fleet)
+        let result: T
+        do {
+            result = try await body(fleet)
+        } catch {
+            services.cancel()
+            throw error
+        }
         // The way the executables stop: stop pulling, finish jobs in flight, close the server.
-        await group.triggerGracefulShutdown()
-        try await running.value
+        try await services.stop()
         return result
     }
 }

@@ -6,28 +6,19 @@ import VLLMDouble
 /// The vLLM double listening on a free loopback port, for one test.
 public final class VLLMDoubleServer: Sendable {
     public let double: VLLMDouble
-    public let port: Int
+    private let services: RunningServices
+    public var port: Int { services.port }
     /// The OpenAI-compatible base URL, as `OCR_VLLM_URL` takes it.
     public var baseURL: String { "http://127.0.0.1:\(port)/v1" }
-    private let group: ServiceGroup
-    private let task: Task<Void, any Error>
 
-    init(double: VLLMDouble, port: Int, group: ServiceGroup, task: Task<Void, any Error>) {
+    init(double: VLLMDouble, services: RunningServices) {
         self.double = double
-        self.port = port
-        self.group = group
-        self.task = task
+        self.services = services
     }
 
     /// Stops listening; requests still open are cut off.
     public func stop() async {
-        await group.triggerGracefulShutdown()
-        let deadline = Task {
-            try? await Task.sleep(for: .seconds(2))
-            task.cancel()
-        }
-        _ = try? await task.value
-        deadline.cancel()
+        try? await services.stop(cutOff: .seconds(2))
     }
 }
 
@@ -38,19 +29,10 @@ public func withVLLMDouble<T>(
     var logger = Logger(label: "vllm-double")
     logger.logLevel = .warning
     let double = try VLLMDouble(behaviour: behaviour, logger: logger)
-    let (ready, readySignal) = AsyncStream.makeStream(of: Int.self)
-    let app = double.makeApplication(port: 0) { port in readySignal.yield(port) }
-    let group = ServiceGroup(configuration: .init(services: [.init(service: app)], logger: logger))
-    let task = Task {
-        defer { readySignal.finish() }
-        try await group.run()
+    let services = try await RunningServices.start("the vLLM double", logger: logger) { ready in
+        [.init(service: double.makeApplication(port: 0, onServerRunning: ready))]
     }
-    var iterator = ready.makeAsyncIterator()
-    guard let port = await iterator.next() else {
-        try await task.value
-        throw TestEnvironmentError("the vLLM double stopped before it was listening")
-    }
-    let server = VLLMDoubleServer(double: double, port: port, group: group, task: task)
+    let server = VLLMDoubleServer(double: double, services: services)
     do {
         let result = try await body(server)
         await server.stop()

@@ -44,7 +44,12 @@ import VLLMDouble
             defer { try? FileManager.default.removeItem(atPath: gatewayLog) }
             let logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: gatewayLog))
             let gateway = try BuiltExecutable.run(
-                "ocr-gateway", [], environment: common.merging(["OCR_HTTP_PORT": "\(port)", "OCR_STORE_DIR": store]) { $1 },
+                "ocr-gateway", [],
+                environment: common.merging([
+                    "OCR_HTTP_PORT": "\(port)", "OCR_STORE_DIR": store,
+                    // Its start-up steps in the log, should it ever not get ready.
+                    "OCR_LOG_LEVEL": "debug",
+                ]) { $1 },
                 stdout: logHandle, stderr: logHandle)
             defer { gateway.terminate() }
             let workerEnvironment = common.merging([
@@ -60,7 +65,8 @@ import VLLMDouble
             while (try? await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/readyz"), timeout: .seconds(2)))?.status.code != 200 {
                 guard ContinuousClock.now < gatewayUp else {
                     let log = (try? String(contentsOfFile: gatewayLog, encoding: .utf8)) ?? ""
-                    throw TestEnvironmentError("the gateway did not get ready:\n\(log)")
+                    throw TestEnvironmentError(
+                        "the gateway did not get ready (process \(gateway.isRunning ? "running" : "exited")):\n\(log)")
                 }
                 try await Task.sleep(for: .milliseconds(200))
             }

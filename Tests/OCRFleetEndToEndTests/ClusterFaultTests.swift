@@ -66,7 +66,10 @@ import VLLMDouble
                 guard ContinuousClock.now < gatewayUp else {
                     let log = (try? String(contentsOfFile: gatewayLog, encoding: .utf8)) ?? ""
                     throw TestEnvironmentError(
-                        "the gateway did not get ready (process \(gateway.isRunning ? "running" : "exited")):\n\(log)")
+                        "the gateway did not get ready (process "
+                            + (gateway.isRunning
+                                ? "running" : "exited: \(gateway.terminationReason == .uncaughtSignal ? "signal" : "status") \(gateway.terminationStatus)")
+                            + "):\n\(log)")
                 }
                 try await Task.sleep(for: .milliseconds(200))
             }

@@ -1,5 +1,6 @@
 import CNats
 import Foundation
+import Logging
 import OCRFleetModel
 
 /// The streams, consumer and KV bucket of the contract, created or brought up to date at
@@ -56,6 +57,25 @@ public struct FleetTopology: Sendable {
         try await ensureStreams(on: nats)
         let topology = self
         try await nats.blockingCall { try topology.ensureConsumer(nats) }
+    }
+
+    /// `body` (setting up or binding to the streams) until it succeeds. A cluster still
+    /// electing its leaders, or too busy to answer within the JetStream timeout, is a reason
+    /// to wait, not to exit: each failure is logged and tried again after a wait that doubles
+    /// from half a second to ten. Ends early only when the task is cancelled.
+    public static func untilReady<Result>(logger: Logger, _ body: () async throws -> Result) async throws -> Result {
+        var wait = Duration.milliseconds(500)
+        while true {
+            do {
+                return try await body()
+            } catch {
+                try Task.checkCancellation()
+                logger.warning(
+                    "the job streams are not ready; trying again", metadata: ["error": "\(error)", "retry_in": "\(wait)"])
+                try await Task.sleep(for: wait)
+                wait = min(wait * 2, .seconds(10))
+            }
+        }
     }
 
     private static func ensureStream(

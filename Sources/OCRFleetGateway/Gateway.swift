@@ -6,28 +6,52 @@ import NIOCore
 import OCRFleetBus
 import OCRFleetContent
 import OCRFleetModel
+import ServiceLifecycle
 
 /// The HTTP gateway: publishes jobs, reads their state from KV and serves the local store.
 /// It keeps no state of its own, so replicas sharing NATS and the store behave as one.
 public struct Gateway: Sendable {
     let configuration: GatewayConfiguration
     let nats: NATSConnection
-    let states: JobStateStore
+    let streams = JobStreams()
     let store: LocalStore
     let logger: Logger
 
-    /// Connects the pieces and creates the streams and bucket if they are missing.
-    public init(configuration: GatewayConfiguration, nats: NATSConnection, logger: Logger) async throws {
-        try await FleetTopology(replicas: configuration.streamReplicas).ensureStreams(on: nats)
+    public init(configuration: GatewayConfiguration, nats: NATSConnection, logger: Logger) throws {
         self.configuration = configuration
         self.nats = nats
-        self.states = try await JobStateStore(connection: nats)
         self.store = try LocalStore(
             directory: configuration.storeDirectory, publicBaseURL: configuration.publicURL,
             secret: configuration.storeSecret)
         self.logger = logger
         if configuration.storeSecretIsEphemeral {
             logger.notice("store URLs are signed with a random key: set OCR_STORE_SECRET when running replicas")
+        }
+    }
+
+    /// Creates the streams and bucket if they are missing, retrying until NATS answers; the
+    /// job routes work from then on.
+    public func prepareStreams() async throws {
+        let topology = FleetTopology(replicas: configuration.streamReplicas)
+        let states = try await FleetTopology.untilReady(logger: logger) { [nats] in
+            try await topology.ensureStreams(on: nats)
+            return try await JobStateStore(connection: nats)
+        }
+        streams.open(states)
+        logger.info("job streams ready")
+    }
+
+    /// `prepareStreams` as a service to run beside the application: it ends when the streams
+    /// are ready (run it with `successTerminationBehavior: .ignore`), or quietly at shutdown.
+    public var streamPreparation: some Service { StreamPreparation(gateway: self) }
+
+    private struct StreamPreparation: Service {
+        let gateway: Gateway
+
+        func run() async throws {
+            do {
+                try await cancelWhenGracefulShutdown { try await gateway.prepareStreams() }
+            } catch is CancellationError where Task.isShuttingDownGracefully {}
         }
     }
 
@@ -38,15 +62,20 @@ public struct Gateway: Sendable {
         let router = Router()
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/readyz") { _, _ -> Response in
-            nats.isConnected
-                ? Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ready\n")))
-                : Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: "NATS disconnected\n")))
+            guard nats.isConnected else {
+                return Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: "NATS disconnected\n")))
+            }
+            guard streams.isReady else {
+                return Response(
+                    status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: "job streams not ready\n")))
+            }
+            return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ready\n")))
         }
         router.post("/v1/jobs") { request, context in try await submit(request, context: context) }
         router.get("/v1/jobs/{id}") { request, context in
             _ = try authenticate(request)
             let id = try context.parameters.require("id")
-            guard let state = try await states.get(id) else { throw APIError.notFound("no job \(id)") }
+            guard let state = try await streams.states().get(id) else { throw APIError.notFound("no job \(id)") }
             return try jsonResponse(state)
         }
         router.get("/v1/jobs/{id}/result") { request, context in try await result(request, context: context) }
@@ -121,10 +150,10 @@ public struct Gateway: Sendable {
         var state = JobState(jobID: job.jobID, state: .queued)
         state.createdAt = Date()
         state.metadata = job.metadata
-        if let existing = try await states.get(job.jobID), existing.state == .completed {
+        if let existing = try await streams.states().get(job.jobID), existing.state == .completed {
             state = existing
         } else {
-            try await states.put(state)
+            try await streams.states().put(state)
         }
         let event = JobEvent.request(job, source: "urn:ocrfleet:gateway")
         let payload = try [UInt8](CloudEventCoding.encoder().encode(event))
@@ -240,12 +269,12 @@ public struct Gateway: Sendable {
     func cancel(_ request: Request, context: some RequestContext) async throws -> Response {
         _ = try authenticate(request)
         let id = try context.parameters.require("id")
-        guard JobRequest.isValidJobID(id), let state = try await states.get(id) else { throw APIError.notFound("no job \(id)") }
+        guard JobRequest.isValidJobID(id), let state = try await streams.states().get(id) else { throw APIError.notFound("no job \(id)") }
         guard !state.state.isTerminal else {
             throw APIError(.conflict, code: "already_final", "job \(id) is already \(state.state.rawValue)")
         }
         do {
-            try await states.requestCancel(id)
+            try await streams.states().requestCancel(id)
             try nats.publishCore(Subjects.cancel(jobID: id), payload: [])
         } catch {
             throw APIError(.serviceUnavailable, code: "unavailable", "the cancel request cannot be recorded; try again")
@@ -259,7 +288,7 @@ public struct Gateway: Sendable {
     func layout(_ request: Request, context: some RequestContext) async throws -> Response {
         _ = try authenticate(request)
         let id = try context.parameters.require("id")
-        guard JobRequest.isValidJobID(id), let state = try await states.get(id) else { throw APIError.notFound("no job \(id)") }
+        guard JobRequest.isValidJobID(id), let state = try await streams.states().get(id) else { throw APIError.notFound("no job \(id)") }
         let path = store.path(for: Self.layoutKey(id))
         guard state.state == .completed, FileManager.default.fileExists(atPath: path) else {
             throw APIError.notFound("job \(id) has no layout (its engine reports none, or it is not completed)")
@@ -271,7 +300,7 @@ public struct Gateway: Sendable {
     func result(_ request: Request, context: some RequestContext) async throws -> Response {
         _ = try authenticate(request)
         let id = try context.parameters.require("id")
-        guard let state = try await states.get(id) else { throw APIError.notFound("no job \(id)") }
+        guard let state = try await streams.states().get(id) else { throw APIError.notFound("no job \(id)") }
         guard state.state == .completed, let result = state.result else {
             throw APIError(.conflict, code: "not_ready", "job \(id) is \(state.state.rawValue), not completed")
         }

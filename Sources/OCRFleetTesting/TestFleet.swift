@@ -161,7 +161,8 @@ public func withFleet<T>(
                 "OCR_CONNECT_TIMEOUT_S": "1", "OCR_SHUTDOWN_GRACE_S": "2",
             ]
                 .merging(workerEnvironment) { _, new in new })
-        let gateway = try await Gateway(configuration: gatewayConfiguration, nats: nats, logger: logger)
+        let gateway = try Gateway(configuration: gatewayConfiguration, nats: nats, logger: logger)
+        try await gateway.prepareStreams()
 
         let services = try await RunningServices.start("the gateway", logger: logger) { ready in
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = [

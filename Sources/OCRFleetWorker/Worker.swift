@@ -46,9 +46,19 @@ public struct Worker: Service {
         let topology = FleetTopology(
             replicas: configuration.streamReplicas, maxDeliver: configuration.maxDeliver,
             ackWait: configuration.ackWait)
-        try await topology.ensureAll(on: nats)
-        let consumer = try await JobConsumer(connection: nats)
-        let states = try await JobStateStore(connection: nats)
+        // A SIGTERM while the streams are still coming up ends the worker cleanly: no job was taken.
+        let consumer: JobConsumer
+        let states: JobStateStore
+        do {
+            (consumer, states) = try await cancelWhenGracefulShutdown { [nats, logger] in
+                try await FleetTopology.untilReady(logger: logger) {
+                    try await topology.ensureAll(on: nats)
+                    return (try await JobConsumer(connection: nats), try await JobStateStore(connection: nats))
+                }
+            }
+        } catch is CancellationError where Task.isShuttingDownGracefully {
+            return
+        }
         let renderThreads = NIOThreadPool(numberOfThreads: configuration.maxJobs)
         renderThreads.start()
         defer { renderThreads.shutdownGracefully { _ in } }

@@ -12,11 +12,14 @@ let logger = Logger(label: "ocr-gateway")
 
 do {
     let nats = try await NATSConnection.connect(configuration.nats, logger: logger)
-    let gateway = try await Gateway(configuration: configuration, nats: nats, logger: logger)
+    let gateway = try Gateway(configuration: configuration, nats: nats, logger: logger)
     let app = gateway.makeApplication { port in logger.info("gateway listening", metadata: ["port": "\(port)"]) }
     let services = ServiceGroup(
         configuration: .init(
-            services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: [
+                .init(service: app),
+                .init(service: gateway.streamPreparation, successTerminationBehavior: .ignore),
+            ], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     try await services.run()
     try await nats.drain()
 } catch {

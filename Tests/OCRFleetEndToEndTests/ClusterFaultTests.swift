@@ -20,15 +20,7 @@ import VLLMDouble
             .init(urls: cluster.nodes.map(\.url), name: "cluster-test", connectTimeout: .seconds(10)), logger: logger)
         // The cluster elects its JetStream leader after the servers are up.
         let topology = FleetTopology(replicas: 3, maxDeliver: 10, ackWait: .seconds(5))
-        let ready = ContinuousClock.now + .seconds(60)
-        while true {
-            do {
-                try await topology.ensureAll(on: nats)
-                break
-            } catch where ContinuousClock.now < ready {
-                try await Task.sleep(for: .milliseconds(500))
-            }
-        }
+        try await FleetTopology.untilReady(logger: logger) { try await topology.ensureAll(on: nats) }
         let states = try await JobStateStore(connection: nats)
 
         var behaviour = VLLMDouble.Behaviour()

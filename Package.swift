@@ -37,8 +37,9 @@ let package = Package(
             providers: [.apt(["libtesseract-dev", "libleptonica-dev"])]),
         .target(
             name: "CPoppler",
-            cxxSettings: [.unsafeFlags(["-std=c++17"])],
-            linkerSettings: [.linkedLibrary("poppler-cpp"), .linkedLibrary("lept")]),
+            // poppler's core headers (Debian libpoppler-private-dev) have no pkg-config entry of their own.
+            cxxSettings: [.unsafeFlags(["-std=c++17", "-I/usr/include/poppler"])],
+            linkerSettings: [.linkedLibrary("poppler-cpp"), .linkedLibrary("poppler"), .linkedLibrary("lept")]),
 
         .target(name: "CPNGWriter", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("lept")]),
 

@@ -11,131 +11,19 @@
 
 Called by scripts/bench-engine.sh with the release build's bin directory.
 """
-import json, os, re, statistics, subprocess, sys, tempfile, time, urllib.request
+import json, os, statistics, subprocess, sys, time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from bench_fleet import Fleet, cpu_seconds, http, machine_busy, recall, result_pages, words
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 bin_dir = sys.argv[1]
 runs = int(os.environ.get("RUNS", "3"))
 latency_ms = int(os.environ.get("LATENCY_MS", "500"))
 limits = [int(x) for x in os.environ.get("LIMITS", "1 8 32 128").split()]
-work = tempfile.mkdtemp(prefix="ocrfleet-bench-engine.")
-processes = []
-
-
-def free_port():
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start(args, log, env=None):
-    process = subprocess.Popen(args, stdout=open(f"{work}/{log}.log", "w"), stderr=subprocess.STDOUT,
-                               env={**os.environ, **(env or {})})
-    processes.append(process)
-    return process
-
-
-def stop(process):
-    process.terminate()
-    process.wait(timeout=60)
-    processes.remove(process)
-
-
-def wait_until(check, what, seconds=60):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            if check():
-                return
-        except Exception:
-            pass
-        time.sleep(0.1)
-    raise SystemExit(f"{what} did not start; logs in {work}")
-
-
-def http(method, url, body=None):
-    request = urllib.request.Request(url, data=body, method=method)
-    with urllib.request.urlopen(request, timeout=120) as response:
-        return response.status, response.read()
-
-
-def cpu_seconds(pid):
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def machine_busy():
-    """(busy, total) jiffies of the whole machine, from /proc/stat."""
-    values = [int(v) for v in open("/proc/stat").readline().split()[1:]]
-    idle = values[3] + values[4]
-    return sum(values) - idle, sum(values)
-
-
-def words(text):
-    return re.findall(r"[^\W_]+", text.lower())
-
-
-def recall(truth, recognised):
-    counts = {}
-    for word in words(recognised):
-        counts[word] = counts.get(word, 0) + 1
-    expected = words(truth)
-    found = 0
-    for word in expected:
-        if counts.get(word, 0) > 0:
-            counts[word] -= 1
-            found += 1
-    return found / max(len(expected), 1)
-
-
-nats_port, gateway_port = free_port(), free_port()
-start(["nats-server", "-js", "-a", "127.0.0.1", "-p", str(nats_port), "-sd", f"{work}/js"], "nats")
-fleet_env = {"OCR_NATS_URL": f"nats://127.0.0.1:{nats_port}", "OCR_LOG_LEVEL": "warning"}
-start([f"{bin_dir}/ocr-gateway"], "gateway",
-      {**fleet_env, "OCR_HTTP_PORT": str(gateway_port), "OCR_STORE_DIR": f"{work}/store"})
-gateway = f"http://127.0.0.1:{gateway_port}"
-wait_until(lambda: http("GET", gateway + "/readyz")[0] == 200, "gateway")
-
-
-def start_double(*flags):
-    port = free_port()
-    process = start([f"{bin_dir}/vllm-double", "--port", str(port), *flags], "vllm-double")
-    url = f"http://127.0.0.1:{port}"
-    wait_until(lambda: http("GET", url + "/health")[0] == 200, "vllm-double")
-    return process, url
-
-
-def start_worker(env):
-    process = start([f"{bin_dir}/ocr-worker"], "worker", {**fleet_env, "OCR_WORK_DIR": work, **env})
-    # Ready once its start-up CPU has settled (the re-exec and engine checks are quick).
-    time.sleep(1.5)
-    if process.poll() is not None:
-        raise SystemExit(f"worker exited; see {work}/worker.log")
-    return process
-
-
-job_counter = [0]
-
-
-def run_jobs(files_and_queries):
-    ids = []
-    for path, query in files_and_queries:
-        job_counter[0] += 1
-        job_id = f"bench-{job_counter[0]}"
-        with open(path, "rb") as f:
-            http("POST", f"{gateway}/v1/jobs?job_id={job_id}{query}", f.read())
-        ids.append(job_id)
-    pending = set(ids)
-    while pending:
-        for job_id in list(pending):
-            state = json.loads(http("GET", f"{gateway}/v1/jobs/{job_id}")[1])
-            if state["state"] in ("completed", "failed", "cancelled"):
-                if state["state"] != "completed":
-                    raise SystemExit(f"{job_id} ended {state['state']}: {state.get('error')}")
-                pending.discard(job_id)
-        time.sleep(0.05)
-    return ids
+fleet = Fleet(bin_dir, "ocrfleet-bench-engine.")
+work = fleet.work
+start_double, start_worker, stop, run_jobs = fleet.start_double, fleet.start_worker, fleet.stop, fleet.run_jobs
 
 
 def summary(values):
@@ -159,7 +47,7 @@ lines += [
 for limit in limits:
     ideal = limit / (latency_ms / 1000)
     pages_per_job = 5 if limit == 1 else (20 if limit <= 8 else 80)
-    query = f"&engine=deepseek&pages=1-{pages_per_job}"
+    query = f"&engine=deepseek&mode=ocr&pages=1-{pages_per_job}"
     worker = start_worker({"OCR_ENGINE": "deepseek", "OCR_VLLM_URL": double_url + "/v1",
                            "OCR_MAX_INFLIGHT_PAGES": str(limit), "OCR_MAX_JOBS": "4"})
     rates, cpu, double_cpu, busy = [], [], [], []
@@ -207,12 +95,11 @@ for form, setting in encodings:
     pages_total = sum(len(truth[f]) for f in fixtures)
     for run in range(runs):
         before = cpu_seconds(worker.pid)
-        ids = run_jobs([(f"{root}/fixtures/{f}", "&engine=deepseek") for f in fixtures])
+        ids = run_jobs([(f"{root}/fixtures/{f}", "&engine=deepseek&mode=ocr") for f in fixtures])
         cpu.append((cpu_seconds(worker.pid) - before) * 1000 / pages_total)
         if run == 0:
             for job_id, fixture in zip(ids, fixtures):
-                markdown = http("GET", f"{gateway}/v1/jobs/{job_id}/result")[1].decode()
-                pages = [re.sub(r"<!--.*?-->", "", p) for p in markdown.split("\n\n---\n\n")]
+                pages = result_pages(fleet.result(job_id))
                 for page_truth, page in zip(truth[fixture], pages):
                     n = len(words(page_truth))
                     found += recall(page_truth, page) * n
@@ -224,10 +111,8 @@ for form, setting in encodings:
     lines.append(f"| {name} | {found / expected * 100:.2f} % | {statistics.median(cpu):.1f} | {kib:.0f} |")
 stop(double)
 
-for process in list(processes):
-    stop(process)
+fleet.close()
 text = "\n".join(lines) + "\n"
 print(text)
 os.makedirs(f"{root}/bench/results", exist_ok=True)
 open(f"{root}/bench/results/engine.md", "w").write(text)
-subprocess.run(["rm", "-rf", work])

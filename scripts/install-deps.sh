@@ -8,7 +8,8 @@ packages=(
   libnats-dev nats-server                          # NATS C client and server (JetStream)
   libtesseract-dev libleptonica-dev                # Tesseract C API and Leptonica images
   tesseract-ocr-eng tesseract-ocr-osd              # English and orientation data
-  libpoppler-cpp-dev libpng-dev poppler-utils                 # PDF rendering; pdftoppm for benchmarks
+  libpoppler-cpp-dev libpng-dev poppler-utils     # PDF rendering; pdftoppm for benchmarks
+  libpoppler-private-dev                           # PDF text layer (poppler's TextOutputDev)
   fonts-dejavu-core                                # fonts poppler falls back to
   curl                                             # health checks in scripts
 )

@@ -6,14 +6,31 @@
 #include <poppler/cpp/poppler-page-renderer.h>
 #include <poppler/cpp/poppler-page.h>
 
+#include <Annot.h>
+#include <GfxState.h>
+#include <Link.h>
+#include <PDFDoc.h>
+#include <TextOutputDev.h>
+#include <goo/GooString.h>
+
 #include <leptonica/allheaders.h>
 
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <vector>
 
 struct ocr_pdf {
     std::unique_ptr<poppler::document> document;
+    std::string path;
+    std::string password;
+    /* poppler's core document, opened on the first text-layer request. poppler-cpp keeps
+       the global parameters it needs alive while `document` lives. */
+    std::unique_ptr<PDFDoc> core;
 };
 
 namespace {
@@ -42,7 +59,7 @@ extern "C" ocr_pdf *ocr_pdf_open(const char *path, const char *password, ocr_pdf
         return nullptr;
     }
     *status = OCR_PDF_OK;
-    return new ocr_pdf{std::move(doc)};
+    return new ocr_pdf{std::move(doc), path, secret, nullptr};
 }
 
 extern "C" void ocr_pdf_close(ocr_pdf *doc) { delete doc; }
@@ -105,4 +122,209 @@ extern "C" ocr_pdf_status ocr_pdf_render_page(const ocr_pdf *doc, int index, dou
     }
     *out = pix;
     return OCR_PDF_OK;
+}
+
+namespace {
+
+/* TextOutputDev that keeps invisible glyphs only on request and measures the page's images,
+   the two signs of an OCR layer laid over a scan. */
+class TextLayerDevice : public TextOutputDev {
+public:
+    explicit TextLayerDevice(bool includeInvisible)
+        : TextOutputDev(nullptr, false, 0, false, false, false), includeInvisible(includeInvisible) {}
+
+    int visible = 0, invisible = 0, unmapped = 0;
+    double imageArea = 0;
+
+    /* The page's transformation from PDF user space to these top-left-origin points. */
+    double ctm[6] = {1, 0, 0, 1, 0, 0};
+
+    bool needNonText() override { return true; }
+
+    void startPage(int pageNum, GfxState *state, XRef *xref) override {
+        if (state) std::memcpy(ctm, state->getCTM(), sizeof ctm);
+        TextOutputDev::startPage(pageNum, state, xref);
+    }
+
+    void drawChar(GfxState *state, double x, double y, double dx, double dy, double originX, double originY,
+                  CharCode code, int nBytes, const Unicode *u, int uLen) override {
+        const bool hidden = (state->getRender() & 3) == 3;
+        const bool space = uLen == 1 && (u[0] == 0x20 || u[0] == 0xA0 || u[0] == 0x09);
+        if (!space) {
+            (hidden ? invisible : visible) += 1;
+            if (uLen == 0 || u[0] == 0xFFFD || (u[0] >= 0xE000 && u[0] <= 0xF8FF) || u[0] < 0x20) unmapped += 1;
+        }
+        if (hidden && !includeInvisible) return;
+        TextOutputDev::drawChar(state, x, y, dx, dy, originX, originY, code, nBytes, u, uLen);
+    }
+
+    void drawImageMask(GfxState *state, Object *ref, Stream *str, int width, int height, bool invert,
+                       bool interpolate, bool inlineImg) override {
+        addImage(state);
+        OutputDev::drawImageMask(state, ref, str, width, height, invert, interpolate, inlineImg);
+    }
+
+    void drawImage(GfxState *state, Object *ref, Stream *str, int width, int height, GfxImageColorMap *colorMap,
+                   bool interpolate, const int *maskColors, bool inlineImg) override {
+        addImage(state);
+        OutputDev::drawImage(state, ref, str, width, height, colorMap, interpolate, maskColors, inlineImg);
+    }
+
+    void drawMaskedImage(GfxState *state, Object *ref, Stream *str, int width, int height,
+                         GfxImageColorMap *colorMap, bool interpolate, Stream *maskStr, int maskWidth,
+                         int maskHeight, bool maskInvert, bool maskInterpolate) override {
+        addImage(state);
+    }
+
+    void drawSoftMaskedImage(GfxState *state, Object *ref, Stream *str, int width, int height,
+                             GfxImageColorMap *colorMap, bool interpolate, Stream *maskStr, int maskWidth,
+                             int maskHeight, GfxImageColorMap *maskColorMap, bool maskInterpolate) override {
+        addImage(state);
+    }
+
+private:
+    bool includeInvisible;
+
+    /* An image fills the unit square under the current transformation. */
+    void addImage(GfxState *state) {
+        double xs[4], ys[4];
+        state->transform(0, 0, &xs[0], &ys[0]);
+        state->transform(1, 0, &xs[1], &ys[1]);
+        state->transform(0, 1, &xs[2], &ys[2]);
+        state->transform(1, 1, &xs[3], &ys[3]);
+        const double pageWidth = state->getPageWidth(), pageHeight = state->getPageHeight();
+        const double x0 = std::max(0.0, *std::min_element(xs, xs + 4));
+        const double x1 = std::min(pageWidth, *std::max_element(xs, xs + 4));
+        const double y0 = std::max(0.0, *std::min_element(ys, ys + 4));
+        const double y1 = std::min(pageHeight, *std::max_element(ys, ys + 4));
+        if (x1 > x0 && y1 > y0) imageArea += (x1 - x0) * (y1 - y0);
+    }
+};
+
+/* Word processors mark bold and italic in the font's name more reliably than in its flags. */
+bool nameSays(const TextFontInfo *font, std::initializer_list<const char *> words) {
+    const GooString *name = font ? font->getFontName() : nullptr;
+    if (!name) return false;
+    for (const char *word : words) {
+        if (name->toStr().find(word) != std::string::npos) return true;
+    }
+    return false;
+}
+
+struct LinkArea {
+    double x0, y0, x1, y1;
+    std::string uri;
+};
+
+/* The page's URI links, in the device's coordinates. */
+std::vector<LinkArea> uriLinks(PDFDoc *doc, int number, const double *ctm) {
+    std::vector<LinkArea> areas;
+    std::unique_ptr<Links> links = doc->getLinks(number);
+    if (!links) return areas;
+    for (const AnnotLink *link : links->getLinks()) {
+        const LinkAction *action = link->getAction();
+        if (!action || action->getKind() != actionURI) continue;
+        double x1, y1, x2, y2;
+        link->getRect(&x1, &y1, &x2, &y2);
+        double xs[2], ys[2];
+        xs[0] = ctm[0] * x1 + ctm[2] * y1 + ctm[4];
+        ys[0] = ctm[1] * x1 + ctm[3] * y1 + ctm[5];
+        xs[1] = ctm[0] * x2 + ctm[2] * y2 + ctm[4];
+        ys[1] = ctm[1] * x2 + ctm[3] * y2 + ctm[5];
+        areas.push_back({std::min(xs[0], xs[1]), std::min(ys[0], ys[1]), std::max(xs[0], xs[1]),
+                         std::max(ys[0], ys[1]), static_cast<const LinkURI *>(action)->getURI()});
+    }
+    return areas;
+}
+
+void append(std::string &text, const char *bytes, size_t length, size_t *offset, size_t *size) {
+    *offset = text.size();
+    *size = length;
+    text.append(bytes, length);
+}
+
+}  // namespace
+
+extern "C" ocr_pdf_status ocr_pdf_page_text(ocr_pdf *doc, int index, int include_invisible, ocr_pdf_text *out) {
+    std::memset(out, 0, sizeof *out);
+    if (index < 0 || index >= doc->document->pages()) return OCR_PDF_BAD_PAGE;
+    if (!doc->core) {
+        std::optional<GooString> secret;
+        if (!doc->password.empty()) secret.emplace(doc->password);
+        auto core = std::make_unique<PDFDoc>(std::make_unique<GooString>(doc->path), secret, secret);
+        if (!core->isOk()) return OCR_PDF_CORRUPT;
+        doc->core = std::move(core);
+    }
+    PDFDoc *core = doc->core.get();
+    const int number = index + 1;
+    if (number > core->getNumPages()) return OCR_PDF_BAD_PAGE;
+
+    TextLayerDevice device(include_invisible != 0);
+    if (!device.isOk()) return OCR_PDF_RENDER_FAILED;
+    core->displayPage(&device, number, 72, 72, 0, false, true, false);
+    double width = core->getPageCropWidth(number), height = core->getPageCropHeight(number);
+    if (core->getPageRotate(number) % 180 != 0) std::swap(width, height);
+
+    const std::vector<LinkArea> links = uriLinks(core, number, device.ctm);
+    TextPage *page = device.takeText();
+    std::vector<ocr_pdf_word> words;
+    std::string text;
+    int flowIndex = 0, blockIndex = 0, lineIndex = 0;
+    for (const TextFlow *flow = page->getFlows(); flow; flow = flow->getNext(), ++flowIndex) {
+        for (const TextBlock *block = flow->getBlocks(); block; block = block->getNext(), ++blockIndex) {
+            for (const TextLine *line = block->getLines(); line; line = line->getNext(), ++lineIndex) {
+                for (const TextWord *word = line->getWords(); word; word = word->getNext()) {
+                    ocr_pdf_word entry{};
+                    word->getBBox(&entry.x_min, &entry.y_min, &entry.x_max, &entry.y_max);
+                    entry.font_size = word->getFontSize();
+                    entry.flow = flowIndex;
+                    entry.block = blockIndex;
+                    entry.line = lineIndex;
+                    const TextFontInfo *font = word->getFontInfo(0);
+                    if (font && (font->isBold() || nameSays(font, {"Bold", "Black", "Heavy"})))
+                        entry.flags |= OCR_PDF_WORD_BOLD;
+                    if (font && (font->isItalic() || nameSays(font, {"Italic", "Oblique"})))
+                        entry.flags |= OCR_PDF_WORD_ITALIC;
+                    if (font && font->isFixedWidth()) entry.flags |= OCR_PDF_WORD_FIXED_WIDTH;
+                    if (word->getSpaceAfter()) entry.flags |= OCR_PDF_WORD_SPACE_AFTER;
+                    if (!word->getNext() && line->isHyphenated()) entry.flags |= OCR_PDF_WORD_HYPHENATED;
+                    std::unique_ptr<GooString> characters(word->getText());
+                    append(text, characters->c_str(), characters->getLength(), &entry.text_offset, &entry.text_length);
+                    const double middleX = (entry.x_min + entry.x_max) / 2, middleY = (entry.y_min + entry.y_max) / 2;
+                    for (const LinkArea &link : links) {
+                        if (middleX >= link.x0 && middleX <= link.x1 && middleY >= link.y0 && middleY <= link.y1) {
+                            append(text, link.uri.data(), link.uri.size(), &entry.uri_offset, &entry.uri_length);
+                            break;
+                        }
+                    }
+                    words.push_back(entry);
+                }
+            }
+        }
+    }
+    page->decRefCnt();
+
+    out->width = width;
+    out->height = height;
+    out->visible_glyphs = device.visible;
+    out->invisible_glyphs = device.invisible;
+    out->unmapped_glyphs = device.unmapped;
+    out->image_coverage = width > 0 && height > 0 ? device.imageArea / (width * height) : 0;
+    out->word_count = static_cast<int>(words.size());
+    out->words = static_cast<ocr_pdf_word *>(std::malloc(sizeof(ocr_pdf_word) * std::max<size_t>(1, words.size())));
+    out->text = static_cast<char *>(std::malloc(std::max<size_t>(1, text.size())));
+    if (!out->words || !out->text) {
+        ocr_pdf_text_free(out);
+        return OCR_PDF_RENDER_FAILED;
+    }
+    if (!words.empty()) std::memcpy(out->words, words.data(), sizeof(ocr_pdf_word) * words.size());
+    if (!text.empty()) std::memcpy(out->text, text.data(), text.size());
+    out->text_length = text.size();
+    return OCR_PDF_OK;
+}
+
+extern "C" void ocr_pdf_text_free(ocr_pdf_text *text) {
+    std::free(text->words);
+    std::free(text->text);
+    std::memset(text, 0, sizeof *text);
 }

@@ -5,7 +5,7 @@ import OCRFleetModel
 /// A PDF opened with poppler. Pages are rendered one at a time on demand, so a document's
 /// bitmaps are never all in memory. Not thread-safe: render from one task.
 public final class PDFDocument {
-    private let document: OpaquePointer
+    let document: OpaquePointer
     public let pageCount: Int
 
     public init(path: String, password: String?) throws(OCRError) {

@@ -42,4 +42,25 @@ public enum Fixtures {
         }
         return Double(found.count) / Double(max(expected.count, 1))
     }
+
+    /// Character error rate of `recognised` against `truth`: edit distance over the length
+    /// of the truth, both taken as their words (letters and digits, lower-cased) joined by
+    /// single spaces, so markdown markup and line breaks do not count as errors.
+    public static func characterErrorRate(truth: String, recognised: String) -> Double {
+        let withoutLinks = recognised.replacingOccurrences(of: #"\]\([^)]*\)"#, with: "", options: .regularExpression)
+        let expected = Array(words(truth).joined(separator: " ").unicodeScalars)
+        let actual = Array(words(withoutLinks).joined(separator: " ").unicodeScalars)
+        guard !expected.isEmpty else { return actual.isEmpty ? 0 : 1 }
+        var previous = Array(0...actual.count)
+        var current = [Int](repeating: 0, count: actual.count + 1)
+        for i in 1...expected.count {
+            current[0] = i
+            for j in stride(from: 1, through: actual.count, by: 1) {
+                let substitution = previous[j - 1] + (expected[i - 1] == actual[j - 1] ? 0 : 1)
+                current[j] = min(substitution, previous[j] + 1, current[j - 1] + 1)
+            }
+            swap(&previous, &current)
+        }
+        return Double(previous[actual.count]) / Double(expected.count)
+    }
 }

@@ -143,6 +143,11 @@ struct JobRunner: Sendable {
         let (format, paged) = try PagedDocument.open(
             path: source.path, password: job.options.password, limits: configuration.limits)
         let indexes = try job.options.pages?.indexes(pageCount: paged.pageCount) ?? Array(0..<paged.pageCount)
+        if job.options.mode == .text, case .image = paged {
+            throw OCRError(
+                .invalidJob,
+                "options.mode text reads the text of PDFs and office files; a \(format.rawValue) image has none (use hybrid or ocr)")
+        }
         lap("convert", since: convertStart)
 
         try await reporter.publish(.started(JobStarted(format: format.rawValue, pagesTotal: indexes.count, engine: engine.name)))
@@ -159,7 +164,7 @@ struct JobRunner: Sendable {
         let recognizeStart = ContinuousClock.now
         let progress = ProgressThrottle(total: indexes.count, reporter: reporter, logger: logger)
         let outcome = try await recognizer.run(
-            RenderableDocument(paged), indexes: indexes, engine: engine, request: request,
+            RenderableDocument(paged), indexes: indexes, mode: job.options.mode, engine: engine, request: request,
             policy: job.options.onPageError, logger: logger, progress: { done in await progress.pagesDone(done) })
         lap("recognize", since: recognizeStart)
 
@@ -183,7 +188,7 @@ struct JobRunner: Sendable {
         let completed = JobCompleted(
             result: summary, pages: indexes.count, pagesFailed: outcome.failedPages,
             pagesIncomplete: outcome.incompletePages, engine: engine.name, durationMs: Int(total.milliseconds),
-            timingsMs: timings, usage: PageUsage(pagesOCR: indexes.count, pagesText: 0), layout: layoutLocation)
+            timingsMs: timings, usage: PageUsage(pagesOCR: indexes.count - outcome.textPages, pagesText: outcome.textPages), layout: layoutLocation)
         try await reporter.publish(.completed(completed))
         try await reporter.updateState { state in
             state.state = .completed

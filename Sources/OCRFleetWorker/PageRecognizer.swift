@@ -5,26 +5,33 @@ import OCRFleetEngines
 import OCRFleetModel
 import NIOPosix
 
-/// The pages of one document through an engine: page n+1 is rendered (and prepared for
-/// the engine) while earlier pages are at the engine, at most `maxInflight` pages of the
-/// job are in flight, and no more than that many prepared pages (plus the one being
-/// rendered) exist at once. The engine bounds its own work across jobs.
+/// The pages of one document to markdown, each by its best path: a PDF page with a usable
+/// text layer is written from it (`hybrid`, `text`); the rest go through the engine, page
+/// n+1 rendered (and prepared for the engine) while earlier pages are at the engine, at most
+/// `maxInflight` pages of the job in flight, and no more than that many prepared pages (plus
+/// the one being rendered) at once. The engine bounds its own work across jobs.
 struct PageRecognizer: Sendable {
     let renderThreads: NIOThreadPool
     let limits: DocumentLimits
     let maxInflight: Int
 
+    /// Pages whose type sizes set the heading levels.
+    static let scaleSamplePages = 8
+
     struct Outcome: Sendable {
         var pages: [RecognizedPage]
         var failedPages: [Int]
         var incompletePages: [Int]
+        /// Pages written from their text layer, without the engine.
+        var textPages: Int
     }
 
     /// Renders and recognises `indexes` of `document` in order; `progress` is called with
     /// the number of pages done after each page.
     func run<Engine: OCREngine>(
-        _ document: RenderableDocument, indexes: [Int], engine: Engine, request: RecognitionRequest,
-        policy: PageErrorPolicy, logger: Logger, progress: @escaping @Sendable (Int) async -> Void
+        _ document: RenderableDocument, indexes: [Int], mode: RecognitionMode, engine: Engine,
+        request: RecognitionRequest, policy: PageErrorPolicy, logger: Logger,
+        progress: @escaping @Sendable (Int) async -> Void
     ) async throws(OCRError) -> Outcome {
         let inflightLimit = max(1, min(maxInflight, engine.concurrency))
         let target = engine.renderTarget(for: request)
@@ -33,18 +40,24 @@ struct PageRecognizer: Sendable {
         var pages = [RecognizedPage](repeating: RecognizedPage(markdown: ""), count: indexes.count)
         var failed: [Int] = []
         var incomplete: [Int] = []
+        var textPages = 0
         var done = 0
         do {
             try await withThrowingTaskGroup(of: (Int, Result<RecognizedPage, OCRError>).self) { group in
                 var inflight = 0
+                func finish(_ slot: Int, _ page: RecognizedPage) async {
+                    pages[slot] = page
+                    done += 1
+                    await progress(done)
+                }
                 func collect() async throws {
                     guard let (slot, result) = try await group.next() else { return }
                     inflight -= 1
                     let number = indexes[slot] + 1
                     switch result {
                     case .success(let page):
-                        pages[slot] = page
                         if page.incomplete { incomplete.append(number) }
+                        await finish(slot, page)
                     case .failure(let error):
                         // A server that is down fails the attempt (retried later), rather
                         // than marking every page of the document.
@@ -52,14 +65,40 @@ struct PageRecognizer: Sendable {
                             throw OCRError(error.code, "page \(number): \(error.message)")
                         }
                         logger.warning("page failed after retry; marked", metadata: ["page": "\(number)", "error": "\(error)"])
-                        pages[slot] = RecognizedPage(markdown: "<!-- page \(number) could not be recognised: \(error.code.rawValue) -->")
                         failed.append(number)
+                        await finish(slot, try await standIn(for: indexes[slot], of: document, error: error))
                     }
-                    done += 1
-                    await progress(done)
+                }
+                let readsText = mode != .ocr && document.hasTextLayer
+                func readText(of index: Int) async throws -> PageText {
+                    try await renderThreads.runIfActive {
+                        Result { () throws(OCRError) in try document.text(page: index, includeInvisible: mode == .text) }
+                    }.get()
+                }
+                // Heading levels come from the type sizes of the first pages, so they agree
+                // from page to page; those pages' text is kept for the loop below.
+                var sampled: [Int: PageText] = [:]
+                var scale: TextLayerMarkdown.Scale?
+                if readsText {
+                    for index in indexes.prefix(Self.scaleSamplePages) { sampled[index] = try await readText(of: index) }
+                    scale = TextLayerMarkdown.Scale(Array(sampled.values.filter(\.isUsable)))
                 }
                 for (slot, index) in indexes.enumerated() {
                     try Task.checkCancellation()
+                    if readsText {
+                        let text: PageText
+                        if let sample = sampled.removeValue(forKey: index) {
+                            text = sample
+                        } else {
+                            text = try await readText(of: index)
+                        }
+                        if mode == .text || text.isUsable {
+                            textPages += 1
+                            await finish(slot, RecognizedPage(text, scale: scale))
+                            continue
+                        }
+                        logger.debug("page goes to the engine", metadata: ["page": "\(index + 1)", "reason": "\(text.unusableReason ?? "")"])
+                    }
                     let prepared = try await renderThreads.runIfActive {
                         Result { () throws(OCRError) -> Engine.PreparedPage in
                             let page = try document.render(page: index, target: target, gray: gray, limits: limits)
@@ -81,7 +120,22 @@ struct PageRecognizer: Sendable {
         } catch {
             throw OCRError(.internal, "page pipeline: \(error)")
         }
-        return Outcome(pages: pages, failedPages: failed.sorted(), incompletePages: incomplete.sorted())
+        return Outcome(
+            pages: pages, failedPages: failed.sorted(), incompletePages: incomplete.sorted(), textPages: textPages)
+    }
+
+    /// What stands in for a page the engine failed on: its text layer, invisible or not, if
+    /// it has one; else a visible marker.
+    private func standIn(for index: Int, of document: RenderableDocument, error: OCRError) async throws -> RecognizedPage {
+        let marker = "<!-- page \(index + 1) could not be recognised: \(error.code.rawValue) -->"
+        guard document.hasTextLayer,
+            let text = try? await renderThreads.runIfActive({ try document.text(page: index, includeInvisible: true) }),
+            !text.words.isEmpty
+        else { return RecognizedPage(markdown: marker) }
+        var page = RecognizedPage(text)
+        page.markdown = "<!-- page \(index + 1) could not be recognised (\(error.code.rawValue)); its text layer stands in -->\n\n"
+            + page.markdown
+        return page
     }
 
     /// One page, retried once on a transient engine failure other than the engine being down.
@@ -114,8 +168,38 @@ final class RenderableDocument: @unchecked Sendable {
 
     var pageCount: Int { document.pageCount }
 
+    /// PDFs have a text layer to read (which may be empty); images do not.
+    var hasTextLayer: Bool {
+        if case .pdf = document { true } else { false }
+    }
+
     func render(page index: Int, target: RenderTarget, gray: Bool, limits: DocumentLimits) throws(OCRError) -> PageImage {
         try document.render(page: index, target: target, gray: gray, limits: limits)
+    }
+
+    func text(page index: Int, includeInvisible: Bool) throws(OCRError) -> PageText {
+        guard case .pdf(let pdf) = document else { throw OCRError(.internal, "text layer asked of an image") }
+        return try pdf.text(page: index, includeInvisible: includeInvisible)
+    }
+}
+
+extension RecognizedPage {
+    /// A page written from its text layer; the layout's boxes are in points.
+    init(_ text: PageText, scale: TextLayerMarkdown.Scale? = nil) {
+        let written = TextLayerMarkdown(text, scale: scale)
+        self.init(
+            markdown: written.markdown,
+            blocks: written.blocks.map { block in
+                let type =
+                    switch block.kind {
+                    case .heading: "title"
+                    case .paragraph: "text"
+                    case .list: "list"
+                    }
+                let box = [block.box.x0, block.box.y0, block.box.x1, block.box.y1].map { Int($0.rounded()) }
+                return LayoutBlock(type: type, box: box, text: block.text)
+            },
+            width: Int(text.width.rounded()), height: Int(text.height.rounded()))
     }
 }
 

@@ -69,7 +69,7 @@ import VLLMDouble
             let ids = (0..<60).map { "cluster-\($0)" }
             let submitted = ContinuousClock.now
             for id in ids {
-                var request = HTTPClientRequest(url: "\(base)/v1/jobs?job_id=\(id)")
+                var request = HTTPClientRequest(url: "\(base)/v1/jobs?job_id=\(id)&mode=ocr")
                 request.method = .POST
                 request.body = .bytes(ByteBuffer(bytes: document))
                 let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))

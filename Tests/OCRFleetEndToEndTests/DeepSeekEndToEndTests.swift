@@ -18,7 +18,7 @@ import VLLMDouble
                 let jobID = "deepseek-report"
                 let recorder = try fleet.recordEvents("ocr.events.*.\(jobID)")
                 try await fleet.nats.flush()
-                try await fleet.submit(file: Fixtures.path("report-3p.pdf"), jobID: jobID, query: "&engine=deepseek")
+                try await fleet.submit(file: Fixtures.path("report-3p.pdf"), jobID: jobID, query: "&engine=deepseek&mode=ocr")
                 let events = try await recorder.events { $0.kind == .completed || $0.kind == .failed }
                 let completed = try #require(Self.completed(events), "events: \(events.map(\.kind))")
                 #expect(try await fleet.waitForTerminalState(jobID).state == .completed)
@@ -67,7 +67,7 @@ import VLLMDouble
             try await withFleet(workerEnvironment: environment) { fleet in
                 let documents = ["report-3p.pdf", "pages-3p.tif", "bench-10p.pdf", "invoice.png"]
                 for (index, name) in documents.enumerated() {
-                    try await fleet.submit(file: Fixtures.path(name), jobID: "inflight-\(index)")
+                    try await fleet.submit(file: Fixtures.path(name), jobID: "inflight-\(index)", query: "&mode=ocr")
                 }
                 for index in documents.indices {
                     #expect(try await fleet.waitForTerminalState("inflight-\(index)").state == .completed)

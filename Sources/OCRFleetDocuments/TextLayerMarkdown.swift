@@ -1,0 +1,315 @@
+import Foundation
+
+/// Markdown from a PDF page's text layer: poppler's reading-order blocks become paragraphs,
+/// larger type becomes headings, bulleted and numbered lines become (nested) list items,
+/// bold, italic and links are kept, and words hyphenated across lines are joined again.
+public struct TextLayerMarkdown: Sendable {
+    public enum Kind: Sendable, Equatable {
+        case heading(level: Int)
+        case paragraph
+        case list
+    }
+
+    /// One block of the page, as written.
+    public struct Block: Sendable, Equatable {
+        public var kind: Kind
+        public var box: PageText.Box
+        public var markdown: String
+        /// The block's words without markup.
+        public var text: String
+        /// A list's items, kept until neighbouring list blocks are joined into one list.
+        var items: [ListItem] = []
+    }
+
+    struct ListItem: Sendable, Equatable {
+        var indent: Double
+        var ordered: Bool
+        var markdown: String
+    }
+
+    /// The type sizes of a document: the body text's, and the larger ones short blocks are
+    /// set in, largest first, which become heading levels 1, 2, 3. Taken from several pages,
+    /// so a page with only second-level headings still writes them as `##`.
+    public struct Scale: Sendable, Equatable {
+        public var bodySize: Double
+        public var headingSizes: [Double]
+
+        public init(_ pages: [PageText]) {
+            let words = pages.flatMap(\.words)
+            bodySize = TextLayerMarkdown.bodyFontSize(words)
+            var sizes = Set<Double>()
+            for page in pages {
+                for block in TextLayerMarkdown.lines(of: page.words, markers: [:]) where block.count <= 3 {
+                    let size = TextLayerMarkdown.medianSize(block.flatMap { $0 })
+                    if bodySize > 0, size >= bodySize * 1.1 { sizes.insert((size * 2).rounded() / 2) }
+                }
+            }
+            headingSizes = sizes.sorted(by: >)
+        }
+
+        /// The heading level of a block set in `size`; nil for body text.
+        func level(of size: Double) -> Int? {
+            guard bodySize > 0, size >= bodySize * 1.1 else { return nil }
+            let rounded = (size * 2).rounded() / 2
+            let rank = headingSizes.firstIndex { $0 <= rounded } ?? headingSizes.count
+            return min(rank + 1, 3)
+        }
+    }
+
+    public let blocks: [Block]
+
+    public var markdown: String { blocks.map(\.markdown).joined(separator: "\n\n") }
+
+    /// Writes `page`; `scale` is the document's (from `Scale(_:)` over a few pages), else
+    /// this page's own.
+    public init(_ page: PageText, scale: Scale? = nil) {
+        let scale = scale ?? Scale([page])
+        let markers = Self.detachedMarkers(page.words)
+        let blocks = Self.lines(of: page.words, markers: markers).compactMap { Self.block($0, markers: markers, scale: scale) }
+        self.blocks = Self.joiningLists(blocks)
+    }
+
+    /// The page's blocks as lines of words, in reading order, without blocks that hold only
+    /// list markers (their markers are in `markers`, keyed by the line they stand before).
+    static func lines(of words: [PageText.Word], markers: [Int: PageText.Word]) -> [[[PageText.Word]]] {
+        var blocks: [[[PageText.Word]]] = []
+        var start = 0
+        while start < words.count {
+            var end = start
+            while end < words.count, words[end].block == words[start].block { end += 1 }
+            let block = words[start..<end]
+            if !block.allSatisfy(isMarkerGlyph) || markers.isEmpty {
+                var lines: [[PageText.Word]] = []
+                for word in block {
+                    if let last = lines.last?.last, last.line == word.line {
+                        lines[lines.count - 1].append(word)
+                    } else {
+                        lines.append([word])
+                    }
+                }
+                blocks.append(lines)
+            }
+            start = end
+        }
+        return blocks
+    }
+
+    /// Word processors often set bullets in a symbol font, apart from the text: poppler then
+    /// puts them in blocks of their own. Each such marker is matched to the line it stands
+    /// before (same height, to its right).
+    static func detachedMarkers(_ words: [PageText.Word]) -> [Int: PageText.Word] {
+        var markerBlocks = Set<Int>()
+        var nonMarkerBlocks = Set<Int>()
+        for word in words { isMarkerGlyph(word) ? markerBlocks.insert(word.block) : nonMarkerBlocks.insert(word.block) }
+        markerBlocks.subtract(nonMarkerBlocks)
+        guard !markerBlocks.isEmpty else { return [:] }
+        var firstWordOfLine: [Int: PageText.Word] = [:]
+        for word in words where !markerBlocks.contains(word.block) && firstWordOfLine[word.line] == nil {
+            firstWordOfLine[word.line] = word
+        }
+        var markers: [Int: PageText.Word] = [:]
+        for marker in words where markerBlocks.contains(marker.block) {
+            let middle = (marker.box.y0 + marker.box.y1) / 2
+            let candidates = firstWordOfLine.filter { _, word in
+                word.box.x0 >= marker.box.x1 - 1 && word.box.y0 <= middle && middle <= word.box.y1
+            }
+            if let (line, _) = candidates.min(by: { $0.value.box.x0 < $1.value.box.x0 }) { markers[line] = marker }
+        }
+        return markers
+    }
+
+    /// A lone bullet: one of the usual characters, or a private-use glyph of a symbol font.
+    static func isMarkerGlyph(_ word: PageText.Word) -> Bool {
+        guard word.text.unicodeScalars.count == 1, let scalar = word.text.unicodeScalars.first else { return false }
+        return bullets.contains(Character(scalar)) || (0xE000...0xF8FF).contains(scalar.value)
+    }
+
+    /// The size most of the words' characters are set in.
+    static func bodyFontSize(_ words: [PageText.Word]) -> Double {
+        var weight: [Double: Int] = [:]
+        for word in words { weight[(word.fontSize * 2).rounded() / 2, default: 0] += word.text.count }
+        return weight.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }?.key ?? 0
+    }
+
+    static func medianSize(_ words: [PageText.Word]) -> Double {
+        words.isEmpty ? 0 : words.map(\.fontSize).sorted()[words.count / 2]
+    }
+
+    static func block(_ lines: [[PageText.Word]], markers: [Int: PageText.Word], scale: Scale) -> Block? {
+        let words = lines.flatMap { $0 }
+        let box = PageText.Box(
+            x0: words.map(\.box.x0).min() ?? 0, y0: words.map(\.box.y0).min() ?? 0,
+            x1: words.map(\.box.x1).max() ?? 0, y1: words.map(\.box.y1).max() ?? 0)
+        let plain = lines.map { $0.filter { !isMarkerGlyph($0) }.map(\.text).joined(separator: " ") }
+            .joined(separator: " ")
+        guard !plain.isEmpty else { return nil }
+        if let level = headingLevel(lines, scale: scale, plainLength: plain.count) {
+            let text = joinLines(lines, styled: false)
+            return Block(
+                kind: .heading(level: level), box: box, markdown: String(repeating: "#", count: level) + " " + text,
+                text: plain)
+        }
+        if let items = listItems(lines, markers: markers) {
+            return Block(kind: .list, box: box, markdown: render(items), text: plain, items: items)
+        }
+        return Block(kind: .paragraph, box: box, markdown: escapeLineStart(joinLines(lines, styled: true)), text: plain)
+    }
+
+    /// Short blocks set larger than the body text, or wholly bold on one line.
+    static func headingLevel(_ lines: [[PageText.Word]], scale: Scale, plainLength: Int) -> Int? {
+        guard lines.count <= 3, plainLength <= 200 else { return nil }
+        let words = lines.flatMap { $0 }
+        if let level = scale.level(of: medianSize(words)) { return level }
+        let last = words.last?.text.last
+        if lines.count == 1, words.allSatisfy(\.bold), plainLength <= 80, last != ".", last != ":",
+            words.contains(where: { $0.text.contains(where: \.isLetter) })
+        {
+            return min(scale.headingSizes.count + 1, 4)
+        }
+        return nil
+    }
+
+    static let bullets: Set<Character> = ["•", "●", "▪", "■", "◦", "○", "‣", "⁃", "–", "-", "*", "·", "►", "➢", "✓"]
+
+    /// The marker a list line starts with, if any: a bullet, or `1.` `1)` `a.` `a)` `iv.`.
+    static func listMarker(_ word: String) -> (ordered: Bool, rest: Substring)? {
+        if let first = word.first, bullets.contains(first) {
+            return (false, word.dropFirst())
+        }
+        guard let last = word.last, last == "." || last == ")" else { return nil }
+        let body = word.dropLast()
+        guard !body.isEmpty, body.count <= 4 else { return nil }
+        if body.allSatisfy(\.isNumber) { return (true, "") }
+        if body.count == 1, body.first!.isLowercase { return (true, "") }
+        return nil
+    }
+
+    /// Lists: every line that starts with a marker begins an item; lines without one carry
+    /// the item on. Nesting follows how far the markers are indented.
+    static func listItems(_ lines: [[PageText.Word]], markers: [Int: PageText.Word]) -> [ListItem]? {
+        /// The marker a line starts with, the list item's indent, and the line without it.
+        func marker(of line: [PageText.Word]) -> (ordered: Bool, indent: Double, rest: [PageText.Word])? {
+            guard let head = line.first else { return nil }
+            if let detached = markers[head.line] { return (false, detached.box.x0, line) }
+            guard let found = listMarker(head.text) else { return nil }
+            var rest = Array(line.dropFirst())
+            if !found.rest.isEmpty {
+                var stripped = head
+                stripped.text = String(found.rest)
+                rest.insert(stripped, at: 0)
+            }
+            return (found.ordered, head.box.x0, rest)
+        }
+        guard let first = lines.first, marker(of: first) != nil else { return nil }
+        var items: [(indent: Double, ordered: Bool, lines: [[PageText.Word]])] = []
+        for line in lines {
+            if let found = marker(of: line) {
+                items.append((found.indent, found.ordered, [found.rest]))
+            } else {
+                items[items.count - 1].lines.append(line)
+            }
+        }
+        return items.map { ListItem(indent: $0.indent, ordered: $0.ordered, markdown: joinLines($0.lines, styled: true)) }
+    }
+
+    /// A list poppler split into blocks (an item set apart, a nested level) becomes one list
+    /// again, so its nesting can be read from the indents of all its items.
+    static func joiningLists(_ blocks: [Block]) -> [Block] {
+        var joined: [Block] = []
+        for block in blocks {
+            if block.kind == .list, var last = joined.last, last.kind == .list {
+                last.items += block.items
+                last.markdown = render(last.items)
+                last.text += " " + block.text
+                last.box = PageText.Box(
+                    x0: min(last.box.x0, block.box.x0), y0: min(last.box.y0, block.box.y0),
+                    x1: max(last.box.x1, block.box.x1), y1: max(last.box.y1, block.box.y1))
+                joined[joined.count - 1] = last
+            } else {
+                joined.append(block)
+            }
+        }
+        return joined
+    }
+
+    /// Markdown list lines, nested by indent, numbered per level.
+    static func render(_ items: [ListItem]) -> String {
+        let indents = Array(Set(items.map { ($0.indent / 6).rounded() })).sorted()
+        // Per level: whether its list is numbered, and how far it has counted.
+        var counters: [Int: (ordered: Bool, count: Int)] = [:]
+        return items.map { item in
+            let level = indents.firstIndex(of: (item.indent / 6).rounded()) ?? 0
+            for deeper in counters.keys where deeper > level { counters[deeper] = nil }
+            if counters[level]?.ordered != item.ordered { counters[level] = (item.ordered, 0) }
+            counters[level]!.count += 1
+            let marker = item.ordered ? "\(counters[level]!.count)." : "-"
+            return String(repeating: "  ", count: level) + marker + " " + item.markdown
+        }.joined(separator: "\n")
+    }
+
+    /// The lines' words as one run of text: spaces where poppler saw them, words hyphenated
+    /// at a line end joined again, and bold, italic and linked runs marked up when `styled`.
+    static func joinLines(_ lines: [[PageText.Word]], styled: Bool) -> String {
+        var pieces: [(text: String, bold: Bool, italic: Bool, link: String?, space: Bool)] = []
+        for (index, line) in lines.enumerated() {
+            for (position, word) in line.enumerated() {
+                guard !word.text.isEmpty, !isMarkerGlyph(word) || position > 0 else { continue }
+                let endsLine = position == line.count - 1
+                var text = word.text
+                var space = word.spaceAfter || endsLine
+                if endsLine, word.hyphenated, index < lines.count - 1, text.count > 1, text.last == "-" {
+                    text.removeLast()
+                    space = false
+                }
+                pieces.append((text, word.bold, word.italic, word.link, space))
+            }
+        }
+        var out = ""
+        var index = 0
+        while index < pieces.count {
+            var end = index
+            let style = pieces[index]
+            while end + 1 < pieces.count, pieces[end + 1].bold == style.bold, pieces[end + 1].italic == style.italic,
+                pieces[end + 1].link == style.link, pieces[end].space
+            {
+                end += 1
+            }
+            var run = ""
+            for piece in pieces[index...end] {
+                run += piece.text
+                if piece.space { run += " " }
+            }
+            let trailing = run.hasSuffix(" ")
+            if trailing { run.removeLast() }
+            // Closing punctuation set in the same style stays outside the markup.
+            var closing = ""
+            if styled, style.bold || style.italic || style.link != nil {
+                while let last = run.last, ".,;:!?".contains(last), run.count > 1 {
+                    closing = String(last) + closing
+                    run.removeLast()
+                }
+            }
+            if styled {
+                if style.bold && style.italic {
+                    run = "***\(run)***"
+                } else if style.bold {
+                    run = "**\(run)**"
+                } else if style.italic {
+                    run = "*\(run)*"
+                }
+                if let link = style.link { run = "[\(run)](\(link))" }
+            }
+            out += run + closing
+            if trailing { out += " " }
+            index = end + 1
+        }
+        return out.trimmingCharacters(in: .whitespaces)
+    }
+
+    /// A paragraph that happens to start like markdown syntax stays a paragraph (one that
+    /// starts with a list marker is a list already).
+    static func escapeLineStart(_ text: String) -> String {
+        guard let first = text.first, "#>+|".contains(first) else { return text }
+        return "\\" + text
+    }
+}

@@ -1,0 +1,158 @@
+"""A local fleet for the benchmark scripts: nats-server, the gateway, workers and the vLLM
+double on free loopback ports, the jobs run through the gateway, and text measures.
+
+    fleet = Fleet(bin_dir)          # nats-server + gateway
+    worker = fleet.start_worker({"OCR_ENGINE": "tesseract"})
+    ids = fleet.run_jobs([(path, "&mode=ocr")])
+    fleet.close()
+"""
+import json, os, re, socket, subprocess, tempfile, time, urllib.request
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(method, url, body=None):
+    request = urllib.request.Request(url, data=body, method=method)
+    with urllib.request.urlopen(request, timeout=300) as response:
+        return response.status, response.read()
+
+
+def wait_until(check, what, logs, seconds=60):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            if check():
+                return
+        except Exception:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"{what} did not start; logs in {logs}")
+
+
+def cpu_seconds(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy():
+    """(busy, total) jiffies of the whole machine, from /proc/stat."""
+    values = [int(v) for v in open("/proc/stat").readline().split()[1:]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
+
+
+def words(text):
+    return re.findall(r"[^\W_]+", text.lower())
+
+
+def recall(truth, recognised):
+    """Share of the truth's words found in the recognised text, as multisets."""
+    counts = {}
+    for word in words(recognised):
+        counts[word] = counts.get(word, 0) + 1
+    expected = words(truth)
+    found = 0
+    for word in expected:
+        if counts.get(word, 0) > 0:
+            counts[word] -= 1
+            found += 1
+    return found / max(len(expected), 1)
+
+
+def edit_distance(a, b):
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        current = [i]
+        for j, y in enumerate(b, 1):
+            current.append(min(previous[j - 1] + (x != y), previous[j] + 1, current[j - 1] + 1))
+        previous = current
+    return previous[-1]
+
+
+def character_errors(truth, recognised):
+    """(edits, characters of truth) over both texts' words (letters and digits, lower-cased)
+    joined by single spaces, so markdown markup and line breaks are not errors."""
+    recognised = re.sub(r"\]\([^)]*\)", "", recognised)
+    expected, actual = " ".join(words(truth)), " ".join(words(recognised))
+    return edit_distance(expected, actual), len(expected)
+
+
+def result_pages(markdown):
+    """The pages of an assembled result, page comments dropped."""
+    return [re.sub(r"<!--.*?-->", "", page) for page in markdown.split("\n\n---\n\n")]
+
+
+class Fleet:
+    def __init__(self, bin_dir, work_prefix="ocrfleet-bench."):
+        self.bin_dir = bin_dir
+        self.work = tempfile.mkdtemp(prefix=work_prefix)
+        self.processes = []
+        self.jobs = 0
+        nats_port, gateway_port = free_port(), free_port()
+        self.start(["nats-server", "-js", "-a", "127.0.0.1", "-p", str(nats_port), "-sd", f"{self.work}/js"], "nats")
+        self.env = {"OCR_NATS_URL": f"nats://127.0.0.1:{nats_port}", "OCR_LOG_LEVEL": "warning"}
+        self.start([f"{bin_dir}/ocr-gateway"], "gateway",
+                   {**self.env, "OCR_HTTP_PORT": str(gateway_port), "OCR_STORE_DIR": f"{self.work}/store"})
+        self.gateway = f"http://127.0.0.1:{gateway_port}"
+        wait_until(lambda: http("GET", self.gateway + "/readyz")[0] == 200, "gateway", self.work)
+
+    def start(self, args, log, env=None):
+        process = subprocess.Popen(args, stdout=open(f"{self.work}/{log}.log", "w"), stderr=subprocess.STDOUT,
+                                   env={**os.environ, **(env or {})})
+        self.processes.append(process)
+        return process
+
+    def stop(self, process):
+        process.terminate()
+        process.wait(timeout=60)
+        self.processes.remove(process)
+
+    def start_double(self, *flags):
+        port = free_port()
+        process = self.start([f"{self.bin_dir}/vllm-double", "--port", str(port), *flags], "vllm-double")
+        url = f"http://127.0.0.1:{port}"
+        wait_until(lambda: http("GET", url + "/health")[0] == 200, "vllm-double", self.work)
+        return process, url
+
+    def start_worker(self, env):
+        process = self.start([f"{self.bin_dir}/ocr-worker"], "worker", {**self.env, "OCR_WORK_DIR": self.work, **env})
+        # Ready once its start-up CPU has settled (the re-exec and engine checks are quick).
+        time.sleep(1.5)
+        if process.poll() is not None:
+            raise SystemExit(f"worker exited; see {self.work}/worker.log")
+        return process
+
+    def run_jobs(self, files_and_queries):
+        """Submits every (path, query) and waits until all are completed; their job ids."""
+        ids = []
+        for path, query in files_and_queries:
+            self.jobs += 1
+            job_id = f"bench-{self.jobs}"
+            with open(path, "rb") as f:
+                http("POST", f"{self.gateway}/v1/jobs?job_id={job_id}{query}", f.read())
+            ids.append(job_id)
+        pending = set(ids)
+        while pending:
+            for job_id in list(pending):
+                state = self.state(job_id)
+                if state["state"] in ("completed", "failed", "cancelled"):
+                    if state["state"] != "completed":
+                        raise SystemExit(f"{job_id} ended {state['state']}: {state.get('error')}")
+                    pending.discard(job_id)
+            time.sleep(0.02)
+        return ids
+
+    def state(self, job_id):
+        return json.loads(http("GET", f"{self.gateway}/v1/jobs/{job_id}")[1])
+
+    def result(self, job_id):
+        return http("GET", f"{self.gateway}/v1/jobs/{job_id}/result")[1].decode()
+
+    def close(self):
+        for process in list(self.processes):
+            self.stop(process)
+        subprocess.run(["rm", "-rf", self.work])

@@ -9,7 +9,7 @@ import OCRFleetModel
 func fuzzOne(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     guard let start else { return 0 }
     let path = NSTemporaryDirectory() + "ocrfleet-fuzz-\(getpid())"
-    FileManager.default.createFile(atPath: path, contents: Data(bytes: start, count: count))
+    _ = FileManager.default.createFile(atPath: path, contents: Data(bytes: start, count: count))
     let limits = DocumentLimits(maxPages: 20, maxPagePixels: 4_000_000)
     if let (_, document) = try? PagedDocument.open(path: path, password: nil, limits: limits) {
         for index in 0..<min(document.pageCount, 3) {

@@ -100,7 +100,9 @@ public struct TextLayerMarkdown: Sendable {
     static func detachedMarkers(_ words: [PageText.Word]) -> [Int: PageText.Word] {
         var markerBlocks = Set<Int>()
         var nonMarkerBlocks = Set<Int>()
-        for word in words { isMarkerGlyph(word) ? markerBlocks.insert(word.block) : nonMarkerBlocks.insert(word.block) }
+        for word in words {
+            if isMarkerGlyph(word) { markerBlocks.insert(word.block) } else { nonMarkerBlocks.insert(word.block) }
+        }
         markerBlocks.subtract(nonMarkerBlocks)
         guard !markerBlocks.isEmpty else { return [:] }
         var firstWordOfLine: [Int: PageText.Word] = [:]
@@ -261,7 +263,7 @@ public struct TextLayerMarkdown: Sendable {
                     text.removeLast()
                     space = false
                 }
-                pieces.append((text, word.bold, word.italic, word.link, space))
+                pieces.append((escapeInline(text), word.bold, word.italic, word.link, space))
             }
         }
         var out = ""
@@ -304,6 +306,20 @@ public struct TextLayerMarkdown: Sendable {
             index = end + 1
         }
         return out.trimmingCharacters(in: .whitespaces)
+    }
+
+    /// Characters of the page's text that markdown would read as markup or HTML.
+    static func escapeInline(_ text: String) -> String {
+        guard text.contains(where: { "<*`".contains($0) }) else { return text }
+        var escaped = ""
+        for character in text {
+            switch character {
+            case "<": escaped += "&lt;"
+            case "*", "`": escaped += "\\\(character)"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
     }
 
     /// A paragraph that happens to start like markdown syntax stays a paragraph (one that

@@ -32,6 +32,8 @@ let package = Package(
     targets: [
         // Native libraries. Unsafe code lives in the targets that import these.
         .systemLibrary(name: "CNats", pkgConfig: "libnats", providers: [.apt(["libnats-dev"])]),
+        .systemLibrary(name: "CZip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(
             name: "CTesseract", pkgConfig: "tesseract",
             providers: [.apt(["libtesseract-dev", "libleptonica-dev"])]),
@@ -44,6 +46,10 @@ let package = Package(
         .target(name: "CPNGWriter", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("lept")]),
 
         .target(name: "OCRFleetModel", swiftSettings: swiftSettings),
+        .target(name: "OCRFleetMarkdown", swiftSettings: swiftSettings),
+        .target(
+            name: "OCRFleetOffice", dependencies: ["CLibXML2", "CZip", "OCRFleetMarkdown", "OCRFleetModel"],
+            swiftSettings: swiftSettings),
         .target(
             name: "OCRFleetConfiguration",
             dependencies: [
@@ -72,7 +78,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "OCRFleetDocuments",
-            dependencies: ["CTesseract", "CPNGWriter", "CPoppler", "OCRFleetModel"],
+            dependencies: ["CTesseract", "CPNGWriter", "CPoppler", "OCRFleetMarkdown", "OCRFleetModel", "OCRFleetOffice"],
             swiftSettings: swiftSettings),
         .target(
             name: "OCRFleetEngines",
@@ -96,7 +102,7 @@ let package = Package(
             name: "OCRFleetWorker",
             dependencies: [
                 "OCRFleetBus", "OCRFleetConfiguration", "OCRFleetContent", "OCRFleetDeepSeek", "OCRFleetDocuments",
-                "OCRFleetEngines", "OCRFleetModel",
+                "OCRFleetEngines", "OCRFleetMarkdown", "OCRFleetModel", "OCRFleetOffice",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -188,6 +194,10 @@ let package = Package(
         .testTarget(
             name: "OCRFleetDocumentsTests",
             dependencies: ["CTesseract", "OCRFleetDocuments", "OCRFleetEngines", "OCRFleetTesting"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "OCRFleetOfficeTests",
+            dependencies: ["OCRFleetMarkdown", "OCRFleetModel", "OCRFleetOffice", "OCRFleetTesting"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "OCRFleetBusTests", dependencies: ["OCRFleetBus", "OCRFleetTesting"],

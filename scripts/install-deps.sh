@@ -10,6 +10,7 @@ packages=(
   tesseract-ocr-eng tesseract-ocr-osd              # English and orientation data
   libpoppler-cpp-dev libpng-dev poppler-utils     # PDF rendering; pdftoppm for benchmarks
   libpoppler-private-dev                           # PDF text layer (poppler's TextOutputDev)
+  libzip-dev libxml2-dev                           # DOCX, PPTX, XLSX read natively
   fonts-dejavu-core                                # fonts poppler falls back to
   curl                                             # health checks in scripts
 )

@@ -108,8 +108,39 @@ with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
     z.writestr("[Content_Types].xml", "<Types/>")
     info = zipfile.ZipInfo("word/document.xml", date_time=(2026, 1, 1, 0, 0, 0))
     z.writestr(info, b"\x00" * (200 * 1024 * 1024), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
-# Office files are not read yet (issue 5); until then a .docx is an unsupported format.
-write("zip-bomb.docx", archive.getvalue(), "unsupported_format")
+write("zip-bomb.docx", archive.getvalue(), "source_too_large")
+
+
+def docx(document_xml, extra=()):
+    """A minimal DOCX around the given word/document.xml."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", document_xml)
+        for name, data in extra:
+            z.writestr(name, data)
+    return out.getvalue()
+
+
+W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+# More entries than a document needs: refused before any is read.
+write("many-entries.docx", docx(f"<w:document {W_NS}/>", [(f"junk/{i}", b"") for i in range(12000)]),
+      "source_too_large")
+# Entity tricks: an external entity (file disclosure) and nested expansion (billion laughs).
+write("external-entity.docx", docx(
+    f'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+    f'<w:document {W_NS}><w:body><w:p><w:r><w:t>&x;</w:t></w:r></w:p></w:body></w:document>'), "corrupt_document")
+laughs = "".join(f'<!ENTITY l{i} "{("&l%d;" % (i - 1)) * 10}">' for i in range(1, 10))
+write("billion-laughs.docx", docx(
+    f'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY l0 "lol">{laughs}]>'
+    f'<w:document {W_NS}><w:body><w:p><w:r><w:t>&l9;</w:t></w:r></w:p></w:body></w:document>'), "corrupt_document")
+write("malformed-xml.docx", docx(f"<w:document {W_NS}><w:body><w:p>"), "corrupt_document")
+handbook = open(os.path.join(GOOD, "office", "handbook.docx"), "rb").read()
+write("truncated.docx", handbook[: len(handbook) // 2], "corrupt_document")
+plain = io.BytesIO()
+with zipfile.ZipFile(plain, "w") as z:
+    z.writestr("notes.txt", "not an office document")
+write("plain.zip", plain.getvalue(), "unsupported_format")
 
 # A page far larger than any scanner makes: rendered at a lower DPI to fit the pixel cap.
 write("huge-page.pdf", pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",

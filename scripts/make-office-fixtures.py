@@ -5,7 +5,7 @@ Everything is made here from text in this file (and fixtures/invoice.png, made b
 make-fixtures.py), so the fixtures carry no third-party licence:
 
 - handbook.docx: headings, bold/italic, a hyperlink, a nested bulleted list, a numbered
-  list, a table with a merged cell, and an embedded image with text (python-docx);
+  list, a table with a merged cell, a footnote and an embedded image with text (python-docx);
   handbook.odt, handbook.doc and handbook.pdf are LibreOffice's conversions of it.
 - deck.pptx: two slides with titles, a text box, a table and speaker notes (python-pptx).
 - ledger.xlsx: two sheets with text, numbers, dates and a formula whose cached value
@@ -28,6 +28,8 @@ import tempfile
 
 from docx import Document
 from docx.enum.text import WD_BREAK
+from docx.opc.packuri import PackURI
+from docx.opc.part import Part
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Inches, Pt
@@ -63,6 +65,36 @@ def hyperlink(paragraph, text, url):
     paragraph._p.append(link)
 
 
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def footnote(doc, paragraph, note_id, text):
+    """python-docx writes no footnotes: add the part, its relationship and the reference."""
+    part = getattr(doc, "_footnotes_part", None)
+    if part is None:
+        xml = (f'<w:footnotes xmlns:w="{W}">'
+               '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
+               '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/></w:r></w:p></w:footnote>'
+               '</w:footnotes>')
+        part = Part(PackURI("/word/footnotes.xml"),
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml",
+                    xml.encode(), doc.part.package)
+        doc.part.relate_to(part, "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes")
+        doc._footnotes_part = part
+        doc._footnotes = []
+    doc._footnotes.append(f'<w:footnote w:id="{note_id}"><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:footnote>')
+    part._blob = part._blob.replace(b"</w:footnotes>", b"") + "".join(doc._footnotes[-1:]).encode() + b"</w:footnotes>"
+    run = paragraph.add_run()
+    props = OxmlElement("w:rPr")
+    align = OxmlElement("w:vertAlign")
+    align.set(qn("w:val"), "superscript")
+    props.append(align)
+    run._r.append(props)
+    reference = OxmlElement("w:footnoteReference")
+    reference.set(qn("w:id"), str(note_id))
+    run._r.append(reference)
+
+
 def handbook(path):
     doc = Document()
     doc.add_heading("Fleet Handbook", level=1)
@@ -92,7 +124,8 @@ def handbook(path):
     doc.add_heading("Safety Notice", level=2)
     doc.add_paragraph("The notice below is a picture of the invoice pinned in every depot.")
     doc.add_picture(os.path.join(FIXTURES, "invoice.png"), width=Inches(5))
-    doc.add_paragraph("Drive carefully and report every incident on the same day.")
+    closing = doc.add_paragraph("Drive carefully and report every incident on the same day.")
+    footnote(doc, closing, 1, "Incidents are reported on the operations portal.")
     doc.save(path)
 
 

@@ -1,11 +1,22 @@
 import Foundation
 import OCRFleetModel
+import OCRFleetOffice
 
-/// Formats the worker accepts, told apart by their first bytes, never by file name.
+/// Formats the worker accepts, told apart by their bytes (and an archive's or compound
+/// file's contents), never by file name.
 public enum DocumentFormat: String, Sendable, CaseIterable {
     case pdf, png, jpeg, tiff, bmp, gif, webp, pnm
+    case docx, pptx, xlsx, odt, odp, ods, doc, xls, ppt, rtf
 
-    public var isImage: Bool { self != .pdf }
+    public var isImage: Bool { [.png, .jpeg, .tiff, .bmp, .gif, .webp, .pnm].contains(self) }
+
+    /// The office format, for office documents.
+    public var office: OfficeFormat? { OfficeFormat(rawValue: rawValue) }
+
+    static let zipSignature: [UInt8] = [0x50, 0x4B, 0x03, 0x04]
+    static let compoundFileSignature: [UInt8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]
+    /// How much of an OLE2 file is searched for its stream names.
+    static let compoundFileScan = 16 << 20
 
     /// Identifies a document from its leading bytes (16 are enough).
     public static func detect(_ header: some Collection<UInt8>) -> DocumentFormat? {
@@ -14,6 +25,7 @@ public enum DocumentFormat: String, Sendable, CaseIterable {
             bytes.count >= offset + prefix.count && Array(bytes[offset..<(offset + prefix.count)]) == prefix
         }
         if starts(Array("%PDF-".utf8)) { return .pdf }
+        if starts(Array("{\\rtf".utf8)) { return .rtf }
         if starts([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return .png }
         if starts([0xFF, 0xD8, 0xFF]) { return .jpeg }
         if starts([0x49, 0x49, 0x2A, 0x00]) || starts([0x4D, 0x4D, 0x00, 0x2A]) { return .tiff }
@@ -30,17 +42,34 @@ public enum DocumentFormat: String, Sendable, CaseIterable {
     }
 
     /// Reads the start of a file and identifies it; `unsupported_format` when nothing matches.
-    public static func detect(fileAt path: String) throws(OCRError) -> DocumentFormat {
+    public static func detect(fileAt path: String, zipLimits: ZipLimits = ZipLimits()) throws(OCRError)
+        -> DocumentFormat
+    {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw OCRError(.internal, "cannot open the downloaded document")
         }
         defer { try? handle.close() }
         let head = (try? handle.read(upToCount: 1024)) ?? Data()
         if let format = detect(head) { return format }
+        if head.starts(with: zipSignature) {
+            guard let office = try OfficeFormat.identify(zipAt: path, limits: zipLimits) else {
+                throw OCRError(.unsupportedFormat, "the document is a zip archive, not an office document")
+            }
+            return DocumentFormat(rawValue: office.rawValue)!
+        }
+        if head.starts(with: compoundFileSignature) {
+            try? handle.seek(toOffset: 0)
+            let bytes = [UInt8]((try? handle.read(upToCount: compoundFileScan)) ?? Data())
+            guard let office = try OfficeFormat.identify(compoundFile: bytes) else {
+                throw OCRError(.unsupportedFormat, "the document is an OLE2 file but not Word, Excel or PowerPoint")
+            }
+            return DocumentFormat(rawValue: office.rawValue)!
+        }
         if let range = head.range(of: Data("%PDF-".utf8)), range.lowerBound < 1024 { return .pdf }
         if head.isEmpty { throw OCRError(.unsupportedFormat, "the document is empty") }
         throw OCRError(
             .unsupportedFormat,
-            "the document's first bytes match no supported format (PDF, PNG, JPEG, TIFF, BMP, GIF, WebP, PNM)")
+            "the document's first bytes match no supported format (PDF, PNG, JPEG, TIFF, BMP, GIF, WebP, PNM, "
+                + "DOCX, PPTX, XLSX, ODT, ODP, ODS, DOC, XLS, PPT, RTF)")
     }
 }

@@ -1,13 +1,16 @@
 import OCRFleetModel
+import OCRFleetOffice
 
 /// Limits applied while turning a document into pages.
 public struct DocumentLimits: Sendable {
     public var maxPages: Int
     public var maxPagePixels: Int
+    public var zip: ZipLimits
 
-    public init(maxPages: Int = 2000, maxPagePixels: Int = 120_000_000) {
+    public init(maxPages: Int = 2000, maxPagePixels: Int = 120_000_000, zip: ZipLimits = ZipLimits()) {
         self.maxPages = maxPages
         self.maxPagePixels = maxPagePixels
+        self.zip = zip
     }
 }
 
@@ -20,7 +23,17 @@ public enum PagedDocument {
     public static func open(path: String, password: String?, limits: DocumentLimits) throws(OCRError)
         -> (DocumentFormat, PagedDocument)
     {
-        let format = try DocumentFormat.detect(fileAt: path)
+        let format = try DocumentFormat.detect(fileAt: path, zipLimits: limits.zip)
+        return (format, try open(path: path, format: format, password: password, limits: limits))
+    }
+
+    /// Opens the PDF or image at `path` whose format is known.
+    public static func open(path: String, format: DocumentFormat, password: String?, limits: DocumentLimits)
+        throws(OCRError) -> PagedDocument
+    {
+        guard format == .pdf || format.isImage else {
+            throw OCRError(.internal, "a \(format.rawValue) document is not paged; convert it first")
+        }
         let document: PagedDocument =
             format == .pdf
             ? .pdf(try PDFDocument(path: path, password: password))
@@ -32,7 +45,7 @@ public enum PagedDocument {
             throw OCRError(
                 .sourceTooLarge, "the document has \(document.pageCount) pages, over the \(limits.maxPages)-page limit")
         }
-        return (format, document)
+        return document
     }
 
     public var pageCount: Int {

@@ -1,4 +1,5 @@
 import Foundation
+import OCRFleetMarkdown
 
 /// Markdown from a PDF page's text layer: poppler's reading-order blocks become paragraphs,
 /// larger type becomes headings, bulleted and numbered lines become (nested) list items,
@@ -21,11 +22,6 @@ public struct TextLayerMarkdown: Sendable {
         var items: [ListItem] = []
     }
 
-    struct ListItem: Sendable, Equatable {
-        var indent: Double
-        var ordered: Bool
-        var markdown: String
-    }
 
     /// The type sizes of a document: the body text's, and the larger ones short blocks are
     /// set in, largest first, which become heading levels 1, 2, 3. Taken from several pages,
@@ -152,9 +148,9 @@ public struct TextLayerMarkdown: Sendable {
                 text: plain)
         }
         if let items = listItems(lines, markers: markers) {
-            return Block(kind: .list, box: box, markdown: render(items), text: plain, items: items)
+            return Block(kind: .list, box: box, markdown: MarkdownWriting.list(items), text: plain, items: items)
         }
-        return Block(kind: .paragraph, box: box, markdown: escapeLineStart(joinLines(lines, styled: true)), text: plain)
+        return Block(kind: .paragraph, box: box, markdown: MarkdownWriting.escapeBlockStart(joinLines(lines, styled: true)), text: plain)
     }
 
     /// Short blocks set larger than the body text, or wholly bold on one line.
@@ -211,7 +207,10 @@ public struct TextLayerMarkdown: Sendable {
                 items[items.count - 1].lines.append(line)
             }
         }
-        return items.map { ListItem(indent: $0.indent, ordered: $0.ordered, markdown: joinLines($0.lines, styled: true)) }
+        // Indents within 6 points of each other are one level.
+        return items.map {
+            ListItem(indent: ($0.indent / 6).rounded(), ordered: $0.ordered, markdown: joinLines($0.lines, styled: true))
+        }
     }
 
     /// A list poppler split into blocks (an item set apart, a nested level) becomes one list
@@ -221,7 +220,7 @@ public struct TextLayerMarkdown: Sendable {
         for block in blocks {
             if block.kind == .list, var last = joined.last, last.kind == .list {
                 last.items += block.items
-                last.markdown = render(last.items)
+                last.markdown = MarkdownWriting.list(last.items)
                 last.text += " " + block.text
                 last.box = PageText.Box(
                     x0: min(last.box.x0, block.box.x0), y0: min(last.box.y0, block.box.y0),
@@ -234,25 +233,10 @@ public struct TextLayerMarkdown: Sendable {
         return joined
     }
 
-    /// Markdown list lines, nested by indent, numbered per level.
-    static func render(_ items: [ListItem]) -> String {
-        let indents = Array(Set(items.map { ($0.indent / 6).rounded() })).sorted()
-        // Per level: whether its list is numbered, and how far it has counted.
-        var counters: [Int: (ordered: Bool, count: Int)] = [:]
-        return items.map { item in
-            let level = indents.firstIndex(of: (item.indent / 6).rounded()) ?? 0
-            for deeper in counters.keys where deeper > level { counters[deeper] = nil }
-            if counters[level]?.ordered != item.ordered { counters[level] = (item.ordered, 0) }
-            counters[level]!.count += 1
-            let marker = item.ordered ? "\(counters[level]!.count)." : "-"
-            return String(repeating: "  ", count: level) + marker + " " + item.markdown
-        }.joined(separator: "\n")
-    }
-
     /// The lines' words as one run of text: spaces where poppler saw them, words hyphenated
     /// at a line end joined again, and bold, italic and linked runs marked up when `styled`.
     static func joinLines(_ lines: [[PageText.Word]], styled: Bool) -> String {
-        var pieces: [(text: String, bold: Bool, italic: Bool, link: String?, space: Bool)] = []
+        var runs: [StyledText] = []
         for (index, line) in lines.enumerated() {
             for (position, word) in line.enumerated() {
                 guard !word.text.isEmpty, !isMarkerGlyph(word) || position > 0 else { continue }
@@ -263,69 +247,12 @@ public struct TextLayerMarkdown: Sendable {
                     text.removeLast()
                     space = false
                 }
-                pieces.append((escapeInline(text), word.bold, word.italic, word.link, space))
+                if space { text += " " }
+                runs.append(
+                    styled
+                        ? StyledText(text, bold: word.bold, italic: word.italic, link: word.link) : StyledText(text))
             }
         }
-        var out = ""
-        var index = 0
-        while index < pieces.count {
-            var end = index
-            let style = pieces[index]
-            while end + 1 < pieces.count, pieces[end + 1].bold == style.bold, pieces[end + 1].italic == style.italic,
-                pieces[end + 1].link == style.link, pieces[end].space
-            {
-                end += 1
-            }
-            var run = ""
-            for piece in pieces[index...end] {
-                run += piece.text
-                if piece.space { run += " " }
-            }
-            let trailing = run.hasSuffix(" ")
-            if trailing { run.removeLast() }
-            // Closing punctuation set in the same style stays outside the markup.
-            var closing = ""
-            if styled, style.bold || style.italic || style.link != nil {
-                while let last = run.last, ".,;:!?".contains(last), run.count > 1 {
-                    closing = String(last) + closing
-                    run.removeLast()
-                }
-            }
-            if styled {
-                if style.bold && style.italic {
-                    run = "***\(run)***"
-                } else if style.bold {
-                    run = "**\(run)**"
-                } else if style.italic {
-                    run = "*\(run)*"
-                }
-                if let link = style.link { run = "[\(run)](\(link))" }
-            }
-            out += run + closing
-            if trailing { out += " " }
-            index = end + 1
-        }
-        return out.trimmingCharacters(in: .whitespaces)
-    }
-
-    /// Characters of the page's text that markdown would read as markup or HTML.
-    static func escapeInline(_ text: String) -> String {
-        guard text.contains(where: { "<*`".contains($0) }) else { return text }
-        var escaped = ""
-        for character in text {
-            switch character {
-            case "<": escaped += "&lt;"
-            case "*", "`": escaped += "\\\(character)"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
-    }
-
-    /// A paragraph that happens to start like markdown syntax stays a paragraph (one that
-    /// starts with a list marker is a list already).
-    static func escapeLineStart(_ text: String) -> String {
-        guard let first = text.first, "#>+|".contains(first) else { return text }
-        return "\\" + text
+        return MarkdownWriting.inline(runs).trimmingCharacters(in: .whitespaces)
     }
 }

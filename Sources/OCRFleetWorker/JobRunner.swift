@@ -7,6 +7,7 @@ import OCRFleetContent
 import OCRFleetDocuments
 import OCRFleetEngines
 import OCRFleetModel
+import OCRFleetOffice
 
 /// Runs one delivery of a job message to its end: acked after the result is uploaded and
 /// `completed` published, NAKed with a delay for a transient failure, dead-lettered and
@@ -20,6 +21,7 @@ struct JobRunner: Sendable {
     let engines: EngineRouter
     let running: RunningJobs
     let recognizer: PageRecognizer
+    let converter: LibreOfficeConverter
     let retry: RetryPolicy
     let logger: Logger
 
@@ -140,14 +142,9 @@ struct JobRunner: Sendable {
         logger.info("downloaded source", metadata: ["bytes": "\(source.bytes)"])
 
         let convertStart = ContinuousClock.now
-        let (format, paged) = try PagedDocument.open(
-            path: source.path, password: job.options.password, limits: configuration.limits)
-        let indexes = try job.options.pages?.indexes(pageCount: paged.pageCount) ?? Array(0..<paged.pageCount)
-        if job.options.mode == .text, case .image = paged {
-            throw OCRError(
-                .invalidJob,
-                "options.mode text reads the text of PDFs and office files; a \(format.rawValue) image has none (use hybrid or ocr)")
-        }
+        let format = try DocumentFormat.detect(fileAt: source.path, zipLimits: configuration.limits.zip)
+        let document = try await open(source.path, format: format, job: job, directory: directory)
+        let indexes = try job.options.pages?.indexes(pageCount: document.pageCount) ?? Array(0..<document.pageCount)
         lap("convert", since: convertStart)
 
         try await reporter.publish(.started(JobStarted(format: format.rawValue, pagesTotal: indexes.count, engine: engine.name)))
@@ -163,9 +160,17 @@ struct JobRunner: Sendable {
 
         let recognizeStart = ContinuousClock.now
         let progress = ProgressThrottle(total: indexes.count, reporter: reporter, logger: logger)
-        let outcome = try await recognizer.run(
-            RenderableDocument(paged), indexes: indexes, mode: job.options.mode, engine: engine, request: request,
-            policy: job.options.onPageError, logger: logger, progress: { done in await progress.pagesDone(done) })
+        let outcome: PageRecognizer.Outcome
+        switch document {
+        case .paged(let paged):
+            outcome = try await recognizer.run(
+                RenderableDocument(paged), indexes: indexes, mode: job.options.mode, engine: engine, request: request,
+                policy: job.options.onPageError, logger: logger, progress: { done in await progress.pagesDone(done) })
+        case .office(let content):
+            outcome = try await recognizer.run(
+                content, indexes: indexes, engine: engine, request: request, policy: job.options.onPageError,
+                directory: directory, logger: logger, progress: { done in await progress.pagesDone(done) })
+        }
         lap("recognize", since: recognizeStart)
 
         let numbers = indexes.map { $0 + 1 }
@@ -199,6 +204,47 @@ struct JobRunner: Sendable {
         logger.info(
             "job completed",
             metadata: ["pages": "\(indexes.count)", "duration_ms": "\(completed.durationMs)"])
+    }
+
+    /// A job's document, ready for its pages: PDFs and images as they are; DOCX read from its
+    /// XML unless the job asks for OCR; other office files, and DOCX in `ocr` mode, converted
+    /// to PDF by LibreOffice.
+    enum OpenedDocument {
+        case paged(PagedDocument)
+        case office(OfficeContent)
+
+        var pageCount: Int {
+            switch self {
+            case .paged(let paged): paged.pageCount
+            case .office(let content): content.pages.count
+            }
+        }
+    }
+
+    private func open(_ path: String, format: DocumentFormat, job: JobRequest, directory: String) async throws(OCRError)
+        -> OpenedDocument
+    {
+        let mode = job.options.mode
+        let limits = configuration.limits
+        if format == .docx, mode != .ocr {
+            let archive = try ZipArchive(path: path, limits: limits.zip)
+            let content = try WordDocument(archive: archive).content(images: mode != .text)
+            if content.pages.count > limits.maxPages {
+                throw OCRError(
+                    .sourceTooLarge, "the document has \(content.pages.count) pages, over the \(limits.maxPages)-page limit")
+            }
+            return .office(content)
+        }
+        if let office = format.office {
+            let pdf = try await converter.convertToPDF(path, format: office, in: directory)
+            return .paged(try PagedDocument.open(path: pdf, format: .pdf, password: nil, limits: limits))
+        }
+        if mode == .text, format.isImage {
+            throw OCRError(
+                .invalidJob,
+                "options.mode text reads the text of PDFs and office files; a \(format.rawValue) image has none (use hybrid or ocr)")
+        }
+        return .paged(try PagedDocument.open(path: path, format: format, password: job.options.password, limits: limits))
     }
 
     /// Publishes `failed`, then either NAKs for a retry or dead-letters and terminates.

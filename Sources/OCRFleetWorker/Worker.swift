@@ -6,6 +6,7 @@ import OCRFleetContent
 import OCRFleetDeepSeek
 import OCRFleetEngines
 import OCRFleetModel
+import OCRFleetOffice
 import ServiceLifecycle
 
 /// The worker service: pulls jobs from `ocr-workers` no faster than it has free slots and
@@ -91,6 +92,7 @@ public struct Worker: Service {
             running: running,
             recognizer: PageRecognizer(
                 renderThreads: renderThreads, limits: configuration.limits, maxInflight: configuration.maxInflightPages),
+            converter: LibreOfficeConverter(timeLimit: configuration.conversionTimeout),
             retry: RetryPolicy(
                 maxDeliver: configuration.maxDeliver, base: configuration.retryBase, cap: configuration.retryCap),
             logger: logger)

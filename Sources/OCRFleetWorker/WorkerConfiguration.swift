@@ -5,6 +5,7 @@ import OCRFleetContent
 import OCRFleetDeepSeek
 import OCRFleetDocuments
 import OCRFleetModel
+import OCRFleetOffice
 
 /// Everything `ocr-worker` reads from flags and `OCR_*` variables (docs/configuration.md).
 public struct WorkerConfiguration: Sendable {
@@ -23,6 +24,8 @@ public struct WorkerConfiguration: Sendable {
     public var transfer: TransferLimits
     public var sourcePolicy: SourcePolicy
     public var pageTimeout: Duration
+    /// Time limit of one LibreOffice conversion.
+    public var conversionTimeout: Duration
     public var ackWait: Duration
     public var jobTimeout: Duration
     public var maxJobTimeout: Duration
@@ -55,6 +58,9 @@ public struct WorkerConfiguration: Sendable {
         public static let maxDownloadBytes = Setting("max.download.bytes", default: "536870912", "Largest source accepted (bytes).")
         public static let maxPages = Setting("max.pages", default: "2000", "Most pages accepted in one document.")
         public static let maxPagePixels = Setting("max.page.pixels", default: "120000000", "Most pixels in one page bitmap; PDFs are rendered at a lower DPI to fit.")
+        public static let maxUnzippedBytes = Setting("max.unzipped.bytes", default: "536870912", "Most bytes a zip-based document (DOCX, PPTX, XLSX, OpenDocument) may unpack to; more is source_too_large.")
+        public static let maxZipEntries = Setting("max.zip.entries", default: "10000", "Most entries in a zip-based document; more is source_too_large.")
+        public static let conversionTimeout = Setting("conversion.timeout.s", default: "120", "Time limit of one LibreOffice conversion to PDF (seconds); over it LibreOffice is killed and the attempt fails with engine_timeout.")
         public static let sourceAllowHosts = Setting("source.allow.hosts", default: "any host", "Hosts a source URL may name, comma-separated; *.example.com matches subdomains. Others are invalid_job.")
         public static let allowLinkLocal = Setting("allow.link.local", default: "false", "Allow URLs whose host is or resolves to a link-local or cloud metadata address (169.254.0.0/16, fe80::/10); refused as invalid_job otherwise.")
         public static let connectTimeout = Setting("connect.timeout.s", default: "10", "Time to connect to a source or result URL before the attempt fails as retryable (seconds).")
@@ -70,7 +76,7 @@ public struct WorkerConfiguration: Sendable {
             CommonSettings.all + [
                 engine, vllmURL, vllmModel, vllmAPIKey, vllmMaxTokens, vllmRetryMaxTokens, vllmNgramSize, vllmWindowSize,
                 vllmWhitelist, vllmImageFormat, vllmPNGLevel, vllmJPEGQuality, vllmColor, vllmHealthInterval, maxJobs, maxInflightPages, maxDeliver, workerName, workDir, dpi,
-                maxDownloadBytes, maxPages, maxPagePixels, sourceAllowHosts, allowLinkLocal, connectTimeout, pageTimeout, jobTimeout, maxJobTimeout,
+                maxDownloadBytes, maxPages, maxPagePixels, maxUnzippedBytes, maxZipEntries, conversionTimeout, sourceAllowHosts, allowLinkLocal, connectTimeout, pageTimeout, jobTimeout, maxJobTimeout,
                 shutdownGrace, ackWait, retryBase, retryCap,
             ]
     }
@@ -95,7 +101,11 @@ public struct WorkerConfiguration: Sendable {
         dpi = Double(try reader.int(Settings.dpi, default: 300, range: 50...1200))
         limits = DocumentLimits(
             maxPages: try reader.int(Settings.maxPages, default: 2000, range: 1...1_000_000),
-            maxPagePixels: try reader.int(Settings.maxPagePixels, default: 120_000_000, range: 10_000...2_000_000_000))
+            maxPagePixels: try reader.int(Settings.maxPagePixels, default: 120_000_000, range: 10_000...2_000_000_000),
+            zip: ZipLimits(
+                maxEntries: try reader.int(Settings.maxZipEntries, default: 10_000, range: 1...10_000_000),
+                maxBytes: try reader.int(Settings.maxUnzippedBytes, default: 512 << 20, range: 1...(1 << 40))))
+        conversionTimeout = .seconds(try reader.int(Settings.conversionTimeout, default: 120, range: 1...86_400))
         transfer = TransferLimits(
             maxDownloadBytes: try reader.int(Settings.maxDownloadBytes, default: 512 << 20, range: 1...(1 << 40)),
             connectTimeout: .milliseconds(Int(try reader.double(Settings.connectTimeout, default: 10) * 1000)))

@@ -1,0 +1,89 @@
+import Foundation
+import OCRFleetModel
+import OCRFleetOffice
+import OCRFleetTesting
+import Testing
+
+/// DOCX read from its XML into markdown with its structure.
+@Suite struct WordDocumentTests {
+    static func handbook(images: Bool) throws -> OfficeContent {
+        let archive = try ZipArchive(path: Fixtures.path("office/handbook.docx"), limits: ZipLimits())
+        return try WordDocument(archive: archive).content(images: images)
+    }
+
+    static func markdown(_ content: OfficeContent) -> String {
+        content.pages.flatMap { $0 }.map { block in
+            switch block {
+            case .markdown(let text): text
+            case .image(let image): "[image \(image.name)]"
+            }
+        }.joined(separator: "\n\n")
+    }
+
+    @Test func headingsInlineStylesAndLinks() throws {
+        let markdown = Self.markdown(try Self.handbook(images: false))
+        #expect(markdown.hasPrefix("# Fleet Handbook\n\n"))
+        #expect(
+            markdown.contains(
+                "Every driver reads this handbook. It is **required** reading and *short*. Questions go to "
+                    + "[the operations portal](https://example.com/portal)."))
+        #expect(markdown.contains("\n\n## Daily Checks\n\n") && markdown.contains("\n\n## Depots\n\n"))
+    }
+
+    @Test func listsKeepTheirNestingAndNumbering() throws {
+        let markdown = Self.markdown(try Self.handbook(images: false))
+        #expect(
+            markdown.contains(
+                """
+                - Check the tyres
+                  - Front tyres
+                  - Rear tyres
+                - Check the lights
+                1. Start the engine
+                2. Read the dashboard
+                """))
+    }
+
+    @Test func aTableWithAMergedCellIsAGFMTable() throws {
+        let markdown = Self.markdown(try Self.handbook(images: false))
+        #expect(
+            markdown.contains(
+                """
+                | Depot | City | Vans |
+                | --- | --- | --- |
+                | North | Leeds | 12 |
+                | South | Bristol | 9 |
+                | Total |  | 21 |
+                """))
+    }
+
+    @Test func footnotesComeAtTheEnd() throws {
+        let markdown = Self.markdown(try Self.handbook(images: false))
+        #expect(markdown.contains("report every incident on the same day.[^1]"))
+        #expect(markdown.hasSuffix("[^1]: Incidents are reported on the operations portal."))
+    }
+
+    @Test func embeddedPicturesStandWhereTheyAreWhenWanted() throws {
+        let withImages = Self.markdown(try Self.handbook(images: true))
+        #expect(
+            withImages.contains(
+                "pinned in every depot.\n\n[image word/media/image1.png]\n\nDrive carefully"))
+        #expect(!Self.markdown(try Self.handbook(images: false)).contains("[image"))
+    }
+
+    @Test func identifiesOfficeFormatsByTheirContents() throws {
+        let limits = ZipLimits()
+        #expect(try OfficeFormat.identify(zipAt: Fixtures.path("office/handbook.docx"), limits: limits) == .docx)
+        #expect(try OfficeFormat.identify(zipAt: Fixtures.path("office/deck.pptx"), limits: limits) == .pptx)
+        #expect(try OfficeFormat.identify(zipAt: Fixtures.path("office/ledger.xlsx"), limits: limits) == .xlsx)
+        #expect(try OfficeFormat.identify(zipAt: Fixtures.path("office/handbook.odt"), limits: limits) == .odt)
+        let doc = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Fixtures.path("office/handbook.doc"))))
+        #expect(try OfficeFormat.identify(compoundFile: doc) == .doc)
+    }
+
+    @Test func theUnpackedSizeIsCappedAsItIsRead() throws {
+        let archive = try ZipArchive(path: Fixtures.path("office/handbook.docx"), limits: ZipLimits(maxBytes: 4096))
+        let error = #expect(throws: OCRError.self) { try WordDocument(archive: archive).content(images: true) }
+        #expect(error?.code == .sourceTooLarge)
+    }
+}

@@ -11,6 +11,7 @@ packages=(
   libpoppler-cpp-dev libpng-dev poppler-utils     # PDF rendering; pdftoppm for benchmarks
   libpoppler-private-dev                           # PDF text layer (poppler's TextOutputDev)
   libzip-dev libxml2-dev                           # DOCX, PPTX, XLSX read natively
+  libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui  # other office formats to PDF
   fonts-dejavu-core                                # fonts poppler falls back to
   curl                                             # health checks in scripts
 )

@@ -11,12 +11,17 @@ public struct LibreOfficeConverter: Sendable {
     /// `unshare -rn` works here: conversions run without network.
     public let isolatesNetwork: Bool
 
-    public init(timeLimit: Duration) {
+    /// `executable` nil: the usual install places are searched.
+    public init(timeLimit: Duration, executable: String? = nil) {
         self.timeLimit = timeLimit
-        executable = ["/usr/bin/soffice", "/usr/lib/libreoffice/program/soffice", "/usr/local/bin/soffice"]
-            .first { FileManager.default.isExecutableFile(atPath: $0) }
+        let candidates = executable.map { [$0] } ?? Self.installPlaces
+        self.executable = candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
         isolatesNetwork = Self.succeeds("/usr/bin/unshare", ["-rn", "true"])
     }
+
+    public static let installPlaces = [
+        "/usr/bin/soffice", "/usr/lib/libreoffice/program/soffice", "/usr/local/bin/soffice",
+    ]
 
     static let packages = "libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui"
 

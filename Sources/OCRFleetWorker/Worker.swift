@@ -92,7 +92,7 @@ public struct Worker: Service {
             running: running,
             recognizer: PageRecognizer(
                 renderThreads: renderThreads, limits: configuration.limits, maxInflight: configuration.maxInflightPages),
-            converter: LibreOfficeConverter(timeLimit: configuration.conversionTimeout),
+            converter: LibreOfficeConverter(timeLimit: configuration.conversionTimeout, executable: configuration.libreOffice),
             retry: RetryPolicy(
                 maxDeliver: configuration.maxDeliver, base: configuration.retryBase, cap: configuration.retryCap),
             logger: logger)

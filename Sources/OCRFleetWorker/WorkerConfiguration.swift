@@ -26,6 +26,8 @@ public struct WorkerConfiguration: Sendable {
     public var pageTimeout: Duration
     /// Time limit of one LibreOffice conversion.
     public var conversionTimeout: Duration
+    /// LibreOffice's `soffice`; nil: searched for in the usual places.
+    public var libreOffice: String?
     public var ackWait: Duration
     public var jobTimeout: Duration
     public var maxJobTimeout: Duration
@@ -61,6 +63,7 @@ public struct WorkerConfiguration: Sendable {
         public static let maxUnzippedBytes = Setting("max.unzipped.bytes", default: "536870912", "Most bytes a zip-based document (DOCX, PPTX, XLSX, OpenDocument) may unpack to; more is source_too_large.")
         public static let maxZipEntries = Setting("max.zip.entries", default: "10000", "Most entries in a zip-based document; more is source_too_large.")
         public static let conversionTimeout = Setting("conversion.timeout.s", default: "120", "Time limit of one LibreOffice conversion to PDF (seconds); over it LibreOffice is killed and the attempt fails with engine_timeout.")
+        public static let libreOffice = Setting("libreoffice", default: "/usr/bin/soffice, /usr/lib/libreoffice/program/soffice or /usr/local/bin/soffice", "LibreOffice's soffice, which converts DOC, PPT, XLS, ODT, ODP, ODS, RTF (and PPTX, XLSX, and DOCX in ocr mode) to PDF.")
         public static let sourceAllowHosts = Setting("source.allow.hosts", default: "any host", "Hosts a source URL may name, comma-separated; *.example.com matches subdomains. Others are invalid_job.")
         public static let allowLinkLocal = Setting("allow.link.local", default: "false", "Allow URLs whose host is or resolves to a link-local or cloud metadata address (169.254.0.0/16, fe80::/10); refused as invalid_job otherwise.")
         public static let connectTimeout = Setting("connect.timeout.s", default: "10", "Time to connect to a source or result URL before the attempt fails as retryable (seconds).")
@@ -76,7 +79,7 @@ public struct WorkerConfiguration: Sendable {
             CommonSettings.all + [
                 engine, vllmURL, vllmModel, vllmAPIKey, vllmMaxTokens, vllmRetryMaxTokens, vllmNgramSize, vllmWindowSize,
                 vllmWhitelist, vllmImageFormat, vllmPNGLevel, vllmJPEGQuality, vllmColor, vllmHealthInterval, maxJobs, maxInflightPages, maxDeliver, workerName, workDir, dpi,
-                maxDownloadBytes, maxPages, maxPagePixels, maxUnzippedBytes, maxZipEntries, conversionTimeout, sourceAllowHosts, allowLinkLocal, connectTimeout, pageTimeout, jobTimeout, maxJobTimeout,
+                maxDownloadBytes, maxPages, maxPagePixels, maxUnzippedBytes, maxZipEntries, conversionTimeout, libreOffice, sourceAllowHosts, allowLinkLocal, connectTimeout, pageTimeout, jobTimeout, maxJobTimeout,
                 shutdownGrace, ackWait, retryBase, retryCap,
             ]
     }
@@ -106,6 +109,7 @@ public struct WorkerConfiguration: Sendable {
                 maxEntries: try reader.int(Settings.maxZipEntries, default: 10_000, range: 1...10_000_000),
                 maxBytes: try reader.int(Settings.maxUnzippedBytes, default: 512 << 20, range: 1...(1 << 40))))
         conversionTimeout = .seconds(try reader.int(Settings.conversionTimeout, default: 120, range: 1...86_400))
+        libreOffice = reader.string(Settings.libreOffice)
         transfer = TransferLimits(
             maxDownloadBytes: try reader.int(Settings.maxDownloadBytes, default: 512 << 20, range: 1...(1 << 40)),
             connectTimeout: .milliseconds(Int(try reader.double(Settings.connectTimeout, default: 10) * 1000)))

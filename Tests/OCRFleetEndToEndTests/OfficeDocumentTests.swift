@@ -1,0 +1,86 @@
+import Foundation
+import OCRFleetBus
+import OCRFleetModel
+import OCRFleetTesting
+import Testing
+import VLLMDouble
+
+/// Office files through the fleet: DOCX read from its XML, the rest (and DOCX in `ocr` mode)
+/// converted by LibreOffice.
+@Suite(.serialized) struct OfficeDocumentTests {
+    static func completed(_ fixture: String, query: String, fleet: TestFleet, jobID: String) async throws
+        -> (JobCompleted, String)
+    {
+        let (outcome, markdown) = try await RecognitionModeTests.run(fixture, query: query, fleet: fleet, jobID: jobID)
+        guard case .completed(let completed)? = outcome else {
+            throw TestEnvironmentError("\(jobID) did not complete: \(String(describing: outcome))")
+        }
+        return (completed, markdown)
+    }
+
+    @Test func aDOCXIsWrittenFromItsXMLWithItsPictureReadByTheEngine() async throws {
+        try await withVLLMDouble { vllm in
+            try await withFleet(workerEnvironment: ["OCR_VLLM_URL": vllm.baseURL]) { fleet in
+                let (completed, markdown) = try await Self.completed(
+                    "office/handbook.docx", query: "&engine=deepseek", fleet: fleet, jobID: "docx-hybrid")
+                #expect(completed.usage.pagesText == 1 && completed.usage.pagesOCR == 0)
+                #expect(vllm.double.statistics.completions == 1, "one call, for the embedded picture")
+                #expect(markdown.contains("# Fleet Handbook\n\n"))
+                #expect(markdown.contains("| Total |  | 21 |"))
+                let picture = try #require(markdown.range(of: "pinned in every depot."))
+                let after = try #require(markdown.range(of: "Drive carefully"))
+                let between = String(markdown[picture.upperBound..<after.lowerBound])
+                let truth = try #require(Fixtures.truth["invoice.png"]?.first)
+                #expect(Fixtures.recall(truth: truth, recognised: between) > 0.8, "\(between)")
+
+                let (textOnly, plain) = try await Self.completed(
+                    "office/handbook.docx", query: "&engine=deepseek&mode=text", fleet: fleet, jobID: "docx-text")
+                #expect(textOnly.usage.pagesText == 1 && vllm.double.statistics.completions == 1)
+                #expect(plain.contains("# Fleet Handbook") && !plain.contains("Garden Supplies"))
+            }
+        }
+    }
+
+    @Test func ocrModeRendersADOCXThroughLibreOffice() async throws {
+        var behaviour = VLLMDouble.Behaviour()
+        behaviour.recognizeText = false
+        try await withVLLMDouble(behaviour) { vllm in
+            try await withFleet(workerEnvironment: ["OCR_VLLM_URL": vllm.baseURL]) { fleet in
+                let (completed, _) = try await Self.completed(
+                    "office/handbook.docx", query: "&engine=deepseek&mode=ocr", fleet: fleet, jobID: "docx-ocr")
+                #expect(completed.usage.pagesText == 0 && completed.usage.pagesOCR == completed.pages)
+                #expect(completed.pages >= 1 && vllm.double.statistics.completions == completed.pages)
+            }
+        }
+    }
+
+    @Test(arguments: ["handbook.doc", "handbook.odt"])
+    func legacyAndOpenDocumentTextGoThroughLibreOffice(_ fixture: String) async throws {
+        try await withFleet { fleet in
+            let (completed, markdown) = try await Self.completed(
+                "office/\(fixture)", query: "", fleet: fleet, jobID: "lo-\(fixture.replacingOccurrences(of: ".", with: "-"))")
+            #expect(completed.usage.pagesText == completed.pages, "LibreOffice's PDF has a text layer")
+            #expect(markdown.contains("# Fleet Handbook"))
+            #expect(markdown.contains("- Check the tyres\n  - Front tyres"), "\(markdown)")
+        }
+    }
+
+    @Test func slidesAndSheetsGoThroughLibreOffice() async throws {
+        try await withFleet { fleet in
+            let (deck, slides) = try await Self.completed("office/deck.pptx", query: "", fleet: fleet, jobID: "pptx")
+            #expect(deck.pages == 2)
+            #expect(slides.contains("Quarterly Review") && slides.contains("Depot Numbers") && slides.contains("Bristol"))
+            let (_, sheets) = try await Self.completed("office/ledger.xlsx", query: "", fleet: fleet, jobID: "xlsx")
+            #expect(sheets.contains("Leeds") && sheets.contains("215"), "the formula's value: \(sheets)")
+        }
+    }
+
+    @Test func withoutLibreOfficeTheJobSaysWhatToInstall() async throws {
+        try await withFleet(workerEnvironment: ["OCR_LIBREOFFICE": "/nonexistent/soffice"]) { fleet in
+            let (outcome, _) = try await RecognitionModeTests.run("office/handbook.odt", query: "", fleet: fleet, jobID: "no-lo")
+            guard case .failed(let failed)? = outcome else { Issue.record("not failed: \(String(describing: outcome))"); return }
+            #expect(failed.error.code == .unsupportedFormat && !failed.willRetry)
+            #expect(failed.error.message.contains("apt-get install libreoffice-writer-nogui"))
+        }
+    }
+}

@@ -206,9 +206,9 @@ struct JobRunner: Sendable {
             metadata: ["pages": "\(indexes.count)", "duration_ms": "\(completed.durationMs)"])
     }
 
-    /// A job's document, ready for its pages: PDFs and images as they are; DOCX read from its
-    /// XML unless the job asks for OCR; other office files, and DOCX in `ocr` mode, converted
-    /// to PDF by LibreOffice.
+    /// A job's document, ready for its pages: PDFs and images as they are; DOCX, PPTX and XLSX
+    /// read from their XML unless the job asks for OCR; other office files, and those three in
+    /// `ocr` mode, converted to PDF by LibreOffice.
     enum OpenedDocument {
         case paged(PagedDocument)
         case office(OfficeContent)
@@ -226,9 +226,14 @@ struct JobRunner: Sendable {
     {
         let mode = job.options.mode
         let limits = configuration.limits
-        if format == .docx, mode != .ocr {
+        if [.docx, .pptx, .xlsx].contains(format), mode != .ocr {
             let archive = try ZipArchive(path: path, limits: limits.zip)
-            let content = try WordDocument(archive: archive).content(images: mode != .text)
+            let content =
+                switch format {
+                case .docx: try WordDocument(archive: archive).content(images: mode != .text)
+                case .pptx: try PresentationDocument(archive: archive).content(images: mode != .text)
+                default: try WorkbookDocument(archive: archive).content()
+                }
             if content.pages.count > limits.maxPages {
                 throw OCRError(
                     .sourceTooLarge, "the document has \(content.pages.count) pages, over the \(limits.maxPages)-page limit")

@@ -16,6 +16,8 @@ import VLLMDouble
         try await fleet.nats.flush()
         try await fleet.submit(file: Fixtures.path(fixture), jobID: jobID, query: query)
         let events = try await recorder.events { $0.kind == .completed || $0.kind == .failed }
+        // The event goes out just before the job's KV state says so, and the result is served by state.
+        _ = try await fleet.waitForTerminalState(jobID)
         let (_, markdown) = try await fleet.request("GET", "/v1/jobs/\(jobID)/result")
         return (events.last?.data.body, markdown)
     }

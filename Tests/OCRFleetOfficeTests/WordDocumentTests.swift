@@ -1,6 +1,6 @@
 import Foundation
 import OCRFleetModel
-import OCRFleetOffice
+@testable import OCRFleetOffice
 import OCRFleetTesting
 import Testing
 
@@ -85,5 +85,74 @@ import Testing
         let archive = try ZipArchive(path: Fixtures.path("office/handbook.docx"), limits: ZipLimits(maxBytes: 4096))
         let error = #expect(throws: OCRError.self) { try WordDocument(archive: archive).content(images: true) }
         #expect(error?.code == .sourceTooLarge)
+    }
+}
+
+/// PPTX and XLSX read from their XML.
+@Suite struct SlidesAndSheetsTests {
+    @Test func aDeckIsOnePagePerSlideWithTitlesBulletsTablesAndNotes() throws {
+        let archive = try ZipArchive(path: Fixtures.path("office/deck.pptx"), limits: ZipLimits())
+        let content = try PresentationDocument(archive: archive).content(images: true)
+        let pages = content.pages.map { WordDocumentTests.markdown(OfficeContent(pages: [$0])) }
+        #expect(pages.count == 2)
+        #expect(
+            pages.first
+                == """
+                # Quarterly Review
+
+                - Revenue grew by twelve percent
+                - Two new depots opened
+
+                > **Notes:** Thank the drivers before the numbers.
+                """)
+        #expect(
+            pages.last
+                == """
+                # Depot Numbers
+
+                | Depot | Vans |
+                | --- | --- |
+                | Leeds | 12 |
+                | Bristol | 9 |
+
+                Figures as of the end of March
+
+                > **Notes:** Bristol grows next year.
+                """)
+    }
+
+    @Test func aWorkbookIsOnePagePerSheetWithDatesAndFormulaValues() throws {
+        let archive = try ZipArchive(path: Fixtures.path("office/ledger.xlsx"), limits: ZipLimits())
+        let content = try WorkbookDocument(archive: archive).content()
+        let pages = content.pages.map { WordDocumentTests.markdown(OfficeContent(pages: [$0])) }
+        #expect(
+            pages
+                == [
+                    """
+                    ## Deliveries
+
+                    | Date | Depot | Parcels |
+                    | --- | --- | --- |
+                    | 2026-03-02 | Leeds | 120 |
+                    | 2026-03-03 | Bristol | 95 |
+                    | Total |  | 215 |
+                    """,
+                    """
+                    ## Staff
+
+                    | Name | Role |
+                    | --- | --- |
+                    | Ada | Driver |
+                    | Grace | Planner |
+                    """,
+                ])
+    }
+
+    @Test func spreadsheetDatesFollowBothCalendars() {
+        #expect(WorkbookDocument.date(serial: 46083, dates1904: false) == "2026-03-02")
+        #expect(WorkbookDocument.date(serial: 46083.75, dates1904: false) == "2026-03-02T18:00")
+        #expect(WorkbookDocument.date(serial: 0, dates1904: true) == "1904-01-01")
+        #expect(WorkbookDocument.isDateFormat("yyyy\\-mm\\-dd") && !WorkbookDocument.isDateFormat("General"))
+        #expect(!WorkbookDocument.isDateFormat("\"day\" 0.00") && !WorkbookDocument.isDateFormat("[Red]0"))
     }
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Born-digital text (hybrid) against OCR (release build).
+# Documents' own text (hybrid) against OCR, for a PDF and a DOCX (release build).
 # Writes bench/results/text.md. See scripts/bench-text.py for what is measured.
 #   RUNS=3 scripts/bench-text.sh
 set -euo pipefail

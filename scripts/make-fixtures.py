@@ -4,7 +4,7 @@
 Everything is made here from text in this file, so the fixtures carry no third-party
 licence. PDFs are written directly (Helvetica, a standard PDF font); the raster fixtures
 are pages of a second PDF rendered by pdftoppm (poppler-utils) and, for the multi-page
-TIFF, joined by tiffcp (libtiff-tools).
+TIFF, joined by tiffcp (libtiff-tools); the rotated and skewed scans are turned by Pillow.
 
     python3 scripts/make-fixtures.py
 """
@@ -138,6 +138,16 @@ def main():
         subprocess.run(["tiffcp", "-c", "packbits"] + [os.path.join(tmp, p) for p in pages]
                        + [os.path.join(OUT, "pages-3p.tif")], check=True)
     truth["invoice.png"] = [" ".join(RASTER_PAGES[0])]
+    # The same page scanned sideways (turned 90° counter-clockwise), upside down, and with a
+    # slight skew (2.5°).
+    from PIL import Image
+    invoice = Image.open(os.path.join(OUT, "invoice.png"))
+    invoice.rotate(90, expand=True).save(os.path.join(OUT, "invoice-rotated-90.png"))
+    invoice.rotate(180, expand=True).save(os.path.join(OUT, "invoice-rotated-180.png"))
+    invoice.rotate(2.5, expand=True, fillcolor=255, resample=Image.BICUBIC).save(
+        os.path.join(OUT, "invoice-skewed.png"))
+    for name in ("invoice-rotated-90.png", "invoice-rotated-180.png", "invoice-skewed.png"):
+        truth[name] = truth["invoice.png"]
     truth["delivery.jpg"] = [" ".join(RASTER_PAGES[1])]
     truth["pages-3p.tif"] = [" ".join(lines) for lines in RASTER_PAGES]
 

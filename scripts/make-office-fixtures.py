@@ -13,7 +13,8 @@ make-fixtures.py), so the fixtures carry no third-party licence:
 - report.pdf: a born-digital three-page PDF (LibreOffice's export of a generated DOCX),
   with report.txt, its pdftotext output, as truth; scanned.pdf, a page of it rendered to a
   bitmap and given Tesseract's invisible text layer, as OCR'd scans are.
-- bench-20p.pdf: twenty born-digital pages for scripts/bench-text.sh.
+- bench-20p.docx and bench-20p.pdf: a twenty-page report and LibreOffice's PDF of it, for
+  scripts/bench-text.sh.
 
     pip install python-docx python-pptx openpyxl
     apt-get install libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils tesseract-ocr
@@ -219,7 +220,7 @@ def main():
         ledger(os.path.join(OUT, "ledger.xlsx"), work)
 
         for name, pages, seed in (("report", 3, 7), ("bench-20p", 20, 11)):
-            docx = os.path.join(work, name + ".docx")
+            docx = os.path.join(OUT if name == "bench-20p" else work, name + ".docx")
             report(docx, pages, seed)
             convert(docx, "pdf", OUT)
         subprocess.run(["pdftotext", os.path.join(OUT, "report.pdf"), os.path.join(OUT, "report.txt")], check=True)

@@ -13,7 +13,7 @@ public final class PageImage: @unchecked Sendable {
     public let resolution: Int
 
     /// Takes ownership of `pix`, normalising it to a depth every engine reads.
-    init?(taking pix: UnsafeMutablePointer<PIX>) {
+    public init?(taking pix: UnsafeMutablePointer<PIX>) {
         var owned: UnsafeMutablePointer<PIX>? = pix
         guard let normal = Self.normalised(pix) else {
             pixDestroy(&owned)

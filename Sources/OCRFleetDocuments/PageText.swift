@@ -64,6 +64,10 @@ public struct PageText: Sendable, Equatable {
         return nil
     }
 
+    /// Too little visible text to be a born-digital page: a scan (perhaps under an invisible
+    /// OCR layer), or a page that is all picture.
+    public var looksScanned: Bool { visibleGlyphs < Self.minimumGlyphs }
+
     /// Fewer characters than this and the page is most likely a scan with a caption or a
     /// page number; the engine reads it whole.
     static let minimumGlyphs = 24

@@ -57,13 +57,14 @@ extension PageRecognizer {
         let target = engine.renderTarget(for: request)
         let gray = engine.rendersGray
         let limits = self.limits
+        let straightener = self.straightener
         let prepared: Result<Engine.PreparedPage, OCRError>
         do {
             prepared = try await renderThreads.runIfActive {
                 Result { () throws(OCRError) -> Engine.PreparedPage in
                     let document = try PagedDocument.open(path: path, format: format, password: nil, limits: limits)
                     let page = try document.render(page: 0, target: target, gray: gray, limits: limits)
-                    return try engine.prepare(page, request: request)
+                    return try engine.prepare(straightener?.straighten(page).0 ?? page, request: request)
                 }
             }
         } catch {

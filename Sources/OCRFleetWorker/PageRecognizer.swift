@@ -14,6 +14,8 @@ struct PageRecognizer: Sendable {
     let renderThreads: NIOThreadPool
     let limits: DocumentLimits
     let maxInflight: Int
+    /// Turns scanned pages upright and straight before the engine; nil: pages go as rendered.
+    let straightener: PageStraightener?
 
     /// Pages whose type sizes set the heading levels.
     static let scaleSamplePages = 8
@@ -37,6 +39,7 @@ struct PageRecognizer: Sendable {
         let target = engine.renderTarget(for: request)
         let gray = engine.rendersGray
         let limits = self.limits
+        let straightener = self.straightener
         var pages = [RecognizedPage](repeating: RecognizedPage(markdown: ""), count: indexes.count)
         var failed: [Int] = []
         var incomplete: [Int] = []
@@ -85,6 +88,8 @@ struct PageRecognizer: Sendable {
                 }
                 for (slot, index) in indexes.enumerated() {
                     try Task.checkCancellation()
+                    // Whether the page is a scan, to be straightened; nil: not known yet.
+                    var scanned: Bool? = document.hasTextLayer ? nil : true
                     if readsText {
                         let text: PageText
                         if let sample = sampled.removeValue(forKey: index) {
@@ -98,10 +103,18 @@ struct PageRecognizer: Sendable {
                             continue
                         }
                         logger.debug("page goes to the engine", metadata: ["page": "\(index + 1)", "reason": "\(text.unusableReason ?? "")"])
+                        scanned = text.looksScanned
                     }
+                    let knownScanned = scanned
                     let prepared = try await renderThreads.runIfActive {
                         Result { () throws(OCRError) -> Engine.PreparedPage in
-                            let page = try document.render(page: index, target: target, gray: gray, limits: limits)
+                            var page = try document.render(page: index, target: target, gray: gray, limits: limits)
+                            // Born-digital pages are upright by construction: only scans are straightened.
+                            if let straightener {
+                                var isScan = knownScanned
+                                if isScan == nil { isScan = try document.looksScanned(page: index) }
+                                if isScan == true { page = straightener.straighten(page).0 }
+                            }
                             return try engine.prepare(page, request: request)
                         }
                     }.get()
@@ -175,6 +188,12 @@ final class RenderableDocument: @unchecked Sendable {
 
     func render(page index: Int, target: RenderTarget, gray: Bool, limits: DocumentLimits) throws(OCRError) -> PageImage {
         try document.render(page: index, target: target, gray: gray, limits: limits)
+    }
+
+    /// Images are scans; a PDF page is one when its visible text is too little to read.
+    func looksScanned(page index: Int) throws(OCRError) -> Bool {
+        guard hasTextLayer else { return true }
+        return try text(page: index, includeInvisible: false).looksScanned
     }
 
     func text(page index: Int, includeInvisible: Bool) throws(OCRError) -> PageText {

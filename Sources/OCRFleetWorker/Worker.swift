@@ -87,11 +87,16 @@ public struct Worker: Service {
             running.stopAll(.shutdown)
         }
         defer { graceTimer.cancel() }
+        let straightener = configuration.straighten ? PageStraightener() : nil
+        if configuration.straighten, straightener == nil {
+            logger.warning("osd.traineddata not found: pages are not turned upright (apt-get install tesseract-ocr-osd)")
+        }
         let runner = JobRunner(
             configuration: configuration, nats: nats, states: states, content: content, engines: engines,
             running: running,
             recognizer: PageRecognizer(
-                renderThreads: renderThreads, limits: configuration.limits, maxInflight: configuration.maxInflightPages),
+                renderThreads: renderThreads, limits: configuration.limits, maxInflight: configuration.maxInflightPages,
+                straightener: straightener),
             converter: LibreOfficeConverter(timeLimit: configuration.conversionTimeout, executable: configuration.libreOffice),
             retry: RetryPolicy(
                 maxDeliver: configuration.maxDeliver, base: configuration.retryBase, cap: configuration.retryCap),

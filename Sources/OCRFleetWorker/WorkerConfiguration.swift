@@ -20,6 +20,8 @@ public struct WorkerConfiguration: Sendable {
     public var workerName: String
     public var workDirectory: String
     public var dpi: Double
+    /// Turn scanned pages upright and deskew them before recognition.
+    public var straighten: Bool
     public var limits: DocumentLimits
     public var transfer: TransferLimits
     public var sourcePolicy: SourcePolicy
@@ -57,6 +59,7 @@ public struct WorkerConfiguration: Sendable {
         public static let workerName = Setting("worker.name", default: "host name + pid", "Name reported in events.")
         public static let workDir = Setting("work.dir", default: "system temp dir", "Where sources are downloaded while a job runs.")
         public static let dpi = Setting("dpi", default: "300", "Resolution at which PDF pages are rendered for Tesseract.")
+        public static let straighten = Setting("straighten", default: "true", "Turn pages upright (Tesseract orientation detection, tesseract-ocr-osd) and correct small skew before either engine reads them.")
         public static let maxDownloadBytes = Setting("max.download.bytes", default: "536870912", "Largest source accepted (bytes).")
         public static let maxPages = Setting("max.pages", default: "2000", "Most pages accepted in one document.")
         public static let maxPagePixels = Setting("max.page.pixels", default: "120000000", "Most pixels in one page bitmap; PDFs are rendered at a lower DPI to fit.")
@@ -78,7 +81,7 @@ public struct WorkerConfiguration: Sendable {
         public static let all: [Setting] =
             CommonSettings.all + [
                 engine, vllmURL, vllmModel, vllmAPIKey, vllmMaxTokens, vllmRetryMaxTokens, vllmNgramSize, vllmWindowSize,
-                vllmWhitelist, vllmImageFormat, vllmPNGLevel, vllmJPEGQuality, vllmColor, vllmHealthInterval, maxJobs, maxInflightPages, maxDeliver, workerName, workDir, dpi,
+                vllmWhitelist, vllmImageFormat, vllmPNGLevel, vllmJPEGQuality, vllmColor, vllmHealthInterval, maxJobs, maxInflightPages, maxDeliver, workerName, workDir, dpi, straighten,
                 maxDownloadBytes, maxPages, maxPagePixels, maxUnzippedBytes, maxZipEntries, conversionTimeout, libreOffice, sourceAllowHosts, allowLinkLocal, connectTimeout, pageTimeout, jobTimeout, maxJobTimeout,
                 shutdownGrace, ackWait, retryBase, retryCap,
             ]
@@ -102,6 +105,7 @@ public struct WorkerConfiguration: Sendable {
         workerName = name
         workDirectory = reader.string(Settings.workDir, default: NSTemporaryDirectory())
         dpi = Double(try reader.int(Settings.dpi, default: 300, range: 50...1200))
+        straighten = try reader.bool(Settings.straighten, default: true)
         limits = DocumentLimits(
             maxPages: try reader.int(Settings.maxPages, default: 2000, range: 1...1_000_000),
             maxPagePixels: try reader.int(Settings.maxPagePixels, default: 120_000_000, range: 10_000...2_000_000_000),

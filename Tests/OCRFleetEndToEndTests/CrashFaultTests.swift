@@ -71,20 +71,25 @@ import VLLMDouble
                         #expect(status == 202, "\(body)")
                     }
 
-                    // A worker killed every 1.5 s while jobs remain.
+                    // A worker killed after every 20 jobs that end, however fast the machine runs
+                    // them, and never sooner than a second after the last kill.
                     let states = try await JobStateStore(connection: fleet.nats)
                     let started = ContinuousClock.now
                     var pending = Set(ids)
                     var generation = 0
-                    var nextKill = ContinuousClock.now + .milliseconds(1500)
+                    var nextKillAt = 20
+                    var lastKill = ContinuousClock.now
                     while !pending.isEmpty, ContinuousClock.now - started < .seconds(300) {
                         for id in pending where try await states.get(id)?.state.isTerminal == true { pending.remove(id) }
-                        if ContinuousClock.now >= nextKill, !pending.isEmpty {
+                        if jobCount - pending.count >= nextKillAt, !pending.isEmpty,
+                            ContinuousClock.now - lastKill >= .seconds(1)
+                        {
                             generation += 1
                             try workers.killAndRestart(generation % 3, generation: generation)
-                            nextKill = ContinuousClock.now + .milliseconds(1500)
+                            nextKillAt += 20
+                            lastKill = ContinuousClock.now
                         }
-                        try await Task.sleep(for: .milliseconds(200))
+                        try await Task.sleep(for: .milliseconds(100))
                     }
                     let elapsed = ContinuousClock.now - started
 

@@ -37,7 +37,7 @@ import VLLMDouble
                 #expect(status == 202 && body.contains(#""job_id":"cancel-running""#), "\(body)")
                 let events = try await running.events { $0.kind == .cancelled || $0.kind == .completed }
                 #expect(events.first?.kind == .started && events.last?.kind == .cancelled)
-                #expect(ContinuousClock.now - asked < .seconds(5), "a running job stops within a page or so")
+                #expect(ContinuousClock.now - asked < .seconds(10), "a running job stops within seconds, on a loaded machine too")
                 let state = try await fleet.waitForTerminalState("cancel-running")
                 #expect(state.state == .cancelled && (state.pagesDone ?? 0) < 10)
 

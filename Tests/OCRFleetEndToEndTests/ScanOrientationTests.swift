@@ -1,0 +1,30 @@
+import OCRFleetModel
+import OCRFleetTesting
+import Testing
+import VLLMDouble
+
+/// A page scanned upside down reads as well as an upright one, with either engine.
+@Suite(.serialized) struct ScanOrientationTests {
+    @Test(arguments: ["tesseract", "deepseek"])
+    func anUpsideDownScanIsTurnedBeforeTheEngineReadsIt(engine: String) async throws {
+        try await withVLLMDouble { vllm in
+            try await withFleet(workerEnvironment: ["OCR_VLLM_URL": vllm.baseURL]) { fleet in
+                let jobID = "upside-down-\(engine)"
+                let (outcome, markdown) = try await RecognitionModeTests.run(
+                    "invoice-rotated-180.png", query: "&engine=\(engine)", fleet: fleet, jobID: jobID)
+                guard case .completed? = outcome else { Issue.record("not completed: \(String(describing: outcome))"); return }
+                let truth = try #require(Fixtures.truth["invoice-rotated-180.png"]?.first)
+                #expect(Fixtures.recall(truth: truth, recognised: markdown) >= 0.95, "\(markdown)")
+            }
+        }
+    }
+
+    @Test func withoutStraighteningTheSamePageIsUnreadable() async throws {
+        try await withFleet(workerEnvironment: ["OCR_STRAIGHTEN": "false"]) { fleet in
+            let (_, markdown) = try await RecognitionModeTests.run(
+                "invoice-rotated-180.png", query: "&engine=tesseract", fleet: fleet, jobID: "not-straightened")
+            let truth = try #require(Fixtures.truth["invoice-rotated-180.png"]?.first)
+            #expect(Fixtures.recall(truth: truth, recognised: markdown) < 0.5)
+        }
+    }
+}

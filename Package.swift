@@ -161,7 +161,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         // libFuzzer target: `scripts/fuzz.sh` builds it with -sanitize=fuzzer,address.
         .executableTarget(
-            name: "ocrfleet-fuzz", dependencies: ["OCRFleetDocuments", "OCRFleetModel"],
+            name: "ocrfleet-fuzz", dependencies: ["OCRFleetDocuments", "OCRFleetModel", "OCRFleetOffice"],
             swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(
             name: "vllm-double",

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes what the worker does with a downloaded file (format detection, PDF and image
-# opening, page rendering and encoding) with libFuzzer and AddressSanitizer, for a bounded
+# opening, page rendering and encoding, PDF text layers, DOCX/PPTX/XLSX read from their XML)
+# with libFuzzer and AddressSanitizer, for a bounded
 # time, seeded with every fixture. Not part of scripts/test.sh. A crash, leak or timeout
 # input is copied to fixtures/fuzz-crashes/ to keep as a regression fixture, and the script
 # exits 1.

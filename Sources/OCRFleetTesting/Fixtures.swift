@@ -63,4 +63,14 @@ public enum Fixtures {
         }
         return Double(previous[actual.count]) / Double(expected.count)
     }
+
+    /// The lists of `office/handbook.docx` as markdown, whichever way the document is read.
+    public static let handbookLists = """
+        - Check the tyres
+          - Front tyres
+          - Rear tyres
+        - Check the lights
+        1. Start the engine
+        2. Read the dashboard
+        """
 }

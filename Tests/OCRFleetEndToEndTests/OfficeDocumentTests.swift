@@ -76,6 +76,34 @@ import VLLMDouble
         }
     }
 
+    @Test func pageRangesSelectSlidesAndSheets() async throws {
+        try await withFleet { fleet in
+            let (deck, slides) = try await Self.completed("office/deck.pptx", query: "&pages=2", fleet: fleet, jobID: "slide-2")
+            #expect(deck.pages == 1 && slides.hasPrefix("<!-- page 2 -->\n\n# Depot Numbers"))
+            let (outcome, _) = try await RecognitionModeTests.run("office/ledger.xlsx", query: "&pages=3-", fleet: fleet, jobID: "sheet-3")
+            guard case .failed(let failed)? = outcome else { Issue.record("not failed: \(String(describing: outcome))"); return }
+            #expect(failed.error.code == .invalidJob && failed.error.message.contains("past the last page (2)"))
+        }
+    }
+
+    @Test func aConversionOverItsTimeLimitIsKilled() async throws {
+        // LibreOffice alone takes longer than a second to start.
+        try await withFleet(workerEnvironment: ["OCR_CONVERSION_TIMEOUT_S": "1", "OCR_MAX_DELIVER": "1"]) { fleet in
+            let (outcome, _) = try await RecognitionModeTests.run("office/handbook.odt", query: "", fleet: fleet, jobID: "slow-lo")
+            guard case .failed(let failed)? = outcome else { Issue.record("not failed: \(String(describing: outcome))"); return }
+            #expect(failed.error.code == .engineTimeout && failed.error.message.contains("within 1 s"))
+            // Its processes are gone: nothing still runs from the job's work directory.
+            try await Task.sleep(for: .seconds(1))
+            let survivors = Process()
+            survivors.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
+            survivors.arguments = ["-f", "ocr-slow-lo-"]
+            survivors.standardOutput = FileHandle.nullDevice
+            try survivors.run()
+            survivors.waitUntilExit()
+            #expect(survivors.terminationStatus == 1, "no process left")
+        }
+    }
+
     @Test func withoutLibreOfficeTheJobSaysWhatToInstall() async throws {
         try await withFleet(workerEnvironment: ["OCR_LIBREOFFICE": "/nonexistent/soffice"]) { fleet in
             let (outcome, _) = try await RecognitionModeTests.run("office/handbook.odt", query: "", fleet: fleet, jobID: "no-lo")

@@ -8,6 +8,8 @@
 2. Encodings: the double reads each page with Tesseract, so the recall of the fixtures'
    words shows what an encoding costs in legibility, beside the worker's CPU per page and
    the bytes sent per page.
+3. Straightening: the worker's CPU per scanned page with OCR_STRAIGHTEN off and on
+   (STRAIGHTEN=0 skips this part).
 
 Called by scripts/bench-engine.sh with the release build's bin directory.
 """
@@ -36,7 +38,7 @@ subprocess.run(["pdfunite", *[f"{root}/fixtures/bench-10p.pdf"] * 8, long_pdf], 
 
 lines = []
 double, double_url = start_double("--latency-ms", str(latency_ms), "--no-ocr")
-lines += [
+lines += [] if not limits else [
     f"### Throughput: vLLM double at {latency_ms} ms per page, unlimited parallelism, `base` resolution",
     "",
     "Four jobs at once; pages per second from the first upload to the last `completed`.",
@@ -110,6 +112,32 @@ for form, setting in encodings:
     name = f"PNG level {setting}" if form == "png" else f"JPEG quality {setting}"
     lines.append(f"| {name} | {found / expected * 100:.2f} % | {statistics.median(cpu):.1f} | {kib:.0f} |")
 stop(double)
+
+# Straightening: scans are turned upright and deskewed before the engine (OCR_STRAIGHTEN).
+scans = ["invoice.png", "delivery.jpg", "pages-3p.tif", "invoice-rotated-180.png", "invoice-skewed.png"]
+scan_pages = sum(len(truth[f]) for f in scans)
+if os.environ.get("STRAIGHTEN", "1") == "1":
+    lines += [
+        "",
+        "### Straightening scans (Tesseract orientation detection + Leptonica deskew), `base` resolution",
+        "",
+        f"Scans {', '.join(scans)} ({scan_pages} pages), the double answering at once without reading them;",
+        "the worker's CPU per page with and without straightening.",
+        "",
+        "| `OCR_STRAIGHTEN` | worker CPU ms/page (median) |",
+        "|---|---|",
+    ]
+    double, double_url = start_double("--no-ocr")
+    for straighten in ("false", "true"):
+        worker = start_worker({"OCR_ENGINE": "deepseek", "OCR_VLLM_URL": double_url + "/v1", "OCR_STRAIGHTEN": straighten})
+        cpu = []
+        for run in range(runs):
+            before = cpu_seconds(worker.pid)
+            run_jobs([(f"{root}/fixtures/{f}", "&engine=deepseek") for f in scans])
+            cpu.append((cpu_seconds(worker.pid) - before) * 1000 / scan_pages)
+        stop(worker)
+        lines.append(f"| {straighten} | {statistics.median(cpu):.1f} |")
+    stop(double)
 
 fleet.close()
 text = "\n".join(lines) + "\n"

@@ -6,7 +6,8 @@ import Synchronization
 
 /// Turns scanned pages upright and straight before any engine reads them: Tesseract's
 /// orientation detection (`osd.traineddata`, Debian `tesseract-ocr-osd`) finds pages turned
-/// by 90, 180 or 270 degrees, and Leptonica's deskew corrects small skew (within about ±7°).
+/// by 90, 180 or 270 degrees, and Leptonica's skew search (within about ±7°) finds skew,
+/// undone by a shear rotation.
 public final class PageStraightener: Sendable {
     /// What was done to a page.
     public struct Correction: Sendable, Equatable {
@@ -29,26 +30,66 @@ public final class PageStraightener: Sendable {
         self.dataPath = dataPath
     }
 
+    /// Orientation and skew are read from a copy whose longest side is at most this many
+    /// pixels (about 150 DPI for a letter page). At half that, a page turned by 90° was no
+    /// longer recognised with confidence; nearly all the cost is Tesseract's classifier,
+    /// which the copy's size barely changes.
+    static let analysisSide = 1600
+    /// Smaller skew is left alone: it does not hurt recognition, and rotating costs.
+    static let minimumSkew: Float = 0.3
+
     /// The page upright and straight, and what it took. Pages where nothing is found (no
     /// text, low confidence) come back as they are. Blocking: call from a render thread.
     public func straighten(_ page: PageImage) -> (PageImage, Correction) {
         var correction = Correction(quarterTurns: 0, skew: 0)
-        var current = page
-        if let turns = quarterTurns(current), turns != 0,
-            let rotated = pixRotateOrth(current.pix, Int32(turns)).flatMap(PageImage.init(taking:))
+        guard let analysis = Self.analysisCopy(of: page) else { return (page, correction) }
+        var upright = analysis
+        if let turns = quarterTurns(analysis), turns != 0, let turned = pixRotateOrth(analysis.pix, Int32(turns)),
+            let turnedCopy = PageImage(taking: turned)
         {
-            current = rotated
             correction.quarterTurns = turns
+            upright = turnedCopy
         }
         var angle: Float = 0
         var confidence: Float = 0
-        if let deskewed = pixFindSkewAndDeskew(current.pix, 0, &angle, &confidence), abs(angle) >= 0.1,
-            let straight = PageImage(taking: deskewed)
+        var binary = pixConvertTo1(upright.pix, 130)
+        if let found = binary, pixFindSkew(found, &angle, &confidence) == 0, confidence >= 3,
+            abs(angle) >= Self.minimumSkew
         {
-            current = straight
             correction.skew = Double(angle)
         }
+        pixDestroy(&binary)
+        guard correction != Correction(quarterTurns: 0, skew: 0) else { return (page, correction) }
+        var current = page
+        if correction.quarterTurns != 0,
+            let rotated = pixRotateOrth(current.pix, Int32(correction.quarterTurns)).flatMap(PageImage.init(taking:))
+        {
+            current = rotated
+        }
+        if correction.skew != 0,
+            let straight = pixRotate(
+                current.pix, Float(correction.skew) * .pi / 180, Int32(L_ROTATE_SHEAR), Int32(L_BRING_IN_WHITE), 0, 0
+            ).flatMap(PageImage.init(taking:))
+        {
+            current = straight
+        }
         return (current, correction)
+    }
+
+    /// The page scaled down to at most `analysisSide` pixels, 8 bits (or colour) deep.
+    static func analysisCopy(of page: PageImage) -> PageImage? {
+        let longest = max(page.width, page.height)
+        let factor = longest > analysisSide ? Float(analysisSide) / Float(longest) : 1
+        let copy: UnsafeMutablePointer<PIX>?
+        if pixGetDepth(page.pix) == 1 {
+            copy = factor < 1 ? pixScaleToGray(page.pix, factor) : pixConvertTo8(page.pix, 0)
+        } else {
+            copy = factor < 1 ? pixScale(page.pix, factor, factor) : pixClone(page.pix)
+        }
+        guard let copy else { return nil }
+        let resolution = Int32(Float(page.resolution) * factor)
+        if resolution > 0 { pixSetResolution(copy, resolution, resolution) }
+        return PageImage(taking: copy)
     }
 
     /// Clockwise quarter turns that bring the page upright, when Tesseract is sure enough.

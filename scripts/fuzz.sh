@@ -18,7 +18,8 @@ swift build -c release --build-path .build-fuzz --product ocrfleet-fuzz \
 work="$(mktemp -d -t ocrfleet-fuzz.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/corpus" "$work/artifacts"
-find fixtures -type f ! -name '*.json' ! -name 'pages-10000.pdf' -size -1M -exec cp {} "$work/corpus/" \;
+# `-size -1M` would round sizes up to whole MiB and keep only empty files.
+find fixtures -type f ! -name '*.json' ! -name 'pages-10000.pdf' -size -1024k -exec cp {} "$work/corpus/" \;
 status=0
 LSAN_OPTIONS="suppressions=$root/scripts/fuzz-lsan.supp" \
   .build-fuzz/release/ocrfleet-fuzz -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=262144 -timeout=30 \

@@ -49,6 +49,22 @@ public struct StoredMessages: Sendable {
         }
     }
 
+    /// The newest message kept on `subject`; nil when there is none.
+    public func last(on subject: String) async throws -> StoredMessage? {
+        try await connection.blockingCall { [connection, stream] in
+            var message: OpaquePointer?
+            var code = jsErrCode(rawValue: 0)
+            let status = js_GetLastMsg(&message, connection.jetStream, stream, subject, nil, &code)
+            if status == NATS_NOT_FOUND { return nil }
+            try check("read the last message on \(subject) of \(stream)", status, code)
+            guard let message else { return nil }
+            defer { natsMsg_Destroy(message) }
+            return StoredMessage(
+                sequence: natsMsg_GetSequence(message), subject: subject, payload: readPayload(message),
+                headers: readHeaders(message))
+        }
+    }
+
     /// Every message kept, oldest first.
     public func all() async throws -> [StoredMessage] {
         let (first, last, count) = try await bounds()

@@ -282,6 +282,14 @@ public struct Gateway: Sendable {
         return try jsonResponse(Accepted(jobID: id, state: state.state, base: configuration.publicURL), status: .accepted)
     }
 
+    /// The job's stored `completed` event, if it has one.
+    func completedEvent(of jobID: String) async throws -> JobCompleted? {
+        let stored = StoredMessages(connection: nats, stream: StreamNames.events)
+        guard let message = try await stored.last(on: Subjects.event(.completed, jobID: jobID)) else { return nil }
+        guard case .completed(let completed) = try LifecycleEvent.decode(message.payload).data.body else { return nil }
+        return completed
+    }
+
     static func layoutKey(_ jobID: String) -> String { "results/\(jobID).layout.json" }
 
     /// The layout sidecar of a completed job whose engine reported blocks.
@@ -301,7 +309,13 @@ public struct Gateway: Sendable {
         _ = try authenticate(request)
         let id = try context.parameters.require("id")
         guard let state = try await streams.states().get(id) else { throw APIError.notFound("no job \(id)") }
-        guard state.state == .completed, let result = state.result else {
+        var summary = state.state == .completed ? state.result : nil
+        if summary == nil {
+            // `completed` is published a moment before the job's state says so: a client that
+            // asks the instant it sees the event is served from the event.
+            summary = try? await completedEvent(of: id)?.result
+        }
+        guard let result = summary else {
             throw APIError(.conflict, code: "not_ready", "job \(id) is \(state.state.rawValue), not completed")
         }
         let prefix = store.publicBaseURL + LocalStore.routePrefix

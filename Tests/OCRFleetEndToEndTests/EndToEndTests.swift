@@ -167,5 +167,30 @@ import Testing
             #expect(health == 200)
         }
     }
-}
 
+    @Test func aResultIsServedAsSoonAsItsCompletedEventIsOut() async throws {
+        try await withFleet(runWorker: false) { fleet in
+            // The moment between a worker's `completed` and its state update, held still.
+            let states = try await JobStateStore(connection: fleet.nats)
+            try await states.put(JobState(jobID: "lagging", state: .running))
+            let markdown = "<!-- page 1 -->\n\nDone.\n"
+            let path = fleet.store.path(for: "results/lagging.md")
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try markdown.write(toFile: path, atomically: true, encoding: .utf8)
+            let completed = JobCompleted(
+                result: ResultSummary(url: fleet.store.publicBaseURL + LocalStore.routePrefix + "results/lagging.md", bytes: 24, sha256: ""),
+                pages: 1, pagesFailed: [], engine: "tesseract", durationMs: 1, timingsMs: [:],
+                usage: PageUsage(pagesOCR: 1, pagesText: 0))
+            let event = LifecycleEvent.lifecycle(
+                LifecycleData(header: EventHeader(jobID: "lagging", attempt: 1, worker: "test"), body: .completed(completed)),
+                source: "urn:test")
+            try await fleet.nats.publish(
+                Subjects.event(.completed, jobID: "lagging"), payload: try [UInt8](CloudEventCoding.encoder().encode(event)),
+                messageID: event.id)
+
+            let (status, body) = try await fleet.request("GET", "/v1/jobs/lagging/result")
+            #expect(status == 200 && body == markdown)
+        }
+    }
+}

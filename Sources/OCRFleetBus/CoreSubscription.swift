@@ -8,7 +8,8 @@ public struct ReceivedMessage: Sendable {
     public var headers: [String: String]
 }
 
-/// A core NATS subscription delivered as an async sequence. Messages arrive on a libnats
+/// A NATS subscription delivered as an async sequence: core NATS, or a stream's kept messages
+/// replayed and followed live. Messages arrive on a libnats
 /// thread and are handed to Swift concurrency through an `AsyncStream` continuation, which
 /// is safe to call from any thread.
 public final class CoreSubscription: AsyncSequence, Sendable {
@@ -38,6 +39,34 @@ public final class CoreSubscription: AsyncSequence, Sendable {
         }
         // The sink is released by the on-complete callback, which libnats runs after the
         // last message callback of the closed subscription has returned.
+        natsSubscription_SetOnCompleteCB(raw, onComplete, context)
+        subscription = Mutex(SubscriptionHandle(raw: raw))
+    }
+
+    /// Everything `stream` keeps on `subject`, oldest first, then what arrives live: an
+    /// ordered JetStream consumer (ephemeral, flow-controlled, re-created by libnats if the
+    /// server loses it).
+    public init(replaying stream: String, subject: String, connection: NATSConnection, buffer: Int = 10_000) throws {
+        let (messages, continuation) = AsyncStream.makeStream(
+            of: ReceivedMessage.self, bufferingPolicy: .bufferingNewest(buffer))
+        self.stream = messages
+        let sink = Sink(continuation)
+        self.sink = sink
+        let context = Unmanaged.passRetained(sink).toOpaque()
+        var options = jsSubOptions()
+        jsSubOptions_Init(&options)
+        options.Ordered = true
+        options.Config.DeliverPolicy = js_DeliverAll
+        var raw: OpaquePointer?
+        var code = jsErrCode(rawValue: 0)
+        let status = stream.withCString { name in
+            options.Stream = name
+            return js_Subscribe(&raw, connection.jetStream, subject, onMessage, context, nil, &options, &code)
+        }
+        guard status == NATS_OK, let raw else {
+            Unmanaged<Sink>.fromOpaque(context).release()
+            throw NATSError("replay \(subject) from \(stream)", status: status, jetStreamCode: code)
+        }
         natsSubscription_SetOnCompleteCB(raw, onComplete, context)
         subscription = Mutex(SubscriptionHandle(raw: raw))
     }

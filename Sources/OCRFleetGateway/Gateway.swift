@@ -80,6 +80,7 @@ public struct Gateway: Sendable {
         }
         router.get("/v1/jobs/{id}/result") { request, context in try await result(request, context: context) }
         router.get("/v1/jobs/{id}/layout") { request, context in try await layout(request, context: context) }
+        router.get("/v1/jobs/{id}/events") { request, context in try await events(request, context: context) }
         router.delete("/v1/jobs/{id}") { request, context in try await cancel(request, context: context) }
         router.get("/v1/store/**") { request, context in try await storeGet(request, context: context) }
         router.put("/v1/store/**") { request, context in try await storePut(request, context: context) }

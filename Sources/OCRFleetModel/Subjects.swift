@@ -17,6 +17,9 @@ public enum Subjects {
     public static func event(_ kind: EventKind, jobID: String) -> String {
         "ocr.events.\(kind.rawValue).\(jobID)"
     }
+
+    /// Every event of one job.
+    public static func events(jobID: String) -> String { "ocr.events.*.\(jobID)" }
 }
 
 public enum StreamNames {

@@ -1,4 +1,7 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
+import NIOHTTP1
 import OCRFleetBus
 import OCRFleetContent
 import OCRFleetModel
@@ -191,6 +194,34 @@ import Testing
 
             let (status, body) = try await fleet.request("GET", "/v1/jobs/lagging/result")
             #expect(status == 200 && body == markdown)
+        }
+    }
+
+    /// The `event:` kinds of a server-sent event stream, read until the server ends it.
+    static func eventKinds(_ fleet: TestFleet, jobID: String) async throws -> [String] {
+        let response = try await fleet.http.execute(
+            HTTPClientRequest(url: "\(fleet.gatewayURL)/v1/jobs/\(jobID)/events"), timeout: .seconds(120))
+        #expect(response.headers.first(name: "content-type") == "text/event-stream")
+        var text = ""
+        for try await buffer in response.body { text += String(buffer: buffer) }
+        let events = text.components(separatedBy: "\n\n").filter { !$0.isEmpty }
+        for event in events {
+            let data = event.split(separator: "\n").filter { $0.hasPrefix("data: ") }.map { $0.dropFirst(6) }.joined()
+            #expect((try? LifecycleEvent.decode(Array(data.utf8))) != nil, "\(event)")
+        }
+        return events.compactMap { event in
+            event.split(separator: "\n").first { $0.hasPrefix("event: ") }.map { String($0.dropFirst(7)) }
+        }
+    }
+
+    @Test func aJobsEventsStreamLiveAndReplayAfterItEnds() async throws {
+        try await withFleet { fleet in
+            try await fleet.submit(file: Fixtures.path("bench-10p.pdf"), jobID: "streamed", query: "&mode=ocr")
+            let live = try await Self.eventKinds(fleet, jobID: "streamed")
+            #expect(live.first == "started" && live.last == "completed" && live.contains("progress"), "\(live)")
+            // Once the job has ended, the same history, and the stream ends by itself.
+            #expect(try await Self.eventKinds(fleet, jobID: "streamed") == live)
+            #expect(try await fleet.request("GET", "/v1/jobs/nobody/events").status == 404)
         }
     }
 }

@@ -1,0 +1,94 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import OCRFleetBus
+import OCRFleetModel
+import Synchronization
+
+extension Gateway {
+    /// After this long without an event, the replay of a job that had already ended is over.
+    static let replayIdle = Duration.seconds(1)
+
+    /// `GET /v1/jobs/{id}/events`: server-sent events. The job's history is replayed from
+    /// `OCR_EVENTS`, then its events follow live, until the one that ends the job
+    /// (`completed`, `cancelled`, or `failed` without a retry); then the stream ends. Each
+    /// event is `id:` (its CloudEvent id), `event:` (its kind) and `data:` (the CloudEvent).
+    func events(_ request: Request, context: some RequestContext) async throws -> Response {
+        _ = try authenticate(request)
+        let id = try context.parameters.require("id")
+        guard JobRequest.isValidJobID(id), let state = try await streams.states().get(id) else {
+            throw APIError.notFound("no job \(id)")
+        }
+        let subscription: CoreSubscription
+        do {
+            subscription = try CoreSubscription(
+                replaying: StreamNames.events, subject: Subjects.events(jobID: id), connection: nats)
+        } catch {
+            throw APIError(.serviceUnavailable, code: "unavailable", "the job's events cannot be read; try again")
+        }
+        // A job that has ended may have outlived its events (kept 7 days): the replay ends
+        // when it falls quiet.
+        let watchdog = state.state.isTerminal ? Self.endWhenQuiet(subscription) : nil
+        let body = ResponseBody { writer in
+            defer {
+                watchdog?.task.cancel()
+                subscription.cancel()
+            }
+            for await message in subscription {
+                watchdog?.heard()
+                guard let event = try? LifecycleEvent.decode(message.payload) else { continue }
+                try await writer.write(ByteBuffer(string: Self.serverSentEvent(event, payload: message.payload)))
+                if Self.ends(event) { break }
+            }
+            try await writer.finish(nil)
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/event-stream", .cacheControl: "no-cache", HTTPField.Name("X-Accel-Buffering")!: "no"],
+            body: body)
+    }
+
+    static func serverSentEvent(_ event: LifecycleEvent, payload: [UInt8]) -> String {
+        let data = String(decoding: payload, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+            .map { "data: \($0)" }.joined(separator: "\n")
+        return "id: \(event.id)\nevent: \(event.kind.rawValue)\n\(data)\n\n"
+    }
+
+    /// Whether the event is the last the job will have.
+    static func ends(_ event: LifecycleEvent) -> Bool {
+        switch event.data.body {
+        case .completed, .cancelled: true
+        case .failed(let failed): !failed.willRetry
+        case .started, .progress: false
+        }
+    }
+
+    /// Cancels `subscription` once `replayIdle` passes without `heard()`.
+    final class QuietWatch: Sendable {
+        private final class Moment: Sendable {
+            let value = Mutex(ContinuousClock.now)
+        }
+
+        private let lastHeard: Moment
+        let task: Task<Void, Never>
+
+        init(_ subscription: CoreSubscription) {
+            let lastHeard = Moment()
+            self.lastHeard = lastHeard
+            task = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(100))
+                    if ContinuousClock.now - lastHeard.value.withLock({ $0 }) > Gateway.replayIdle {
+                        subscription.cancel()
+                        return
+                    }
+                }
+            }
+        }
+
+        func heard() { lastHeard.value.withLock { $0 = ContinuousClock.now } }
+    }
+
+    static func endWhenQuiet(_ subscription: CoreSubscription) -> QuietWatch { QuietWatch(subscription) }
+}

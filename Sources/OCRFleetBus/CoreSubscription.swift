@@ -80,6 +80,38 @@ public final class CoreSubscription: AsyncSequence, Sendable {
     }
 
     public func makeAsyncIterator() -> AsyncStream<ReceivedMessage>.Iterator { stream.makeAsyncIterator() }
+
+    /// Ends the subscription once `quiet` passes without a call to the watch's `heard()`:
+    /// for replays of a history that may have nothing more to say.
+    public func endWhenQuiet(for quiet: Duration) -> QuietWatch { QuietWatch(self, quiet: quiet) }
+}
+
+/// Ends a subscription that falls quiet; call `heard()` on every message, `stop()` when done.
+public final class QuietWatch: Sendable {
+    private final class Moment: Sendable {
+        let value = Mutex(ContinuousClock.now)
+    }
+
+    private let lastHeard: Moment
+    private let task: Task<Void, Never>
+
+    init(_ subscription: CoreSubscription, quiet: Duration) {
+        let lastHeard = Moment()
+        self.lastHeard = lastHeard
+        task = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(100))
+                if ContinuousClock.now - lastHeard.value.withLock({ $0 }) > quiet {
+                    subscription.cancel()
+                    return
+                }
+            }
+        }
+    }
+
+    public func heard() { lastHeard.value.withLock { $0 = ContinuousClock.now } }
+
+    public func stop() { task.cancel() }
 }
 
 struct SubscriptionHandle: ~Copyable {

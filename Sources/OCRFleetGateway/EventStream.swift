@@ -4,7 +4,6 @@ import Hummingbird
 import NIOCore
 import OCRFleetBus
 import OCRFleetModel
-import Synchronization
 
 extension Gateway {
     /// After this long without an event, the replay of a job that had already ended is over.
@@ -29,17 +28,17 @@ extension Gateway {
         }
         // A job that has ended may have outlived its events (kept 7 days): the replay ends
         // when it falls quiet.
-        let watchdog = state.state.isTerminal ? Self.endWhenQuiet(subscription) : nil
+        let watchdog = state.state.isTerminal ? subscription.endWhenQuiet(for: Self.replayIdle) : nil
         let body = ResponseBody { writer in
             defer {
-                watchdog?.task.cancel()
+                watchdog?.stop()
                 subscription.cancel()
             }
             for await message in subscription {
                 watchdog?.heard()
                 guard let event = try? LifecycleEvent.decode(message.payload) else { continue }
                 try await writer.write(ByteBuffer(string: Self.serverSentEvent(event, payload: message.payload)))
-                if Self.ends(event) { break }
+                if event.data.body.endsJob { break }
             }
             try await writer.finish(nil)
         }
@@ -54,41 +53,4 @@ extension Gateway {
             .map { "data: \($0)" }.joined(separator: "\n")
         return "id: \(event.id)\nevent: \(event.kind.rawValue)\n\(data)\n\n"
     }
-
-    /// Whether the event is the last the job will have.
-    static func ends(_ event: LifecycleEvent) -> Bool {
-        switch event.data.body {
-        case .completed, .cancelled: true
-        case .failed(let failed): !failed.willRetry
-        case .started, .progress: false
-        }
-    }
-
-    /// Cancels `subscription` once `replayIdle` passes without `heard()`.
-    final class QuietWatch: Sendable {
-        private final class Moment: Sendable {
-            let value = Mutex(ContinuousClock.now)
-        }
-
-        private let lastHeard: Moment
-        let task: Task<Void, Never>
-
-        init(_ subscription: CoreSubscription) {
-            let lastHeard = Moment()
-            self.lastHeard = lastHeard
-            task = Task {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .milliseconds(100))
-                    if ContinuousClock.now - lastHeard.value.withLock({ $0 }) > Gateway.replayIdle {
-                        subscription.cancel()
-                        return
-                    }
-                }
-            }
-        }
-
-        func heard() { lastHeard.value.withLock { $0 = ContinuousClock.now } }
-    }
-
-    static func endWhenQuiet(_ subscription: CoreSubscription) -> QuietWatch { QuietWatch(subscription) }
 }

@@ -176,6 +176,15 @@ public struct LifecycleData: Codable, Sendable, Equatable {
             case .cancelled: .cancelled
             }
         }
+
+        /// The job's last event: `completed`, `cancelled`, or `failed` without a retry.
+        public var endsJob: Bool {
+            switch self {
+            case .completed, .cancelled: true
+            case .failed(let failed): !failed.willRetry
+            case .started, .progress: false
+            }
+        }
     }
 
     public var header: EventHeader

@@ -91,6 +91,24 @@ import Testing
     }
 }
 
+/// `ocrctl watch` waits on a job the way a script would.
+@Suite(.serialized) struct WatchCommandTests {
+    @Test func watchPrintsAJobsEventsAndExitsWithHowItEnded() async throws {
+        try await withFleet(workerEnvironment: ["OCR_MAX_DELIVER": "1"]) { fleet in
+            try await fleet.submit(file: Fixtures.path("report-3p.pdf"), jobID: "watched", query: "&mode=ocr")
+            let (status, output) = try await DeadLetterCommandTests.run(["watch", "watched", "--nats", fleet.server.url])
+            let kinds = output.split(separator: "\n").map { $0.split(separator: " ")[1] }
+            #expect(status == 0 && kinds.first == "started" && kinds.last == "completed", "\(output)")
+
+            try await fleet.submit(file: Fixtures.path("not-a-document.txt"), jobID: "watched-bad")
+            let (failed, lines) = try await DeadLetterCommandTests.run(["watch", "watched-bad", "--nats", fleet.server.url])
+            #expect(failed == 1 && lines.contains("failed watched-bad") && lines.contains("code=unsupported_format"), "\(lines)")
+            // Once ended, the replay alone, and the same answer.
+            #expect(try await DeadLetterCommandTests.run(["watch", "watched", "--nats", fleet.server.url]).status == 0)
+        }
+    }
+}
+
 /// `ocrctl dlq` against the dead letters a real worker wrote.
 @Suite(.serialized) struct DeadLetterCommandTests {
     static func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {

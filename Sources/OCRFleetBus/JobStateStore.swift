@@ -43,7 +43,40 @@ public final class JobStateStore: @unchecked Sendable {
         return try await value(of: "cancel.\(jobID)") != nil
     }
 
-    private func value(of key: String) async throws -> [UInt8]? {
+    /// One page of jobs by their latest update, newest first: the bucket's stream read
+    /// backwards from just below `before` (a cursor from an earlier page; nil: from the
+    /// newest), each job once at its current state, filtered by `state` and `tenant`. `next`
+    /// continues the listing; nil once the bucket's oldest entry has been read. At most
+    /// `scanLimit` entries are read per page, so a rare state cannot make one call read the
+    /// whole bucket.
+    public func recent(
+        state: JobState.Phase? = nil, tenant: String? = nil, limit: Int, before: UInt64? = nil, scanLimit: Int = 10_000
+    ) async throws -> (jobs: [JobState], next: UInt64?) {
+        let stored = StoredMessages(connection: connection, stream: "KV_\(StreamNames.jobStateBucket)")
+        let (first, last, count) = try await stored.bounds()
+        guard count > 0 else { return ([], nil) }
+        var sequence = min(before.map { $0 &- 1 } ?? last, last)
+        let prefix = "$KV.\(StreamNames.jobStateBucket)."
+        var jobs: [JobState] = []
+        var scanned = 0
+        while sequence >= first, sequence > 0, jobs.count < limit, scanned < scanLimit {
+            defer { sequence -= 1 }
+            scanned += 1
+            guard let message = try await stored.message(at: sequence), message.subject.hasPrefix(prefix) else { continue }
+            let key = String(message.subject.dropFirst(prefix.count))
+            // Older revisions of a key, deleted keys and cancel markers are not jobs to list.
+            guard JobRequest.isValidJobID(key), let (bytes, revision) = try await latest(key), revision == sequence,
+                let job = try? CloudEventCoding.decoder().decode(JobState.self, from: Data(bytes))
+            else { continue }
+            if let state, job.state != state { continue }
+            if let tenant, job.metadata?["tenant"] != tenant { continue }
+            jobs.append(job)
+        }
+        return (jobs, sequence >= first && sequence > 0 ? sequence + 1 : nil)
+    }
+
+    /// A key's current value and its revision (its sequence in the bucket's stream).
+    private func latest(_ key: String) async throws -> ([UInt8], UInt64)? {
         try await connection.blockingCall { [self] in
             var entry: OpaquePointer?
             let status = kvStore_Get(&entry, kv, key)
@@ -52,9 +85,11 @@ public final class JobStateStore: @unchecked Sendable {
             defer { kvEntry_Destroy(entry) }
             let length = Int(kvEntry_ValueLen(entry))
             guard length > 0, let value = kvEntry_Value(entry) else { return nil }
-            return Array(UnsafeRawBufferPointer(start: value, count: length))
+            return (Array(UnsafeRawBufferPointer(start: value, count: length)), kvEntry_Revision(entry))
         }
     }
+
+    private func value(of key: String) async throws -> [UInt8]? { try await latest(key)?.0 }
 
     private func store(_ bytes: [UInt8], at key: String) async throws {
         try await connection.blockingCall { [self] in

@@ -72,6 +72,7 @@ public struct Gateway: Sendable {
             return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ready\n")))
         }
         router.post("/v1/jobs") { request, context in try await submit(request, context: context) }
+        router.get("/v1/jobs") { request, context in try await listJobs(request, context: context) }
         router.get("/v1/jobs/{id}") { request, context in
             _ = try authenticate(request)
             let id = try context.parameters.require("id")

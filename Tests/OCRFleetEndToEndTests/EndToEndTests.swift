@@ -224,4 +224,34 @@ import Testing
             #expect(try await fleet.request("GET", "/v1/jobs/nobody/events").status == 404)
         }
     }
+
+    @Test func jobsAreListedNewestFirstByStateAPageAtATime() async throws {
+        try await withFleet { fleet in
+            for (id, fixture) in [("listed-1", "invoice.png"), ("listed-bad", "not-a-document.txt"), ("listed-2", "invoice.png")] {
+                try await fleet.submit(file: Fixtures.path(fixture), jobID: id)
+                _ = try await fleet.waitForTerminalState(id)
+            }
+            struct Page: Decodable {
+                var jobs: [JobState]
+                var next: String?
+            }
+            func page(_ query: String) async throws -> Page {
+                let (status, body) = try await fleet.request("GET", "/v1/jobs?\(query)")
+                #expect(status == 200, "\(body)")
+                return try CloudEventCoding.decoder().decode(Page.self, from: Data(body.utf8))
+            }
+            #expect(try await page("state=completed").jobs.map(\.jobID) == ["listed-2", "listed-1"])
+            #expect(try await page("state=failed").jobs.map(\.jobID) == ["listed-bad"])
+            #expect(try await page("").jobs.map(\.jobID) == ["listed-2", "listed-bad", "listed-1"])
+
+            let first = try await page("state=completed&limit=1")
+            #expect(first.jobs.map(\.jobID) == ["listed-2"])
+            let cursor = try #require(first.next)
+            let second = try await page("state=completed&limit=1&before=\(cursor)")
+            #expect(second.jobs.map(\.jobID) == ["listed-1"])
+
+            let (status, body) = try await fleet.request("GET", "/v1/jobs?state=finished")
+            #expect(status == 400 && body.contains(#""field":"state""#))
+        }
+    }
 }

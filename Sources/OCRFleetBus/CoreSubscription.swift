@@ -24,49 +24,54 @@ public final class CoreSubscription: AsyncSequence, Sendable {
         init(_ continuation: AsyncStream<ReceivedMessage>.Continuation) { self.continuation = continuation }
     }
 
-    public init(connection: NATSConnection, subject: String, buffer: Int = 10_000) throws {
-        let (stream, continuation) = AsyncStream.makeStream(
-            of: ReceivedMessage.self, bufferingPolicy: .bufferingNewest(buffer))
-        self.stream = stream
-        let sink = Sink(continuation)
-        self.sink = sink
-        let context = Unmanaged.passRetained(sink).toOpaque()
-        var raw: OpaquePointer?
-        let status = natsConnection_Subscribe(&raw, connection.connection, subject, onMessage, context)
-        guard status == NATS_OK, let raw else {
-            Unmanaged<Sink>.fromOpaque(context).release()
-            throw NATSError("subscribe to \(subject)", status: status)
+    public convenience init(connection: NATSConnection, subject: String, buffer: Int = 10_000) throws {
+        try self.init(buffer: buffer) { raw, context in
+            let status = natsConnection_Subscribe(&raw, connection.connection, subject, onMessage, context)
+            if status != NATS_OK { throw NATSError("subscribe to \(subject)", status: status) }
         }
-        // The sink is released by the on-complete callback, which libnats runs after the
-        // last message callback of the closed subscription has returned.
-        natsSubscription_SetOnCompleteCB(raw, onComplete, context)
-        subscription = Mutex(SubscriptionHandle(raw: raw))
     }
 
     /// Everything `stream` keeps on `subject`, oldest first, then what arrives live: an
     /// ordered JetStream consumer (ephemeral, flow-controlled, re-created by libnats if the
     /// server loses it).
-    public init(replaying stream: String, subject: String, connection: NATSConnection, buffer: Int = 10_000) throws {
+    public convenience init(replaying stream: String, subject: String, connection: NATSConnection, buffer: Int = 10_000)
+        throws
+    {
+        try self.init(buffer: buffer) { raw, context in
+            var options = jsSubOptions()
+            jsSubOptions_Init(&options)
+            options.Ordered = true
+            options.Config.DeliverPolicy = js_DeliverAll
+            var code = jsErrCode(rawValue: 0)
+            let status = stream.withCString { name in
+                options.Stream = name
+                return js_Subscribe(&raw, connection.jetStream, subject, onMessage, context, nil, &options, &code)
+            }
+            if status != NATS_OK { throw NATSError("replay \(subject) from \(stream)", status: status, jetStreamCode: code) }
+        }
+    }
+
+    /// `subscribe` creates the libnats subscription with the callback context it is given.
+    private init(buffer: Int, subscribe: (inout OpaquePointer?, UnsafeMutableRawPointer) throws -> Void) throws {
         let (messages, continuation) = AsyncStream.makeStream(
             of: ReceivedMessage.self, bufferingPolicy: .bufferingNewest(buffer))
         self.stream = messages
         let sink = Sink(continuation)
         self.sink = sink
         let context = Unmanaged.passRetained(sink).toOpaque()
-        var options = jsSubOptions()
-        jsSubOptions_Init(&options)
-        options.Ordered = true
-        options.Config.DeliverPolicy = js_DeliverAll
         var raw: OpaquePointer?
-        var code = jsErrCode(rawValue: 0)
-        let status = stream.withCString { name in
-            options.Stream = name
-            return js_Subscribe(&raw, connection.jetStream, subject, onMessage, context, nil, &options, &code)
-        }
-        guard status == NATS_OK, let raw else {
+        do {
+            try subscribe(&raw, context)
+        } catch {
             Unmanaged<Sink>.fromOpaque(context).release()
-            throw NATSError("replay \(subject) from \(stream)", status: status, jetStreamCode: code)
+            throw error
         }
+        guard let raw else {
+            Unmanaged<Sink>.fromOpaque(context).release()
+            throw NATSError("subscribe", status: NATS_ERR)
+        }
+        // The sink is released by the on-complete callback, which libnats runs after the
+        // last message callback of the closed subscription has returned.
         natsSubscription_SetOnCompleteCB(raw, onComplete, context)
         subscription = Mutex(SubscriptionHandle(raw: raw))
     }

@@ -8,6 +8,15 @@ public struct StoredMessage: Sendable {
     public var subject: String
     public var payload: [UInt8]
     public var headers: [String: String]
+
+    /// Copies a message fetched from a stream out of libnats and destroys it.
+    init(taking message: OpaquePointer) {
+        defer { natsMsg_Destroy(message) }
+        sequence = natsMsg_GetSequence(message)
+        subject = String(cString: natsMsg_GetSubject(message))
+        payload = readPayload(message)
+        headers = readHeaders(message)
+    }
 }
 
 /// Reads, deletes and purges the messages kept in one stream (for `OCR_DLQ`: dead letters
@@ -41,11 +50,7 @@ public struct StoredMessages: Sendable {
             let status = js_GetMsg(&message, connection.jetStream, stream, sequence, nil, &code)
             if status == NATS_NOT_FOUND { return nil }
             try check("read message \(sequence) of \(stream)", status, code)
-            guard let message else { return nil }
-            defer { natsMsg_Destroy(message) }
-            return StoredMessage(
-                sequence: sequence, subject: String(cString: natsMsg_GetSubject(message)), payload: readPayload(message),
-                headers: readHeaders(message))
+            return message.map { StoredMessage(taking: $0) }
         }
     }
 
@@ -57,11 +62,7 @@ public struct StoredMessages: Sendable {
             let status = js_GetLastMsg(&message, connection.jetStream, stream, subject, nil, &code)
             if status == NATS_NOT_FOUND { return nil }
             try check("read the last message on \(subject) of \(stream)", status, code)
-            guard let message else { return nil }
-            defer { natsMsg_Destroy(message) }
-            return StoredMessage(
-                sequence: natsMsg_GetSequence(message), subject: subject, payload: readPayload(message),
-                headers: readHeaders(message))
+            return message.map { StoredMessage(taking: $0) }
         }
     }
 

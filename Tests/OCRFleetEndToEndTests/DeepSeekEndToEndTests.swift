@@ -61,9 +61,13 @@ import VLLMDouble
     @Test func inflightPagesNeverExceedTheLimitAcrossJobs() async throws {
         var behaviour = VLLMDouble.Behaviour()
         behaviour.recognizeText = false
-        behaviour.latency = .milliseconds(200)
+        // Slow enough answers that even a loaded machine has the next pages ready, so the limit is reached.
+        behaviour.latency = .milliseconds(500)
         try await withVLLMDouble(behaviour) { vllm in
-            let environment = ["OCR_VLLM_URL": vllm.baseURL, "OCR_ENGINE": "deepseek", "OCR_MAX_INFLIGHT_PAGES": "3"]
+            let environment = [
+                "OCR_VLLM_URL": vllm.baseURL, "OCR_ENGINE": "deepseek", "OCR_MAX_INFLIGHT_PAGES": "3",
+                "OCR_STRAIGHTEN": "false",
+            ]
             try await withFleet(workerEnvironment: environment) { fleet in
                 let documents = ["report-3p.pdf", "pages-3p.tif", "bench-10p.pdf", "invoice.png"]
                 for (index, name) in documents.enumerated() {

@@ -9,12 +9,17 @@ struct APIError: HTTPResponseError {
     let code: String
     let message: String
     let field: String?
+    /// Sent as `Retry-After` (whole seconds, at least one).
+    let retryAfter: Duration?
 
-    init(_ status: HTTPResponse.Status, code: String, _ message: String, field: String? = nil) {
+    init(
+        _ status: HTTPResponse.Status, code: String, _ message: String, field: String? = nil, retryAfter: Duration? = nil
+    ) {
         self.status = status
         self.code = code
         self.message = message
         self.field = field
+        self.retryAfter = retryAfter
     }
 
     static func invalid(_ message: String, field: String? = nil) -> APIError {
@@ -26,9 +31,12 @@ struct APIError: HTTPResponseError {
     func response(from request: Request, context: some RequestContext) throws -> Response {
         let data = try JSONEncoder().encode(
             APIErrorBody(error: APIErrorBody.Detail(code: code, message: message, field: field)))
-        return Response(
-            status: status, headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let retryAfter {
+            let seconds = max(1, retryAfter.components.seconds + (retryAfter.components.attoseconds > 0 ? 1 : 0))
+            headers[.retryAfter] = "\(seconds)"
+        }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
 

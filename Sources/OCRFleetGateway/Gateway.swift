@@ -14,12 +14,16 @@ public struct Gateway: Sendable {
     let configuration: GatewayConfiguration
     let nats: NATSConnection
     let streams = JobStreams()
+    let limiter: RateLimiter
+    let backlog: BacklogGauge
     let store: LocalStore
     let logger: Logger
 
     public init(configuration: GatewayConfiguration, nats: NATSConnection, logger: Logger) throws {
         self.configuration = configuration
         self.nats = nats
+        limiter = RateLimiter(rate: configuration.rateLimit, burst: configuration.rateBurst)
+        backlog = BacklogGauge(connection: nats)
         self.store = try LocalStore(
             directory: configuration.storeDirectory, publicBaseURL: configuration.publicURL,
             secret: configuration.storeSecret)
@@ -94,7 +98,9 @@ public struct Gateway: Sendable {
 
     // MARK: Jobs
 
-    /// The tenant of the request's bearer token; no tenant when auth is off.
+    /// The tenant of the request's bearer token; no tenant when auth is off. Each token's
+    /// requests are rate-limited (a gateway without tokens listens on loopback only and is
+    /// not limited).
     func authenticate(_ request: Request) throws -> String? {
         guard !configuration.apiTokens.isEmpty else { return nil }
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
@@ -102,8 +108,27 @@ public struct Gateway: Sendable {
         else {
             throw APIError(.unauthorized, code: "unauthorized", "a valid bearer token is required")
         }
+        if let wait = limiter.admit(String(header.dropFirst(7))) {
+            throw APIError(
+                .tooManyRequests, code: "rate_limited",
+                "more than \(configuration.rateLimit) requests a second with this token; slow down", retryAfter: wait)
+        }
         return tenant.isEmpty ? nil : tenant
     }
+
+    /// Refuses new jobs while `OCR_JOBS` holds more than `OCR_MAX_BACKLOG`, so a flood waits
+    /// upstream instead of in the queue.
+    func checkBacklog() async throws {
+        guard configuration.maxBacklog > 0, let waiting = try? await backlog.count(),
+            waiting >= UInt64(configuration.maxBacklog)
+        else { return }
+        throw APIError(
+            .serviceUnavailable, code: "backlog",
+            "\(waiting) jobs are waiting, at or over the limit of \(configuration.maxBacklog); try again later",
+            retryAfter: Self.backlogRetry)
+    }
+
+    static let backlogRetry = Duration.seconds(5)
 
     /// The answer to a submission or a cancel request: the job's state when it was accepted
     /// and where to follow it.
@@ -130,6 +155,7 @@ public struct Gateway: Sendable {
 
     func submit(_ request: Request, context: some RequestContext) async throws -> Response {
         let tenant = try authenticate(request)
+        try await checkBacklog()
         let contentType = request.headers[.contentType] ?? "application/octet-stream"
         var job: JobRequest
         if contentType.hasPrefix("application/json") {

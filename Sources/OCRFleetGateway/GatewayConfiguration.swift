@@ -16,6 +16,12 @@ public struct GatewayConfiguration: Sendable {
     public var publicURL: String
     public var urlLifetime: Duration
     public var maxUploadBytes: Int
+    /// Job API requests per second per token (per client address without tokens); 0: no limit.
+    public var rateLimit: Double
+    /// Requests a client may make at once before the rate applies.
+    public var rateBurst: Int
+    /// Jobs waiting in `OCR_JOBS` above which submissions are refused with 503; 0: no limit.
+    public var maxBacklog: Int
     public var logLevel: String
 
     public enum Settings {
@@ -32,9 +38,18 @@ public struct GatewayConfiguration: Sendable {
             "public.url", default: "http://127.0.0.1:$OCR_HTTP_PORT", "Base URL put in presigned URLs the gateway issues.")
         public static let urlLifetime = Setting("url.ttl.s", default: "86400", "Lifetime of presigned store URLs (seconds).")
         public static let maxUploadBytes = Setting("max.upload.bytes", default: "536870912", "Largest upload accepted (bytes).")
+        public static let rateLimit = Setting(
+            "rate.limit", default: "50",
+            "Job API requests per second per bearer token (per client address without tokens), per replica; 0 turns it off. Over it: 429 with Retry-After.")
+        public static let rateBurst = Setting("rate.burst", default: "100", "Requests a client may make at once before the rate limit applies.")
+        public static let maxBacklog = Setting(
+            "max.backlog", default: "100000", "Jobs waiting in OCR_JOBS above which submissions get 503 with Retry-After; 0 turns it off.")
 
         public static let all: [Setting] =
-            CommonSettings.all + [host, port, apiTokens, storeDir, storeSecret, publicURL, urlLifetime, maxUploadBytes]
+            CommonSettings.all + [
+                host, port, apiTokens, storeDir, storeSecret, publicURL, urlLifetime, maxUploadBytes, rateLimit, rateBurst,
+                maxBacklog,
+            ]
     }
 
     public init(
@@ -71,6 +86,9 @@ public struct GatewayConfiguration: Sendable {
         publicURL = reader.string(Settings.publicURL) ?? "http://127.0.0.1:\(port)"
         urlLifetime = .seconds(try reader.int(Settings.urlLifetime, default: 86_400, range: 60...(30 * 86_400)))
         maxUploadBytes = try reader.int(Settings.maxUploadBytes, default: 512 << 20, range: 1...(1 << 40))
+        rateLimit = try reader.double(Settings.rateLimit, default: 50)
+        rateBurst = try reader.int(Settings.rateBurst, default: 100, range: 1...1_000_000)
+        maxBacklog = try reader.int(Settings.maxBacklog, default: 100_000, range: 0...1_000_000_000)
         logLevel = reader.string(CommonSettings.logLevel, default: "info")
     }
 

@@ -41,16 +41,26 @@ public struct TestFleet: Sendable {
     }
 
     /// Sends any request to the gateway and returns status and body.
-    public func request(_ method: String, _ path: String, body: [UInt8]? = nil, contentType: String? = nil)
-        async throws -> (status: Int, body: String)
-    {
+    public func request(
+        _ method: String, _ path: String, body: [UInt8]? = nil, contentType: String? = nil, token: String? = nil
+    ) async throws -> (status: Int, body: String) {
+        let answer = try await exchange(method, path, body: body, contentType: contentType, token: token)
+        return (answer.status, answer.body)
+    }
+
+    /// Sends any request to the gateway and returns status, headers and body.
+    public func exchange(
+        _ method: String, _ path: String, body: [UInt8]? = nil, contentType: String? = nil, token: String? = nil
+    ) async throws -> (status: Int, headers: [String: String], body: String) {
         var request = HTTPClientRequest(url: gatewayURL + path)
         request.method = .init(rawValue: method)
         if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
         let response = try await http.execute(request, timeout: .seconds(30))
         let data = try await response.body.collect(upTo: 64 << 20)
-        return (Int(response.status.code), String(buffer: data))
+        let headers = Dictionary(response.headers.map { ($0.name.lowercased(), $0.value) }) { first, _ in first }
+        return (Int(response.status.code), headers, String(buffer: data))
     }
 
     /// Polls `GET /v1/jobs/{id}` until the job is completed, failed or cancelled.
@@ -135,11 +145,12 @@ private final class EventList: Sendable {
     var all: [LifecycleEvent] { events.withLock { $0 } }
 }
 
-/// Runs `body` with a fresh fleet. `workerEnvironment` adjusts the worker's `OCR_*`
-/// environment (e.g. `OCR_MAX_DELIVER`); without `runWorker` only NATS and the gateway run,
-/// for tests that start worker processes themselves.
+/// Runs `body` with a fresh fleet. `workerEnvironment` and `gatewayEnvironment` adjust their
+/// `OCR_*` environments (e.g. `OCR_MAX_DELIVER`); without `runWorker` only NATS and the
+/// gateway run, for tests that start worker processes themselves.
 public func withFleet<T>(
-    workerEnvironment: [String: String] = [:], runWorker: Bool = true, _ body: (TestFleet) async throws -> T
+    workerEnvironment: [String: String] = [:], gatewayEnvironment: [String: String] = [:], runWorker: Bool = true,
+    _ body: (TestFleet) async throws -> T
 ) async throws -> T {
     try await withNATSServer { server in
         var logger = Logger(label: "test")
@@ -153,7 +164,8 @@ public func withFleet<T>(
             environment: [
                 "OCR_NATS_URL": server.url, "OCR_HTTP_PORT": "\(port)", "OCR_STORE_DIR": store,
                 "OCR_STORE_SECRET": "test-secret",
-            ])
+            ]
+                .merging(gatewayEnvironment) { _, new in new })
         let workerConfiguration = try WorkerConfiguration(
             arguments: ["ocr-worker"],
             environment: [

@@ -1,0 +1,68 @@
+import Foundation
+import OCRFleetBus
+import OCRFleetModel
+import Synchronization
+
+/// Token buckets, one per client: `rate` requests a second, up to `burst` at once. Each
+/// replica keeps its own, so behind a load balancer the fleet's limit is the sum.
+final class RateLimiter: Sendable {
+    private struct Bucket {
+        var tokens: Double
+        var updated: ContinuousClock.Instant
+    }
+
+    let rate: Double
+    let burst: Double
+    private let buckets = Mutex<[String: Bucket]>([:])
+    /// Buckets kept before idle ones are dropped (a full bucket is as good as none).
+    static let maxClients = 10_000
+
+    init(rate: Double, burst: Int) {
+        self.rate = rate
+        self.burst = Double(burst)
+    }
+
+    /// Takes one request from `client`'s bucket; nil when allowed, else how long until it would be.
+    func admit(_ client: String) -> Duration? {
+        guard rate > 0 else { return nil }
+        let now = ContinuousClock.now
+        return buckets.withLock { buckets in
+            if buckets.count > Self.maxClients {
+                buckets = buckets.filter { self.refilled($0.value, at: now).tokens < self.burst }
+            }
+            var bucket = refilled(buckets[client] ?? Bucket(tokens: burst, updated: now), at: now)
+            defer { buckets[client] = bucket }
+            guard bucket.tokens >= 1 else {
+                return .milliseconds(Int(((1 - bucket.tokens) / rate * 1000).rounded(.up)))
+            }
+            bucket.tokens -= 1
+            return nil
+        }
+    }
+
+    private func refilled(_ bucket: Bucket, at now: ContinuousClock.Instant) -> Bucket {
+        let elapsed = now - bucket.updated
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        return Bucket(tokens: min(burst, bucket.tokens + seconds * rate), updated: now)
+    }
+}
+
+/// How many jobs wait in `OCR_JOBS`, read at most every `maxAge` (a submission should not
+/// cost a stream-info request).
+final class BacklogGauge: Sendable {
+    private let stored: StoredMessages
+    private let reading = Mutex<(count: UInt64, at: ContinuousClock.Instant)?>(nil)
+    static let maxAge = Duration.milliseconds(200)
+
+    init(connection: NATSConnection) {
+        stored = StoredMessages(connection: connection, stream: StreamNames.jobs)
+    }
+
+    func count() async throws -> UInt64 {
+        let now = ContinuousClock.now
+        if let last = reading.withLock({ $0 }), now - last.at < Self.maxAge { return last.count }
+        let count = try await stored.bounds().count
+        reading.withLock { $0 = (count, now) }
+        return count
+    }
+}

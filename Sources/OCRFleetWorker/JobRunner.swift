@@ -169,7 +169,7 @@ struct JobRunner: Sendable {
         case .office(let content):
             outcome = try await recognizer.run(
                 content, indexes: indexes, engine: engine, request: request, policy: job.options.onPageError,
-                directory: directory, logger: logger, progress: { done in await progress.pagesDone(done) })
+                logger: logger, progress: { done in await progress.pagesDone(done) })
         }
         lap("recognize", since: recognizeStart)
 

@@ -1,4 +1,3 @@
-import Foundation
 import Logging
 import NIOPosix
 import OCRFleetDocuments
@@ -12,7 +11,7 @@ extension PageRecognizer {
     /// fails on is marked (and its page listed as failed) or fails the job, by `policy`.
     func run<Engine: OCREngine>(
         _ content: OfficeContent, indexes: [Int], engine: Engine, request: RecognitionRequest,
-        policy: PageErrorPolicy, directory: String, logger: Logger, progress: @escaping @Sendable (Int) async -> Void
+        policy: PageErrorPolicy, logger: Logger, progress: @escaping @Sendable (Int) async -> Void
     ) async throws(OCRError) -> Outcome {
         var pages: [RecognizedPage] = []
         var failed: [Int] = []
@@ -25,7 +24,7 @@ extension PageRecognizer {
                     blocks.append(markdown)
                 case .image(let image):
                     do {
-                        let text = try await picture(image, engine: engine, request: request, directory: directory)
+                        let text = try await picture(image, engine: engine, request: request)
                         if !text.isEmpty { blocks.append(text) }
                     } catch where error.code == .unsupportedFormat {
                         blocks.append("<!-- picture \(image.name) not read: \(error.message) -->")
@@ -42,28 +41,26 @@ extension PageRecognizer {
         return Outcome(pages: pages, failedPages: failed, incompletePages: [], textPages: indexes.count)
     }
 
-    /// One embedded picture through the engine, as a one-page image document.
+    /// One embedded picture through the engine, decoded from the bytes the archive gave.
     private func picture<Engine: OCREngine>(
-        _ image: OfficeContent.EmbeddedImage, engine: Engine, request: RecognitionRequest, directory: String
+        _ image: OfficeContent.EmbeddedImage, engine: Engine, request: RecognitionRequest
     ) async throws(OCRError) -> String {
         guard let format = DocumentFormat.detect(image.bytes), format.isImage else {
             throw OCRError(.unsupportedFormat, "not an image format the engines read")
         }
-        let path = "\(directory)/picture-\(UUID().uuidString.prefix(8)).\(format.rawValue)"
-        guard FileManager.default.createFile(atPath: path, contents: Data(image.bytes)) else {
-            throw OCRError(.internal, "cannot write the picture for the engine")
-        }
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let target = engine.renderTarget(for: request)
-        let gray = engine.rendersGray
-        let limits = self.limits
+        let maxPixels = limits.maxPagePixels
         let straightener = self.straightener
         let prepared: Result<Engine.PreparedPage, OCRError>
         do {
             prepared = try await renderThreads.runIfActive {
                 Result { () throws(OCRError) -> Engine.PreparedPage in
-                    let document = try PagedDocument.open(path: path, format: format, password: nil, limits: limits)
-                    let page = try document.render(page: 0, target: target, gray: gray, limits: limits)
+                    if let size = EncodedPage.dimensions(of: image.bytes), size.width * size.height > maxPixels {
+                        throw OCRError(
+                            .sourceTooLarge, "the image is \(size.width)×\(size.height) pixels, over the \(maxPixels)-pixel limit")
+                    }
+                    guard let page = PageImage(decoding: image.bytes, maxPixels: maxPixels) else {
+                        throw OCRError(.corruptDocument, "the \(format.rawValue.uppercased()) picture \(image.name) cannot be decoded")
+                    }
                     return try engine.prepare(straightener?.straighten(page).0 ?? page, request: request)
                 }
             }

@@ -285,7 +285,6 @@ extern "C" ocr_pdf_status ocr_pdf_page_text(ocr_pdf *doc, int index, int include
                         entry.flags |= OCR_PDF_WORD_BOLD;
                     if (font && (font->isItalic() || nameSays(font, {"Italic", "Oblique"})))
                         entry.flags |= OCR_PDF_WORD_ITALIC;
-                    if (font && font->isFixedWidth()) entry.flags |= OCR_PDF_WORD_FIXED_WIDTH;
                     if (word->getSpaceAfter()) entry.flags |= OCR_PDF_WORD_SPACE_AFTER;
                     if (!word->getNext() && line->isHyphenated()) entry.flags |= OCR_PDF_WORD_HYPHENATED;
                     std::unique_ptr<GooString> characters(word->getText());

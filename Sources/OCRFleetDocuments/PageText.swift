@@ -17,7 +17,6 @@ public struct PageText: Sendable, Equatable {
         public var line: Int
         public var bold: Bool
         public var italic: Bool
-        public var fixedWidth: Bool
         public var spaceAfter: Bool
         /// Ends a line that ends with a hyphen: the word continues on the next line.
         public var hyphenated: Bool
@@ -107,7 +106,6 @@ extension PageText.Word {
         line = Int(raw.line)
         bold = flag(OCR_PDF_WORD_BOLD)
         italic = flag(OCR_PDF_WORD_ITALIC)
-        fixedWidth = flag(OCR_PDF_WORD_FIXED_WIDTH)
         spaceAfter = flag(OCR_PDF_WORD_SPACE_AFTER)
         hyphenated = flag(OCR_PDF_WORD_HYPHENATED)
         link = raw.uri_length > 0 ? string(raw.uri_offset, raw.uri_length) : nil

@@ -18,8 +18,9 @@ public final class XMLReader {
 
     public init(_ bytes: [UInt8], part: String) throws(OCRError) {
         self.part = part
-        buffer = .allocate(capacity: max(bytes.count, 1))
-        _ = buffer.initialize(from: bytes.map { CChar(bitPattern: $0) })
+        let buffer = UnsafeMutableBufferPointer<CChar>.allocate(capacity: max(bytes.count, 1))
+        bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(buffer).copyMemory(from: $0) }
+        self.buffer = buffer
         let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
         guard let reader = xmlReaderForMemory(buffer.baseAddress, Int32(bytes.count), part, nil, options) else {
             buffer.deallocate()

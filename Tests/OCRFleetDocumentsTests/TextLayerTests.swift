@@ -55,7 +55,7 @@ import Testing
         func word(_ text: String, size: Double, block: Int, line: Int) -> PageText.Word {
             PageText.Word(
                 text: text, box: .init(x0: 72, y0: Double(line) * 20, x1: 100, y1: Double(line) * 20 + size),
-                fontSize: size, block: block, line: line, bold: false, italic: false, fixedWidth: false,
+                fontSize: size, block: block, line: line, bold: false, italic: false,
                 spaceAfter: true, hyphenated: false, link: nil)
         }
         let body = (0..<40).map { word("word\($0)", size: 11, block: 9, line: 9 + $0 / 10) }

@@ -41,8 +41,7 @@ enum {
     OCR_PDF_WORD_ITALIC = 2,
     OCR_PDF_WORD_SPACE_AFTER = 4,
     /* The word ends its line and the line ends with a hyphen. */
-    OCR_PDF_WORD_HYPHENATED = 8,
-    OCR_PDF_WORD_FIXED_WIDTH = 16
+    OCR_PDF_WORD_HYPHENATED = 8
 };
 
 /* A word of a page's text layer, in reading order. Boxes are in points with the origin at

@@ -83,7 +83,7 @@ let package = Package(
         .target(
             name: "OCRFleetEngines",
             dependencies: [
-                "CTesseract", "OCRFleetDocuments", "OCRFleetModel",
+                "CTesseract", "OCRFleetDocuments", "OCRFleetMarkdown", "OCRFleetModel",
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings),

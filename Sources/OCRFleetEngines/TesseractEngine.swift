@@ -1,5 +1,6 @@
 import CTesseract
 import Foundation
+import OCRFleetMarkdown
 import NIOPosix
 import OCRFleetDocuments
 import OCRFleetModel
@@ -243,25 +244,13 @@ enum TesseractText {
                 if !current.isEmpty { paragraphs.append(current.joined(separator: "\n")) }
                 current = []
             } else {
-                current.append(escape(trimmed))
+                current.append(MarkdownWriting.escapeRecognisedLine(trimmed))
             }
         }
         if !current.isEmpty { paragraphs.append(current.joined(separator: "\n")) }
         return paragraphs.joined(separator: "\n\n")
     }
 
-    /// Escapes what markdown would read as structure at the start of a line, and HTML.
-    static func escape(_ line: String) -> String {
-        var escaped = line.replacingOccurrences(of: "<", with: "&lt;")
-        if let first = escaped.first, "#>*+-|=".contains(first) {
-            escaped = "\\" + escaped
-        } else if let dot = escaped.firstIndex(where: { !$0.isNumber }), dot != escaped.startIndex,
-            escaped[dot] == "." || escaped[dot] == ")"
-        {
-            escaped.insert("\\", at: dot)
-        }
-        return escaped
-    }
 }
 
 /// libgomp reads `OMP_THREAD_LIMIT` once, when the process loads it. Tesseract's OpenMP

@@ -104,42 +104,65 @@ public enum MarkdownWriting {
     }
 
     static func escapeCell(_ cell: String) -> String {
-        var escaped = ""
-        for character in cell {
+        replacing(cell) { character in
             switch character {
-            case "|": escaped += "\\|"
-            case "\n": escaped += "<br>"
-            default: escaped.append(character)
+            case "|": "\\|"
+            case "\n": "<br>"
+            default: nil
             }
         }
-        return escaped
     }
 
     /// Characters of a document's text that markdown would read as markup or HTML.
     public static func escapeInline(_ text: String) -> String {
-        guard text.contains(where: { "<*`".contains($0) }) else { return text }
-        var escaped = ""
-        for character in text {
+        replacing(text) { character in
             switch character {
-            case "<": escaped += "&lt;"
-            case "*", "`": escaped += "\\\(character)"
-            default: escaped.append(character)
+            case "<": "&lt;"
+            case "*", "`": "\\\(character)"
+            default: nil
             }
         }
-        return escaped
+    }
+
+    /// `text` with each character that `replacement` maps written as what it maps to.
+    static func replacing(_ text: String, _ replacement: (Character) -> String?) -> String {
+        guard text.contains(where: { replacement($0) != nil }) else { return text }
+        var result = ""
+        for character in text {
+            if let replaced = replacement(character) { result += replaced } else { result.append(character) }
+        }
+        return result
     }
 
     /// A paragraph that happens to start like block syntax stays a paragraph.
     public static func escapeBlockStart(_ text: String) -> String {
         guard let first = text.first else { return text }
         if "#>+|=".contains(first) || (first == "-" && text.dropFirst().first == " ") { return "\\" + text }
-        if let marker = text.firstIndex(where: { !$0.isNumber }), marker != text.startIndex,
-            text[marker] == "." || text[marker] == ")", text[text.index(after: marker)...].first == " "
-        {
+        if let marker = numberedMarker(text), text[text.index(after: marker)...].first == " " {
             var escaped = text
             escaped.insert("\\", at: marker)
             return escaped
         }
         return text
+    }
+
+    /// A line of recognised text as the reader saw it: HTML's `<` written `&lt;`, and a start
+    /// that markdown would read as structure (`#`, `>`, a bullet, `12.`) escaped.
+    public static func escapeRecognisedLine(_ line: String) -> String {
+        var escaped = replacing(line) { $0 == "<" ? "&lt;" : nil }
+        if let first = escaped.first, "#>*+-|=".contains(first) {
+            escaped = "\\" + escaped
+        } else if let marker = numberedMarker(escaped) {
+            escaped.insert("\\", at: marker)
+        }
+        return escaped
+    }
+
+    /// The `.` or `)` after the digits a line starts with, as in `12.` or `3)`.
+    static func numberedMarker(_ text: String) -> String.Index? {
+        guard let marker = text.firstIndex(where: { !$0.isNumber }), marker != text.startIndex,
+            text[marker] == "." || text[marker] == ")"
+        else { return nil }
+        return marker
     }
 }

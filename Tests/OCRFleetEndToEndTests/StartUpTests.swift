@@ -19,8 +19,15 @@ import Testing
                 "ocr-gateway", [],
                 environment: unplaceable.merging(["OCR_HTTP_PORT": "\(port)", "OCR_STORE_DIR": store]) { $1 })
             defer { gateway.terminate() }
-            let worker = try BuiltExecutable.run("ocr-worker", [], environment: unplaceable)
+            // The worker says when it is waiting: a signal before then would meet a process
+            // still starting (re-executing itself), not the worker.
+            let workerLog = Pipe()
+            let worker = try BuiltExecutable.run(
+                "ocr-worker", [], environment: unplaceable.merging(["OCR_LOG_LEVEL": "warning"]) { $1 },
+                stderr: workerLog.fileHandleForWriting)
             defer { worker.terminate() }
+            try workerLog.fileHandleForWriting.close()
+            let workerLines = BuiltExecutable.lines(workerLog.fileHandleForReading)
 
             let base = "http://127.0.0.1:\(port)"
             let up = ContinuousClock.now + .seconds(30)
@@ -46,6 +53,7 @@ import Testing
             #expect(gateway.isRunning && worker.isRunning, "both wait for the streams instead of exiting")
 
             // A stop while waiting is an ordinary stop.
+            for await line in workerLines where line.contains("the job streams are not ready") { break }
             worker.terminate()
             gateway.terminate()
             try await BuiltExecutable.waitForExit(worker)

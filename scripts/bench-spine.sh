@@ -14,10 +14,7 @@ runs="${RUNS:-3}"
 pdf="$root/fixtures/bench-10p.pdf"
 pages=10
 
-scripts/install-deps.sh
-command -v python3 >/dev/null || apt-get install -y -qq python3-minimal >&2
-swift build -c release >&2
-bin="$(swift build -c release --show-bin-path)"
+source scripts/lib/release-build.sh
 OCR_LOG_LEVEL=warning
 export OCR_LOG_LEVEL
 source "$root/scripts/lib/local-fleet.sh"

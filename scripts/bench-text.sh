@@ -5,7 +5,5 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-scripts/install-deps.sh
-command -v python3 >/dev/null || apt-get install -y -qq python3-minimal >&2
-swift build -c release >&2
-exec python3 scripts/bench-text.py "$(swift build -c release --show-bin-path)"
+source scripts/lib/release-build.sh
+exec python3 scripts/bench-text.py "$bin"

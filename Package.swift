@@ -47,8 +47,9 @@ let package = Package(
 
         .target(name: "OCRFleetModel", swiftSettings: swiftSettings),
         .target(name: "OCRFleetMarkdown", swiftSettings: swiftSettings),
+        .target(name: "OCRFleetXML", dependencies: ["CLibXML2", "OCRFleetModel"], swiftSettings: swiftSettings),
         .target(
-            name: "OCRFleetOffice", dependencies: ["CLibXML2", "CZip", "OCRFleetMarkdown", "OCRFleetModel"],
+            name: "OCRFleetOffice", dependencies: ["CZip", "OCRFleetMarkdown", "OCRFleetModel", "OCRFleetXML"],
             swiftSettings: swiftSettings),
         .target(
             name: "OCRFleetConfiguration",
@@ -68,7 +69,7 @@ let package = Package(
         .target(
             name: "OCRFleetContent",
             dependencies: [
-                "OCRFleetModel",
+                "OCRFleetModel", "OCRFleetXML",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_NIOFileSystem", package: "swift-nio"),

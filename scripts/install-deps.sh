@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# Installs the Debian packages ocrfleet builds, tests and runs with. Safe to run again:
-# it calls apt-get only when a package is missing.
+# Installs the Debian packages ocrfleet builds, tests and runs with, and the S3-protocol
+# server the tests use (moto, from PyPI). Safe to run again: it installs only what is missing.
 set -euo pipefail
+
+# moto's S3 server: the tests' S3-compatible store.
+if ! python3 -c "import moto.server, flask_cors" 2>/dev/null; then
+  echo "installing: moto[server] (PyPI)" >&2
+  python3 -m pip install --quiet --disable-pip-version-check 'moto[server]>=5,<6' >&2
+fi
 
 packages=(
   pkg-config

@@ -69,6 +69,11 @@ public struct ContentClient: Sendable {
     public func download(_ url: String, to path: String, expectedSHA256: String? = nil) async throws(OCRError)
         -> DownloadedFile
     {
+        // S3-compatible stores answer an expired URL with 403; telling it from the URL saves
+        // the round trip and says why.
+        if let expiry = S3Bucket.expiry(ofPresignedURL: url), expiry < Date() {
+            throw OCRError(.sourceNotFound, "the source's presigned URL expired at \(expiry.formatted(.iso8601))")
+        }
         let limit = limits.maxDownloadBytes
         let deadline = NIODeadline.now() + .init(limits.downloadTimeout)
         var location = url

@@ -16,7 +16,7 @@ public struct Gateway: Sendable {
     let streams = JobStreams()
     let limiter: RateLimiter
     let backlog: BacklogGauge
-    let store: LocalStore
+    let store: DocumentStore
     let logger: Logger
 
     public init(configuration: GatewayConfiguration, nats: NATSConnection, logger: Logger) throws {
@@ -24,11 +24,16 @@ public struct Gateway: Sendable {
         self.nats = nats
         limiter = RateLimiter(rate: configuration.rateLimit, burst: configuration.rateBurst)
         backlog = BacklogGauge(connection: nats)
-        self.store = try LocalStore(
-            directory: configuration.storeDirectory, publicBaseURL: configuration.publicURL,
-            secret: configuration.storeSecret)
+        if let (bucket, prefix) = configuration.s3Store {
+            store = .s3(S3Client(bucket: bucket), prefix: prefix)
+        } else {
+            store = .local(
+                try LocalStore(
+                    directory: configuration.storeDirectory, publicBaseURL: configuration.publicURL,
+                    secret: configuration.storeSecret))
+        }
         self.logger = logger
-        if configuration.storeSecretIsEphemeral {
+        if configuration.s3Store == nil, configuration.storeSecretIsEphemeral {
             logger.notice("store URLs are signed with a random key: set OCR_STORE_SECRET when running replicas")
         }
     }
@@ -235,9 +240,19 @@ public struct Gateway: Sendable {
             throw APIError.invalid("job_id must be 1-200 characters of A-Z a-z 0-9 - _ =", field: "job_id")
         }
         let objectKey = "sources/\(jobID)/source"
-        let path = store.path(for: objectKey)
-        try FileManager.default.createDirectory(
-            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let path = try store.receivingPath(for: objectKey)
+        do {
+            return try await receive(
+                request, contentType: contentType, jobID: jobID, objectKey: objectKey, path: path)
+        } catch {
+            store.discard(receivedAt: path)
+            throw error
+        }
+    }
+
+    private func receive(_ request: Request, contentType: String, jobID: String, objectKey: String, path: String)
+        async throws -> JobRequest
+    {
         let upload: UploadedFile
         if contentType.hasPrefix("multipart/form-data") {
             guard let boundary = MultipartUpload.boundary(of: contentType) else {
@@ -275,9 +290,15 @@ public struct Gateway: Sendable {
             throw APIError.invalid("options: \(error.summary)", field: error.fieldPath.map { "options.\($0)" })
         }
         let filename = Self.query(request, "filename") ?? upload.filename
-        let expires = Date().addingTimeInterval(Double(configuration.urlLifetime.components.seconds))
+        do {
+            try await store.commit(receivedAt: path, key: objectKey, contentType: upload.contentType)
+        } catch {
+            logger.error("cannot store an upload", metadata: ["job_id": "\(jobID)", "error": "\(error)"])
+            throw APIError(.serviceUnavailable, code: "unavailable", "the upload cannot be stored; try again")
+        }
         let source = SourceDocument(
-            url: store.presignedURL(.get, objectKey: objectKey, expires: expires), contentType: upload.contentType,
+            url: store.presignedURL(.get, key: objectKey, lifetime: configuration.urlLifetime),
+            contentType: upload.contentType,
             filename: filename, size: upload.bytes, sha256: upload.sha256)
         return JobRequest(
             jobID: jobID, source: source,
@@ -287,8 +308,7 @@ public struct Gateway: Sendable {
     }
 
     func resultPutURL(jobID: String, key: String? = nil) -> String {
-        let expires = Date().addingTimeInterval(Double(configuration.urlLifetime.components.seconds))
-        return store.presignedURL(.put, objectKey: key ?? "results/\(jobID).md", expires: expires)
+        store.presignedURL(.put, key: key ?? "results/\(jobID).md", lifetime: configuration.urlLifetime)
     }
 
     /// Asks for the job to stop: recorded in KV (a job still queued is skipped when a worker
@@ -325,12 +345,15 @@ public struct Gateway: Sendable {
         _ = try authenticate(request)
         let id = try context.parameters.require("id")
         guard JobRequest.isValidJobID(id), let state = try await streams.states().get(id) else { throw APIError.notFound("no job \(id)") }
-        let path = store.path(for: Self.layoutKey(id))
-        guard state.state == .completed, FileManager.default.fileExists(atPath: path) else {
+        guard state.state == .completed, let location = try await store.location(of: Self.layoutKey(id)) else {
             throw APIError.notFound("job \(id) has no layout (its engine reports none, or it is not completed)")
         }
-        let body = try await FileIO().loadFile(path: path, context: context)
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: body)
+        switch location {
+        case .redirect(let url): return .redirect(to: url)
+        case .file(let path):
+            let body = try await FileIO().loadFile(path: path, context: context)
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: body)
+        }
     }
 
     func result(_ request: Request, context: some RequestContext) async throws -> Response {
@@ -346,17 +369,21 @@ public struct Gateway: Sendable {
         guard let result = summary else {
             throw APIError(.conflict, code: "not_ready", "job \(id) is \(state.state.rawValue), not completed")
         }
-        let prefix = store.publicBaseURL + LocalStore.routePrefix
-        guard result.url.hasPrefix(prefix) else { return .redirect(to: result.url) }
-        let key = String(result.url.dropFirst(prefix.count)).removingPercentEncoding ?? ""
-        guard LocalStore.isValidKey(key) else { throw APIError.notFound("result of \(id) is not in this store") }
-        let body = try await FileIO().loadFile(path: store.path(for: key), context: context)
-        return Response(status: .ok, headers: [.contentType: "text/markdown; charset=utf-8"], body: body)
+        switch store.location(ofResult: result.url) {
+        case nil: return .redirect(to: result.url)
+        case .redirect(let url): return .redirect(to: url)
+        case .file(let path):
+            let body = try await FileIO().loadFile(path: path, context: context)
+            return Response(status: .ok, headers: [.contentType: "text/markdown; charset=utf-8"], body: body)
+        }
     }
 
     // MARK: Local store
 
-    func storeKey(_ request: Request, _ context: some RequestContext, _ method: LocalStore.Method) throws -> String {
+    func storeKey(_ request: Request, _ context: some RequestContext, _ method: LocalStore.Method) throws
+        -> (LocalStore, String)
+    {
+        guard let store = store.local else { throw APIError.notFound("this gateway keeps its files in S3") }
         let key = context.parameters.getCatchAll().joined(separator: "/").removingPercentEncoding ?? ""
         guard
             store.verify(
@@ -365,17 +392,17 @@ public struct Gateway: Sendable {
         else {
             throw APIError(.forbidden, code: "forbidden", "the URL's signature is invalid or has expired")
         }
-        return key
+        return (store, key)
     }
 
     func storeGet(_ request: Request, context: some RequestContext) async throws -> Response {
-        let key = try storeKey(request, context, .get)
+        let (store, key) = try storeKey(request, context, .get)
         let body = try await FileIO().loadFile(path: store.path(for: key), context: context)
         return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: body)
     }
 
     func storePut(_ request: Request, context: some RequestContext) async throws -> Response {
-        let key = try storeKey(request, context, .put)
+        let (store, key) = try storeKey(request, context, .put)
         let path = store.path(for: key)
         try FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)

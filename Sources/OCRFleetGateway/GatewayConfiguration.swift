@@ -1,6 +1,7 @@
 import Foundation
 import OCRFleetBus
 import OCRFleetConfiguration
+import OCRFleetContent
 
 /// Everything `ocr-gateway` reads from flags and `OCR_*` variables (docs/configuration.md).
 public struct GatewayConfiguration: Sendable {
@@ -11,6 +12,8 @@ public struct GatewayConfiguration: Sendable {
     /// Token → tenant (empty tenant when none was given).
     public var apiTokens: [String: String]
     public var storeDirectory: String
+    /// The bucket and key prefix uploads and results go to; nil: the local store.
+    public var s3Store: (bucket: S3Bucket, prefix: String)?
     public var storeSecret: [UInt8]
     public var storeSecretIsEphemeral: Bool
     public var publicURL: String
@@ -31,6 +34,20 @@ public struct GatewayConfiguration: Sendable {
             "api.tokens", default: "unset (no auth; loopback only)",
             "Bearer tokens, comma-separated, each `token` or `token:tenant`.")
         public static let storeDir = Setting("store.dir", default: "a temp dir", "Directory of the local content store.")
+        public static let storeURL = Setting(
+            "store.url", default: "unset (the local store)",
+            "`s3://bucket/prefix`: keep uploads and results in an S3-compatible bucket instead of OCR_STORE_DIR.")
+        public static let s3Endpoint = Setting(
+            "s3.endpoint", default: "https://s3.$OCR_S3_REGION.amazonaws.com",
+            "URL of the S3-compatible service (MinIO, Ceph, R2: theirs).")
+        public static let s3Region = Setting("s3.region", default: "us-east-1", "Region the S3 requests are signed for.")
+        public static let s3PathStyle = Setting(
+            "s3.path.style", default: "true when OCR_S3_ENDPOINT is set",
+            "Bucket in the URL path (true) or in the host name (false, AWS's virtual hosts).")
+        public static let s3AccessKeyID = Setting("s3.access.key.id", default: "unset", "S3 access key id.")
+        public static let s3SecretAccessKey = Setting("s3.secret.access.key", default: "unset", "S3 secret access key.")
+        public static let s3SessionToken = Setting(
+            "s3.session.token", default: "unset", "S3 session token, for temporary (STS) credentials.")
         public static let storeSecret = Setting(
             "store.secret", default: "random per start",
             "HMAC key for presigned store URLs; replicas sharing a store must share it.")
@@ -47,7 +64,8 @@ public struct GatewayConfiguration: Sendable {
 
         public static let all: [Setting] =
             CommonSettings.all + [
-                host, port, apiTokens, storeDir, storeSecret, publicURL, urlLifetime, maxUploadBytes, rateLimit, rateBurst,
+                host, port, apiTokens, storeDir, storeURL, s3Endpoint, s3Region, s3PathStyle, s3AccessKeyID,
+                s3SecretAccessKey, s3SessionToken, storeSecret, publicURL, urlLifetime, maxUploadBytes, rateLimit, rateBurst,
                 maxBacklog,
             ]
     }
@@ -76,6 +94,7 @@ public struct GatewayConfiguration: Sendable {
         storeDirectory =
             reader.string(Settings.storeDir)
             ?? (NSTemporaryDirectory() + "/ocrfleet-store-\(UUID().uuidString.prefix(8))")
+        s3Store = try Self.s3Store(reader)
         if let secret = reader.string(Settings.storeSecret) {
             storeSecret = Array(secret.utf8)
             storeSecretIsEphemeral = false
@@ -90,6 +109,26 @@ public struct GatewayConfiguration: Sendable {
         rateBurst = try reader.int(Settings.rateBurst, default: 100, range: 1...1_000_000)
         maxBacklog = try reader.int(Settings.maxBacklog, default: 100_000, range: 0...1_000_000_000)
         logLevel = reader.string(CommonSettings.logLevel, default: "info")
+    }
+
+    static func s3Store(_ reader: SettingsReader) throws(SettingsError) -> (bucket: S3Bucket, prefix: String)? {
+        guard let location = reader.string(Settings.storeURL) else { return nil }
+        guard let (name, prefix) = S3Bucket.parseLocation(location) else {
+            throw .invalidValue(Settings.storeURL, location, expected: "s3://bucket/prefix with a valid bucket name")
+        }
+        guard let keyID = reader.string(Settings.s3AccessKeyID), let secret = reader.string(Settings.s3SecretAccessKey)
+        else {
+            throw .invalidValue(
+                Settings.s3AccessKeyID, "unset", expected: "set, with OCR_S3_SECRET_ACCESS_KEY, when OCR_STORE_URL is s3://")
+        }
+        let region = reader.string(Settings.s3Region, default: "us-east-1")
+        let endpoint = reader.string(Settings.s3Endpoint)
+        let bucket = S3Bucket(
+            name: name, endpoint: endpoint ?? S3Bucket.awsEndpoint(region: region), region: region,
+            pathStyle: try reader.bool(Settings.s3PathStyle, default: endpoint != nil),
+            credentials: S3Credentials(
+                accessKeyID: keyID, secretAccessKey: secret, sessionToken: reader.string(Settings.s3SessionToken)))
+        return (bucket, prefix)
     }
 
     static func isLoopback(_ host: String) -> Bool {

@@ -1,4 +1,5 @@
 import OCRFleetModel
+import OCRFleetXML
 
 /// What an office file holds, ready for markdown: each page (a DOCX section between page
 /// breaks, a slide, a sheet) as markdown blocks and the pictures an engine must read, in

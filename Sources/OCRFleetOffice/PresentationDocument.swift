@@ -1,5 +1,6 @@
 import OCRFleetMarkdown
 import OCRFleetModel
+import OCRFleetXML
 
 /// A PPTX read from its XML: one page per slide in presentation order, the slide's title as
 /// its heading, body placeholders as (nested) bullets, text boxes as paragraphs, tables as

@@ -1,5 +1,6 @@
 import OCRFleetMarkdown
 import OCRFleetModel
+import OCRFleetXML
 
 /// A DOCX read straight from its XML: headings from paragraph styles, bold and italic,
 /// nested bulleted and numbered lists, GFM tables (a merged cell's text in its first cell),

@@ -1,5 +1,6 @@
 import OCRFleetMarkdown
 import OCRFleetModel
+import OCRFleetXML
 
 /// An XLSX read from its XML: one page per sheet in workbook order, headed by the sheet's
 /// name, its cells as a GFM table (the first row the header) without empty rows and columns.

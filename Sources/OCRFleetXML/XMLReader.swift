@@ -1,10 +1,10 @@
 import CLibXML2
 import OCRFleetModel
 
-/// A forward-only pass over an XML part (libxml2's xmlTextReader): the part is never built
+/// A forward-only pass over an XML document (libxml2's xmlTextReader): it is never built
 /// into a tree. Network access is off, entities are not substituted, and a document type
-/// declaration is refused outright: office parts never have one, and it is where entity
-/// bombs and external entities live.
+/// declaration is refused outright: neither office parts nor S3 answers have one, and it is
+/// where entity bombs and external entities live.
 public final class XMLReader {
     public enum Node: Equatable {
         case start(String)
@@ -63,7 +63,7 @@ public final class XMLReader {
                 Int32(XML_READER_TYPE_SIGNIFICANT_WHITESPACE.rawValue):
                 return .text(xmlTextReaderConstValue(reader).map { String(cString: $0) } ?? "")
             case Int32(XML_READER_TYPE_DOCUMENT_TYPE.rawValue), Int32(XML_READER_TYPE_ENTITY_REFERENCE.rawValue):
-                throw OCRError(.corruptDocument, "\(part) declares a document type, which office files never do")
+                throw OCRError(.corruptDocument, "\(part) declares a document type, which is refused")
             default:
                 continue
             }

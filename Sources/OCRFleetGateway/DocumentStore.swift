@@ -1,0 +1,86 @@
+import Foundation
+import OCRFleetContent
+
+/// Where the gateway keeps uploads and results: its own directory, served under
+/// `/v1/store/`, or an S3-compatible bucket that workers reach through presigned URLs.
+enum DocumentStore: Sendable {
+    case local(LocalStore)
+    case s3(S3Client, prefix: String)
+
+    /// A URL for `method` on `key` valid for `lifetime`.
+    func presignedURL(_ method: LocalStore.Method, key: String, lifetime: Duration) -> String {
+        switch self {
+        case .local(let store):
+            let expires = Date().addingTimeInterval(Double(lifetime.components.seconds))
+            return store.presignedURL(method, objectKey: key, expires: expires)
+        case .s3(let client, let prefix):
+            return client.bucket.presignedURL(method == .get ? .get : .put, key: prefix + key, lifetime: lifetime)
+        }
+    }
+
+    /// Where an upload is written as it arrives: the object's own file in a local store, a
+    /// spool file for S3 (sent on by `commit`).
+    func receivingPath(for key: String) throws -> String {
+        let path: String
+        switch self {
+        case .local(let store): path = store.path(for: key)
+        case .s3: path = NSTemporaryDirectory() + "ocrfleet-upload-\(UUID().uuidString)"
+        }
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// Puts a received upload in place: nothing to do locally; a PUT to the bucket for S3.
+    func commit(receivedAt path: String, key: String, contentType: String?) async throws {
+        guard case .s3(let client, let prefix) = self else { return }
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try await client.put(file: path, key: prefix + key, contentType: contentType)
+    }
+
+    /// Drops a received upload that will not become a job.
+    func discard(receivedAt path: String) {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// Where a result URL a worker reported can be read: a local file the gateway serves, or
+    /// a fresh presigned GET to redirect to (nil: the URL belongs to neither).
+    enum Location {
+        case file(String)
+        case redirect(String)
+    }
+
+    func location(ofResult url: String) -> Location? {
+        switch self {
+        case .local(let store):
+            let prefix = store.publicBaseURL + LocalStore.routePrefix
+            guard url.hasPrefix(prefix) else { return nil }
+            let key = String(url.dropFirst(prefix.count)).removingPercentEncoding ?? ""
+            return LocalStore.isValidKey(key) ? .file(store.path(for: key)) : nil
+        case .s3(let client, _):
+            guard let key = client.bucket.key(of: url) else { return nil }
+            return .redirect(client.bucket.presignedURL(.get, key: key, lifetime: Self.readLifetime))
+        }
+    }
+
+    /// Where the object `key` (under the store's prefix) can be read, or nil when it does not exist.
+    func location(of key: String) async throws -> Location? {
+        switch self {
+        case .local(let store):
+            let path = store.path(for: key)
+            return FileManager.default.fileExists(atPath: path) ? .file(path) : nil
+        case .s3(let client, let prefix):
+            guard try await client.head(prefix + key) != nil else { return nil }
+            return .redirect(client.bucket.presignedURL(.get, key: prefix + key, lifetime: Self.readLifetime))
+        }
+    }
+
+    /// Redirects to results are short-lived: the client follows them at once.
+    static let readLifetime: Duration = .seconds(900)
+
+    /// The local store, for the `/v1/store/` routes.
+    var local: LocalStore? {
+        if case .local(let store) = self { return store }
+        return nil
+    }
+}

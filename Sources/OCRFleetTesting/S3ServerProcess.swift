@@ -1,0 +1,71 @@
+import Foundation
+import OCRFleetContent
+import Synchronization
+
+/// A real S3-protocol server for one test: moto's server (`pip install 'moto[server]'`,
+/// which `scripts/install-deps.sh` does) on a free loopback port, with one bucket made.
+/// Its storage lives in memory and goes with the process.
+public final class S3ServerProcess: Sendable {
+    public let port: Int
+    public let bucket: S3Bucket
+    private let process: Mutex<Process?>
+
+    public var endpoint: String { "http://127.0.0.1:\(port)" }
+    public var client: S3Client { S3Client(bucket: bucket) }
+
+    /// Settings that point a gateway at `s3://<bucket>/<prefix>` on this server.
+    public func gatewayEnvironment(prefix: String) -> [String: String] {
+        [
+            "OCR_STORE_URL": "s3://\(bucket.name)/\(prefix)", "OCR_S3_ENDPOINT": endpoint, "OCR_S3_REGION": bucket.region,
+            "OCR_S3_ACCESS_KEY_ID": bucket.credentials.accessKeyID,
+            "OCR_S3_SECRET_ACCESS_KEY": bucket.credentials.secretAccessKey,
+        ]
+    }
+
+    private init(port: Int, bucket: S3Bucket, process: Process) {
+        self.port = port
+        self.bucket = bucket
+        self.process = Mutex(process)
+    }
+
+    public static func start(bucket name: String = "ocrfleet-test") async throws -> S3ServerProcess {
+        let port = try await FreePort.find()
+        let log = NSTemporaryDirectory() + "ocrfleet-moto-\(port).log"
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let running = Process()
+        running.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        running.arguments = ["python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", "\(port)"]
+        running.standardOutput = FileHandle(forWritingAtPath: log)
+        running.standardError = FileHandle(forWritingAtPath: log)
+        running.standardInput = FileHandle.nullDevice
+        try running.run()
+        let bucket = S3Bucket(
+            name: name, endpoint: "http://127.0.0.1:\(port)", region: "us-east-1", pathStyle: true,
+            credentials: S3Credentials(accessKeyID: "AKIDTESTING", secretAccessKey: "testing-secret"))
+        let server = S3ServerProcess(port: port, bucket: bucket, process: running)
+        // Ready once it creates the bucket; an import error shows up as an exit.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline, running.isRunning {
+            if (try? await server.client.createBucket()) != nil { return server }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        server.stop()
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        throw TestEnvironmentError("moto's S3 server did not start on port \(port) (pip install 'moto[server]'):\n\(text)")
+    }
+
+    /// SIGKILL: the store is in memory, and a child of the test runner may inherit a mask
+    /// that blocks SIGTERM, which Python, unlike nats-server, leaves blocked.
+    public func stop() {
+        guard let running = process.withLock({ $0.take() }) else { return }
+        kill(running.processIdentifier, SIGKILL)
+        running.waitUntilExit()
+    }
+}
+
+/// Runs `body` with a fresh S3 server, stopped afterwards whatever happens.
+public func withS3Server<T>(_ body: (S3ServerProcess) async throws -> T) async throws -> T {
+    let server = try await S3ServerProcess.start()
+    defer { server.stop() }
+    return try await body(server)
+}

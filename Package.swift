@@ -109,6 +109,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .target(
+            name: "OCRFleetClient",
+            dependencies: [
+                "OCRFleetModel",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "OCRFleetBackfill",
+            dependencies: [
+                "OCRFleetClient", "OCRFleetContent", "OCRFleetModel",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings),
+        .target(
             name: "OCRFleetGateway",
             dependencies: [
                 "OCRFleetBus", "OCRFleetConfiguration", "OCRFleetContent", "OCRFleetModel",
@@ -177,12 +194,11 @@ let package = Package(
         .executableTarget(
             name: "ocrctl",
             dependencies: [
-                "OCRFleetBus", "OCRFleetModel",
+                "OCRFleetBackfill", "OCRFleetBus", "OCRFleetClient", "OCRFleetContent", "OCRFleetModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "_NIOFileSystem", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings),
 

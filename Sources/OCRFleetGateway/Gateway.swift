@@ -82,6 +82,11 @@ public struct Gateway: Sendable {
         }
         router.post("/v1/jobs") { request, context in try await submit(request, context: context) }
         router.get("/v1/jobs") { request, context in try await listJobs(request, context: context) }
+        router.get("/v1/queue") { request, _ in
+            _ = try authenticate(request)
+            _ = try streams.states()
+            return try jsonResponse(["jobs": try await backlog.count(), "max_backlog": UInt64(configuration.maxBacklog)])
+        }
         router.get("/v1/jobs/{id}") { request, context in
             _ = try authenticate(request)
             let id = try context.parameters.require("id")

@@ -1,12 +1,16 @@
 import ArgumentParser
 import Foundation
+import OCRFleetClient
 
 @main
 struct OCRCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ocrctl",
         abstract: "Submit documents to the OCR fleet and follow their jobs.",
-        subcommands: [Submit.self, Status.self, Result.self, Watch.self, Events.self, Cancel.self, DeadLetters.self])
+        subcommands: [
+            Submit.self, Status.self, Result.self, Watch.self, Events.self, Cancel.self, DeadLetters.self,
+            BackfillCommand.self,
+        ])
 }
 
 /// Where the gateway is and how to authenticate; flags override `OCR_GATEWAY_URL` and `OCR_API_TOKEN`.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OCRFleetClient
 import OCRFleetModel
 
 struct Submit: AsyncParsableCommand {

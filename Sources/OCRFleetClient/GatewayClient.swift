@@ -5,14 +5,25 @@ import NIOFileSystem
 import NIOHTTP1
 import OCRFleetModel
 
-/// The gateway's HTTP API as `ocrctl` uses it.
-struct GatewayClient: Sendable {
-    let baseURL: String
-    let token: String?
-    let http = HTTPClient.shared
+/// The gateway's HTTP API as `ocrctl` and the backfill use it.
+public struct GatewayClient: Sendable {
+    public let baseURL: String
+    public let token: String?
+    let http: HTTPClient
 
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+    public init(baseURL: String, token: String?, http: HTTPClient = .shared) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.token = token
+        self.http = http
+    }
+
+    /// A request the gateway refused or could not be sent. `retryAfter` is set when the
+    /// gateway asked the client to come back later (429, 503).
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+        public var status: Int?
+        public var code: String?
+        public var retryAfter: Duration?
     }
 
     /// The gateway's answer to a submission or a cancel request.
@@ -25,8 +36,8 @@ struct GatewayClient: Sendable {
         }
     }
 
-    /// Streams a local file to `POST /v1/jobs`.
-    func submit(file path: String, query: [String: String]) async throws -> String {
+    /// Streams a local file to `POST /v1/jobs`; `query` carries the job id and options.
+    public func submit(file path: String, query: [String: String]) async throws -> String {
         let filename = (path as NSString).lastPathComponent
         let parameters = query.merging(["filename": filename]) { old, _ in old }
         var request = HTTPClientRequest(url: "\(baseURL)/v1/jobs?\(Self.encode(parameters))")
@@ -41,36 +52,56 @@ struct GatewayClient: Sendable {
     }
 
     /// Submits a document that is already reachable by URL.
-    func submit(url: String, options: [String: Any]) async throws -> String {
+    public func submit(url: String, options: [String: Any]) async throws -> String {
+        try await submit(json: ["source": ["url": url], "options": options])
+    }
+
+    /// Submits a JSON job body as `POST /v1/jobs` takes it (docs/api.md).
+    public func submit(json body: [String: Any]) async throws -> String {
         var request = HTTPClientRequest(url: "\(baseURL)/v1/jobs")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         authorize(&request)
-        let body: [String: Any] = ["source": ["url": url], "options": options]
         request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
         return try await submitted(request)
     }
 
-    func state(_ id: String) async throws -> JobState {
+    public func state(_ id: String) async throws -> JobState {
         try CloudEventCoding.decoder().decode(JobState.self, from: Data(try await stateJSON(id).utf8))
     }
 
-    func stateJSON(_ id: String) async throws -> String {
+    /// The job's state, or nil when the gateway knows no such job.
+    public func stateIfKnown(_ id: String) async throws -> JobState? {
+        do {
+            return try await state(id)
+        } catch let failure as Failure where failure.status == 404 {
+            return nil
+        }
+    }
+
+    public func stateJSON(_ id: String) async throws -> String {
         try await get("/v1/jobs/\(id)")
     }
 
-    func result(_ id: String) async throws -> String {
+    public func result(_ id: String) async throws -> String {
         try await get("/v1/jobs/\(id)/result")
     }
 
+    /// Jobs in `OCR_JOBS` (waiting or running) and the gateway's limit on them.
+    public func queue() async throws -> (jobs: Int, maxBacklog: Int) {
+        let body = try await get("/v1/queue")
+        let object = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] ?? [:]
+        return (object["jobs"] as? Int ?? 0, object["max_backlog"] as? Int ?? 0)
+    }
+
     /// Asks the gateway to cancel the job; returns its state when the request was accepted.
-    func cancel(_ id: String) async throws -> String {
+    public func cancel(_ id: String) async throws -> String {
         var request = HTTPClientRequest(url: baseURL + "/v1/jobs/\(id)")
         request.method = .DELETE
         authorize(&request)
         let response = try await execute(request)
         let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
-        guard response.status == .accepted else { throw Failure(description: Self.explain(response.status, body)) }
+        guard response.status == .accepted else { throw Self.failure(response, body) }
         return try JSONDecoder().decode(Submitted.self, from: Data(body.utf8)).state
     }
 
@@ -79,14 +110,14 @@ struct GatewayClient: Sendable {
         authorize(&request)
         let response = try await execute(request)
         let body = String(buffer: try await response.body.collect(upTo: 256 << 20))
-        guard response.status == .ok else { throw Failure(description: Self.explain(response.status, body)) }
+        guard response.status == .ok else { throw Self.failure(response, body) }
         return body
     }
 
     private func submitted(_ request: HTTPClientRequest) async throws -> String {
         let response = try await execute(request)
         let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
-        guard response.status == .accepted else { throw Failure(description: Self.explain(response.status, body)) }
+        guard response.status == .accepted else { throw Self.failure(response, body) }
         return try JSONDecoder().decode(Submitted.self, from: Data(body.utf8)).jobID
     }
 
@@ -102,14 +133,18 @@ struct GatewayClient: Sendable {
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
     }
 
-    /// The gateway's JSON error message, or the status line.
-    static func explain(_ status: HTTPResponseStatus, _ body: String) -> String {
+    /// The gateway's JSON error (code and message), or the status line.
+    static func failure(_ response: HTTPClientResponse, _ body: String) -> Failure {
+        let status = Int(response.status.code)
+        let retryAfter = response.headers.first(name: "retry-after").flatMap(Int.init).map { Duration.seconds($0) }
         if let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
             let error = object["error"] as? [String: Any], let message = error["message"] as? String
         {
-            return "\(status.code) \(error["code"] as? String ?? ""): \(message)"
+            let code = error["code"] as? String
+            return Failure(
+                description: "\(status) \(code ?? ""): \(message)", status: status, code: code, retryAfter: retryAfter)
         }
-        return "HTTP \(status.code) \(body.prefix(200))"
+        return Failure(description: "HTTP \(status) \(body.prefix(200))", status: status, retryAfter: retryAfter)
     }
 
     static func encode(_ parameters: [String: String]) -> String {

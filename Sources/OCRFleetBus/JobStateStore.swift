@@ -43,6 +43,17 @@ public final class JobStateStore: @unchecked Sendable {
         return try await value(of: "cancel.\(jobID)") != nil
     }
 
+    /// Records where the job's terminal event is to be POSTed, under `callback.<job_id>`.
+    public func setCallback(_ url: String, for jobID: String) async throws {
+        try await store(Array(url.utf8), at: "callback.\(jobID)")
+    }
+
+    /// The job's webhook URL, if it has one.
+    public func callback(of jobID: String) async throws -> String? {
+        guard JobRequest.isValidJobID(jobID), let bytes = try await value(of: "callback.\(jobID)") else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// One page of jobs by their latest update, newest first: the bucket's stream read
     /// backwards from just below `before` (a cursor from an earlier page; nil: from the
     /// newest), each job once at its current state, filtered by `state` and `tenant`. `next`
@@ -64,7 +75,7 @@ public final class JobStateStore: @unchecked Sendable {
             scanned += 1
             guard let message = try await stored.message(at: sequence), message.subject.hasPrefix(prefix) else { continue }
             let key = String(message.subject.dropFirst(prefix.count))
-            // Older revisions of a key, deleted keys and cancel markers are not jobs to list.
+            // Older revisions of a key, deleted keys, cancel markers and callbacks are not jobs to list.
             guard JobRequest.isValidJobID(key), let (bytes, revision) = try await latest(key), revision == sequence,
                 let job = try? CloudEventCoding.decoder().decode(JobState.self, from: Data(bytes))
             else { continue }

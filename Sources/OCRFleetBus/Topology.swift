@@ -110,27 +110,51 @@ public struct FleetTopology: Sendable {
     }
 
     private func ensureConsumer(_ nats: NATSConnection) throws {
+        try Self.ensureConsumer(nats, StreamNames.workerConsumer, on: StreamNames.jobs) { config in
+            config.AckWait = ackWait.components.seconds * Self.nanosecondsPerSecond
+            config.MaxDeliver = Int64(maxDeliver)
+            config.MaxAckPending = Int64(maxAckPending)
+            config.DeliverPolicy = js_DeliverAll
+            config.Replicas = Int64(replicas)
+        }
+    }
+
+    /// The gateways' consumer of lifecycle events for webhooks: shared by every replica, so
+    /// each event is delivered by one of them. It starts with the events published after it
+    /// is first made; `maxDeliver` attempts per event.
+    public func ensureWebhookConsumer(on nats: NATSConnection, maxDeliver: Int) async throws {
+        let replicas = Int64(replicas)
+        try await nats.blockingCall {
+            try Self.ensureConsumer(nats, StreamNames.webhookConsumer, on: StreamNames.events) { config in
+                config.AckWait = 30 * Self.nanosecondsPerSecond
+                config.MaxDeliver = Int64(maxDeliver)
+                config.MaxAckPending = 1000
+                config.DeliverPolicy = js_DeliverNew
+                config.Replicas = replicas
+            }
+        }
+    }
+
+    private static func ensureConsumer(
+        _ nats: NATSConnection, _ name: String, on stream: String, configure: (inout jsConsumerConfig) -> Void
+    ) throws {
         var config = jsConsumerConfig()
         jsConsumerConfig_Init(&config)
         config.AckPolicy = js_AckExplicit
-        config.AckWait = ackWait.components.seconds * Self.nanosecondsPerSecond
-        config.MaxDeliver = Int64(maxDeliver)
-        config.MaxAckPending = Int64(maxAckPending)
-        config.DeliverPolicy = js_DeliverAll
-        config.Replicas = Int64(replicas)
+        configure(&config)
         var info: UnsafeMutablePointer<jsConsumerInfo>?
         var code = jsErrCode(rawValue: 0)
-        let status = StreamNames.workerConsumer.withCString { durable in
+        let status = name.withCString { durable in
             config.Durable = durable
-            var status = js_AddConsumer(&info, nats.jetStream, StreamNames.jobs, &config, nil, &code)
+            var status = js_AddConsumer(&info, nats.jetStream, stream, &config, nil, &code)
             if status != NATS_OK {
                 code = jsErrCode(rawValue: 0)
-                status = js_UpdateConsumer(&info, nats.jetStream, StreamNames.jobs, &config, nil, &code)
+                status = js_UpdateConsumer(&info, nats.jetStream, stream, &config, nil, &code)
             }
             return status
         }
         jsConsumerInfo_Destroy(info)
-        try check("create consumer \(StreamNames.workerConsumer)", status, code)
+        try check("create consumer \(name)", status, code)
     }
 
     private static func ensureBucket(_ nats: NATSConnection, replicas: Int32) throws {

@@ -50,9 +50,17 @@ public struct Gateway: Sendable {
         logger.info("job streams ready")
     }
 
-    /// `prepareStreams` as a service to run beside the application: it ends when the streams
-    /// are ready (run it with `successTerminationBehavior: .ignore`), or quietly at shutdown.
-    public var streamPreparation: some Service { StreamPreparation(gateway: self) }
+    /// The services to run beside the application: stream preparation (which ends when the
+    /// streams are ready, or quietly at shutdown) and, with `OCR_WEBHOOK_SECRET`, webhook delivery.
+    public var backgroundServices: [ServiceGroupConfiguration.ServiceConfiguration] {
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: StreamPreparation(gateway: self), successTerminationBehavior: .ignore)
+        ]
+        if let webhooks = configuration.webhooks {
+            services.append(.init(service: WebhookNotifier(gateway: self, settings: webhooks)))
+        }
+        return services
+    }
 
     private struct StreamPreparation: Service {
         let gateway: Gateway
@@ -168,10 +176,12 @@ public struct Gateway: Sendable {
         try await checkBacklog()
         let contentType = request.headers[.contentType] ?? "application/octet-stream"
         var job: JobRequest
+        let callback: String?
         if contentType.hasPrefix("application/json") {
-            job = try await jsonSubmission(request)
+            (job, callback) = try await jsonSubmission(request)
         } else {
             job = try await uploadSubmission(request, contentType: contentType, context: context)
+            callback = Self.query(request, "callback_url")
         }
         if let tenant { job.metadata = (job.metadata ?? [:]).merging(["tenant": tenant]) { _, new in new } }
         do {
@@ -179,12 +189,29 @@ public struct Gateway: Sendable {
         } catch {
             throw APIError.invalid(error.message)
         }
-        try await publish(job)
+        if let callback { try await checkCallback(callback) }
+        try await publish(job, callback: callback)
         return try jsonResponse(Accepted(jobID: job.jobID, state: .queued, base: configuration.publicURL), status: .accepted)
     }
 
-    /// Records the job as queued, then publishes it; the CloudEvent id is the `Nats-Msg-Id`.
-    func publish(_ job: JobRequest) async throws {
+    /// A callback URL must be http(s) to a host webhooks may reach, on a gateway that signs them.
+    func checkCallback(_ url: String) async throws {
+        guard let webhooks = configuration.webhooks else {
+            throw APIError.invalid("this gateway sends no webhooks (OCR_WEBHOOK_SECRET is unset)", field: "callback_url")
+        }
+        guard url.hasPrefix("http://") || url.hasPrefix("https://"), url.utf8.count <= 2048 else {
+            throw APIError.invalid("callback_url must be an http(s) URL of at most 2048 bytes", field: "callback_url")
+        }
+        do {
+            try await webhooks.policy.check(url, checkAllowList: true)
+        } catch {
+            throw APIError.invalid("callback_url: \(error.message)", field: "callback_url")
+        }
+    }
+
+    /// Records the job as queued (and its callback), then publishes it; the CloudEvent id is
+    /// the `Nats-Msg-Id`. The callback is stored first: a fast job could end before it otherwise.
+    func publish(_ job: JobRequest, callback: String? = nil) async throws {
         var state = JobState(jobID: job.jobID, state: .queued)
         state.createdAt = Date()
         state.metadata = job.metadata
@@ -193,6 +220,7 @@ public struct Gateway: Sendable {
         } else {
             try await streams.states().put(state)
         }
+        if let callback { try await streams.states().setCallback(callback, for: job.jobID) }
         let event = JobEvent.request(job, source: "urn:ocrfleet:gateway")
         let payload = try [UInt8](CloudEventCoding.encoder().encode(event))
         do {
@@ -212,14 +240,16 @@ public struct Gateway: Sendable {
         var result: ResultTarget?
         var options: JobOptions?
         var metadata: [String: String]?
+        var callbackURL: String?
 
         enum CodingKeys: String, CodingKey {
             case source, result, options, metadata
             case jobID = "job_id"
+            case callbackURL = "callback_url"
         }
     }
 
-    func jsonSubmission(_ request: Request) async throws -> JobRequest {
+    func jsonSubmission(_ request: Request) async throws -> (JobRequest, callback: String?) {
         var request = request
         let body = try await request.collectBody(upTo: 1 << 20)
         let submission: JSONSubmission
@@ -230,9 +260,10 @@ public struct Gateway: Sendable {
         }
         let jobID = submission.jobID ?? Self.newJobID()
         let result = submission.result ?? ResultTarget(url: resultPutURL(jobID: jobID))
-        return JobRequest(
+        let job = JobRequest(
             jobID: jobID, source: submission.source, result: result, options: submission.options ?? JobOptions(),
             metadata: submission.metadata)
+        return (job, submission.callbackURL)
     }
 
     /// A file in the body: multipart (`file` part, optional `options` JSON part) or raw

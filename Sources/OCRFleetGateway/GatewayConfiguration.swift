@@ -25,6 +25,8 @@ public struct GatewayConfiguration: Sendable {
     public var rateBurst: Int
     /// Jobs waiting in `OCR_JOBS` above which submissions are refused with 503; 0: no limit.
     public var maxBacklog: Int
+    /// Webhook delivery; nil (no `OCR_WEBHOOK_SECRET`): jobs may not carry `callback_url`.
+    public var webhooks: WebhookSettings?
     public var logLevel: String
 
     public enum Settings {
@@ -62,11 +64,22 @@ public struct GatewayConfiguration: Sendable {
         public static let maxBacklog = Setting(
             "max.backlog", default: "100000", "Jobs waiting in OCR_JOBS above which submissions get 503 with Retry-After; 0 turns it off.")
 
+        public static let webhookSecret = Setting(
+            "webhook.secret", default: "unset (webhooks off)",
+            "HMAC-SHA256 key of the OCRFleet-Signature header on webhook deliveries; replicas must share it.")
+        public static let webhookAttempts = Setting(
+            "webhook.attempts", default: "8", "Deliveries of a terminal event before it is given up on.")
+        public static let webhookRetryBase = Setting(
+            "webhook.retry.base.s", default: "1", "First wait before a webhook retry (seconds); each next is 4 times longer, at most 600.")
+        public static let webhookAllowHosts = Setting(
+            "webhook.allow.hosts", default: "unset (any but link-local)",
+            "Hosts callback URLs may name, comma-separated (`hooks.example.com`, `*.example.com`).")
+
         public static let all: [Setting] =
             CommonSettings.all + [
                 host, port, apiTokens, storeDir, storeURL, s3Endpoint, s3Region, s3PathStyle, s3AccessKeyID,
                 s3SecretAccessKey, s3SessionToken, storeSecret, publicURL, urlLifetime, maxUploadBytes, rateLimit, rateBurst,
-                maxBacklog,
+                maxBacklog, webhookSecret, webhookAttempts, webhookRetryBase, webhookAllowHosts,
             ]
     }
 
@@ -108,6 +121,12 @@ public struct GatewayConfiguration: Sendable {
         rateLimit = try reader.double(Settings.rateLimit, default: 50)
         rateBurst = try reader.int(Settings.rateBurst, default: 100, range: 1...1_000_000)
         maxBacklog = try reader.int(Settings.maxBacklog, default: 100_000, range: 0...1_000_000_000)
+        if let secret = reader.string(Settings.webhookSecret) {
+            let base = try reader.double(Settings.webhookRetryBase, default: 1)
+            webhooks = WebhookSettings(
+                secret: Array(secret.utf8), attempts: try reader.int(Settings.webhookAttempts, default: 8, range: 1...50),
+                retryBase: .milliseconds(Int64(max(base, 0.01) * 1000)), allowedHosts: reader.list(Settings.webhookAllowHosts))
+        }
         logLevel = reader.string(CommonSettings.logLevel, default: "info")
     }
 

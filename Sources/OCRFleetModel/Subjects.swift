@@ -27,6 +27,8 @@ public enum StreamNames {
     public static let events = "OCR_EVENTS"
     public static let deadLetters = "OCR_DLQ"
     public static let workerConsumer = "ocr-workers"
+    /// The gateways' durable consumer of `OCR_EVENTS`, from which they deliver webhooks.
+    public static let webhookConsumer = "ocr-webhooks"
     public static let jobStateBucket = "ocr-jobs"
 }
 

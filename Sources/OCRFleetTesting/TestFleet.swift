@@ -177,9 +177,8 @@ public func withFleet<T>(
         try await gateway.prepareStreams()
 
         let services = try await RunningServices.start("the gateway", logger: logger) { ready in
-            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-                .init(service: gateway.makeApplication(onServerRunning: ready))
-            ]
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] =
+                [.init(service: gateway.makeApplication(onServerRunning: ready))] + gateway.backgroundServices
             if runWorker {
                 let engines = try EngineRouter(workerConfiguration)
                 services.append(

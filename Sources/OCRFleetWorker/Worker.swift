@@ -48,13 +48,13 @@ public struct Worker: Service {
             replicas: configuration.streamReplicas, maxDeliver: configuration.maxDeliver,
             ackWait: configuration.ackWait)
         // A SIGTERM while the streams are still coming up ends the worker cleanly: no job was taken.
-        let consumer: JobConsumer
+        let consumer: PullConsumer
         let states: JobStateStore
         do {
             (consumer, states) = try await cancelWhenGracefulShutdown { [nats, logger] in
                 try await FleetTopology.untilReady(logger: logger) {
                     try await topology.ensureAll(on: nats)
-                    return (try await JobConsumer(connection: nats), try await JobStateStore(connection: nats))
+                    return (try await PullConsumer(connection: nats), try await JobStateStore(connection: nats))
                 }
             }
         } catch is CancellationError where Task.isShuttingDownGracefully {

@@ -21,7 +21,7 @@ import Testing
             try await FleetTopology().ensureAll(on: second)
             // Changed settings are applied, not refused.
             try await FleetTopology(maxDeliver: 3, ackWait: .seconds(30)).ensureAll(on: first)
-            _ = try await JobConsumer(connection: second)
+            _ = try await PullConsumer(connection: second)
             _ = try await JobStateStore(connection: second)
         }
     }
@@ -33,7 +33,7 @@ import Testing
             let first = try await nats.publish(Subjects.jobs, payload: Array("a".utf8), messageID: "same-id")
             let again = try await nats.publish(Subjects.jobs, payload: Array("a".utf8), messageID: "same-id")
             #expect(first == again)
-            let consumer = try await JobConsumer(connection: nats)
+            let consumer = try await PullConsumer(connection: nats)
             let messages = try await consumer.fetch(max: 10, wait: .seconds(2))
             #expect(messages.count == 1)
             try await messages.first?.ack()
@@ -44,7 +44,7 @@ import Testing
         try await withNATSServer { server in
             let nats = try await Self.connect(server)
             try await FleetTopology().ensureAll(on: nats)
-            let consumer = try await JobConsumer(connection: nats)
+            let consumer = try await PullConsumer(connection: nats)
             try await nats.publish(
                 Subjects.jobs, payload: Array("job".utf8), headers: ["X-Test": "yes"], messageID: "m-1")
 
@@ -71,7 +71,7 @@ import Testing
             for index in 0..<5 {
                 try await nats.publish(Subjects.jobs, payload: Array("\(index)".utf8), messageID: "seq-\(index)")
             }
-            let consumer = try await JobConsumer(connection: nats)
+            let consumer = try await PullConsumer(connection: nats)
             let asked = Counter()
             var received: [String] = []
             for await message in consumer.messages(batchSize: { asked.add(); return 2 }) {
@@ -108,7 +108,7 @@ import Testing
         try await withNATSServer { server in
             let nats = try await Self.connect(server)
             try await FleetTopology().ensureAll(on: nats)
-            let consumer = try await JobConsumer(connection: nats)
+            let consumer = try await PullConsumer(connection: nats)
             try await nats.publish(Subjects.jobs, payload: Array("before".utf8), messageID: "before")
 
             try await server.restart()
@@ -147,7 +147,7 @@ import Testing
         }
     }
 
-    static func fetchOne(_ consumer: JobConsumer, within limit: Duration) async throws -> JetStreamMessage? {
+    static func fetchOne(_ consumer: PullConsumer, within limit: Duration) async throws -> JetStreamMessage? {
         let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {
             if let message = try await consumer.fetch(max: 1, wait: .milliseconds(500)).first { return message }

@@ -1,6 +1,6 @@
-# Sourced by run-local.sh and bench-spine.sh: starts nats-server (JetStream, temporary store),
+# Sourced by run-local.sh and the benchmarks: starts nats-server (JetStream, temporary store),
 # the gateway and one worker on free loopback ports (and the vLLM double when
-# OCR_VLLM_URL=double), and stops them on exit.
+# OCR_VLLM_URL=double), and stops them on exit. LOCAL_WORKERS=0 starts no worker.
 # Needs $bin (the build's bin path); sets $work, $gateway_url, $worker_pid and OCR_NATS_URL.
 
 work="$(mktemp -d -t ocrfleet-local.XXXXXX)"
@@ -53,9 +53,11 @@ start_local_fleet() {
   fi
   OCR_HTTP_PORT="$http_port" OCR_STORE_DIR="$work/store" "$bin/ocr-gateway" >"$work/gateway.log" 2>&1 &
   fleet_pids+=($!)
-  OCR_WORK_DIR="$work" "$bin/ocr-worker" >"$work/worker.log" 2>&1 &
-  worker_pid=$!
-  fleet_pids+=($worker_pid)
+  if [ "${LOCAL_WORKERS:-1}" != 0 ]; then
+    OCR_WORK_DIR="$work" "$bin/ocr-worker" >"$work/worker.log" 2>&1 &
+    worker_pid=$!
+    fleet_pids+=($worker_pid)
+  fi
   gateway_url="http://127.0.0.1:$http_port"
   wait_for gateway "curl -fs '$gateway_url/readyz' >/dev/null"
 }

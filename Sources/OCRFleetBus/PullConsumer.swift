@@ -2,34 +2,50 @@ import CNats
 import Logging
 import OCRFleetModel
 
-/// The worker's binding to the durable pull consumer `ocr-workers`.
+/// Which durable pull consumer to bind to.
+public struct ConsumerBinding: Sendable {
+    public var stream: String
+    public var consumer: String
+    public var subject: String
+
+    /// The workers' consumer of jobs.
+    public static let workers = ConsumerBinding(
+        stream: StreamNames.jobs, consumer: StreamNames.workerConsumer, subject: Subjects.jobs)
+    /// The gateways' consumer of lifecycle events, for webhooks.
+    public static let webhooks = ConsumerBinding(
+        stream: StreamNames.events, consumer: StreamNames.webhookConsumer, subject: Subjects.eventsWildcard)
+}
+
+/// A binding to a durable pull consumer: the workers' `ocr-workers`, the gateways' `ocr-webhooks`.
 ///
 /// `@unchecked Sendable`: a pull subscription is used from one fetching thread at a time
 /// (the worker's pull loop awaits each fetch), and libnats allows acks on its messages from
 /// any thread. The subscription is destroyed only in `deinit`, after every message that
 /// refers to it is gone.
-public final class JobConsumer: @unchecked Sendable {
+public final class PullConsumer: @unchecked Sendable {
     private let subscription: OpaquePointer
     let connection: NATSConnection
+    let binding: ConsumerBinding
 
-    /// Binds to the existing consumer (create it first with `FleetTopology.ensureAll`):
-    /// a consumer created by the library itself would be deleted when the subscription ends.
-    public init(connection: NATSConnection) async throws {
+    /// Binds to the existing consumer (create it first with `FleetTopology`): a consumer
+    /// created by the library itself would be deleted when the subscription ends.
+    public init(connection: NATSConnection, binding: ConsumerBinding = .workers) async throws {
         self.connection = connection
+        self.binding = binding
         subscription = try await connection.blockingCall {
             var subOpts = jsSubOptions()
             jsSubOptions_Init(&subOpts)
             var subscription: OpaquePointer?
             var code = jsErrCode(rawValue: 0)
-            let status = StreamNames.jobs.withCString { stream in
-                StreamNames.workerConsumer.withCString { consumer in
+            let status = binding.stream.withCString { stream in
+                binding.consumer.withCString { consumer in
                     subOpts.Stream = stream
                     subOpts.Consumer = consumer
                     return js_PullSubscribe(
-                        &subscription, connection.jetStream, Subjects.jobs, consumer, nil, &subOpts, &code)
+                        &subscription, connection.jetStream, binding.subject, consumer, nil, &subOpts, &code)
                 }
             }
-            try check("bind to consumer \(StreamNames.workerConsumer)", status, code)
+            try check("bind to consumer \(binding.consumer)", status, code)
             return HandleTransfer(raw: subscription!)
         }.raw
     }
@@ -43,13 +59,13 @@ public final class JobConsumer: @unchecked Sendable {
     public func fetch(max: Int, wait: Duration) async throws -> [JetStreamMessage] {
         precondition(max > 0, "fetch at least one message")
         let timeout = wait.milliseconds
-        return try await connection.blockingCall { [self, connection] in
+        return try await connection.blockingCall { [self, connection, binding] in
             var list = natsMsgList()
             var code = jsErrCode(rawValue: 0)
             let status = natsSubscription_Fetch(&list, subscription, Int32(max), timeout, &code)
             defer { natsMsgList_Destroy(&list) }
             if status == NATS_TIMEOUT { return [] }
-            try check("fetch from \(StreamNames.workerConsumer)", status, code)
+            try check("fetch from \(binding.consumer)", status, code)
             var messages: [JetStreamMessage] = []
             for index in 0..<Int(list.Count) {
                 guard let raw = list.Msgs[index] else { continue }
@@ -62,7 +78,7 @@ public final class JobConsumer: @unchecked Sendable {
     }
 }
 
-extension JobConsumer {
+extension PullConsumer {
     /// Pulled jobs as an async sequence. Before each fetch it asks `batchSize` how many jobs
     /// the caller can start (waiting there while it has no room), so no more are pulled than
     /// it can run; messages buffered past capacity could be redelivered elsewhere. The
@@ -71,15 +87,15 @@ extension JobConsumer {
     public func messages(
         wait: Duration = .seconds(1), batchSize: @escaping @Sendable () async -> Int,
         shouldStop: @escaping @Sendable () -> Bool = { false }
-    ) -> PulledJobs {
-        PulledJobs(consumer: self, wait: wait, batchSize: batchSize, shouldStop: shouldStop)
+    ) -> PulledMessages {
+        PulledMessages(consumer: self, wait: wait, batchSize: batchSize, shouldStop: shouldStop)
     }
 }
 
-public struct PulledJobs: AsyncSequence, Sendable {
+public struct PulledMessages: AsyncSequence, Sendable {
     public typealias Element = JetStreamMessage
 
-    let consumer: JobConsumer
+    let consumer: PullConsumer
     let wait: Duration
     let batchSize: @Sendable () async -> Int
     let shouldStop: @Sendable () -> Bool
@@ -87,7 +103,7 @@ public struct PulledJobs: AsyncSequence, Sendable {
     public func makeAsyncIterator() -> Iterator { Iterator(jobs: self) }
 
     public struct Iterator: AsyncIteratorProtocol {
-        let jobs: PulledJobs
+        let jobs: PulledMessages
         var buffered: [JetStreamMessage] = []
 
         /// Fetch errors (NATS briefly away) are retried after a second, not thrown: the

@@ -1,0 +1,156 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import OCRFleetBus
+import OCRFleetContent
+import OCRFleetModel
+import ServiceLifecycle
+import Synchronization
+
+/// Webhook settings of the gateway (docs/api.md#webhooks).
+public struct WebhookSettings: Sendable {
+    /// HMAC-SHA256 key of the `OCRFleet-Signature` header; webhooks are off without one.
+    public var secret: [UInt8]
+    /// Deliveries of one event before it is given up on.
+    public var attempts: Int
+    /// First wait before a retry; each next one is four times longer, at most ten minutes.
+    public var retryBase: Duration
+    /// Hosts callback URLs may name; empty: any but link-local and metadata addresses.
+    public var allowedHosts: [String]
+
+    public init(secret: [UInt8], attempts: Int = 8, retryBase: Duration = .seconds(1), allowedHosts: [String] = []) {
+        self.secret = secret
+        self.attempts = attempts
+        self.retryBase = retryBase
+        self.allowedHosts = allowedHosts
+    }
+
+    var policy: SourcePolicy { SourcePolicy(allowedHosts: allowedHosts) }
+
+    /// The wait before delivery `attempt + 1`: base × 4^(attempt - 1), at most ten minutes.
+    func delay(after attempt: Int) -> Duration {
+        min(retryBase * (1 << (2 * min(attempt - 1, 10))), .seconds(600))
+    }
+
+    /// `t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">`: the time inside the signature lets
+    /// a receiver refuse replays of old deliveries.
+    func signature(of body: [UInt8], at time: Date) -> String {
+        let timestamp = Int(time.timeIntervalSince1970)
+        var message = Array("\(timestamp).".utf8)
+        message += body
+        let code = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: secret))
+        return "t=\(timestamp),v1=\(code.hexString)"
+    }
+}
+
+/// POSTs each job's last event (`completed`, `cancelled`, or `failed` without a retry) to
+/// the job's `callback_url`, signed, retried with a growing wait. Every gateway replica runs
+/// one on the shared durable consumer `ocr-webhooks`, so each event is delivered by one of
+/// them and a replica that stops mid-delivery leaves the event to another.
+struct WebhookNotifier: Service {
+    let gateway: Gateway
+    let settings: WebhookSettings
+    static let concurrency = 16
+
+    func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown { try await deliverAll() }
+        } catch is CancellationError where Task.isShuttingDownGracefully {}
+    }
+
+    private func deliverAll() async throws {
+        let nats = gateway.nats
+        let topology = FleetTopology(replicas: gateway.configuration.streamReplicas)
+        let (consumer, states) = try await FleetTopology.untilReady(logger: gateway.logger) {
+            let states = try gateway.streams.states()
+            try await topology.ensureWebhookConsumer(on: nats, maxDeliver: settings.attempts)
+            return (try await PullConsumer(connection: nats, binding: .webhooks), states)
+        }
+        // Redirects are not followed: they could lead past the host checks.
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        configuration.timeout = .init(connect: .seconds(5), read: .seconds(15))
+        let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        let inFlight = DeliveryCount()
+        let messages = consumer.messages(batchSize: {
+            while inFlight.value >= Self.concurrency { try? await Task.sleep(for: .milliseconds(20)) }
+            return Self.concurrency - inFlight.value
+        })
+        await withDiscardingTaskGroup { group in
+            for await message in messages {
+                inFlight.add(1)
+                group.addTask {
+                    defer { inFlight.add(-1) }
+                    await deliver(message, states: states, http: http)
+                }
+            }
+        }
+        try await http.shutdown()
+    }
+
+    func deliver(_ message: JetStreamMessage, states: JobStateStore, http: HTTPClient) async {
+        let logger = gateway.logger
+        guard let event = try? LifecycleEvent.decode(message.payload), event.data.body.endsJob else {
+            try? await message.ack()
+            return
+        }
+        let jobID = event.data.header.jobID
+        let url: String
+        do {
+            guard let callback = try await states.callback(of: jobID) else {
+                try await message.ack()
+                return
+            }
+            url = callback
+        } catch {
+            try? message.nak(delay: settings.retryBase)
+            return
+        }
+        let attempt = message.delivery.numDelivered
+        do {
+            try await post(message.payload, to: url, event: event, http: http)
+            try await message.ack()
+            logger.info("webhook delivered", metadata: ["job_id": "\(jobID)", "attempt": "\(attempt)"])
+        } catch {
+            let metadata: Logger.Metadata = ["job_id": "\(jobID)", "attempt": "\(attempt)", "error": "\(error)"]
+            if attempt >= settings.attempts {
+                logger.error("webhook given up after \(attempt) attempts", metadata: metadata)
+                try? message.term()
+            } else {
+                logger.warning("webhook failed; retrying", metadata: metadata)
+                try? message.nak(delay: settings.delay(after: attempt))
+            }
+        }
+    }
+
+    struct DeliveryFailure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    func post(_ body: [UInt8], to url: String, event: LifecycleEvent, http: HTTPClient) async throws {
+        try await settings.policy.check(url, checkAllowList: true)
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: CloudEventCoding.contentType)
+        request.headers.add(name: "OCRFleet-Signature", value: settings.signature(of: body, at: Date()))
+        request.headers.add(name: "OCRFleet-Event", value: event.data.body.kind.rawValue)
+        request.headers.add(name: "OCRFleet-Delivery", value: event.id)
+        request.headers.add(name: "OCRFleet-Job-Id", value: event.data.header.jobID)
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let response = try await http.execute(request, timeout: .seconds(15))
+        _ = try? await response.body.collect(upTo: 64 << 10)
+        guard (200..<300).contains(response.status.code) else {
+            throw DeliveryFailure(description: "the receiver answered HTTP \(response.status.code)")
+        }
+    }
+}
+
+/// Deliveries running at once, read by the fetch loop to pull no more than it can start.
+private final class DeliveryCount: Sendable {
+    private let count = Atomic<Int>(0)
+    var value: Int { count.load(ordering: .relaxed) }
+    func add(_ delta: Int) { count.add(delta, ordering: .relaxed) }
+}

@@ -1,0 +1,74 @@
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// An HTTP endpoint that receives webhooks for a test: it records each POST (headers
+/// lower-cased, body) and can answer 500 to the first ones, as a receiver that is down does.
+public struct WebhookReceiver: Sendable {
+    public struct Delivery: Sendable {
+        public var headers: [String: String]
+        public var body: [UInt8]
+        /// The status the receiver answered.
+        public var status: Int
+    }
+
+    public let port: Int
+    public var url: String { "http://127.0.0.1:\(port)/hooks/ocr" }
+    let log: DeliveryLog
+
+    /// Every POST received, in order, refused ones included.
+    public var deliveries: [Delivery] { log.entries.withLock { $0 } }
+
+    /// Waits until `count` deliveries have been accepted (2xx); fails after `timeout`.
+    public func accepted(_ count: Int, timeout: Duration = .seconds(60)) async throws -> [Delivery] {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let accepted = deliveries.filter { $0.status == 200 }
+            if accepted.count >= count { return accepted }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw TestEnvironmentError("\(count) webhooks were not accepted within \(timeout); got \(deliveries.count) tries")
+    }
+}
+
+final class DeliveryLog: Sendable {
+    let entries = Mutex<[WebhookReceiver.Delivery]>([])
+    let refusals: Mutex<Int>
+
+    init(refusals: Int) { self.refusals = Mutex(refusals) }
+}
+
+/// Runs `body` with a webhook receiver that answers 500 to its first `failing` deliveries.
+public func withWebhookReceiver<T>(failing: Int = 0, _ body: (WebhookReceiver) async throws -> T) async throws -> T {
+    let log = DeliveryLog(refusals: failing)
+    let router = Router()
+    router.post("/hooks/ocr") { request, _ -> Response in
+        let bytes = try await request.body.collect(upTo: 1 << 20)
+        let refuse = log.refusals.withLock { left in
+            defer { left = max(left - 1, 0) }
+            return left > 0
+        }
+        let headers = Dictionary(request.headers.map { ($0.name.canonicalName, $0.value) }) { first, _ in first }
+        let status = refuse ? 500 : 200
+        log.entries.withLock { $0.append(.init(headers: headers, body: Array(bytes.readableBytesView), status: status)) }
+        return Response(status: refuse ? .internalServerError : .ok)
+    }
+    var logger = Logger(label: "webhook-receiver")
+    logger.logLevel = .warning
+    let services = try await RunningServices.start("the webhook receiver", logger: logger) { ready in
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in await ready(channel.localAddress?.port ?? 0) }, logger: logger)
+        return [.init(service: app)]
+    }
+    do {
+        let result = try await body(WebhookReceiver(port: services.port, log: log))
+        try await services.stop()
+        return result
+    } catch {
+        services.cancel()
+        throw error
+    }
+}

@@ -28,6 +28,8 @@ let package = Package(
             traits: [.defaults, "CommandLineArguments"]),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Native libraries. Unsafe code lives in the targets that import these.
@@ -109,6 +111,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .target(
+            name: "OCRFleetMetrics",
+            dependencies: [
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings),
+        .target(
             name: "OCRFleetClient",
             dependencies: [
                 "OCRFleetModel",
@@ -128,8 +137,9 @@ let package = Package(
         .target(
             name: "OCRFleetGateway",
             dependencies: [
-                "OCRFleetBus", "OCRFleetConfiguration", "OCRFleetContent", "OCRFleetModel",
+                "OCRFleetBus", "OCRFleetConfiguration", "OCRFleetContent", "OCRFleetMetrics", "OCRFleetModel",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),

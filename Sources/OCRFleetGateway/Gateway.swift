@@ -2,9 +2,11 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import Metrics
 import NIOCore
 import OCRFleetBus
 import OCRFleetContent
+import OCRFleetMetrics
 import OCRFleetModel
 import ServiceLifecycle
 
@@ -20,6 +22,7 @@ public struct Gateway: Sendable {
     let logger: Logger
 
     public init(configuration: GatewayConfiguration, nats: NATSConnection, logger: Logger) throws {
+        _ = MetricsExport.registry
         self.configuration = configuration
         self.nats = nats
         limiter = RateLimiter(rate: configuration.rateLimit, burst: configuration.rateBurst)
@@ -53,13 +56,13 @@ public struct Gateway: Sendable {
     /// The services to run beside the application: stream preparation (which ends when the
     /// streams are ready, or quietly at shutdown) and, with `OCR_WEBHOOK_SECRET`, webhook delivery.
     public var backgroundServices: [ServiceGroupConfiguration.ServiceConfiguration] {
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: StreamPreparation(gateway: self), successTerminationBehavior: .ignore)
-        ]
-        if let webhooks = configuration.webhooks {
-            services.append(.init(service: WebhookNotifier(gateway: self, settings: webhooks)))
-        }
-        return services
+        [.init(service: StreamPreparation(gateway: self), successTerminationBehavior: .ignore)]
+            + (webhookDelivery.map { [$0] } ?? [])
+    }
+
+    /// Webhook delivery, when `OCR_WEBHOOK_SECRET` is set.
+    public var webhookDelivery: ServiceGroupConfiguration.ServiceConfiguration? {
+        configuration.webhooks.map { .init(service: WebhookNotifier(gateway: self, settings: $0)) }
     }
 
     private struct StreamPreparation: Service {
@@ -68,7 +71,9 @@ public struct Gateway: Sendable {
         func run() async throws {
             do {
                 try await cancelWhenGracefulShutdown { try await gateway.prepareStreams() }
-            } catch is CancellationError where Task.isShuttingDownGracefully {}
+            } catch where Task.isShuttingDownGracefully {
+                // Stopping: streams that are not ready no longer matter.
+            }
         }
     }
 
@@ -76,8 +81,33 @@ public struct Gateway: Sendable {
     public func makeApplication(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in })
         -> Application<RouterResponder<BasicRequestContext>>
     {
+        Application(
+            router: makeRouter(),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ocr-gateway"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+            logger: logger)
+    }
+
+    /// Every route as `METHOD /path`, for checking the OpenAPI document against.
+    public var routes: [String] { makeRouter().routes.map { "\($0.method) \($0.path)" } }
+
+    func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
+        router.add(middleware: RequestMetrics())
         router.get("/healthz") { _, _ in "ok\n" }
+        router.get("/metrics") { _, _ -> Response in
+            if streams.isReady, let jobs = try? await backlog.count() {
+                Gauge(label: "ocrfleet_queue_jobs").record(Int64(jobs))
+            }
+            return Response(
+                status: .ok, headers: [.contentType: MetricsExport.contentType],
+                body: .init(byteBuffer: ByteBuffer(bytes: MetricsExport.exposition())))
+        }
+        router.get("/openapi.json") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+        }
         router.get("/readyz") { _, _ -> Response in
             guard nats.isConnected else {
                 return Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: "NATS disconnected\n")))
@@ -107,11 +137,7 @@ public struct Gateway: Sendable {
         router.delete("/v1/jobs/{id}") { request, context in try await cancel(request, context: context) }
         router.get("/v1/store/**") { request, context in try await storeGet(request, context: context) }
         router.put("/v1/store/**") { request, context in try await storePut(request, context: context) }
-        return Application(
-            router: router,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ocr-gateway"),
-            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
-            logger: logger)
+        return router
     }
 
     // MARK: Jobs
@@ -191,6 +217,8 @@ public struct Gateway: Sendable {
         }
         if let callback { try await checkCallback(callback) }
         try await publish(job, callback: callback)
+        Counter(label: "ocrfleet_gateway_jobs_submitted_total", dimensions: [("body", callback == nil ? "plain" : "callback")])
+            .increment()
         return try jsonResponse(Accepted(jobID: job.jobID, state: .queued, base: configuration.publicURL), status: .accepted)
     }
 
@@ -300,6 +328,7 @@ public struct Gateway: Sendable {
             upload = try await MultipartUpload.receiveRaw(request.body, to: path, maxBytes: configuration.maxUploadBytes)
         }
         guard upload.bytes > 0 else { throw APIError.invalid("the uploaded file is empty", field: "file") }
+        Counter(label: "ocrfleet_gateway_upload_bytes_total").increment(by: upload.bytes)
 
         var optionFields: [String: Any] = [:]
         if let text = upload.fields["options"] {

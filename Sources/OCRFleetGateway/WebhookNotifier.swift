@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Crypto
 import Foundation
 import Logging
+import Metrics
 import NIOCore
 import NIOHTTP1
 import OCRFleetBus
@@ -58,7 +59,9 @@ struct WebhookNotifier: Service {
     func run() async throws {
         do {
             try await cancelWhenGracefulShutdown { try await deliverAll() }
-        } catch is CancellationError where Task.isShuttingDownGracefully {}
+        } catch where Task.isShuttingDownGracefully {
+            // Stopping: undelivered events stay with the consumer for another replica.
+        }
     }
 
     private func deliverAll() async throws {
@@ -113,17 +116,25 @@ struct WebhookNotifier: Service {
         do {
             try await post(message.payload, to: url, event: event, http: http)
             try await message.ack()
+            Self.count("delivered")
             logger.info("webhook delivered", metadata: ["job_id": "\(jobID)", "attempt": "\(attempt)"])
         } catch {
             let metadata: Logger.Metadata = ["job_id": "\(jobID)", "attempt": "\(attempt)", "error": "\(error)"]
             if attempt >= settings.attempts {
                 logger.error("webhook given up after \(attempt) attempts", metadata: metadata)
+                Self.count("given_up")
                 try? message.term()
             } else {
                 logger.warning("webhook failed; retrying", metadata: metadata)
+                Self.count("retried")
                 try? message.nak(delay: settings.delay(after: attempt))
             }
         }
+    }
+
+    /// `ocrfleet_gateway_webhook_deliveries_total{outcome}`: delivered, retried, given_up.
+    static func count(_ outcome: String) {
+        Counter(label: "ocrfleet_gateway_webhook_deliveries_total", dimensions: [("outcome", outcome)]).increment()
     }
 
     struct DeliveryFailure: Error, CustomStringConvertible {

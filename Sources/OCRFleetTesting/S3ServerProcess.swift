@@ -28,30 +28,37 @@ public final class S3ServerProcess: Sendable {
         self.process = Mutex(process)
     }
 
+    /// Starts the server on a port the kernel picks (read back from its log, so no other
+    /// process can take the port in between) and makes the bucket.
     public static func start(bucket name: String = "ocrfleet-test") async throws -> S3ServerProcess {
-        let port = try await FreePort.find()
-        let log = NSTemporaryDirectory() + "ocrfleet-moto-\(port).log"
+        let log = NSTemporaryDirectory() + "ocrfleet-moto-\(UUID().uuidString.prefix(8)).log"
         _ = FileManager.default.createFile(atPath: log, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: log) }
         let running = Process()
         running.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        running.arguments = ["python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", "\(port)"]
+        running.arguments = ["python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", "0"]
         running.standardOutput = FileHandle(forWritingAtPath: log)
         running.standardError = FileHandle(forWritingAtPath: log)
         running.standardInput = FileHandle.nullDevice
         try running.run()
-        let bucket = S3Bucket(
-            name: name, endpoint: "http://127.0.0.1:\(port)", region: "us-east-1", pathStyle: true,
-            credentials: S3Credentials(accessKeyID: "AKIDTESTING", secretAccessKey: "testing-secret"))
-        let server = S3ServerProcess(port: port, bucket: bucket, process: running)
-        // Ready once it creates the bucket; an import error shows up as an exit.
         let deadline = ContinuousClock.now + .seconds(30)
+        var server: S3ServerProcess?
         while ContinuousClock.now < deadline, running.isRunning {
-            if (try? await server.client.createBucket()) != nil { return server }
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            if server == nil, let range = text.range(of: "Running on http://127.0.0.1:") {
+                let port = Int(text[range.upperBound...].prefix { $0.isNumber }) ?? 0
+                let bucket = S3Bucket(
+                    name: name, endpoint: "http://127.0.0.1:\(port)", region: "us-east-1", pathStyle: true,
+                    credentials: S3Credentials(accessKeyID: "AKIDTESTING", secretAccessKey: "testing-secret"))
+                server = S3ServerProcess(port: port, bucket: bucket, process: running)
+            }
+            if let server, (try? await server.client.createBucket()) != nil { return server }
             try await Task.sleep(for: .milliseconds(100))
         }
-        server.stop()
+        kill(running.processIdentifier, SIGKILL)
+        running.waitUntilExit()
         let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        throw TestEnvironmentError("moto's S3 server did not start on port \(port) (pip install 'moto[server]'):\n\(text)")
+        throw TestEnvironmentError("moto's S3 server did not start (pip install 'moto[server]'):\n\(text)")
     }
 
     /// SIGKILL: the store is in memory, and a child of the test runner may inherit a mask

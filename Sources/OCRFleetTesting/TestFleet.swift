@@ -177,8 +177,9 @@ public func withFleet<T>(
         try await gateway.prepareStreams()
 
         let services = try await RunningServices.start("the gateway", logger: logger) { ready in
+            // The streams are ready already (above), so of the background services only webhooks run.
             var services: [ServiceGroupConfiguration.ServiceConfiguration] =
-                [.init(service: gateway.makeApplication(onServerRunning: ready))] + gateway.backgroundServices
+                [.init(service: gateway.makeApplication(onServerRunning: ready))] + (gateway.webhookDelivery.map { [$0] } ?? [])
             if runWorker {
                 let engines = try EngineRouter(workerConfiguration)
                 services.append(

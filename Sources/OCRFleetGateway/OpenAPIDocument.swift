@@ -1,0 +1,1304 @@
+/// The gateway's OpenAPI 3.1 document, served at `/openapi.json`. Written by
+/// `scripts/lib/make-openapi.py`; `OpenAPITests` checks that its paths and methods are exactly
+/// the router's.
+enum OpenAPIDocument {
+    static let json = #"""
+{
+ "openapi": "3.1.0",
+ "info": {
+  "title": "ocrfleet gateway",
+  "version": "1.0.0",
+  "description": "Submit OCR jobs to the fleet, follow them and fetch their markdown. See docs/api.md."
+ },
+ "components": {
+  "securitySchemes": {
+   "bearer": {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "A token of OCR_API_TOKENS; none when the gateway runs without tokens on loopback."
+   }
+  },
+  "schemas": {
+   "Error": {
+    "type": "object",
+    "required": [
+     "error"
+    ],
+    "properties": {
+     "error": {
+      "type": "object",
+      "required": [
+       "code",
+       "message"
+      ],
+      "properties": {
+       "code": {
+        "type": "string"
+       },
+       "message": {
+        "type": "string"
+       },
+       "field": {
+        "type": "string"
+       }
+      }
+     }
+    }
+   },
+   "Engine": {
+    "type": "string",
+    "enum": [
+     "auto",
+     "deepseek",
+     "tesseract"
+    ]
+   },
+   "Mode": {
+    "type": "string",
+    "enum": [
+     "ocr",
+     "text",
+     "hybrid"
+    ]
+   },
+   "Resolution": {
+    "type": "string",
+    "enum": [
+     "tiny",
+     "small",
+     "base",
+     "large",
+     "gundam"
+    ]
+   },
+   "Prompt": {
+    "type": "string",
+    "enum": [
+     "markdown",
+     "free"
+    ]
+   },
+   "PageErrorPolicy": {
+    "type": "string",
+    "enum": [
+     "mark",
+     "fail"
+    ]
+   },
+   "ErrorCode": {
+    "type": "string",
+    "enum": [
+     "invalid_job",
+     "source_not_found",
+     "source_too_large",
+     "unsupported_format",
+     "corrupt_document",
+     "encrypted_document",
+     "source_unreachable",
+     "engine_unavailable",
+     "engine_timeout",
+     "result_upload_failed",
+     "cancelled",
+     "internal"
+    ]
+   },
+   "Phase": {
+    "type": "string",
+    "enum": [
+     "queued",
+     "running",
+     "retrying",
+     "completed",
+     "failed",
+     "cancelled"
+    ]
+   },
+   "Options": {
+    "type": "object",
+    "properties": {
+     "engine": {
+      "$ref": "#/components/schemas/Engine"
+     },
+     "mode": {
+      "$ref": "#/components/schemas/Mode"
+     },
+     "pages": {
+      "type": "string"
+     },
+     "languages": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      }
+     },
+     "resolution": {
+      "$ref": "#/components/schemas/Resolution"
+     },
+     "prompt": {
+      "$ref": "#/components/schemas/Prompt"
+     },
+     "timeout_s": {
+      "type": "integer",
+      "minimum": 1
+     },
+     "password": {
+      "type": "string"
+     },
+     "on_page_error": {
+      "$ref": "#/components/schemas/PageErrorPolicy"
+     }
+    }
+   },
+   "Source": {
+    "type": "object",
+    "required": [
+     "url"
+    ],
+    "properties": {
+     "url": {
+      "type": "string",
+      "format": "uri"
+     },
+     "content_type": {
+      "type": "string"
+     },
+     "filename": {
+      "type": "string"
+     },
+     "size": {
+      "type": "integer"
+     },
+     "sha256": {
+      "type": "string"
+     }
+    }
+   },
+   "ResultTarget": {
+    "type": "object",
+    "required": [
+     "url"
+    ],
+    "properties": {
+     "url": {
+      "type": "string",
+      "format": "uri"
+     },
+     "content_type": {
+      "type": "string"
+     },
+     "layout_url": {
+      "type": "string",
+      "format": "uri"
+     }
+    }
+   },
+   "Submission": {
+    "type": "object",
+    "required": [
+     "source"
+    ],
+    "properties": {
+     "job_id": {
+      "type": "string"
+     },
+     "source": {
+      "$ref": "#/components/schemas/Source"
+     },
+     "result": {
+      "$ref": "#/components/schemas/ResultTarget"
+     },
+     "options": {
+      "$ref": "#/components/schemas/Options"
+     },
+     "metadata": {
+      "type": "object",
+      "additionalProperties": {
+       "type": "string"
+      }
+     },
+     "callback_url": {
+      "type": "string",
+      "format": "uri"
+     }
+    }
+   },
+   "Accepted": {
+    "type": "object",
+    "required": [
+     "job_id",
+     "state",
+     "status_url",
+     "result_url"
+    ],
+    "properties": {
+     "job_id": {
+      "type": "string"
+     },
+     "state": {
+      "$ref": "#/components/schemas/Phase"
+     },
+     "status_url": {
+      "type": "string"
+     },
+     "result_url": {
+      "type": "string"
+     }
+    }
+   },
+   "ResultSummary": {
+    "type": "object",
+    "properties": {
+     "url": {
+      "type": "string"
+     },
+     "bytes": {
+      "type": "integer"
+     },
+     "sha256": {
+      "type": "string"
+     }
+    }
+   },
+   "JobError": {
+    "type": "object",
+    "properties": {
+     "code": {
+      "$ref": "#/components/schemas/ErrorCode"
+     },
+     "message": {
+      "type": "string"
+     },
+     "retryable": {
+      "type": "boolean"
+     }
+    }
+   },
+   "JobState": {
+    "type": "object",
+    "required": [
+     "job_id",
+     "state",
+     "attempts",
+     "updated_at"
+    ],
+    "properties": {
+     "job_id": {
+      "type": "string"
+     },
+     "state": {
+      "$ref": "#/components/schemas/Phase"
+     },
+     "attempts": {
+      "type": "integer"
+     },
+     "created_at": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "updated_at": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "started_at": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "finished_at": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "pages_done": {
+      "type": "integer"
+     },
+     "pages_total": {
+      "type": "integer"
+     },
+     "format": {
+      "type": "string"
+     },
+     "engine": {
+      "type": "string"
+     },
+     "worker": {
+      "type": "string"
+     },
+     "result": {
+      "$ref": "#/components/schemas/ResultSummary"
+     },
+     "error": {
+      "$ref": "#/components/schemas/JobError"
+     },
+     "metadata": {
+      "type": "object",
+      "additionalProperties": {
+       "type": "string"
+      }
+     }
+    }
+   },
+   "JobList": {
+    "type": "object",
+    "required": [
+     "jobs"
+    ],
+    "properties": {
+     "jobs": {
+      "type": "array",
+      "items": {
+       "$ref": "#/components/schemas/JobState"
+      }
+     },
+     "next": {
+      "type": "string"
+     },
+     "next_url": {
+      "type": "string"
+     }
+    }
+   },
+   "Queue": {
+    "type": "object",
+    "required": [
+     "jobs",
+     "max_backlog"
+    ],
+    "properties": {
+     "jobs": {
+      "type": "integer"
+     },
+     "max_backlog": {
+      "type": "integer"
+     }
+    }
+   }
+  }
+ },
+ "security": [
+  {
+   "bearer": []
+  }
+ ],
+ "paths": {
+  "/v1/jobs": {
+   "post": {
+    "operationId": "submitJob",
+    "summary": "Submit a job: JSON with URLs, a file as the body, or a multipart upload.",
+    "parameters": [
+     {
+      "name": "job_id",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "string"
+      },
+      "description": "Job id (default: generated)."
+     },
+     {
+      "name": "filename",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "string"
+      },
+      "description": "Original file name."
+     },
+     {
+      "name": "engine",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "$ref": "#/components/schemas/Engine"
+      },
+      "description": "Engine."
+     },
+     {
+      "name": "mode",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "$ref": "#/components/schemas/Mode"
+      },
+      "description": "Recognition mode."
+     },
+     {
+      "name": "pages",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "string"
+      },
+      "description": "Pages, 1-based ranges such as 1-3,7."
+     },
+     {
+      "name": "languages",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "string"
+      },
+      "description": "Tesseract languages, eng+deu or eng,deu."
+     },
+     {
+      "name": "resolution",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "$ref": "#/components/schemas/Resolution"
+      },
+      "description": "DeepSeek-OCR resolution."
+     },
+     {
+      "name": "prompt",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "$ref": "#/components/schemas/Prompt"
+      },
+      "description": "DeepSeek-OCR prompt."
+     },
+     {
+      "name": "on_page_error",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "$ref": "#/components/schemas/PageErrorPolicy"
+      },
+      "description": "What a page that cannot be recognised does to the job."
+     },
+     {
+      "name": "password",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "string"
+      },
+      "description": "PDF password."
+     },
+     {
+      "name": "timeout_s",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1
+      },
+      "description": "Time limit of one attempt."
+     },
+     {
+      "name": "callback_url",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "string",
+       "format": "uri"
+      },
+      "description": "Where the job's last event is POSTed (webhooks)."
+     }
+    ],
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/Submission"
+       }
+      },
+      "application/octet-stream": {
+       "schema": {
+        "type": "string",
+        "format": "binary"
+       }
+      },
+      "multipart/form-data": {
+       "schema": {
+        "type": "object",
+        "required": [
+         "file"
+        ],
+        "properties": {
+         "file": {
+          "type": "string",
+          "format": "binary"
+         },
+         "options": {
+          "type": "string",
+          "description": "Options as a JSON object."
+         }
+        }
+       }
+      }
+     }
+    },
+    "responses": {
+     "202": {
+      "description": "Accepted and queued.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Accepted"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Invalid job; `field` names the culprit.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Upload over OCR_MAX_UPLOAD_BYTES.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "NATS unreachable, streams not ready, or the backlog over OCR_MAX_BACKLOG (with Retry-After).",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No valid bearer token.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "429": {
+      "description": "Over the token's rate limit.",
+      "headers": {
+       "Retry-After": {
+        "schema": {
+         "type": "integer"
+        }
+       }
+      },
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    }
+   },
+   "get": {
+    "operationId": "listJobs",
+    "summary": "Jobs by their latest update, newest first.",
+    "parameters": [
+     {
+      "name": "state",
+      "in": "query",
+      "schema": {
+       "$ref": "#/components/schemas/Phase"
+      }
+     },
+     {
+      "name": "limit",
+      "in": "query",
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 1000,
+       "default": 100
+      }
+     },
+     {
+      "name": "before",
+      "in": "query",
+      "schema": {
+       "type": "string"
+      },
+      "description": "The previous page's `next`."
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "A page of jobs.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/JobList"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "A bad parameter.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No valid bearer token.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "429": {
+      "description": "Over the token's rate limit.",
+      "headers": {
+       "Retry-After": {
+        "schema": {
+         "type": "integer"
+        }
+       }
+      },
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/v1/jobs/{id}": {
+   "get": {
+    "operationId": "getJob",
+    "summary": "A job's state.",
+    "parameters": [
+     {
+      "name": "id",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9_=-]{1,200}$"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "The state.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/JobState"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such job.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No valid bearer token.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "429": {
+      "description": "Over the token's rate limit.",
+      "headers": {
+       "Retry-After": {
+        "schema": {
+         "type": "integer"
+        }
+       }
+      },
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    }
+   },
+   "delete": {
+    "operationId": "cancelJob",
+    "summary": "Cancel a queued or running job.",
+    "parameters": [
+     {
+      "name": "id",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9_=-]{1,200}$"
+      }
+     }
+    ],
+    "responses": {
+     "202": {
+      "description": "Cancel requested.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Accepted"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such job.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "409": {
+      "description": "Already final.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No valid bearer token.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "429": {
+      "description": "Over the token's rate limit.",
+      "headers": {
+       "Retry-After": {
+        "schema": {
+         "type": "integer"
+        }
+       }
+      },
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/v1/jobs/{id}/result": {
+   "get": {
+    "operationId": "getResult",
+    "summary": "The markdown of a completed job, or a redirect to it.",
+    "parameters": [
+     {
+      "name": "id",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9_=-]{1,200}$"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "The markdown.",
+      "content": {
+       "text/markdown": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "302": {
+      "description": "Where the result is (S3 or the job's own result URL)."
+     },
+     "404": {
+      "description": "No such job.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "409": {
+      "description": "Not completed yet (`not_ready`).",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No valid bearer token.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "429": {
+      "description": "Over the token's rate limit.",
+      "headers": {
+       "Retry-After": {
+        "schema": {
+         "type": "integer"
+        }
+       }
+      },
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/v1/jobs/{id}/layout": {
+   "get": {
+    "operationId": "getLayout",
+    "summary": "The layout sidecar of a completed job.",
+    "parameters": [
+     {
+      "name": "id",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9_=-]{1,200}$"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "Blocks with boxes per page.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object"
+        }
+       }
+      }
+     },
+     "302": {
+      "description": "Where the layout is (S3)."
+     },
+     "404": {
+      "description": "No such job, or no layout.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No valid bearer token.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "429": {
+      "description": "Over the token's rate limit.",
+      "headers": {
+       "Retry-After": {
+        "schema": {
+         "type": "integer"
+        }
+       }
+      },
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/v1/jobs/{id}/events": {
+   "get": {
+    "operationId": "followJob",
+    "summary": "The job's events as server-sent events: history, then live until its last event.",
+    "parameters": [
+     {
+      "name": "id",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9_=-]{1,200}$"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "`text/event-stream`; each event's data is the CloudEvent.",
+      "content": {
+       "text/event-stream": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such job.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No valid bearer token.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "429": {
+      "description": "Over the token's rate limit.",
+      "headers": {
+       "Retry-After": {
+        "schema": {
+         "type": "integer"
+        }
+       }
+      },
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/v1/queue": {
+   "get": {
+    "operationId": "getQueue",
+    "summary": "Jobs in OCR_JOBS and the backlog limit.",
+    "responses": {
+     "200": {
+      "description": "Queue depth.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Queue"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No valid bearer token.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "429": {
+      "description": "Over the token's rate limit.",
+      "headers": {
+       "Retry-After": {
+        "schema": {
+         "type": "integer"
+        }
+       }
+      },
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/v1/store/{key}": {
+   "get": {
+    "operationId": "storeGet",
+    "summary": "Read an object of the local store through a presigned URL.",
+    "security": [],
+    "parameters": [
+     {
+      "name": "key",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "expires",
+      "in": "query",
+      "required": true,
+      "schema": {
+       "type": "integer"
+      }
+     },
+     {
+      "name": "signature",
+      "in": "query",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "The object.",
+      "content": {
+       "application/octet-stream": {
+        "schema": {
+         "type": "string",
+         "format": "binary"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Bad or expired signature.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object, or the gateway keeps its files in S3.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    }
+   },
+   "put": {
+    "operationId": "storePut",
+    "summary": "Write an object of the local store through a presigned URL.",
+    "security": [],
+    "parameters": [
+     {
+      "name": "key",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "expires",
+      "in": "query",
+      "required": true,
+      "schema": {
+       "type": "integer"
+      }
+     },
+     {
+      "name": "signature",
+      "in": "query",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/octet-stream": {
+       "schema": {
+        "type": "string",
+        "format": "binary"
+       }
+      }
+     }
+    },
+    "responses": {
+     "200": {
+      "description": "Stored."
+     },
+     "403": {
+      "description": "Bad or expired signature.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Over OCR_MAX_UPLOAD_BYTES.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/healthz": {
+   "get": {
+    "operationId": "health",
+    "summary": "Alive.",
+    "security": [],
+    "responses": {
+     "200": {
+      "description": "ok",
+      "content": {
+       "text/plain": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/readyz": {
+   "get": {
+    "operationId": "ready",
+    "summary": "NATS connected and job streams present.",
+    "security": [],
+    "responses": {
+     "200": {
+      "description": "ready",
+      "content": {
+       "text/plain": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "What is missing.",
+      "content": {
+       "text/plain": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/metrics": {
+   "get": {
+    "operationId": "metrics",
+    "summary": "Prometheus metrics of this replica.",
+    "security": [],
+    "responses": {
+     "200": {
+      "description": "Prometheus text exposition format 0.0.4.",
+      "content": {
+       "text/plain": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/openapi.json": {
+   "get": {
+    "operationId": "openapi",
+    "summary": "This document.",
+    "security": [],
+    "responses": {
+     "200": {
+      "description": "OpenAPI 3.1",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object"
+        }
+       }
+      }
+     }
+    }
+   }
+  }
+ }
+}
+"""#
+}

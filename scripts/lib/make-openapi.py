@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Writes Sources/OCRFleetGateway/OpenAPIDocument.swift, the gateway's OpenAPI 3.1 document,
+from the description below. Edit here, run `python3 scripts/lib/make-openapi.py`, commit both;
+OpenAPITests fails when the document and the router disagree."""
+import json
+ref=lambda n: {"$ref": f"#/components/schemas/{n}"}
+def err(desc): return {"description": desc, "content": {"application/json": {"schema": ref("Error")}}}
+idp={"name":"id","in":"path","required":True,"schema":{"type":"string","pattern":"^[A-Za-z0-9_=-]{1,200}$"}}
+sec=[{"bearer": []}]
+common={"401": err("No valid bearer token."), "429": {"description": "Over the token's rate limit.", "headers": {"Retry-After": {"schema": {"type":"integer"}}}, "content": {"application/json": {"schema": ref("Error")}}}}
+optparams=[{"name":n,"in":"query","required":False,"schema":s,"description":d} for n,s,d in [
+ ("job_id",{"type":"string"},"Job id (default: generated)."),
+ ("filename",{"type":"string"},"Original file name."),
+ ("engine",ref("Engine"),"Engine."),("mode",ref("Mode"),"Recognition mode."),
+ ("pages",{"type":"string"},"Pages, 1-based ranges such as 1-3,7."),
+ ("languages",{"type":"string"},"Tesseract languages, eng+deu or eng,deu."),
+ ("resolution",ref("Resolution"),"DeepSeek-OCR resolution."),("prompt",ref("Prompt"),"DeepSeek-OCR prompt."),
+ ("on_page_error",ref("PageErrorPolicy"),"What a page that cannot be recognised does to the job."),
+ ("password",{"type":"string"},"PDF password."),("timeout_s",{"type":"integer","minimum":1},"Time limit of one attempt."),
+ ("callback_url",{"type":"string","format":"uri"},"Where the job's last event is POSTed (webhooks).")]]
+doc={
+ "openapi":"3.1.0",
+ "info":{"title":"ocrfleet gateway","version":"1.0.0","description":"Submit OCR jobs to the fleet, follow them and fetch their markdown. See docs/api.md."},
+ "components":{
+  "securitySchemes":{"bearer":{"type":"http","scheme":"bearer","description":"A token of OCR_API_TOKENS; none when the gateway runs without tokens on loopback."}},
+  "schemas":{
+   "Error":{"type":"object","required":["error"],"properties":{"error":{"type":"object","required":["code","message"],"properties":{"code":{"type":"string"},"message":{"type":"string"},"field":{"type":"string"}}}}},
+   "Engine":{"type":"string","enum":["auto","deepseek","tesseract"]},
+   "Mode":{"type":"string","enum":["ocr","text","hybrid"]},
+   "Resolution":{"type":"string","enum":["tiny","small","base","large","gundam"]},
+   "Prompt":{"type":"string","enum":["markdown","free"]},
+   "PageErrorPolicy":{"type":"string","enum":["mark","fail"]},
+   "ErrorCode":{"type":"string","enum":["invalid_job","source_not_found","source_too_large","unsupported_format","corrupt_document","encrypted_document","source_unreachable","engine_unavailable","engine_timeout","result_upload_failed","cancelled","internal"]},
+   "Phase":{"type":"string","enum":["queued","running","retrying","completed","failed","cancelled"]},
+   "Options":{"type":"object","properties":{"engine":ref("Engine"),"mode":ref("Mode"),"pages":{"type":"string"},"languages":{"type":"array","items":{"type":"string"}},"resolution":ref("Resolution"),"prompt":ref("Prompt"),"timeout_s":{"type":"integer","minimum":1},"password":{"type":"string"},"on_page_error":ref("PageErrorPolicy")}},
+   "Source":{"type":"object","required":["url"],"properties":{"url":{"type":"string","format":"uri"},"content_type":{"type":"string"},"filename":{"type":"string"},"size":{"type":"integer"},"sha256":{"type":"string"}}},
+   "ResultTarget":{"type":"object","required":["url"],"properties":{"url":{"type":"string","format":"uri"},"content_type":{"type":"string"},"layout_url":{"type":"string","format":"uri"}}},
+   "Submission":{"type":"object","required":["source"],"properties":{"job_id":{"type":"string"},"source":ref("Source"),"result":ref("ResultTarget"),"options":ref("Options"),"metadata":{"type":"object","additionalProperties":{"type":"string"}},"callback_url":{"type":"string","format":"uri"}}},
+   "Accepted":{"type":"object","required":["job_id","state","status_url","result_url"],"properties":{"job_id":{"type":"string"},"state":ref("Phase"),"status_url":{"type":"string"},"result_url":{"type":"string"}}},
+   "ResultSummary":{"type":"object","properties":{"url":{"type":"string"},"bytes":{"type":"integer"},"sha256":{"type":"string"}}},
+   "JobError":{"type":"object","properties":{"code":ref("ErrorCode"),"message":{"type":"string"},"retryable":{"type":"boolean"}}},
+   "JobState":{"type":"object","required":["job_id","state","attempts","updated_at"],"properties":{"job_id":{"type":"string"},"state":ref("Phase"),"attempts":{"type":"integer"},"created_at":{"type":"string","format":"date-time"},"updated_at":{"type":"string","format":"date-time"},"started_at":{"type":"string","format":"date-time"},"finished_at":{"type":"string","format":"date-time"},"pages_done":{"type":"integer"},"pages_total":{"type":"integer"},"format":{"type":"string"},"engine":{"type":"string"},"worker":{"type":"string"},"result":ref("ResultSummary"),"error":ref("JobError"),"metadata":{"type":"object","additionalProperties":{"type":"string"}}}},
+   "JobList":{"type":"object","required":["jobs"],"properties":{"jobs":{"type":"array","items":ref("JobState")},"next":{"type":"string"},"next_url":{"type":"string"}}},
+   "Queue":{"type":"object","required":["jobs","max_backlog"],"properties":{"jobs":{"type":"integer"},"max_backlog":{"type":"integer"}}}
+  }},
+ "security":sec,
+ "paths":{
+  "/v1/jobs":{
+   "post":{"operationId":"submitJob","summary":"Submit a job: JSON with URLs, a file as the body, or a multipart upload.","parameters":optparams,
+     "requestBody":{"required":True,"content":{"application/json":{"schema":ref("Submission")},"application/octet-stream":{"schema":{"type":"string","format":"binary"}},"multipart/form-data":{"schema":{"type":"object","required":["file"],"properties":{"file":{"type":"string","format":"binary"},"options":{"type":"string","description":"Options as a JSON object."}}}}}},
+     "responses":{"202":{"description":"Accepted and queued.","content":{"application/json":{"schema":ref("Accepted")}}},"400":err("Invalid job; `field` names the culprit."),"413":err("Upload over OCR_MAX_UPLOAD_BYTES."),"503":err("NATS unreachable, streams not ready, or the backlog over OCR_MAX_BACKLOG (with Retry-After)."),**common}},
+   "get":{"operationId":"listJobs","summary":"Jobs by their latest update, newest first.","parameters":[
+     {"name":"state","in":"query","schema":ref("Phase")},{"name":"limit","in":"query","schema":{"type":"integer","minimum":1,"maximum":1000,"default":100}},{"name":"before","in":"query","schema":{"type":"string"},"description":"The previous page's `next`."}],
+     "responses":{"200":{"description":"A page of jobs.","content":{"application/json":{"schema":ref("JobList")}}},"400":err("A bad parameter."),**common}}},
+  "/v1/jobs/{id}":{
+   "get":{"operationId":"getJob","summary":"A job's state.","parameters":[idp],"responses":{"200":{"description":"The state.","content":{"application/json":{"schema":ref("JobState")}}},"404":err("No such job."),**common}},
+   "delete":{"operationId":"cancelJob","summary":"Cancel a queued or running job.","parameters":[idp],"responses":{"202":{"description":"Cancel requested.","content":{"application/json":{"schema":ref("Accepted")}}},"404":err("No such job."),"409":err("Already final."),**common}}},
+  "/v1/jobs/{id}/result":{"get":{"operationId":"getResult","summary":"The markdown of a completed job, or a redirect to it.","parameters":[idp],"responses":{"200":{"description":"The markdown.","content":{"text/markdown":{"schema":{"type":"string"}}}},"302":{"description":"Where the result is (S3 or the job's own result URL)."},"404":err("No such job."),"409":err("Not completed yet (`not_ready`)."),**common}}},
+  "/v1/jobs/{id}/layout":{"get":{"operationId":"getLayout","summary":"The layout sidecar of a completed job.","parameters":[idp],"responses":{"200":{"description":"Blocks with boxes per page.","content":{"application/json":{"schema":{"type":"object"}}}},"302":{"description":"Where the layout is (S3)."},"404":err("No such job, or no layout."),**common}}},
+  "/v1/jobs/{id}/events":{"get":{"operationId":"followJob","summary":"The job's events as server-sent events: history, then live until its last event.","parameters":[idp],"responses":{"200":{"description":"`text/event-stream`; each event's data is the CloudEvent.","content":{"text/event-stream":{"schema":{"type":"string"}}}},"404":err("No such job."),**common}}},
+  "/v1/queue":{"get":{"operationId":"getQueue","summary":"Jobs in OCR_JOBS and the backlog limit.","responses":{"200":{"description":"Queue depth.","content":{"application/json":{"schema":ref("Queue")}}},**common}}},
+  "/v1/store/{key}":{
+   "get":{"operationId":"storeGet","summary":"Read an object of the local store through a presigned URL.","security":[],"parameters":[{"name":"key","in":"path","required":True,"schema":{"type":"string"}},{"name":"expires","in":"query","required":True,"schema":{"type":"integer"}},{"name":"signature","in":"query","required":True,"schema":{"type":"string"}}],"responses":{"200":{"description":"The object.","content":{"application/octet-stream":{"schema":{"type":"string","format":"binary"}}}},"403":err("Bad or expired signature."),"404":err("No such object, or the gateway keeps its files in S3.")}},
+   "put":{"operationId":"storePut","summary":"Write an object of the local store through a presigned URL.","security":[],"parameters":[{"name":"key","in":"path","required":True,"schema":{"type":"string"}},{"name":"expires","in":"query","required":True,"schema":{"type":"integer"}},{"name":"signature","in":"query","required":True,"schema":{"type":"string"}}],"requestBody":{"required":True,"content":{"application/octet-stream":{"schema":{"type":"string","format":"binary"}}}},"responses":{"200":{"description":"Stored."},"403":err("Bad or expired signature."),"413":err("Over OCR_MAX_UPLOAD_BYTES.")}}},
+  "/healthz":{"get":{"operationId":"health","summary":"Alive.","security":[],"responses":{"200":{"description":"ok","content":{"text/plain":{"schema":{"type":"string"}}}}}}},
+  "/readyz":{"get":{"operationId":"ready","summary":"NATS connected and job streams present.","security":[],"responses":{"200":{"description":"ready","content":{"text/plain":{"schema":{"type":"string"}}}},"503":{"description":"What is missing.","content":{"text/plain":{"schema":{"type":"string"}}}}}}},
+  "/metrics":{"get":{"operationId":"metrics","summary":"Prometheus metrics of this replica.","security":[],"responses":{"200":{"description":"Prometheus text exposition format 0.0.4.","content":{"text/plain":{"schema":{"type":"string"}}}}}}},
+  "/openapi.json":{"get":{"operationId":"openapi","summary":"This document.","security":[],"responses":{"200":{"description":"OpenAPI 3.1","content":{"application/json":{"schema":{"type":"object"}}}}}}},
+ }}
+text=json.dumps(doc,indent=1,ensure_ascii=False)
+swift='''/// The gateway's OpenAPI 3.1 document, served at `/openapi.json`. Written by
+/// `scripts/lib/make-openapi.py`; `OpenAPITests` checks that its paths and methods are exactly
+/// the router's.
+enum OpenAPIDocument {
+    static let json = #"""
+'''+text+'''
+"""#
+}
+'''
+open(__import__('os').path.join(__import__('os').path.dirname(__file__), '../../Sources/OCRFleetGateway/OpenAPIDocument.swift'),'w').write(swift)

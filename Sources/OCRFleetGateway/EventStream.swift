@@ -12,7 +12,8 @@ extension Gateway {
     /// `GET /v1/jobs/{id}/events`: server-sent events. The job's history is replayed from
     /// `OCR_EVENTS`, then its events follow live, until the one that ends the job
     /// (`completed`, `cancelled`, or `failed` without a retry); then the stream ends. Each
-    /// event is `id:` (its CloudEvent id), `event:` (its kind) and `data:` (the CloudEvent).
+    /// event is `id:` (its CloudEvent id), `event:` (its kind) and `data:` (the CloudEvent);
+    /// a `: keep-alive` comment goes out after each `OCR_SSE_KEEPALIVE_S` without one.
     func events(_ request: Request, context: some RequestContext) async throws -> Response {
         _ = try authenticate(request)
         let id = try context.parameters.require("id")
@@ -29,16 +30,35 @@ extension Gateway {
         // A job that has ended may have outlived its events (kept 7 days): the replay ends
         // when it falls quiet.
         let watchdog = state.state.isTerminal ? subscription.endWhenQuiet(for: Self.replayIdle) : nil
+        let keepAlive = configuration.eventsKeepAlive
         let body = ResponseBody { writer in
+            // Events and keep-alive comments meet in one stream, so only this task writes.
+            let (outbox, post) = AsyncStream.makeStream(of: String?.self)
+            let forward = Task {
+                for await message in subscription {
+                    watchdog?.heard()
+                    guard let event = try? LifecycleEvent.decode(message.payload) else { continue }
+                    post.yield(Self.serverSentEvent(event, payload: message.payload))
+                    if event.data.body.endsJob { break }
+                }
+                post.finish()
+            }
+            // A comment line now and then keeps proxies and load balancers from closing a
+            // stream that waits long for its next event.
+            let ticker = Task {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: keepAlive)
+                    post.yield(nil)
+                }
+            }
             defer {
+                forward.cancel()
+                ticker.cancel()
                 watchdog?.stop()
                 subscription.cancel()
             }
-            for await message in subscription {
-                watchdog?.heard()
-                guard let event = try? LifecycleEvent.decode(message.payload) else { continue }
-                try await writer.write(ByteBuffer(string: Self.serverSentEvent(event, payload: message.payload)))
-                if event.data.body.endsJob { break }
+            for await item in outbox {
+                try await writer.write(ByteBuffer(string: item ?? ": keep-alive\n\n"))
             }
             try await writer.finish(nil)
         }

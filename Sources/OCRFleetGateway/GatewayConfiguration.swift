@@ -27,6 +27,8 @@ public struct GatewayConfiguration: Sendable {
     public var maxBacklog: Int
     /// Webhook delivery; nil (no `OCR_WEBHOOK_SECRET`): jobs may not carry `callback_url`.
     public var webhooks: WebhookSettings?
+    /// Interval of the keep-alive comments on event streams.
+    public var eventsKeepAlive: Duration
     public var logLevel: String
 
     public enum Settings {
@@ -75,11 +77,15 @@ public struct GatewayConfiguration: Sendable {
             "webhook.allow.hosts", default: "unset (any but link-local)",
             "Hosts callback URLs may name, comma-separated (`hooks.example.com`, `*.example.com`).")
 
+        public static let sseKeepAlive = Setting(
+            "sse.keepalive.s", default: "15",
+            "Seconds between keep-alive comments on GET /v1/jobs/{id}/events, under proxies' idle timeouts.")
+
         public static let all: [Setting] =
             CommonSettings.all + [
                 host, port, apiTokens, storeDir, storeURL, s3Endpoint, s3Region, s3PathStyle, s3AccessKeyID,
                 s3SecretAccessKey, s3SessionToken, storeSecret, publicURL, urlLifetime, maxUploadBytes, rateLimit, rateBurst,
-                maxBacklog, webhookSecret, webhookAttempts, webhookRetryBase, webhookAllowHosts,
+                maxBacklog, webhookSecret, webhookAttempts, webhookRetryBase, webhookAllowHosts, sseKeepAlive,
             ]
     }
 
@@ -127,6 +133,7 @@ public struct GatewayConfiguration: Sendable {
                 secret: Array(secret.utf8), attempts: try reader.int(Settings.webhookAttempts, default: 8, range: 1...50),
                 retryBase: .milliseconds(Int64(max(base, 0.01) * 1000)), allowedHosts: reader.list(Settings.webhookAllowHosts))
         }
+        eventsKeepAlive = .seconds(try reader.int(Settings.sseKeepAlive, default: 15, range: 1...3600))
         logLevel = reader.string(CommonSettings.logLevel, default: "info")
     }
 

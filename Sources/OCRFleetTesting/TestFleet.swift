@@ -63,6 +63,34 @@ public struct TestFleet: Sendable {
         return (Int(response.status.code), headers, String(buffer: data))
     }
 
+    /// Runs `body` with another gateway replica on the same NATS server and store (and store
+    /// secret); `body` gets its base URL. It stops when `body` returns.
+    public func withAnotherGateway<T>(environment: [String: String] = [:], _ body: (String) async throws -> T)
+        async throws -> T
+    {
+        var logger = Logger(label: "second-gateway")
+        logger.logLevel = .warning
+        let port = try await FreePort.find()
+        let configuration = try GatewayConfiguration(
+            arguments: ["ocr-gateway"],
+            environment: [
+                "OCR_NATS_URL": server.url, "OCR_HTTP_PORT": "\(port)", "OCR_STORE_DIR": store.directory,
+                "OCR_STORE_SECRET": "test-secret", "OCR_PUBLIC_URL": store.publicBaseURL,
+            ].merging(environment) { _, new in new })
+        let gateway = try Gateway(configuration: configuration, nats: nats, logger: logger)
+        let services = try await RunningServices.start("the second gateway", logger: logger) { ready in
+            [.init(service: gateway.makeApplication(onServerRunning: ready))] + gateway.backgroundServices
+        }
+        do {
+            let result = try await body("http://127.0.0.1:\(services.port)")
+            try await services.stop()
+            return result
+        } catch {
+            services.cancel()
+            throw error
+        }
+    }
+
     /// Polls `GET /v1/jobs/{id}` until the job is completed, failed or cancelled.
     public func waitForTerminalState(_ jobID: String, timeout: Duration = .seconds(120)) async throws -> JobState {
         let deadline = ContinuousClock.now + timeout

@@ -204,7 +204,8 @@ import Testing
         #expect(response.headers.first(name: "content-type") == "text/event-stream")
         var text = ""
         for try await buffer in response.body { text += String(buffer: buffer) }
-        let events = text.components(separatedBy: "\n\n").filter { !$0.isEmpty }
+        // Comment blocks (keep-alives) are not events, as SSE clients read them.
+        let events = text.components(separatedBy: "\n\n").filter { !$0.isEmpty && !$0.hasPrefix(":") }
         for event in events {
             let data = event.split(separator: "\n").filter { $0.hasPrefix("data: ") }.map { $0.dropFirst(6) }.joined()
             #expect((try? LifecycleEvent.decode(Array(data.utf8))) != nil, "\(event)")

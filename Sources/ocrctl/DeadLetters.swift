@@ -28,18 +28,24 @@ struct DeadLetters: AsyncParsableCommand {
 
         @OptionGroup var nats: NATSOptions
         @Option(help: "Only dead letters with this error code.") var code: String?
+        @Flag(help: "Print each dead letter as a JSON line: {\"sequence\", \"event\"}.") var json = false
 
         func run() async throws {
             let (queue, connection) = try await DeadLetters.queue(nats)
             for entry in try await queue.list() where code == nil || entry.event.data.error.code.rawValue == code {
-                print(DeadLetters.line(entry))
+                if json {
+                    let event = try JSONSerialization.jsonObject(with: CloudEventCoding.encoder().encode(entry.event))
+                    printJSON(["sequence": entry.sequence, "event": event])
+                } else {
+                    print(DeadLetters.line(entry))
+                }
             }
             try await connection.drain()
         }
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print a dead letter whole, as JSON.")
+        static let configuration = CommandConfiguration(abstract: "Print a dead letter whole, as JSON (always).")
 
         @OptionGroup var nats: NATSOptions
         @Argument(help: "Job id, or the dead letter's sequence number.") var id: String
@@ -63,6 +69,8 @@ struct DeadLetters: AsyncParsableCommand {
         @Argument(help: "Job id or sequence number (or --all).") var id: String?
         @Flag(help: "Every dead letter (with --filter, those with that error code).") var all = false
         @Option(help: "With --all: only dead letters with this error code.") var filter: String?
+        @Flag(help: "Print a JSON line per dead letter: {\"job_id\", \"event_id\"} or {\"job_id\", \"error\"}.")
+        var json = false
 
         func validate() throws {
             guard (id == nil) == all else { throw ValidationError("give a job id or --all, not both") }
@@ -79,11 +87,13 @@ struct DeadLetters: AsyncParsableCommand {
             }
             var failures = 0
             for entry in entries {
+                let name = entry.event.data.jobID ?? "sequence \(entry.sequence)"
                 do {
                     let eventID = try await queue.replay(entry)
-                    print("replayed \(entry.event.data.jobID ?? "sequence \(entry.sequence)") as event \(eventID)")
+                    if json { printJSON(["job_id": name, "event_id": eventID]) } else { print("replayed \(name) as event \(eventID)") }
                 } catch {
                     failures += 1
+                    if json { printJSON(["job_id": name, "error": "\(error)"]) }
                     FileHandle.standardError.write(Data("not replayed: \(error)\n".utf8))
                 }
             }
@@ -97,13 +107,14 @@ struct DeadLetters: AsyncParsableCommand {
 
         @OptionGroup var nats: NATSOptions
         @Flag(help: "Confirm: the dead letters cannot be recovered.") var yes = false
+        @Flag(help: "Print {\"purged\": true} instead of a sentence.") var json = false
 
         func run() async throws {
             guard yes else { throw ValidationError("purging deletes every dead letter; add --yes to confirm") }
             let (queue, connection) = try await DeadLetters.queue(nats)
             try await queue.purge()
             try await connection.drain()
-            print("dead letters purged")
+            if json { printJSON(["purged": true]) } else { print("dead letters purged") }
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OCRFleetClient
+import OCRFleetModel
 
 @main
 struct OCRCtl: AsyncParsableCommand {
@@ -23,20 +24,29 @@ struct GatewayOptions: ParsableArguments {
 
     func client() -> GatewayClient {
         let environment = ProcessInfo.processInfo.environment
-        let base = gateway ?? environment["OCR_GATEWAY_URL"] ?? "http://127.0.0.1:8080"
         return GatewayClient(
-            baseURL: base.hasSuffix("/") ? String(base.dropLast()) : base, token: token ?? environment["OCR_API_TOKEN"])
+            baseURL: gateway ?? environment["OCR_GATEWAY_URL"] ?? "http://127.0.0.1:8080",
+            token: token ?? environment["OCR_API_TOKEN"])
     }
 }
 
 struct Status: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print a job's state as JSON.")
+    static let configuration = CommandConfiguration(abstract: "Print a job's state: a line, or its JSON with --json.")
 
     @OptionGroup var gateway: GatewayOptions
+    @OptionGroup var bus: BusOption
     @Argument(help: "Job id.") var id: String
+    @Flag(help: "Print the state as JSON.") var json = false
 
     func run() async throws {
-        print(try await gateway.client().stateJSON(id))
+        let jobs: any JobAccess = if let nats = bus.options { try await BusJobs.connect(nats) } else { gateway.client() }
+        let state = try await jobs.state(id)
+        if json { return printJSON(jsonObject(state)) }
+        var fields = [state.jobID, state.state.rawValue, "attempts=\(state.attempts)"]
+        if let total = state.pagesTotal { fields.append("pages=\(state.pagesDone ?? 0)/\(total)") }
+        if let engine = state.engine { fields.append("engine=\(engine)") }
+        if let error = state.error { fields.append("error=\(error.code.rawValue) \"\(error.message)\"") }
+        print(fields.joined(separator: " "))
     }
 }
 
@@ -45,9 +55,12 @@ struct Result: AsyncParsableCommand {
 
     @OptionGroup var gateway: GatewayOptions
     @Argument(help: "Job id.") var id: String
+    @Flag(help: "Print {\"job_id\", \"markdown\"} as JSON.") var json = false
 
     func run() async throws {
-        FileHandle.standardOutput.write(Data(try await gateway.client().result(id).utf8))
+        let markdown = try await gateway.client().result(id)
+        if json { return printJSON(["job_id": id, "markdown": markdown]) }
+        FileHandle.standardOutput.write(Data(markdown.utf8))
     }
 }
 
@@ -57,10 +70,14 @@ struct Cancel: AsyncParsableCommand {
         discussion: "A running job stops within a page and publishes `cancelled`; a queued one is skipped when a worker takes it.")
 
     @OptionGroup var gateway: GatewayOptions
+    @OptionGroup var bus: BusOption
     @Argument(help: "Job id.") var id: String
+    @Flag(help: "Print {\"job_id\", \"was\"} as JSON.") var json = false
 
     func run() async throws {
-        let state = try await gateway.client().cancel(id)
-        print("cancel requested for \(id) (was \(state))")
+        let jobs: any JobAccess = if let nats = bus.options { try await BusJobs.connect(nats) } else { gateway.client() }
+        let state = try await jobs.cancel(id)
+        if json { return printJSON(["job_id": id, "was": state.rawValue]) }
+        print("cancel requested for \(id) (was \(state.rawValue))")
     }
 }

@@ -5,14 +5,20 @@ import OCRFleetModel
 
 struct Submit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Submit files or URLs for OCR; with --wait, print (or write) the markdown.")
+        abstract: "Submit files or URLs for OCR; with --wait, print (or write) the markdown.",
+        discussion: """
+            Through the gateway, files are uploaded and URLs passed on. With --nats the job goes \
+            straight onto the bus: inputs must be URLs the workers can fetch, each with a \
+            --result-url the workers can PUT the markdown to (in the same order).
+            """)
 
     @OptionGroup var gateway: GatewayOptions
+    @OptionGroup var bus: BusOption
 
     @Argument(help: "Files to upload, or http(s) URLs the workers can download.")
     var inputs: [String]
 
-    @Flag(help: "Wait for each job and print its markdown (or write it with -o).")
+    @Flag(help: "Wait for the jobs (one progress bar across them) and print their markdown (or write it with -o).")
     var wait = false
 
     @Option(name: .shortAndLong, help: "With --wait: write <name>.md files into this directory instead of printing.")
@@ -22,6 +28,8 @@ struct Submit: AsyncParsableCommand {
     @Option(help: "Recognition mode.") var mode: RecognitionMode?
     @Option(help: "Pages, 1-based ranges such as 1-3,7.") var pages: String?
     @Option(help: "Tesseract languages, e.g. eng or eng+deu.") var languages: String?
+    @Option(help: "With --nats: where the workers PUT each input's markdown; once per input.")
+    var resultURL: [String] = []
 
     @Flag(help: "Print one JSON object per job instead of text.")
     var json = false
@@ -29,10 +37,22 @@ struct Submit: AsyncParsableCommand {
     func validate() throws {
         if output != nil && !wait { throw ValidationError("-o needs --wait") }
         if let pages { _ = try PageRanges(parsing: pages) }
+        if bus.url != nil {
+            guard inputs.allSatisfy(Self.isURL) else { throw ValidationError("with --nats, inputs must be http(s) URLs") }
+            guard resultURL.count == inputs.count, resultURL.allSatisfy(Self.isURL) else {
+                throw ValidationError("with --nats, give one http(s) --result-url per input")
+            }
+            if output != nil {
+                throw ValidationError("with --nats the markdown is at the result URLs; -o needs the gateway")
+            }
+        } else if !resultURL.isEmpty {
+            throw ValidationError("--result-url goes with --nats")
+        }
     }
 
+    static func isURL(_ text: String) -> Bool { text.hasPrefix("http://") || text.hasPrefix("https://") }
+
     func run() async throws {
-        let client = gateway.client()
         var options: [String: String] = [:]
         if let engine { options["engine"] = engine.rawValue }
         if let mode { options["mode"] = mode.rawValue }
@@ -40,31 +60,53 @@ struct Submit: AsyncParsableCommand {
         if let languages { options["languages"] = languages }
         if let output { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) }
 
-        var jobs: [(input: String, id: String)] = []
-        for input in inputs {
-            let id: String
-            if input.hasPrefix("http://") || input.hasPrefix("https://") {
-                var fields: [String: Any] = options
-                if let languages { fields["languages"] = languages.split(separator: "+").map(String.init) }
-                id = try await client.submit(url: input, options: fields)
-            } else {
-                guard FileManager.default.isReadableFile(atPath: input) else {
-                    throw ValidationError("cannot read \(input)")
-                }
-                id = try await client.submit(file: input, query: options)
+        let jobs: any JobAccess
+        var submitted: [(input: String, id: String)] = []
+        if let nats = bus.options {
+            let busJobs = try await BusJobs.connect(nats)
+            jobs = busJobs
+            for (input, result) in zip(inputs, resultURL) {
+                let job = JobRequest(
+                    jobID: "job-" + UUID().uuidString.lowercased(), source: SourceDocument(url: input),
+                    result: ResultTarget(url: result), options: try Self.jobOptions(options))
+                try await busJobs.submit(job)
+                submitted.append((input, job.jobID))
+                if !wait { report(["input": input, "job_id": job.jobID], text: "\(job.jobID)  \(input)") }
             }
-            jobs.append((input, id))
-            if !wait { report(["input": input, "job_id": id], text: "\(id)  \(input)") }
+        } else {
+            let client = gateway.client()
+            jobs = client
+            for input in inputs {
+                let id: String
+                if Self.isURL(input) {
+                    var fields: [String: Any] = options
+                    if let languages { fields["languages"] = languages.split(separator: "+").map(String.init) }
+                    id = try await client.submit(url: input, options: fields)
+                } else {
+                    guard FileManager.default.isReadableFile(atPath: input) else {
+                        throw ValidationError("cannot read \(input)")
+                    }
+                    id = try await client.submit(file: input, query: options)
+                }
+                submitted.append((input, id))
+                if !wait { report(["input": input, "job_id": id], text: "\(id)  \(input)") }
+            }
         }
         guard wait else { return }
 
+        let states = try await waitForAll(submitted.map(\.id), jobs: jobs)
         var failures = 0
-        for (input, id) in jobs {
-            let state = try await waitForEnd(id, input: input, client: client)
+        for ((input, id), state) in zip(submitted, states) {
             guard state.state == .completed else {
                 failures += 1
                 let reason = state.error.map { "\($0.code.rawValue): \($0.message)" } ?? state.state.rawValue
                 report(["input": input, "job_id": id, "state": state.state.rawValue, "error": reason], text: "\(input): \(reason)", error: true)
+                continue
+            }
+            guard let client = jobs as? GatewayClient else {
+                report(
+                    ["input": input, "job_id": id, "state": "completed", "result_url": state.result?.url ?? ""],
+                    text: "\(input) → \(state.result?.url ?? "?")")
                 continue
             }
             let markdown = try await client.result(id)
@@ -77,42 +119,50 @@ struct Submit: AsyncParsableCommand {
                 report(["input": input, "job_id": id, "state": "completed", "markdown": markdown], text: "")
             } else {
                 // Several documents on one stream: each opens with its name.
-                let heading = jobs.count > 1 ? "<!-- \(input) -->\n\n" : ""
+                let heading = submitted.count > 1 ? "<!-- \(input) -->\n\n" : ""
                 FileHandle.standardOutput.write(Data((heading + markdown).utf8))
             }
         }
         if failures > 0 { throw ExitCode(1) }
     }
 
-    /// Polls the job, drawing its page progress on standard error when that is a terminal.
-    func waitForEnd(_ id: String, input: String, client: GatewayClient) async throws -> JobState {
+    static func jobOptions(_ fields: [String: String]) throws -> JobOptions {
+        var object: [String: Any] = fields
+        if let languages = fields["languages"] { object["languages"] = languages.split(separator: "+").map(String.init) }
+        return try JSONDecoder().decode(JobOptions.self, from: JSONSerialization.data(withJSONObject: object))
+    }
+
+    /// Polls every job until each has ended, drawing one bar on standard error (when it is a
+    /// terminal) for the pages of all of them: pages known so far, and jobs finished.
+    func waitForAll(_ ids: [String], jobs: any JobAccess) async throws -> [JobState] {
         let interactive = isatty(STDERR_FILENO) == 1 && !json
+        var states: [String: JobState] = [:]
         while true {
-            let state = try await client.state(id)
-            if interactive, let total = state.pagesTotal {
-                let done = state.pagesDone ?? 0
-                let width = 30
-                let filled = total > 0 ? width * done / total : 0
-                let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-                FileHandle.standardError.write(Data("\r\(input) \(bar) \(done)/\(total) pages ".utf8))
+            for id in ids where states[id]?.state.isTerminal != true {
+                states[id] = try await jobs.state(id)
             }
-            if state.state.isTerminal {
+            let finished = ids.filter { states[$0]?.state.isTerminal == true }.count
+            if interactive {
+                let total = ids.compactMap { states[$0]?.pagesTotal }.reduce(0, +)
+                let done = ids.compactMap { states[$0].flatMap { $0.pagesDone ?? ($0.state == .completed ? $0.pagesTotal : 0) } }
+                    .reduce(0, +)
+                let width = 30
+                let filled = total > 0 ? min(width, width * done / total) : 0
+                let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+                FileHandle.standardError.write(Data("\r\(bar) \(done)/\(total) pages · \(finished)/\(ids.count) files ".utf8))
+            }
+            if finished == ids.count {
                 if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
-                return state
+                return ids.map { states[$0]! }
             }
             try await Task.sleep(for: .milliseconds(250))
         }
     }
 
     func report(_ object: [String: String], text: String, error: Bool = false) {
-        let line: String
-        if json, let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
-            line = String(decoding: data, as: UTF8.self)
-        } else {
-            line = text
-        }
-        guard !line.isEmpty else { return }
-        (error ? FileHandle.standardError : FileHandle.standardOutput).write(Data((line + "\n").utf8))
+        if json { return printJSON(object) }
+        guard !text.isEmpty else { return }
+        (error ? FileHandle.standardError : FileHandle.standardOutput).write(Data((text + "\n").utf8))
     }
 }
 

@@ -162,3 +162,65 @@ import Testing
         }
     }
 }
+
+/// `ocrctl` for scripts: `--json` everywhere, and `--nats` straight to the bus.
+@Suite(.serialized) struct ScriptedCommandTests {
+    static func json(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "\(text)")
+    }
+
+    @Test func everyJobCommandSpeaksJSON() async throws {
+        try await withFleet { fleet in
+            let gateway = ["--gateway", fleet.gatewayURL]
+            let submitted = try await DeadLetterCommandTests.run(["submit", "--json", Fixtures.path("invoice.png")] + gateway)
+            let id = try #require(try Self.json(submitted.output)["job_id"] as? String)
+            _ = try await fleet.waitForTerminalState(id)
+
+            let status = try Self.json(try await DeadLetterCommandTests.run(["status", id, "--json"] + gateway).output)
+            #expect(status["state"] as? String == "completed" && status["pages_total"] as? Int == 1)
+            let line = try await DeadLetterCommandTests.run(["status", id] + gateway).output
+            #expect(line.hasPrefix("\(id) completed attempts=1 pages=1/1 engine=tesseract"), "\(line)")
+
+            let result = try Self.json(try await DeadLetterCommandTests.run(["result", id, "--json"] + gateway).output)
+            #expect((result["markdown"] as? String)?.contains("<!-- page 1 -->") == true)
+
+            let refused = try await DeadLetterCommandTests.run(["cancel", id, "--json"] + gateway)
+            #expect(refused.status != 0 && refused.output.contains("already_final"))
+        }
+    }
+
+    @Test func jobsGoStraightOntoTheBusWithNATS() async throws {
+        try await withFleet { fleet in
+            // A document and a result slot the workers reach by URL, as an upstream service's store gives them.
+            let key = "inbox/invoice.png"
+            try FileManager.default.createDirectory(atPath: fleet.store.directory + "/inbox", withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: Fixtures.path("invoice.png"), toPath: fleet.store.path(for: key))
+            let expires = Date().addingTimeInterval(600)
+            let source = fleet.store.presignedURL(.get, objectKey: key, expires: expires)
+            let result = fleet.store.presignedURL(.put, objectKey: "outbox/invoice.md", expires: expires)
+
+            let nats = ["--nats", fleet.server.url]
+            let run = try await DeadLetterCommandTests.run(["submit", source, "--result-url", result, "--wait", "--json"] + nats)
+            #expect(run.status == 0, "\(run.output)")
+            let answer = try Self.json(run.output)
+            #expect(answer["state"] as? String == "completed")
+            let markdown = try String(contentsOfFile: fleet.store.path(for: "outbox/invoice.md"), encoding: .utf8)
+            #expect(Fixtures.words(markdown).contains("garden"))
+
+            let id = try #require(answer["job_id"] as? String)
+            let status = try Self.json(try await DeadLetterCommandTests.run(["status", id, "--json"] + nats).output)
+            #expect(status["state"] as? String == "completed")
+            #expect(try await DeadLetterCommandTests.run(["submit", Fixtures.path("invoice.png")] + nats).status != 0)
+        }
+    }
+
+    @Test func aQueuedJobIsCancelledOverTheBus() async throws {
+        try await withFleet(runWorker: false) { fleet in
+            let body = #"{"job_id": "bus-cancel", "source": {"url": "http://127.0.0.1:9/a.pdf"}}"#
+            _ = try await fleet.request("POST", "/v1/jobs", body: Array(body.utf8), contentType: "application/json")
+            let cancelled = try await DeadLetterCommandTests.run(["cancel", "bus-cancel", "--json", "--nats", fleet.server.url])
+            #expect(cancelled.status == 0)
+            #expect(try Self.json(cancelled.output)["was"] as? String == "queued")
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import OCRFleetBus
+import OCRFleetClient
+import OCRFleetModel
+
+/// How `ocrctl` reaches jobs: through the gateway, or with `--nats` straight to the bus (the
+/// `ocr-jobs` bucket and `ocr.jobs`), as upstream services do.
+protocol JobAccess: Sendable {
+    func state(_ id: String) async throws -> JobState
+    /// Asks for the job to stop; returns its state when asked.
+    func cancel(_ id: String) async throws -> JobState.Phase
+}
+
+extension GatewayClient: JobAccess {
+    func cancel(_ id: String) async throws -> JobState.Phase {
+        let state: String = try await cancel(id)
+        return JobState.Phase(rawValue: state) ?? .queued
+    }
+}
+
+/// The bus itself: state from KV, cancel as the gateway does it, jobs published on `ocr.jobs`.
+struct BusJobs: JobAccess {
+    let connection: NATSConnection
+    let states: JobStateStore
+
+    static func connect(_ nats: NATSOptions) async throws -> BusJobs {
+        let connection = try await nats.connect(name: "ocrctl")
+        return BusJobs(connection: connection, states: try await JobStateStore(connection: connection))
+    }
+
+    func state(_ id: String) async throws -> JobState {
+        guard let state = try await states.get(id) else { throw ValidationError("no job \(id)") }
+        return state
+    }
+
+    func cancel(_ id: String) async throws -> JobState.Phase {
+        let state = try await state(id)
+        guard !state.state.isTerminal else { throw ValidationError("job \(id) is already \(state.state.rawValue)") }
+        try await states.requestCancel(id)
+        try connection.publishCore(Subjects.cancel(jobID: id), payload: [])
+        try await connection.flush()
+        return state.state
+    }
+
+    /// Records the job as queued and publishes it, as the gateway does.
+    func submit(_ job: JobRequest) async throws {
+        var state = JobState(jobID: job.jobID, state: .queued)
+        state.createdAt = Date()
+        state.metadata = job.metadata
+        try await states.put(state)
+        let event = JobEvent.request(job, source: "urn:ocrfleet:ocrctl")
+        try await connection.publish(
+            Subjects.jobs, payload: try [UInt8](CloudEventCoding.encoder().encode(event)),
+            headers: ["Content-Type": CloudEventCoding.contentType], messageID: event.id)
+    }
+}
+
+/// `--nats`, for commands that can use the bus instead of the gateway.
+struct BusOption: ParsableArguments {
+    @Option(name: .customLong("nats"), help: "Talk to NATS at this URL instead of the gateway.")
+    var url: String?
+
+    var options: NATSOptions? {
+        guard let url else { return nil }
+        var options = NATSOptions()
+        options.url = url
+        return options
+    }
+}
+
+/// One JSON object on a line of standard output, keys sorted, for scripts.
+func printJSON(_ object: [String: Any]) {
+    guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+    else { return }
+    FileHandle.standardOutput.write(data + Data("\n".utf8))
+}
+
+/// A state as a JSON object (the gateway's encoding).
+func jsonObject(_ state: JobState) -> [String: Any] {
+    guard let data = try? CloudEventCoding.encoder().encode(state),
+        let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+    else { return ["job_id": state.jobID] }
+    return object
+}

@@ -32,6 +32,19 @@ public final class JobStateStore: @unchecked Sendable {
         try await store(try [UInt8](CloudEventCoding.encoder().encode(state)), at: state.jobID)
     }
 
+    /// Stores the state only if the job has none yet: one round trip for a new job. False
+    /// when it has one (or the store could not say: the caller's next read finds out).
+    public func create(_ state: JobState) async throws -> Bool {
+        let bytes = try [UInt8](CloudEventCoding.encoder().encode(state))
+        return try await connection.blockingCall { [self] in
+            var revision: UInt64 = 0
+            let status = bytes.withUnsafeBytes { raw in
+                kvStore_Create(&revision, kv, state.jobID, raw.baseAddress, Int32(raw.count))
+            }
+            return status == NATS_OK
+        }
+    }
+
     /// Records that the job is to be cancelled, under `cancel.<job_id>` beside its state
     /// (the worker running the job writes the state; this key is the requester's).
     public func requestCancel(_ jobID: String) async throws {

@@ -243,12 +243,12 @@ public struct Gateway: Sendable {
         var state = JobState(jobID: job.jobID, state: .queued)
         state.createdAt = Date()
         state.metadata = job.metadata
-        if let existing = try await streams.states().get(job.jobID), existing.state == .completed {
-            state = existing
-        } else {
-            try await streams.states().put(state)
+        let states = try streams.states()
+        // Submitted before, a completed job keeps its state (and the worker does not redo it).
+        if try await !states.create(state), try await states.get(job.jobID)?.state != .completed {
+            try await states.put(state)
         }
-        if let callback { try await streams.states().setCallback(callback, for: job.jobID) }
+        if let callback { try await states.setCallback(callback, for: job.jobID) }
         let event = JobEvent.request(job, source: "urn:ocrfleet:gateway")
         let payload = try [UInt8](CloudEventCoding.encoder().encode(event))
         do {

@@ -11,6 +11,81 @@ enum OpenAPIDocument {
   "description": "Submit OCR jobs to the fleet, follow them and fetch their markdown. See docs/api.md."
  },
  "components": {
+  "responses": {
+   "Unauthorized": {
+    "description": "No valid bearer token.",
+    "content": {
+     "application/json": {
+      "schema": {
+       "$ref": "#/components/schemas/Error"
+      }
+     }
+    }
+   },
+   "RateLimited": {
+    "description": "Over the token's rate limit.",
+    "headers": {
+     "Retry-After": {
+      "schema": {
+       "type": "integer"
+      }
+     }
+    },
+    "content": {
+     "application/json": {
+      "schema": {
+       "$ref": "#/components/schemas/Error"
+      }
+     }
+    }
+   },
+   "NoSuchJob": {
+    "description": "No such job.",
+    "content": {
+     "application/json": {
+      "schema": {
+       "$ref": "#/components/schemas/Error"
+      }
+     }
+    }
+   },
+   "BadSignature": {
+    "description": "Bad or expired signature.",
+    "content": {
+     "application/json": {
+      "schema": {
+       "$ref": "#/components/schemas/Error"
+      }
+     }
+    }
+   }
+  },
+  "parameters": {
+   "StoreKey": {
+    "name": "key",
+    "in": "path",
+    "required": true,
+    "schema": {
+     "type": "string"
+    }
+   },
+   "Expires": {
+    "name": "expires",
+    "in": "query",
+    "required": true,
+    "schema": {
+     "type": "integer"
+    }
+   },
+   "Signature": {
+    "name": "signature",
+    "in": "query",
+    "required": true,
+    "schema": {
+     "type": "string"
+    }
+   }
+  },
   "securitySchemes": {
    "bearer": {
     "type": "http",
@@ -571,31 +646,10 @@ enum OpenAPIDocument {
       }
      },
      "401": {
-      "description": "No valid bearer token.",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Unauthorized"
      },
      "429": {
-      "description": "Over the token's rate limit.",
-      "headers": {
-       "Retry-After": {
-        "schema": {
-         "type": "integer"
-        }
-       }
-      },
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/RateLimited"
      }
     }
    },
@@ -651,31 +705,10 @@ enum OpenAPIDocument {
       }
      },
      "401": {
-      "description": "No valid bearer token.",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Unauthorized"
      },
      "429": {
-      "description": "Over the token's rate limit.",
-      "headers": {
-       "Retry-After": {
-        "schema": {
-         "type": "integer"
-        }
-       }
-      },
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/RateLimited"
      }
     }
    }
@@ -707,41 +740,13 @@ enum OpenAPIDocument {
       }
      },
      "404": {
-      "description": "No such job.",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/NoSuchJob"
      },
      "401": {
-      "description": "No valid bearer token.",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Unauthorized"
      },
      "429": {
-      "description": "Over the token's rate limit.",
-      "headers": {
-       "Retry-After": {
-        "schema": {
-         "type": "integer"
-        }
-       }
-      },
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/RateLimited"
      }
     }
    },
@@ -771,14 +776,7 @@ enum OpenAPIDocument {
       }
      },
      "404": {
-      "description": "No such job.",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/NoSuchJob"
      },
      "409": {
       "description": "Already final.",
@@ -791,31 +789,10 @@ enum OpenAPIDocument {
       }
      },
      "401": {
-      "description": "No valid bearer token.",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Unauthorized"
      },
      "429": {
-      "description": "Over the token's rate limit.",
-      "headers": {
-       "Retry-After": {
-        "schema": {
-         "type": "integer"
-        }
-       }
-      },
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/RateLimited"
      }
     }
    }
@@ -850,14 +827,7 @@ enum OpenAPIDocument {
       "description": "Where the result is (S3 or the job's own result URL)."
      },
      "404": {
-      "description": "No such job.",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/NoSuchJob"
      },
      "409": {
       "description": "Not completed yet (`not_ready`).",
@@ -870,31 +840,10 @@ enum OpenAPIDocument {
       }
      },
      "401": {
-      "description": "No valid bearer token.",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Unauthorized"
      },
      "429": {
-      "description": "Over the token's rate limit.",
-      "headers": {
-       "Retry-After": {
-        "schema": {
-         "type": "integer"
-        }
-       }
-      },
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/RateLimited"
      }
     }
    }
@@ -939,31 +888,10 @@ enum OpenAPIDocument {
       }
      },
      "401": {
-      "description": "No valid bearer token.",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Unauthorized"
      },
      "429": {
-      "description": "Over the token's rate limit.",
-      "headers": {
-       "Retry-After": {
-        "schema": {
-         "type": "integer"
-        }
-       }
-      },
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/RateLimited"
      }
     }
    }
@@ -995,41 +923,13 @@ enum OpenAPIDocument {
       }
      },
      "404": {
-      "description": "No such job.",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/NoSuchJob"
      },
      "401": {
-      "description": "No valid bearer token.",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Unauthorized"
      },
      "429": {
-      "description": "Over the token's rate limit.",
-      "headers": {
-       "Retry-After": {
-        "schema": {
-         "type": "integer"
-        }
-       }
-      },
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/RateLimited"
      }
     }
    }
@@ -1050,31 +950,10 @@ enum OpenAPIDocument {
       }
      },
      "401": {
-      "description": "No valid bearer token.",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Unauthorized"
      },
      "429": {
-      "description": "Over the token's rate limit.",
-      "headers": {
-       "Retry-After": {
-        "schema": {
-         "type": "integer"
-        }
-       }
-      },
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/RateLimited"
      }
     }
    }
@@ -1086,28 +965,13 @@ enum OpenAPIDocument {
     "security": [],
     "parameters": [
      {
-      "name": "key",
-      "in": "path",
-      "required": true,
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/StoreKey"
      },
      {
-      "name": "expires",
-      "in": "query",
-      "required": true,
-      "schema": {
-       "type": "integer"
-      }
+      "$ref": "#/components/parameters/Expires"
      },
      {
-      "name": "signature",
-      "in": "query",
-      "required": true,
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/Signature"
      }
     ],
     "responses": {
@@ -1123,14 +987,7 @@ enum OpenAPIDocument {
       }
      },
      "403": {
-      "description": "Bad or expired signature.",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/BadSignature"
      },
      "404": {
       "description": "No such object, or the gateway keeps its files in S3.",
@@ -1150,28 +1007,13 @@ enum OpenAPIDocument {
     "security": [],
     "parameters": [
      {
-      "name": "key",
-      "in": "path",
-      "required": true,
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/StoreKey"
      },
      {
-      "name": "expires",
-      "in": "query",
-      "required": true,
-      "schema": {
-       "type": "integer"
-      }
+      "$ref": "#/components/parameters/Expires"
      },
      {
-      "name": "signature",
-      "in": "query",
-      "required": true,
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/Signature"
      }
     ],
     "requestBody": {
@@ -1190,14 +1032,7 @@ enum OpenAPIDocument {
       "description": "Stored."
      },
      "403": {
-      "description": "Bad or expired signature.",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/BadSignature"
      },
      "413": {
       "description": "Over OCR_MAX_UPLOAD_BYTES.",

@@ -1,7 +1,5 @@
 import Hummingbird
-import Logging
 import NIOCore
-import ServiceLifecycle
 import Synchronization
 
 /// An object store for fault tests: serves one source document at `/source` and accepts
@@ -57,20 +55,6 @@ public func withCountingStore<T>(source: [UInt8], _ body: (CountingStore) async 
         counter.counts.withLock { $0[key, default: 0] += 1 }
         return Response(status: .ok)
     }
-    var logger = Logger(label: "counting-store")
-    logger.logLevel = .warning
-    let services = try await RunningServices.start("the counting store", logger: logger) { ready in
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in await ready(channel.localAddress?.port ?? 0) }, logger: logger)
-        return [.init(service: app)]
-    }
-    do {
-        let result = try await body(CountingStore(port: services.port, counter: counter))
-        try await services.stop()
-        return result
-    } catch {
-        services.cancel()
-        throw error
-    }
+    let services = try await RunningServices.serve("the counting store", router: router)
+    return try await services.whileRunning { try await body(CountingStore(port: services.port, counter: counter)) }
 }

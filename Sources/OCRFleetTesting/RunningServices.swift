@@ -1,3 +1,4 @@
+import Hummingbird
 import Logging
 import ServiceLifecycle
 
@@ -35,6 +36,31 @@ final class RunningServices: Sendable {
             throw TestEnvironmentError("\(what) stopped before it was listening")
         }
         return RunningServices(port: port, group: group, task: task)
+    }
+
+    /// Serves `router` on a free loopback port, for test doubles (stores, webhook receivers).
+    static func serve(_ what: String, router: Router<BasicRequestContext>) async throws -> RunningServices {
+        var logger = Logger(label: what)
+        logger.logLevel = .warning
+        return try await start(what, logger: logger) { [logger] ready in
+            let app = Application(
+                router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                onServerRunning: { channel in await ready(channel.localAddress?.port ?? 0) }, logger: logger)
+            return [.init(service: app)]
+        }
+    }
+
+    /// Runs `body`, then stops the services gracefully; if `body` throws, cancels them.
+    func whileRunning<T>(_ body: () async throws -> T) async throws -> T {
+        let result: T
+        do {
+            result = try await body()
+        } catch {
+            cancel()
+            throw error
+        }
+        try await stop()
+        return result
     }
 
     /// Graceful shutdown; with a `cutOff`, whatever still runs after it is cancelled (a hung

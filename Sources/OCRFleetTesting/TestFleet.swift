@@ -81,14 +81,7 @@ public struct TestFleet: Sendable {
         let services = try await RunningServices.start("the second gateway", logger: logger) { ready in
             [.init(service: gateway.makeApplication(onServerRunning: ready))] + gateway.backgroundServices
         }
-        do {
-            let result = try await body("http://127.0.0.1:\(services.port)")
-            try await services.stop()
-            return result
-        } catch {
-            services.cancel()
-            throw error
-        }
+        return try await services.whileRunning { try await body("http://127.0.0.1:\(services.port)") }
     }
 
     /// Polls `GET /v1/jobs/{id}` until the job is completed, failed or cancelled.
@@ -220,16 +213,8 @@ public func withFleet<T>(
             store: try LocalStore(
                 directory: store, publicBaseURL: gatewayConfiguration.publicURL, secret: Array("test-secret".utf8)),
             http: .shared)
-        let result: T
-        do {
-            result = try await body(fleet)
-        } catch {
-            services.cancel()
-            throw error
-        }
-        // The way the executables stop: stop pulling, finish jobs in flight, close the server.
-        try await services.stop()
-        return result
+        // Stopped the way the executables stop: stop pulling, finish jobs in flight, close the server.
+        return try await services.whileRunning { try await body(fleet) }
     }
 }
 

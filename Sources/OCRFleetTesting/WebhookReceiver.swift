@@ -1,7 +1,5 @@
 import Hummingbird
-import Logging
 import NIOCore
-import ServiceLifecycle
 import Synchronization
 
 /// An HTTP endpoint that receives webhooks for a test: it records each POST (headers
@@ -55,20 +53,6 @@ public func withWebhookReceiver<T>(failing: Int = 0, _ body: (WebhookReceiver) a
         log.entries.withLock { $0.append(.init(headers: headers, body: Array(bytes.readableBytesView), status: status)) }
         return Response(status: refuse ? .internalServerError : .ok)
     }
-    var logger = Logger(label: "webhook-receiver")
-    logger.logLevel = .warning
-    let services = try await RunningServices.start("the webhook receiver", logger: logger) { ready in
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in await ready(channel.localAddress?.port ?? 0) }, logger: logger)
-        return [.init(service: app)]
-    }
-    do {
-        let result = try await body(WebhookReceiver(port: services.port, log: log))
-        try await services.stop()
-        return result
-    } catch {
-        services.cancel()
-        throw error
-    }
+    let services = try await RunningServices.serve("the webhook receiver", router: router)
+    return try await services.whileRunning { try await body(WebhookReceiver(port: services.port, log: log)) }
 }

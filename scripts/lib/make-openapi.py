@@ -7,7 +7,11 @@ ref=lambda n: {"$ref": f"#/components/schemas/{n}"}
 def err(desc): return {"description": desc, "content": {"application/json": {"schema": ref("Error")}}}
 idp={"name":"id","in":"path","required":True,"schema":{"type":"string","pattern":"^[A-Za-z0-9_=-]{1,200}$"}}
 sec=[{"bearer": []}]
-common={"401": err("No valid bearer token."), "429": {"description": "Over the token's rate limit.", "headers": {"Retry-After": {"schema": {"type":"integer"}}}, "content": {"application/json": {"schema": ref("Error")}}}}
+response=lambda n: {"$ref": f"#/components/responses/{n}"}
+parameter=lambda n: {"$ref": f"#/components/parameters/{n}"}
+common={"401": response("Unauthorized"), "429": response("RateLimited")}
+nojob=response("NoSuchJob")
+signed=[parameter("StoreKey"), parameter("Expires"), parameter("Signature")]
 optparams=[{"name":n,"in":"query","required":False,"schema":s,"description":d} for n,s,d in [
  ("job_id",{"type":"string"},"Job id (default: generated)."),
  ("filename",{"type":"string"},"Original file name."),
@@ -22,6 +26,15 @@ doc={
  "openapi":"3.1.0",
  "info":{"title":"ocrfleet gateway","version":"1.0.0","description":"Submit OCR jobs to the fleet, follow them and fetch their markdown. See docs/api.md."},
  "components":{
+  "responses":{
+   "Unauthorized":err("No valid bearer token."),
+   "RateLimited":{"description": "Over the token's rate limit.", "headers": {"Retry-After": {"schema": {"type":"integer"}}}, "content": {"application/json": {"schema": ref("Error")}}},
+   "NoSuchJob":err("No such job."),
+   "BadSignature":err("Bad or expired signature.")},
+  "parameters":{
+   "StoreKey":{"name":"key","in":"path","required":True,"schema":{"type":"string"}},
+   "Expires":{"name":"expires","in":"query","required":True,"schema":{"type":"integer"}},
+   "Signature":{"name":"signature","in":"query","required":True,"schema":{"type":"string"}}},
   "securitySchemes":{"bearer":{"type":"http","scheme":"bearer","description":"A token of OCR_API_TOKENS; none when the gateway runs without tokens on loopback."}},
   "schemas":{
    "Error":{"type":"object","required":["error"],"properties":{"error":{"type":"object","required":["code","message"],"properties":{"code":{"type":"string"},"message":{"type":"string"},"field":{"type":"string"}}}}},
@@ -53,15 +66,15 @@ doc={
      {"name":"state","in":"query","schema":ref("Phase")},{"name":"limit","in":"query","schema":{"type":"integer","minimum":1,"maximum":1000,"default":100}},{"name":"before","in":"query","schema":{"type":"string"},"description":"The previous page's `next`."}],
      "responses":{"200":{"description":"A page of jobs.","content":{"application/json":{"schema":ref("JobList")}}},"400":err("A bad parameter."),**common}}},
   "/v1/jobs/{id}":{
-   "get":{"operationId":"getJob","summary":"A job's state.","parameters":[idp],"responses":{"200":{"description":"The state.","content":{"application/json":{"schema":ref("JobState")}}},"404":err("No such job."),**common}},
-   "delete":{"operationId":"cancelJob","summary":"Cancel a queued or running job.","parameters":[idp],"responses":{"202":{"description":"Cancel requested.","content":{"application/json":{"schema":ref("Accepted")}}},"404":err("No such job."),"409":err("Already final."),**common}}},
-  "/v1/jobs/{id}/result":{"get":{"operationId":"getResult","summary":"The markdown of a completed job, or a redirect to it.","parameters":[idp],"responses":{"200":{"description":"The markdown.","content":{"text/markdown":{"schema":{"type":"string"}}}},"302":{"description":"Where the result is (S3 or the job's own result URL)."},"404":err("No such job."),"409":err("Not completed yet (`not_ready`)."),**common}}},
+   "get":{"operationId":"getJob","summary":"A job's state.","parameters":[idp],"responses":{"200":{"description":"The state.","content":{"application/json":{"schema":ref("JobState")}}},"404":nojob,**common}},
+   "delete":{"operationId":"cancelJob","summary":"Cancel a queued or running job.","parameters":[idp],"responses":{"202":{"description":"Cancel requested.","content":{"application/json":{"schema":ref("Accepted")}}},"404":nojob,"409":err("Already final."),**common}}},
+  "/v1/jobs/{id}/result":{"get":{"operationId":"getResult","summary":"The markdown of a completed job, or a redirect to it.","parameters":[idp],"responses":{"200":{"description":"The markdown.","content":{"text/markdown":{"schema":{"type":"string"}}}},"302":{"description":"Where the result is (S3 or the job's own result URL)."},"404":nojob,"409":err("Not completed yet (`not_ready`)."),**common}}},
   "/v1/jobs/{id}/layout":{"get":{"operationId":"getLayout","summary":"The layout sidecar of a completed job.","parameters":[idp],"responses":{"200":{"description":"Blocks with boxes per page.","content":{"application/json":{"schema":{"type":"object"}}}},"302":{"description":"Where the layout is (S3)."},"404":err("No such job, or no layout."),**common}}},
-  "/v1/jobs/{id}/events":{"get":{"operationId":"followJob","summary":"The job's events as server-sent events: history, then live until its last event.","parameters":[idp],"responses":{"200":{"description":"`text/event-stream`; each event's data is the CloudEvent.","content":{"text/event-stream":{"schema":{"type":"string"}}}},"404":err("No such job."),**common}}},
+  "/v1/jobs/{id}/events":{"get":{"operationId":"followJob","summary":"The job's events as server-sent events: history, then live until its last event.","parameters":[idp],"responses":{"200":{"description":"`text/event-stream`; each event's data is the CloudEvent.","content":{"text/event-stream":{"schema":{"type":"string"}}}},"404":nojob,**common}}},
   "/v1/queue":{"get":{"operationId":"getQueue","summary":"Jobs in OCR_JOBS and the backlog limit.","responses":{"200":{"description":"Queue depth.","content":{"application/json":{"schema":ref("Queue")}}},**common}}},
   "/v1/store/{key}":{
-   "get":{"operationId":"storeGet","summary":"Read an object of the local store through a presigned URL.","security":[],"parameters":[{"name":"key","in":"path","required":True,"schema":{"type":"string"}},{"name":"expires","in":"query","required":True,"schema":{"type":"integer"}},{"name":"signature","in":"query","required":True,"schema":{"type":"string"}}],"responses":{"200":{"description":"The object.","content":{"application/octet-stream":{"schema":{"type":"string","format":"binary"}}}},"403":err("Bad or expired signature."),"404":err("No such object, or the gateway keeps its files in S3.")}},
-   "put":{"operationId":"storePut","summary":"Write an object of the local store through a presigned URL.","security":[],"parameters":[{"name":"key","in":"path","required":True,"schema":{"type":"string"}},{"name":"expires","in":"query","required":True,"schema":{"type":"integer"}},{"name":"signature","in":"query","required":True,"schema":{"type":"string"}}],"requestBody":{"required":True,"content":{"application/octet-stream":{"schema":{"type":"string","format":"binary"}}}},"responses":{"200":{"description":"Stored."},"403":err("Bad or expired signature."),"413":err("Over OCR_MAX_UPLOAD_BYTES.")}}},
+   "get":{"operationId":"storeGet","summary":"Read an object of the local store through a presigned URL.","security":[],"parameters":signed,"responses":{"200":{"description":"The object.","content":{"application/octet-stream":{"schema":{"type":"string","format":"binary"}}}},"403":response("BadSignature"),"404":err("No such object, or the gateway keeps its files in S3.")}},
+   "put":{"operationId":"storePut","summary":"Write an object of the local store through a presigned URL.","security":[],"parameters":signed,"requestBody":{"required":True,"content":{"application/octet-stream":{"schema":{"type":"string","format":"binary"}}}},"responses":{"200":{"description":"Stored."},"403":response("BadSignature"),"413":err("Over OCR_MAX_UPLOAD_BYTES.")}}},
   "/healthz":{"get":{"operationId":"health","summary":"Alive.","security":[],"responses":{"200":{"description":"ok","content":{"text/plain":{"schema":{"type":"string"}}}}}}},
   "/readyz":{"get":{"operationId":"ready","summary":"NATS connected and job streams present.","security":[],"responses":{"200":{"description":"ready","content":{"text/plain":{"schema":{"type":"string"}}}},"503":{"description":"What is missing.","content":{"text/plain":{"schema":{"type":"string"}}}}}}},
   "/metrics":{"get":{"operationId":"metrics","summary":"Prometheus metrics of this replica.","security":[],"responses":{"200":{"description":"Prometheus text exposition format 0.0.4.","content":{"text/plain":{"schema":{"type":"string"}}}}}}},

@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "OCRFleetBus",
             dependencies: [
-                "CNats", "OCRFleetConfiguration", "OCRFleetModel",
+                "CNats", "OCRFleetConfiguration", "OCRFleetMetrics", "OCRFleetModel",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -86,14 +86,14 @@ let package = Package(
         .target(
             name: "OCRFleetEngines",
             dependencies: [
-                "CTesseract", "OCRFleetDocuments", "OCRFleetMarkdown", "OCRFleetModel",
+                "CTesseract", "OCRFleetDocuments", "OCRFleetMarkdown", "OCRFleetMetrics", "OCRFleetModel",
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings),
         .target(
             name: "OCRFleetDeepSeek",
             dependencies: [
-                "OCRFleetDocuments", "OCRFleetEngines", "OCRFleetModel",
+                "OCRFleetDocuments", "OCRFleetEngines", "OCRFleetMetrics", "OCRFleetModel",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -105,7 +105,9 @@ let package = Package(
             name: "OCRFleetWorker",
             dependencies: [
                 "OCRFleetBus", "OCRFleetConfiguration", "OCRFleetContent", "OCRFleetDeepSeek", "OCRFleetDocuments",
-                "OCRFleetEngines", "OCRFleetMarkdown", "OCRFleetModel", "OCRFleetOffice",
+                "OCRFleetEngines", "OCRFleetMarkdown", "OCRFleetMetrics", "OCRFleetModel", "OCRFleetOffice",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

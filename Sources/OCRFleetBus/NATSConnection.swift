@@ -4,6 +4,7 @@ import Logging
 import NIOPosix
 import OCRFleetConfiguration
 import Synchronization
+import OCRFleetMetrics
 
 /// How to reach NATS. Values come from the executables' configuration types.
 public struct NATSConnectionOptions: Sendable {
@@ -249,7 +250,10 @@ final class ConnectionEvents: Sendable {
 
     var reconnects: Int { state.withLock { $0.reconnects } }
 
-    func reconnected() { state.withLock { $0.reconnects += 1 } }
+    func reconnected() {
+        state.withLock { $0.reconnects += 1 }
+        FleetMetrics.natsReconnected()
+    }
 
     func didClose() {
         let waiters = state.withLock { state in

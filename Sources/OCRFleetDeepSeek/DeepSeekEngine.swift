@@ -7,6 +7,7 @@ import NIOHTTP1
 import OCRFleetDocuments
 import OCRFleetEngines
 import OCRFleetModel
+import OCRFleetMetrics
 
 /// DeepSeek-OCR served by vLLM, over its OpenAI-compatible chat API.
 ///
@@ -279,16 +280,20 @@ public final class DeepSeekEngine: OCREngine {
         }
         let response: HTTPClientResponse
         let bytes: ByteBuffer
+        let started = ContinuousClock.now
         do {
             response = try await http.execute(post, timeout: TimeAmount(timeout))
             bytes = try await response.body.collect(upTo: 64 << 20)
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
+            FleetMetrics.engineRequest(engine: name, status: "timeout", took: .now - started)
             return .timedOut
         } catch {
             // A stopped job is no sign of a server problem.
             if Task.isCancelled { return .stopped }
+            FleetMetrics.engineRequest(engine: name, status: "transport_error", took: .now - started)
             return .unreachable("cannot reach \(endpoint.baseURL): \(Self.describe(error))")
         }
+        FleetMetrics.engineRequest(engine: name, status: "\(response.status.code)", took: .now - started)
         switch response.status.code {
         case 200:
             guard let answer = try? Self.decoder.decode(ChatCompletionResponse.self, from: bytes),

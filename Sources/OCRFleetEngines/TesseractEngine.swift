@@ -5,6 +5,7 @@ import NIOPosix
 import OCRFleetDocuments
 import OCRFleetModel
 import Synchronization
+import OCRFleetMetrics
 
 /// Tesseract in-process through its C API. Each page in flight has its own engine handle,
 /// initialised once per language set and reused; pages run on the engine's own threads,
@@ -61,7 +62,15 @@ public final class TesseractEngine: OCREngine {
     public func prepare(_ page: PageImage, request: RecognitionRequest) throws(OCRError) -> PageImage { page }
 
     public func recognize(_ page: PageImage, request: RecognitionRequest) async throws(OCRError) -> RecognizedPage {
-        RecognizedPage(markdown: try await text(of: page, request: request), width: page.width, height: page.height)
+        let started = ContinuousClock.now
+        do {
+            let markdown = try await text(of: page, request: request)
+            FleetMetrics.engineRequest(engine: name, status: "ok", took: .now - started)
+            return RecognizedPage(markdown: markdown, width: page.width, height: page.height)
+        } catch {
+            FleetMetrics.engineRequest(engine: name, status: error.code.rawValue, took: .now - started)
+            throw error
+        }
     }
 
     /// The page's text as markdown.

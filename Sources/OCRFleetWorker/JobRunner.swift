@@ -8,6 +8,7 @@ import OCRFleetDocuments
 import OCRFleetEngines
 import OCRFleetModel
 import OCRFleetOffice
+import OCRFleetMetrics
 
 /// Runs one delivery of a job message to its end: acked after the result is uploaded and
 /// `completed` published, NAKed with a delay for a transient failure, dead-lettered and
@@ -26,6 +27,11 @@ struct JobRunner: Sendable {
     let logger: Logger
 
     func process(_ message: JetStreamMessage) async {
+        await FleetMetrics.jobInFlight { await settle(message) }
+    }
+
+    private func settle(_ message: JetStreamMessage) async {
+        let began = ContinuousClock.now
         let attempt = message.delivery.numDelivered
         let jobID =
             JobEvent.salvageJobID(body: message.payload) ?? "unknown-\(message.delivery.streamSequence)"
@@ -59,11 +65,11 @@ struct JobRunner: Sendable {
             }
             if try await states.isCancelRequested(job.jobID) {
                 logger.info("job cancelled before it started")
-                await cancelled(message, reporter: reporter, logger: logger)
+                await cancelled(message, reporter: reporter, logger: logger, began: began)
                 return
             }
         } catch {
-            await fail(message, error: OCRError(error), jobID: jobID, reporter: reporter, logger: logger)
+            await fail(message, error: OCRError(error), jobID: jobID, reporter: reporter, logger: logger, began: began)
             return
         }
 
@@ -74,16 +80,17 @@ struct JobRunner: Sendable {
         switch (result, stopped) {
         case (.success, _):
             await acknowledge(message, logger: logger)
+            FleetMetrics.jobEnded(state: "completed", duration: .now - began)
         case (.failure, .cancelRequested?):
             logger.info("job cancelled while running")
-            await cancelled(message, reporter: reporter, logger: logger)
+            await cancelled(message, reporter: reporter, logger: logger, began: began)
         case (.failure, .shutdown?):
             await handBack(message, reporter: reporter, logger: logger)
         case (.failure, .timedOut?):
             let error = OCRError(.engineTimeout, "the job ran longer than its time limit of \(timeLimit)")
-            await fail(message, error: error, jobID: jobID, reporter: reporter, logger: logger)
+            await fail(message, error: error, jobID: jobID, reporter: reporter, logger: logger, began: began)
         case (.failure(let error), nil):
-            await fail(message, error: OCRError(error), jobID: jobID, reporter: reporter, logger: logger)
+            await fail(message, error: OCRError(error), jobID: jobID, reporter: reporter, logger: logger, began: began)
         }
     }
 
@@ -97,7 +104,10 @@ struct JobRunner: Sendable {
     }
 
     /// Publishes `cancelled`, records it and removes the job from the queue.
-    private func cancelled(_ message: JetStreamMessage, reporter: LifecycleReporter, logger: Logger) async {
+    private func cancelled(
+        _ message: JetStreamMessage, reporter: LifecycleReporter, logger: Logger, began: ContinuousClock.Instant
+    ) async {
+        FleetMetrics.jobEnded(state: "cancelled", duration: .now - began)
         do {
             try await reporter.publish(.cancelled)
             try await reporter.updateState { state in
@@ -124,6 +134,7 @@ struct JobRunner: Sendable {
         func lap(_ stage: String, since: ContinuousClock.Instant) {
             let elapsed = ContinuousClock.now - since
             timings[stage] = Int(elapsed.milliseconds)
+            FleetMetrics.stage(stage, took: elapsed)
         }
         let request = RecognitionRequest(
             languages: job.options.languages, prompt: job.options.prompt, resolution: job.options.resolution,
@@ -139,6 +150,7 @@ struct JobRunner: Sendable {
         let source = try await content.download(
             job.source.url, to: "\(directory)/source", expectedSHA256: job.source.sha256)
         lap("download", since: downloadStart)
+        FleetMetrics.downloaded(bytes: source.bytes)
         logger.info("downloaded source", metadata: ["bytes": "\(source.bytes)"])
 
         let convertStart = ContinuousClock.now
@@ -186,6 +198,9 @@ struct JobRunner: Sendable {
             layoutLocation = Self.withoutQuery(layoutURL)
         }
         lap("upload", since: uploadStart)
+        FleetMetrics.uploaded(bytes: bytes.count)
+        FleetMetrics.pages(indexes.count - outcome.textPages, engine: engine.name, mode: job.options.mode.rawValue)
+        FleetMetrics.pages(outcome.textPages, engine: "text_layer", mode: job.options.mode.rawValue)
 
         let total = ContinuousClock.now - started
         let summary = ResultSummary(
@@ -254,10 +269,16 @@ struct JobRunner: Sendable {
 
     /// Publishes `failed`, then either NAKs for a retry or dead-letters and terminates.
     private func fail(
-        _ message: JetStreamMessage, error: OCRError, jobID: String, reporter: LifecycleReporter, logger: Logger
+        _ message: JetStreamMessage, error: OCRError, jobID: String, reporter: LifecycleReporter, logger: Logger,
+        began: ContinuousClock.Instant
     ) async {
         let attempt = message.delivery.numDelivered
         let willRetry = retry.willRetry(afterAttempt: attempt, retryable: error.code.isRetryable)
+        if willRetry {
+            FleetMetrics.attemptRetried(code: error.code.rawValue)
+        } else {
+            FleetMetrics.jobEnded(state: "failed", code: error.code.rawValue, duration: .now - began)
+        }
         logger.warning("job attempt failed", metadata: ["error": "\(error)", "will_retry": "\(willRetry)"])
         do {
             try await reporter.publish(.failed(JobFailed(error: ErrorBody(error), willRetry: willRetry)))

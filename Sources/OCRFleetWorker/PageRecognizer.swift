@@ -4,6 +4,7 @@ import OCRFleetDocuments
 import OCRFleetEngines
 import OCRFleetModel
 import NIOPosix
+import OCRFleetMetrics
 
 /// The pages of one document to markdown, each by its best path: a PDF page with a usable
 /// text layer is written from it (`hybrid`, `text`); the rest go through the engine, page
@@ -155,16 +156,18 @@ struct PageRecognizer: Sendable {
     static func recognize<Engine: OCREngine>(
         _ page: Engine.PreparedPage, engine: Engine, request: RecognitionRequest
     ) async -> Result<RecognizedPage, OCRError> {
-        do {
-            return .success(try await engine.recognize(page, request: request))
-        } catch where error.code.isRetryable && error.code != .engineUnavailable {
-            do {
+        await FleetMetrics.pageInFlight {
+            do throws(OCRError) {
                 return .success(try await engine.recognize(page, request: request))
+            } catch where error.code.isRetryable && error.code != .engineUnavailable {
+                do throws(OCRError) {
+                    return .success(try await engine.recognize(page, request: request))
+                } catch {
+                    return .failure(error)
+                }
             } catch {
                 return .failure(error)
             }
-        } catch {
-            return .failure(error)
         }
     }
 }

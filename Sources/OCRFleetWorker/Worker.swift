@@ -17,12 +17,20 @@ public struct Worker: Service {
     let nats: NATSConnection
     let engines: EngineRouter
     let logger: Logger
+    /// Whether it is pulling jobs, for the readiness probe.
+    public let status = WorkerStatus()
 
     public init(configuration: WorkerConfiguration, nats: NATSConnection, engines: EngineRouter, logger: Logger) {
         self.configuration = configuration
         self.nats = nats
         self.engines = engines
         self.logger = logger
+    }
+
+    /// The probe and metrics server, when `OCR_PROBE_PORT` is set: run it beside the worker.
+    public var probes: WorkerProbes? {
+        guard configuration.probePort != nil else { return nil }
+        return WorkerProbes(configuration: configuration, nats: nats, engines: engines, status: status, logger: logger)
     }
 
     public func run() async throws {
@@ -121,6 +129,8 @@ public struct Worker: Service {
                 "max_jobs": "\(configuration.maxJobs)", "worker": "\(configuration.workerName)",
             ])
 
+        status.setPulling(true)
+        defer { status.setPulling(false) }
         await withDiscardingTaskGroup { group in
             let jobs = consumer.messages(
                 batchSize: { await gate.waitForFree() }, shouldStop: { Task.isShuttingDownGracefully })
@@ -131,6 +141,7 @@ public struct Worker: Service {
                     gate.put()
                 }
             }
+            status.setPulling(false)
             logger.info("stopped pulling; finishing jobs in flight")
         }
         // Messages are settled and released by now, so the subscription can go.

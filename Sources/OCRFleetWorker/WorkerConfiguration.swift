@@ -36,6 +36,9 @@ public struct WorkerConfiguration: Sendable {
     public var shutdownGrace: Duration
     public var retryBase: Duration
     public var retryCap: Duration
+    /// Port of the probe and metrics server; nil: none.
+    public var probePort: Int?
+    public var probeHost: String
     public var logLevel: String
 
     public enum Settings {
@@ -78,12 +81,17 @@ public struct WorkerConfiguration: Sendable {
         public static let retryBase = Setting("retry.base.s", default: "2", "First retry delay (seconds); doubles per attempt, with jitter.")
         public static let retryCap = Setting("retry.cap.s", default: "300", "Longest retry delay (seconds).")
 
+        public static let probePort = Setting(
+            "probe.port", default: "unset (no server)",
+            "Port of /healthz, /readyz and /metrics (the container images set 8081; 0 picks a free one).")
+        public static let probeHost = Setting("probe.host", default: "0.0.0.0", "Address the probe server listens on.")
+
         public static let all: [Setting] =
             CommonSettings.all + [
                 engine, vllmURL, vllmModel, vllmAPIKey, vllmMaxTokens, vllmRetryMaxTokens, vllmNgramSize, vllmWindowSize,
                 vllmWhitelist, vllmImageFormat, vllmPNGLevel, vllmJPEGQuality, vllmColor, vllmHealthInterval, maxJobs, maxInflightPages, maxDeliver, workerName, workDir, dpi, straighten,
                 maxDownloadBytes, maxPages, maxPagePixels, maxUnzippedBytes, maxZipEntries, conversionTimeout, libreOffice, sourceAllowHosts, allowLinkLocal, connectTimeout, pageTimeout, jobTimeout, maxJobTimeout,
-                shutdownGrace, ackWait, retryBase, retryCap,
+                shutdownGrace, ackWait, retryBase, retryCap, probePort, probeHost,
             ]
     }
 
@@ -127,6 +135,10 @@ public struct WorkerConfiguration: Sendable {
         ackWait = .seconds(try reader.int(Settings.ackWait, default: 60, range: 5...3600))
         retryBase = .milliseconds(Int(try reader.double(Settings.retryBase, default: 2) * 1000))
         retryCap = .seconds(try reader.int(Settings.retryCap, default: 300, range: 1...86_400))
+        probePort = try reader.string(Settings.probePort).map { _ throws(SettingsError) in
+            try reader.int(Settings.probePort, default: 0, range: 0...65535)
+        }
+        probeHost = reader.string(Settings.probeHost, default: "0.0.0.0")
         logLevel = reader.string(CommonSettings.logLevel, default: "info")
         if engine == .deepseek, deepseek == nil {
             throw .invalidValue(Settings.engine, "deepseek", expected: "OCR_VLLM_URL to be set for the deepseek engine")

@@ -16,10 +16,16 @@ do {
     let engines = try EngineRouter(configuration)
     let nats = try await NATSConnection.connect(configuration.nats, logger: logger)
     let worker = Worker(configuration: configuration, nats: nats, engines: engines, logger: logger)
-    let services = ServiceGroup(
-        configuration: .init(
-            services: [.init(service: worker)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-    try await services.run()
+    var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: worker)]
+    if let probes = worker.probes, let port = configuration.probePort {
+        services.append(
+            .init(service: probes.makeApplication(port: port) { port in
+                logger.info("probes listening", metadata: ["port": "\(port)"])
+            }))
+    }
+    let group = ServiceGroup(
+        configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+    try await group.run()
     try await nats.drain()
     logger.info("worker stopped")
 } catch {

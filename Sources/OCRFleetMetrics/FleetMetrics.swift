@@ -1,0 +1,76 @@
+import Metrics
+
+/// Every metric the fleet records, named once here so that a name always carries the same
+/// labels (Prometheus requires it) and follows its conventions (`_total`, `_seconds`,
+/// `_bytes`). docs/operations.md lists them.
+public enum FleetMetrics {
+    // MARK: Worker
+
+    /// A job that reached a terminal state on this worker: `completed`, `failed` (with its
+    /// code) or `cancelled`, and how long its last attempt took.
+    public static func jobEnded(state: String, code: String = "", duration: Duration) {
+        Counter(label: "ocrfleet_worker_jobs_total", dimensions: [("state", state), ("code", code)]).increment()
+        Metrics.Timer(label: "ocrfleet_worker_job_duration_seconds", dimensions: [("state", state)])
+            .record(duration: duration)
+    }
+
+    /// An attempt that failed and will be retried.
+    public static func attemptRetried(code: String) {
+        Counter(label: "ocrfleet_worker_retries_total", dimensions: [("code", code)]).increment()
+    }
+
+    /// One stage of a job: `download`, `convert`, `recognize`, `upload`.
+    public static func stage(_ stage: String, took duration: Duration) {
+        Metrics.Timer(label: "ocrfleet_worker_stage_duration_seconds", dimensions: [("stage", stage)])
+            .record(duration: duration)
+    }
+
+    /// Pages written, by the engine that read them (`text_layer` when none did) and the job's mode.
+    public static func pages(_ count: Int, engine: String, mode: String) {
+        guard count > 0 else { return }
+        Counter(label: "ocrfleet_worker_pages_total", dimensions: [("engine", engine), ("mode", mode)])
+            .increment(by: count)
+    }
+
+    public static func downloaded(bytes: Int) {
+        Counter(label: "ocrfleet_worker_download_bytes_total").increment(by: bytes)
+    }
+
+    public static func uploaded(bytes: Int) {
+        Counter(label: "ocrfleet_worker_upload_bytes_total").increment(by: bytes)
+    }
+
+    /// `ocrfleet_worker_jobs_in_flight` up by one for `body`.
+    public static func jobInFlight<T>(_ body: () async throws -> T) async rethrows -> T {
+        try await inFlight("ocrfleet_worker_jobs_in_flight", body)
+    }
+
+    /// `ocrfleet_worker_pages_in_flight` (pages at an engine) up by one for `body`.
+    public static func pageInFlight<T>(_ body: () async throws -> T) async rethrows -> T {
+        try await inFlight("ocrfleet_worker_pages_in_flight", body)
+    }
+
+    private static func inFlight<T>(_ label: String, _ body: () async throws -> T) async rethrows -> T {
+        let meter = Meter(label: label)
+        meter.increment()
+        defer { meter.decrement() }
+        return try await body()
+    }
+
+    // MARK: Engines
+
+    /// One request to an engine: its status (an HTTP status for vLLM, `transport_error`,
+    /// `timeout`; `ok` or an error code for Tesseract) and how long it took.
+    public static func engineRequest(engine: String, status: String, took duration: Duration) {
+        Counter(label: "ocrfleet_engine_requests_total", dimensions: [("engine", engine), ("status", status)])
+            .increment()
+        Metrics.Timer(label: "ocrfleet_engine_request_duration_seconds", dimensions: [("engine", engine)])
+            .record(duration: duration)
+    }
+
+    // MARK: NATS
+
+    public static func natsReconnected() {
+        Counter(label: "ocrfleet_nats_reconnects_total").increment()
+    }
+}

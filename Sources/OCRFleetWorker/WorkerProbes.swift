@@ -1,0 +1,75 @@
+import Hummingbird
+import Logging
+import NIOCore
+import OCRFleetBus
+import OCRFleetDeepSeek
+import OCRFleetMetrics
+import OCRFleetModel
+import Synchronization
+
+/// Whether the worker has bound its consumer and is pulling jobs; set by `Worker`, read by
+/// the readiness probe.
+public final class WorkerStatus: Sendable {
+    private let pulling = Atomic<Bool>(false)
+
+    public init() {}
+
+    public var isPulling: Bool { pulling.load(ordering: .acquiring) }
+    func setPulling(_ value: Bool) { pulling.store(value, ordering: .releasing) }
+}
+
+/// The worker's small HTTP port (`OCR_PROBE_PORT`) for Kubernetes and Prometheus:
+/// `/healthz` while the process runs, `/readyz` while NATS is connected, the consumer is
+/// bound and the engine the worker defaults to can take pages, `/metrics`.
+public struct WorkerProbes: Sendable {
+    let configuration: WorkerConfiguration
+    let nats: NATSConnection
+    let engines: EngineRouter
+    let status: WorkerStatus
+    let logger: Logger
+
+    public init(
+        configuration: WorkerConfiguration, nats: NATSConnection, engines: EngineRouter, status: WorkerStatus,
+        logger: Logger
+    ) {
+        _ = MetricsExport.registry
+        self.configuration = configuration
+        self.nats = nats
+        self.engines = engines
+        self.status = status
+        self.logger = logger
+    }
+
+    /// Why the worker is not ready, or nil when it is.
+    var unreadiness: String? {
+        guard nats.isConnected else { return "NATS disconnected" }
+        guard status.isPulling else { return "not pulling jobs (starting up or stopping)" }
+        if configuration.engine == .deepseek, engines.deepseek?.isHealthy != true {
+            return "no healthy vLLM server for OCR_ENGINE=deepseek"
+        }
+        return nil
+    }
+
+    public func makeApplication(port: Int, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in })
+        -> Application<RouterResponder<BasicRequestContext>>
+    {
+        let router = Router()
+        router.get("/healthz") { _, _ in "ok\n" }
+        router.get("/readyz") { _, _ -> Response in
+            if let reason = unreadiness {
+                return Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: reason + "\n")))
+            }
+            return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ready\n")))
+        }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: MetricsExport.contentType],
+                body: .init(byteBuffer: ByteBuffer(bytes: MetricsExport.exposition())))
+        }
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.probeHost, port: port), serverName: "ocr-worker"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+            logger: logger)
+    }
+}

@@ -1,0 +1,64 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import OCRFleetModel
+import OCRFleetTesting
+import Testing
+
+/// The built `ocr-worker`'s probe port, as Kubernetes and Prometheus see it.
+@Suite(.serialized) struct WorkerProbeTests {
+    static func get(_ url: String) async throws -> (status: Int, body: String) {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+        return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 8 << 20)))
+    }
+
+    /// The value of the sample `series` (its whole name with labels), or nil when absent.
+    static func sample(_ series: String, in text: String) -> Double? {
+        text.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
+    }
+
+    @Test func probesAndMetricsFollowTheWorker() async throws {
+        try await withFleet(runWorker: false) { fleet in
+            let port = try await FreePort.find()
+            let worker = try BuiltExecutable.run(
+                "ocr-worker", [],
+                environment: [
+                    "OCR_NATS_URL": fleet.server.url, "OCR_PROBE_PORT": "\(port)", "OCR_PROBE_HOST": "127.0.0.1",
+                    "OCR_WORKER_NAME": "probed", "OCR_LOG_LEVEL": "warning",
+                ])
+            defer { worker.terminate() }
+            let base = "http://127.0.0.1:\(port)"
+            let deadline = ContinuousClock.now + .seconds(60)
+            while (try? await Self.get(base + "/readyz"))?.status != 200 {
+                #expect(worker.isRunning)
+                guard ContinuousClock.now < deadline, worker.isRunning else { throw TestEnvironmentError("worker never ready") }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(try await Self.get(base + "/healthz").status == 200)
+
+            try await fleet.submit(file: Fixtures.path("report-3p.pdf"), jobID: "probed-pdf", query: "&mode=ocr")
+            try await fleet.submit(file: Fixtures.path("not-a-document.txt"), jobID: "probed-bad")
+            #expect(try await fleet.waitForTerminalState("probed-pdf").state == .completed)
+            #expect(try await fleet.waitForTerminalState("probed-bad").state == .failed)
+
+            let (status, metrics) = try await Self.get(base + "/metrics")
+            #expect(status == 200)
+            #expect(Self.sample(#"ocrfleet_worker_jobs_total{state="completed",code=""}"#, in: metrics) == 1)
+            #expect(Self.sample(#"ocrfleet_worker_jobs_total{state="failed",code="unsupported_format"}"#, in: metrics) == 1)
+            #expect(Self.sample(#"ocrfleet_worker_pages_total{engine="tesseract",mode="ocr"}"#, in: metrics) == 3)
+            #expect(Self.sample(#"ocrfleet_engine_requests_total{engine="tesseract",status="ok"}"#, in: metrics) == 3)
+            #expect(Self.sample(#"ocrfleet_worker_stage_duration_seconds_count{stage="recognize"}"#, in: metrics) == 1)
+            let size = try FileManager.default.attributesOfItem(atPath: Fixtures.path("report-3p.pdf"))[.size] as? Int ?? 0
+            let notDocument = try FileManager.default.attributesOfItem(atPath: Fixtures.path("not-a-document.txt"))[.size] as? Int ?? 0
+            #expect(Self.sample("ocrfleet_worker_download_bytes_total", in: metrics) == Double(size + notDocument))
+            #expect(Self.sample("ocrfleet_worker_jobs_in_flight", in: metrics) == 0)
+            #expect(metrics.contains("# TYPE ocrfleet_worker_job_duration_seconds histogram"))
+
+            // Stopping: not ready any more, then gone.
+            worker.terminate()
+            try await BuiltExecutable.waitForExit(worker)
+            #expect(worker.terminationStatus == 0)
+        }
+    }
+}

@@ -7,6 +7,8 @@ import Synchronization
 /// test. `restart()` brings it back on the same port and store, as after a server crash.
 public final class NATSServerProcess: Sendable {
     public let port: Int
+    /// The HTTP monitoring port (`/varz`, `/jsz`), as KEDA's scaler reads it; nil for cluster members.
+    public let monitoringPort: Int?
     public let storeDirectory: String
     /// A cluster member's configuration file; nil for a single server started by flags.
     let configuration: String?
@@ -14,8 +16,9 @@ public final class NATSServerProcess: Sendable {
 
     public var url: String { "nats://127.0.0.1:\(port)" }
 
-    fileprivate init(port: Int, storeDirectory: String, configuration: String? = nil) {
+    fileprivate init(port: Int, monitoringPort: Int? = nil, storeDirectory: String, configuration: String? = nil) {
         self.port = port
+        self.monitoringPort = monitoringPort
         self.storeDirectory = storeDirectory
         self.configuration = configuration
     }
@@ -23,7 +26,8 @@ public final class NATSServerProcess: Sendable {
     public static func start() async throws -> NATSServerProcess {
         let directory = NSTemporaryDirectory() + "ocrfleet-nats-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let server = NATSServerProcess(port: try await FreePort.find(), storeDirectory: directory)
+        let server = NATSServerProcess(
+            port: try await FreePort.find(), monitoringPort: try await FreePort.find(), storeDirectory: directory)
         try await server.launch()
         return server
     }
@@ -64,6 +68,7 @@ public final class NATSServerProcess: Sendable {
             running.arguments = ["-c", file, "-l", log]
         } else {
             running.arguments = ["-js", "-a", "127.0.0.1", "-p", "\(port)", "-sd", storeDirectory + "/jetstream", "-l", log]
+            if let monitoringPort { running.arguments! += ["-m", "\(monitoringPort)"] }
         }
         // Its own output goes to the log; inherited pipes would keep the test runner waiting.
         running.standardOutput = FileHandle.nullDevice

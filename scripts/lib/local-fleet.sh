@@ -1,7 +1,9 @@
 # Sourced by run-local.sh and the benchmarks: starts nats-server (JetStream, temporary store),
 # the gateway and one worker on free loopback ports (and the vLLM double when
-# OCR_VLLM_URL=double), and stops them on exit. LOCAL_WORKERS=0 starts no worker.
-# Needs $bin (the build's bin path); sets $work, $gateway_url, $worker_pid and OCR_NATS_URL.
+# OCR_VLLM_URL=double), and stops them on exit. LOCAL_WORKERS=N starts N workers (0: none),
+# each with its probe and metrics port.
+# Needs $bin (the build's bin path); sets $work, $gateway_url, $worker_pid (the first worker),
+# $worker_pids, $probe_urls, $nats_monitor_url and OCR_NATS_URL.
 
 work="$(mktemp -d -t ocrfleet-local.XXXXXX)"
 fleet_pids=()
@@ -34,30 +36,42 @@ wait_for() {
 }
 
 start_local_fleet() {
-  local nats_port http_port
+  local nats_port http_port monitor_port
   nats_port=$(free_port)
   http_port=$(free_port)
-  nats-server -js -a 127.0.0.1 -p "$nats_port" -sd "$work/jetstream" -l "$work/nats.log" &
+  monitor_port=$(free_port)
+  nats-server -js -a 127.0.0.1 -p "$nats_port" -m "$monitor_port" -sd "$work/jetstream" -l "$work/nats.log" &
   fleet_pids+=($!)
   wait_for nats-server "grep -q 'Server is ready' '$work/nats.log' 2>/dev/null"
 
   export OCR_NATS_URL="nats://127.0.0.1:$nats_port"
+  nats_monitor_url="http://127.0.0.1:$monitor_port"
   # OCR_VLLM_URL=double: DeepSeek-OCR pages go to the vLLM double (no GPU needed).
   if [ "${OCR_VLLM_URL:-}" = double ]; then
     local vllm_port
     vllm_port=$(free_port)
-    "$bin/vllm-double" --port "$vllm_port" >"$work/vllm-double.log" 2>&1 &
+    # shellcheck disable=SC2086 # VLLM_DOUBLE_ARGS holds several flags.
+    "$bin/vllm-double" --port "$vllm_port" ${VLLM_DOUBLE_ARGS:-} >"$work/vllm-double.log" 2>&1 &
     fleet_pids+=($!)
     wait_for vllm-double "curl -fs 'http://127.0.0.1:$vllm_port/health' >/dev/null"
     export OCR_VLLM_URL="http://127.0.0.1:$vllm_port/v1"
   fi
   OCR_HTTP_PORT="$http_port" OCR_STORE_DIR="$work/store" "$bin/ocr-gateway" >"$work/gateway.log" 2>&1 &
   fleet_pids+=($!)
-  if [ "${LOCAL_WORKERS:-1}" != 0 ]; then
-    OCR_WORK_DIR="$work" "$bin/ocr-worker" >"$work/worker.log" 2>&1 &
-    worker_pid=$!
-    fleet_pids+=($worker_pid)
-  fi
+  worker_pids=()
+  probe_urls=()
+  local index probe_port
+  for index in $(seq 1 "${LOCAL_WORKERS:-1}"); do
+    probe_port=$(free_port)
+    OCR_WORK_DIR="$work" OCR_WORKER_NAME="local-worker-$index" OCR_PROBE_PORT="$probe_port" OCR_PROBE_HOST=127.0.0.1 \
+      "$bin/ocr-worker" >"$work/worker-$index.log" 2>&1 &
+    worker_pids+=($!)
+    fleet_pids+=($!)
+    probe_urls+=("http://127.0.0.1:$probe_port")
+  done
+  worker_pid="${worker_pids[0]:-}"
   gateway_url="http://127.0.0.1:$http_port"
   wait_for gateway "curl -fs '$gateway_url/readyz' >/dev/null"
+  local url
+  for url in "${probe_urls[@]}"; do wait_for "worker at $url" "curl -fs '$url/readyz' >/dev/null"; done
 }

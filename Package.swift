@@ -218,7 +218,10 @@ let package = Package(
             name: "OCRFleetModelTests", dependencies: ["OCRFleetModel"], swiftSettings: swiftSettings),
         .testTarget(
             name: "OCRFleetConfigurationTests",
-            dependencies: ["OCRFleetBus", "OCRFleetConfiguration", "OCRFleetGateway", "OCRFleetDeepSeek", "OCRFleetDocuments", "OCRFleetModel", "OCRFleetWorker"],
+            dependencies: [
+                "OCRFleetBus", "OCRFleetConfiguration", "OCRFleetGateway", "OCRFleetDeepSeek", "OCRFleetDocuments",
+                "OCRFleetModel", "OCRFleetWorker", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "OCRFleetDocumentsTests",

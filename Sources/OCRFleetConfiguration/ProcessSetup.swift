@@ -16,11 +16,20 @@ public enum ProcessSetup {
         }
     }
 
-    /// Logs to standard error at `level` (unknown names mean `info`).
-    public static func bootstrapLogging(level: String) {
+    /// How log lines look: JSON for collectors, text for people.
+    public enum LogFormat: String, Sendable, CaseIterable {
+        case json, text
+        /// JSON unless standard error is a terminal.
+        case auto
+    }
+
+    /// Logs to standard error at `level` (unknown names mean `info`) in `format`.
+    public static func bootstrapLogging(level: String, format: LogFormat = .auto) {
         let parsed = Logger.Level(rawValue: level.lowercased()) ?? .info
+        let json = format == .json || (format == .auto && isatty(STDERR_FILENO) != 1)
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler: any LogHandler =
+                json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
             handler.logLevel = parsed
             return handler
         }

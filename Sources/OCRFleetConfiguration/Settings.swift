@@ -139,5 +139,8 @@ public enum CommonSettings {
     public static let logLevel = Setting(
         "log.level", default: "info", "Log level: trace, debug, info, notice, warning, error, critical.")
 
-    public static let all = [natsURL, natsCreds, natsUser, natsPassword, natsTLSCA, streamReplicas, logLevel]
+    public static let logFormat = Setting(
+        "log.format", default: "auto", "Log lines: json (one object a line), text, or auto (text on a terminal, else json).")
+
+    public static let all = [natsURL, natsCreds, natsUser, natsPassword, natsTLSCA, streamReplicas, logLevel, logFormat]
 }

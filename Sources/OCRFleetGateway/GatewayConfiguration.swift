@@ -30,6 +30,7 @@ public struct GatewayConfiguration: Sendable {
     /// Interval of the keep-alive comments on event streams.
     public var eventsKeepAlive: Duration
     public var logLevel: String
+    public var logFormat: ProcessSetup.LogFormat
 
     public enum Settings {
         public static let host = Setting("http.host", default: "127.0.0.1", "Address to listen on.")
@@ -135,6 +136,7 @@ public struct GatewayConfiguration: Sendable {
         }
         eventsKeepAlive = .seconds(try reader.int(Settings.sseKeepAlive, default: 15, range: 1...3600))
         logLevel = reader.string(CommonSettings.logLevel, default: "info")
+        logFormat = try reader.choice(CommonSettings.logFormat, default: .auto)
     }
 
     static func s3Store(_ reader: SettingsReader) throws(SettingsError) -> (bucket: S3Bucket, prefix: String)? {

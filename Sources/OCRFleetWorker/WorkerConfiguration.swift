@@ -40,6 +40,7 @@ public struct WorkerConfiguration: Sendable {
     public var probePort: Int?
     public var probeHost: String
     public var logLevel: String
+    public var logFormat: ProcessSetup.LogFormat
 
     public enum Settings {
         public static let engine = Setting("engine", default: "auto", "Engine for jobs that ask for auto: auto (DeepSeek-OCR when a vLLM server is configured and healthy, else Tesseract), deepseek, tesseract.")
@@ -140,6 +141,7 @@ public struct WorkerConfiguration: Sendable {
         }
         probeHost = reader.string(Settings.probeHost, default: "0.0.0.0")
         logLevel = reader.string(CommonSettings.logLevel, default: "info")
+        logFormat = try reader.choice(CommonSettings.logFormat, default: .auto)
         if engine == .deepseek, deepseek == nil {
             throw .invalidValue(Settings.engine, "deepseek", expected: "OCR_VLLM_URL to be set for the deepseek engine")
         }

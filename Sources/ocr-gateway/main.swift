@@ -7,7 +7,7 @@ import ServiceLifecycle
 import UnixSignals
 
 let configuration = ProcessSetup.configuration { () throws(SettingsError) in try GatewayConfiguration() }
-ProcessSetup.bootstrapLogging(level: configuration.logLevel)
+ProcessSetup.bootstrapLogging(level: configuration.logLevel, format: configuration.logFormat)
 let logger = Logger(label: "ocr-gateway")
 
 do {

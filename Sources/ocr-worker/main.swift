@@ -9,10 +9,13 @@ import UnixSignals
 
 OpenMPThreadLimit.ensureSingleThreaded()
 let configuration = ProcessSetup.configuration { () throws(SettingsError) in try WorkerConfiguration() }
-ProcessSetup.bootstrapLogging(level: configuration.logLevel)
+ProcessSetup.bootstrapLogging(level: configuration.logLevel, format: configuration.logFormat)
 let logger = Logger(label: "ocr-worker")
 
-do {
+/// Runs the worker (and its probes) until SIGTERM or SIGINT. The engines live in this
+/// function, so Tesseract's handles are released before the process exits, not left to
+/// its static destructors (which complain about them).
+func serve() async throws {
     let engines = try EngineRouter(configuration)
     let nats = try await NATSConnection.connect(configuration.nats, logger: logger)
     let worker = Worker(configuration: configuration, nats: nats, engines: engines, logger: logger)
@@ -27,6 +30,10 @@ do {
         configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     try await group.run()
     try await nats.drain()
+}
+
+do {
+    try await serve()
     logger.info("worker stopped")
 } catch {
     logger.critical("worker failed", metadata: ["error": "\(error)"])

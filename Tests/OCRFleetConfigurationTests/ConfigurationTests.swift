@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import OCRFleetBus
 import OCRFleetConfiguration
 import OCRFleetDeepSeek
@@ -6,6 +7,7 @@ import OCRFleetDocuments
 import OCRFleetGateway
 import OCRFleetModel
 import OCRFleetWorker
+import Synchronization
 import Testing
 
 @Suite struct ConfigurationTests {
@@ -102,5 +104,29 @@ import Testing
     func everySettingIsDocumented(setting: Setting) {
         #expect(Self.document.contains("`\(setting.environmentName)`"), "\(setting.environmentName) missing")
         #expect(Self.document.contains("`\(setting.flag)`"), "\(setting.flag) missing")
+    }
+}
+
+@Suite struct JSONLogHandlerTests {
+    final class Lines: Sendable {
+        let all = Mutex<[String]>([])
+    }
+
+    @Test func eachEventIsOneJSONObjectWithItsMetadataAsFields() throws {
+        let lines = Lines()
+        var logger = Logger(label: "ocr-worker") { label in
+            JSONLogHandler(label: label) { line in lines.all.withLock { $0.append(line) } }
+        }
+        logger[metadataKey: "job_id"] = "j-1"
+        logger[metadataKey: "attempt"] = "2"
+        logger.info("page \"3\"\nrecognised", metadata: ["pages": "3"])
+        logger.debug("below the level")
+        let written = lines.all.withLock { $0 }
+        #expect(written.count == 1 && written[0].hasSuffix("\n") && written[0].filter { $0 == "\n" }.count == 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(written[0].utf8)) as? [String: String])
+        #expect(object["message"] == "page \"3\"\nrecognised")
+        #expect(object["job_id"] == "j-1" && object["attempt"] == "2" && object["pages"] == "3")
+        #expect(object["level"] == "info" && object["logger"] == "ocr-worker")
+        #expect(object["time"]?.hasSuffix("Z") == true)
     }
 }

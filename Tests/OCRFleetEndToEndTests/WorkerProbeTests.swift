@@ -62,3 +62,35 @@ import Testing
         }
     }
 }
+
+/// What the worker writes to its log when a collector, not a person, reads it.
+@Suite(.serialized) struct WorkerLogTests {
+    @Test func logsAreJSONLinesWithTheJobOnEachAndNoSignatures() async throws {
+        try await withFleet(runWorker: false) { fleet in
+            let log = Pipe()
+            let worker = try BuiltExecutable.run(
+                "ocr-worker", [],
+                environment: ["OCR_NATS_URL": fleet.server.url, "OCR_LOG_LEVEL": "info", "OCR_WORKER_NAME": "logged"],
+                stderr: log.fileHandleForWriting)
+            try await fleet.submit(file: Fixtures.path("invoice.png"), jobID: "logged-job")
+            #expect(try await fleet.waitForTerminalState("logged-job").state == .completed)
+            worker.terminate()
+            let text = try await BuiltExecutable.readAll(log, until: worker)
+
+            let lines = text.split(separator: "\n")
+            #expect(lines.count >= 4)
+            var jobLines = 0
+            for line in lines {
+                let object = try #require(
+                    try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String], "not a JSON line: \(line)")
+                #expect(object["time"] != nil && object["level"] != nil && object["message"] != nil)
+                if object["job_id"] == "logged-job" {
+                    jobLines += 1
+                    #expect(object["attempt"] == "1", "\(line)")
+                }
+                #expect(!line.contains("signature="), "a presigned URL's query in the log: \(line)")
+            }
+            #expect(jobLines >= 2, "\(text)")
+        }
+    }
+}

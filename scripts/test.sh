@@ -14,4 +14,6 @@ hadolint Dockerfile.worker Dockerfile.gateway
 bin="$(swift build --show-bin-path)"
 python3 scripts/check-runtime-packages.py Dockerfile.worker "$bin/ocr-worker"
 python3 scripts/check-runtime-packages.py Dockerfile.gateway "$bin/ocr-gateway"
+# The Kubernetes manifests against the API's schemas and the fleet's own facts.
+python3 scripts/check-k8s.py
 swift test --skip-build --disable-xctest

@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Validates k8s/ without a cluster (scripts/test.sh runs it):
+
+- every Kubernetes object against the API's own schema, strictly (no unknown fields), with
+  kubernetes-validate (PyPI, schemas bundled; KUBERNETES_VERSION, default 1.33.0);
+- KEDA's ScaledObject and the Prometheus operator's ServiceMonitor, which kubernetes-validate
+  does not know, against the subsets of their CRD schemas written below (the fields used);
+- the kustomizations' resources and patches exist, and each patch names an object of the base;
+- the fleet's own facts agree across files: the ScaledObject's stream and consumer are the
+  contract's, its monitoring port is the one nats-values.yaml opens, the worker's grace period
+  outlasts its drain, the probe ports match the images, and every metric the Grafana
+  dashboard queries is one the code records.
+"""
+import glob, json, os, re, sys
+
+import jsonschema, kubernetes_validate, yaml
+
+root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+version = os.environ.get("KUBERNETES_VERSION", "1.33.0")
+problems = []
+
+string = {"type": "string"}
+labels = {"type": "object", "additionalProperties": string}
+metadata = {"type": "object", "required": ["name"], "additionalProperties": False,
+            "properties": {"name": string, "namespace": string, "labels": labels, "annotations": labels}}
+CRD_SCHEMAS = {
+    ("keda.sh/v1alpha1", "ScaledObject"): {
+        "type": "object", "required": ["apiVersion", "kind", "metadata", "spec"], "additionalProperties": False,
+        "properties": {"apiVersion": string, "kind": string, "metadata": metadata, "spec": {
+            "type": "object", "required": ["scaleTargetRef", "triggers"], "additionalProperties": False,
+            "properties": {
+                "scaleTargetRef": {"type": "object", "required": ["name"], "additionalProperties": False,
+                                   "properties": {"name": string, "kind": string, "apiVersion": string}},
+                "pollingInterval": {"type": "integer", "minimum": 1},
+                "cooldownPeriod": {"type": "integer", "minimum": 0},
+                "minReplicaCount": {"type": "integer", "minimum": 0},
+                "maxReplicaCount": {"type": "integer", "minimum": 1},
+                "triggers": {"type": "array", "minItems": 1, "items": {
+                    "type": "object", "required": ["type", "metadata"], "additionalProperties": False,
+                    "properties": {"type": {"enum": ["nats-jetstream"]}, "name": string, "metadata": {
+                        "type": "object", "additionalProperties": False,
+                        "required": ["natsServerMonitoringEndpoint", "account", "stream", "consumer", "lagThreshold"],
+                        "properties": {key: string for key in [
+                            "natsServerMonitoringEndpoint", "account", "stream", "consumer", "lagThreshold",
+                            "activationLagThreshold", "useHttps"]}}}}}}}}},
+    ("monitoring.coreos.com/v1", "ServiceMonitor"): {
+        "type": "object", "required": ["apiVersion", "kind", "metadata", "spec"], "additionalProperties": False,
+        "properties": {"apiVersion": string, "kind": string, "metadata": metadata, "spec": {
+            "type": "object", "required": ["selector", "endpoints"], "additionalProperties": False,
+            "properties": {
+                "selector": {"type": "object", "properties": {"matchLabels": labels}, "additionalProperties": False},
+                "endpoints": {"type": "array", "minItems": 1, "items": {
+                    "type": "object", "additionalProperties": False,
+                    "properties": {"port": string, "path": string, "interval": {"type": "string", "pattern": "^[0-9]+[smh]$"},
+                                   "scheme": string}}}}}}},
+}
+
+
+def documents(path):
+    with open(path) as f:
+        return [doc for doc in yaml.safe_load_all(f) if doc]
+
+
+def validate(path, doc):
+    key = (doc.get("apiVersion"), doc.get("kind"))
+    where = f"{os.path.relpath(path, root)}: {doc.get('kind')} {doc.get('metadata', {}).get('name')}"
+    try:
+        if key in CRD_SCHEMAS:
+            jsonschema.validate(doc, CRD_SCHEMAS[key])
+        else:
+            kubernetes_validate.validate(doc, version, strict=True)
+    except Exception as error:
+        problems.append(f"{where}: {str(error).splitlines()[0]}")
+
+
+objects = {}
+for kustomization in ["k8s/base", "k8s/gpu"]:
+    directory = os.path.join(root, kustomization)
+    spec = documents(os.path.join(directory, "kustomization.yaml"))[0]
+    for resource in spec.get("resources", []):
+        path = os.path.join(directory, resource)
+        if os.path.isdir(path):
+            continue
+        if not os.path.exists(path):
+            problems.append(f"{kustomization}: resource {resource} does not exist")
+            continue
+        for doc in documents(path):
+            validate(path, doc)
+            objects[(doc["kind"], doc["metadata"]["name"])] = doc
+    for patch in spec.get("patches", []):
+        doc = documents(os.path.join(directory, patch["path"]))[0]
+        if (doc["kind"], doc["metadata"]["name"]) not in objects:
+            problems.append(f"{kustomization}: patch {patch['path']} names no object of the base")
+
+# The fleet's facts, across files.
+scaled = objects[("ScaledObject", "ocr-worker")]["spec"]["triggers"][0]["metadata"]
+subjects = open(os.path.join(root, "Sources/OCRFleetModel/Subjects.swift")).read()
+for field, constant in [("stream", "jobs"), ("consumer", "workerConsumer")]:
+    if f'static let {constant} = "{scaled[field]}"' not in subjects:
+        problems.append(f"ScaledObject {field} {scaled[field]} is not StreamNames.{constant}")
+nats = documents(os.path.join(root, "k8s/nats-values.yaml"))[0]
+if not scaled["natsServerMonitoringEndpoint"].endswith(f":{nats['config']['monitor']['port']}"):
+    problems.append("the ScaledObject reads a monitoring port nats-values.yaml does not open")
+if nats["config"]["cluster"]["replicas"] != 3 or not nats["config"]["jetstream"]["enabled"]:
+    problems.append("nats-values.yaml: three JetStream servers expected")
+worker = objects[("Deployment", "ocr-worker")]["spec"]["template"]["spec"]
+container = worker["containers"][0]
+environment = {item["name"]: item.get("value") for item in container.get("env", [])}
+grace = int(environment.get("OCR_SHUTDOWN_GRACE_S", "25"))
+if worker["terminationGracePeriodSeconds"] < grace + 10:
+    problems.append(f"worker terminationGracePeriodSeconds must outlast OCR_SHUTDOWN_GRACE_S ({grace}) by 10 s")
+dockerfile = open(os.path.join(root, "Dockerfile.worker")).read()
+probe_port = re.search(r"OCR_PROBE_PORT=(\d+)", dockerfile).group(1)
+if environment.get("OCR_PROBE_PORT") != probe_port or container["ports"][0]["containerPort"] != int(probe_port):
+    problems.append("the worker's probe port differs between Dockerfile.worker and k8s/base/worker.yaml")
+
+dashboard = json.loads(objects[("ConfigMap", "ocrfleet-dashboard")]["data"]["ocrfleet.json"])
+recorded = "".join(open(path).read() for path in glob.glob(os.path.join(root, "Sources/**/*.swift"), recursive=True))
+for panel in dashboard["panels"]:
+    for target in panel["targets"]:
+        for metric in set(re.findall(r"ocrfleet_[a-z_]+", target["expr"])):
+            name = re.sub(r"_(bucket|count|sum)$", "", metric)
+            if f'"{name}"' not in recorded:
+                problems.append(f"dashboard panel '{panel['title']}' queries {metric}, which no code records")
+
+for problem in problems:
+    print(problem, file=sys.stderr)
+print(f"k8s: {len(objects)} objects checked against Kubernetes {version} and the KEDA and Prometheus operator "
+      f"schemas; {len(dashboard['panels'])} dashboard panels; {len(problems)} problems")
+sys.exit(1 if problems else 0)

@@ -26,17 +26,22 @@ struct BusJobs: JobAccess {
 
     static func connect(_ nats: NATSOptions) async throws -> BusJobs {
         let connection = try await nats.connect(name: "ocrctl")
-        return BusJobs(connection: connection, states: try await JobStateStore(connection: connection))
+        do {
+            return BusJobs(connection: connection, states: try await JobStateStore(connection: connection))
+        } catch {
+            throw CommandFailure(
+                "this NATS has no fleet yet (\(error)): a gateway or a worker creates its streams and bucket when it starts")
+        }
     }
 
     func state(_ id: String) async throws -> JobState {
-        guard let state = try await states.get(id) else { throw ValidationError("no job \(id)") }
+        guard let state = try await states.get(id) else { throw CommandFailure("no job \(id)") }
         return state
     }
 
     func cancel(_ id: String) async throws -> JobState.Phase {
         let state = try await state(id)
-        guard !state.state.isTerminal else { throw ValidationError("job \(id) is already \(state.state.rawValue)") }
+        guard !state.state.isTerminal else { throw CommandFailure("job \(id) is already \(state.state.rawValue)") }
         try await states.requestCancel(id)
         try connection.publishCore(Subjects.cancel(jobID: id), payload: [])
         try await connection.flush()
@@ -54,6 +59,12 @@ struct BusJobs: JobAccess {
             Subjects.jobs, payload: try [UInt8](CloudEventCoding.encoder().encode(event)),
             headers: ["Content-Type": CloudEventCoding.contentType], messageID: event.id)
     }
+}
+
+/// A command that ran and failed (exit 1, no usage text): what went wrong, in a sentence.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// `--nats`, for commands that can use the bus instead of the gateway.

@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
     ],
     targets: [
         // Native libraries. Unsafe code lives in the targets that import these.
@@ -106,7 +107,10 @@ let package = Package(
             dependencies: [
                 "OCRFleetBus", "OCRFleetConfiguration", "OCRFleetContent", "OCRFleetDeepSeek", "OCRFleetDocuments",
                 "OCRFleetEngines", "OCRFleetMarkdown", "OCRFleetMetrics", "OCRFleetModel", "OCRFleetOffice",
+                "OCRFleetTracing",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -117,6 +121,18 @@ let package = Package(
             dependencies: [
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "OCRFleetTracing",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: swiftSettings),
         .target(
@@ -140,6 +156,7 @@ let package = Package(
             name: "OCRFleetGateway",
             dependencies: [
                 "OCRFleetBus", "OCRFleetConfiguration", "OCRFleetContent", "OCRFleetMetrics", "OCRFleetModel",
+                "OCRFleetTracing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -176,7 +193,8 @@ let package = Package(
         .executableTarget(
             name: "ocr-worker",
             dependencies: [
-                "OCRFleetWorker", "OCRFleetConfiguration",
+                "OCRFleetWorker", "OCRFleetConfiguration", "OCRFleetTracing",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
@@ -246,7 +264,7 @@ let package = Package(
         .testTarget(
             name: "OCRFleetEndToEndTests",
             dependencies: [
-                "OCRFleetBus", "OCRFleetContent", "OCRFleetModel", "OCRFleetTesting", "VLLMDouble",
+                "OCRFleetBus", "OCRFleetContent", "OCRFleetModel", "OCRFleetTesting", "OCRFleetTracing", "VLLMDouble",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

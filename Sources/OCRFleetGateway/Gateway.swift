@@ -8,6 +8,7 @@ import OCRFleetBus
 import OCRFleetContent
 import OCRFleetMetrics
 import OCRFleetModel
+import OCRFleetTracing
 import ServiceLifecycle
 
 /// The HTTP gateway: publishes jobs, reads their state from KV and serves the local store.
@@ -216,7 +217,9 @@ public struct Gateway: Sendable {
             throw APIError.invalid(error.message)
         }
         if let callback { try await checkCallback(callback) }
-        try await publish(job, callback: callback)
+        // A caller's trace continues through the job (the CloudEvents `traceparent` extension).
+        let traceparent = request.headers[HTTPField.Name("traceparent")!].flatMap(TraceContext.init(traceparent:))
+        try await publish(job, callback: callback, traceparent: traceparent?.traceparent)
         Counter(label: "ocrfleet_gateway_jobs_submitted_total", dimensions: [("body", callback == nil ? "plain" : "callback")])
             .increment()
         return try jsonResponse(Accepted(jobID: job.jobID, state: .queued, base: configuration.publicURL), status: .accepted)
@@ -239,7 +242,7 @@ public struct Gateway: Sendable {
 
     /// Records the job as queued (and its callback), then publishes it; the CloudEvent id is
     /// the `Nats-Msg-Id`. The callback is stored first: a fast job could end before it otherwise.
-    func publish(_ job: JobRequest, callback: String? = nil) async throws {
+    func publish(_ job: JobRequest, callback: String? = nil, traceparent: String? = nil) async throws {
         var state = JobState(jobID: job.jobID, state: .queued)
         state.createdAt = Date()
         state.metadata = job.metadata
@@ -249,7 +252,7 @@ public struct Gateway: Sendable {
             try await states.put(state)
         }
         if let callback { try await states.setCallback(callback, for: job.jobID) }
-        let event = JobEvent.request(job, source: "urn:ocrfleet:gateway")
+        let event = JobEvent.request(job, source: "urn:ocrfleet:gateway", traceparent: traceparent)
         let payload = try [UInt8](CloudEventCoding.encoder().encode(event))
         do {
             try await nats.publish(

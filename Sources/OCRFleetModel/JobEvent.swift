@@ -4,10 +4,11 @@ public typealias JobEvent = CloudEvent<JobRequest>
 
 extension CloudEvent where Payload == JobRequest {
     /// A job request event with the contract's type and subject.
-    public static func request(_ job: JobRequest, source: String, id: String = UUID().uuidString.lowercased())
-        -> JobEvent
-    {
-        JobEvent(id: id, source: source, type: EventTypes.jobRequested, subject: job.jobID, data: job)
+    public static func request(
+        _ job: JobRequest, source: String, id: String = UUID().uuidString.lowercased(), traceparent: String? = nil
+    ) -> JobEvent {
+        JobEvent(
+            id: id, source: source, type: EventTypes.jobRequested, subject: job.jobID, traceparent: traceparent, data: job)
     }
 
     /// Reads a job from a received message: structured mode (the CloudEvent is the body) or
@@ -63,6 +64,14 @@ extension CloudEvent where Payload == JobRequest {
         let data = object["data"] as? [String: Any] ?? object
         guard let id = data["job_id"] as? String, JobRequest.isValidJobID(id) else { return nil }
         return id
+    }
+
+    /// The W3C `traceparent` a job message carries (its CloudEvent extension, or the binary
+    /// mode's header), read before the job is validated so that even a failing job is traced.
+    public static func salvageTraceparent(body: [UInt8], headers: [String: String]) -> String? {
+        if let header = headers["traceparent"] ?? headers["ce-traceparent"] { return header }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else { return nil }
+        return object["traceparent"] as? String
     }
 }
 

@@ -42,18 +42,21 @@ public struct TestFleet: Sendable {
 
     /// Sends any request to the gateway and returns status and body.
     public func request(
-        _ method: String, _ path: String, body: [UInt8]? = nil, contentType: String? = nil, token: String? = nil
+        _ method: String, _ path: String, body: [UInt8]? = nil, contentType: String? = nil, token: String? = nil,
+        headers: [String: String] = [:]
     ) async throws -> (status: Int, body: String) {
-        let answer = try await exchange(method, path, body: body, contentType: contentType, token: token)
+        let answer = try await exchange(method, path, body: body, contentType: contentType, token: token, headers: headers)
         return (answer.status, answer.body)
     }
 
     /// Sends any request to the gateway and returns status, headers and body.
     public func exchange(
-        _ method: String, _ path: String, body: [UInt8]? = nil, contentType: String? = nil, token: String? = nil
+        _ method: String, _ path: String, body: [UInt8]? = nil, contentType: String? = nil, token: String? = nil,
+        headers: [String: String] = [:]
     ) async throws -> (status: Int, headers: [String: String], body: String) {
         var request = HTTPClientRequest(url: gatewayURL + path)
         request.method = .init(rawValue: method)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }

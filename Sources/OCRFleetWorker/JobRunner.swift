@@ -8,6 +8,9 @@ import OCRFleetDocuments
 import OCRFleetEngines
 import OCRFleetModel
 import OCRFleetOffice
+import OCRFleetTracing
+import Instrumentation
+import Tracing
 import OCRFleetMetrics
 
 /// Runs one delivery of a job message to its end: acked after the result is uploaded and
@@ -26,8 +29,18 @@ struct JobRunner: Sendable {
     let retry: RetryPolicy
     let logger: Logger
 
+    /// One span per attempt (`ocr.job`), continuing the trace the job carries, with a
+    /// span per stage and per page at the engine beneath it.
     func process(_ message: JetStreamMessage) async {
-        await FleetMetrics.jobInFlight { await settle(message) }
+        let parent = InstrumentationContext.continuing(
+            JobEvent.salvageTraceparent(body: message.payload, headers: message.headers))
+        await FleetMetrics.jobInFlight {
+            await withSpan("ocr.job", context: parent, ofKind: .consumer) { span in
+                span.attributes["ocr.job_id"] = JobEvent.salvageJobID(body: message.payload) ?? "unknown"
+                span.attributes["ocr.attempt"] = message.delivery.numDelivered
+                await settle(message)
+            }
+        }
     }
 
     private func settle(_ message: JetStreamMessage) async {
@@ -136,6 +149,13 @@ struct JobRunner: Sendable {
             timings[stage] = Int(elapsed.milliseconds)
             FleetMetrics.stage(stage, took: elapsed)
         }
+        /// Runs one stage in its span and times it.
+        func stage<T>(_ name: String, _ body: () async throws -> T) async throws -> T {
+            let started = ContinuousClock.now
+            let value = try await withSpan(name) { _ in try await body() }
+            lap(name, since: started)
+            return value
+        }
         let request = RecognitionRequest(
             languages: job.options.languages, prompt: job.options.prompt, resolution: job.options.resolution,
             pageTimeout: configuration.pageTimeout)
@@ -146,18 +166,18 @@ struct JobRunner: Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
 
-        let downloadStart = ContinuousClock.now
-        let source = try await content.download(
-            job.source.url, to: "\(directory)/source", expectedSHA256: job.source.sha256)
-        lap("download", since: downloadStart)
+        let source = try await stage("download") {
+            try await content.download(job.source.url, to: "\(directory)/source", expectedSHA256: job.source.sha256)
+        }
         FleetMetrics.downloaded(bytes: source.bytes)
         logger.info("downloaded source", metadata: ["bytes": "\(source.bytes)"])
 
-        let convertStart = ContinuousClock.now
-        let format = try DocumentFormat.detect(fileAt: source.path, zipLimits: configuration.limits.zip)
-        let document = try await open(source.path, format: format, job: job, directory: directory)
-        let indexes = try job.options.pages?.indexes(pageCount: document.pageCount) ?? Array(0..<document.pageCount)
-        lap("convert", since: convertStart)
+        let (format, document, indexes) = try await stage("convert") {
+            let format = try DocumentFormat.detect(fileAt: source.path, zipLimits: configuration.limits.zip)
+            let document = try await open(source.path, format: format, job: job, directory: directory)
+            let indexes = try job.options.pages?.indexes(pageCount: document.pageCount) ?? Array(0..<document.pageCount)
+            return (format, document, indexes)
+        }
 
         try await reporter.publish(.started(JobStarted(format: format.rawValue, pagesTotal: indexes.count, engine: engine.name)))
         try await reporter.updateState { state in
@@ -170,34 +190,34 @@ struct JobRunner: Sendable {
             state.error = nil
         }
 
-        let recognizeStart = ContinuousClock.now
         let progress = ProgressThrottle(total: indexes.count, reporter: reporter, logger: logger)
-        let outcome: PageRecognizer.Outcome
-        switch document {
-        case .paged(let paged):
-            outcome = try await recognizer.run(
-                RenderableDocument(paged), indexes: indexes, mode: job.options.mode, engine: engine, request: request,
-                policy: job.options.onPageError, logger: logger, progress: { done in await progress.pagesDone(done) })
-        case .office(let content):
-            outcome = try await recognizer.run(
-                content, indexes: indexes, engine: engine, request: request, policy: job.options.onPageError,
-                logger: logger, progress: { done in await progress.pagesDone(done) })
+        let outcome: PageRecognizer.Outcome = try await stage("recognize") {
+            switch document {
+            case .paged(let paged):
+                try await recognizer.run(
+                    RenderableDocument(paged), indexes: indexes, mode: job.options.mode, engine: engine,
+                    request: request, policy: job.options.onPageError, logger: logger,
+                    progress: { done in await progress.pagesDone(done) })
+            case .office(let content):
+                try await recognizer.run(
+                    content, indexes: indexes, engine: engine, request: request, policy: job.options.onPageError,
+                    logger: logger, progress: { done in await progress.pagesDone(done) })
+            }
         }
-        lap("recognize", since: recognizeStart)
 
         let numbers = indexes.map { $0 + 1 }
         let markdown = MarkdownAssembler.assemble(pages: outcome.pages.map(\.markdown), numbers: numbers)
         let bytes = Array(markdown.utf8)
-        let uploadStart = ContinuousClock.now
-        try await content.upload(
-            bytes, to: job.result.url, contentType: job.result.contentType ?? "text/markdown; charset=utf-8")
-        var layoutLocation: String?
-        if let layoutURL = job.result.layoutURL, outcome.pages.contains(where: { !$0.blocks.isEmpty }) {
+        let layoutLocation: String? = try await stage("upload") {
+            try await content.upload(
+                bytes, to: job.result.url, contentType: job.result.contentType ?? "text/markdown; charset=utf-8")
+            guard let layoutURL = job.result.layoutURL, outcome.pages.contains(where: { !$0.blocks.isEmpty }) else {
+                return nil
+            }
             let layout = PageLayout.document(pages: outcome.pages, numbers: numbers)
             try await content.upload(layout, to: layoutURL, contentType: "application/json")
-            layoutLocation = Self.withoutQuery(layoutURL)
+            return Self.withoutQuery(layoutURL)
         }
-        lap("upload", since: uploadStart)
         FleetMetrics.uploaded(bytes: bytes.count)
         FleetMetrics.pages(indexes.count - outcome.textPages, engine: engine.name, mode: job.options.mode.rawValue)
         FleetMetrics.pages(outcome.textPages, engine: "text_layer", mode: job.options.mode.rawValue)

@@ -5,6 +5,7 @@ import OCRFleetEngines
 import OCRFleetModel
 import NIOPosix
 import OCRFleetMetrics
+import Tracing
 
 /// The pages of one document to markdown, each by its best path: a PDF page with a usable
 /// text layer is written from it (`hybrid`, `text`); the rest go through the engine, page
@@ -157,17 +158,28 @@ struct PageRecognizer: Sendable {
         _ page: Engine.PreparedPage, engine: Engine, request: RecognitionRequest
     ) async -> Result<RecognizedPage, OCRError> {
         await FleetMetrics.pageInFlight {
+            await withSpan("ocr.page", ofKind: .client) { span in
+                span.attributes["ocr.engine"] = engine.name
+                let result = await attempts(page, engine: engine, request: request)
+                if case .failure(let error) = result { span.setStatus(.init(code: .error, message: error.code.rawValue)) }
+                return result
+            }
+        }
+    }
+
+    private static func attempts<Engine: OCREngine>(
+        _ page: Engine.PreparedPage, engine: Engine, request: RecognitionRequest
+    ) async -> Result<RecognizedPage, OCRError> {
+        do throws(OCRError) {
+            return .success(try await engine.recognize(page, request: request))
+        } catch where error.code.isRetryable && error.code != .engineUnavailable {
             do throws(OCRError) {
                 return .success(try await engine.recognize(page, request: request))
-            } catch where error.code.isRetryable && error.code != .engineUnavailable {
-                do throws(OCRError) {
-                    return .success(try await engine.recognize(page, request: request))
-                } catch {
-                    return .failure(error)
-                }
             } catch {
                 return .failure(error)
             }
+        } catch {
+            return .failure(error)
         }
     }
 }

@@ -39,6 +39,8 @@ public struct WorkerConfiguration: Sendable {
     /// Port of the probe and metrics server; nil: none.
     public var probePort: Int?
     public var probeHost: String
+    /// OpenTelemetry collector for traces (OTLP/HTTP); nil: no traces.
+    public var otlpEndpoint: String?
     public var logLevel: String
     public var logFormat: ProcessSetup.LogFormat
 
@@ -86,13 +88,16 @@ public struct WorkerConfiguration: Sendable {
             "probe.port", default: "unset (no server)",
             "Port of /healthz, /readyz and /metrics (the container images set 8081; 0 picks a free one).")
         public static let probeHost = Setting("probe.host", default: "0.0.0.0", "Address the probe server listens on.")
+        public static let otlpEndpoint = Setting(
+            "otlp.endpoint", default: "unset (no traces)",
+            "OpenTelemetry collector for traces, OTLP/HTTP JSON, e.g. http://otel-collector:4318 (/v1/traces is added).")
 
         public static let all: [Setting] =
             CommonSettings.all + [
                 engine, vllmURL, vllmModel, vllmAPIKey, vllmMaxTokens, vllmRetryMaxTokens, vllmNgramSize, vllmWindowSize,
                 vllmWhitelist, vllmImageFormat, vllmPNGLevel, vllmJPEGQuality, vllmColor, vllmHealthInterval, maxJobs, maxInflightPages, maxDeliver, workerName, workDir, dpi, straighten,
                 maxDownloadBytes, maxPages, maxPagePixels, maxUnzippedBytes, maxZipEntries, conversionTimeout, libreOffice, sourceAllowHosts, allowLinkLocal, connectTimeout, pageTimeout, jobTimeout, maxJobTimeout,
-                shutdownGrace, ackWait, retryBase, retryCap, probePort, probeHost,
+                shutdownGrace, ackWait, retryBase, retryCap, probePort, probeHost, otlpEndpoint,
             ]
     }
 
@@ -140,6 +145,7 @@ public struct WorkerConfiguration: Sendable {
             try reader.int(Settings.probePort, default: 0, range: 0...65535)
         }
         probeHost = reader.string(Settings.probeHost, default: "0.0.0.0")
+        otlpEndpoint = reader.string(Settings.otlpEndpoint)
         logLevel = reader.string(CommonSettings.logLevel, default: "info")
         logFormat = try reader.choice(CommonSettings.logFormat, default: .auto)
         if engine == .deepseek, deepseek == nil {

@@ -3,8 +3,10 @@ import Logging
 import OCRFleetBus
 import OCRFleetConfiguration
 import OCRFleetEngines
+import OCRFleetTracing
 import OCRFleetWorker
 import ServiceLifecycle
+import Tracing
 import UnixSignals
 
 OpenMPThreadLimit.ensureSingleThreaded()
@@ -20,6 +22,12 @@ func serve() async throws {
     let nats = try await NATSConnection.connect(configuration.nats, logger: logger)
     let worker = Worker(configuration: configuration, nats: nats, engines: engines, logger: logger)
     var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: worker)]
+    if let endpoint = configuration.otlpEndpoint {
+        let exporter = OTLPExporter(endpoint: endpoint, serviceName: "ocr-worker", logger: logger)
+        InstrumentationSystem.bootstrap(OTLPTracer(exporter: exporter))
+        // Last to stop, so the spans of the jobs that drain are sent.
+        services.insert(.init(service: exporter), at: 0)
+    }
     if let probes = worker.probes, let port = configuration.probePort {
         services.append(
             .init(service: probes.makeApplication(port: port) { port in

@@ -10,7 +10,7 @@ import Testing
     static let gatewayEnvironment = ["OCR_WEBHOOK_SECRET": secret, "OCR_WEBHOOK_RETRY_BASE_S": "0.2"]
 
     /// What a receiver does: recompute the HMAC over "t.body" with the shared secret.
-    static func isSigned(_ delivery: WebhookReceiver.Delivery) -> Bool {
+    static func isSigned(_ delivery: PostReceiver.Delivery) -> Bool {
         guard let header = delivery.headers["ocrfleet-signature"] else { return false }
         let parts = Dictionary(
             uniqueKeysWithValues: header.split(separator: ",").map { part in
@@ -31,7 +31,7 @@ import Testing
     }
 
     @Test func theTerminalEventIsPostedSignedAndRetriedUntilAccepted() async throws {
-        try await withWebhookReceiver(failing: 2) { receiver in
+        try await withPostReceiver(failing: 2) { receiver in
             try await withFleet(gatewayEnvironment: Self.gatewayEnvironment) { fleet in
                 let (status, answer) = try await Self.submit(fleet, jobID: "hook-ok", file: "invoice.png", callback: receiver.url)
                 #expect(status == 202, "\(answer)")

@@ -2,9 +2,10 @@ import Hummingbird
 import NIOCore
 import Synchronization
 
-/// An HTTP endpoint that receives webhooks for a test: it records each POST (headers
-/// lower-cased, body) and can answer 500 to the first ones, as a receiver that is down does.
-public struct WebhookReceiver: Sendable {
+/// An HTTP endpoint that receives POSTs for a test (webhooks, OTLP trace exports): it records
+/// each one (headers lower-cased, body) and can answer 500 to the first ones, as a receiver
+/// that is down does.
+public struct PostReceiver: Sendable {
     public struct Delivery: Sendable {
         public var headers: [String: String]
         public var body: [UInt8]
@@ -13,7 +14,9 @@ public struct WebhookReceiver: Sendable {
     }
 
     public let port: Int
-    public var url: String { "http://127.0.0.1:\(port)/hooks/ocr" }
+    public let path: String
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+    public var url: String { baseURL + path }
     let log: DeliveryLog
 
     /// Every POST received, in order, refused ones included.
@@ -32,17 +35,19 @@ public struct WebhookReceiver: Sendable {
 }
 
 final class DeliveryLog: Sendable {
-    let entries = Mutex<[WebhookReceiver.Delivery]>([])
+    let entries = Mutex<[PostReceiver.Delivery]>([])
     let refusals: Mutex<Int>
 
     init(refusals: Int) { self.refusals = Mutex(refusals) }
 }
 
-/// Runs `body` with a webhook receiver that answers 500 to its first `failing` deliveries.
-public func withWebhookReceiver<T>(failing: Int = 0, _ body: (WebhookReceiver) async throws -> T) async throws -> T {
+/// Runs `body` with a receiver of POSTs to `path` that answers 500 to the first `failing`.
+public func withPostReceiver<T>(path: String = "/hooks/ocr", failing: Int = 0, _ body: (PostReceiver) async throws -> T)
+    async throws -> T
+{
     let log = DeliveryLog(refusals: failing)
     let router = Router()
-    router.post("/hooks/ocr") { request, _ -> Response in
+    router.post(RouterPath(path)) { request, _ -> Response in
         let bytes = try await request.body.collect(upTo: 1 << 20)
         let refuse = log.refusals.withLock { left in
             defer { left = max(left - 1, 0) }
@@ -53,6 +58,6 @@ public func withWebhookReceiver<T>(failing: Int = 0, _ body: (WebhookReceiver) a
         log.entries.withLock { $0.append(.init(headers: headers, body: Array(bytes.readableBytesView), status: status)) }
         return Response(status: refuse ? .internalServerError : .ok)
     }
-    let services = try await RunningServices.serve("the webhook receiver", router: router)
-    return try await services.whileRunning { try await body(WebhookReceiver(port: services.port, log: log)) }
+    let services = try await RunningServices.serve("the POST receiver", router: router)
+    return try await services.whileRunning { try await body(PostReceiver(port: services.port, path: path, log: log)) }
 }

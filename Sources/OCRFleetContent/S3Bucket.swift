@@ -83,7 +83,7 @@ public struct S3Bucket: Sendable {
     ) -> String {
         let path = path(key)
         let host = origin.split(separator: "/").dropFirst().first.map(String.init) ?? ""
-        let timestamp = Self.dateFormatter().string(from: now)
+        let timestamp = Self.amzDate.format(now)
         let day = String(timestamp.prefix(8))
         let scope = "\(day)/\(region)/s3/aws4_request"
         var parameters = query
@@ -118,7 +118,7 @@ public struct S3Bucket: Sendable {
             let date = items.first(where: { $0.name == "X-Amz-Date" })?.value,
             let seconds = items.first(where: { $0.name == "X-Amz-Expires" })?.value.flatMap(Int.init)
         else { return nil }
-        return dateFormatter().date(from: date)?.addingTimeInterval(Double(seconds))
+        return (try? amzDate.parse(date))?.addingTimeInterval(Double(seconds))
     }
 
     /// Scheme, host and port: the endpoint itself, or the bucket's virtual host under it.
@@ -135,14 +135,9 @@ public struct S3Bucket: Sendable {
         return key.isEmpty ? "/\(name)" : "/\(name)/\(encodedKey)"
     }
 
-    /// SigV4's `X-Amz-Date` format.
-    private static func dateFormatter() -> DateFormatter {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        return formatter
-    }
+    /// SigV4's `X-Amz-Date`: ISO 8601's basic format in UTC, `20130524T000000Z`.
+    private static let amzDate = Date.ISO8601FormatStyle(
+        dateSeparator: .omitted, dateTimeSeparator: .standard, timeSeparator: .omitted, timeZone: .gmt)
 
     /// SigV4's URI encoding: everything but RFC 3986's unreserved characters, `/` included.
     static func encode(_ text: String) -> String {

@@ -59,10 +59,9 @@ enum S3Listing {
 
     /// S3 writes times as ISO 8601 with milliseconds; some stores leave them out.
     static func parseDate(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text)
+        (try? precise.parse(text)) ?? (try? whole.parse(text))
     }
+
+    private static let precise = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
+    private static let whole = Date.ISO8601FormatStyle(timeZone: .gmt)
 }

@@ -2,7 +2,6 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
-import Metrics
 import NIOCore
 import OCRFleetBus
 import OCRFleetContent
@@ -97,9 +96,7 @@ public struct Gateway: Sendable {
         router.add(middleware: RequestMetrics())
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/metrics") { _, _ -> Response in
-            if streams.isReady, let jobs = try? await backlog.count() {
-                Gauge(label: "ocrfleet_queue_jobs").record(Int64(jobs))
-            }
+            if streams.isReady, let jobs = try? await backlog.count() { FleetMetrics.queueDepth(jobs) }
             return Response(
                 status: .ok, headers: [.contentType: MetricsExport.contentType],
                 body: .init(byteBuffer: ByteBuffer(bytes: MetricsExport.exposition())))
@@ -220,8 +217,7 @@ public struct Gateway: Sendable {
         // A caller's trace continues through the job (the CloudEvents `traceparent` extension).
         let traceparent = request.headers[HTTPField.Name("traceparent")!].flatMap(TraceContext.init(traceparent:))
         try await publish(job, callback: callback, traceparent: traceparent?.traceparent)
-        Counter(label: "ocrfleet_gateway_jobs_submitted_total", dimensions: [("body", callback == nil ? "plain" : "callback")])
-            .increment()
+        FleetMetrics.jobSubmitted(withCallback: callback != nil)
         return try jsonResponse(Accepted(jobID: job.jobID, state: .queued, base: configuration.publicURL), status: .accepted)
     }
 
@@ -331,7 +327,7 @@ public struct Gateway: Sendable {
             upload = try await MultipartUpload.receiveRaw(request.body, to: path, maxBytes: configuration.maxUploadBytes)
         }
         guard upload.bytes > 0 else { throw APIError.invalid("the uploaded file is empty", field: "file") }
-        Counter(label: "ocrfleet_gateway_upload_bytes_total").increment(by: upload.bytes)
+        FleetMetrics.gatewayReceived(bytes: upload.bytes)
 
         var optionFields: [String: Any] = [:]
         if let text = upload.fields["options"] {

@@ -1,9 +1,8 @@
 import HTTPTypes
 import Hummingbird
-import Metrics
+import OCRFleetMetrics
 
-/// Counts requests and times them by method, route pattern (`/v1/jobs/{id}`, so labels stay
-/// few) and status: `ocrfleet_gateway_requests_total`, `ocrfleet_gateway_request_duration_seconds`.
+/// Counts and times every request (`FleetMetrics.gatewayRequest`).
 struct RequestMetrics<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
         async throws -> Response
@@ -20,13 +19,8 @@ struct RequestMetrics<Context: RequestContext>: RouterMiddleware {
     }
 
     private func record(_ request: Request, _ context: Context, status: HTTPResponse.Status, since start: ContinuousClock.Instant) {
-        let method = request.method.rawValue
-        let route = context.endpointPath ?? "unmatched"
-        Counter(
-            label: "ocrfleet_gateway_requests_total",
-            dimensions: [("method", method), ("route", route), ("status", "\(status.code)")]
-        ).increment()
-        Metrics.Timer(label: "ocrfleet_gateway_request_duration_seconds", dimensions: [("method", method), ("route", route)])
-            .record(duration: ContinuousClock.now - start)
+        FleetMetrics.gatewayRequest(
+            method: request.method.rawValue, route: context.endpointPath ?? "unmatched", status: status.code,
+            took: .now - start)
     }
 }

@@ -2,11 +2,11 @@ import AsyncHTTPClient
 import Crypto
 import Foundation
 import Logging
-import Metrics
 import NIOCore
 import NIOHTTP1
 import OCRFleetBus
 import OCRFleetContent
+import OCRFleetMetrics
 import OCRFleetModel
 import ServiceLifecycle
 import Synchronization
@@ -116,25 +116,20 @@ struct WebhookNotifier: Service {
         do {
             try await post(message.payload, to: url, event: event, http: http)
             try await message.ack()
-            Self.count("delivered")
+            FleetMetrics.webhook("delivered")
             logger.info("webhook delivered", metadata: ["job_id": "\(jobID)", "attempt": "\(attempt)"])
         } catch {
             let metadata: Logger.Metadata = ["job_id": "\(jobID)", "attempt": "\(attempt)", "error": "\(error)"]
             if attempt >= settings.attempts {
                 logger.error("webhook given up after \(attempt) attempts", metadata: metadata)
-                Self.count("given_up")
+                FleetMetrics.webhook("given_up")
                 try? message.term()
             } else {
                 logger.warning("webhook failed; retrying", metadata: metadata)
-                Self.count("retried")
+                FleetMetrics.webhook("retried")
                 try? message.nak(delay: settings.delay(after: attempt))
             }
         }
-    }
-
-    /// `ocrfleet_gateway_webhook_deliveries_total{outcome}`: delivered, retried, given_up.
-    static func count(_ outcome: String) {
-        Counter(label: "ocrfleet_gateway_webhook_deliveries_total", dimensions: [("outcome", outcome)]).increment()
     }
 
     struct DeliveryFailure: Error, CustomStringConvertible {

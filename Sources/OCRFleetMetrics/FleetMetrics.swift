@@ -1,8 +1,8 @@
 import Metrics
 
-/// Every metric the fleet records, named once here so that a name always carries the same
-/// labels (Prometheus requires it) and follows its conventions (`_total`, `_seconds`,
-/// `_bytes`). docs/operations.md lists them.
+/// Every metric the fleet records, the worker's and the gateway's, named once here so that a
+/// name always carries the same labels (Prometheus requires it) and follows its conventions
+/// (`_total`, `_seconds`, `_bytes`). docs/operations.md and docs/api.md list them.
 public enum FleetMetrics {
     // MARK: Worker
 
@@ -66,6 +66,39 @@ public enum FleetMetrics {
             .increment()
         Metrics.Timer(label: "ocrfleet_engine_request_duration_seconds", dimensions: [("engine", engine)])
             .record(duration: duration)
+    }
+
+    // MARK: Gateway
+
+    /// One HTTP request, by method, route pattern (`/v1/jobs/{id}`, so labels stay few;
+    /// `unmatched` for none) and status, timed until its response starts.
+    public static func gatewayRequest(method: String, route: String, status: Int, took duration: Duration) {
+        Counter(
+            label: "ocrfleet_gateway_requests_total",
+            dimensions: [("method", method), ("route", route), ("status", "\(status)")]
+        ).increment()
+        Metrics.Timer(label: "ocrfleet_gateway_request_duration_seconds", dimensions: [("method", method), ("route", route)])
+            .record(duration: duration)
+    }
+
+    /// A job the gateway published; `withCallback` when it carries a webhook.
+    public static func jobSubmitted(withCallback: Bool) {
+        Counter(label: "ocrfleet_gateway_jobs_submitted_total", dimensions: [("body", withCallback ? "callback" : "plain")])
+            .increment()
+    }
+
+    public static func gatewayReceived(bytes: Int) {
+        Counter(label: "ocrfleet_gateway_upload_bytes_total").increment(by: bytes)
+    }
+
+    /// A webhook delivery: `delivered`, `retried` or `given_up`.
+    public static func webhook(_ outcome: String) {
+        Counter(label: "ocrfleet_gateway_webhook_deliveries_total", dimensions: [("outcome", outcome)]).increment()
+    }
+
+    /// Jobs in `OCR_JOBS`, as read when the gateway is scraped.
+    public static func queueDepth(_ jobs: UInt64) {
+        Gauge(label: "ocrfleet_queue_jobs").record(Int64(clamping: jobs))
     }
 
     // MARK: NATS

@@ -45,6 +45,17 @@ public final class JobStateStore: @unchecked Sendable {
         }
     }
 
+    /// Records a submitted job as `queued`; a job submitted again after it completed keeps its
+    /// state (and the worker does not redo it).
+    public func recordQueued(_ job: JobRequest) async throws {
+        var state = JobState(jobID: job.jobID, state: .queued)
+        state.createdAt = Date()
+        state.metadata = job.metadata
+        if try await !create(state), try await get(job.jobID)?.state != .completed {
+            try await put(state)
+        }
+    }
+
     /// Records that the job is to be cancelled, under `cancel.<job_id>` beside its state
     /// (the worker running the job writes the state; this key is the requester's).
     public func requestCancel(_ jobID: String) async throws {

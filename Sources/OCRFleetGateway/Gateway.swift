@@ -239,21 +239,11 @@ public struct Gateway: Sendable {
     /// Records the job as queued (and its callback), then publishes it; the CloudEvent id is
     /// the `Nats-Msg-Id`. The callback is stored first: a fast job could end before it otherwise.
     func publish(_ job: JobRequest, callback: String? = nil, traceparent: String? = nil) async throws {
-        var state = JobState(jobID: job.jobID, state: .queued)
-        state.createdAt = Date()
-        state.metadata = job.metadata
         let states = try streams.states()
-        // Submitted before, a completed job keeps its state (and the worker does not redo it).
-        if try await !states.create(state), try await states.get(job.jobID)?.state != .completed {
-            try await states.put(state)
-        }
+        try await states.recordQueued(job)
         if let callback { try await states.setCallback(callback, for: job.jobID) }
-        let event = JobEvent.request(job, source: "urn:ocrfleet:gateway", traceparent: traceparent)
-        let payload = try [UInt8](CloudEventCoding.encoder().encode(event))
         do {
-            try await nats.publish(
-                Subjects.jobs, payload: payload, headers: ["Content-Type": CloudEventCoding.contentType],
-                messageID: event.id)
+            try await nats.publish(JobEvent.request(job, source: "urn:ocrfleet:gateway", traceparent: traceparent))
         } catch {
             logger.error("cannot publish job", metadata: ["job_id": "\(job.jobID)", "error": "\(error)"])
             throw APIError(.serviceUnavailable, code: "unavailable", "the job queue is unreachable; try again")

@@ -201,10 +201,7 @@ final class ProgressLine {
         let rate = summary.seconds > 0 ? Double(done) / summary.seconds : 0
         var line = "\r"
         if let total = summary.total, total > 0 {
-            let width = 30
-            let filled = min(width, width * done / total)
-            line += "[" + String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled) + "] "
-            line += "\(done)/\(total)"
+            line += "[" + Self.bar(done: done, total: total) + "] \(done)/\(total)"
             if rate > 0 { line += String(format: " · %.0f/s", rate) + " · ETA " + Self.clock(Double(total - done) / rate) }
         } else {
             line += "\(done) documents" + String(format: " · %.0f/s", rate)
@@ -215,6 +212,13 @@ final class ProgressLine {
 
     func finish() {
         if drewAny { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+
+    /// `done` of `total` as 30 cells, filled `█`, empty `·`.
+    static func bar(done: Int, total: Int) -> String {
+        let width = 30
+        let filled = total > 0 ? min(width, width * done / total) : 0
+        return String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
     }
 
     static func clock(_ seconds: Double) -> String {

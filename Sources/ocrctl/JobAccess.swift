@@ -50,14 +50,8 @@ struct BusJobs: JobAccess {
 
     /// Records the job as queued and publishes it, as the gateway does.
     func submit(_ job: JobRequest) async throws {
-        var state = JobState(jobID: job.jobID, state: .queued)
-        state.createdAt = Date()
-        state.metadata = job.metadata
-        try await states.put(state)
-        let event = JobEvent.request(job, source: "urn:ocrfleet:ocrctl")
-        try await connection.publish(
-            Subjects.jobs, payload: try [UInt8](CloudEventCoding.encoder().encode(event)),
-            headers: ["Content-Type": CloudEventCoding.contentType], messageID: event.id)
+        try await states.recordQueued(job)
+        try await connection.publish(JobEvent.request(job, source: "urn:ocrfleet:ocrctl"))
     }
 }
 

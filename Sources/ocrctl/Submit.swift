@@ -146,9 +146,7 @@ struct Submit: AsyncParsableCommand {
                 let total = ids.compactMap { states[$0]?.pagesTotal }.reduce(0, +)
                 let done = ids.compactMap { states[$0].flatMap { $0.pagesDone ?? ($0.state == .completed ? $0.pagesTotal : 0) } }
                     .reduce(0, +)
-                let width = 30
-                let filled = total > 0 ? min(width, width * done / total) : 0
-                let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+                let bar = ProgressLine.bar(done: done, total: total)
                 FileHandle.standardError.write(Data("\r\(bar) \(done)/\(total) pages · \(finished)/\(ids.count) files ".utf8))
             }
             if finished == ids.count {

@@ -46,7 +46,7 @@ let package = Package(
             cxxSettings: [.unsafeFlags(["-std=c++17", "-I/usr/include/poppler"])],
             linkerSettings: [.linkedLibrary("poppler-cpp"), .linkedLibrary("poppler"), .linkedLibrary("lept")]),
 
-        .target(name: "CPNGWriter", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("lept")]),
+        .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("lept")]),
 
         .target(name: "OCRFleetModel", swiftSettings: swiftSettings),
         .target(name: "OCRFleetMarkdown", swiftSettings: swiftSettings),
@@ -82,7 +82,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "OCRFleetDocuments",
-            dependencies: ["CTesseract", "CPNGWriter", "CPoppler", "OCRFleetMarkdown", "OCRFleetModel", "OCRFleetOffice"],
+            dependencies: ["CTesseract", "CPNG", "CPoppler", "OCRFleetMarkdown", "OCRFleetModel", "OCRFleetOffice"],
             swiftSettings: swiftSettings),
         .target(
             name: "OCRFleetEngines",

@@ -1,13 +1,22 @@
+import CPNG
 import CTesseract
 import Foundation
 import OCRFleetModel
 
 /// A raster image file decoded by Leptonica. Multi-page TIFFs have one page per image
 /// directory; every other format has one page.
+///
+/// A PNG or JPEG over the page pixel limit (or bigger than the engine wants) is decoded
+/// shrunk as it is read, so a 300-megapixel photo costs the memory of the bitmap the engine
+/// gets, not of the photo: PNG rows are averaged in blocks as they arrive (`CPNG`), JPEG is
+/// decoded at 1/2, 1/4 or 1/8 by libjpeg's own scaling.
 public struct ImageDocument: Sendable {
     public let path: String
     public let format: DocumentFormat
     public let pageCount: Int
+    /// Pixel size from the header (the first page's for a TIFF).
+    public let width: Int
+    public let height: Int
 
     /// Reads the header only: the pixel count is checked before anything is decoded.
     public init(path: String, format: DocumentFormat, maxPixels: Int) throws(OCRError) {
@@ -22,7 +31,9 @@ public struct ImageDocument: Sendable {
         guard pixReadHeader(path, &fileFormat, &width, &height, &bps, &spp, &colormapped) == 0 else {
             throw OCRError(.corruptDocument, "the \(format.rawValue.uppercased()) image cannot be decoded")
         }
-        if Int(width) * Int(height) > maxPixels {
+        self.width = Int(width)
+        self.height = Int(height)
+        if Self.shrinkFactor(format: format, width: self.width, height: self.height, maxPixels: maxPixels, longestSide: nil) == nil {
             throw OCRError(
                 .sourceTooLarge, "the image is \(width)×\(height) pixels, over the \(maxPixels)-pixel limit")
         }
@@ -39,9 +50,45 @@ public struct ImageDocument: Sendable {
         }
     }
 
-    /// Decodes page `index` (0-based).
-    public func render(page index: Int, maxPixels: Int) throws(OCRError) -> PageImage {
-        let decoded: UnsafeMutablePointer<PIX>? = format == .tiff ? pixReadTiff(path, Int32(index)) : pixRead(path)
+    /// How much to shrink an image while decoding it: 1 for formats decoded whole (refused
+    /// over `maxPixels`), else the largest factor that keeps the longest side at least
+    /// `longestSide` (the engine's view) and at least the one that brings it under
+    /// `maxPixels`; JPEG only shrinks by 2, 4 or 8. nil: it cannot be brought under the limit.
+    static func shrinkFactor(format: DocumentFormat, width: Int, height: Int, maxPixels: Int, longestSide: Int?) -> Int? {
+        let fits = { (factor: Int) in ((width + factor - 1) / factor) * ((height + factor - 1) / factor) <= maxPixels }
+        let wanted = longestSide.map { max(1, max(width, height) / max($0, 1)) } ?? 1
+        switch format {
+        case .png:
+            var least = 1
+            while !fits(least) { least += 1 }
+            return max(least, wanted)
+        case .jpeg:
+            guard let least = [1, 2, 4, 8].first(where: fits) else { return nil }
+            return max(least, [1, 2, 4, 8].last(where: { $0 <= wanted }) ?? 1)
+        default:
+            return fits(1) ? 1 : nil
+        }
+    }
+
+    /// Decodes page `index` (0-based); shrunk as it is read to no less than `longestSide`
+    /// pixels on its longest side when given, and under `maxPixels`.
+    public func render(page index: Int, maxPixels: Int, longestSide: Int? = nil) throws(OCRError) -> PageImage {
+        let factor =
+            format == .tiff
+            ? 1 : Self.shrinkFactor(format: format, width: width, height: height, maxPixels: maxPixels, longestSide: longestSide) ?? 1
+        let decoded: UnsafeMutablePointer<PIX>?
+        switch (format, factor) {
+        case (.tiff, _): decoded = pixReadTiff(path, Int32(index))
+        case (_, 1): decoded = pixRead(path)
+        case (.jpeg, _): decoded = pixReadJpeg(path, 0, Int32(factor), nil, 0)
+        default:
+            var shrunk: UnsafeMutablePointer<PIX>?
+            switch ocr_png_read_reduced(path, Int32(factor), &shrunk) {
+            case 0: decoded = shrunk
+            case 2: throw OCRError(.sourceTooLarge, "the PNG is interlaced and over the \(maxPixels)-pixel limit")
+            default: decoded = nil
+            }
+        }
         guard let decoded else {
             throw OCRError(.corruptDocument, "page \(index + 1) of the \(format.rawValue.uppercased()) cannot be decoded")
         }

@@ -1,4 +1,4 @@
-import CPNGWriter
+import CPNG
 import CTesseract
 import Glibc
 import OCRFleetModel

@@ -61,8 +61,8 @@ public enum PagedDocument {
     }
 
     /// Renders page `index` (0-based) for `target`. PDFs are rasterised straight at the
-    /// target size; images are decoded as they are (an engine that wants them smaller
-    /// scales them when it encodes them).
+    /// target size; PNG and JPEG images are decoded shrunk towards a target size (never below
+    /// it: the engine scales them exactly when it encodes them), other images as they are.
     public func render(page index: Int, target: RenderTarget, gray: Bool, limits: DocumentLimits) throws(OCRError)
         -> PageImage
     {
@@ -79,7 +79,9 @@ public enum PagedDocument {
             }
             return try pdf.render(page: index, dpi: dpi, gray: gray, maxPixels: limits.maxPagePixels)
         case .image(let image):
-            return try image.render(page: index, maxPixels: limits.maxPagePixels)
+            let side: Int?
+            if case .longestSide(let pixels) = target { side = pixels } else { side = nil }
+            return try image.render(page: index, maxPixels: limits.maxPagePixels, longestSide: side)
         }
     }
 }

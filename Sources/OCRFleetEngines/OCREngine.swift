@@ -76,11 +76,16 @@ public protocol OCREngine: Sendable {
     func renderTarget(for request: RecognitionRequest) -> RenderTarget
     /// Whether PDFs are rendered in gray (else colour).
     var rendersGray: Bool { get }
+    /// Whether the engine turns the pages it reads badly upright itself (so the worker need
+    /// not straighten every scan before `prepare`).
+    var straightensItself: Bool { get }
     func prepare(_ page: PageImage, request: RecognitionRequest) throws(OCRError) -> PreparedPage
     func recognize(_ page: PreparedPage, request: RecognitionRequest) async throws(OCRError) -> RecognizedPage
 }
 
 extension OCREngine {
+    public var straightensItself: Bool { false }
+
     /// Prepares and recognises in one step: for tests and tools that hold a page already.
     public func recognize(page: PageImage, request: RecognitionRequest) async throws(OCRError) -> RecognizedPage {
         try await recognize(try prepare(page, request: request), request: request)

@@ -12,20 +12,29 @@ public struct EngineRouter: Sendable, CustomStringConvertible {
     public let tesseract: TesseractEngine
     public let deepseek: DeepSeekEngine?
     public let workerChoice: EngineChoice
+    /// Turns scans upright before DeepSeek reads them (Tesseract straightens the pages it
+    /// doubts itself); nil when `OCR_STRAIGHTEN` is off or the orientation data is missing.
+    public let straightener: PageStraightener?
 
-    public init(tesseract: TesseractEngine, deepseek: DeepSeekEngine?, workerChoice: EngineChoice) {
+    public init(
+        tesseract: TesseractEngine, deepseek: DeepSeekEngine?, workerChoice: EngineChoice,
+        straightener: PageStraightener? = nil
+    ) {
         self.tesseract = tesseract
         self.deepseek = deepseek
         self.workerChoice = workerChoice
+        self.straightener = straightener
     }
 
     /// Builds the engines the configuration names.
     public init(_ configuration: WorkerConfiguration) throws(OCRError) {
-        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let cores = ProcessorBudget.cores
+        let straightener = configuration.straighten ? PageStraightener() : nil
         self.init(
-            tesseract: try TesseractEngine(concurrency: min(configuration.maxInflightPages, cores), dpi: configuration.dpi),
+            tesseract: try TesseractEngine(
+                concurrency: min(configuration.maxInflightPages, cores), dpi: configuration.dpi, straightener: straightener),
             deepseek: configuration.deepseek.map { DeepSeekEngine(configuration: $0) },
-            workerChoice: configuration.engine)
+            workerChoice: configuration.engine, straightener: straightener)
     }
 
     public func engine(for choice: EngineChoice) throws(OCRError) -> any OCREngine {

@@ -49,7 +49,7 @@ extension PageRecognizer {
             throw OCRError(.unsupportedFormat, "not an image format the engines read")
         }
         let maxPixels = limits.maxPagePixels
-        let straightener = self.straightener
+        let straightener = engine.straightensItself ? nil : self.straightener
         let prepared: Result<Engine.PreparedPage, OCRError>
         do {
             prepared = try await renderThreads.runIfActive {

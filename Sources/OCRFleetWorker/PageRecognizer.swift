@@ -112,7 +112,7 @@ struct PageRecognizer: Sendable {
                         Result { () throws(OCRError) -> Engine.PreparedPage in
                             var page = try document.render(page: index, target: target, gray: gray, limits: limits)
                             // Born-digital pages are upright by construction: only scans are straightened.
-                            if let straightener {
+                            if let straightener, !engine.straightensItself {
                                 var isScan = knownScanned
                                 if isScan == nil { isScan = try document.looksScanned(page: index) }
                                 if isScan == true { page = straightener.straighten(page).0 }

@@ -95,7 +95,7 @@ public struct Worker: Service {
             running.stopAll(.shutdown)
         }
         defer { graceTimer.cancel() }
-        let straightener = configuration.straighten ? PageStraightener() : nil
+        let straightener = engines.straightener
         if configuration.straighten, straightener == nil {
             logger.warning("osd.traineddata not found: pages are not turned upright (apt-get install tesseract-ocr-osd)")
         }

@@ -66,7 +66,7 @@ public final class VLLMDouble: Sendable {
 
     public init(behaviour: Behaviour = Behaviour(), logger: Logger = Logger(label: "vllm-double")) throws {
         state = Mutex(State(behaviour: behaviour))
-        tesseract = try TesseractEngine(concurrency: ProcessInfo.processInfo.activeProcessorCount)
+        tesseract = try TesseractEngine(concurrency: ProcessorBudget.cores)
         self.logger = logger
     }
 

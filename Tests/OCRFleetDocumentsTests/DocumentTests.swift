@@ -72,10 +72,27 @@ import Testing
             try PagedDocument.open(
                 path: Fixtures.path("report-3p.pdf"), password: nil, limits: DocumentLimits(maxPages: 2))
         } throws: { ($0 as? OCRError)?.code == .sourceTooLarge }
+        // A TIFF is decoded whole, so one over the limit is refused before decoding.
         #expect {
             try PagedDocument.open(
-                path: Fixtures.path("invoice.png"), password: nil, limits: DocumentLimits(maxPagePixels: 1_000_000))
+                path: Fixtures.path("pages-3p.tif"), password: nil, limits: DocumentLimits(maxPagePixels: 1_000_000))
         } throws: { ($0 as? OCRError)?.code == .sourceTooLarge }
+    }
+
+    @Test(arguments: [("invoice.png", 850, 1100), ("delivery.jpg", 638, 825)])
+    func shrinksOversizedPhotosAsTheyAreDecodedAndTheyStillRead(name: String, width: Int, height: Int) async throws {
+        let small = DocumentLimits(maxPagePixels: 1_000_000)
+        let (_, document) = try PagedDocument.open(path: Fixtures.path(name), password: nil, limits: small)
+        let page = try document.render(page: 0, target: .dpi(300), gray: true, limits: small)
+        #expect(page.width == width && page.height == height)
+        let text = try await TesseractEngine(concurrency: 1).text(of: page, request: .init())
+        #expect(Fixtures.recall(truth: Fixtures.truth[name]![0], recognised: text) >= 0.9, "\(text)")
+    }
+
+    @Test func decodesAPhotoNoLargerThanTheEngineViewsIt() throws {
+        let (_, document) = try PagedDocument.open(path: Fixtures.path("invoice.png"), password: nil, limits: limits)
+        let page = try document.render(page: 0, target: .longestSide(1024), gray: false, limits: limits)
+        #expect(page.width == 850 && page.height == 1100)
     }
 
     @Test(arguments: ["report-3p.pdf", "invoice.png", "pages-3p.tif"])

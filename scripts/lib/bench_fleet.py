@@ -98,7 +98,12 @@ class Fleet:
         self.start([f"{bin_dir}/ocr-gateway"], "gateway",
                    {**self.env, "OCR_HTTP_PORT": str(gateway_port), "OCR_STORE_DIR": f"{self.work}/store"})
         self.gateway = f"http://127.0.0.1:{gateway_port}"
+        self.services = list(self.processes)
         wait_until(lambda: http("GET", self.gateway + "/readyz")[0] == 200, "gateway", self.work)
+
+    def service_pids(self):
+        """nats-server's and the gateway's."""
+        return [process.pid for process in self.services]
 
     def start(self, args, log, env=None):
         process = subprocess.Popen(args, stdout=open(f"{self.work}/{log}.log", "w"), stderr=subprocess.STDOUT,

@@ -1,4 +1,4 @@
-#include "CPNGWriter.h"
+#include "CPNG.h"
 
 #include <leptonica/allheaders.h>
 #include <png.h>

@@ -1,0 +1,441 @@
+#!/usr/bin/env python3
+"""ocrbench: what a user comparing OCR services weighs (pages per second, what it costs,
+how well it reads), beside the tools they would pick instead, in one run so that every
+comparison is a ratio on the same machine at the same moment.
+
+    ocrbench.py BIN_DIR FLOOR_BIN [SECTION...]    (run by scripts/bench.sh)
+
+Sections: tesseract, engine, bus, memory, accuracy (all by default). Every figure is the
+median of RUNS runs with their min and max. Writes bench/results/ocrbench.md and
+ocrbench.json; BASELINE=1 also copies the Markdown to bench/results/BASELINE.md.
+"""
+import datetime, json, os, platform, re, shutil, statistics, subprocess, sys, threading, time, zlib, struct
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_fleet import Fleet, cpu_seconds, http, machine_busy, result_pages, words
+
+root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+bin_dir, floor_bin = sys.argv[1], sys.argv[2]
+sections = sys.argv[3:] or ["tesseract", "engine", "bus", "memory", "accuracy"]
+runs = int(os.environ.get("RUNS", "3"))
+results = {"runs": runs, "sections": {}}
+report = []
+
+
+def summary(values):
+    """{"median", "min", "max"} of a run's values."""
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+def spread(figure, digits=2):
+    return f"{figure['median']:.{digits}f} ({figure['min']:.{digits}f}–{figure['max']:.{digits}f})"
+
+
+def run(*args, **kwargs):
+    return subprocess.run(args, check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs).stdout
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def pin(pids, cpus):
+    """Moves every thread of each process onto `cpus` ("0" or "0,1")."""
+    for pid in pids:
+        run("taskset", "-a", "-cp", cpus, str(pid))
+
+
+def peak_rss_mib(pid):
+    status = open(f"/proc/{pid}/status").read()
+    return int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024
+
+
+def machine():
+    model = re.search(r"model name\s*:\s*(.*)", open("/proc/cpuinfo").read())
+    memory = int(re.search(r"MemTotal:\s+(\d+)", open("/proc/meminfo").read()).group(1)) / 1024 / 1024
+    tesseract = run("tesseract", "--version").splitlines()[0]
+    poppler = subprocess.run(["pdftoppm", "-v"], capture_output=True, text=True).stderr.splitlines()[0]
+    revision = run("git", "-C", root, "rev-parse", "--short", "HEAD").strip()
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": model.group(1) if model else platform.processor(), "cores": os.cpu_count(),
+        "memory_gib": round(memory, 1), "kernel": platform.release(), "tesseract": tesseract,
+        "poppler": poppler, "revision": revision,
+    }
+
+
+def tiny_png(path, width=240, height=80):
+    """A white gray PNG: a page that costs the engine path nearly nothing."""
+    rows = b"".join(b"\x00" + b"\xff" * width for _ in range(height))
+    chunk = lambda kind, data: struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+                + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+# --- Tesseract path -----------------------------------------------------------------------
+
+def tesseract_section(fleet):
+    """Dense pages scanned at 300 DPI, through four ways of reading them with Tesseract, on one
+    core and on two."""
+    work = f"{fleet.work}/tesseract"
+    os.makedirs(f"{work}/pages")
+    count = int(os.environ.get("PAGES", "6"))
+    run("pdftoppm", "-r", "300", "-gray", "-png", "-l", str(count), f"{root}/fixtures/bench-10p.pdf", f"{work}/pages/p")
+    pages = sorted(f"{work}/pages/{name}" for name in os.listdir(f"{work}/pages"))
+    scanned = f"{work}/scanned-10p.pdf"
+    run("img2pdf", "--output", scanned, *pages)
+    core_sets = {1: "0", 2: "0,1"} if os.cpu_count() >= 2 else {1: "0"}
+
+    def worker_variant(cores):
+        fleet.run_jobs([(scanned, "&mode=ocr&engine=tesseract")])
+
+    def cli_variant(cores):
+        # What a user scripts: render each page, then the tesseract CLI on it, `cores` at once.
+        script = ('pdftoppm -r 300 -gray -png -f "$1" -l "$1" -singlefile "$0" "$2/cli-$1" && '
+                  'tesseract "$2/cli-$1.png" "$2/cli-$1" -l eng quiet')
+        subprocess.run(f"seq 1 {count} | OMP_THREAD_LIMIT=1 taskset -c {core_sets[cores]} "
+                       f"xargs -P {cores} -I{{}} sh -c '{script}' {scanned} {{}} {work}",
+                       shell=True, check=True)
+
+    def ocrmypdf_variant(cores):
+        subprocess.run(["taskset", "-c", core_sets[cores], "ocrmypdf", "-q", "-j", str(cores), "--output-type", "pdf",
+                        "--optimize", "0", "--sidecar", f"{work}/ocrmypdf.txt", scanned, f"{work}/ocrmypdf.pdf"],
+                       check=True, env={**os.environ, "OMP_THREAD_LIMIT": "1"})
+
+    def floor_variant(cores):
+        # One thread per handle, as the worker runs Tesseract: OpenMP's spinning threads on a
+        # pinned core would slow the floor threefold.
+        return json.loads(run("taskset", "-c", core_sets[cores], floor_bin, str(cores), *pages,
+                              env={**os.environ, "OMP_THREAD_LIMIT": "1"}))["seconds"]
+
+    variants = {"ocrfleet worker (gateway → NATS → worker)": worker_variant,
+                "pdftoppm + tesseract CLI, page by page": cli_variant,
+                "OCRmyPDF --sidecar": ocrmypdf_variant,
+                "Tesseract C API in a loop (floor)": floor_variant}
+    seconds = {(cores, name): [] for cores in core_sets for name in variants}
+    rss = {}
+    for cores, cpus in core_sets.items():
+        worker = fleet.start_worker({"OCR_ENGINE": "tesseract"})
+        pin([worker.pid, *fleet.service_pids()], cpus)
+        worker_variant(cores)  # language data and pages in the page cache for every variant
+        for attempt in range(runs):
+            for name, variant in variants.items():
+                started = time.time()
+                measured = variant(cores)
+                seconds[(cores, name)].append(measured if measured is not None else time.time() - started)
+                log(f"tesseract: {cores} core(s), {name}, run {attempt + 1}: {seconds[(cores, name)][-1]:.2f} s")
+        rss[cores] = peak_rss_mib(worker.pid)
+        fleet.stop(worker)
+    pin(fleet.service_pids(), ",".join(str(c) for c in range(os.cpu_count())))
+
+    figures, lines = {}, [
+        "## Tesseract path",
+        "",
+        f"The first {count} dense pages of `fixtures/bench-10p.pdf` scanned at 300 DPI (gray, an image PDF), English,",
+        "automatic layout. Each way is pinned to the cores named (`taskset`); the worker's run is",
+        "submit to `completed` through the gateway, NATS and the store; the floor is the Tesseract C API",
+        "alone on the pages already decoded, one handle per core (`bench/tesseract-floor.c`).",
+        "",
+        "| cores | way | pages/s | of the floor | worker ÷ way |",
+        "|---|---|---|---|---|",
+    ]
+    for cores in core_sets:
+        rate = {name: summary([count / s for s in seconds[(cores, name)]]) for name in variants}
+        floor = rate["Tesseract C API in a loop (floor)"]["median"]
+        ours = rate["ocrfleet worker (gateway → NATS → worker)"]["median"]
+        for name in variants:
+            figures[f"{cores} cores / {name}"] = {**rate[name], "of_floor": rate[name]["median"] / floor}
+            lines.append(f"| {cores} | {name} | {spread(rate[name])} | {rate[name]['median'] / floor * 100:.0f} % | "
+                         f"{ours / rate[name]['median']:.2f} |")
+    lines += ["", "Worker peak RSS: " + ", ".join(f"{rss[c]:.0f} MiB on {c} core(s)" for c in core_sets) + "."]
+    figures["worker_peak_rss_mib"] = rss
+    return figures, lines
+
+
+# --- DeepSeek engine path -----------------------------------------------------------------
+
+def engine_section(fleet):
+    """Pages per second against the vLLM double at a fixed latency with unlimited parallelism,
+    for in-flight limits 1, 8, 32, 128, and the worker's CPU per page."""
+    latency_ms = int(os.environ.get("LATENCY_MS", "500"))
+    long_pdf = f"{fleet.work}/bench-80p.pdf"
+    run("pdfunite", *[f"{root}/fixtures/bench-10p.pdf"] * 8, long_pdf)
+    figures, lines = {}, [
+        "## DeepSeek path: the worker against a GPU's latency",
+        "",
+        f"The vLLM double answers every page after {latency_ms} ms without reading it, with no limit on",
+        "parallel requests; four jobs of the dense 80-page PDF (fewer pages at limit 1 and 8) at `base`",
+        "resolution. CPU per page is all the worker does: render, scale, encode, HTTP, events.",
+        "",
+        "| in flight | pages/s | ideal (in flight ÷ latency) | of ideal | worker CPU ms/page | machine busy |",
+        "|---|---|---|---|---|---|",
+    ]
+    for limit in [int(x) for x in os.environ.get("LIMITS", "1 8 32 128").split()]:
+        double, double_url = fleet.start_double("--latency-ms", str(latency_ms), "--no-ocr")
+        ideal = limit / (latency_ms / 1000)
+        pages_per_job = 5 if limit == 1 else (20 if limit <= 8 else 80)
+        worker = fleet.start_worker({"OCR_ENGINE": "deepseek", "OCR_VLLM_URL": double_url + "/v1", "OCR_STRAIGHTEN": "false",
+                                     "OCR_MAX_INFLIGHT_PAGES": str(limit), "OCR_MAX_JOBS": "4"})
+        rates, cpu, busy = [], [], []
+        for attempt in range(runs):
+            before_cpu, before_machine, started = cpu_seconds(worker.pid), machine_busy(), time.time()
+            fleet.run_jobs([(long_pdf, f"&engine=deepseek&mode=ocr&pages=1-{pages_per_job}")] * 4)
+            elapsed, after_machine = time.time() - started, machine_busy()
+            rates.append(4 * pages_per_job / elapsed)
+            cpu.append((cpu_seconds(worker.pid) - before_cpu) * 1000 / (4 * pages_per_job))
+            busy.append((after_machine[0] - before_machine[0]) / max(after_machine[1] - before_machine[1], 1))
+            log(f"engine: in flight {limit}, run {attempt + 1}: {rates[-1]:.1f} pages/s")
+        fleet.stop(worker)
+        fleet.stop(double)
+        rate, cpu_figure = summary(rates), summary(cpu)
+        figures[str(limit)] = {"pages_per_s": rate, "ideal": ideal, "of_ideal": rate["median"] / ideal,
+                               "worker_cpu_ms_per_page": cpu_figure, "machine_busy": statistics.median(busy)}
+        lines.append(f"| {limit} | {spread(rate, 1)} | {ideal:.0f} | {rate['median'] / ideal * 100:.0f} % | "
+                     f"{spread(cpu_figure, 1)} | {statistics.median(busy) * 100:.0f} % |")
+    return figures, lines
+
+
+# --- The bus --------------------------------------------------------------------------------
+
+class CompletedEvents:
+    """Follows `ocrctl events --json` and notes when each job's `completed` arrives."""
+
+    def __init__(self, fleet):
+        self.arrived, self.condition = {}, threading.Condition()
+        self.process = subprocess.Popen([f"{bin_dir}/ocrctl", "events", "--json", "--kind", "completed",
+                                         "--nats", fleet.env["OCR_NATS_URL"]],
+                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        threading.Thread(target=self.read, daemon=True).start()
+        time.sleep(0.5)
+
+    def read(self):
+        for line in self.process.stdout:
+            now = time.time()
+            try:
+                job_id = json.loads(line)["data"]["job_id"]
+            except (ValueError, KeyError):
+                continue
+            with self.condition:
+                self.arrived[job_id] = now
+                self.condition.notify_all()
+
+    def wait(self, job_id):
+        with self.condition:
+            self.condition.wait_for(lambda: job_id in self.arrived, timeout=120)
+            return self.arrived[job_id]
+
+    def close(self):
+        self.process.terminate()
+        self.process.wait()
+
+
+def bus_section(fleet):
+    """One-page jobs whose engine does nothing, submitted and followed as a client would."""
+    page = f"{fleet.work}/blank.png"
+    tiny_png(page)
+    body = open(page, "rb").read()
+    double, double_url = fleet.start_double("--no-ocr")
+    events = CompletedEvents(fleet)
+    jobs = int(os.environ.get("BUS_JOBS", "300"))
+    figures, lines = {}, [
+        "## The bus: what a job costs besides reading it",
+        "",
+        "One-page jobs (a blank 240×80 PNG) whose engine answers at once (the vLLM double, not reading),",
+        f"straightening off; {jobs} jobs a run, each submitted to the gateway as an upload and timed until",
+        "its `completed` event reaches a subscriber (`ocrctl events`). Clients keep the number of jobs",
+        "in flight shown; each worker runs four at once.",
+        "",
+        "| workers | jobs in flight | jobs/s | latency p50 ms | latency p99 ms |",
+        "|---|---|---|---|---|",
+    ]
+    for workers, in_flight in [(1, 1), (1, 4), (4, 16)]:
+        started_workers = [fleet.start_worker({"OCR_ENGINE": "deepseek", "OCR_VLLM_URL": double_url + "/v1",
+                                               "OCR_STRAIGHTEN": "false"}) for _ in range(workers)]
+        rates, p50, p99 = [], [], []
+        for attempt in range(runs):
+            latencies, lock, counter = [], threading.Lock(), iter(range(jobs))
+
+            def client():
+                for index in counter:
+                    job_id = f"bus-{workers}-{in_flight}-{attempt}-{index}"
+                    submitted = time.time()
+                    http("POST", f"{fleet.gateway}/v1/jobs?job_id={job_id}&engine=deepseek", body)
+                    latency = events.wait(job_id) - submitted
+                    with lock:
+                        latencies.append(latency)
+
+            started = time.time()
+            clients = [threading.Thread(target=client) for _ in range(in_flight)]
+            for thread in clients:
+                thread.start()
+            for thread in clients:
+                thread.join()
+            elapsed = time.time() - started
+            latencies.sort()
+            rates.append(jobs / elapsed)
+            p50.append(latencies[len(latencies) // 2] * 1000)
+            p99.append(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000)
+            log(f"bus: {workers} worker(s), {in_flight} in flight, run {attempt + 1}: {rates[-1]:.1f} jobs/s, p99 {p99[-1]:.0f} ms")
+        for worker in started_workers:
+            fleet.stop(worker)
+        figure = {"jobs_per_s": summary(rates), "p50_ms": summary(p50), "p99_ms": summary(p99)}
+        figures[f"{workers} workers / {in_flight} in flight"] = figure
+        lines.append(f"| {workers} | {in_flight} | {spread(figure['jobs_per_s'], 1)} | {spread(figure['p50_ms'], 0)} | "
+                     f"{spread(figure['p99_ms'], 0)} |")
+    events.close()
+    fleet.stop(double)
+    return figures, lines
+
+
+# --- Memory ---------------------------------------------------------------------------------
+
+def memory_section(fleet):
+    """Peak RSS of a fresh worker through one document, for documents of growing size."""
+    work = f"{fleet.work}/memory"
+    os.makedirs(work)
+    documents = []
+    for pages in (10, 100, 500):
+        path = f"{work}/dense-{pages}p.pdf"
+        run("pdfunite", *[f"{root}/fixtures/bench-10p.pdf"] * (pages // 10), path)
+        documents.append((f"PDF, {pages} pages", path, pages))
+    for megapixels, dpi in ((30, 570), (300, 1800)):
+        path = f"{work}/page-{megapixels}mp.png"
+        run("pdftoppm", "-r", str(dpi), "-gray", "-png", "-f", "1", "-l", "1", "-singlefile",
+            f"{root}/fixtures/bench-10p.pdf", path[:-4])
+        documents.append((f"PNG, {megapixels} megapixels", path, 1))
+    double, double_url = fleet.start_double("--no-ocr")
+    cases = [(name, path, pages, mode) for name, path, pages in documents for mode in ("ocr",)]
+    cases += [(name, path, pages, "hybrid") for name, path, pages in documents if name == "PDF, 500 pages"]
+    figures, lines = {}, [
+        "## Memory: peak RSS of the worker through one document",
+        "",
+        "A fresh worker per document and run (peak RSS is the process's high-water mark, `VmHWM`); DeepSeek",
+        "path against the vLLM double answering at once, so the worker's own memory is what is measured.",
+        "The PDFs are `fixtures/bench-10p.pdf` repeated; the PNGs are its first page rendered at 570 and",
+        "1800 DPI (gray).",
+        "",
+        "| document | mode | peak RSS MiB | seconds |",
+        "|---|---|---|---|",
+    ]
+    for name, path, pages, mode in cases:
+        peaks, seconds = [], []
+        for attempt in range(runs):
+            worker = fleet.start_worker({"OCR_ENGINE": "deepseek", "OCR_VLLM_URL": double_url + "/v1",
+                                         "OCR_STRAIGHTEN": "false"})
+            started = time.time()
+            fleet.run_jobs([(path, f"&engine=deepseek&mode={mode}")])
+            seconds.append(time.time() - started)
+            peaks.append(peak_rss_mib(worker.pid))
+            fleet.stop(worker)
+            log(f"memory: {name} {mode}, run {attempt + 1}: {peaks[-1]:.0f} MiB in {seconds[-1]:.1f} s")
+        figure = {"peak_rss_mib": summary(peaks), "seconds": summary(seconds), "pages": pages,
+                  "bytes": os.path.getsize(path)}
+        figures[f"{name} / {mode}"] = figure
+        lines.append(f"| {name} ({os.path.getsize(path) / 1e6:.1f} MB) | `{mode}` | {spread(figure['peak_rss_mib'], 0)} | "
+                     f"{spread(figure['seconds'], 1)} |")
+    fleet.stop(double)
+    return figures, lines
+
+
+# --- Accuracy -------------------------------------------------------------------------------
+
+def plain(text):
+    """Words only: markdown markup, page comments and links dropped, lower case, single spaces;
+    what is compared, so that layout and markup are never counted as errors."""
+    text = re.sub(r"<!--.*?-->", " ", text, flags=re.S)
+    text = re.sub(r"\]\([^)]*\)", " ", text)
+    return " ".join(words(text))
+
+
+def accuracy_section(fleet):
+    """CER and WER of the worker's markdown in `ocr` and `hybrid` modes, and of the tesseract
+    CLI on the same rasters, against ground truth."""
+    import jiwer
+    truth = json.load(open(f"{root}/fixtures/truth.json"))
+    documents = {name: "\n".join(pages) for name, pages in truth.items()}
+    documents["office/bench-20p.pdf"] = open(f"{root}/fixtures/office/bench-20p.txt").read()
+    documents["office/report.pdf"] = open(f"{root}/fixtures/office/report.txt").read()
+    work = f"{fleet.work}/accuracy"
+    os.makedirs(work)
+    fleet.start_worker({"OCR_ENGINE": "tesseract"})
+
+    def cli(name):
+        path = f"{root}/fixtures/{name}"
+        if not name.endswith(".pdf"):
+            return run("tesseract", path, "-", "-l", "eng", "quiet")
+        prefix = f"{work}/{name.replace('/', '-')}"
+        run("pdftoppm", "-r", "300", "-gray", "-png", path, prefix)
+        rasters = sorted(p for p in os.listdir(work) if p.startswith(os.path.basename(prefix) + "-"))
+        return "\n".join(run("tesseract", f"{work}/{p}", "-", "-l", "eng", "quiet") for p in rasters)
+
+    texts = {}
+    for name in documents:
+        for mode in ("ocr", "hybrid"):
+            [job_id] = fleet.run_jobs([(f"{root}/fixtures/{name}", f"&mode={mode}&engine=tesseract")])
+            texts[(name, mode)] = fleet.result(job_id)
+        texts[(name, "cli")] = cli(name)
+        log(f"accuracy: {name}")
+    ways = {"ocr": "worker `ocr`", "hybrid": "worker `hybrid`", "cli": "tesseract CLI"}
+    figures, lines = {}, [
+        "## Accuracy against ground truth",
+        "",
+        "Character and word error rates (jiwer) of each document's text against its ground truth: the",
+        "text the born-digital PDFs were made from, and the known text of the scan fixtures (two of them",
+        "skewed or upside down). Both sides are compared as their words, lower-cased, so markup, layout and",
+        "line breaks are not errors. The CLI reads the same rasters: pdftoppm's 300 DPI gray pages for",
+        "PDFs, the image files as they are. Lower is better.",
+        "",
+        "| document | CER `ocr` | CER `hybrid` | CER CLI | WER `ocr` | WER `hybrid` | WER CLI |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    overall = {}
+    for name, reference in documents.items():
+        row = {}
+        for way in ways:
+            row[way] = {"cer": jiwer.cer(plain(reference), plain(texts[(name, way)]) or "-"),
+                        "wer": jiwer.wer(plain(reference), plain(texts[(name, way)]) or "-")}
+        figures[name] = row
+        lines.append(f"| {name} | " + " | ".join(f"{row[w]['cer'] * 100:.2f} %" for w in ways) + " | "
+                     + " | ".join(f"{row[w]['wer'] * 100:.2f} %" for w in ways) + " |")
+    for way in ways:
+        references = [plain(documents[n]) for n in documents]
+        hypotheses = [plain(texts[(n, way)]) or "-" for n in documents]
+        overall[way] = {"cer": jiwer.cer(references, hypotheses), "wer": jiwer.wer(references, hypotheses)}
+    figures["overall"] = overall
+    lines.append("| **all documents** | " + " | ".join(f"**{overall[w]['cer'] * 100:.2f} %**" for w in ways) + " | "
+                 + " | ".join(f"**{overall[w]['wer'] * 100:.2f} %**" for w in ways) + " |")
+    lines += ["", f"CER ratio worker `ocr` ÷ CLI: {overall['ocr']['cer'] / max(overall['cli']['cer'], 1e-9):.2f}; "
+              f"`hybrid` ÷ CLI: {overall['hybrid']['cer'] / max(overall['cli']['cer'], 1e-9):.2f}."]
+    return figures, lines
+
+
+def main():
+    details = machine()
+    results["machine"] = details
+    report.extend([
+        "# ocrbench",
+        "",
+        f"{details['date']}, revision {details['revision']}: {details['cpu']}, {details['cores']} cores, "
+        f"{details['memory_gib']} GiB, Linux {details['kernel']}, {details['tesseract']}, poppler "
+        f"{details['poppler'].split()[-1]}. Median of {runs} runs (min–max).",
+    ])
+    fleet = Fleet(bin_dir, "ocrbench.")
+    try:
+        for name in sections:
+            figures, lines = globals()[f"{name}_section"](fleet)
+            results["sections"][name] = figures
+            report.extend(["", *lines])
+    finally:
+        fleet.close()
+    text = "\n".join(report) + "\n"
+    out = f"{root}/bench/results"
+    os.makedirs(out, exist_ok=True)
+    open(f"{out}/ocrbench.md", "w").write(text)
+    json.dump(results, open(f"{out}/ocrbench.json", "w"), indent=2)
+    if os.environ.get("BASELINE") == "1":
+        shutil.copy(f"{out}/ocrbench.md", f"{out}/BASELINE.md")
+    print(text)
+
+
+main()

@@ -1,86 +1,32 @@
 #!/usr/bin/env python3
 """DeepSeek-engine figures against the vLLM double, in one run (ratios hold on a noisy machine).
+Throughput at in-flight limits 1-128 is ocrbench's `engine` section (scripts/bench.sh engine).
 
-1. Throughput: the double answers every page after a fixed latency without reading it
-   (--no-ocr); the worker runs four jobs at once and keeps OCR_MAX_INFLIGHT_PAGES requests
-   out. Pages per second against the ideal (limit / latency), and the worker's CPU time per
-   page (rasterise + encode + request + everything else the process does), from /proc.
-2. Encodings: the double reads each page with Tesseract, so the recall of the fixtures'
+1. Encodings: the double reads each page with Tesseract, so the recall of the fixtures'
    words shows what an encoding costs in legibility, beside the worker's CPU per page and
    the bytes sent per page.
-3. Straightening: the worker's CPU per scanned page with OCR_STRAIGHTEN off and on
+2. Straightening: the worker's CPU per scanned page with OCR_STRAIGHTEN off and on
    (STRAIGHTEN=0 skips this part).
 
 Called by scripts/bench-engine.sh with the release build's bin directory.
 """
-import json, os, statistics, subprocess, sys, time
+import json, os, statistics, sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from bench_fleet import Fleet, cpu_seconds, http, machine_busy, recall, result_pages, words
+from bench_fleet import Fleet, cpu_seconds, http, recall, result_pages, words
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 bin_dir = sys.argv[1]
 runs = int(os.environ.get("RUNS", "3"))
-latency_ms = int(os.environ.get("LATENCY_MS", "500"))
-limits = [int(x) for x in os.environ.get("LIMITS", "1 8 32 128").split()]
 fleet = Fleet(bin_dir, "ocrfleet-bench-engine.")
 work = fleet.work
 start_double, start_worker, stop, run_jobs = fleet.start_double, fleet.start_worker, fleet.stop, fleet.run_jobs
-
-
-def summary(values):
-    return statistics.median(values), min(values), max(values)
-
-
-# A long document of dense pages: fixtures/bench-10p.pdf eight times over.
-long_pdf = f"{work}/bench-80p.pdf"
-subprocess.run(["pdfunite", *[f"{root}/fixtures/bench-10p.pdf"] * 8, long_pdf], check=True)
-
 lines = []
-double, double_url = start_double("--latency-ms", str(latency_ms), "--no-ocr")
-lines += [] if not limits else [
-    f"### Throughput: vLLM double at {latency_ms} ms per page, unlimited parallelism, `base` resolution",
-    "",
-    "Four jobs at once; pages per second from the first upload to the last `completed`.",
-    "",
-    "| in-flight limit | pages | pages/s (median) | min | max | ideal (limit ÷ latency) | of ideal | worker CPU ms/page (median) | double CPU ms/page | machine busy | peak in flight at the server |",
-    "|---|---|---|---|---|---|---|---|---|---|---|",
-]
-for limit in limits:
-    ideal = limit / (latency_ms / 1000)
-    pages_per_job = 5 if limit == 1 else (20 if limit <= 8 else 80)
-    query = f"&engine=deepseek&mode=ocr&pages=1-{pages_per_job}"
-    worker = start_worker({"OCR_ENGINE": "deepseek", "OCR_VLLM_URL": double_url + "/v1",
-                           "OCR_MAX_INFLIGHT_PAGES": str(limit), "OCR_MAX_JOBS": "4"})
-    rates, cpu, double_cpu, busy = [], [], [], []
-    for run in range(runs):
-        before_cpu, before_double, before_machine = cpu_seconds(worker.pid), cpu_seconds(double.pid), machine_busy()
-        started = time.time()
-        run_jobs([(long_pdf, query)] * 4)
-        seconds, used = time.time() - started, cpu_seconds(worker.pid) - before_cpu
-        after_machine = machine_busy()
-        pages = 4 * pages_per_job
-        rates.append(pages / seconds)
-        cpu.append(used * 1000 / pages)
-        double_cpu.append((cpu_seconds(double.pid) - before_double) * 1000 / pages)
-        busy.append((after_machine[0] - before_machine[0]) / max(after_machine[1] - before_machine[1], 1))
-        print(f"limit {limit} run {run + 1}: {pages} pages in {seconds:.2f} s, {used:.2f} s CPU", file=sys.stderr)
-    stop(worker)
-    peak = json.loads(http("GET", double_url + "/double/statistics")[1])["peak_inflight"]
-    median, low, high = summary(rates)
-    lines.append(f"| {limit} | {4 * pages_per_job} | {median:.1f} | {low:.1f} | {high:.1f} | {ideal:.0f} | "
-                 f"{median / ideal * 100:.0f} % | {statistics.median(cpu):.1f} | {statistics.median(double_cpu):.1f} | "
-                 f"{statistics.median(busy) * 100:.0f} % | {peak} |")
-    # A fresh double per limit, so its peak counter is this limit's.
-    stop(double)
-    double, double_url = start_double("--latency-ms", str(latency_ms), "--no-ocr")
-stop(double)
 
 truth = json.load(open(f"{root}/fixtures/truth.json"))
 fixtures = ["report-3p.pdf", "invoice.png", "delivery.jpg", "bench-10p.pdf"]
 encodings = [tuple(item.split(":")) for item in os.environ.get("ENCODINGS", "png:1 png:6 jpeg:90 jpeg:75").split()]
 lines += [] if not encodings else [
-    "",
     "### Encodings: the double reads each page with Tesseract, `base` resolution",
     "",
     f"Fixtures {', '.join(fixtures)} ({sum(len(truth[f]) for f in fixtures)} pages); word recall against their ground truth.",

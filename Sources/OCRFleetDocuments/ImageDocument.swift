@@ -6,9 +6,9 @@ import OCRFleetModel
 /// A raster image file decoded by Leptonica. Multi-page TIFFs have one page per image
 /// directory; every other format has one page.
 ///
-/// A PNG or JPEG over the page pixel limit (or bigger than the engine wants) is decoded
-/// shrunk as it is read, so a 300-megapixel photo costs the memory of the bitmap the engine
-/// gets, not of the photo: PNG rows are averaged in blocks as they arrive (`CPNG`), JPEG is
+/// A PNG or JPEG over the page pixel limit, or bigger than the engine wants (over twice its
+/// DPI as the file records it, or twice the side it views), is decoded shrunk as it is read,
+/// so a 300-megapixel scan costs the memory of the bitmap the engine gets, not of the scan: PNG rows are averaged in blocks as they arrive (`CPNG`), JPEG is
 /// decoded at 1/2, 1/4 or 1/8 by libjpeg's own scaling.
 public struct ImageDocument: Sendable {
     public let path: String
@@ -17,6 +17,8 @@ public struct ImageDocument: Sendable {
     /// Pixel size from the header (the first page's for a TIFF).
     public let width: Int
     public let height: Int
+    /// Pixels per inch the file records (PNG, JPEG; 0 when it does not).
+    public let resolution: Int
 
     /// Reads the header only: the pixel count is checked before anything is decoded.
     public init(path: String, format: DocumentFormat, maxPixels: Int) throws(OCRError) {
@@ -33,7 +35,8 @@ public struct ImageDocument: Sendable {
         }
         self.width = Int(width)
         self.height = Int(height)
-        if Self.shrinkFactor(format: format, width: self.width, height: self.height, maxPixels: maxPixels, longestSide: nil) == nil {
+        resolution = Self.recordedResolution(path: path, format: format)
+        if Self.shrinkFactor(format: format, width: self.width, height: self.height, maxPixels: maxPixels, wanted: 1) == nil {
             throw OCRError(
                 .sourceTooLarge, "the image is \(width)×\(height) pixels, over the \(maxPixels)-pixel limit")
         }
@@ -51,12 +54,11 @@ public struct ImageDocument: Sendable {
     }
 
     /// How much to shrink an image while decoding it: 1 for formats decoded whole (refused
-    /// over `maxPixels`), else the largest factor that keeps the longest side at least
-    /// `longestSide` (the engine's view) and at least the one that brings it under
-    /// `maxPixels`; JPEG only shrinks by 2, 4 or 8. nil: it cannot be brought under the limit.
-    static func shrinkFactor(format: DocumentFormat, width: Int, height: Int, maxPixels: Int, longestSide: Int?) -> Int? {
+    /// over `maxPixels`), else `wanted` (what the engine would do without) or the least factor
+    /// that brings it under `maxPixels`, whichever is larger; JPEG only shrinks by 2, 4 or 8.
+    /// nil: it cannot be brought under the limit.
+    static func shrinkFactor(format: DocumentFormat, width: Int, height: Int, maxPixels: Int, wanted: Int) -> Int? {
         let fits = { (factor: Int) in ((width + factor - 1) / factor) * ((height + factor - 1) / factor) <= maxPixels }
-        let wanted = longestSide.map { max(1, max(width, height) / max($0, 1)) } ?? 1
         switch format {
         case .png:
             var least = 1
@@ -70,12 +72,33 @@ public struct ImageDocument: Sendable {
         }
     }
 
-    /// Decodes page `index` (0-based); shrunk as it is read to no less than `longestSide`
-    /// pixels on its longest side when given, and under `maxPixels`.
-    public func render(page index: Int, maxPixels: Int, longestSide: Int? = nil) throws(OCRError) -> PageImage {
+    /// The factor that leaves the image no smaller than `target` (its DPI, as the file records
+    /// it, or its longest side).
+    func wantedFactor(for target: RenderTarget?) -> Int {
+        switch target {
+        case .dpi(let dpi) where resolution > 0 && dpi > 0: max(1, Int(Double(resolution) / dpi))
+        case .longestSide(let side) where side > 0: max(1, max(width, height) / side)
+        default: 1
+        }
+    }
+
+    /// The resolution in a PNG's or JPEG's header, 0 if none.
+    private static func recordedResolution(path: String, format: DocumentFormat) -> Int {
+        guard format == .png || format == .jpeg, let file = fopen(path, "rb") else { return 0 }
+        defer { fclose(file) }
+        var x: Int32 = 0
+        var y: Int32 = 0
+        let status = format == .png ? fgetPngResolution(file, &x, &y) : fgetJpegResolution(file, &x, &y)
+        return status == 0 && x > 0 && x == y ? Int(x) : 0
+    }
+
+    /// Decodes page `index` (0-based), shrunk as it is read towards `target` (never below it)
+    /// and under `maxPixels`.
+    public func render(page index: Int, maxPixels: Int, target: RenderTarget? = nil) throws(OCRError) -> PageImage {
+        let wanted = wantedFactor(for: target)
         let factor =
             format == .tiff
-            ? 1 : Self.shrinkFactor(format: format, width: width, height: height, maxPixels: maxPixels, longestSide: longestSide) ?? 1
+            ? 1 : Self.shrinkFactor(format: format, width: width, height: height, maxPixels: maxPixels, wanted: wanted) ?? 1
         let decoded: UnsafeMutablePointer<PIX>?
         switch (format, factor) {
         case (.tiff, _): decoded = pixReadTiff(path, Int32(index))
@@ -85,6 +108,7 @@ public struct ImageDocument: Sendable {
             var shrunk: UnsafeMutablePointer<PIX>?
             switch ocr_png_read_reduced(path, Int32(factor), &shrunk) {
             case 0: decoded = shrunk
+            case 2 where width * height <= maxPixels: decoded = pixRead(path)
             case 2: throw OCRError(.sourceTooLarge, "the PNG is interlaced and over the \(maxPixels)-pixel limit")
             default: decoded = nil
             }
@@ -92,6 +116,7 @@ public struct ImageDocument: Sendable {
         guard let decoded else {
             throw OCRError(.corruptDocument, "page \(index + 1) of the \(format.rawValue.uppercased()) cannot be decoded")
         }
+        if factor > 1 && resolution > 0 { pixSetResolution(decoded, Int32(resolution / factor), Int32(resolution / factor)) }
         if Int(pixGetWidth(decoded)) * Int(pixGetHeight(decoded)) > maxPixels {
             var owned: UnsafeMutablePointer<PIX>? = decoded
             pixDestroy(&owned)

@@ -61,8 +61,8 @@ public enum PagedDocument {
     }
 
     /// Renders page `index` (0-based) for `target`. PDFs are rasterised straight at the
-    /// target size; PNG and JPEG images are decoded shrunk towards a target size (never below
-    /// it: the engine scales them exactly when it encodes them), other images as they are.
+    /// target size; PNG and JPEG images are decoded shrunk towards the target (never below it:
+    /// DeepSeek scales them exactly when it encodes them), other images as they are.
     public func render(page index: Int, target: RenderTarget, gray: Bool, limits: DocumentLimits) throws(OCRError)
         -> PageImage
     {
@@ -79,9 +79,7 @@ public enum PagedDocument {
             }
             return try pdf.render(page: index, dpi: dpi, gray: gray, maxPixels: limits.maxPagePixels)
         case .image(let image):
-            let side: Int?
-            if case .longestSide(let pixels) = target { side = pixels } else { side = nil }
-            return try image.render(page: index, maxPixels: limits.maxPagePixels, longestSide: side)
+            return try image.render(page: index, maxPixels: limits.maxPagePixels, target: target)
         }
     }
 }

@@ -89,6 +89,18 @@ import Testing
         #expect(Fixtures.recall(truth: Fixtures.truth[name]![0], recognised: text) >= 0.9, "\(text)")
     }
 
+    @Test func decodesAFineScanAtTheResolutionTesseractReads() throws {
+        let path = NSTemporaryDirectory() + "invoice-600dpi.png"
+        var pix = pixRead(Fixtures.path("invoice.png"))
+        pixSetResolution(pix, 600, 600)
+        #expect(pixWrite(path, pix, Int32(IFF_PNG)) == 0)
+        pixDestroy(&pix)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (_, document) = try PagedDocument.open(path: path, password: nil, limits: limits)
+        let page = try document.render(page: 0, target: .dpi(300), gray: true, limits: limits)
+        #expect(page.width == 850 && page.height == 1100 && page.resolution == 300)
+    }
+
     @Test func decodesAPhotoNoLargerThanTheEngineViewsIt() throws {
         let (_, document) = try PagedDocument.open(path: Fixtures.path("invoice.png"), password: nil, limits: limits)
         let page = try document.render(page: 0, target: .longestSide(1024), gray: false, limits: limits)

@@ -305,34 +305,37 @@ def memory_section(fleet):
             f"{root}/fixtures/bench-10p.pdf", path[:-4])
         documents.append((f"PNG, {megapixels} megapixels", path, 1))
     double, double_url = fleet.start_double("--no-ocr")
-    cases = [(name, path, pages, mode) for name, path, pages in documents for mode in ("ocr",)]
-    cases += [(name, path, pages, "hybrid") for name, path, pages in documents if name == "PDF, 500 pages"]
+    cases = [(name, path, pages, "ocr", "deepseek") for name, path, pages in documents]
+    cases += [(name, path, pages, "hybrid", "deepseek") for name, path, pages in documents if name == "PDF, 500 pages"]
+    cases += [(name, path, pages, "ocr", "tesseract") for name, path, pages in documents
+              if name in ("PDF, 10 pages", "PNG, 30 megapixels", "PNG, 300 megapixels")]
     figures, lines = {}, [
         "## Memory: peak RSS of the worker through one document",
         "",
-        "A fresh worker per document and run (peak RSS is the process's high-water mark, `VmHWM`); DeepSeek",
-        "path against the vLLM double answering at once, so the worker's own memory is what is measured.",
+        "A fresh worker per document and run (peak RSS is the process's high-water mark, `VmHWM`). DeepSeek",
+        "against the vLLM double answering at once, so the worker's own memory is what is measured; Tesseract",
+        "in the worker (its models and working memory included).",
         "The PDFs are `fixtures/bench-10p.pdf` repeated; the PNGs are its first page rendered at 570 and",
         "1800 DPI (gray).",
         "",
-        "| document | mode | peak RSS MiB | seconds |",
-        "|---|---|---|---|",
+        "| document | engine | mode | peak RSS MiB | seconds |",
+        "|---|---|---|---|---|",
     ]
-    for name, path, pages, mode in cases:
+    for name, path, pages, mode, engine in cases:
         peaks, seconds = [], []
         for attempt in range(runs):
-            worker = fleet.start_worker({"OCR_ENGINE": "deepseek", "OCR_VLLM_URL": double_url + "/v1",
+            worker = fleet.start_worker({"OCR_ENGINE": engine, "OCR_VLLM_URL": double_url + "/v1",
                                          "OCR_STRAIGHTEN": "false"})
             started = time.time()
-            fleet.run_jobs([(path, f"&engine=deepseek&mode={mode}")])
+            fleet.run_jobs([(path, f"&engine={engine}&mode={mode}")])
             seconds.append(time.time() - started)
             peaks.append(peak_rss_mib(worker.pid))
             fleet.stop(worker)
-            log(f"memory: {name} {mode}, run {attempt + 1}: {peaks[-1]:.0f} MiB in {seconds[-1]:.1f} s")
+            log(f"memory: {name} {engine} {mode}, run {attempt + 1}: {peaks[-1]:.0f} MiB in {seconds[-1]:.1f} s")
         figure = {"peak_rss_mib": summary(peaks), "seconds": summary(seconds), "pages": pages,
                   "bytes": os.path.getsize(path)}
-        figures[f"{name} / {mode}"] = figure
-        lines.append(f"| {name} ({os.path.getsize(path) / 1e6:.1f} MB) | `{mode}` | {spread(figure['peak_rss_mib'], 0)} | "
+        figures[f"{name} / {engine} / {mode}"] = figure
+        lines.append(f"| {name} ({os.path.getsize(path) / 1e6:.2f} MB) | {engine} | `{mode}` | {spread(figure['peak_rss_mib'], 0)} | "
                      f"{spread(figure['seconds'], 1)} |")
     fleet.stop(double)
     return figures, lines

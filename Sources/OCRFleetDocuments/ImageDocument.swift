@@ -53,11 +53,16 @@ public struct ImageDocument: Sendable {
         }
     }
 
+    /// Largest image decoded shrunk (pixels in the file).
+    static let maxShrunkSourcePixels = 1_000_000_000
+
     /// How much to shrink an image while decoding it: 1 for formats decoded whole (refused
     /// over `maxPixels`), else `wanted` (what the engine would do without) or the least factor
     /// that brings it under `maxPixels`, whichever is larger; JPEG only shrinks by 2, 4 or 8.
     /// nil: it cannot be brought under the limit.
     static func shrinkFactor(format: DocumentFormat, width: Int, height: Int, maxPixels: Int, wanted: Int) -> Int? {
+        // Past a gigapixel an image is a decompression bomb or a mistake, not a page.
+        if width * height > max(maxPixels, maxShrunkSourcePixels) { return nil }
         let fits = { (factor: Int) in ((width + factor - 1) / factor) * ((height + factor - 1) / factor) <= maxPixels }
         switch format {
         case .png:

@@ -9,13 +9,16 @@
 #include <Annot.h>
 #include <GfxState.h>
 #include <Link.h>
+#include <OutputDev.h>
 #include <PDFDoc.h>
+#include <Stream.h>
 #include <TextOutputDev.h>
 #include <goo/GooString.h>
 
 #include <leptonica/allheaders.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -42,6 +45,18 @@ void ignore_poppler_message(const std::string &, void *) {}
 void silence_poppler() {
     static std::once_flag once;
     std::call_once(once, [] { poppler::set_debug_error_function(ignore_poppler_message, nullptr); });
+}
+
+/* poppler's core document, opened on first use; nullptr if it cannot be. */
+PDFDoc *coreDocument(ocr_pdf *doc) {
+    if (!doc->core) {
+        std::optional<GooString> secret;
+        if (!doc->password.empty()) secret.emplace(doc->password);
+        auto core = std::make_unique<PDFDoc>(std::make_unique<GooString>(doc->path), secret, secret);
+        if (!core->isOk()) return nullptr;
+        doc->core = std::move(core);
+    }
+    return doc->core.get();
 }
 
 }  // namespace
@@ -121,6 +136,113 @@ extern "C" ocr_pdf_status ocr_pdf_render_page(const ocr_pdf *doc, int index, dou
         }
     }
     *out = pix;
+    return OCR_PDF_OK;
+}
+
+namespace {
+
+/* Walks a page without drawing it, and keeps its image when the page is nothing but one
+   upright image covering it at the wanted resolution: anything else drawn (visible text,
+   paths, masks, a second image) makes it not a plain scan. */
+class ScanImageDevice : public OutputDev {
+public:
+    explicit ScanImageDevice(double dpi) : dpi(dpi) {}
+    ~ScanImageDevice() override { pixDestroy(&pix); }
+
+    bool plain = true;
+    PIX *pix = nullptr;
+
+    bool upsideDown() override { return true; }
+    bool useDrawChar() override { return true; }
+    bool interpretType3Chars() override { return false; }
+    bool needNonText() override { return true; }
+
+    void drawChar(GfxState *state, double, double, double, double, double, double, CharCode, int, const Unicode *,
+                  int) override {
+        if ((state->getRender() & 3) != 3) plain = false; /* invisible OCR text leaves the scan as it is */
+    }
+    void stroke(GfxState *) override { plain = false; }
+    void fill(GfxState *) override { plain = false; }
+    void eoFill(GfxState *) override { plain = false; }
+    void drawImageMask(GfxState *, Object *, Stream *, int, int, bool, bool, bool) override { plain = false; }
+    void drawMaskedImage(GfxState *, Object *, Stream *, int, int, GfxImageColorMap *, bool, Stream *, int, int, bool,
+                         bool) override {
+        plain = false;
+    }
+    void drawSoftMaskedImage(GfxState *, Object *, Stream *, int, int, GfxImageColorMap *, bool, Stream *, int, int,
+                             GfxImageColorMap *, bool) override {
+        plain = false;
+    }
+
+    void drawImage(GfxState *state, Object *, Stream *str, int width, int height, GfxImageColorMap *colorMap, bool,
+                   const int *maskColors, bool) override {
+        if (!plain || pix || maskColors || !coversPageUpright(state, width, height)) {
+            plain = false;
+            return;
+        }
+        pix = decodeGray(str, width, height, colorMap);
+        if (!pix) plain = false;
+    }
+
+private:
+    double dpi;
+
+    /* The image's unit square maps onto the whole page, top row at the top, and its pixels
+       are the wanted resolution. Points here are 1/72 in, origin at the top left. */
+    bool coversPageUpright(GfxState *state, int width, int height) const {
+        const double pageWidth = state->getPageWidth(), pageHeight = state->getPageHeight();
+        const double tolerance = 0.01 * std::max(pageWidth, pageHeight);
+        auto near = [&](double u, double v, double x, double y) {
+            double tx, ty;
+            state->transform(u, v, &tx, &ty);
+            return std::abs(tx - x) <= tolerance && std::abs(ty - y) <= tolerance;
+        };
+        if (!near(0, 1, 0, 0) || !near(1, 1, pageWidth, 0) || !near(0, 0, 0, pageHeight)) return false;
+        const double xDPI = width * 72 / pageWidth, yDPI = height * 72 / pageHeight;
+        return std::abs(xDPI - dpi) <= 0.1 * dpi && std::abs(yDPI - dpi) <= 0.1 * dpi;
+    }
+
+    static PIX *decodeGray(Stream *str, int width, int height, GfxImageColorMap *colorMap) {
+        ImageStream image(str, width, colorMap->getNumPixelComps(), colorMap->getBits());
+        image.reset();
+        PIX *pix = pixCreate(width, height, 8);
+        if (!pix) return nullptr;
+        std::vector<unsigned char> gray(static_cast<size_t>(width));
+        l_uint32 *data = pixGetData(pix);
+        const int wpl = pixGetWpl(pix);
+        for (int y = 0; y < height; ++y) {
+            unsigned char *row = image.getLine();
+            if (!row) {
+                pixDestroy(&pix);
+                break;
+            }
+            colorMap->getGrayLine(row, gray.data(), width);
+            l_uint32 *line = data + static_cast<size_t>(y) * wpl;
+            for (int x = 0; x < width; ++x) SET_DATA_BYTE(line, x, gray[x]);
+        }
+        image.close();
+        return pix;
+    }
+};
+
+}  // namespace
+
+extern "C" ocr_pdf_status ocr_pdf_scan_image(ocr_pdf *doc, int index, double dpi, struct Pix **out) {
+    *out = nullptr;
+    if (index < 0 || index >= doc->document->pages()) return OCR_PDF_BAD_PAGE;
+    PDFDoc *core = coreDocument(doc);
+    if (!core) return OCR_PDF_CORRUPT;
+    const int number = index + 1;
+    if (number > core->getNumPages()) return OCR_PDF_BAD_PAGE;
+    if (core->getPageRotate(number) != 0) return OCR_PDF_NOT_A_SCAN;
+    ScanImageDevice device(dpi);
+    core->displayPage(&device, number, 72, 72, 0, false, true, false);
+    if (!device.plain || !device.pix) return OCR_PDF_NOT_A_SCAN;
+    const double inches = core->getPageCropWidth(number) / 72;
+    const int resolution = static_cast<int>(pixGetWidth(device.pix) / inches + 0.5);
+    pixSetResolution(device.pix, resolution, resolution);
+    *out = device.pix;
+    device.pix = nullptr;
     return OCR_PDF_OK;
 }
 
@@ -248,14 +370,8 @@ void append(std::string &text, const char *bytes, size_t length, size_t *offset,
 extern "C" ocr_pdf_status ocr_pdf_page_text(ocr_pdf *doc, int index, int include_invisible, ocr_pdf_text *out) {
     std::memset(out, 0, sizeof *out);
     if (index < 0 || index >= doc->document->pages()) return OCR_PDF_BAD_PAGE;
-    if (!doc->core) {
-        std::optional<GooString> secret;
-        if (!doc->password.empty()) secret.emplace(doc->password);
-        auto core = std::make_unique<PDFDoc>(std::make_unique<GooString>(doc->path), secret, secret);
-        if (!core->isOk()) return OCR_PDF_CORRUPT;
-        doc->core = std::move(core);
-    }
-    PDFDoc *core = doc->core.get();
+    PDFDoc *core = coreDocument(doc);
+    if (!core) return OCR_PDF_CORRUPT;
     const int number = index + 1;
     if (number > core->getNumPages()) return OCR_PDF_BAD_PAGE;
 

@@ -58,6 +58,51 @@ import Testing
         #expect(page.width > 800)
     }
 
+    @Test func aScannedPageIsReadFromItsOwnPixelsAndRenderedAtOtherResolutions() throws {
+        var scan = pixConvertRGBToLuminance(pixRead(Fixtures.path("invoice.png")))
+        defer { pixDestroy(&scan) }
+        let path = NSTemporaryDirectory() + "scan-300dpi.pdf"
+        try Self.imagePDF(gray: scan!, dpi: 300).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (_, document) = try PagedDocument.open(path: path, password: nil, limits: limits)
+
+        let page = try document.render(page: 0, dpi: 300, limits: limits)
+        var same: Int32 = 0
+        pixEqual(page.pix, scan, &same)
+        #expect(same == 1 && page.resolution == 300)
+        let finer = try document.render(page: 0, dpi: 600, limits: limits)
+        #expect(finer.width == 3400 && finer.height == 4400 && finer.resolution == 600)
+    }
+
+    /// A one-page PDF whose page is `gray` (8 bpp) at `dpi`, stored uncompressed.
+    static func imagePDF(gray pix: UnsafeMutablePointer<PIX>, dpi: Int) -> Data {
+        var pnm: UnsafeMutablePointer<UInt8>?
+        var size = 0
+        pixWriteMemPnm(&pnm, &size, pix)
+        defer { free(pnm) }
+        let (width, height) = (Int(pixGetWidth(pix)), Int(pixGetHeight(pix)))
+        let pixels = Data(UnsafeBufferPointer(start: pnm, count: size).suffix(width * height))
+        let (points, content) = ((width * 72 / dpi, height * 72 / dpi), "q \(width * 72 / dpi) 0 0 \(height * 72 / dpi) 0 0 cm /Im0 Do Q")
+        let objects: [Data] = [
+            Data("<< /Type /Catalog /Pages 2 0 R >>".utf8),
+            Data("<< /Type /Pages /Kids [3 0 R] /Count 1 >>".utf8),
+            Data("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 \(points.0) \(points.1)] /Resources << /XObject << /Im0 4 0 R >> >> /Contents 5 0 R >>".utf8),
+            Data("<< /Type /XObject /Subtype /Image /Width \(width) /Height \(height) /ColorSpace /DeviceGray /BitsPerComponent 8 /Length \(pixels.count) >>\nstream\n".utf8) + pixels + Data("\nendstream".utf8),
+            Data("<< /Length \(content.utf8.count) >>\nstream\n\(content)\nendstream".utf8),
+        ]
+        var pdf = Data("%PDF-1.4\n".utf8)
+        var offsets: [Int] = []
+        for (number, body) in objects.enumerated() {
+            offsets.append(pdf.count)
+            pdf += Data("\(number + 1) 0 obj\n".utf8) + body + Data("\nendobj\n".utf8)
+        }
+        let xref = pdf.count
+        pdf += Data("xref\n0 \(objects.count + 1)\n0000000000 65535 f \n".utf8)
+        for offset in offsets { pdf += Data(String(format: "%010d 00000 n \n", offset).utf8) }
+        pdf += Data("trailer\n<< /Size \(objects.count + 1) /Root 1 0 R >>\nstartxref\n\(xref)\n%%EOF\n".utf8)
+        return pdf
+    }
+
     @Test func readsEveryPageOfAMultiPageTIFF() throws {
         let (format, document) = try PagedDocument.open(path: Fixtures.path("pages-3p.tif"), password: nil, limits: limits)
         #expect(format == .tiff && document.pageCount == 3)

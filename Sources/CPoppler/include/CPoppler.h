@@ -20,7 +20,9 @@ typedef enum {
     OCR_PDF_CORRUPT = 1,
     OCR_PDF_ENCRYPTED = 2,
     OCR_PDF_BAD_PAGE = 3,
-    OCR_PDF_RENDER_FAILED = 4
+    OCR_PDF_RENDER_FAILED = 4,
+    /* ocr_pdf_scan_image: the page is not a plain scan at the asked resolution. */
+    OCR_PDF_NOT_A_SCAN = 5
 } ocr_pdf_status;
 
 /* Opens the PDF at path. password may be NULL; it is tried as both user and owner
@@ -35,6 +37,13 @@ ocr_pdf_status ocr_pdf_page_size(const ocr_pdf *doc, int index, double *width, d
 /* Renders page index (0-based) at dpi; gray selects 8 bpp, else 32 bpp RGB.
    The caller owns the returned PIX (pixDestroy). */
 ocr_pdf_status ocr_pdf_render_page(const ocr_pdf *doc, int index, double dpi, int gray, struct Pix **out);
+
+/* When page index (0-based) is a plain scan at about dpi (within 10 %): one upright image
+   covering the page, with no visible text, drawing or annotation over it. Then the image is
+   decoded in 8 bpp gray at its own resolution, with no drawing or scaling, which is what
+   rendering the page at dpi would give at a fraction of the cost. OCR_PDF_NOT_A_SCAN
+   otherwise: render the page instead. The caller owns the returned PIX (pixDestroy). */
+ocr_pdf_status ocr_pdf_scan_image(ocr_pdf *doc, int index, double dpi, struct Pix **out);
 
 enum {
     OCR_PDF_WORD_BOLD = 1,

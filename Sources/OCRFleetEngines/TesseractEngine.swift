@@ -88,10 +88,7 @@ public final class TesseractEngine: OCREngine {
 
     /// The page's text as markdown.
     public func text(of page: PageImage, request: RecognitionRequest) async throws(OCRError) -> String {
-        try await withHandle(request) { [straightener] handle, timeout throws(OCRError) in
-            _ = try Self.recognizeUpright(page, handle: handle, straightener: straightener, timeout: timeout)
-            return try handle.text()
-        }
+        try await recognize(page, request: request).markdown
     }
 
     /// Below this mean word confidence (0-100) a page is suspected of lying on its side or

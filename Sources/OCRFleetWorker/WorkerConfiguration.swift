@@ -68,7 +68,7 @@ public struct WorkerConfiguration: Sendable {
         public static let straighten = Setting("straighten", default: "true", "Turn pages upright (Tesseract orientation detection, tesseract-ocr-osd) and correct small skew: every scan before DeepSeek reads it; with Tesseract, the pages it reads with low confidence.")
         public static let maxDownloadBytes = Setting("max.download.bytes", default: "536870912", "Largest source accepted (bytes).")
         public static let maxPages = Setting("max.pages", default: "2000", "Most pages accepted in one document.")
-        public static let maxPagePixels = Setting("max.page.pixels", default: "120000000", "Most pixels in one page bitmap; PDFs are rendered at a lower DPI to fit.")
+        public static let maxPagePixels = Setting("max.page.pixels", default: "120000000", "Most pixels in one page bitmap; PDFs are rendered at a lower DPI and PNG or JPEG images decoded shrunk to fit.")
         public static let maxUnzippedBytes = Setting("max.unzipped.bytes", default: "536870912", "Most bytes a zip-based document (DOCX, PPTX, XLSX, OpenDocument) may unpack to; more is source_too_large.")
         public static let maxZipEntries = Setting("max.zip.entries", default: "10000", "Most entries in a zip-based document; more is source_too_large.")
         public static let conversionTimeout = Setting("conversion.timeout.s", default: "120", "Time limit of one LibreOffice conversion to PDF (seconds); over it LibreOffice is killed and the attempt fails with engine_timeout.")

@@ -24,8 +24,5 @@ if ! command -v gs >/dev/null; then # OCRmyPDF renders with Ghostscript
   $sudo apt-get install -y -qq --no-install-recommends ghostscript >&2
 fi
 
-floor="$root/.build/bench/tesseract-floor"
-mkdir -p "$(dirname "$floor")"
-# shellcheck disable=SC2046 # pkg-config's flags are separate words
-cc -O2 -o "$floor" bench/tesseract-floor.c $(pkg-config --cflags --libs tesseract lept) -lpthread
+source scripts/lib/tesseract-floor.sh
 exec python3 scripts/lib/ocrbench.py "$bin" "$floor" "$@"

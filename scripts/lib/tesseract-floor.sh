@@ -1,4 +1,4 @@
-# Sourced by the benchmark scripts from the repository root: compiles bench/tesseract-floor.c
+# Sourced by scripts/bench.sh from the repository root: compiles bench/tesseract-floor.c
 # (the bare Tesseract C API in a loop) and sets $floor to it.
 floor="$PWD/.build/bench/tesseract-floor"
 mkdir -p "$(dirname "$floor")"

@@ -236,7 +236,10 @@ extern "C" ocr_pdf_status ocr_pdf_scan_image(ocr_pdf *doc, int index, double dpi
     if (number > core->getNumPages()) return OCR_PDF_BAD_PAGE;
     if (core->getPageRotate(number) != 0) return OCR_PDF_NOT_A_SCAN;
     ScanImageDevice device(dpi);
-    core->displayPage(&device, number, 72, 72, 0, false, true, false);
+    // The walk stops at the first thing that makes the page more than a scan (born-digital
+    // pages give up at their first glyph), so other pages pay little before being rendered.
+    auto notPlain = [](void *data) { return !static_cast<ScanImageDevice *>(data)->plain; };
+    core->displayPage(&device, number, 72, 72, 0, false, true, false, notPlain, &device);
     if (!device.plain || !device.pix) return OCR_PDF_NOT_A_SCAN;
     const double inches = core->getPageCropWidth(number) / 72;
     const int resolution = static_cast<int>(pixGetWidth(device.pix) / inches + 0.5);

@@ -26,10 +26,19 @@ public final class NATSServerProcess: Sendable {
     public static func start() async throws -> NATSServerProcess {
         let directory = NSTemporaryDirectory() + "ocrfleet-nats-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let server = NATSServerProcess(
-            port: try await FreePort.find(), monitoringPort: try await FreePort.find(), storeDirectory: directory)
-        try await server.launch()
-        return server
+        // A port found free can be taken by another test's process before the server binds it:
+        // then the server exits saying so, and it is started again on other ports.
+        for attempt in 1...3 {
+            let ports = try await FreePort.find(count: 2)
+            let server = NATSServerProcess(port: ports[0], monitoringPort: ports[1], storeDirectory: directory)
+            do {
+                try await server.launch()
+                return server
+            } catch let error as TestEnvironmentError where attempt < 3 && error.description.contains("address already in use") {
+                continue
+            }
+        }
+        throw TestEnvironmentError("nats-server could not be started")
     }
 
     /// Stops the server (SIGTERM) and waits for it to exit; the store is kept for `restart`.
@@ -108,12 +117,8 @@ public final class NATSCluster: Sendable {
 
     public static func start(size: Int = 3) async throws -> NATSCluster {
         let directory = NSTemporaryDirectory() + "ocrfleet-cluster-\(UUID().uuidString.prefix(8))"
-        var clientPorts: [Int] = []
-        var routePorts: [Int] = []
-        for _ in 0..<size {
-            clientPorts.append(try await FreePort.find())
-            routePorts.append(try await FreePort.find())
-        }
+        let ports = try await FreePort.find(count: 2 * size)
+        let (clientPorts, routePorts) = (Array(ports[..<size]), Array(ports[size...]))
         let routes = routePorts.map { "\"nats-route://127.0.0.1:\($0)\"" }.joined(separator: ", ")
         var nodes: [NATSServerProcess] = []
         for index in 0..<size {
@@ -150,11 +155,26 @@ public struct TestEnvironmentError: Error, CustomStringConvertible {
 public enum FreePort {
     /// A loopback port that was free a moment ago: bound to port 0, read back, closed.
     public static func find() async throws -> Int {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(host: "127.0.0.1", port: 0).get()
-        let port = channel.localAddress?.port ?? 0
-        try await channel.close()
-        return port
+        try await find(count: 1)[0]
+    }
+
+    /// `count` different loopback ports that were free a moment ago. They are held open until
+    /// all are found: closed one at a time, the kernel may hand the same port out again.
+    public static func find(count: Int) async throws -> [Int] {
+        var channels: [any Channel] = []
+        do {
+            for _ in 0..<count {
+                channels.append(
+                    try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                        .bind(host: "127.0.0.1", port: 0).get())
+            }
+        } catch {
+            for channel in channels { try? await channel.close() }
+            throw error
+        }
+        let ports = channels.map { $0.localAddress?.port ?? 0 }
+        for channel in channels { try await channel.close() }
+        return ports
     }
 }
 

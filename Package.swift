@@ -248,6 +248,9 @@ let package = Package(
             dependencies: ["OCRFleetMarkdown", "OCRFleetModel", "OCRFleetOffice", "OCRFleetTesting"],
             swiftSettings: swiftSettings),
         .testTarget(
+            name: "OCRFleetGatewayTests", dependencies: ["OCRFleetGateway", "OCRFleetModel"],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "OCRFleetBusTests", dependencies: ["OCRFleetBus", "OCRFleetTesting"],
             swiftSettings: swiftSettings),
         .testTarget(

@@ -56,6 +56,31 @@ public final class JobStateStore: @unchecked Sendable {
         }
     }
 
+    /// Claims `jobID` for one submission: stores `digest` (what was asked for) under
+    /// `request.<job_id>` unless a submission holds it already. Nil when claimed now; else the
+    /// digest of the submission that holds it, so a re-post can be told from a different job.
+    public func claim(_ jobID: String, digest: String) async throws -> String? {
+        let key = "request.\(jobID)"
+        let bytes = Array(digest.utf8)
+        let status = try await connection.blockingCall { [self] in
+            var revision: UInt64 = 0
+            return bytes.withUnsafeBytes { raw in
+                kvStore_Create(&revision, kv, key, raw.baseAddress, Int32(raw.count))
+            }
+        }
+        if status == NATS_OK { return nil }
+        // Taken, or the bucket could not be written: a claim that is there says which.
+        guard let held = try await value(of: key) else { throw NATSError("claim \(key) in KV", status: status) }
+        return String(decoding: held, as: UTF8.self)
+    }
+
+    /// Forgets a submission that did not become a job: its claim, and the state it created.
+    public func release(_ jobID: String, includingState: Bool) async throws {
+        for key in ["request.\(jobID)"] + (includingState ? [jobID, "callback.\(jobID)"] : []) {
+            try await connection.blockingCall { [self] in try check("delete \(key) from KV", kvStore_Delete(kv, key)) }
+        }
+    }
+
     /// Records that the job is to be cancelled, under `cancel.<job_id>` beside its state
     /// (the worker running the job writes the state; this key is the requester's).
     public func requestCancel(_ jobID: String) async throws {
@@ -80,12 +105,13 @@ public final class JobStateStore: @unchecked Sendable {
 
     /// One page of jobs by their latest update, newest first: the bucket's stream read
     /// backwards from just below `before` (a cursor from an earlier page; nil: from the
-    /// newest), each job once at its current state, filtered by `state` and `tenant`. `next`
+    /// newest), each job once at its current state, filtered by `state` and by the start of
+    /// its id (`idPrefix`: one tenant's jobs). `next`
     /// continues the listing; nil once the bucket's oldest entry has been read. At most
     /// `scanLimit` entries are read per page, so a rare state cannot make one call read the
     /// whole bucket.
     public func recent(
-        state: JobState.Phase? = nil, tenant: String? = nil, limit: Int, before: UInt64? = nil, scanLimit: Int = 10_000
+        state: JobState.Phase? = nil, idPrefix: String? = nil, limit: Int, before: UInt64? = nil, scanLimit: Int = 10_000
     ) async throws -> (jobs: [JobState], next: UInt64?) {
         let stored = StoredMessages(connection: connection, stream: "KV_\(StreamNames.jobStateBucket)")
         let (first, last, count) = try await stored.bounds()
@@ -100,11 +126,10 @@ public final class JobStateStore: @unchecked Sendable {
             guard let message = try await stored.message(at: sequence), message.subject.hasPrefix(prefix) else { continue }
             let key = String(message.subject.dropFirst(prefix.count))
             // Older revisions of a key, deleted keys, cancel markers and callbacks are not jobs to list.
-            guard JobRequest.isValidJobID(key), let (bytes, revision) = try await latest(key), revision == sequence,
+            guard JobRequest.isValidJobID(key), idPrefix.map(key.hasPrefix) ?? true, let (bytes, revision) = try await latest(key), revision == sequence,
                 let job = try? CloudEventCoding.decoder().decode(JobState.self, from: Data(bytes))
             else { continue }
             if let state, job.state != state { continue }
-            if let tenant, job.metadata?["tenant"] != tenant { continue }
             jobs.append(job)
         }
         return (jobs, sequence >= first && sequence > 0 ? sequence + 1 : nil)

@@ -29,8 +29,10 @@ struct APIError: HTTPResponseError {
     static func notFound(_ message: String) -> APIError { APIError(.notFound, code: "not_found", message) }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        let data = try JSONEncoder().encode(
-            APIErrorBody(error: APIErrorBody.Detail(code: code, message: message, field: field)))
+        // Sorted keys: the same error is the same bytes, whichever route or reason raised it.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let data = try encoder.encode(APIErrorBody(error: APIErrorBody.Detail(code: code, message: message, field: field)))
         var headers: HTTPFields = [.contentType: "application/json"]
         if let retryAfter {
             let seconds = max(1, retryAfter.components.seconds + (retryAfter.components.attoseconds > 0 ? 1 : 0))

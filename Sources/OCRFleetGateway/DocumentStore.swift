@@ -18,24 +18,32 @@ enum DocumentStore: Sendable {
         }
     }
 
-    /// Where an upload is written as it arrives: the object's own file in a local store, a
-    /// spool file for S3 (sent on by `commit`).
-    func receivingPath(for key: String) throws -> String {
-        let path: String
+    /// A new file to receive an upload into, away from every object: an upload becomes an
+    /// object only when `commit` puts it in place, so a refused or repeated submission never
+    /// touches an existing job's file.
+    func spoolPath() throws -> String {
+        let directory: String
         switch self {
-        case .local(let store): path = store.path(for: key)
-        case .s3: path = NSTemporaryDirectory() + "ocrfleet-upload-\(UUID().uuidString)"
+        case .local(let store): directory = store.directory + "/.incoming"
+        case .s3: directory = NSTemporaryDirectory()
         }
-        try FileManager.default.createDirectory(
-            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        return path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return directory + "/ocrfleet-upload-\(UUID().uuidString)"
     }
 
-    /// Puts a received upload in place: nothing to do locally; a PUT to the bucket for S3.
+    /// Puts a received upload in place under `key`: a rename in a local store (the spool is
+    /// on the same file system), a PUT to the bucket for S3.
     func commit(receivedAt path: String, key: String, contentType: String?) async throws {
-        guard case .s3(let client, let prefix) = self else { return }
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        try await client.put(file: path, key: prefix + key, contentType: contentType)
+        switch self {
+        case .local(let store):
+            let target = store.path(for: key)
+            try FileManager.default.createDirectory(
+                atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            guard rename(path, target) == 0 else { throw CocoaError(.fileWriteUnknown) }
+        case .s3(let client, let prefix):
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            try await client.put(file: path, key: prefix + key, contentType: contentType)
+        }
     }
 
     /// Drops a received upload that will not become a job.
@@ -50,15 +58,18 @@ enum DocumentStore: Sendable {
         case redirect(String)
     }
 
-    func location(ofResult url: String) -> Location? {
+    /// Only objects under `keyPrefix` (the caller's part of the store) are served this way:
+    /// a result URL that names anything else is left to the client to follow as it is.
+    func location(ofResult url: String, under keyPrefix: String) -> Location? {
         switch self {
         case .local(let store):
             let prefix = store.publicBaseURL + LocalStore.routePrefix
             guard url.hasPrefix(prefix) else { return nil }
-            let key = String(url.dropFirst(prefix.count)).removingPercentEncoding ?? ""
-            return LocalStore.isValidKey(key) ? .file(store.path(for: key)) : nil
-        case .s3(let client, _):
-            guard let key = client.bucket.key(of: url) else { return nil }
+            let path = url.dropFirst(prefix.count).prefix { $0 != "?" }
+            let key = String(path).removingPercentEncoding ?? ""
+            return LocalStore.isValidKey(key) && key.hasPrefix(keyPrefix) ? .file(store.path(for: key)) : nil
+        case .s3(let client, let storePrefix):
+            guard let key = client.bucket.key(of: url), key.hasPrefix(storePrefix + keyPrefix) else { return nil }
             return .redirect(client.bucket.presignedURL(.get, key: key, lifetime: Self.readLifetime))
         }
     }

@@ -13,18 +13,22 @@ extension Gateway {
     /// `OCR_EVENTS`, then its events follow live, until the one that ends the job
     /// (`completed`, `cancelled`, or `failed` without a retry); then the stream ends. Each
     /// event is `id:` (its CloudEvent id), `event:` (its kind) and `data:` (the CloudEvent);
-    /// a `: keep-alive` comment goes out after each `OCR_SSE_KEEPALIVE_S` without one.
-    func events(_ request: Request, context: some RequestContext) async throws -> Response {
-        _ = try authenticate(request)
-        let id = try context.parameters.require("id")
-        guard JobRequest.isValidJobID(id), let state = try await streams.states().get(id) else {
-            throw APIError.notFound("no job \(id)")
+    /// a `: keep-alive` comment goes out after each `OCR_SSE_KEEPALIVE_S` without one. Events
+    /// name the job by the caller's id. A tenant holds at most `OCR_MAX_EVENT_STREAMS` at once.
+    func events(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let (busID, state) = try await ownedJob(context)
+        let slot = try context.requireCaller().tenant ?? ""
+        guard eventStreams.take(slot) else {
+            throw APIError(
+                .tooManyRequests, code: "too_many_streams",
+                "\(eventStreams.limit) event streams are open for this tenant; close one first", retryAfter: .seconds(1))
         }
         let subscription: CoreSubscription
         do {
             subscription = try CoreSubscription(
-                replaying: StreamNames.events, subject: Subjects.events(jobID: id), connection: nats)
+                replaying: StreamNames.events, subject: Subjects.events(jobID: busID), connection: nats)
         } catch {
+            eventStreams.release(slot)
             throw APIError(.serviceUnavailable, code: "unavailable", "the job's events cannot be read; try again")
         }
         // A job that has ended may have outlived its events (kept 7 days): the replay ends
@@ -38,7 +42,7 @@ extension Gateway {
                 for await message in subscription {
                     watchdog?.heard()
                     guard let event = try? LifecycleEvent.decode(message.payload) else { continue }
-                    post.yield(Self.serverSentEvent(event, payload: message.payload))
+                    post.yield(Self.serverSentEvent(event, as: state.jobID, payload: message.payload))
                     if event.data.body.endsJob { break }
                 }
                 post.finish()
@@ -52,6 +56,7 @@ extension Gateway {
                 }
             }
             defer {
+                eventStreams.release(slot)
                 forward.cancel()
                 ticker.cancel()
                 watchdog?.stop()
@@ -68,7 +73,26 @@ extension Gateway {
             body: body)
     }
 
-    static func serverSentEvent(_ event: LifecycleEvent, payload: [UInt8]) -> String {
+    /// A job event as the tenant that submitted the job sees it, for webhooks: the bus's
+    /// `<tenant>=<id>` told as `<id>` when the tenant is one of this gateway's. The payload is
+    /// re-encoded only when the id changes.
+    func tenantView(of event: LifecycleEvent, payload: [UInt8]) -> (event: LifecycleEvent, payload: [UInt8]) {
+        let busID = event.data.header.jobID
+        guard let separator = busID.firstIndex(of: Caller.separator),
+            configuration.apiTokens.values.contains(String(busID[..<separator]))
+        else { return (event, payload) }
+        let renamed = event.renamingJob(to: String(busID[busID.index(after: separator)...]))
+        return (renamed, (try? [UInt8](CloudEventCoding.encoder().encode(renamed))) ?? payload)
+    }
+
+    /// The event as an SSE message; told under `jobID` when the bus's id differs.
+    static func serverSentEvent(_ event: LifecycleEvent, as jobID: String, payload: [UInt8]) -> String {
+        var event = event
+        var payload = payload
+        if event.data.header.jobID != jobID {
+            event = event.renamingJob(to: jobID)
+            payload = (try? [UInt8](CloudEventCoding.encoder().encode(event))) ?? payload
+        }
         let data = String(decoding: payload, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
             .map { "data: \($0)" }.joined(separator: "\n")
         return "id: \(event.id)\nevent: \(event.kind.rawValue)\n\(data)\n\n"

@@ -16,7 +16,8 @@ public struct Gateway: Sendable {
     let configuration: GatewayConfiguration
     let nats: NATSConnection
     let streams = JobStreams()
-    let limiter: RateLimiter
+    let authentication: Authentication
+    let eventStreams: EventStreamSlots
     let backlog: BacklogGauge
     let store: DocumentStore
     let logger: Logger
@@ -25,7 +26,12 @@ public struct Gateway: Sendable {
         _ = MetricsExport.registry
         self.configuration = configuration
         self.nats = nats
-        limiter = RateLimiter(rate: configuration.rateLimit, burst: configuration.rateBurst)
+        authentication = Authentication(
+            tokens: TokenTable(configuration.apiTokens),
+            requests: RateLimiter(rate: configuration.rateLimit, burst: configuration.rateBurst, clock: .continuous),
+            failures: RateLimiter(
+                rate: configuration.authFailureRate, burst: configuration.authFailureBurst, clock: .continuous))
+        eventStreams = EventStreamSlots(limit: configuration.maxEventStreams)
         backlog = BacklogGauge(connection: nats)
         if let (bucket, prefix) = configuration.s3Store {
             store = .s3(S3Client(bucket: bucket), prefix: prefix)
@@ -79,7 +85,7 @@ public struct Gateway: Sendable {
 
     /// The application, ready to run as a service. `onServerRunning` receives the bound port.
     public func makeApplication(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in })
-        -> Application<RouterResponder<BasicRequestContext>>
+        -> Application<RouterResponder<GatewayRequestContext>>
     {
         Application(
             router: makeRouter(),
@@ -91,8 +97,10 @@ public struct Gateway: Sendable {
     /// Every route as `METHOD /path`, for checking the OpenAPI document against.
     public var routes: [String] { makeRouter().routes.map { "\($0.method) \($0.path)" } }
 
-    func makeRouter() -> Router<BasicRequestContext> {
-        let router = Router()
+    /// Probes, metrics and the store (signed URLs) are open; every job route is behind
+    /// `Authentication`, in one group, so none can be added without it.
+    func makeRouter() -> Router<GatewayRequestContext> {
+        let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: RequestMetrics())
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/metrics") { _, _ -> Response in
@@ -116,46 +124,41 @@ public struct Gateway: Sendable {
             }
             return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ready\n")))
         }
-        router.post("/v1/jobs") { request, context in try await submit(request, context: context) }
-        router.get("/v1/jobs") { request, context in try await listJobs(request, context: context) }
-        router.get("/v1/queue") { request, _ in
-            _ = try authenticate(request)
+        router.get("/v1/store/**") { request, context in try await storeGet(request, context: context) }
+        router.put("/v1/store/**") { request, context in try await storePut(request, context: context) }
+
+        let api = router.group("/v1").add(middleware: authentication)
+        api.post("/jobs") { request, context in try await submit(request, context: context) }
+        api.get("/jobs") { request, context in try await listJobs(request, context: context) }
+        api.get("/queue") { _, context in
+            _ = try context.requireCaller()
             _ = try streams.states()
             return try jsonResponse(["jobs": try await backlog.count(), "max_backlog": UInt64(configuration.maxBacklog)])
         }
-        router.get("/v1/jobs/{id}") { request, context in
-            _ = try authenticate(request)
-            let id = try context.parameters.require("id")
-            guard let state = try await streams.states().get(id) else { throw APIError.notFound("no job \(id)") }
+        api.get("/jobs/{id}") { _, context in
+            let (_, state) = try await ownedJob(context)
             return try jsonResponse(state)
         }
-        router.get("/v1/jobs/{id}/result") { request, context in try await result(request, context: context) }
-        router.get("/v1/jobs/{id}/layout") { request, context in try await layout(request, context: context) }
-        router.get("/v1/jobs/{id}/events") { request, context in try await events(request, context: context) }
-        router.delete("/v1/jobs/{id}") { request, context in try await cancel(request, context: context) }
-        router.get("/v1/store/**") { request, context in try await storeGet(request, context: context) }
-        router.put("/v1/store/**") { request, context in try await storePut(request, context: context) }
+        api.get("/jobs/{id}/result") { request, context in try await result(request, context: context) }
+        api.get("/jobs/{id}/layout") { request, context in try await layout(request, context: context) }
+        api.get("/jobs/{id}/events") { request, context in try await events(request, context: context) }
+        api.delete("/jobs/{id}") { request, context in try await cancel(request, context: context) }
         return router
     }
 
     // MARK: Jobs
 
-    /// The tenant of the request's bearer token; no tenant when auth is off. Each token's
-    /// requests are rate-limited (a gateway without tokens listens on loopback only and is
-    /// not limited).
-    func authenticate(_ request: Request) throws -> String? {
-        guard !configuration.apiTokens.isEmpty else { return nil }
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-            let tenant = configuration.apiTokens[String(header.dropFirst(7))]
-        else {
-            throw APIError(.unauthorized, code: "unauthorized", "a valid bearer token is required")
+    /// The caller's job named in the path: its bus id and its state as the caller sees it
+    /// (under the caller's own id). Another tenant's job is 404, exactly like a missing one.
+    func ownedJob(_ context: GatewayRequestContext) async throws -> (busID: String, state: JobState) {
+        let caller = try context.requireCaller()
+        let id = try context.parameters.require("id")
+        let busID = caller.busID(id)
+        guard caller.isValidJobID(id), var state = try await streams.states().get(busID) else {
+            throw APIError.notFound("no job \(id)")
         }
-        if let wait = limiter.admit(String(header.dropFirst(7))) {
-            throw APIError(
-                .tooManyRequests, code: "rate_limited",
-                "more than \(configuration.rateLimit) requests a second with this token; slow down", retryAfter: wait)
-        }
-        return tenant.isEmpty ? nil : tenant
+        state.jobID = id
+        return (busID, state)
     }
 
     /// Refuses new jobs while `OCR_JOBS` holds more than `OCR_MAX_BACKLOG`, so a flood waits
@@ -195,30 +198,88 @@ public struct Gateway: Sendable {
         }
     }
 
-    func submit(_ request: Request, context: some RequestContext) async throws -> Response {
-        let tenant = try authenticate(request)
+    /// `POST /v1/jobs`. The job id is the caller's idempotency key: the first submission
+    /// under an id claims it; the same request again is answered 200 with the job's state
+    /// and changes nothing; a different request under a taken id is 409.
+    func submit(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
         try await checkBacklog()
         let contentType = request.headers[.contentType] ?? "application/octet-stream"
-        var job: JobRequest
-        let callback: String?
+        let submission: Submission
         if contentType.hasPrefix("application/json") {
-            (job, callback) = try await jsonSubmission(request)
+            submission = try await jsonSubmission(request, caller: caller)
         } else {
-            job = try await uploadSubmission(request, contentType: contentType, context: context)
-            callback = Self.query(request, "callback_url")
+            submission = try await uploadSubmission(request, contentType: contentType, caller: caller)
         }
-        if let tenant { job.metadata = (job.metadata ?? [:]).merging(["tenant": tenant]) { _, new in new } }
+        defer { if let path = submission.upload?.path { store.discard(receivedAt: path) } }
         do {
-            try job.validate()
+            try submission.job.validate()
         } catch {
             throw APIError.invalid(error.message)
         }
-        if let callback { try await checkCallback(callback) }
+        if let callback = submission.callback { try await checkCallback(callback) }
+        let states = try streams.states()
+        let clientID = submission.clientID
+        if let held = try await states.claim(submission.job.jobID, digest: submission.digest) {
+            return try await existing(clientID, busID: submission.job.jobID, heldBy: held, digest: submission.digest)
+        }
         // A caller's trace continues through the job (the CloudEvents `traceparent` extension).
         let traceparent = request.headers[HTTPField.Name("traceparent")!].flatMap(TraceContext.init(traceparent:))
-        try await publish(job, callback: callback, traceparent: traceparent?.traceparent)
-        FleetMetrics.jobSubmitted(withCallback: callback != nil)
-        return try jsonResponse(Accepted(jobID: job.jobID, state: .queued, base: configuration.publicURL), status: .accepted)
+        try await enqueue(submission, states: states, traceparent: traceparent?.traceparent)
+        FleetMetrics.jobSubmitted(withCallback: submission.callback != nil)
+        return try jsonResponse(Accepted(jobID: clientID, state: .queued, base: configuration.publicURL), status: .accepted)
+    }
+
+    /// The answer to a submission under an id that is taken.
+    func existing(_ clientID: String, busID: String, heldBy held: String, digest: String) async throws -> Response {
+        guard held == digest else {
+            throw APIError(
+                .conflict, code: "job_exists", "job \(clientID) exists with a different request; choose another job_id",
+                field: "job_id")
+        }
+        let state = try await streams.states().get(busID)
+        return try jsonResponse(
+            Accepted(jobID: clientID, state: state?.state ?? .queued, base: configuration.publicURL), status: .ok)
+    }
+
+    /// Records the claimed job as queued, puts its upload in place, records its callback and
+    /// publishes it; the CloudEvent id is the `Nats-Msg-Id`. The callback is stored before
+    /// the job is published: a fast job could end before it otherwise. On failure nothing of
+    /// the job stays behind, so the caller's retry starts afresh.
+    func enqueue(_ submission: Submission, states: JobStateStore, traceparent: String?) async throws {
+        let job = submission.job
+        var state = JobState(jobID: job.jobID, state: .queued)
+        state.createdAt = Date()
+        state.metadata = job.metadata
+        let created: Bool
+        do {
+            created = try await states.create(state)
+        } catch {
+            try? await states.release(job.jobID, includingState: false)
+            throw Self.unavailable(logger, "cannot record a job", job.jobID, error)
+        }
+        guard created else {
+            // Published on the bus directly, without a claim: not the gateway's to take over.
+            try? await states.release(job.jobID, includingState: false)
+            throw APIError(
+                .conflict, code: "job_exists", "job \(submission.clientID) exists; choose another job_id", field: "job_id")
+        }
+        do {
+            if let upload = submission.upload {
+                try await store.commit(receivedAt: upload.path, key: upload.key, contentType: job.source.contentType)
+            }
+            if let callback = submission.callback { try await states.setCallback(callback, for: job.jobID) }
+            try await nats.publish(JobEvent.request(job, source: "urn:ocrfleet:gateway", traceparent: traceparent))
+        } catch {
+            try? await states.release(job.jobID, includingState: true)
+            throw Self.unavailable(logger, "cannot queue a job", job.jobID, error)
+        }
+        logger.info("job submitted", metadata: ["job_id": "\(job.jobID)"])
+    }
+
+    static func unavailable(_ logger: Logger, _ what: String, _ jobID: String, _ error: any Error) -> APIError {
+        logger.error("\(what)", metadata: ["job_id": "\(jobID)", "error": "\(error)"])
+        return APIError(.serviceUnavailable, code: "unavailable", "the job cannot be queued now; try again")
     }
 
     /// A callback URL must be http(s) to a host webhooks may reach, on a gateway that signs them.
@@ -236,21 +297,6 @@ public struct Gateway: Sendable {
         }
     }
 
-    /// Records the job as queued (and its callback), then publishes it; the CloudEvent id is
-    /// the `Nats-Msg-Id`. The callback is stored first: a fast job could end before it otherwise.
-    func publish(_ job: JobRequest, callback: String? = nil, traceparent: String? = nil) async throws {
-        let states = try streams.states()
-        try await states.recordQueued(job)
-        if let callback { try await states.setCallback(callback, for: job.jobID) }
-        do {
-            try await nats.publish(JobEvent.request(job, source: "urn:ocrfleet:gateway", traceparent: traceparent))
-        } catch {
-            logger.error("cannot publish job", metadata: ["job_id": "\(job.jobID)", "error": "\(error)"])
-            throw APIError(.serviceUnavailable, code: "unavailable", "the job queue is unreachable; try again")
-        }
-        logger.info("job submitted", metadata: ["job_id": "\(job.jobID)"])
-    }
-
     struct JSONSubmission: Decodable {
         var jobID: String?
         var source: SourceDocument
@@ -266,7 +312,7 @@ public struct Gateway: Sendable {
         }
     }
 
-    func jsonSubmission(_ request: Request) async throws -> (JobRequest, callback: String?) {
+    func jsonSubmission(_ request: Request, caller: Caller) async throws -> Submission {
         var request = request
         let body = try await request.collectBody(upTo: 1 << 20)
         let submission: JSONSubmission
@@ -275,36 +321,52 @@ public struct Gateway: Sendable {
         } catch let error as DecodingError {
             throw APIError.invalid("request body: \(error.summary)", field: error.fieldPath)
         }
-        let jobID = submission.jobID ?? Self.newJobID()
-        let result = submission.result ?? ResultTarget(url: resultPutURL(jobID: jobID))
+        let clientID = try Self.jobID(submission.jobID, caller: caller)
+        let options = submission.options ?? JobOptions()
         let job = JobRequest(
-            jobID: jobID, source: submission.source, result: result, options: submission.options ?? JobOptions(),
-            metadata: submission.metadata)
-        return (job, submission.callbackURL)
+            jobID: caller.busID(clientID), source: submission.source,
+            result: submission.result ?? ResultTarget(url: resultPutURL(caller.storeKey("results/\(clientID).md"))),
+            options: options, metadata: Self.metadata(submission.metadata, caller: caller))
+        let asked = Submission.Asked(
+            source: submission.source, result: submission.result, options: options, metadata: submission.metadata,
+            callbackURL: submission.callbackURL)
+        return Submission(clientID: clientID, job: job, callback: submission.callbackURL, asked: asked)
+    }
+
+    /// The caller's job id, or a new one; 400 when it is not a valid id for the caller.
+    static func jobID(_ given: String?, caller: Caller) throws(APIError) -> String {
+        guard let given else { return newJobID() }
+        guard caller.isValidJobID(given) else {
+            throw APIError.invalid(
+                "job_id must be 1-\(caller.maxJobIDLength) characters of A-Z a-z 0-9 - _ =", field: "job_id")
+        }
+        return given
+    }
+
+    /// The job's metadata as the gateway publishes it: the caller's, with `tenant` the
+    /// caller's tenant whatever the request said.
+    static func metadata(_ given: [String: String]?, caller: Caller) -> [String: String]? {
+        var metadata = given ?? [:]
+        metadata["tenant"] = caller.tenant
+        return metadata.isEmpty ? nil : metadata
     }
 
     /// A file in the body: multipart (`file` part, optional `options` JSON part) or raw
-    /// bytes. The file is streamed into the store; options may also come as query parameters.
-    func uploadSubmission(_ request: Request, contentType: String, context: some RequestContext) async throws
-        -> JobRequest
-    {
-        let jobID = Self.query(request, "job_id") ?? Self.newJobID()
-        guard JobRequest.isValidJobID(jobID) else {
-            throw APIError.invalid("job_id must be 1-200 characters of A-Z a-z 0-9 - _ =", field: "job_id")
-        }
-        let objectKey = "sources/\(jobID)/source"
-        let path = try store.receivingPath(for: objectKey)
+    /// bytes. The file is streamed to a spool file, put in place only if the job is new;
+    /// options may also come as query parameters.
+    func uploadSubmission(_ request: Request, contentType: String, caller: Caller) async throws -> Submission {
+        let clientID = try Self.jobID(Self.query(request, "job_id"), caller: caller)
+        let path = try store.spoolPath()
         do {
-            return try await receive(
-                request, contentType: contentType, jobID: jobID, objectKey: objectKey, path: path)
+            return try await receive(request, contentType: contentType, clientID: clientID, caller: caller, path: path)
         } catch {
             store.discard(receivedAt: path)
             throw error
         }
     }
 
-    private func receive(_ request: Request, contentType: String, jobID: String, objectKey: String, path: String)
-        async throws -> JobRequest
+    private func receive(_ request: Request, contentType: String, clientID: String, caller: Caller, path: String)
+        async throws -> Submission
     {
         let upload: UploadedFile
         if contentType.hasPrefix("multipart/form-data") {
@@ -344,44 +406,46 @@ public struct Gateway: Sendable {
             throw APIError.invalid("options: \(error.summary)", field: error.fieldPath.map { "options.\($0)" })
         }
         let filename = Self.query(request, "filename") ?? upload.filename
-        do {
-            try await store.commit(receivedAt: path, key: objectKey, contentType: upload.contentType)
-        } catch {
-            logger.error("cannot store an upload", metadata: ["job_id": "\(jobID)", "error": "\(error)"])
-            throw APIError(.serviceUnavailable, code: "unavailable", "the upload cannot be stored; try again")
-        }
+        let callback = Self.query(request, "callback_url")
+        let objectKey = caller.storeKey("sources/\(clientID)/source")
         let source = SourceDocument(
             url: store.presignedURL(.get, key: objectKey, lifetime: configuration.urlLifetime),
             contentType: upload.contentType,
             filename: filename, size: upload.bytes, sha256: upload.sha256)
-        return JobRequest(
-            jobID: jobID, source: source,
+        let job = JobRequest(
+            jobID: caller.busID(clientID), source: source,
             result: ResultTarget(
-                url: resultPutURL(jobID: jobID), layoutURL: resultPutURL(jobID: jobID, key: Self.layoutKey(jobID))),
-            options: options)
+                url: resultPutURL(caller.storeKey("results/\(clientID).md")),
+                layoutURL: resultPutURL(caller.storeKey(Self.layoutKey(clientID)))),
+            options: options, metadata: Self.metadata(nil, caller: caller))
+        let asked = Submission.Asked(
+            upload: .init(sha256: upload.sha256, bytes: upload.bytes, contentType: upload.contentType, filename: filename),
+            options: options, callbackURL: callback)
+        return Submission(
+            clientID: clientID, job: job, callback: callback, asked: asked,
+            upload: Submission.Upload(path: path, key: objectKey))
     }
 
-    func resultPutURL(jobID: String, key: String? = nil) -> String {
-        store.presignedURL(.put, key: key ?? "results/\(jobID).md", lifetime: configuration.urlLifetime)
+    func resultPutURL(_ key: String) -> String {
+        store.presignedURL(.put, key: key, lifetime: configuration.urlLifetime)
     }
 
     /// Asks for the job to stop: recorded in KV (a job still queued is skipped when a worker
     /// takes it) and announced on `ocr.cancel.<id>` (the worker running it stops within a
     /// page). The job's `cancelled` event says when it has stopped.
-    func cancel(_ request: Request, context: some RequestContext) async throws -> Response {
-        _ = try authenticate(request)
-        let id = try context.parameters.require("id")
-        guard JobRequest.isValidJobID(id), let state = try await streams.states().get(id) else { throw APIError.notFound("no job \(id)") }
+    func cancel(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let (busID, state) = try await ownedJob(context)
         guard !state.state.isTerminal else {
-            throw APIError(.conflict, code: "already_final", "job \(id) is already \(state.state.rawValue)")
+            throw APIError(.conflict, code: "already_final", "job \(state.jobID) is already \(state.state.rawValue)")
         }
         do {
-            try await streams.states().requestCancel(id)
-            try nats.publishCore(Subjects.cancel(jobID: id), payload: [])
+            try await streams.states().requestCancel(busID)
+            try nats.publishCore(Subjects.cancel(jobID: busID), payload: [])
         } catch {
             throw APIError(.serviceUnavailable, code: "unavailable", "the cancel request cannot be recorded; try again")
         }
-        return try jsonResponse(Accepted(jobID: id, state: state.state, base: configuration.publicURL), status: .accepted)
+        return try jsonResponse(
+            Accepted(jobID: state.jobID, state: state.state, base: configuration.publicURL), status: .accepted)
     }
 
     /// The job's stored `completed` event, if it has one.
@@ -392,15 +456,14 @@ public struct Gateway: Sendable {
         return completed
     }
 
-    static func layoutKey(_ jobID: String) -> String { "results/\(jobID).layout.json" }
+    static func layoutKey(_ clientID: String) -> String { "results/\(clientID).layout.json" }
 
     /// The layout sidecar of a completed job whose engine reported blocks.
-    func layout(_ request: Request, context: some RequestContext) async throws -> Response {
-        _ = try authenticate(request)
-        let id = try context.parameters.require("id")
-        guard JobRequest.isValidJobID(id), let state = try await streams.states().get(id) else { throw APIError.notFound("no job \(id)") }
-        guard state.state == .completed, let location = try await store.location(of: Self.layoutKey(id)) else {
-            throw APIError.notFound("job \(id) has no layout (its engine reports none, or it is not completed)")
+    func layout(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let (_, state) = try await ownedJob(context)
+        let key = try context.requireCaller().storeKey(Self.layoutKey(state.jobID))
+        guard state.state == .completed, let location = try await store.location(of: key) else {
+            throw APIError.notFound("job \(state.jobID) has no layout (its engine reports none, or it is not completed)")
         }
         switch location {
         case .redirect(let url): return .redirect(to: url)
@@ -410,20 +473,18 @@ public struct Gateway: Sendable {
         }
     }
 
-    func result(_ request: Request, context: some RequestContext) async throws -> Response {
-        _ = try authenticate(request)
-        let id = try context.parameters.require("id")
-        guard let state = try await streams.states().get(id) else { throw APIError.notFound("no job \(id)") }
+    func result(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let (busID, state) = try await ownedJob(context)
         var summary = state.state == .completed ? state.result : nil
         if summary == nil {
             // `completed` is published a moment before the job's state says so: a client that
             // asks the instant it sees the event is served from the event.
-            summary = try? await completedEvent(of: id)?.result
+            summary = try? await completedEvent(of: busID)?.result
         }
         guard let result = summary else {
-            throw APIError(.conflict, code: "not_ready", "job \(id) is \(state.state.rawValue), not completed")
+            throw APIError(.conflict, code: "not_ready", "job \(state.jobID) is \(state.state.rawValue), not completed")
         }
-        switch store.location(ofResult: result.url) {
+        switch store.location(ofResult: result.url, under: try context.requireCaller().storeKey("")) {
         case nil: return .redirect(to: result.url)
         case .redirect(let url): return .redirect(to: url)
         case .file(let path):
@@ -434,7 +495,7 @@ public struct Gateway: Sendable {
 
     // MARK: Local store
 
-    func storeKey(_ request: Request, _ context: some RequestContext, _ method: LocalStore.Method) throws
+    func storeKey(_ request: Request, _ context: GatewayRequestContext, _ method: LocalStore.Method) throws
         -> (LocalStore, String)
     {
         guard let store = store.local else { throw APIError.notFound("this gateway keeps its files in S3") }
@@ -449,13 +510,13 @@ public struct Gateway: Sendable {
         return (store, key)
     }
 
-    func storeGet(_ request: Request, context: some RequestContext) async throws -> Response {
+    func storeGet(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let (store, key) = try storeKey(request, context, .get)
         let body = try await FileIO().loadFile(path: store.path(for: key), context: context)
         return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: body)
     }
 
-    func storePut(_ request: Request, context: some RequestContext) async throws -> Response {
+    func storePut(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let (store, key) = try storeKey(request, context, .put)
         let path = store.path(for: key)
         try FileManager.default.createDirectory(

@@ -9,7 +9,7 @@ public struct GatewayConfiguration: Sendable {
     public var streamReplicas: Int
     public var host: String
     public var port: Int
-    /// Token → tenant (empty tenant when none was given).
+    /// Token → tenant (`default` for a token listed without one).
     public var apiTokens: [String: String]
     public var storeDirectory: String
     /// The bucket and key prefix uploads and results go to; nil: the local store.
@@ -23,6 +23,12 @@ public struct GatewayConfiguration: Sendable {
     public var rateLimit: Double
     /// Requests a client may make at once before the rate applies.
     public var rateBurst: Int
+    /// Failed authentications a client address may make at once, and how many a second
+    /// after that, before its requests get 429.
+    public var authFailureBurst: Int
+    public var authFailureRate: Double
+    /// Event streams one tenant may hold open on one replica.
+    public var maxEventStreams: Int
     /// Jobs waiting in `OCR_JOBS` above which submissions are refused with 503; 0: no limit.
     public var maxBacklog: Int
     /// Webhook delivery; nil (no `OCR_WEBHOOK_SECRET`): jobs may not carry `callback_url`.
@@ -37,7 +43,7 @@ public struct GatewayConfiguration: Sendable {
         public static let port = Setting("http.port", default: "8080", "Port to listen on (0 picks a free one).")
         public static let apiTokens = Setting(
             "api.tokens", default: "unset (no auth; loopback only)",
-            "Bearer tokens, comma-separated, each `token` or `token:tenant`.")
+            "Bearer tokens, comma-separated, each `token:tenant` (a tenant: 1-40 of A-Z a-z 0-9 - _) or `token` (tenant `default`). Each tenant sees only its own jobs.")
         public static let storeDir = Setting("store.dir", default: "a temp dir", "Directory of the local content store.")
         public static let storeURL = Setting(
             "store.url", default: "unset (the local store)",
@@ -62,8 +68,17 @@ public struct GatewayConfiguration: Sendable {
         public static let maxUploadBytes = Setting("max.upload.bytes", default: "536870912", "Largest upload accepted (bytes).")
         public static let rateLimit = Setting(
             "rate.limit", default: "50",
-            "Job API requests per second per bearer token (per client address without tokens), per replica; 0 turns it off. Over it: 429 with Retry-After.")
+            "Job API requests per second per bearer token, per replica; 0 turns it off. Over it: 429 with Retry-After. A gateway without tokens is not limited.")
         public static let rateBurst = Setting("rate.burst", default: "100", "Requests a client may make at once before the rate limit applies.")
+        public static let authFailureBurst = Setting(
+            "auth.failure.burst", default: "10",
+            "Failed authentications a client address may make at once before its requests get 429 (auth_throttled).")
+        public static let authFailureRate = Setting(
+            "auth.failure.rate", default: "0.1",
+            "Failed authentications a second a client address may make after the burst; 0 turns the throttle off.")
+        public static let maxEventStreams = Setting(
+            "max.event.streams", default: "100",
+            "Event streams (GET /v1/jobs/{id}/events) one tenant may hold open on one replica; more get 429.")
         public static let maxBacklog = Setting(
             "max.backlog", default: "100000", "Jobs waiting in OCR_JOBS above which submissions get 503 with Retry-After; 0 turns it off.")
 
@@ -86,7 +101,7 @@ public struct GatewayConfiguration: Sendable {
             CommonSettings.all + [
                 host, port, apiTokens, storeDir, storeURL, s3Endpoint, s3Region, s3PathStyle, s3AccessKeyID,
                 s3SecretAccessKey, s3SessionToken, storeSecret, publicURL, urlLifetime, maxUploadBytes, rateLimit, rateBurst,
-                maxBacklog, webhookSecret, webhookAttempts, webhookRetryBase, webhookAllowHosts, sseKeepAlive,
+                authFailureBurst, authFailureRate, maxEventStreams, maxBacklog, webhookSecret, webhookAttempts, webhookRetryBase, webhookAllowHosts, sseKeepAlive,
             ]
     }
 
@@ -103,8 +118,13 @@ public struct GatewayConfiguration: Sendable {
         port = try reader.int(Settings.port, default: 8080, range: 0...65535)
         var tokens: [String: String] = [:]
         for entry in reader.list(Settings.apiTokens) {
-            let parts = entry.split(separator: ":", maxSplits: 1).map(String.init)
-            tokens[parts[0]] = parts.count > 1 ? parts[1] : ""
+            let parts = entry.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            let tenant = parts.count > 1 ? parts[1] : "default"
+            guard !parts[0].isEmpty, Caller.isValidTenant(tenant) else {
+                throw .invalidValue(
+                    Settings.apiTokens, "…:\(tenant)", expected: "token:tenant with a tenant of 1-40 of A-Z a-z 0-9 - _")
+            }
+            tokens[parts[0]] = tenant
         }
         apiTokens = tokens
         if tokens.isEmpty, !Self.isLoopback(host) {
@@ -127,6 +147,9 @@ public struct GatewayConfiguration: Sendable {
         maxUploadBytes = try reader.int(Settings.maxUploadBytes, default: 512 << 20, range: 1...(1 << 40))
         rateLimit = try reader.double(Settings.rateLimit, default: 50)
         rateBurst = try reader.int(Settings.rateBurst, default: 100, range: 1...1_000_000)
+        authFailureBurst = try reader.int(Settings.authFailureBurst, default: 10, range: 1...1_000_000)
+        authFailureRate = try reader.double(Settings.authFailureRate, default: 0.1)
+        maxEventStreams = try reader.int(Settings.maxEventStreams, default: 100, range: 1...1_000_000)
         maxBacklog = try reader.int(Settings.maxBacklog, default: 100_000, range: 0...1_000_000_000)
         if let secret = reader.string(Settings.webhookSecret) {
             let base = try reader.double(Settings.webhookRetryBase, default: 1)

@@ -21,9 +21,9 @@ extension Gateway {
     static let maxPageSize = 1000
 
     /// `GET /v1/jobs?state=…&limit=…&before=…`: jobs from the KV bucket by their latest
-    /// update, newest first; with tenants, only the caller's.
-    func listJobs(_ request: Request, context: some RequestContext) async throws -> Response {
-        let tenant = try authenticate(request)
+    /// update, newest first; only the caller's, under the caller's own ids.
+    func listJobs(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
         let query = request.uri.queryParameters
         var state: JobState.Phase?
         if let text = query["state"].map(String.init) {
@@ -47,8 +47,15 @@ extension Gateway {
             }
             before = value
         }
-        let (jobs, next) = try await streams.states().recent(state: state, tenant: tenant, limit: limit, before: before)
-        var page = JobPage(jobs: jobs)
+        let (jobs, next) = try await streams.states().recent(
+            state: state, idPrefix: caller.busIDPrefix, limit: limit, before: before)
+        var page = JobPage(
+            jobs: jobs.compactMap { job in
+                var job = job
+                guard let id = caller.clientID(ofBusID: job.jobID) else { return nil }
+                job.jobID = id
+                return job
+            })
         if let next {
             page.next = String(next)
             var url = "\(configuration.publicURL)/v1/jobs?limit=\(limit)&before=\(next)"

@@ -19,8 +19,17 @@ struct UploadedFile {
 
 /// Streams request bodies to files: raw bodies as they are, multipart bodies by their
 /// `file` part. Never holds the file in memory and stops at `maxBytes`.
+///
+/// A multipart body is a cheap way to make a parser work hard, so it has caps besides its
+/// size: parts, header lines and header bytes per part, and bytes the parser may read
+/// without getting anywhere (a header line or preamble that never ends).
 enum MultipartUpload {
     static let maxFieldBytes = 64 * 1024
+    /// The form has one file and about a dozen option fields.
+    static let maxParts = 32
+    static let maxHeadersPerPart = 16
+    static let maxHeaderBytesPerPart = 8 * 1024
+    static let maxBytesWithoutProgress = 64 * 1024
 
     static func boundary(of contentType: String) -> String? {
         for parameter in contentType.split(separator: ";").dropFirst() {
@@ -45,13 +54,19 @@ enum MultipartUpload {
         parser.onHeader = { name, value in parts.header(name, value) }
         parser.onBody = { buffer in parts.body(&buffer) }
         parser.onPartComplete = { parts.complete() }
+        var withoutProgress = 0
         let (bytes, sha256) = try await write(body, to: path, maxBytes: maxBytes) { chunk in
+            parts.progressed = false
             do {
                 try parser.execute(chunk)
             } catch {
                 throw APIError.invalid("the multipart body cannot be parsed")
             }
             if let failure = parts.failure { throw failure }
+            withoutProgress = parts.progressed ? 0 : withoutProgress + chunk.readableBytes
+            guard withoutProgress <= maxBytesWithoutProgress else {
+                throw APIError.invalid("the multipart body has a header or preamble over \(maxBytesWithoutProgress) bytes")
+            }
             defer { parts.pending.clear() }
             return parts.pending
         }
@@ -105,8 +120,22 @@ private final class PartCollector {
     var filename: String?
     var fileContentType: String?
     var failure: APIError?
+    /// Whether the parser reported anything since this was last cleared.
+    var progressed = false
+    var partCount = 0
+    var headerCount = 0
+    var headerBytes = 0
 
-    func header(_ name: String, _ value: String) { headers[name.lowercased()] = value }
+    func header(_ name: String, _ value: String) {
+        progressed = true
+        headerCount += 1
+        headerBytes += name.utf8.count + value.utf8.count
+        if headerCount > MultipartUpload.maxHeadersPerPart || headerBytes > MultipartUpload.maxHeaderBytesPerPart {
+            failure = APIError.invalid(
+                "a multipart part has over \(MultipartUpload.maxHeadersPerPart) headers or \(MultipartUpload.maxHeaderBytesPerPart) header bytes")
+        }
+        headers[name.lowercased()] = value
+    }
 
     func decide() {
         guard isFile == nil else { return }
@@ -125,6 +154,7 @@ private final class PartCollector {
     }
 
     func body(_ buffer: inout ByteBuffer) {
+        progressed = true
         decide()
         if isFile == true {
             pending.writeBuffer(&buffer)
@@ -137,9 +167,16 @@ private final class PartCollector {
     }
 
     func complete() {
+        progressed = true
+        partCount += 1
+        if partCount > MultipartUpload.maxParts {
+            failure = APIError.invalid("the multipart body has over \(MultipartUpload.maxParts) parts")
+        }
         decide()
         if isFile == false, let fieldName { fields[fieldName] = String(decoding: fieldBuffer, as: UTF8.self) }
         headers = [:]
+        headerCount = 0
+        headerBytes = 0
         isFile = nil
         fieldName = nil
         fieldBuffer = []

@@ -23,7 +23,7 @@ enum OpenAPIDocument {
     }
    },
    "RateLimited": {
-    "description": "Over the token's rate limit.",
+    "description": "Over the token's rate limit (`rate_limited`), or too many failed authentications from this address (`auth_throttled`), or, on event streams, the tenant holds OCR_MAX_EVENT_STREAMS already (`too_many_streams`).",
     "headers": {
      "Retry-After": {
       "schema": {
@@ -40,7 +40,7 @@ enum OpenAPIDocument {
     }
    },
    "NoSuchJob": {
-    "description": "No such job.",
+    "description": "No such job of the caller's tenant (another tenant's job answers exactly the same).",
     "content": {
      "application/json": {
       "schema": {
@@ -90,7 +90,7 @@ enum OpenAPIDocument {
    "bearer": {
     "type": "http",
     "scheme": "bearer",
-    "description": "A token of OCR_API_TOKENS; none when the gateway runs without tokens on loopback."
+    "description": "A token of OCR_API_TOKENS; none when the gateway runs without tokens on loopback. A token belongs to one tenant, which sees only its own jobs, under its own job ids."
    }
   },
   "schemas": {
@@ -611,6 +611,26 @@ enum OpenAPIDocument {
        "application/json": {
         "schema": {
          "$ref": "#/components/schemas/Accepted"
+        }
+       }
+      }
+     },
+     "200": {
+      "description": "The same request was made before under this job_id: the job as it is now; nothing was queued again.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Accepted"
+        }
+       }
+      }
+     },
+     "409": {
+      "description": "The job_id is taken by a different request of this tenant (`job_exists`).",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
         }
        }
       }

@@ -4,46 +4,62 @@ import OCRFleetModel
 import Synchronization
 
 /// Token buckets, one per client: `rate` requests a second, up to `burst` at once. Each
-/// replica keeps its own, so behind a load balancer the fleet's limit is the sum.
-final class RateLimiter: Sendable {
+/// replica keeps its own, so behind a load balancer the fleet's limit is the sum. The clock
+/// is a parameter so tests can move time instead of waiting for it.
+final class RateLimiter<C: Clock>: Sendable where C.Duration == Duration {
     private struct Bucket {
         var tokens: Double
-        var updated: ContinuousClock.Instant
+        var updated: C.Instant
     }
 
     let rate: Double
     let burst: Double
+    let clock: C
     private let buckets = Mutex<[String: Bucket]>([:])
     /// Buckets kept before idle ones are dropped (a full bucket is as good as none).
-    static let maxClients = 10_000
+    static var maxClients: Int { 10_000 }
 
-    init(rate: Double, burst: Int) {
+    init(rate: Double, burst: Int, clock: C) {
         self.rate = rate
         self.burst = Double(burst)
+        self.clock = clock
     }
 
     /// Takes one request from `client`'s bucket; nil when allowed, else how long until it would be.
     func admit(_ client: String) -> Duration? {
         guard rate > 0 else { return nil }
-        let now = ContinuousClock.now
+        let now = clock.now
         return buckets.withLock { buckets in
             if buckets.count > Self.maxClients {
                 buckets = buckets.filter { self.refilled($0.value, at: now).tokens < self.burst }
             }
             var bucket = refilled(buckets[client] ?? Bucket(tokens: burst, updated: now), at: now)
             defer { buckets[client] = bucket }
-            guard bucket.tokens >= 1 else {
-                return .milliseconds(Int(((1 - bucket.tokens) / rate * 1000).rounded(.up)))
-            }
+            guard bucket.tokens >= 1 else { return wait(for: bucket) }
             bucket.tokens -= 1
             return nil
         }
     }
 
-    private func refilled(_ bucket: Bucket, at now: ContinuousClock.Instant) -> Bucket {
-        let elapsed = now - bucket.updated
+    /// How long until `client` may be admitted again, without taking anything: nil when now.
+    func waitTime(_ client: String) -> Duration? {
+        guard rate > 0 else { return nil }
+        let now = clock.now
+        return buckets.withLock { buckets in
+            guard let stored = buckets[client] else { return nil }
+            let bucket = refilled(stored, at: now)
+            return bucket.tokens >= 1 ? nil : wait(for: bucket)
+        }
+    }
+
+    private func wait(for bucket: Bucket) -> Duration {
+        .milliseconds(Int(((1 - bucket.tokens) / rate * 1000).rounded(.up)))
+    }
+
+    private func refilled(_ bucket: Bucket, at now: C.Instant) -> Bucket {
+        let elapsed = bucket.updated.duration(to: now)
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        return Bucket(tokens: min(burst, bucket.tokens + seconds * rate), updated: now)
+        return Bucket(tokens: min(burst, bucket.tokens + max(0, seconds) * rate), updated: now)
     }
 }
 

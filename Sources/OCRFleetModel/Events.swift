@@ -253,3 +253,16 @@ extension CloudEvent where Payload == LifecycleData {
 }
 
 private struct EventTypeOnly: Decodable { var type: String }
+
+extension CloudEvent where Payload == LifecycleData {
+    /// The same event told about the job under another id (a gateway tenant's own name for
+    /// it): in `subject`, the data's `job_id`, and an id derived from the job's.
+    public func renamingJob(to jobID: String) -> LifecycleEvent {
+        var event = self
+        let old = data.header.jobID
+        event.data.header.jobID = jobID
+        if subject == old { event.subject = jobID }
+        if id.hasPrefix("\(old).") { event.id = jobID + id.dropFirst(old.count) }
+        return event
+    }
+}

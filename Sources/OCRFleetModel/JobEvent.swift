@@ -76,10 +76,13 @@ extension CloudEvent where Payload == JobRequest {
 }
 
 extension JobRequest {
+    /// The longest job id, in bytes.
+    public static let maxJobIDLength = 200
+
     /// Job ids become a NATS subject token and a KV key, so they are limited to characters
     /// valid in both.
     public static func isValidJobID(_ id: String) -> Bool {
-        !id.isEmpty && id.utf8.count <= 200
+        !id.isEmpty && id.utf8.count <= maxJobIDLength
             && id.utf8.allSatisfy { byte in
                 switch byte {
                 case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),

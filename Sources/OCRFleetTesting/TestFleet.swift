@@ -87,11 +87,13 @@ public struct TestFleet: Sendable {
         return try await services.whileRunning { try await body("http://127.0.0.1:\(services.port)") }
     }
 
-    /// Polls `GET /v1/jobs/{id}` until the job is completed, failed or cancelled.
-    public func waitForTerminalState(_ jobID: String, timeout: Duration = .seconds(120)) async throws -> JobState {
+    /// Polls `GET /v1/jobs/{id}` (as `token`'s tenant) until the job is completed, failed or cancelled.
+    public func waitForTerminalState(_ jobID: String, token: String? = nil, timeout: Duration = .seconds(120))
+        async throws -> JobState
+    {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            let (status, body) = try await request("GET", "/v1/jobs/\(jobID)")
+            let (status, body) = try await request("GET", "/v1/jobs/\(jobID)", token: token)
             if status == 200 {
                 let state = try CloudEventCoding.decoder().decode(JobState.self, from: Data(body.utf8))
                 if state.state.isTerminal { return state }

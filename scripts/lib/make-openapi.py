@@ -28,14 +28,14 @@ doc={
  "components":{
   "responses":{
    "Unauthorized":err("No valid bearer token."),
-   "RateLimited":{"description": "Over the token's rate limit.", "headers": {"Retry-After": {"schema": {"type":"integer"}}}, "content": {"application/json": {"schema": ref("Error")}}},
-   "NoSuchJob":err("No such job."),
+   "RateLimited":{"description": "Over the token's rate limit (`rate_limited`), or too many failed authentications from this address (`auth_throttled`), or, on event streams, the tenant holds OCR_MAX_EVENT_STREAMS already (`too_many_streams`).", "headers": {"Retry-After": {"schema": {"type":"integer"}}}, "content": {"application/json": {"schema": ref("Error")}}},
+   "NoSuchJob":err("No such job of the caller's tenant (another tenant's job answers exactly the same)."),
    "BadSignature":err("Bad or expired signature.")},
   "parameters":{
    "StoreKey":{"name":"key","in":"path","required":True,"schema":{"type":"string"}},
    "Expires":{"name":"expires","in":"query","required":True,"schema":{"type":"integer"}},
    "Signature":{"name":"signature","in":"query","required":True,"schema":{"type":"string"}}},
-  "securitySchemes":{"bearer":{"type":"http","scheme":"bearer","description":"A token of OCR_API_TOKENS; none when the gateway runs without tokens on loopback."}},
+  "securitySchemes":{"bearer":{"type":"http","scheme":"bearer","description":"A token of OCR_API_TOKENS; none when the gateway runs without tokens on loopback. A token belongs to one tenant, which sees only its own jobs, under its own job ids."}},
   "schemas":{
    "Error":{"type":"object","required":["error"],"properties":{"error":{"type":"object","required":["code","message"],"properties":{"code":{"type":"string"},"message":{"type":"string"},"field":{"type":"string"}}}}},
    "Engine":{"type":"string","enum":["auto","deepseek","tesseract"]},
@@ -61,7 +61,7 @@ doc={
   "/v1/jobs":{
    "post":{"operationId":"submitJob","summary":"Submit a job: JSON with URLs, a file as the body, or a multipart upload.","parameters":optparams,
      "requestBody":{"required":True,"content":{"application/json":{"schema":ref("Submission")},"application/octet-stream":{"schema":{"type":"string","format":"binary"}},"multipart/form-data":{"schema":{"type":"object","required":["file"],"properties":{"file":{"type":"string","format":"binary"},"options":{"type":"string","description":"Options as a JSON object."}}}}}},
-     "responses":{"202":{"description":"Accepted and queued.","content":{"application/json":{"schema":ref("Accepted")}}},"400":err("Invalid job; `field` names the culprit."),"413":err("Upload over OCR_MAX_UPLOAD_BYTES."),"503":err("NATS unreachable, streams not ready, or the backlog over OCR_MAX_BACKLOG (with Retry-After)."),**common}},
+     "responses":{"202":{"description":"Accepted and queued.","content":{"application/json":{"schema":ref("Accepted")}}},"200":{"description":"The same request was made before under this job_id: the job as it is now; nothing was queued again.","content":{"application/json":{"schema":ref("Accepted")}}},"409":err("The job_id is taken by a different request of this tenant (`job_exists`)."),"400":err("Invalid job; `field` names the culprit."),"413":err("Upload over OCR_MAX_UPLOAD_BYTES."),"503":err("NATS unreachable, streams not ready, or the backlog over OCR_MAX_BACKLOG (with Retry-After)."),**common}},
    "get":{"operationId":"listJobs","summary":"Jobs by their latest update, newest first.","parameters":[
      {"name":"state","in":"query","schema":ref("Phase")},{"name":"limit","in":"query","schema":{"type":"integer","minimum":1,"maximum":1000,"default":100}},{"name":"before","in":"query","schema":{"type":"string"},"description":"The previous page's `next`."}],
      "responses":{"200":{"description":"A page of jobs.","content":{"application/json":{"schema":ref("JobList")}}},"400":err("A bad parameter."),**common}}},

@@ -193,6 +193,10 @@ public struct Backfill: Sendable {
             do {
                 _ = try await send(document)
                 return .submitted(key: document.key, line: document.key)
+            } catch let failure as GatewayClient.Failure where failure.code == "job_exists" {
+                // The document's id is taken by an earlier run's submission of it (with URLs
+                // presigned then): that job is the document's, whatever became of it.
+                return .alreadyDone(key: document.key)
             } catch let failure as GatewayClient.Failure {
                 let busy = failure.status == 429 || failure.status == 503
                 guard busy || failure.status == nil, attempt < 30 else {

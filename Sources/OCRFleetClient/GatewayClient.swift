@@ -114,10 +114,11 @@ public struct GatewayClient: Sendable {
         return body
     }
 
+    /// The job's id: queued now (202), or queued before by the same request (200).
     private func submitted(_ request: HTTPClientRequest) async throws -> String {
         let response = try await execute(request)
         let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
-        guard response.status == .accepted else { throw Self.failure(response, body) }
+        guard response.status == .accepted || response.status == .ok else { throw Self.failure(response, body) }
         return try JSONDecoder().decode(Submitted.self, from: Data(body.utf8)).jobID
     }
 

@@ -89,7 +89,15 @@ import Testing
         }
         let open = try GatewayConfiguration(
             arguments: ["ocr-gateway", "--http-host", "0.0.0.0"], environment: ["OCR_API_TOKENS": "s3cret:acme,other"])
-        #expect(open.apiTokens == ["s3cret": "acme", "other": ""])
+        #expect(open.apiTokens == ["s3cret": "acme", "other": "default"])
+    }
+
+    /// A tenant's name is part of its job ids, so one that could spell another's is refused.
+    @Test(arguments: ["tok:alpha=beta", "tok:a.b", "tok:", ":alpha", "tok:\(String(repeating: "t", count: 41))"])
+    func gatewayRefusesTenantNamesThatAreNotNames(_ tokens: String) {
+        #expect {
+            _ = try GatewayConfiguration(arguments: ["ocr-gateway"], environment: ["OCR_API_TOKENS": tokens])
+        } throws: { error in "\(error)".contains("token:tenant") }
     }
 }
 

@@ -262,7 +262,7 @@ let package = Package(
         .testTarget(
             name: "OCRFleetEndToEndTests",
             dependencies: [
-                "OCRFleetBus", "OCRFleetContent", "OCRFleetModel", "OCRFleetTesting", "OCRFleetTracing", "VLLMDouble",
+                "CTesseract", "OCRFleetBus", "OCRFleetContent", "OCRFleetModel", "OCRFleetTesting", "OCRFleetTracing", "VLLMDouble",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

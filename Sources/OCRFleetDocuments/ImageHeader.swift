@@ -18,6 +18,12 @@ struct ImageHeader: Equatable {
     /// for other formats).
     static func read(path: String, format: DocumentFormat) -> ImageHeader? {
         guard let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) else { return nil }
+        return read(data, format: format)
+    }
+
+    /// The header of the GIF, BMP or JPEG in `data`; nil when it cannot be read (or for other
+    /// formats).
+    static func read(_ data: Data, format: DocumentFormat) -> ImageHeader? {
         switch format {
         case .gif: return gif(data)
         case .bmp: return bmp(data)

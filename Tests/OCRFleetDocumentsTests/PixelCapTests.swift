@@ -127,6 +127,17 @@ import Testing
         #expect(Self.refusal { _ = try PagedDocument.open(path: path, password: nil, limits: small) } == nil)
     }
 
+    @Test func aPictureInsideAnOfficeFileIsMeasuredTheSameWay() throws {
+        // Leptonica would decode these whole to read their "headers".
+        let frame: [UInt8] = [0x2C, 0, 0, 0, 0, 0x30, 0x75, 0x30, 0x75, 0, 2, 2, 0x4C, 0x01, 0]
+        let gif = Array("GIF89a".utf8) + [10, 0, 10, 0, 0x80, 0, 0] + [0, 0, 0, 255, 255, 255] + frame + [0x3B]
+        let size = EncodedPage.dimensions(of: gif)
+        #expect(size?.width == 30000 && size?.height == 30000)
+        #expect(PageImage(decoding: gif) == nil)
+        let twoFrames = Array(gif.dropLast()) + frame + [0x3B]
+        #expect(PageImage(decoding: twoFrames, maxPixels: 1_000_000_000) == nil, "1.8 gigapixels in all")
+    }
+
     @Test func aBMPIsMeasuredFromItsHeaderNotByDecodingIt() throws {
         // An info header claiming 40000×-40000 (top-down) at 24 bits, and no pixels.
         var bmp = Array("BM".utf8) + [UInt8](repeating: 0, count: 12)

@@ -52,7 +52,7 @@ public final class PDFDocument {
         guard pixels <= Double(max(maxPixels, maxSourcePixels)) else {
             throw OCRError(
                 .sourceTooLarge,
-                "page \(index + 1) is \(Self.points(size.width))×\(Self.points(size.height)) points: at \(Int(dpi)) DPI "
+                "page \(index + 1) is \(Self.whole(size.width))×\(Self.whole(size.height)) points: at \(Self.whole(dpi)) DPI "
                     + "that is \(Self.pixels(size.width, dpi))×\(Self.pixels(size.height, dpi)) pixels, over the "
                     + "\(max(maxPixels, maxSourcePixels))-pixel limit of a page")
         }
@@ -79,11 +79,12 @@ public final class PDFDocument {
         return image
     }
 
-    private static func points(_ value: Double) -> String {
+    /// `value` as a whole number for a message; as it is when no Int holds it.
+    private static func whole(_ value: Double) -> String {
         value.isFinite && abs(value) < 1e15 ? "\(Int(value.rounded()))" : "\(value)"
     }
 
     private static func pixels(_ points: Double, _ dpi: Double) -> String {
-        Self.points(points / 72 * dpi)
+        whole(points / 72 * dpi)
     }
 }

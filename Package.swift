@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "ocr-gateway", targets: ["ocr-gateway"]),
         .executable(name: "ocrctl", targets: ["ocrctl"]),
         .executable(name: "vllm-double", targets: ["vllm-double"]),
+        .executable(name: "ocr-office-sandbox", targets: ["ocr-office-sandbox"]),
         .library(name: "OCRFleetTesting", targets: ["OCRFleetTesting"]),
     ],
     dependencies: [
@@ -205,6 +206,8 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings),
+        // LibreOffice's network sandbox, in C: a seccomp filter installed before exec.
+        .executableTarget(name: "ocr-office-sandbox"),
         // libFuzzer target: `scripts/fuzz.sh` builds it with -sanitize=fuzzer,address.
         .executableTarget(
             name: "ocrfleet-fuzz", dependencies: ["OCRFleetDocuments", "OCRFleetModel", "OCRFleetOffice"],
@@ -265,7 +268,7 @@ let package = Package(
         .testTarget(
             name: "OCRFleetEndToEndTests",
             dependencies: [
-                "OCRFleetBus", "OCRFleetContent", "OCRFleetModel", "OCRFleetTesting", "OCRFleetTracing", "VLLMDouble",
+                "CTesseract", "OCRFleetBus", "OCRFleetContent", "OCRFleetModel", "OCRFleetTesting", "OCRFleetTracing", "VLLMDouble",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

@@ -8,8 +8,9 @@
 - the kustomizations' resources and patches exist, and each patch names an object of the base;
 - the fleet's own facts agree across files: the ScaledObject's stream and consumer are the
   contract's, its monitoring port is the one nats-values.yaml opens, the worker's grace period
-  outlasts its drain, the probe ports match the images, and every metric the Grafana
-  dashboard queries is one the code records.
+  outlasts its drain, the probe ports match the images, every metric the Grafana dashboard
+  queries is one the code records, nats-values.yaml carries deploy/nats-users.conf verbatim
+  with a password Secret for each user, and the gateway and worker connect as users of it.
 """
 import glob, json, os, re, sys
 
@@ -113,6 +114,38 @@ dockerfile = open(os.path.join(root, "Dockerfile.worker")).read()
 probe_port = re.search(r"OCR_PROBE_PORT=(\d+)", dockerfile).group(1)
 if environment.get("OCR_PROBE_PORT") != probe_port or container["ports"][0]["containerPort"] != int(probe_port):
     problems.append("the worker's probe port differs between Dockerfile.worker and k8s/base/worker.yaml")
+
+# The NATS users: nats-values.yaml carries deploy/nats-users.conf verbatim, includes it, and
+# hands the server each password the file names from a Secret; each Deployment connects as a
+# user of the file, with that user's password and a reply-subject prefix the user may read.
+users_file = open(os.path.join(root, "deploy/nats-users.conf")).read()
+if nats.get("configMap", {}).get("merge", {}).get("data", {}).get("ocrfleet-users.conf") != users_file:
+    problems.append("nats-values.yaml: configMap data ocrfleet-users.conf differs from deploy/nats-users.conf")
+if "ocrfleet-users.conf" not in [value for key, value in nats["config"].get("merge", {}).items() if key.endswith("$include")]:
+    problems.append("nats-values.yaml: config.merge does not $include ocrfleet-users.conf")
+if re.search(r"^\s*accounts\s*[{:=]", users_file, re.M) or scaled["account"] != "$G":
+    problems.append("the users are in the default account $G, which the ScaledObject must read")
+server_env = nats.get("container", {}).get("env", {})
+matches = list(re.finditer(r"user:\s*(\S+)\s*\n\s*password:\s*\$(\w+)", users_file))
+nats_users = {}
+for index, match in enumerate(matches):
+    end = matches[index + 1].start() if index + 1 < len(matches) else len(users_file)
+    secret = server_env.get(match.group(2), {}).get("valueFrom", {}).get("secretKeyRef")
+    if not secret:
+        problems.append(f"nats-values.yaml: container.env gives the server no {match.group(2)} from a Secret")
+    nats_users[match.group(1)] = (secret, users_file[match.start():end])
+for name in ["ocr-gateway", "ocr-worker"]:
+    env = {item["name"]: item for item in objects[("Deployment", name)]["spec"]["template"]["spec"]["containers"][0].get("env", [])}
+    user = env.get("OCR_NATS_USER", {}).get("value")
+    if user not in nats_users:
+        problems.append(f"Deployment {name}: OCR_NATS_USER {user} is not a user of deploy/nats-users.conf")
+        continue
+    secret, block = nats_users[user]
+    if env.get("OCR_NATS_PASSWORD", {}).get("valueFrom", {}).get("secretKeyRef") != secret:
+        problems.append(f"Deployment {name}: OCR_NATS_PASSWORD is not the Secret key the server reads {user}'s from")
+    prefix = env.get("OCR_NATS_INBOX_PREFIX", {}).get("value")
+    if f'"{prefix}.>"' not in block:
+        problems.append(f"Deployment {name}: {user} may not subscribe to its replies (OCR_NATS_INBOX_PREFIX {prefix})")
 
 dashboard = json.loads(objects[("ConfigMap", "ocrfleet-dashboard")]["data"]["ocrfleet.json"])
 recorded = "".join(open(path).read() for path in glob.glob(os.path.join(root, "Sources/**/*.swift"), recursive=True))

@@ -142,9 +142,9 @@ with zipfile.ZipFile(plain, "w") as z:
     z.writestr("notes.txt", "not an office document")
 write("plain.zip", plain.getvalue(), "unsupported_format")
 
-# A page far larger than any scanner makes: rendered at a lower DPI to fit the pixel cap.
+# A 200-inch page, 60000×60000 pixels at 300 DPI: past a gigapixel it is refused, not drawn smaller.
 write("huge-page.pdf", pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-                            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 14400 14400] >>"]), "completed")
+                            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 14400 14400] >>"]), "source_too_large")
 
 # Encrypted: refused without the password, read with it.
 source = os.path.join(GOOD, "report-3p.pdf")

@@ -85,7 +85,8 @@ extern "C" ocr_pdf_status ocr_pdf_page_size(const ocr_pdf *doc, int index, doubl
     if (index < 0 || index >= doc->document->pages()) return OCR_PDF_BAD_PAGE;
     std::unique_ptr<poppler::page> page(doc->document->create_page(index));
     if (!page) return OCR_PDF_BAD_PAGE;
-    poppler::rectf rect = page->page_rect(poppler::media_box);
+    // The crop box (clipped to the media box by poppler) is what a render draws.
+    poppler::rectf rect = page->page_rect(poppler::crop_box);
     double w = rect.width(), h = rect.height();
     const poppler::page::orientation_enum orientation = page->orientation();
     if (orientation == poppler::page::landscape || orientation == poppler::page::seascape) {
@@ -146,7 +147,7 @@ namespace {
    paths, masks, a second image) makes it not a plain scan. */
 class ScanImageDevice : public OutputDev {
 public:
-    explicit ScanImageDevice(double dpi) : dpi(dpi) {}
+    ScanImageDevice(double dpi, double maxPixels) : dpi(dpi), maxPixels(maxPixels) {}
     ~ScanImageDevice() override { pixDestroy(&pix); }
 
     bool plain = true;
@@ -176,7 +177,9 @@ public:
 
     void drawImage(GfxState *state, Object *, Stream *str, int width, int height, GfxImageColorMap *colorMap, bool,
                    const int *maskColors, bool) override {
-        if (!plain || pix || maskColors || !coversPageUpright(state, width, height)) {
+        // An image's size is its stream's claim: checked before a pixel is decoded.
+        if (!plain || pix || maskColors || static_cast<double>(width) * height > maxPixels ||
+            !coversPageUpright(state, width, height)) {
             plain = false;
             return;
         }
@@ -186,6 +189,7 @@ public:
 
 private:
     double dpi;
+    double maxPixels;
 
     /* The image's unit square maps onto the whole page, top row at the top, and its pixels
        are the wanted resolution. Points here are 1/72 in, origin at the top left. */
@@ -227,7 +231,8 @@ private:
 
 }  // namespace
 
-extern "C" ocr_pdf_status ocr_pdf_scan_image(ocr_pdf *doc, int index, double dpi, struct Pix **out) {
+extern "C" ocr_pdf_status ocr_pdf_scan_image(ocr_pdf *doc, int index, double dpi, double max_pixels,
+                                             struct Pix **out) {
     *out = nullptr;
     if (index < 0 || index >= doc->document->pages()) return OCR_PDF_BAD_PAGE;
     PDFDoc *core = coreDocument(doc);
@@ -235,7 +240,7 @@ extern "C" ocr_pdf_status ocr_pdf_scan_image(ocr_pdf *doc, int index, double dpi
     const int number = index + 1;
     if (number > core->getNumPages()) return OCR_PDF_BAD_PAGE;
     if (core->getPageRotate(number) != 0) return OCR_PDF_NOT_A_SCAN;
-    ScanImageDevice device(dpi);
+    ScanImageDevice device(dpi, max_pixels);
     // The walk stops at the first thing that makes the page more than a scan (born-digital
     // pages give up at their first glyph), so other pages pay little before being rendered.
     auto notPlain = [](void *data) { return !static_cast<ScanImageDevice *>(data)->plain; };

@@ -14,12 +14,16 @@ public struct NATSConnectionOptions: Sendable {
     public var password: String?
     public var credentialsFile: String?
     public var tlsCAFile: String?
+    /// Prefix of reply subjects (inboxes); nil: libnats's `_INBOX`. A user allowed only its
+    /// own prefix cannot read the replies sent to another.
+    public var inboxPrefix: String?
     /// Time for the first connection before giving up; reconnects afterwards never give up.
     public var connectTimeout: Duration
 
     public init(
         urls: [String] = ["nats://127.0.0.1:4222"], name: String, user: String? = nil, password: String? = nil,
-        credentialsFile: String? = nil, tlsCAFile: String? = nil, connectTimeout: Duration = .seconds(30)
+        credentialsFile: String? = nil, tlsCAFile: String? = nil, inboxPrefix: String? = nil,
+        connectTimeout: Duration = .seconds(30)
     ) {
         self.urls = urls
         self.name = name
@@ -27,6 +31,7 @@ public struct NATSConnectionOptions: Sendable {
         self.password = password
         self.credentialsFile = credentialsFile
         self.tlsCAFile = tlsCAFile
+        self.inboxPrefix = inboxPrefix
         self.connectTimeout = connectTimeout
     }
 }
@@ -38,7 +43,8 @@ extension NATSConnectionOptions {
             urls: settings.list(CommonSettings.natsURL, default: ["nats://127.0.0.1:4222"]), name: name,
             user: settings.string(CommonSettings.natsUser), password: settings.string(CommonSettings.natsPassword),
             credentialsFile: settings.string(CommonSettings.natsCreds),
-            tlsCAFile: settings.string(CommonSettings.natsTLSCA))
+            tlsCAFile: settings.string(CommonSettings.natsTLSCA),
+            inboxPrefix: settings.string(CommonSettings.natsInboxPrefix))
     }
 }
 
@@ -120,6 +126,9 @@ public final class NATSConnection: @unchecked Sendable {
             try check("natsOptions_SetSecure", natsOptions_SetSecure(opts, true))
             try check("natsOptions_LoadCATrustedCertificates", natsOptions_LoadCATrustedCertificates(opts, ca))
         }
+        if let prefix = options.inboxPrefix {
+            try check("natsOptions_SetCustomInboxPrefix", natsOptions_SetCustomInboxPrefix(opts, prefix))
+        }
         try check("natsOptions_SetMaxReconnect", natsOptions_SetMaxReconnect(opts, -1))
         try check("natsOptions_SetReconnectWait", natsOptions_SetReconnectWait(opts, 500))
         try check("natsOptions_SetReconnectBufSize", natsOptions_SetReconnectBufSize(opts, 32 * 1024 * 1024))
@@ -156,6 +165,11 @@ public final class NATSConnection: @unchecked Sendable {
 
     /// How many times the connection came back after losing the server.
     public var reconnects: Int { events.reconnects }
+
+    /// What the server refused this connection, oldest first (its last 100 `Permissions
+    /// Violation for Publish to "…"` / `… Subscription to "…"` errors): a user without a
+    /// permission it needs shows here and in the log.
+    public var permissionViolations: [String] { events.permissionViolations }
 
     /// Runs a blocking libnats call on the connection's own threads.
     func blockingCall<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
@@ -240,15 +254,25 @@ func withOptionalCString<T>(_ text: String?, _ body: (UnsafePointer<CChar>?) -> 
 }
 
 /// Receives the connection's callbacks on libnats threads and logs them; counts
-/// reconnects and lets `drain` wait for the close.
+/// reconnects, keeps the server's permission refusals and lets `drain` wait for the close.
 final class ConnectionEvents: Sendable {
     let logger: Logger
     private let state = Mutex<(reconnects: Int, closeWaiters: [CheckedContinuation<Void, Never>], closed: Bool)>(
         (0, [], false))
+    private let violations = Mutex<[String]>([])
 
     init(logger: Logger) { self.logger = logger }
 
     var reconnects: Int { state.withLock { $0.reconnects } }
+
+    var permissionViolations: [String] { violations.withLock { $0 } }
+
+    func refused(_ detail: String) {
+        violations.withLock { list in
+            list.append(detail)
+            if list.count > 100 { list.removeFirst() }
+        }
+    }
 
     func reconnected() {
         state.withLock { $0.reconnects += 1 }
@@ -283,8 +307,13 @@ private func events(_ closure: UnsafeMutableRawPointer?) -> ConnectionEvents {
 }
 
 private let onAsyncError: natsErrHandler = { _, _, status, closure in
+    // libnats hands the server's words (for a refusal: which subject) over as this thread's last error.
+    var lastStatus = NATS_OK
+    let detail = nats_GetLastError(&lastStatus).map { String(cString: $0) } ?? ""
+    if status == NATS_NOT_PERMITTED { events(closure).refused(detail) }
     events(closure).logger.warning(
-        "NATS asynchronous error", metadata: ["status": "\(String(cString: natsStatus_GetText(status)))"])
+        "NATS asynchronous error",
+        metadata: ["status": "\(String(cString: natsStatus_GetText(status)))", "detail": "\(detail)"])
 }
 
 private let onDisconnected: natsConnectionHandler = { connection, closure in

@@ -4,7 +4,9 @@ import Logging
 import OCRFleetModel
 
 /// The streams, consumer and KV bucket of the contract, created or brought up to date at
-/// start-up by whichever process needs them. Safe to run from many processes at once.
+/// start-up by whichever process needs them; one whose NATS user may not change streams
+/// (a worker on a fleet with per-user permissions) waits for them and uses them as they are.
+/// Safe to run from many processes at once.
 public struct FleetTopology: Sendable {
     public var replicas: Int
     /// Attempts before a job is dead-lettered (`OCR_MAX_DELIVER`).
@@ -91,11 +93,21 @@ public struct FleetTopology: Sendable {
         defer { cSubjects.forEach { free(UnsafeMutablePointer(mutating: $0)) } }
         var info: UnsafeMutablePointer<jsStreamInfo>?
         var code = jsErrCode(rawValue: 0)
+        var exists = false
         let status = name.withCString { cName in
             cSubjects.withUnsafeMutableBufferPointer { buffer in
                 config.Name = cName
                 config.Subjects = buffer.baseAddress
                 config.SubjectsLen = Int32(buffer.count)
+                // A stream already as wanted needs no write, so a user without the right to
+                // create or change streams (the workers', docs/operations.md) gets by.
+                exists = js_GetStreamInfo(&info, nats.jetStream, cName, nil, &code) == NATS_OK
+                if exists, let current = info?.pointee.Config, Self.sameSettings(current.pointee, config) {
+                    return NATS_OK
+                }
+                jsStreamInfo_Destroy(info)
+                info = nil
+                code = jsErrCode(rawValue: 0)
                 var status = js_AddStream(&info, nats.jetStream, &config, nil, &code)
                 if status != NATS_OK, code == JSStreamNameExistErr {
                     // Exists with other settings: bring it to ours.
@@ -106,7 +118,25 @@ public struct FleetTopology: Sendable {
             }
         }
         jsStreamInfo_Destroy(info)
+        // No JetStream answer to a change of a stream that exists: this user may not change
+        // streams (the request is dropped, and times out). The stream is used as it is.
+        if status != NATS_OK, exists, code.rawValue == 0 {
+            nats.logger.warning(
+                "stream \(name) has other settings than this process's, and they could not be changed; using it as it is",
+                metadata: ["error": "\(NATSError("update stream \(name)", status: status))"])
+            return
+        }
         try check("create stream \(name)", status, code)
+    }
+
+    /// Whether an existing stream has the settings `wanted` sets.
+    private static func sameSettings(_ current: jsStreamConfig, _ wanted: jsStreamConfig) -> Bool {
+        func subjects(_ config: jsStreamConfig) -> Set<String> {
+            Set((0..<Int(config.SubjectsLen)).compactMap { config.Subjects?[$0].map { String(cString: $0) } })
+        }
+        return subjects(current) == subjects(wanted) && current.Retention == wanted.Retention
+            && current.MaxAge == wanted.MaxAge && current.Duplicates == wanted.Duplicates
+            && current.Replicas == wanted.Replicas && current.Storage == wanted.Storage
     }
 
     private func ensureConsumer(_ nats: NATSConnection) throws {

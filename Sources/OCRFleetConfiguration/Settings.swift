@@ -134,6 +134,9 @@ public enum CommonSettings {
     public static let natsUser = Setting("nats.user", default: "unset", "NATS user name.")
     public static let natsPassword = Setting("nats.password", default: "unset", "NATS password.")
     public static let natsTLSCA = Setting("nats.tls.ca", default: "unset", "CA certificate file for TLS to NATS.")
+    public static let natsInboxPrefix = Setting(
+        "nats.inbox.prefix", default: "_INBOX",
+        "Prefix of this process's NATS reply subjects; with per-user permissions each user gets its own.")
     public static let streamReplicas = Setting(
         "stream.replicas", default: "1", "Replicas of the JetStream streams and KV bucket (3 in a cluster).")
     public static let logLevel = Setting(
@@ -142,5 +145,7 @@ public enum CommonSettings {
     public static let logFormat = Setting(
         "log.format", default: "auto", "Log lines: json (one object a line), text, or auto (text on a terminal, else json).")
 
-    public static let all = [natsURL, natsCreds, natsUser, natsPassword, natsTLSCA, streamReplicas, logLevel, logFormat]
+    public static let all = [
+        natsURL, natsCreds, natsUser, natsPassword, natsTLSCA, natsInboxPrefix, streamReplicas, logLevel, logFormat,
+    ]
 }

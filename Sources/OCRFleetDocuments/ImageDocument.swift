@@ -10,6 +10,11 @@ import OCRFleetModel
 /// DPI as the file records it, or twice the side it views), is decoded shrunk as it is read,
 /// so a 300-megapixel scan costs the memory of the bitmap the engine gets, not of the scan: PNG rows are averaged in blocks as they arrive (`CPNG`), JPEG is
 /// decoded at 1/2, 1/4 or 1/8 by libjpeg's own scaling.
+///
+/// Nothing is decoded before its declared size is checked: every TIFF page from its own
+/// directory, every GIF frame (giflib decodes them all), BMP and GIF from headers read here
+/// (Leptonica's header reader decodes them), and a progressive or multi-scan JPEG, whose
+/// coefficients libjpeg keeps whole at any scale, only within the limit.
 public struct ImageDocument: Sendable {
     public let path: String
     public let format: DocumentFormat
@@ -19,26 +24,46 @@ public struct ImageDocument: Sendable {
     public let height: Int
     /// Pixels per inch the file records (PNG, JPEG; 0 when it does not).
     public let resolution: Int
+    /// A progressive or multi-scan JPEG: libjpeg holds all of its coefficients whatever the
+    /// scale it decodes at, so it is decoded shrunk only when it is within the limit whole.
+    let buffersWholeImage: Bool
 
     /// Reads the header only: the pixel count is checked before anything is decoded.
     public init(path: String, format: DocumentFormat, maxPixels: Int) throws(OCRError) {
         self.path = path
         self.format = format
-        var fileFormat: Int32 = 0
-        var width: Int32 = 0
-        var height: Int32 = 0
-        var bps: Int32 = 0
-        var spp: Int32 = 0
-        var colormapped: Int32 = 0
-        guard pixReadHeader(path, &fileFormat, &width, &height, &bps, &spp, &colormapped) == 0 else {
-            throw OCRError(.corruptDocument, "the \(format.rawValue.uppercased()) image cannot be decoded")
+        let name = format.rawValue.uppercased()
+        // Leptonica reads a GIF's or BMP's header by decoding it, and its JPEG header does not
+        // say how libjpeg will buffer it: those three are read here.
+        let header = ImageHeader.read(path: path, format: format)
+        if format == .gif || format == .bmp {
+            guard let header else { throw OCRError(.corruptDocument, "the \(name) image cannot be decoded") }
+            (width, height) = (header.width, header.height)
+        } else {
+            var fileFormat: Int32 = 0
+            var width: Int32 = 0
+            var height: Int32 = 0
+            var bps: Int32 = 0
+            var spp: Int32 = 0
+            var colormapped: Int32 = 0
+            guard pixReadHeader(path, &fileFormat, &width, &height, &bps, &spp, &colormapped) == 0 else {
+                throw OCRError(.corruptDocument, "the \(name) image cannot be decoded")
+            }
+            (self.width, self.height) = (Int(width), Int(height))
         }
-        self.width = Int(width)
-        self.height = Int(height)
         resolution = Self.recordedResolution(path: path, format: format)
-        if Self.shrinkFactor(format: format, width: self.width, height: self.height, maxPixels: maxPixels, wanted: 1) == nil {
+        // A JPEG whose scans cannot be told apart is taken to buffer everything.
+        buffersWholeImage = format == .jpeg && header?.buffersWholeImage != false
+        if let header, header.decodedPixels > maxPixels, header.decodedPixels > header.width * header.height {
             throw OCRError(
-                .sourceTooLarge, "the image is \(width)×\(height) pixels, over the \(maxPixels)-pixel limit")
+                .sourceTooLarge,
+                "the \(name)'s frames are \(header.decodedPixels) pixels in all, all decoded, over the \(maxPixels)-pixel limit")
+        }
+        if Self.shrinkFactor(
+            format: format, width: width, height: height, maxPixels: maxPixels, wanted: 1,
+            buffersWholeImage: buffersWholeImage) == nil
+        {
+            throw OCRError(.sourceTooLarge, "the image is \(width)×\(height) pixels, over the \(maxPixels)-pixel limit")
         }
         if format == .tiff {
             guard let file = fopen(path, "rb") else { throw OCRError(.internal, "cannot open the image") }
@@ -53,16 +78,15 @@ public struct ImageDocument: Sendable {
         }
     }
 
-    /// Largest image decoded shrunk (pixels in the file).
-    static let maxShrunkSourcePixels = 1_000_000_000
-
     /// How much to shrink an image while decoding it: 1 for formats decoded whole (refused
     /// over `maxPixels`), else `wanted` (what the engine would do without) or the least factor
     /// that brings it under `maxPixels`, whichever is larger; JPEG only shrinks by 2, 4 or 8.
     /// nil: it cannot be brought under the limit.
-    static func shrinkFactor(format: DocumentFormat, width: Int, height: Int, maxPixels: Int, wanted: Int) -> Int? {
-        // Past a gigapixel an image is a decompression bomb or a mistake, not a page.
-        if width * height > max(maxPixels, maxShrunkSourcePixels) { return nil }
+    static func shrinkFactor(
+        format: DocumentFormat, width: Int, height: Int, maxPixels: Int, wanted: Int, buffersWholeImage: Bool = false
+    ) -> Int? {
+        let source = buffersWholeImage ? maxPixels : DocumentLimits.maxSourcePixels(pagePixels: maxPixels)
+        if width * height > source { return nil }
         let fits = { (factor: Int) in ((width + factor - 1) / factor) * ((height + factor - 1) / factor) <= maxPixels }
         switch format {
         case .png:
@@ -103,7 +127,11 @@ public struct ImageDocument: Sendable {
         let wanted = wantedFactor(for: target)
         let factor =
             format == .tiff
-            ? 1 : Self.shrinkFactor(format: format, width: width, height: height, maxPixels: maxPixels, wanted: wanted) ?? 1
+            ? 1
+            : Self.shrinkFactor(
+                format: format, width: width, height: height, maxPixels: maxPixels, wanted: wanted,
+                buffersWholeImage: buffersWholeImage) ?? 1
+        if format == .tiff { try checkTIFFPage(index, maxPixels: maxPixels) }
         let decoded: UnsafeMutablePointer<PIX>?
         switch (format, factor) {
         case (.tiff, _): decoded = pixReadTiff(path, Int32(index))
@@ -131,5 +159,26 @@ public struct ImageDocument: Sendable {
             throw OCRError(.corruptDocument, "page \(index + 1) has a pixel format that cannot be converted")
         }
         return image
+    }
+
+    /// A TIFF's pages have sizes of their own: each is checked before it is decoded.
+    private func checkTIFFPage(_ index: Int, maxPixels: Int) throws(OCRError) {
+        var width: Int32 = 0
+        var height: Int32 = 0
+        var bps: Int32 = 0
+        var spp: Int32 = 0
+        var resolution: Int32 = 0
+        var colormapped: Int32 = 0
+        var compression: Int32 = 0
+        guard
+            readHeaderTiff(path, Int32(index), &width, &height, &bps, &spp, &resolution, &colormapped, &compression) == 0
+        else {
+            throw OCRError(.corruptDocument, "page \(index + 1) of the TIFF cannot be decoded")
+        }
+        if Int(width) * Int(height) > maxPixels {
+            throw OCRError(
+                .sourceTooLarge,
+                "page \(index + 1) of the TIFF is \(width)×\(height) pixels, over the \(maxPixels)-pixel limit")
+        }
     }
 }

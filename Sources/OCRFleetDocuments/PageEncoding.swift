@@ -1,5 +1,6 @@
 import CPNG
 import CTesseract
+import Foundation
 import Glibc
 import OCRFleetModel
 
@@ -67,16 +68,12 @@ extension PageImage {
         }
     }
 
-    /// Decodes an image file held in memory (PNG, JPEG, TIFF, ...); nil if it is not one.
+    /// Decodes an image file held in memory (PNG, JPEG, TIFF, ...); nil if it is not one, or
+    /// if decoding it would hold more than `maxPixels` (every frame of a GIF counts).
     public convenience init?(decoding bytes: [UInt8], maxPixels: Int = 120_000_000) {
+        guard let pixels = EncodedPage.decodedPixels(of: bytes), pixels <= maxPixels else { return nil }
         let decoded = bytes.withUnsafeBufferPointer { buffer -> UnsafeMutablePointer<PIX>? in
             guard let base = buffer.baseAddress, buffer.count > 0 else { return nil }
-            var format: Int32 = 0
-            var width: Int32 = 0
-            var height: Int32 = 0
-            guard pixReadHeaderMem(base, buffer.count, &format, &width, &height, nil, nil, nil) == 0,
-                Int(width) * Int(height) <= maxPixels
-            else { return nil }
             return pixReadMem(base, buffer.count)
         }
         guard let decoded else { return nil }
@@ -94,7 +91,11 @@ extension EncodedPage {
     /// Width and height of an image file held in memory, read from its header only; nil if
     /// it is not an image Leptonica knows.
     public static func dimensions(of bytes: [UInt8]) -> (width: Int, height: Int)? {
-        bytes.withUnsafeBufferPointer { buffer in
+        // Leptonica reads a GIF's or BMP's header by decoding the whole image.
+        if let format = DocumentFormat.detect(bytes), format == .gif || format == .bmp {
+            return ImageHeader.read(Data(bytes), format: format).map { ($0.width, $0.height) }
+        }
+        return bytes.withUnsafeBufferPointer { buffer in
             guard let base = buffer.baseAddress, buffer.count > 0 else { return nil }
             var format: Int32 = 0
             var width: Int32 = 0
@@ -102,5 +103,14 @@ extension EncodedPage {
             guard pixReadHeaderMem(base, buffer.count, &format, &width, &height, nil, nil, nil) == 0 else { return nil }
             return (Int(width), Int(height))
         }
+    }
+
+    /// Pixels that decoding an image file held in memory holds at once, from its headers: its
+    /// size, or every frame of a GIF; nil if it is not an image Leptonica knows.
+    static func decodedPixels(of bytes: [UInt8]) -> Int? {
+        if let format = DocumentFormat.detect(bytes), format == .gif {
+            return ImageHeader.read(Data(bytes), format: format)?.decodedPixels
+        }
+        return dimensions(of: bytes).map { $0.width * $0.height }
     }
 }

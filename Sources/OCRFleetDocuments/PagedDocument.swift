@@ -7,6 +7,13 @@ public struct DocumentLimits: Sendable {
     public var maxPagePixels: Int
     public var zip: ZipLimits
 
+    /// Most pixels of a page before it is shrunk to `maxPagePixels`: a PDF page at the
+    /// asked resolution, a PNG or JPEG as its header declares it. Past a gigapixel a page
+    /// is a decompression bomb or a mistake; it is refused, not drawn smaller.
+    public var maxSourcePixels: Int { Self.maxSourcePixels(pagePixels: maxPagePixels) }
+
+    static func maxSourcePixels(pagePixels: Int) -> Int { max(pagePixels, 1_000_000_000) }
+
     public init(maxPages: Int = 2000, maxPagePixels: Int = 120_000_000, zip: ZipLimits = ZipLimits()) {
         self.maxPages = maxPages
         self.maxPagePixels = maxPagePixels
@@ -77,7 +84,9 @@ public enum PagedDocument {
                 let longest = max(size.width, size.height)
                 dpi = longest > 0 ? Double(pixels) * 72 / longest : 72
             }
-            return try pdf.render(page: index, dpi: dpi, gray: gray, maxPixels: limits.maxPagePixels)
+            return try pdf.render(
+                page: index, dpi: dpi, gray: gray, maxPixels: limits.maxPagePixels,
+                maxSourcePixels: limits.maxSourcePixels)
         case .image(let image):
             return try image.render(page: index, maxPixels: limits.maxPagePixels, target: target)
         }

@@ -4,7 +4,8 @@ import NIOPosix
 import Synchronization
 
 /// A real `nats-server -js` on a free loopback port with its own temporary store, for one
-/// test. `restart()` brings it back on the same port and store, as after a server crash.
+/// test; with `users`, it admits only the fleet's users of `deploy/nats-users.conf`.
+/// `restart()` brings it back on the same port and store, as after a server crash.
 public final class NATSServerProcess: Sendable {
     public let port: Int
     /// The HTTP monitoring port (`/varz`, `/jsz`), as KEDA's scaler reads it; nil for cluster members.
@@ -12,25 +13,33 @@ public final class NATSServerProcess: Sendable {
     public let storeDirectory: String
     /// A cluster member's configuration file; nil for a single server started by flags.
     let configuration: String?
+    /// The users it admits (and their passwords); nil: anyone, with every permission.
+    public let users: FleetNATSUsers?
     private let process = Mutex<Process?>(nil)
 
     public var url: String { "nats://127.0.0.1:\(port)" }
 
-    fileprivate init(port: Int, monitoringPort: Int? = nil, storeDirectory: String, configuration: String? = nil) {
+    fileprivate init(
+        port: Int, monitoringPort: Int? = nil, storeDirectory: String, configuration: String? = nil,
+        users: FleetNATSUsers? = nil
+    ) {
         self.port = port
         self.monitoringPort = monitoringPort
         self.storeDirectory = storeDirectory
         self.configuration = configuration
+        self.users = users
     }
 
-    public static func start() async throws -> NATSServerProcess {
+    /// `users`: the fleet's users, with these passwords, instead of open access.
+    public static func start(users: FleetNATSUsers? = nil) async throws -> NATSServerProcess {
         let directory = NSTemporaryDirectory() + "ocrfleet-nats-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         // A port found free can be taken by another test's process before the server binds it:
         // then the server exits saying so, and it is started again on other ports.
         for attempt in 1...3 {
             let ports = try await FreePort.find(count: 2)
-            let server = NATSServerProcess(port: ports[0], monitoringPort: ports[1], storeDirectory: directory)
+            let server = NATSServerProcess(
+                port: ports[0], monitoringPort: ports[1], storeDirectory: directory, users: users)
             do {
                 try await server.launch()
                 return server
@@ -78,6 +87,11 @@ public final class NATSServerProcess: Sendable {
         } else {
             running.arguments = ["-js", "-a", "127.0.0.1", "-p", "\(port)", "-sd", storeDirectory + "/jetstream", "-l", log]
             if let monitoringPort { running.arguments! += ["-m", "\(monitoringPort)"] }
+            // The flags above still apply: the file holds only the users.
+            if let users {
+                running.arguments! += ["-c", FleetNATSUsers.file]
+                running.environment = ProcessInfo.processInfo.environment.merging(users.serverEnvironment) { _, new in new }
+            }
         }
         // Its own output goes to the log; inherited pipes would keep the test runner waiting.
         running.standardOutput = FileHandle.nullDevice
@@ -178,9 +192,12 @@ public enum FreePort {
     }
 }
 
-/// Runs `body` with a fresh NATS server, stopped and removed afterwards.
-public func withNATSServer<T>(_ body: (NATSServerProcess) async throws -> T) async throws -> T {
-    let server = try await NATSServerProcess.start()
+/// Runs `body` with a fresh NATS server, stopped and removed afterwards; with `users`, one that
+/// admits only the fleet's users.
+public func withNATSServer<T>(users: FleetNATSUsers? = nil, _ body: (NATSServerProcess) async throws -> T)
+    async throws -> T
+{
+    let server = try await NATSServerProcess.start(users: users)
     defer { server.shutdown() }
     return try await body(server)
 }

@@ -173,15 +173,23 @@ private final class EventList: Sendable {
 
 /// Runs `body` with a fresh fleet. `workerEnvironment` and `gatewayEnvironment` adjust their
 /// `OCR_*` environments (e.g. `OCR_MAX_DELIVER`); without `runWorker` only NATS and the
-/// gateway run, for tests that start worker processes themselves.
+/// gateway run, for tests that start worker processes themselves. With `natsUsers` the server
+/// admits only the users of `deploy/nats-users.conf`: the gateway and the worker connect as
+/// theirs, and the fleet's `nats` is ocrctl's.
 public func withFleet<T>(
     workerEnvironment: [String: String] = [:], gatewayEnvironment: [String: String] = [:], runWorker: Bool = true,
-    _ body: (TestFleet) async throws -> T
+    natsUsers: Bool = false, _ body: (TestFleet) async throws -> T
 ) async throws -> T {
-    try await withNATSServer { server in
+    try await withNATSServer(users: natsUsers ? FleetNATSUsers() : nil) { server in
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        let nats = try await NATSConnection.connect(.init(urls: [server.url], name: "test"), logger: logger)
+        func connect(_ role: FleetNATSUsers.Role) async throws -> NATSConnection {
+            let options = server.users?.options(role, url: server.url, name: "test \(role)")
+            return try await NATSConnection.connect(options ?? .init(urls: [server.url], name: "test"), logger: logger)
+        }
+        let nats = try await connect(.ocrctl)
+        let gatewayNATS = server.users == nil ? nats : try await connect(.gateway)
+        let workerNATS = server.users == nil ? nats : try await connect(.worker)
         let port = try await FreePort.find()
         let store = NSTemporaryDirectory() + "ocrfleet-store-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: store) }
@@ -199,7 +207,7 @@ public func withFleet<T>(
                 "OCR_CONNECT_TIMEOUT_S": "1", "OCR_SHUTDOWN_GRACE_S": "2",
             ]
                 .merging(workerEnvironment) { _, new in new })
-        let gateway = try Gateway(configuration: gatewayConfiguration, nats: nats, logger: logger)
+        let gateway = try Gateway(configuration: gatewayConfiguration, nats: gatewayNATS, logger: logger)
         try await gateway.prepareStreams()
 
         let services = try await RunningServices.start("the gateway", logger: logger) { ready in
@@ -209,7 +217,8 @@ public func withFleet<T>(
             if runWorker {
                 let engines = try EngineRouter(workerConfiguration)
                 services.append(
-                    .init(service: Worker(configuration: workerConfiguration, nats: nats, engines: engines, logger: logger)))
+                    .init(
+                        service: Worker(configuration: workerConfiguration, nats: workerNATS, engines: engines, logger: logger)))
             }
             return services
         }

@@ -95,6 +95,13 @@ public struct Worker: Service {
             running.stopAll(.shutdown)
         }
         defer { graceTimer.cancel() }
+        let officeSandbox = await OfficeSandbox.probe(mode: configuration.officeSandbox)
+        status.setOfficeSandbox(officeSandbox)
+        if !officeSandbox.allowsConversion {
+            logger.warning(
+                "LibreOffice cannot be kept off the network here: office files that need it are refused",
+                metadata: ["office_sandbox": "\(officeSandbox)"])
+        }
         let straightener = engines.straightener
         if configuration.straighten, straightener == nil {
             logger.warning("osd.traineddata not found: pages are not turned upright (apt-get install tesseract-ocr-osd)")
@@ -105,7 +112,8 @@ public struct Worker: Service {
             recognizer: PageRecognizer(
                 renderThreads: renderThreads, limits: configuration.limits, maxInflight: configuration.maxInflightPages,
                 straightener: straightener),
-            converter: LibreOfficeConverter(timeLimit: configuration.conversionTimeout, executable: configuration.libreOffice),
+            converter: LibreOfficeConverter(
+                timeLimit: configuration.conversionTimeout, executable: configuration.libreOffice, sandbox: officeSandbox),
             retry: RetryPolicy(
                 maxDeliver: configuration.maxDeliver, base: configuration.retryBase, cap: configuration.retryCap),
             logger: logger)
@@ -127,6 +135,7 @@ public struct Worker: Service {
             metadata: [
                 "engines": "\(engines.description)", "default_engine": "\(configuration.engine.rawValue)",
                 "max_jobs": "\(configuration.maxJobs)", "worker": "\(configuration.workerName)",
+                "office_sandbox": "\(officeSandbox)",
             ])
 
         status.setPulling(true)

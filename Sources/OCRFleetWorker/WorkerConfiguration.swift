@@ -30,6 +30,8 @@ public struct WorkerConfiguration: Sendable {
     public var conversionTimeout: Duration
     /// LibreOffice's `soffice`; nil: searched for in the usual places.
     public var libreOffice: String?
+    /// Whether LibreOffice must run without network (docs/security.md).
+    public var officeSandbox: OfficeSandboxMode
     public var ackWait: Duration
     public var jobTimeout: Duration
     public var maxJobTimeout: Duration
@@ -73,6 +75,7 @@ public struct WorkerConfiguration: Sendable {
         public static let maxZipEntries = Setting("max.zip.entries", default: "10000", "Most entries in a zip-based document; more is source_too_large.")
         public static let conversionTimeout = Setting("conversion.timeout.s", default: "120", "Time limit of one LibreOffice conversion to PDF (seconds); over it LibreOffice is killed and the attempt fails with engine_timeout.")
         public static let libreOffice = Setting("libreoffice", default: "/usr/bin/soffice, /usr/lib/libreoffice/program/soffice or /usr/local/bin/soffice", "LibreOffice's soffice, which converts DOC, PPT, XLS, ODT, ODP, ODS, RTF (and PPTX, XLSX, and DOCX in ocr mode) to PDF.")
+        public static let officeSandbox = Setting("office.sandbox", default: "required", "required: LibreOffice runs only without network, in each sandbox that works here (a network namespace, unshare -rn, where user namespaces are allowed; the seccomp filter of ocr-office-sandbox, installed beside ocr-worker); where none works, files that need LibreOffice fail with unsupported_format. off: LibreOffice runs unsandboxed with the worker's network (an explicit opt-out).")
         public static let sourceAllowHosts = Setting("source.allow.hosts", default: "any host", "Hosts a source URL may name, comma-separated; *.example.com matches subdomains. Others are invalid_job.")
         public static let allowLinkLocal = Setting("allow.link.local", default: "false", "Allow URLs whose host is or resolves to a link-local or cloud metadata address (169.254.0.0/16, fe80::/10); refused as invalid_job otherwise.")
         public static let connectTimeout = Setting("connect.timeout.s", default: "10", "Time to connect to a source or result URL before the attempt fails as retryable (seconds).")
@@ -96,7 +99,7 @@ public struct WorkerConfiguration: Sendable {
             CommonSettings.all + [
                 engine, vllmURL, vllmModel, vllmAPIKey, vllmMaxTokens, vllmRetryMaxTokens, vllmNgramSize, vllmWindowSize,
                 vllmWhitelist, vllmImageFormat, vllmPNGLevel, vllmJPEGQuality, vllmColor, vllmHealthInterval, maxJobs, maxInflightPages, maxDeliver, workerName, workDir, dpi, straighten,
-                maxDownloadBytes, maxPages, maxPagePixels, maxUnzippedBytes, maxZipEntries, conversionTimeout, libreOffice, sourceAllowHosts, allowLinkLocal, connectTimeout, pageTimeout, jobTimeout, maxJobTimeout,
+                maxDownloadBytes, maxPages, maxPagePixels, maxUnzippedBytes, maxZipEntries, conversionTimeout, libreOffice, officeSandbox, sourceAllowHosts, allowLinkLocal, connectTimeout, pageTimeout, jobTimeout, maxJobTimeout,
                 shutdownGrace, ackWait, retryBase, retryCap, probePort, probeHost, otlpEndpoint,
             ]
     }
@@ -128,6 +131,7 @@ public struct WorkerConfiguration: Sendable {
                 maxBytes: try reader.int(Settings.maxUnzippedBytes, default: 512 << 20, range: 1...(1 << 40))))
         conversionTimeout = .seconds(try reader.int(Settings.conversionTimeout, default: 120, range: 1...86_400))
         libreOffice = reader.string(Settings.libreOffice)
+        officeSandbox = try reader.choice(Settings.officeSandbox, default: .required)
         transfer = TransferLimits(
             maxDownloadBytes: try reader.int(Settings.maxDownloadBytes, default: 512 << 20, range: 1...(1 << 40)),
             connectTimeout: .milliseconds(Int(try reader.double(Settings.connectTimeout, default: 10) * 1000)))

@@ -5,22 +5,31 @@ import OCRFleetBus
 import OCRFleetDeepSeek
 import OCRFleetMetrics
 import OCRFleetModel
+import OCRFleetOffice
 import Synchronization
 
-/// Whether the worker has bound its consumer and is pulling jobs; set by `Worker`, read by
-/// the readiness probe.
+/// Whether the worker has bound its consumer and is pulling jobs, and how it runs
+/// LibreOffice; set by `Worker`, read by the readiness probe.
 public final class WorkerStatus: Sendable {
     private let pulling = Atomic<Bool>(false)
+    private let sandbox = Mutex<OfficeSandbox?>(nil)
 
     public init() {}
 
     public var isPulling: Bool { pulling.load(ordering: .acquiring) }
     func setPulling(_ value: Bool) { pulling.store(value, ordering: .releasing) }
+
+    /// The office sandbox found at start-up; nil before the probe.
+    public var officeSandbox: OfficeSandbox? { sandbox.withLock { $0 } }
+    func setOfficeSandbox(_ value: OfficeSandbox) { sandbox.withLock { $0 = value } }
 }
 
 /// The worker's small HTTP port (`OCR_PROBE_PORT`) for Kubernetes and Prometheus:
 /// `/healthz` while the process runs, `/readyz` while NATS is connected, the consumer is
-/// bound and the engine the worker defaults to can take pages, `/metrics`.
+/// bound and the engine the worker defaults to can take pages, `/metrics`. `/readyz` says
+/// how LibreOffice runs on a line of its own; a worker without an office sandbox stays ready
+/// (PDFs, images and DOCX/PPTX/XLSX read from their XML need none) and refuses only the
+/// files that need LibreOffice.
 public struct WorkerProbes: Sendable {
     let configuration: WorkerConfiguration
     let nats: NATSConnection
@@ -56,10 +65,12 @@ public struct WorkerProbes: Sendable {
         let router = Router()
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/readyz") { _, _ -> Response in
+            let office = status.officeSandbox.map { "office: \($0)\n" } ?? ""
             if let reason = unreadiness {
-                return Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: reason + "\n")))
+                return Response(
+                    status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: reason + "\n" + office)))
             }
-            return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ready\n")))
+            return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ready\n" + office)))
         }
         router.get("/metrics") { _, _ in
             Response(

@@ -58,12 +58,19 @@ struct NATSOptions: ParsableArguments {
     @Option(name: .customLong("nats"), help: "NATS URL(s) (env OCR_NATS_URL, default nats://127.0.0.1:4222).")
     var url: String?
 
+    /// The user comes from the shared `OCR_NATS_*` variables (on a fleet with per-user
+    /// permissions: the operator's user and inbox prefix, docs/operations.md).
     func connect(name: String) async throws -> NATSConnection {
-        let url = self.url ?? ProcessInfo.processInfo.environment["OCR_NATS_URL"] ?? "nats://127.0.0.1:4222"
+        let environment = ProcessInfo.processInfo.environment.filter { !$0.value.isEmpty }
+        let url = self.url ?? environment["OCR_NATS_URL"] ?? "nats://127.0.0.1:4222"
         var logger = Logger(label: "ocrctl")
         logger.logLevel = .error
         return try await NATSConnection.connect(
-            .init(urls: url.split(separator: ",").map(String.init), name: name, connectTimeout: .seconds(5)),
+            .init(
+                urls: url.split(separator: ",").map(String.init), name: name, user: environment["OCR_NATS_USER"],
+                password: environment["OCR_NATS_PASSWORD"], credentialsFile: environment["OCR_NATS_CREDS"],
+                tlsCAFile: environment["OCR_NATS_TLS_CA"], inboxPrefix: environment["OCR_NATS_INBOX_PREFIX"],
+                connectTimeout: .seconds(5)),
             logger: logger)
     }
 }

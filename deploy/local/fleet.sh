@@ -33,7 +33,8 @@ LOCAL_WORKERS="$workers"
 source scripts/lib/local-fleet.sh
 start_local_fleet
 
-echo "nats      $OCR_NATS_URL  (monitoring $nats_monitor_url/jsz)"
+echo "nats      $OCR_NATS_URL  (monitoring $nats_monitor_url/jsz; users of deploy/nats-users.conf)"
+echo "ocrctl    . $work/ocrctl.env && ocrctl dlq list --nats $OCR_NATS_URL   (the operator's NATS user)"
 echo "gateway   $gateway_url  (docs: $gateway_url/openapi.json, metrics: $gateway_url/metrics)"
 [ -n "${OCR_VLLM_URL:-}" ] && echo "vllm      $OCR_VLLM_URL"
 for index in "${!worker_pids[@]}"; do

@@ -4,9 +4,13 @@
 # each with its probe and metrics port.
 # Needs $bin (the build's bin path); sets $work, $gateway_url, $worker_pid (the first worker),
 # $worker_pids, $probe_urls, $nats_monitor_url and OCR_NATS_URL.
+# NATS admits only the fleet's users of deploy/nats-users.conf, with passwords made for this
+# start; each process connects as its own. $work/ocrctl.env exports the operator's
+# OCR_NATS_* variables, for ocrctl's commands that talk to NATS (`. $work/ocrctl.env`).
 
 work="$(mktemp -d -t ocrfleet-local.XXXXXX)"
 fleet_pids=()
+nats_users_file="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/deploy/nats-users.conf"
 
 stop_local_fleet() {
   local status=$?
@@ -28,6 +32,9 @@ free_port() {
   done
 }
 
+# Letters and digits starting with a letter: nats-server parses the variable it reads.
+new_password() { printf 'p%s' "$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"; }
+
 wait_for() {
   local what=$1 check=$2
   for _ in $(seq 1 300); do eval "$check" && return 0; sleep 0.1; done
@@ -40,8 +47,17 @@ start_local_fleet() {
   nats_port=$(free_port)
   http_port=$(free_port)
   monitor_port=$(free_port)
-  nats-server -js -a 127.0.0.1 -p "$nats_port" -m "$monitor_port" -sd "$work/jetstream" -l "$work/nats.log" &
+  local gateway_password worker_password operator_password
+  gateway_password=$(new_password)
+  worker_password=$(new_password)
+  operator_password=$(new_password)
+  OCR_NATS_GATEWAY_PASSWORD="$gateway_password" OCR_NATS_WORKER_PASSWORD="$worker_password" \
+    OCR_NATS_OPERATOR_PASSWORD="$operator_password" \
+    nats-server -c "$nats_users_file" -js -a 127.0.0.1 -p "$nats_port" -m "$monitor_port" -sd "$work/jetstream" \
+    -l "$work/nats.log" &
   fleet_pids+=($!)
+  (umask 077 && printf 'export OCR_NATS_USER=ocr-operator OCR_NATS_PASSWORD=%s OCR_NATS_INBOX_PREFIX=_INBOX.operator\n' \
+    "$operator_password" >"$work/ocrctl.env")
   wait_for nats-server "grep -q 'Server is ready' '$work/nats.log' 2>/dev/null"
 
   export OCR_NATS_URL="nats://127.0.0.1:$nats_port"
@@ -56,22 +72,25 @@ start_local_fleet() {
     wait_for vllm-double "curl -fs 'http://127.0.0.1:$vllm_port/health' >/dev/null"
     export OCR_VLLM_URL="http://127.0.0.1:$vllm_port/v1"
   fi
-  OCR_HTTP_PORT="$http_port" OCR_STORE_DIR="$work/store" "$bin/ocr-gateway" >"$work/gateway.log" 2>&1 &
+  OCR_NATS_USER=ocr-gateway OCR_NATS_PASSWORD="$gateway_password" OCR_NATS_INBOX_PREFIX=_INBOX.gateway \
+    OCR_HTTP_PORT="$http_port" OCR_STORE_DIR="$work/store" "$bin/ocr-gateway" >"$work/gateway.log" 2>&1 &
   fleet_pids+=($!)
+  gateway_url="http://127.0.0.1:$http_port"
+  # The gateway makes the streams; the workers' user may only use them.
+  wait_for gateway "curl -fs '$gateway_url/readyz' >/dev/null"
   worker_pids=()
   probe_urls=()
   local index probe_port
   for index in $(seq 1 "${LOCAL_WORKERS:-1}"); do
     probe_port=$(free_port)
-    OCR_WORK_DIR="$work" OCR_WORKER_NAME="local-worker-$index" OCR_PROBE_PORT="$probe_port" OCR_PROBE_HOST=127.0.0.1 \
+    OCR_NATS_USER=ocr-worker OCR_NATS_PASSWORD="$worker_password" OCR_NATS_INBOX_PREFIX=_INBOX.worker \
+      OCR_WORK_DIR="$work" OCR_WORKER_NAME="local-worker-$index" OCR_PROBE_PORT="$probe_port" OCR_PROBE_HOST=127.0.0.1 \
       "$bin/ocr-worker" >"$work/worker-$index.log" 2>&1 &
     worker_pids+=($!)
     fleet_pids+=($!)
     probe_urls+=("http://127.0.0.1:$probe_port")
   done
   worker_pid="${worker_pids[0]:-}"
-  gateway_url="http://127.0.0.1:$http_port"
-  wait_for gateway "curl -fs '$gateway_url/readyz' >/dev/null"
   local url
   for url in "${probe_urls[@]}"; do wait_for "worker at $url" "curl -fs '$url/readyz' >/dev/null"; done
 }

@@ -31,7 +31,8 @@ ocr_pdf *ocr_pdf_open(const char *path, const char *password, ocr_pdf_status *st
 void ocr_pdf_close(ocr_pdf *doc);
 int ocr_pdf_page_count(const ocr_pdf *doc);
 
-/* Page size in points (1/72 inch), after the page's own rotation. */
+/* Size in points (1/72 inch) of the page as rendered: its crop box, after the page's own
+   rotation. poppler ignores /UserUnit, so it does not enlarge a render. */
 ocr_pdf_status ocr_pdf_page_size(const ocr_pdf *doc, int index, double *width, double *height);
 
 /* Renders page index (0-based) at dpi; gray selects 8 bpp, else 32 bpp RGB.
@@ -42,8 +43,9 @@ ocr_pdf_status ocr_pdf_render_page(const ocr_pdf *doc, int index, double dpi, in
    covering the page, with no visible text, drawing or annotation over it. Then the image is
    decoded in 8 bpp gray at its own resolution, with no drawing or scaling, which is what
    rendering the page at dpi would give at a fraction of the cost. OCR_PDF_NOT_A_SCAN
-   otherwise: render the page instead. The caller owns the returned PIX (pixDestroy). */
-ocr_pdf_status ocr_pdf_scan_image(ocr_pdf *doc, int index, double dpi, struct Pix **out);
+   otherwise, or when the image claims more than max_pixels: render the page instead. The
+   caller owns the returned PIX (pixDestroy). */
+ocr_pdf_status ocr_pdf_scan_image(ocr_pdf *doc, int index, double dpi, double max_pixels, struct Pix **out);
 
 enum {
     OCR_PDF_WORD_BOLD = 1,

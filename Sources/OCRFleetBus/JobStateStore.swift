@@ -56,27 +56,65 @@ public final class JobStateStore: @unchecked Sendable {
         }
     }
 
-    /// Claims `jobID` for one submission: stores `digest` (what was asked for) under
-    /// `request.<job_id>` unless a submission holds it already. Nil when claimed now; else the
-    /// digest of the submission that holds it, so a re-post can be told from a different job.
-    public func claim(_ jobID: String, digest: String) async throws -> String? {
-        let key = "request.\(jobID)"
-        let bytes = Array(digest.utf8)
-        let status = try await connection.blockingCall { [self] in
-            var revision: UInt64 = 0
-            return bytes.withUnsafeBytes { raw in
-                kvStore_Create(&revision, kv, key, raw.baseAddress, Int32(raw.count))
-            }
-        }
-        if status == NATS_OK { return nil }
-        // Taken, or the bucket could not be written: a claim that is there says which.
-        guard let held = try await value(of: key) else { throw NATSError("claim \(key) in KV", status: status) }
-        return String(decoding: held, as: UTF8.self)
+    /// A submission's hold on a job id: what it asked for (a digest) and since when.
+    public struct SubmissionClaim: Sendable {
+        public var digest: String
+        public var claimedAt: Date
+        let revision: UInt64
     }
 
-    /// Forgets a submission that did not become a job: its claim, and the state it created.
+    public enum ClaimAnswer: Sendable {
+        case claimed
+        case held(SubmissionClaim)
+    }
+
+    /// Claims `jobID` for one submission under `request.<job_id>`, unless a submission holds
+    /// it already. The claim carries a token of this call, so a write that landed although
+    /// its answer was lost is still known as this call's own.
+    public func claim(_ jobID: String, digest: String, now: Date = Date()) async throws -> ClaimAnswer {
+        let key = "request.\(jobID)"
+        let value = Self.claimValue(digest: digest, now: now)
+        let status = try await connection.blockingCall { [self] in
+            var revision: UInt64 = 0
+            return value.withUnsafeBytes { raw in kvStore_Create(&revision, kv, key, raw.baseAddress, Int32(raw.count)) }
+        }
+        if status == NATS_OK { return .claimed }
+        // Taken, or the bucket could not be written: a claim that is there says which.
+        guard let (held, revision) = try await latest(key) else { throw NATSError("claim \(key) in KV", status: status) }
+        if held == value { return .claimed }
+        let fields = String(decoding: held, as: UTF8.self).split(separator: " ")
+        return .held(
+            SubmissionClaim(
+                digest: fields.first.map(String.init) ?? "",
+                claimedAt: Date(timeIntervalSince1970: fields.last.flatMap { Double($0) } ?? 0), revision: revision))
+    }
+
+    /// Takes over `held`, a claim whose submission never recorded a state (its gateway died
+    /// between the two): true when this call holds it now, false when another got there first.
+    public func takeOver(_ jobID: String, from held: SubmissionClaim, digest: String, now: Date = Date()) async throws
+        -> Bool
+    {
+        let key = "request.\(jobID)"
+        let value = Self.claimValue(digest: digest, now: now)
+        let status = try await connection.blockingCall { [self] in
+            var revision: UInt64 = 0
+            return value.withUnsafeBytes { raw in
+                kvStore_Update(&revision, kv, key, raw.baseAddress, Int32(raw.count), held.revision)
+            }
+        }
+        if status == NATS_OK { return true }
+        guard let (current, _) = try await latest(key) else { throw NATSError("take over \(key) in KV", status: status) }
+        return current == value
+    }
+
+    private static func claimValue(digest: String, now: Date) -> [UInt8] {
+        Array("\(digest) \(UUID().uuidString) \(Int(now.timeIntervalSince1970))".utf8)
+    }
+
+    /// Forgets a submission that did not become a job: its claim, and what it recorded.
     public func release(_ jobID: String, includingState: Bool) async throws {
-        for key in ["request.\(jobID)"] + (includingState ? [jobID, "callback.\(jobID)"] : []) {
+        let keys = ["request.\(jobID)"] + (includingState ? [jobID, "callback.\(jobID)", "cancel.\(jobID)"] : [])
+        for key in keys {
             try await connection.blockingCall { [self] in try check("delete \(key) from KV", kvStore_Delete(kv, key)) }
         }
     }

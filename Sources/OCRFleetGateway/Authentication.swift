@@ -1,11 +1,15 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 
 /// The one place the gateway authenticates: every route behind it gets the caller's tenant
 /// in its context, or the request ends here.
 ///
 /// - A client address that failed too often is refused with 429 before its token is looked
-///   at, so guessing stays slow and a throttled guesser cannot tell a right guess from a wrong one.
+///   at, so guessing stays slow and a throttled guesser cannot tell a right guess from a
+///   wrong one. The check and the count are one synchronous step, so guesses sent at once
+///   slip past it at most one per event-loop thread.
 /// - Each token's requests are rate-limited.
 /// - A gateway without tokens (it listens on loopback only) lets everyone in as one caller
 ///   without a tenant.
@@ -15,6 +19,9 @@ struct Authentication: RouterMiddleware {
     let tokens: TokenTable
     let requests: RateLimiter<ContinuousClock>
     let failures: RateLimiter<ContinuousClock>
+    /// Proxies in front of the gateway that each append the address they heard from to
+    /// `X-Forwarded-For`; 0: the TCP peer is the client.
+    let forwardedHops: Int
 
     static let unauthorized = APIError(.unauthorized, code: "unauthorized", "a valid bearer token is required")
 
@@ -22,7 +29,7 @@ struct Authentication: RouterMiddleware {
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         var context = context
-        context.caller = try caller(of: request, address: context.remoteAddress?.ipAddress ?? "unknown")
+        context.caller = try caller(of: request, address: clientAddress(of: request, peer: context.remoteAddress))
         return try await next(request, context)
     }
 
@@ -45,5 +52,24 @@ struct Authentication: RouterMiddleware {
                 "more than \(requests.rate) requests a second with this token; slow down", retryAfter: wait)
         }
         return Caller(tenant: tenant)
+    }
+
+    /// Whom failures are counted against: the address `forwardedHops` proxies back in
+    /// `X-Forwarded-For` (what the outermost trusted proxy heard), else the TCP peer. IPv6
+    /// addresses count by their /64, which one host can fill with addresses of its own.
+    func clientAddress(of request: Request, peer: SocketAddress?) -> String {
+        var address = peer?.ipAddress ?? "unknown"
+        if forwardedHops > 0 {
+            let hops = request.headers[values: HTTPField.Name("X-Forwarded-For")!].joined(separator: ",")
+                .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            if hops.count >= forwardedHops { address = hops[hops.count - forwardedHops] }
+        }
+        return Self.throttleKey(address)
+    }
+
+    static func throttleKey(_ address: String) -> String {
+        var bytes = [UInt8](repeating: 0, count: 16)
+        guard inet_pton(AF_INET6, address, &bytes) == 1 else { return address }
+        return bytes.prefix(8).map { String($0, radix: 16) }.joined(separator: ".") + "/64"
     }
 }

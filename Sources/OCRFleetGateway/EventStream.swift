@@ -17,8 +17,7 @@ extension Gateway {
     /// name the job by the caller's id. A tenant holds at most `OCR_MAX_EVENT_STREAMS` at once.
     func events(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let (busID, state) = try await ownedJob(context)
-        let slot = try context.requireCaller().tenant ?? ""
-        guard eventStreams.take(slot) else {
+        guard let slot = eventStreams.take(try context.requireCaller().tenant ?? "") else {
             throw APIError(
                 .tooManyRequests, code: "too_many_streams",
                 "\(eventStreams.limit) event streams are open for this tenant; close one first", retryAfter: .seconds(1))
@@ -28,7 +27,6 @@ extension Gateway {
             subscription = try CoreSubscription(
                 replaying: StreamNames.events, subject: Subjects.events(jobID: busID), connection: nats)
         } catch {
-            eventStreams.release(slot)
             throw APIError(.serviceUnavailable, code: "unavailable", "the job's events cannot be read; try again")
         }
         // A job that has ended may have outlived its events (kept 7 days): the replay ends
@@ -56,7 +54,7 @@ extension Gateway {
                 }
             }
             defer {
-                eventStreams.release(slot)
+                withExtendedLifetime(slot) {}
                 forward.cancel()
                 ticker.cancel()
                 watchdog?.stop()

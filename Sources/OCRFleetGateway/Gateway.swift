@@ -30,7 +30,8 @@ public struct Gateway: Sendable {
             tokens: TokenTable(configuration.apiTokens),
             requests: RateLimiter(rate: configuration.rateLimit, burst: configuration.rateBurst, clock: .continuous),
             failures: RateLimiter(
-                rate: configuration.authFailureRate, burst: configuration.authFailureBurst, clock: .continuous))
+                rate: configuration.authFailureRate, burst: configuration.authFailureBurst, clock: .continuous),
+            forwardedHops: configuration.forwardedHops)
         eventStreams = EventStreamSlots(limit: configuration.maxEventStreams)
         backlog = BacklogGauge(connection: nats)
         if let (bucket, prefix) = configuration.s3Store {
@@ -219,62 +220,105 @@ public struct Gateway: Sendable {
         }
         if let callback = submission.callback { try await checkCallback(callback) }
         let states = try streams.states()
-        let clientID = submission.clientID
-        if let held = try await states.claim(submission.job.jobID, digest: submission.digest) {
-            return try await existing(clientID, busID: submission.job.jobID, heldBy: held, digest: submission.digest)
-        }
         // A caller's trace continues through the job (the CloudEvents `traceparent` extension).
         let traceparent = request.headers[HTTPField.Name("traceparent")!].flatMap(TraceContext.init(traceparent:))
-        try await enqueue(submission, states: states, traceparent: traceparent?.traceparent)
-        FleetMetrics.jobSubmitted(withCallback: submission.callback != nil)
-        return try jsonResponse(Accepted(jobID: clientID, state: .queued, base: configuration.publicURL), status: .accepted)
+        let claim: JobStateStore.ClaimAnswer
+        do {
+            claim = try await states.claim(submission.job.jobID, digest: submission.digest)
+        } catch {
+            throw Self.unavailable(logger, "cannot claim a job id", submission.job.jobID, error)
+        }
+        switch claim {
+        case .claimed:
+            try await enqueue(submission, states: states, traceparent: traceparent?.traceparent)
+            FleetMetrics.jobSubmitted(withCallback: submission.callback != nil)
+            return try jsonResponse(
+                Accepted(jobID: submission.clientID, state: .queued, base: configuration.publicURL), status: .accepted)
+        case .held(let held):
+            return try await existing(submission, held: held, states: states, traceparent: traceparent?.traceparent)
+        }
     }
 
-    /// The answer to a submission under an id that is taken.
-    func existing(_ clientID: String, busID: String, heldBy held: String, digest: String) async throws -> Response {
-        guard held == digest else {
+    /// A claim whose submission has recorded no state after this long died half-way.
+    static let abandonedClaim = Duration.seconds(60)
+
+    /// The answer to a submission under an id that is taken: 409 for a different request;
+    /// for the same one, the job as it is (200). A job still queued is published again, with
+    /// the same message id, so a first request whose publish failed is made good and one whose
+    /// publish landed is stored once.
+    func existing(
+        _ submission: Submission, held: JobStateStore.SubmissionClaim, states: JobStateStore, traceparent: String?
+    ) async throws -> Response {
+        let clientID = submission.clientID
+        guard held.digest == submission.digest else {
             throw APIError(
                 .conflict, code: "job_exists", "job \(clientID) exists with a different request; choose another job_id",
                 field: "job_id")
         }
-        let state = try await streams.states().get(busID)
-        return try jsonResponse(
-            Accepted(jobID: clientID, state: state?.state ?? .queued, base: configuration.publicURL), status: .ok)
+        let busID = submission.job.jobID
+        let state: JobState?
+        do {
+            state = try await states.get(busID)
+        } catch {
+            throw Self.unavailable(logger, "cannot read a job", busID, error)
+        }
+        guard let state else {
+            let age = Duration.seconds(Date().timeIntervalSince(held.claimedAt))
+            if age > Self.abandonedClaim, try await states.takeOver(busID, from: held, digest: submission.digest) {
+                try await enqueue(submission, states: states, traceparent: traceparent)
+                return try jsonResponse(Accepted(jobID: clientID, state: .queued, base: configuration.publicURL), status: .accepted)
+            }
+            throw APIError(
+                .serviceUnavailable, code: "in_progress", "job \(clientID) is being submitted by another request; try again",
+                retryAfter: .seconds(1))
+        }
+        if state.state == .queued { try await publish(submission.job, digest: submission.digest, traceparent: traceparent) }
+        return try jsonResponse(Accepted(jobID: clientID, state: state.state, base: configuration.publicURL), status: .ok)
     }
 
     /// Records the claimed job as queued, puts its upload in place, records its callback and
-    /// publishes it; the CloudEvent id is the `Nats-Msg-Id`. The callback is stored before
-    /// the job is published: a fast job could end before it otherwise. On failure nothing of
-    /// the job stays behind, so the caller's retry starts afresh.
+    /// publishes it. The callback is stored before the job is published: a fast job could end
+    /// before it otherwise. Until the publish, a failure leaves nothing of the job behind, so
+    /// the caller's retry starts afresh; a failed publish may yet have landed, so the job
+    /// stays, and the caller's retry publishes it again.
     func enqueue(_ submission: Submission, states: JobStateStore, traceparent: String?) async throws {
         let job = submission.job
         var state = JobState(jobID: job.jobID, state: .queued)
         state.createdAt = Date()
         state.metadata = job.metadata
-        let created: Bool
         do {
-            created = try await states.create(state)
-        } catch {
-            try? await states.release(job.jobID, includingState: false)
-            throw Self.unavailable(logger, "cannot record a job", job.jobID, error)
-        }
-        guard created else {
-            // Published on the bus directly, without a claim: not the gateway's to take over.
-            try? await states.release(job.jobID, includingState: false)
-            throw APIError(
-                .conflict, code: "job_exists", "job \(submission.clientID) exists; choose another job_id", field: "job_id")
-        }
-        do {
+            guard try await states.get(job.jobID) == nil else {
+                // Published on the bus directly, without a claim: not the gateway's to take over.
+                try? await states.release(job.jobID, includingState: false)
+                throw APIError(
+                    .conflict, code: "job_exists", "job \(submission.clientID) exists; choose another job_id",
+                    field: "job_id")
+            }
+            try await states.put(state)
             if let upload = submission.upload {
                 try await store.commit(receivedAt: upload.path, key: upload.key, contentType: job.source.contentType)
             }
             if let callback = submission.callback { try await states.setCallback(callback, for: job.jobID) }
-            try await nats.publish(JobEvent.request(job, source: "urn:ocrfleet:gateway", traceparent: traceparent))
+        } catch let error as APIError {
+            throw error
         } catch {
             try? await states.release(job.jobID, includingState: true)
             throw Self.unavailable(logger, "cannot queue a job", job.jobID, error)
         }
+        try await publish(job, digest: submission.digest, traceparent: traceparent)
         logger.info("job submitted", metadata: ["job_id": "\(job.jobID)"])
+    }
+
+    /// Publishes the job with a message id made of its id and request, which `OCR_JOBS`
+    /// de-duplicates on for ten minutes.
+    func publish(_ job: JobRequest, digest: String, traceparent: String?) async throws {
+        let event = JobEvent.request(
+            job, source: "urn:ocrfleet:gateway", id: "\(job.jobID).\(digest.prefix(32))", traceparent: traceparent)
+        do {
+            try await nats.publish(event)
+        } catch {
+            throw Self.unavailable(logger, "cannot publish a job", job.jobID, error)
+        }
     }
 
     static func unavailable(_ logger: Logger, _ what: String, _ jobID: String, _ error: any Error) -> APIError {

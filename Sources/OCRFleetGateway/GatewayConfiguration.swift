@@ -29,6 +29,8 @@ public struct GatewayConfiguration: Sendable {
     public var authFailureRate: Double
     /// Event streams one tenant may hold open on one replica.
     public var maxEventStreams: Int
+    /// Proxies in front of the gateway that append to `X-Forwarded-For`.
+    public var forwardedHops: Int
     /// Jobs waiting in `OCR_JOBS` above which submissions are refused with 503; 0: no limit.
     public var maxBacklog: Int
     /// Webhook delivery; nil (no `OCR_WEBHOOK_SECRET`): jobs may not carry `callback_url`.
@@ -76,6 +78,9 @@ public struct GatewayConfiguration: Sendable {
         public static let authFailureRate = Setting(
             "auth.failure.rate", default: "0.1",
             "Failed authentications a second a client address may make after the burst; 0 turns the throttle off.")
+        public static let forwardedHops = Setting(
+            "forwarded.hops", default: "0",
+            "Proxies in front of the gateway (an ingress: 1) that each append the client's address to X-Forwarded-For; failed authentications are counted against the address that many hops back. 0: the TCP peer.")
         public static let maxEventStreams = Setting(
             "max.event.streams", default: "100",
             "Event streams (GET /v1/jobs/{id}/events) one tenant may hold open on one replica; more get 429.")
@@ -101,7 +106,7 @@ public struct GatewayConfiguration: Sendable {
             CommonSettings.all + [
                 host, port, apiTokens, storeDir, storeURL, s3Endpoint, s3Region, s3PathStyle, s3AccessKeyID,
                 s3SecretAccessKey, s3SessionToken, storeSecret, publicURL, urlLifetime, maxUploadBytes, rateLimit, rateBurst,
-                authFailureBurst, authFailureRate, maxEventStreams, maxBacklog, webhookSecret, webhookAttempts, webhookRetryBase, webhookAllowHosts, sseKeepAlive,
+                authFailureBurst, authFailureRate, forwardedHops, maxEventStreams, maxBacklog, webhookSecret, webhookAttempts, webhookRetryBase, webhookAllowHosts, sseKeepAlive,
             ]
     }
 
@@ -125,6 +130,14 @@ public struct GatewayConfiguration: Sendable {
                     Settings.apiTokens, "…:\(tenant)", expected: "token:tenant with a tenant of 1-40 of A-Z a-z 0-9 - _")
             }
             tokens[parts[0]] = tenant
+        }
+        // Tenants name directories in the store: two that differ only in case would share one
+        // on a case-insensitive file system.
+        let tenants = Set(tokens.values)
+        if Set(tenants.map { $0.lowercased() }).count != tenants.count {
+            throw .invalidValue(
+                Settings.apiTokens, "tenants that differ only in case",
+                expected: "tenant names that differ in more than case")
         }
         apiTokens = tokens
         if tokens.isEmpty, !Self.isLoopback(host) {
@@ -150,6 +163,7 @@ public struct GatewayConfiguration: Sendable {
         authFailureBurst = try reader.int(Settings.authFailureBurst, default: 10, range: 1...1_000_000)
         authFailureRate = try reader.double(Settings.authFailureRate, default: 0.1)
         maxEventStreams = try reader.int(Settings.maxEventStreams, default: 100, range: 1...1_000_000)
+        forwardedHops = try reader.int(Settings.forwardedHops, default: 0, range: 0...10)
         maxBacklog = try reader.int(Settings.maxBacklog, default: 100_000, range: 0...1_000_000_000)
         if let secret = reader.string(Settings.webhookSecret) {
             let base = try reader.double(Settings.webhookRetryBase, default: 1)

@@ -16,7 +16,8 @@ final class RateLimiter<C: Clock>: Sendable where C.Duration == Duration {
     let burst: Double
     let clock: C
     private let buckets = Mutex<[String: Bucket]>([:])
-    /// Buckets kept before idle ones are dropped (a full bucket is as good as none).
+    /// Buckets kept at most. Past it full buckets are dropped (as good as none), then the
+    /// longest unused ones, down to half, so a flood of new clients costs a sweep now and then.
     static var maxClients: Int { 10_000 }
 
     init(rate: Double, burst: Int, clock: C) {
@@ -30,15 +31,20 @@ final class RateLimiter<C: Clock>: Sendable where C.Duration == Duration {
         guard rate > 0 else { return nil }
         let now = clock.now
         return buckets.withLock { buckets in
-            if buckets.count > Self.maxClients {
-                buckets = buckets.filter { self.refilled($0.value, at: now).tokens < self.burst }
-            }
+            if buckets.count > Self.maxClients { sweep(&buckets, at: now) }
             var bucket = refilled(buckets[client] ?? Bucket(tokens: burst, updated: now), at: now)
             defer { buckets[client] = bucket }
             guard bucket.tokens >= 1 else { return wait(for: bucket) }
             bucket.tokens -= 1
             return nil
         }
+    }
+
+    private func sweep(_ buckets: inout [String: Bucket], at now: C.Instant) {
+        buckets = buckets.filter { refilled($0.value, at: now).tokens < burst }
+        guard buckets.count > Self.maxClients / 2 else { return }
+        let newest = buckets.sorted { $0.value.updated > $1.value.updated }.prefix(Self.maxClients / 2)
+        buckets = Dictionary(uniqueKeysWithValues: newest.map { ($0.key, $0.value) })
     }
 
     /// How long until `client` may be admitted again, without taking anything: nil when now.

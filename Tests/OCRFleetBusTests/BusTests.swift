@@ -26,6 +26,36 @@ import Testing
         }
     }
 
+    /// A job id is claimed by one submission; a claim left by a submission that died can be
+    /// taken over by exactly one other.
+    @Test func aJobIdIsClaimedOnceAndAnAbandonedClaimTakenOverOnce() async throws {
+        try await withNATSServer { server in
+            let nats = try await Self.connect(server)
+            try await FleetTopology().ensureAll(on: nats)
+            let states = try await JobStateStore(connection: nats)
+            let then = Date(timeIntervalSince1970: 1_700_000_000)
+            guard case .claimed = try await states.claim("alpha=x", digest: "d1", now: then) else {
+                Issue.record("the first claim did not take")
+                return
+            }
+            guard case .held(let held) = try await states.claim("alpha=x", digest: "d2") else {
+                Issue.record("a second claim took a claimed id")
+                return
+            }
+            #expect(held.digest == "d1" && held.claimedAt == then)
+            #expect(try await states.takeOver("alpha=x", from: held, digest: "d2"))
+            #expect(try await !states.takeOver("alpha=x", from: held, digest: "d3"), "the claim moved on already")
+            guard case .held(let now) = try await states.claim("alpha=x", digest: "d4") else { return }
+            #expect(now.digest == "d2")
+            // Released, the id can be claimed again.
+            try await states.release("alpha=x", includingState: true)
+            guard case .claimed = try await states.claim("alpha=x", digest: "d5") else {
+                Issue.record("a released id could not be claimed")
+                return
+            }
+        }
+    }
+
     @Test func duplicateMessageIDsAreStoredOnce() async throws {
         try await withNATSServer { server in
             let nats = try await Self.connect(server)

@@ -31,6 +31,25 @@ import Testing
         }
     }
 
+    @Test func behindAProxyFailuresCountAgainstTheForwardedAddress() async throws {
+        let environment = [
+            "OCR_API_TOKENS": "tokA:alpha", "OCR_AUTH_FAILURE_BURST": "2", "OCR_AUTH_FAILURE_RATE": "0.001",
+            "OCR_FORWARDED_HOPS": "1",
+        ]
+        try await withFleet(gatewayEnvironment: environment, runWorker: false) { fleet in
+            // The proxy appends the address it heard from; what the client itself wrote before it is not trusted.
+            let guesser = ["X-Forwarded-For": "198.51.100.1, 203.0.113.7"]
+            var statuses: [Int] = []
+            for (token, forwarded) in [
+                ("x", guesser), ("x", guesser), ("tokA", guesser),
+                ("tokA", ["X-Forwarded-For": "203.0.113.7, 203.0.113.8"]), ("tokA", ["X-Forwarded-For": "203.0.113.9"]),
+            ] {
+                statuses.append(try await fleet.request("GET", "/v1/jobs", token: token, headers: forwarded).status)
+            }
+            #expect(statuses == [401, 401, 429, 200, 200])
+        }
+    }
+
     @Test func aMultipartBodyWithAHundredThousandFieldsIsRefused() async throws {
         try await withFleet(runWorker: false) { fleet in
             let boundary = "b0undary"

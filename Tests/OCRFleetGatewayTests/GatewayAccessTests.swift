@@ -70,6 +70,15 @@ final class ManualClock: Clock, Sendable {
     }
 }
 
+@Suite struct ClientAddressTests {
+    @Test func anIPv6HostCountsAsItsWholeSlash64() {
+        let one = Authentication.throttleKey("2001:db8:1:2::1")
+        #expect(one == Authentication.throttleKey("2001:db8:1:2:ffff:ffff:ffff:ffff"))
+        #expect(one != Authentication.throttleKey("2001:db8:1:3::1"))
+        #expect(Authentication.throttleKey("192.0.2.1") == "192.0.2.1")
+    }
+}
+
 @Suite struct TokenTableTests {
     @Test func aTokenFindsItsTenantAndNothingElseDoes() {
         let table = TokenTable(["tokA": "alpha", "tokB": "beta"])

@@ -96,11 +96,13 @@ struct WebhookNotifier: Service {
 
     func deliver(_ message: JetStreamMessage, states: JobStateStore, http: HTTPClient) async {
         let logger = gateway.logger
-        guard let event = try? LifecycleEvent.decode(message.payload), event.data.body.endsJob else {
+        guard let busEvent = try? LifecycleEvent.decode(message.payload), busEvent.data.body.endsJob else {
             try? await message.ack()
             return
         }
-        let jobID = event.data.header.jobID
+        let jobID = busEvent.data.header.jobID
+        // The receiver is the tenant's: it hears of the job under the tenant's own id.
+        let (event, payload) = gateway.tenantView(of: busEvent, payload: message.payload)
         let url: String
         do {
             guard let callback = try await states.callback(of: jobID) else {
@@ -114,7 +116,7 @@ struct WebhookNotifier: Service {
         }
         let attempt = message.delivery.numDelivered
         do {
-            try await post(message.payload, to: url, event: event, http: http)
+            try await post(payload, to: url, event: event, http: http)
             try await message.ack()
             FleetMetrics.webhook("delivered")
             logger.info("webhook delivered", metadata: ["job_id": "\(jobID)", "attempt": "\(attempt)"])

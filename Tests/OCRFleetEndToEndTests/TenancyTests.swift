@@ -82,6 +82,21 @@ import Testing
         }
     }
 
+    @Test func aTenantsWebhookNamesTheJobAsTheTenantDoes() async throws {
+        let environment = Self.tokens.merging(["OCR_WEBHOOK_SECRET": "hook-secret"]) { _, new in new }
+        try await withPostReceiver { receiver in
+            try await withFleet(gatewayEnvironment: environment) { fleet in
+                let callback = receiver.url.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? receiver.url
+                try await fleet.upload("report-3p.pdf", as: "hooked", token: "tokA", query: "&callback_url=\(callback)", expecting: 202)
+                let delivery = try #require(try await receiver.accepted(1).first)
+                #expect(delivery.headers["ocrfleet-job-id"] == "hooked")
+                let event = try LifecycleEvent.decode(delivery.body)
+                #expect(event.data.header.jobID == "hooked" && event.subject == "hooked" && event.id == "hooked.completed")
+                #expect(!String(decoding: delivery.body, as: UTF8.self).contains("alpha="))
+            }
+        }
+    }
+
     @Test func theGatewayOwnsTheTenantOfAJob() async throws {
         try await withFleet(gatewayEnvironment: Self.tokens, runWorker: false) { fleet in
             let job = #"{"job_id":"stamped","source":{"url":"https://docs.example.com/a.pdf"},"metadata":{"tenant":"alpha","team":"x"}}"#

@@ -101,6 +101,35 @@ import Testing
         }
     }
 
+    @Test func aWorkerStartedBeforeAnyGatewayWaitsForTheStreams() async throws {
+        let users = FleetNATSUsers()
+        try await withNATSServer(users: users) { server in
+            var logger = Logger(label: "test")
+            logger.logLevel = .critical
+            let worker = try await NATSConnection.connect(users.options(.worker, url: server.url, name: "worker"), logger: logger)
+            let gateway = try await NATSConnection.connect(
+                users.options(.gateway, url: server.url, name: "gateway"), logger: logger)
+            // What the worker does at start-up: streams (it may only check them), then its consumer.
+            let starting = Task {
+                try await FleetTopology.untilReady(logger: logger) { try await FleetTopology().ensureAll(on: worker) }
+            }
+            defer { starting.cancel() }
+            #expect(try await Self.refused("Publish", "$JS.API.STREAM.CREATE.\(StreamNames.jobs)", on: worker))
+            try await FleetTopology().ensureStreams(on: gateway)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await starting.value }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(120))
+                    throw TestEnvironmentError("the worker did not take up the gateway's streams")
+                }
+                try await group.next()
+                group.cancelAll()
+            }
+            // Its consumer is there and it pulls from it: nothing yet.
+            #expect(try await PullConsumer(connection: worker).fetch(max: 1, wait: .milliseconds(100)).isEmpty)
+        }
+    }
+
     @Test func aWorkersUserCannotPublishJobsNorDeleteOrPurgeStreams() async throws {
         // No worker runs, so the submitted job stays queued.
         try await withFleet(runWorker: false, natsUsers: true) { fleet in

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import OCRFleetBus
+import OCRFleetContent
 import OCRFleetModel
 import OCRFleetTesting
 import Testing
@@ -71,6 +72,15 @@ import Testing
             #expect(state.status == 0 && state.output.hasPrefix("own-users completed"), "\(state.output)")
             let watched = try await Self.ocrctl(["watch", "own-users"] + nats, fleet)
             #expect(watched.status == 0 && watched.output.contains("completed own-users"), "\(watched.output)")
+            // And a job submitted straight onto the bus, as upstream services do.
+            let key = "inbox/invoice.png"
+            try FileManager.default.createDirectory(atPath: fleet.store.directory + "/inbox", withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: Fixtures.path("invoice.png"), toPath: fleet.store.path(for: key))
+            let expires = Date().addingTimeInterval(600)
+            let source = fleet.store.presignedURL(.get, objectKey: key, expires: expires)
+            let result = fleet.store.presignedURL(.put, objectKey: "outbox/invoice.md", expires: expires)
+            let submitted = try await Self.ocrctl(["submit", source, "--result-url", result, "--wait", "--json"] + nats, fleet)
+            #expect(submitted.status == 0 && submitted.output.contains(#""state":"completed""#), "\(submitted.output)")
 
             // A file that is no document: the worker's user dead-letters it; the operator's
             // lists, replays (the worker dead-letters it again) and purges.

@@ -140,6 +140,20 @@ import Testing
         }
     }
 
+    @Test func aWorkerWantingOtherStreamSettingsUsesThemAsTheyAre() async throws {
+        try await withFleet(runWorker: false, natsUsers: true) { fleet in
+            let worker = try await Self.connect(.worker, fleet)
+            // Three replicas where the gateway made one: its user may not change them, so it
+            // says so and goes on (each refused change waits out libnats's request timeout).
+            try await FleetTopology(replicas: 3).ensureStreams(on: worker)
+            for stream in [StreamNames.jobs, StreamNames.events, StreamNames.deadLetters] {
+                #expect(try await Self.refused("Publish", "$JS.API.STREAM.CREATE.\(stream)", on: worker))
+            }
+            try await fleet.submit(file: Fixtures.path("invoice.png"), jobID: "as-they-are")
+            #expect(try await StoredMessages(connection: worker, stream: StreamNames.jobs).bounds().count == 1)
+        }
+    }
+
     @Test func aWorkersUserCannotPublishJobsNorDeleteOrPurgeStreams() async throws {
         // No worker runs, so the submitted job stays queued.
         try await withFleet(runWorker: false, natsUsers: true) { fleet in

@@ -76,6 +76,16 @@ public struct SettingsReader: Sendable {
         return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
+    /// A list each item of which `parse` reads; one it cannot read is an error naming `expected`.
+    public func list<T>(_ setting: Setting, expected: String, _ parse: (String) -> T?) throws(SettingsError) -> [T] {
+        var items: [T] = []
+        for text in list(setting) {
+            guard let item = parse(text) else { throw .invalidValue(setting, text, expected: expected) }
+            items.append(item)
+        }
+        return items
+    }
+
     public func int(_ setting: Setting, default value: Int, range: ClosedRange<Int> = 0...Int.max)
         throws(SettingsError) -> Int
     {
@@ -145,7 +155,12 @@ public enum CommonSettings {
     public static let logFormat = Setting(
         "log.format", default: "auto", "Log lines: json (one object a line), text, or auto (text on a terminal, else json).")
 
+    public static let egressAllow = Setting(
+        "egress.allow", default: "unset (public addresses only)",
+        "What job and callback URLs may reach besides public addresses, comma-separated: hosts (store.internal, *.svc.cluster.local), IPv4/IPv6 networks (10.0.0.0/8, fd00::/8, 127.0.0.1), each optionally with :port ([::1]:8080).")
+
     public static let all = [
         natsURL, natsCreds, natsUser, natsPassword, natsTLSCA, natsInboxPrefix, streamReplicas, logLevel, logFormat,
+        egressAllow,
     ]
 }

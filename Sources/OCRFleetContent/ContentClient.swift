@@ -38,17 +38,22 @@ public struct TransferLimits: Sendable {
 }
 
 /// Downloads sources and uploads results through presigned URLs, streaming to and from
-/// files, and maps every failure to a contract error code.
+/// files, and maps every failure to a contract error code. Every URL and redirect hop goes
+/// through `policy` before a byte is sent to it, and the connection goes to the address it
+/// checked. What a failure's message says is for the job's submitter: a reason, never the
+/// address, port, status or answer of a host; `OCRError.detail` keeps those for the logs.
 public struct ContentClient: Sendable {
-    public let http: HTTPClient
+    public let http: EgressHTTPClient
     public var limits: TransferLimits
-    public var policy: SourcePolicy
+    public var policy: EgressPolicy
 
-    /// Uses `http` when given, else a client of its own built from `limits`; call
-    /// `shutdown()` when done with one of its own. Redirects are followed here, not by the
-    /// client, so that `policy` sees every hop.
-    public init(http: HTTPClient? = nil, limits: TransferLimits = TransferLimits(), policy: SourcePolicy = SourcePolicy()) {
-        self.http = http ?? Self.makeHTTPClient(limits)
+    /// Call `shutdown()` when done. Redirects are followed here, not by the HTTP client, so
+    /// that `policy` sees every hop.
+    public init(limits: TransferLimits = TransferLimits(), policy: EgressPolicy = EgressPolicy()) {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .init(limits.connectTimeout), read: .init(limits.readTimeout))
+        configuration.decompression = .disabled
+        http = EgressHTTPClient(configuration: configuration)
         self.limits = limits
         self.policy = policy
     }
@@ -57,12 +62,19 @@ public struct ContentClient: Sendable {
 
     public func shutdown() async throws { try await http.shutdown() }
 
-    static func makeHTTPClient(_ limits: TransferLimits) -> HTTPClient {
-        var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: .init(limits.connectTimeout), read: .init(limits.readTimeout))
-        configuration.redirectConfiguration = .disallow
-        configuration.decompression = .disabled
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    /// Refuses a job whose source, result or layout URL the policy refuses, before any of
+    /// them is contacted. A host that does not resolve now is left to the transfer itself,
+    /// which fails as retryable.
+    public func checkURLs(source: String, result: String, layout: String?) async throws(OCRError) {
+        var urls = [(source, "source", true), (result, "result", false)]
+        if let layout { urls.append((layout, "layout", false)) }
+        for (url, what, narrowed) in urls {
+            do {
+                _ = try await policy.destination(of: url, narrowed: narrowed)
+            } catch where error.reason != .unresolvable {
+                throw OCRError(.invalidJob, "the \(what) URL \(error.phrase)", detail: error.detail)
+            } catch {}
+        }
     }
 
     /// Streams `url` into `path`, hashing as it goes. Never holds the document in memory.
@@ -74,96 +86,135 @@ public struct ContentClient: Sendable {
         if let expiry = S3Bucket.expiry(ofPresignedURL: url), expiry < Date() {
             throw OCRError(.sourceNotFound, "the source's presigned URL expired at \(expiry.formatted(.iso8601))")
         }
-        let limit = limits.maxDownloadBytes
         let deadline = NIODeadline.now() + .init(limits.downloadTimeout)
         var location = url
-        var response: HTTPClientResponse
-        var hops = 0
-        while true {
-            try await policy.check(location, checkAllowList: true)
+        for hop in 0...Self.maxRedirects {
+            let destination: EgressDestination
             do {
-                response = try await http.execute(HTTPClientRequest(url: location), deadline: deadline)
+                destination = try await policy.destination(of: location, narrowed: true)
             } catch {
-                throw Self.transportError(error, code: .sourceUnreachable, action: "download the source")
+                let subject = hop == 0 ? "the source URL" : "the source redirects to a URL that"
+                throw OCRError(
+                    error.reason == .unresolvable ? .sourceUnreachable : .invalidJob, "\(subject) \(error.phrase)",
+                    detail: error.detail)
             }
-            guard [301, 302, 303, 307, 308].contains(response.status.code),
-                let next = response.headers.first(name: "location")
-            else { break }
-            hops += 1
-            guard hops <= Self.maxRedirects, let resolved = URL(string: next, relativeTo: URL(string: location)) else {
-                throw OCRError(.sourceNotFound, "the source redirects more than \(Self.maxRedirects) times or to a bad URL")
+            let outcome: DownloadOutcome
+            do {
+                outcome = try await http.execute(HTTPClientRequest(url: location), to: destination, deadline: deadline) {
+                    response in try await receive(response, from: destination, into: path, expectedSHA256: expectedSHA256)
+                }
+            } catch let error as OCRError {
+                throw error
+            } catch {
+                throw Self.transportError(error, .sourceUnreachable, "the source could not be downloaded", destination)
             }
-            location = resolved.absoluteString
+            switch outcome {
+            case .file(let file): return file
+            case .redirect(let next): location = next
+            }
         }
-        try Self.checkDownloadStatus(response.status)
+        throw OCRError(.sourceNotFound, "the source redirects more than \(Self.maxRedirects) times")
+    }
+
+    enum DownloadOutcome {
+        case file(DownloadedFile)
+        case redirect(String)
+    }
+
+    /// One answer of the source: a redirect to follow, or the document, streamed to `path`.
+    private func receive(
+        _ response: HTTPClientResponse, from destination: EgressDestination, into path: String, expectedSHA256: String?
+    ) async throws -> DownloadOutcome {
+        if [301, 302, 303, 307, 308].contains(response.status.code), let next = response.headers.first(name: "location") {
+            guard let resolved = URL(string: next, relativeTo: URL(string: destination.url)) else {
+                throw OCRError(
+                    .invalidJob, "the source redirects to a URL that is not a valid URL",
+                    detail: "\(destination.url) redirects to \(next)")
+            }
+            return .redirect(resolved.absoluteString)
+        }
+        try Self.checkDownloadStatus(response.status, from: destination)
+        let limit = limits.maxDownloadBytes
         if let length = response.headers.first(name: "content-length").flatMap(Int.init), length > limit {
-            throw OCRError(.sourceTooLarge, "source is \(length) bytes, over the \(limit)-byte limit")
+            throw OCRError(.sourceTooLarge, "the source is over the \(limit)-byte limit", detail: "Content-Length \(length)")
         }
         var hasher = SHA256()
         var total = 0
-        do {
-            try await FileSystem.shared.withFileHandle(
-                forWritingAt: FilePath(path), options: .newFile(replaceExisting: true)
-            ) { handle in
-                var writer = handle.bufferedWriter()
-                for try await chunk in response.body {
-                    total += chunk.readableBytes
-                    if total > limit {
-                        throw OCRError(.sourceTooLarge, "source is over the \(limit)-byte limit")
-                    }
-                    chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
-                    try await writer.write(contentsOf: chunk)
+        try await FileSystem.shared.withFileHandle(forWritingAt: FilePath(path), options: .newFile(replaceExisting: true)) {
+            handle in
+            var writer = handle.bufferedWriter()
+            for try await chunk in response.body {
+                total += chunk.readableBytes
+                if total > limit {
+                    throw OCRError(.sourceTooLarge, "the source is over the \(limit)-byte limit")
                 }
-                try await writer.flush()
+                chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+                try await writer.write(contentsOf: chunk)
             }
-        } catch let error as OCRError {
-            throw error
-        } catch {
-            throw Self.transportError(error, code: .sourceUnreachable, action: "download the source")
+            try await writer.flush()
         }
         let digest = hasher.finalize().hexString
         if let expected = expectedSHA256, !expected.isEmpty, expected.lowercased() != digest {
-            throw OCRError(.corruptDocument, "downloaded bytes have sha256 \(digest), the job says \(expected)")
+            throw OCRError(
+                .corruptDocument, "the downloaded bytes do not match source.sha256",
+                detail: "sha256 \(digest), the job says \(expected)")
         }
-        return DownloadedFile(
-            path: path, bytes: total, sha256: digest, contentType: response.headers.first(name: "content-type"))
+        return .file(
+            DownloadedFile(path: path, bytes: total, sha256: digest, contentType: response.headers.first(name: "content-type")))
     }
 
-    /// PUTs `body` to a presigned URL. Any failure is `result_upload_failed` (retryable).
-    public func upload(_ body: [UInt8], to url: String, contentType: String) async throws(OCRError) {
-        try await policy.check(url, checkAllowList: false)
+    /// PUTs `body` to a presigned URL (`what`: "result", "layout"). A refused URL is
+    /// `invalid_job`; any other failure is `result_upload_failed` (retryable).
+    public func upload(_ body: [UInt8], to url: String, contentType: String, what: String = "result") async throws(OCRError) {
+        let destination: EgressDestination
+        do {
+            destination = try await policy.destination(of: url, narrowed: false)
+        } catch {
+            throw OCRError(
+                error.reason == .unresolvable ? .resultUploadFailed : .invalidJob, "the \(what) URL \(error.phrase)",
+                detail: error.detail)
+        }
         var request = HTTPClientRequest(url: url)
         request.method = .PUT
         request.headers.add(name: "Content-Type", value: contentType)
         request.body = .bytes(ByteBuffer(bytes: body))
-        let response: HTTPClientResponse
+        let status: HTTPResponseStatus
         do {
-            response = try await http.execute(request, timeout: .init(limits.uploadTimeout))
+            status = try await http.execute(request, to: destination, deadline: .now() + .init(limits.uploadTimeout)) {
+                response in
+                _ = try? await response.body.collect(upTo: 64 << 10)
+                return response.status
+            }
         } catch {
-            throw Self.transportError(error, code: .resultUploadFailed, action: "upload the result")
+            throw Self.transportError(error, .resultUploadFailed, "the \(what) could not be uploaded", destination)
         }
-        guard (200..<300).contains(response.status.code) else {
-            throw OCRError(.resultUploadFailed, "result upload answered HTTP \(response.status.code)")
+        guard (200..<300).contains(status.code) else {
+            throw OCRError(
+                .resultUploadFailed, "the \(what) could not be uploaded (the destination answered an error)",
+                detail: "HTTP \(status.code) from \(destination.address) port \(destination.port)")
         }
     }
 
-    static func checkDownloadStatus(_ status: HTTPResponseStatus) throws(OCRError) {
+    static func checkDownloadStatus(_ status: HTTPResponseStatus, from destination: EgressDestination) throws(OCRError) {
+        let detail = "HTTP \(status.code) from \(destination.address) port \(destination.port)"
         switch status.code {
         case 200..<300: return
         case 408, 429, 500..<600:
-            throw OCRError(.sourceUnreachable, "source answered HTTP \(status.code)")
-        case 401, 403:
-            throw OCRError(.sourceNotFound, "source refused access (HTTP \(status.code)); the presigned URL may have expired")
+            throw OCRError(.sourceUnreachable, "the source could not be downloaded (the source answered an error)", detail: detail)
         default:
-            throw OCRError(.sourceNotFound, "source answered HTTP \(status.code)")
+            throw OCRError(
+                .sourceNotFound,
+                "the source could not be downloaded (it is not there or access was refused; a presigned URL may have expired)",
+                detail: detail)
         }
     }
 
-    static func transportError(_ error: any Error, code: ErrorCode, action: String) -> OCRError {
-        if let error = error as? HTTPClientError, [.invalidURL, .emptyHost, .emptyScheme].contains(error) {
-            return OCRError(.invalidJob, "cannot \(action): bad URL")
-        }
-        return OCRError(code, "cannot \(action): \(error)")
+    /// A connection, TLS or timeout failure: one public reason whatever happened, so that the
+    /// fleet cannot be used to tell closed ports from filtered ones.
+    static func transportError(_ error: any Error, _ code: ErrorCode, _ summary: String, _ destination: EgressDestination)
+        -> OCRError
+    {
+        OCRError(code, "\(summary) (connection failed)", detail: "\(destination.address) port \(destination.port): \(error)")
     }
 }
 

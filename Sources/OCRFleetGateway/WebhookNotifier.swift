@@ -19,17 +19,25 @@ public struct WebhookSettings: Sendable {
     public var attempts: Int
     /// First wait before a retry; each next one is four times longer, at most ten minutes.
     public var retryBase: Duration
-    /// Hosts callback URLs may name; empty: any but link-local and metadata addresses.
+    /// Hosts callback URLs may name (`OCR_WEBHOOK_ALLOW_HOSTS`); empty: any the egress
+    /// policy lets through. It narrows `egress`, never widens it.
     public var allowedHosts: [String]
+    /// What callbacks may reach besides public addresses (`OCR_EGRESS_ALLOW`).
+    public var egress: [EgressRule]
 
-    public init(secret: [UInt8], attempts: Int = 8, retryBase: Duration = .seconds(1), allowedHosts: [String] = []) {
+    public init(
+        secret: [UInt8], attempts: Int = 8, retryBase: Duration = .seconds(1), allowedHosts: [String] = [],
+        egress: [EgressRule] = []
+    ) {
         self.secret = secret
         self.attempts = attempts
         self.retryBase = retryBase
         self.allowedHosts = allowedHosts
+        self.egress = egress
     }
 
-    var policy: SourcePolicy { SourcePolicy(allowedHosts: allowedHosts) }
+    /// The check of a callback URL, at submission (`checkAllowList: true`) and on each delivery.
+    var policy: EgressPolicy { EgressPolicy(allowed: egress, hosts: allowedHosts) }
 
     /// The wait before delivery `attempt + 1`: base × 4^(attempt - 1), at most ten minutes.
     func delay(after attempt: Int) -> Duration {
@@ -72,11 +80,10 @@ struct WebhookNotifier: Service {
             try await topology.ensureWebhookConsumer(on: nats, maxDeliver: settings.attempts)
             return (try await PullConsumer(connection: nats, binding: .webhooks), states)
         }
-        // Redirects are not followed: they could lead past the host checks.
+        // Redirects are not followed (a 3xx answer is a failed delivery): no hop escapes the policy.
         var configuration = HTTPClient.Configuration()
-        configuration.redirectConfiguration = .disallow
         configuration.timeout = .init(connect: .seconds(5), read: .seconds(15))
-        let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        let http = EgressHTTPClient(configuration: configuration)
         let inFlight = DeliveryCount()
         let messages = consumer.messages(batchSize: {
             while inFlight.value >= Self.concurrency { try? await Task.sleep(for: .milliseconds(20)) }
@@ -94,7 +101,7 @@ struct WebhookNotifier: Service {
         try await http.shutdown()
     }
 
-    func deliver(_ message: JetStreamMessage, states: JobStateStore, http: HTTPClient) async {
+    func deliver(_ message: JetStreamMessage, states: JobStateStore, http: EgressHTTPClient) async {
         let logger = gateway.logger
         guard let busEvent = try? LifecycleEvent.decode(message.payload), busEvent.data.body.endsJob else {
             try? await message.ack()
@@ -138,8 +145,10 @@ struct WebhookNotifier: Service {
         let description: String
     }
 
-    func post(_ body: [UInt8], to url: String, event: LifecycleEvent, http: HTTPClient) async throws {
-        try await settings.policy.check(url, checkAllowList: true)
+    /// Checks the callback again (the name may resolve elsewhere by now, the settings may have
+    /// changed since submission) and POSTs to the address just checked.
+    func post(_ body: [UInt8], to url: String, event: LifecycleEvent, http: EgressHTTPClient) async throws {
+        let destination = try await settings.policy.check(url, checkAllowList: true)
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: CloudEventCoding.contentType)
@@ -148,10 +157,12 @@ struct WebhookNotifier: Service {
         request.headers.add(name: "OCRFleet-Delivery", value: event.id)
         request.headers.add(name: "OCRFleet-Job-Id", value: event.data.header.jobID)
         request.body = .bytes(ByteBuffer(bytes: body))
-        let response = try await http.execute(request, timeout: .seconds(15))
-        _ = try? await response.body.collect(upTo: 64 << 10)
-        guard (200..<300).contains(response.status.code) else {
-            throw DeliveryFailure(description: "the receiver answered HTTP \(response.status.code)")
+        let status = try await http.execute(request, to: destination, deadline: .now() + .seconds(15)) { response in
+            _ = try? await response.body.collect(upTo: 64 << 10)
+            return response.status
+        }
+        guard (200..<300).contains(status.code) else {
+            throw DeliveryFailure(description: "the receiver answered HTTP \(status.code)")
         }
     }
 }

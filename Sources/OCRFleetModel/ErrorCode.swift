@@ -28,14 +28,18 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
 /// converted to one of these before it reaches an event.
 public struct OCRError: Error, Sendable, Equatable, CustomStringConvertible {
     public var code: ErrorCode
+    /// What the job's submitter reads (events, state, dead letter).
     public var message: String
+    /// What only the logs get: addresses, ports, statuses of hosts the submitter may not see.
+    public var detail: String?
 
-    public init(_ code: ErrorCode, _ message: String) {
+    public init(_ code: ErrorCode, _ message: String, detail: String? = nil) {
         self.code = code
         self.message = message
+        self.detail = detail
     }
 
-    public var description: String { "\(code.rawValue): \(message)" }
+    public var description: String { "\(code.rawValue): \(message)" + (detail.map { " [\($0)]" } ?? "") }
 }
 
 extension OCRError {

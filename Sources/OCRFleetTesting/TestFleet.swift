@@ -79,6 +79,7 @@ public struct TestFleet: Sendable {
             environment: [
                 "OCR_NATS_URL": server.url, "OCR_HTTP_PORT": "\(port)", "OCR_STORE_DIR": store.directory,
                 "OCR_STORE_SECRET": "test-secret", "OCR_PUBLIC_URL": store.publicBaseURL,
+                "OCR_EGRESS_ALLOW": LoopbackEgress.allow,
             ].merging(environment) { _, new in new })
         let gateway = try Gateway(configuration: configuration, nats: nats, logger: logger)
         let services = try await RunningServices.start("the second gateway", logger: logger) { ready in
@@ -197,14 +198,14 @@ public func withFleet<T>(
             arguments: ["ocr-gateway"],
             environment: [
                 "OCR_NATS_URL": server.url, "OCR_HTTP_PORT": "\(port)", "OCR_STORE_DIR": store,
-                "OCR_STORE_SECRET": "test-secret",
+                "OCR_STORE_SECRET": "test-secret", "OCR_EGRESS_ALLOW": LoopbackEgress.allow,
             ]
                 .merging(gatewayEnvironment) { _, new in new })
         let workerConfiguration = try WorkerConfiguration(
             arguments: ["ocr-worker"],
             environment: [
                 "OCR_NATS_URL": server.url, "OCR_WORKER_NAME": "test-worker", "OCR_RETRY_BASE_S": "0.2",
-                "OCR_CONNECT_TIMEOUT_S": "1", "OCR_SHUTDOWN_GRACE_S": "2",
+                "OCR_CONNECT_TIMEOUT_S": "1", "OCR_SHUTDOWN_GRACE_S": "2", "OCR_EGRESS_ALLOW": LoopbackEgress.allow,
             ]
                 .merging(workerEnvironment) { _, new in new })
         let gateway = try Gateway(configuration: gatewayConfiguration, nats: gatewayNATS, logger: logger)

@@ -166,6 +166,8 @@ struct JobRunner: Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
 
+        // A URL the egress policy refuses fails the job before any of them is contacted.
+        try await content.checkURLs(source: job.source.url, result: job.result.url, layout: job.result.layoutURL)
         let source = try await stage("download") {
             try await content.download(job.source.url, to: "\(directory)/source", expectedSHA256: job.source.sha256)
         }
@@ -215,7 +217,7 @@ struct JobRunner: Sendable {
                 return nil
             }
             let layout = PageLayout.document(pages: outcome.pages, numbers: numbers)
-            try await content.upload(layout, to: layoutURL, contentType: "application/json")
+            try await content.upload(layout, to: layoutURL, contentType: "application/json", what: "layout")
             return Self.withoutQuery(layoutURL)
         }
         FleetMetrics.uploaded(bytes: bytes.count)

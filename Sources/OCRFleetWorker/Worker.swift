@@ -34,7 +34,7 @@ public struct Worker: Service {
     }
 
     public func run() async throws {
-        let content = ContentClient(limits: configuration.transfer, policy: configuration.sourcePolicy)
+        let content = ContentClient(limits: configuration.transfer, policy: configuration.egress)
         do {
             try await serve(content)
         } catch {

@@ -24,7 +24,9 @@ public struct WorkerConfiguration: Sendable {
     public var straighten: Bool
     public var limits: DocumentLimits
     public var transfer: TransferLimits
-    public var sourcePolicy: SourcePolicy
+    /// What source, result and layout URLs may reach (`OCR_EGRESS_ALLOW`), source hosts
+    /// narrowed to `OCR_SOURCE_ALLOW_HOSTS`.
+    public var egress: EgressPolicy
     public var pageTimeout: Duration
     /// Time limit of one LibreOffice conversion.
     public var conversionTimeout: Duration
@@ -76,8 +78,7 @@ public struct WorkerConfiguration: Sendable {
         public static let conversionTimeout = Setting("conversion.timeout.s", default: "120", "Time limit of one LibreOffice conversion to PDF (seconds); over it LibreOffice is killed and the attempt fails with engine_timeout.")
         public static let libreOffice = Setting("libreoffice", default: "/usr/bin/soffice, /usr/lib/libreoffice/program/soffice or /usr/local/bin/soffice", "LibreOffice's soffice, which converts DOC, PPT, XLS, ODT, ODP, ODS, RTF (and PPTX, XLSX, and DOCX in ocr mode) to PDF.")
         public static let officeSandbox = Setting("office.sandbox", default: "required", "required: LibreOffice runs only without network, in each sandbox that works here (a network namespace, unshare -rn, where user namespaces are allowed; the seccomp filter of ocr-office-sandbox, installed beside ocr-worker); where none works, files that need LibreOffice fail with unsupported_format. off: LibreOffice runs unsandboxed with the worker's network (an explicit opt-out).")
-        public static let sourceAllowHosts = Setting("source.allow.hosts", default: "any host", "Hosts a source URL may name, comma-separated; *.example.com matches subdomains. Others are invalid_job.")
-        public static let allowLinkLocal = Setting("allow.link.local", default: "false", "Allow URLs whose host is or resolves to a link-local or cloud metadata address (169.254.0.0/16, fe80::/10); refused as invalid_job otherwise.")
+        public static let sourceAllowHosts = Setting("source.allow.hosts", default: "any host OCR_EGRESS_ALLOW lets through", "Hosts a source URL (and each of its redirects) may name, comma-separated; *.example.com matches subdomains. Others are invalid_job. Narrows OCR_EGRESS_ALLOW, never widens it.")
         public static let connectTimeout = Setting("connect.timeout.s", default: "10", "Time to connect to a source or result URL before the attempt fails as retryable (seconds).")
         public static let pageTimeout = Setting("page.timeout.s", default: "120", "Time budget of one page at the engine (seconds).")
         public static let jobTimeout = Setting("job.timeout.s", default: "900", "Time limit of a job that gives no options.timeout_s (seconds); over it the attempt fails with engine_timeout.")
@@ -99,7 +100,7 @@ public struct WorkerConfiguration: Sendable {
             CommonSettings.all + [
                 engine, vllmURL, vllmModel, vllmAPIKey, vllmMaxTokens, vllmRetryMaxTokens, vllmNgramSize, vllmWindowSize,
                 vllmWhitelist, vllmImageFormat, vllmPNGLevel, vllmJPEGQuality, vllmColor, vllmHealthInterval, maxJobs, maxInflightPages, maxDeliver, workerName, workDir, dpi, straighten,
-                maxDownloadBytes, maxPages, maxPagePixels, maxUnzippedBytes, maxZipEntries, conversionTimeout, libreOffice, officeSandbox, sourceAllowHosts, allowLinkLocal, connectTimeout, pageTimeout, jobTimeout, maxJobTimeout,
+                maxDownloadBytes, maxPages, maxPagePixels, maxUnzippedBytes, maxZipEntries, conversionTimeout, libreOffice, officeSandbox, sourceAllowHosts, connectTimeout, pageTimeout, jobTimeout, maxJobTimeout,
                 shutdownGrace, ackWait, retryBase, retryCap, probePort, probeHost, otlpEndpoint,
             ]
     }
@@ -135,9 +136,9 @@ public struct WorkerConfiguration: Sendable {
         transfer = TransferLimits(
             maxDownloadBytes: try reader.int(Settings.maxDownloadBytes, default: 512 << 20, range: 1...(1 << 40)),
             connectTimeout: .milliseconds(Int(try reader.double(Settings.connectTimeout, default: 10) * 1000)))
-        sourcePolicy = SourcePolicy(
-            allowedHosts: reader.list(Settings.sourceAllowHosts),
-            allowLinkLocal: try reader.bool(Settings.allowLinkLocal, default: false))
+        egress = EgressPolicy(
+            allowed: try reader.list(CommonSettings.egressAllow, expected: EgressRule.syntax) { EgressRule($0) },
+            hosts: reader.list(Settings.sourceAllowHosts))
         pageTimeout = .seconds(try reader.int(Settings.pageTimeout, default: 120, range: 1...86_400))
         jobTimeout = .seconds(try reader.int(Settings.jobTimeout, default: 900, range: 1...604_800))
         maxJobTimeout = .seconds(try reader.int(Settings.maxJobTimeout, default: 3600, range: 1...604_800))

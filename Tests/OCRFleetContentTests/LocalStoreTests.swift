@@ -52,7 +52,7 @@ import Testing
     static func withClient(limits: TransferLimits = TransferLimits(), _ body: (ContentClient) async throws -> Void)
         async throws
     {
-        let client = ContentClient(limits: limits)
+        let client = ContentClient(limits: limits, policy: LoopbackEgress.policy)
         do {
             try await body(client)
         } catch {

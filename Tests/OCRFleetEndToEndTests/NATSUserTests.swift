@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import OCRFleetBus
+import OCRFleetContent
 import OCRFleetModel
 import OCRFleetTesting
 import Testing
@@ -71,6 +72,15 @@ import Testing
             #expect(state.status == 0 && state.output.hasPrefix("own-users completed"), "\(state.output)")
             let watched = try await Self.ocrctl(["watch", "own-users"] + nats, fleet)
             #expect(watched.status == 0 && watched.output.contains("completed own-users"), "\(watched.output)")
+            // And a job submitted straight onto the bus, as upstream services do.
+            let key = "inbox/invoice.png"
+            try FileManager.default.createDirectory(atPath: fleet.store.directory + "/inbox", withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: Fixtures.path("invoice.png"), toPath: fleet.store.path(for: key))
+            let expires = Date().addingTimeInterval(600)
+            let source = fleet.store.presignedURL(.get, objectKey: key, expires: expires)
+            let result = fleet.store.presignedURL(.put, objectKey: "outbox/invoice.md", expires: expires)
+            let submitted = try await Self.ocrctl(["submit", source, "--result-url", result, "--wait", "--json"] + nats, fleet)
+            #expect(submitted.status == 0 && submitted.output.contains(#""state":"completed""#), "\(submitted.output)")
 
             // A file that is no document: the worker's user dead-letters it; the operator's
             // lists, replays (the worker dead-letters it again) and purges.
@@ -98,6 +108,49 @@ import Testing
 
             // Nothing any of them did was refused.
             #expect(Self.violations(fleet).isEmpty, "\(Self.violations(fleet))")
+        }
+    }
+
+    @Test func aWorkerStartedBeforeAnyGatewayWaitsForTheStreams() async throws {
+        let users = FleetNATSUsers()
+        try await withNATSServer(users: users) { server in
+            var logger = Logger(label: "test")
+            logger.logLevel = .critical
+            let worker = try await NATSConnection.connect(users.options(.worker, url: server.url, name: "worker"), logger: logger)
+            let gateway = try await NATSConnection.connect(
+                users.options(.gateway, url: server.url, name: "gateway"), logger: logger)
+            // What the worker does at start-up: streams (it may only check them), then its consumer.
+            let starting = Task {
+                try await FleetTopology.untilReady(logger: logger) { try await FleetTopology().ensureAll(on: worker) }
+            }
+            defer { starting.cancel() }
+            #expect(try await Self.refused("Publish", "$JS.API.STREAM.CREATE.\(StreamNames.jobs)", on: worker))
+            try await FleetTopology().ensureStreams(on: gateway)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await starting.value }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(120))
+                    throw TestEnvironmentError("the worker did not take up the gateway's streams")
+                }
+                try await group.next()
+                group.cancelAll()
+            }
+            // Its consumer is there and it pulls from it: nothing yet.
+            #expect(try await PullConsumer(connection: worker).fetch(max: 1, wait: .milliseconds(100)).isEmpty)
+        }
+    }
+
+    @Test func aWorkerWantingOtherStreamSettingsUsesThemAsTheyAre() async throws {
+        try await withFleet(runWorker: false, natsUsers: true) { fleet in
+            let worker = try await Self.connect(.worker, fleet)
+            // Three replicas where the gateway made one: its user may not change them, so it
+            // says so and goes on (each refused change waits out libnats's request timeout).
+            try await FleetTopology(replicas: 3).ensureStreams(on: worker)
+            for stream in [StreamNames.jobs, StreamNames.events, StreamNames.deadLetters] {
+                #expect(try await Self.refused("Publish", "$JS.API.STREAM.CREATE.\(stream)", on: worker))
+            }
+            try await fleet.submit(file: Fixtures.path("invoice.png"), jobID: "as-they-are")
+            #expect(try await StoredMessages(connection: worker, stream: StreamNames.jobs).bounds().count == 1)
         }
     }
 

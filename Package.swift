@@ -208,6 +208,17 @@ let package = Package(
             swiftSettings: swiftSettings),
         // LibreOffice's network sandbox, in C: a seccomp filter installed before exec.
         .executableTarget(name: "ocr-office-sandbox"),
+        // The egress policy's cost per request: `scripts/bench-egress.sh` (release build).
+        .executableTarget(
+            name: "egress-bench",
+            dependencies: [
+                "OCRFleetContent",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "bench/egress", swiftSettings: swiftSettings),
         // libFuzzer target: `scripts/fuzz.sh` builds it with -sanitize=fuzzer,address.
         .executableTarget(
             name: "ocrfleet-fuzz", dependencies: ["OCRFleetDocuments", "OCRFleetModel", "OCRFleetOffice"],

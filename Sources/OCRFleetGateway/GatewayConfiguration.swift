@@ -95,8 +95,8 @@ public struct GatewayConfiguration: Sendable {
         public static let webhookRetryBase = Setting(
             "webhook.retry.base.s", default: "1", "First wait before a webhook retry (seconds); each next is 4 times longer, at most 600.")
         public static let webhookAllowHosts = Setting(
-            "webhook.allow.hosts", default: "unset (any but link-local)",
-            "Hosts callback URLs may name, comma-separated (`hooks.example.com`, `*.example.com`).")
+            "webhook.allow.hosts", default: "unset (any host OCR_EGRESS_ALLOW lets through)",
+            "Hosts callback URLs may name, comma-separated (`hooks.example.com`, `*.example.com`); narrows OCR_EGRESS_ALLOW, never widens it.")
 
         public static let sseKeepAlive = Setting(
             "sse.keepalive.s", default: "15",
@@ -169,7 +169,8 @@ public struct GatewayConfiguration: Sendable {
             let base = try reader.double(Settings.webhookRetryBase, default: 1)
             webhooks = WebhookSettings(
                 secret: Array(secret.utf8), attempts: try reader.int(Settings.webhookAttempts, default: 8, range: 1...50),
-                retryBase: .milliseconds(Int64(max(base, 0.01) * 1000)), allowedHosts: reader.list(Settings.webhookAllowHosts))
+                retryBase: .milliseconds(Int64(max(base, 0.01) * 1000)), allowedHosts: reader.list(Settings.webhookAllowHosts),
+                egress: try reader.list(CommonSettings.egressAllow, expected: EgressRule.syntax) { EgressRule($0) })
         }
         eventsKeepAlive = .seconds(try reader.int(Settings.sseKeepAlive, default: 15, range: 1...3600))
         logLevel = reader.string(CommonSettings.logLevel, default: "info")

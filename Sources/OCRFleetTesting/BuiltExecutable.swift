@@ -12,7 +12,8 @@ public enum BuiltExecutable {
     }
 
     /// Starts `name` with `arguments`; output goes to the given handles, else nowhere (a child
-    /// must not write into the test runner's own output).
+    /// must not write into the test runner's own output). Its environment is the runner's, with
+    /// `OCR_EGRESS_ALLOW` opening loopback (where every test double listens), then `environment`.
     public static func run(
         _ name: String, _ arguments: [String], environment: [String: String]? = nil, stdout: FileHandle? = nil,
         stderr: FileHandle? = nil
@@ -20,7 +21,9 @@ public enum BuiltExecutable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path(name))
         process.arguments = arguments
-        if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
+        process.environment = ProcessInfo.processInfo.environment
+            .merging(["OCR_EGRESS_ALLOW": LoopbackEgress.allow]) { _, new in new }
+            .merging(environment ?? [:]) { _, new in new }
         process.standardOutput = stdout ?? FileHandle.nullDevice
         process.standardError = stderr ?? FileHandle.nullDevice
         try process.run()

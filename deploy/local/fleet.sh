@@ -36,6 +36,7 @@ start_local_fleet
 echo "nats      $OCR_NATS_URL  (monitoring $nats_monitor_url/jsz; users of deploy/nats-users.conf)"
 echo "ocrctl    . $work/ocrctl.env && ocrctl dlq list --nats $OCR_NATS_URL   (the operator's NATS user)"
 echo "gateway   $gateway_url  (docs: $gateway_url/openapi.json, metrics: $gateway_url/metrics)"
+echo "egress    OCR_EGRESS_ALLOW=$OCR_EGRESS_ALLOW  (what job URLs may reach besides public hosts)"
 [ -n "${OCR_VLLM_URL:-}" ] && echo "vllm      $OCR_VLLM_URL"
 for index in "${!worker_pids[@]}"; do
   echo "worker $((index + 1))  pid ${worker_pids[$index]}  probes ${probe_urls[$index]}/readyz  metrics ${probe_urls[$index]}/metrics"

@@ -98,6 +98,7 @@ class Fleet:
         self.start([f"{bin_dir}/ocr-gateway"], "gateway",
                    {**self.env, "OCR_HTTP_PORT": str(gateway_port), "OCR_STORE_DIR": f"{self.work}/store"})
         self.gateway = f"http://127.0.0.1:{gateway_port}"
+        self.store_host = f"127.0.0.1:{gateway_port}"
         self.services = list(self.processes)
         wait_until(lambda: http("GET", self.gateway + "/readyz")[0] == 200, "gateway", self.work)
 
@@ -124,7 +125,9 @@ class Fleet:
         return process, url
 
     def start_worker(self, env):
-        process = self.start([f"{self.bin_dir}/ocr-worker"], "worker", {**self.env, "OCR_WORK_DIR": self.work, **env})
+        # The egress policy refuses loopback but for the gateway's store, which the fleet opens.
+        process = self.start([f"{self.bin_dir}/ocr-worker"], "worker",
+                             {**self.env, "OCR_WORK_DIR": self.work, "OCR_EGRESS_ALLOW": self.store_host, **env})
         # Ready once its start-up CPU has settled (the re-exec and engine checks are quick).
         time.sleep(1.5)
         if process.poll() is not None:

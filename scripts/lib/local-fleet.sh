@@ -3,7 +3,8 @@
 # OCR_VLLM_URL=double), and stops them on exit. LOCAL_WORKERS=N starts N workers (0: none),
 # each with its probe and metrics port.
 # Needs $bin (the build's bin path); sets $work, $gateway_url, $worker_pid (the first worker),
-# $worker_pids, $probe_urls, $nats_monitor_url and OCR_NATS_URL.
+# $worker_pids, $probe_urls, $nats_monitor_url, OCR_NATS_URL and OCR_EGRESS_ALLOW (the gateway's
+# store on loopback, unless already set).
 # NATS admits only the fleet's users of deploy/nats-users.conf, with passwords made for this
 # start; each process connects as its own. $work/ocrctl.env exports the operator's
 # OCR_NATS_* variables, for ocrctl's commands that talk to NATS (`. $work/ocrctl.env`).
@@ -72,6 +73,9 @@ start_local_fleet() {
     wait_for vllm-double "curl -fs 'http://127.0.0.1:$vllm_port/health' >/dev/null"
     export OCR_VLLM_URL="http://127.0.0.1:$vllm_port/v1"
   fi
+  # The egress policy refuses loopback: open the gateway's own store (its presigned URLs) unless
+  # the caller chose otherwise.
+  export OCR_EGRESS_ALLOW="${OCR_EGRESS_ALLOW:-127.0.0.1:$http_port}"
   OCR_NATS_USER=ocr-gateway OCR_NATS_PASSWORD="$gateway_password" OCR_NATS_INBOX_PREFIX=_INBOX.gateway \
     OCR_HTTP_PORT="$http_port" OCR_STORE_DIR="$work/store" "$bin/ocr-gateway" >"$work/gateway.log" 2>&1 &
   fleet_pids+=($!)

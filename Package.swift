@@ -249,8 +249,8 @@ let package = Package(
         .testTarget(
             name: "OCRFleetConfigurationTests",
             dependencies: [
-                "OCRFleetBus", "OCRFleetConfiguration", "OCRFleetGateway", "OCRFleetDeepSeek", "OCRFleetDocuments",
-                "OCRFleetModel", "OCRFleetWorker", .product(name: "Logging", package: "swift-log"),
+                "OCRFleetBus", "OCRFleetConfiguration", "OCRFleetContent", "OCRFleetGateway", "OCRFleetDeepSeek",
+                "OCRFleetDocuments", "OCRFleetModel", "OCRFleetWorker", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(

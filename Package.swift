@@ -48,6 +48,7 @@ let package = Package(
             linkerSettings: [.linkedLibrary("poppler-cpp"), .linkedLibrary("poppler"), .linkedLibrary("lept")]),
 
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("lept")]),
+        .target(name: "CProcessGuard"),
 
         .target(name: "OCRFleetModel", swiftSettings: swiftSettings),
         .target(name: "OCRFleetMarkdown", swiftSettings: swiftSettings),
@@ -192,7 +193,7 @@ let package = Package(
         .executableTarget(
             name: "ocr-worker",
             dependencies: [
-                "OCRFleetWorker", "OCRFleetConfiguration", "OCRFleetTracing",
+                "CProcessGuard", "OCRFleetWorker", "OCRFleetConfiguration", "OCRFleetTracing",
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -249,8 +250,8 @@ let package = Package(
         .testTarget(
             name: "OCRFleetConfigurationTests",
             dependencies: [
-                "OCRFleetBus", "OCRFleetConfiguration", "OCRFleetGateway", "OCRFleetDeepSeek", "OCRFleetDocuments",
-                "OCRFleetModel", "OCRFleetWorker", .product(name: "Logging", package: "swift-log"),
+                "OCRFleetBus", "OCRFleetConfiguration", "OCRFleetContent", "OCRFleetGateway", "OCRFleetDeepSeek",
+                "OCRFleetDocuments", "OCRFleetModel", "OCRFleetWorker", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(

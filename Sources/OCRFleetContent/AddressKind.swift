@@ -1,6 +1,6 @@
 /// What an address reaches, as the egress policy sees it. Everything but `publicUnicast` is
 /// refused unless an operator allows it (`OCR_EGRESS_ALLOW`).
-public enum AddressKind: String, Sendable, CaseIterable {
+public enum AddressKind: String, Sendable {
     case publicUnicast = "public"
     /// 127.0.0.0/8, ::1.
     case loopback

@@ -43,7 +43,7 @@ public struct TransferLimits: Sendable {
 /// checked. What a failure's message says is for the job's submitter: a reason, never the
 /// address, port, status or answer of a host; `OCRError.detail` keeps those for the logs.
 public struct ContentClient: Sendable {
-    public let http: EgressHTTPClient
+    let http: EgressHTTPClient
     public var limits: TransferLimits
     public var policy: EgressPolicy
 

@@ -5,7 +5,7 @@ import Synchronization
 
 /// An origin server for egress tests, on loopback:
 /// - `GET /doc` serves the document it was given;
-/// - `GET /to?location=URL` answers 302 to `URL`, whatever its scheme;
+/// - `GET` or `POST /to?location=URL` answers 302 to `URL`, whatever its scheme;
 /// - `GET /broken` answers 500 with a server banner, as an internal service would;
 /// - `PUT /results/{key}` stores (and counts) an upload, `PUT /broken/{key}` answers 500 with the banner.
 /// It records every request's method and path, so a test can tell what reached it.
@@ -45,11 +45,13 @@ public func withTestOrigin<T>(document: [UInt8], _ body: (TestOrigin) async thro
         log.record(request)
         return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: document)))
     }
-    router.get("/to") { request, _ in
+    let redirect: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
         log.record(request)
         let location = request.uri.queryParameters.get("location") ?? "/"
         return Response(status: .found, headers: [.location: location])
     }
+    router.get("/to", use: redirect)
+    router.post("/to", use: redirect)
     router.get("/broken") { request, _ in
         log.record(request)
         return failure()

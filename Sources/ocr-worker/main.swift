@@ -1,3 +1,4 @@
+import CProcessGuard
 import Foundation
 import Logging
 import OCRFleetBus
@@ -13,6 +14,11 @@ OpenMPThreadLimit.ensureSingleThreaded()
 let configuration = ProcessSetup.configuration { () throws(SettingsError) in try WorkerConfiguration() }
 ProcessSetup.bootstrapLogging(level: configuration.logLevel, format: configuration.logFormat)
 let logger = Logger(label: "ocr-worker")
+// LibreOffice runs as this process's user: it must not read the credentials in its memory
+// or environment (/proc/<pid>/environ) and hand them back inside a converted document.
+if ocr_process_forbid_inspection() != 0 {
+    logger.warning("cannot close the worker's memory to its child processes", metadata: ["errno": "\(errno)"])
+}
 
 /// Runs the worker (and its probes) until SIGTERM or SIGINT. The engines live in this
 /// function, so Tesseract's handles are released before the process exits, not left to

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import OCRFleetBus
 import OCRFleetConfiguration
+import OCRFleetContent
 import OCRFleetDeepSeek
 import OCRFleetDocuments
 import OCRFleetGateway
@@ -52,6 +53,25 @@ import Testing
         }
         #expect(throws: SettingsError.self) {
             _ = try WorkerConfiguration(arguments: ["ocr-worker"], environment: ["OCR_VLLM_URL": "vllm:8000"])
+        }
+    }
+
+    @Test func theEgressAllowListIsReadByTheWorkerAndTheGateway() throws {
+        let environment = [
+            "OCR_EGRESS_ALLOW": "minio:9000, *.svc.cluster.local, 10.0.0.0/8, [::1]:8080", "OCR_WEBHOOK_SECRET": "s",
+            "OCR_SOURCE_ALLOW_HOSTS": "docs.example.com",
+        ]
+        let worker = try WorkerConfiguration(arguments: ["ocr-worker"], environment: environment)
+        #expect(worker.egress.allowed.map(\.description) == ["minio:9000", "*.svc.cluster.local", "10.0.0.0/8", "[::1]:8080"])
+        #expect(worker.egress.hosts == ["docs.example.com"])
+        let gateway = try GatewayConfiguration(arguments: ["ocr-gateway"], environment: environment)
+        #expect(gateway.webhooks?.egress.count == 4)
+        #expect(try WorkerConfiguration(arguments: ["ocr-worker"], environment: [:]).egress.allowed.isEmpty)
+        do {
+            _ = try WorkerConfiguration(arguments: ["ocr-worker"], environment: ["OCR_EGRESS_ALLOW": "10.0.0.0/33"])
+            Issue.record("a bad entry was accepted")
+        } catch {
+            #expect(error.description.contains("OCR_EGRESS_ALLOW") && error.description.contains("10.0.0.0/33"))
         }
     }
 

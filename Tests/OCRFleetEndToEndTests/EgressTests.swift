@@ -138,4 +138,41 @@ import Testing
             }
         }
     }
+
+    @Test func callbacksAreHeldToThePolicyAndTheirRedirectsAreNotFollowed() async throws {
+        try await withConnectionCounter { target in
+            try await withTestOrigin(document: []) { origin in
+                let gateway = [
+                    "OCR_WEBHOOK_SECRET": "egress-test", "OCR_WEBHOOK_RETRY_BASE_S": "0.2", "OCR_WEBHOOK_ATTEMPTS": "2",
+                    "OCR_EGRESS_ALLOW": "127.0.0.1:\(origin.port)",
+                ]
+                try await withFleet(gatewayEnvironment: gateway) { fleet in
+                    let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("invoice.png"))))
+                    func submit(_ id: String, callback: String) async throws -> Int {
+                        let escaped = callback.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? callback
+                        return try await fleet.request(
+                            "POST", "/v1/jobs?job_id=\(id)&callback_url=\(escaped)", body: bytes,
+                            contentType: "application/octet-stream"
+                        ).status
+                    }
+                    for (index, callback) in [
+                        "http://localhost:\(target.port)/hook", "http://127.1:\(target.port)/hook",
+                        "http://[::1]:\(target.ipv6Port)/hook", "http://[::ffff:127.0.0.1]:\(target.port)/hook",
+                        "http://169.254.169.254/hook", "http+unix://%2Ftmp%2Fhook.sock/hook",
+                    ].enumerated() {
+                        #expect(try await submit("refused-hook-\(index)", callback: callback) == 400, "\(callback)")
+                    }
+                    // Allowed at submission, but its answer is a redirect inside: not followed.
+                    let redirecting = origin.redirect(to: "http://127.0.0.1:\(target.port)/hook")
+                    #expect(try await submit("redirected-hook", callback: redirecting) == 202)
+                    let deadline = ContinuousClock.now + .seconds(120)
+                    while origin.requests.filter({ $0 == "POST /to" }).count < 2 {
+                        guard ContinuousClock.now < deadline else { throw TestEnvironmentError("the webhook was not tried twice") }
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                    #expect(target.connections == 0, "a callback's redirect was followed")
+                }
+            }
+        }
+    }
 }

@@ -115,4 +115,46 @@ import Testing
             #expect(warning?["level"] == "warning", "\(text)")
         }
     }
+
+    /// `command` as the unprivileged user `nobody`, as the worker runs in Kubernetes.
+    static func asNobody(_ command: [String], environment: [String: String] = [:]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups"] + command
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Whether another process of user `nobody` can read `pid`'s environment.
+    static func environmentReadable(of pid: Int32) async throws -> Bool {
+        let reader = try asNobody(["/bin/cat", "/proc/\(pid)/environ"])
+        try await BuiltExecutable.waitForExit(reader)
+        return reader.terminationStatus == 0
+    }
+
+    /// LibreOffice runs as the worker's user, so the worker closes its memory and environment
+    /// (credentials) to other processes of that user, which an ordinary process does not.
+    @Test func theWorkersEnvironmentIsClosedToItsUsersOtherProcesses() async throws {
+        try await withFleet(runWorker: false) { fleet in
+            let port = try await FreePort.find()
+            let worker = try Self.asNobody(
+                [BuiltExecutable.path("ocr-worker")],
+                environment: [
+                    "OCR_NATS_URL": fleet.server.url, "OCR_PROBE_PORT": "\(port)", "OCR_PROBE_HOST": "127.0.0.1",
+                    "OCR_LOG_LEVEL": "warning",
+                ])
+            defer { worker.terminate() }
+            _ = try await Self.ready(port: port, worker: worker)
+            let bystander = try Self.asNobody(["/bin/sleep", "600"])
+            // SIGKILL: the test runner's children inherit its blocked signals.
+            defer { kill(bystander.processIdentifier, SIGKILL) }
+            #expect(try await Self.environmentReadable(of: bystander.processIdentifier))
+            #expect(try await !Self.environmentReadable(of: worker.processIdentifier))
+            worker.terminate()
+            try await BuiltExecutable.waitForExit(worker)
+        }
+    }
 }

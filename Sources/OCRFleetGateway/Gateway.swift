@@ -337,6 +337,7 @@ public struct Gateway: Sendable {
         do {
             try await webhooks.policy.check(url, checkAllowList: true)
         } catch {
+            logger.notice("callback_url refused", metadata: ["reason": "\(error)"])
             throw APIError.invalid("callback_url: \(error.message)", field: "callback_url")
         }
     }

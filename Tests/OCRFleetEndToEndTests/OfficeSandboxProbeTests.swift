@@ -151,6 +151,12 @@ import Testing
             let bystander = try Self.asNobody(["/bin/sleep", "600"])
             // SIGKILL: the test runner's children inherit its blocked signals.
             defer { kill(bystander.processIdentifier, SIGKILL) }
+            // setpriv drops to nobody, then becomes sleep.
+            let deadline = ContinuousClock.now + .seconds(30)
+            while (try? String(contentsOfFile: "/proc/\(bystander.processIdentifier)/comm", encoding: .utf8)) != "sleep\n" {
+                guard ContinuousClock.now < deadline else { throw TestEnvironmentError("sleep never started") }
+                try await Task.sleep(for: .milliseconds(20))
+            }
             #expect(try await Self.environmentReadable(of: bystander.processIdentifier))
             #expect(try await !Self.environmentReadable(of: worker.processIdentifier))
             worker.terminate()

@@ -73,11 +73,11 @@ public struct TestFleet: Sendable {
     {
         var logger = Logger(label: "second-gateway")
         logger.logLevel = .warning
-        let port = try await FreePort.find()
+        // Its URLs name the first replica (OCR_PUBLIC_URL), so it may take any free port.
         let configuration = try GatewayConfiguration(
             arguments: ["ocr-gateway"],
             environment: [
-                "OCR_NATS_URL": server.url, "OCR_HTTP_PORT": "\(port)", "OCR_STORE_DIR": store.directory,
+                "OCR_NATS_URL": server.url, "OCR_HTTP_PORT": "0", "OCR_STORE_DIR": store.directory,
                 "OCR_STORE_SECRET": "test-secret", "OCR_PUBLIC_URL": store.publicBaseURL,
                 "OCR_EGRESS_ALLOW": LoopbackEgress.allow,
             ].merging(environment) { _, new in new })
@@ -191,16 +191,8 @@ public func withFleet<T>(
         let nats = try await connect(.ocrctl)
         let gatewayNATS = server.users == nil ? nats : try await connect(.gateway)
         let workerNATS = server.users == nil ? nats : try await connect(.worker)
-        let port = try await FreePort.find()
         let store = NSTemporaryDirectory() + "ocrfleet-store-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: store) }
-        let gatewayConfiguration = try GatewayConfiguration(
-            arguments: ["ocr-gateway"],
-            environment: [
-                "OCR_NATS_URL": server.url, "OCR_HTTP_PORT": "\(port)", "OCR_STORE_DIR": store,
-                "OCR_STORE_SECRET": "test-secret", "OCR_EGRESS_ALLOW": LoopbackEgress.allow,
-            ]
-                .merging(gatewayEnvironment) { _, new in new })
         let workerConfiguration = try WorkerConfiguration(
             arguments: ["ocr-worker"],
             environment: [
@@ -208,20 +200,43 @@ public func withFleet<T>(
                 "OCR_CONNECT_TIMEOUT_S": "1", "OCR_SHUTDOWN_GRACE_S": "2", "OCR_EGRESS_ALLOW": LoopbackEgress.allow,
             ]
                 .merging(workerEnvironment) { _, new in new })
-        let gateway = try Gateway(configuration: gatewayConfiguration, nats: gatewayNATS, logger: logger)
-        try await gateway.prepareStreams()
-
-        let services = try await RunningServices.start("the gateway", logger: logger) { ready in
-            // The streams are ready already (above), so of the background services only webhooks run.
-            var services: [ServiceGroupConfiguration.ServiceConfiguration] =
-                [.init(service: gateway.makeApplication(onServerRunning: ready))] + (gateway.webhookDelivery.map { [$0] } ?? [])
-            if runWorker {
-                let engines = try EngineRouter(workerConfiguration)
-                services.append(
-                    .init(
-                        service: Worker(configuration: workerConfiguration, nats: workerNATS, engines: engines, logger: logger)))
+        // The gateway's port is in the URLs it signs, so it is chosen before the gateway binds
+        // it; another process may take it in between, and then the gateway starts on another.
+        var attempt = 0
+        var port = 0
+        var gatewayConfiguration: GatewayConfiguration
+        var services: RunningServices
+        while true {
+            attempt += 1
+            port = try await FreePort.find()
+            gatewayConfiguration = try GatewayConfiguration(
+                arguments: ["ocr-gateway"],
+                environment: [
+                    "OCR_NATS_URL": server.url, "OCR_HTTP_PORT": "\(port)", "OCR_STORE_DIR": store,
+                    "OCR_STORE_SECRET": "test-secret", "OCR_EGRESS_ALLOW": LoopbackEgress.allow,
+                ]
+                    .merging(gatewayEnvironment) { _, new in new })
+            let gateway = try Gateway(configuration: gatewayConfiguration, nats: gatewayNATS, logger: logger)
+            try await gateway.prepareStreams()
+            do {
+                services = try await RunningServices.start("the gateway", logger: logger) { ready in
+                    // The streams are ready already (above), so of the background services only webhooks run.
+                    var services: [ServiceGroupConfiguration.ServiceConfiguration] =
+                        [.init(service: gateway.makeApplication(onServerRunning: ready))]
+                        + (gateway.webhookDelivery.map { [$0] } ?? [])
+                    if runWorker {
+                        let engines = try EngineRouter(workerConfiguration)
+                        services.append(
+                            .init(
+                                service: Worker(
+                                    configuration: workerConfiguration, nats: workerNATS, engines: engines, logger: logger)))
+                    }
+                    return services
+                }
+                break
+            } catch where attempt < 3 && "\(error)".contains("Address already in use") {
+                continue
             }
-            return services
         }
         let fleet = TestFleet(
             server: server, nats: nats, gatewayURL: "http://127.0.0.1:\(port)",

@@ -53,28 +53,9 @@ import Testing
         #expect(error?.message == "page 2 of the TIFF is 23000×23000 pixels, over the 120000000-pixel limit")
     }
 
-    /// A one-page PDF with an empty page of the given boxes.
-    static func pdf(page: String) -> Data {
-        let objects = [
-            "<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            "<< /Type /Page /Parent 2 0 R \(page) >>",
-        ]
-        var pdf = "%PDF-1.6\n"
-        var offsets: [Int] = []
-        for (number, body) in objects.enumerated() {
-            offsets.append(pdf.utf8.count)
-            pdf += "\(number + 1) 0 obj\n\(body)\nendobj\n"
-        }
-        let xref = pdf.utf8.count
-        pdf += "xref\n0 \(objects.count + 1)\n0000000000 65535 f \n"
-        for offset in offsets { pdf += String(format: "%010d 00000 n \n", offset) }
-        pdf += "trailer\n<< /Size \(objects.count + 1) /Root 1 0 R >>\nstartxref\n\(xref)\n%%EOF\n"
-        return Data(pdf.utf8)
-    }
-
     func render(pdfPage page: String, dpi: Double) throws -> PageImage {
         let path = Self.temporary("page.pdf")
-        try Self.pdf(page: page).write(to: URL(fileURLWithPath: path))
+        try Fixtures.onePagePDF(page: page).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
         let (_, document) = try PagedDocument.open(path: path, password: nil, limits: limits)
         return try document.render(page: 0, dpi: dpi, limits: limits)

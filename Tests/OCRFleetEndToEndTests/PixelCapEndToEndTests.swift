@@ -23,21 +23,7 @@ import Testing
 
     /// A one-page PDF whose empty page is 200 × 200 inches.
     static func pdfWithGiantMediaBox(at path: String) throws {
-        let objects = [
-            "<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 14400 14400] >>",
-        ]
-        var pdf = "%PDF-1.4\n"
-        var offsets: [Int] = []
-        for (number, body) in objects.enumerated() {
-            offsets.append(pdf.utf8.count)
-            pdf += "\(number + 1) 0 obj\n\(body)\nendobj\n"
-        }
-        let xref = pdf.utf8.count
-        pdf += "xref\n0 \(objects.count + 1)\n0000000000 65535 f \n"
-        for offset in offsets { pdf += String(format: "%010d 00000 n \n", offset) }
-        pdf += "trailer\n<< /Size \(objects.count + 1) /Root 1 0 R >>\nstartxref\n\(xref)\n%%EOF\n"
-        try Data(pdf.utf8).write(to: URL(fileURLWithPath: path))
+        try Fixtures.onePagePDF(page: "/MediaBox [0 0 14400 14400]").write(to: URL(fileURLWithPath: path))
     }
 
     /// A progressive JPEG of the invoice whose frame header claims 20000×20000 pixels.

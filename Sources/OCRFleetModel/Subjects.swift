@@ -1,4 +1,4 @@
-/// Wire names fixed by the contract (`shared/design/ARCHITECTURE.md`).
+/// Wire names fixed by the contract (docs/events.md).
 public enum Subjects {
     public static let jobs = "ocr.jobs"
     public static let jobsWildcard = "ocr.jobs.>"

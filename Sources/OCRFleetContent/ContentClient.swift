@@ -62,12 +62,18 @@ public struct ContentClient: Sendable {
 
     public func shutdown() async throws { try await http.shutdown() }
 
-    /// Refuses a job whose source, result or layout URL the policy refuses, before any of
-    /// them is contacted. A host that does not resolve now is left to the transfer itself,
-    /// which fails as retryable.
-    public func checkURLs(source: String, result: String, layout: String?) async throws(OCRError) {
+    /// Refuses a job whose source, result or layout URL the policy refuses, or whose result
+    /// or layout URL has expired, before any of them is contacted: no attempt could deliver
+    /// its work. A host that does not resolve now is left to the transfer itself, which fails
+    /// as retryable.
+    public func checkURLs(source: String, result: String, layout: String?, now: Date = Date()) async throws(OCRError) {
         var urls = [(source, "source", true), (result, "result", false)]
         if let layout { urls.append((layout, "layout", false)) }
+        for (url, what, _) in urls.dropFirst() {
+            if let expiry = PresignedURL.expiry(of: url), expiry < now {
+                throw OCRError(.resultRejected, "the \(what) URL expired at \(expiry.formatted(.iso8601))")
+            }
+        }
         for (url, what, narrowed) in urls {
             do {
                 _ = try await policy.destination(of: url, narrowed: narrowed)
@@ -83,7 +89,7 @@ public struct ContentClient: Sendable {
     {
         // S3-compatible stores answer an expired URL with 403; telling it from the URL saves
         // the round trip and says why.
-        if let expiry = S3Bucket.expiry(ofPresignedURL: url), expiry < Date() {
+        if let expiry = PresignedURL.expiry(of: url), expiry < Date() {
             throw OCRError(.sourceNotFound, "the source's presigned URL expired at \(expiry.formatted(.iso8601))")
         }
         let deadline = NIODeadline.now() + .init(limits.downloadTimeout)
@@ -188,10 +194,18 @@ public struct ContentClient: Sendable {
         } catch {
             throw Self.transportError(error, .resultUploadFailed, "the \(what) could not be uploaded", destination)
         }
-        guard (200..<300).contains(status.code) else {
+        let detail = "HTTP \(status.code) from \(destination.address) port \(destination.port)"
+        switch status.code {
+        case 200..<300: return
+        case 401, 403, 404, 410:
+            // The URL will not be accepted however often the job runs (expired, forbidden,
+            // gone): failing now saves redoing the whole OCR on every delivery.
             throw OCRError(
-                .resultUploadFailed, "the \(what) could not be uploaded (the destination answered an error)",
-                detail: "HTTP \(status.code) from \(destination.address) port \(destination.port)")
+                .resultRejected, "the \(what) could not be uploaded (its URL was refused; a presigned URL may have expired)",
+                detail: detail)
+        default:
+            throw OCRError(
+                .resultUploadFailed, "the \(what) could not be uploaded (the destination answered an error)", detail: detail)
         }
     }
 

@@ -173,6 +173,7 @@ enum OpenAPIDocument {
      "engine_unavailable",
      "engine_timeout",
      "result_upload_failed",
+     "result_rejected",
      "cancelled",
      "internal"
     ]

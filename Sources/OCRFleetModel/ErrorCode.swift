@@ -10,6 +10,8 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case engineUnavailable = "engine_unavailable"
     case engineTimeout = "engine_timeout"
     case resultUploadFailed = "result_upload_failed"
+    /// The result's store refuses its URL (expired, forbidden, gone): no retry can upload it.
+    case resultRejected = "result_rejected"
     case cancelled
     case `internal`
 
@@ -18,7 +20,7 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
         switch self {
         case .sourceUnreachable, .engineUnavailable, .engineTimeout, .resultUploadFailed, .internal: true
         case .invalidJob, .sourceNotFound, .sourceTooLarge, .unsupportedFormat, .corruptDocument,
-            .encryptedDocument, .cancelled:
+            .encryptedDocument, .resultRejected, .cancelled:
             false
         }
     }

@@ -113,7 +113,7 @@ import Testing
             await #expect {
                 try await small.upload(
                     [1, 2, 3], to: fleet.store.presignedURL(.get, objectKey: "t/x", expires: future), contentType: "text/plain")
-            } throws: { ($0 as? OCRError)?.code == .resultUploadFailed }
+            } throws: { ($0 as? OCRError)?.code == .resultRejected }
         } }
     }
 }

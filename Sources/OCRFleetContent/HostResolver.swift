@@ -12,16 +12,24 @@ public struct HostResolver: Sendable {
         self.addresses = addresses
     }
 
-    /// The system's resolver (`getaddrinfo`: /etc/hosts, then DNS), on NIO's blocking pool.
+    /// The system's resolver (`getaddrinfo`: /etc/hosts, then DNS), on threads of its own:
+    /// a name whose servers never answer holds a thread for the resolver's whole timeout, and
+    /// a submitter may send many, which must not stall the file I/O of NIO's shared pool.
     public static let system = HostResolver { name throws(ResolutionFailure) in
         let answer: Result<[IPAddress], ResolutionFailure>
         do {
-            answer = try await NIOThreadPool.singleton.runIfActive { lookUp(name) }
+            answer = try await lookUpThreads.runIfActive { lookUp(name) }
         } catch {
             throw ResolutionFailure(detail: "cannot resolve \(name): \(error)")
         }
         return try answer.get()
     }
+
+    private static let lookUpThreads: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 4)
+        pool.start()
+        return pool
+    }()
 
     /// Fixed answers, for tests: a name missing from `answers` does not resolve.
     public static func fixed(_ answers: [String: [IPAddress]]) -> HostResolver {

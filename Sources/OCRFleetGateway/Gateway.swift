@@ -337,8 +337,11 @@ public struct Gateway: Sendable {
         do {
             try await webhooks.policy.check(url, checkAllowList: true)
         } catch {
+            // One answer whether the host is refused or does not resolve: told apart, they
+            // would let a caller learn which internal names exist. The log tells them apart.
             logger.notice("callback_url refused", metadata: ["reason": "\(error)"])
-            throw APIError.invalid("callback_url: \(error.message)", field: "callback_url")
+            throw APIError.invalid(
+                "callback_url is refused: it must name a host the egress policy allows that resolves", field: "callback_url")
         }
     }
 

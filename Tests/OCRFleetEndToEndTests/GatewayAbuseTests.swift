@@ -50,6 +50,22 @@ import Testing
         }
     }
 
+    /// Whether a refused callback host exists is not told: an internal address and a name that
+    /// does not resolve get the same answer.
+    @Test func aRefusedCallbackSaysNothingOfWhetherItsHostExists() async throws {
+        try await withFleet(gatewayEnvironment: ["OCR_WEBHOOK_SECRET": "s"], runWorker: false) { fleet in
+            var bodies: [String] = []
+            for callback in ["http://10.0.0.1/hook", "http://no-such-host.invalid/hook"] {
+                let (status, body) = try await fleet.request(
+                    "POST", "/v1/jobs?job_id=cb&callback_url=\(callback)", body: Array("%PDF-1.4".utf8),
+                    contentType: "application/pdf")
+                #expect(status == 400, "\(callback): \(body)")
+                bodies.append(body)
+            }
+            #expect(bodies[0] == bodies[1] && bodies[0].contains("callback_url is refused"))
+        }
+    }
+
     @Test func aMultipartBodyWithAHundredThousandFieldsIsRefused() async throws {
         try await withFleet(runWorker: false) { fleet in
             let boundary = "b0undary"

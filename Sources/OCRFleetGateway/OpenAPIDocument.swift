@@ -657,7 +657,7 @@ enum OpenAPIDocument {
       }
      },
      "503": {
-      "description": "NATS unreachable, streams not ready, or the backlog over OCR_MAX_BACKLOG (with Retry-After).",
+      "description": "NATS unreachable, streams not ready, the backlog over OCR_MAX_BACKLOG (`backlog`), or the same request still being put in place (`in_progress`); with Retry-After.",
       "content": {
        "application/json": {
         "schema": {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OCRFleetBus
+import OCRFleetContent
 import OCRFleetModel
 
 /// `ocrctl dlq …`: the dead letters kept in `OCR_DLQ`, straight from NATS.
@@ -71,6 +72,8 @@ struct DeadLetters: AsyncParsableCommand {
         @Option(help: "With --all: only dead letters with this error code.") var filter: String?
         @Flag(help: "Print a JSON line per dead letter: {\"job_id\", \"event_id\"} or {\"job_id\", \"error\"}.")
         var json = false
+        @Flag(help: "Replay letters whose presigned URLs have expired too (their jobs will fail again).")
+        var force = false
 
         func validate() throws {
             guard (id == nil) == all else { throw ValidationError("give a job id or --all, not both") }
@@ -89,6 +92,10 @@ struct DeadLetters: AsyncParsableCommand {
             for entry in entries {
                 let name = entry.event.data.jobID ?? "sequence \(entry.sequence)"
                 do {
+                    if !force, let expired = Self.expiredURL(of: entry) {
+                        throw ValidationError(
+                            "\(name): its \(expired.what) URL expired at \(expired.at.formatted(.iso8601)), so the job would fail again; submit it with fresh URLs, or replay with --force")
+                    }
                     let eventID = try await queue.replay(entry)
                     if json { printJSON(["job_id": name, "event_id": eventID]) } else { print("replayed \(name) as event \(eventID)") }
                 } catch {
@@ -99,6 +106,21 @@ struct DeadLetters: AsyncParsableCommand {
             }
             try await connection.drain()
             if failures > 0 { throw ExitCode(1) }
+        }
+
+        /// The first of the letter's job URLs (source, result, layout) whose presigned expiry has passed.
+        static func expiredURL(of entry: DeadLetterEntry, now: Date = Date()) -> (what: String, at: Date)? {
+            guard case .object(let event) = entry.event.data.original, case .object(let job)? = event["data"] else {
+                return nil
+            }
+            func url(_ object: String, _ field: String) -> String? {
+                guard case .object(let fields)? = job[object], case .string(let url)? = fields[field] else { return nil }
+                return url
+            }
+            for (what, url) in [("source", url("source", "url")), ("result", url("result", "url")), ("layout", url("result", "layout_url"))] {
+                if let url, let expiry = PresignedURL.expiry(of: url), expiry < now { return (what, expiry) }
+            }
+            return nil
         }
     }
 

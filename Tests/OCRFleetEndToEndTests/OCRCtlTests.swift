@@ -163,6 +163,32 @@ import Testing
     }
 }
 
+extension DeadLetterCommandTests {
+    /// A letter whose presigned URL expired would only fail again: replay says so, and does it
+    /// only when told to.
+    @Test func aDeadLetterWhoseURLsExpiredIsReplayedOnlyWhenForced() async throws {
+        try await withFleet(workerEnvironment: ["OCR_MAX_DELIVER": "1"]) { fleet in
+            let nats = ["--nats", fleet.server.url]
+            let failures = try fleet.recordEvents("ocr.events.failed.dlq-expired")
+            try await fleet.nats.flush()
+            let expired = fleet.store.presignedURL(.get, objectKey: "gone.png", expires: Date().addingTimeInterval(-60))
+            let job = #"{"job_id": "dlq-expired", "source": {"url": "\#(expired)"}}"#
+            _ = try await fleet.request("POST", "/v1/jobs", body: Array(job.utf8), contentType: "application/json")
+            _ = try await failures.events(count: 1)
+            var listed = ""
+            for _ in 0..<50 where listed.isEmpty {
+                listed = try await Self.run(["dlq", "list"] + nats).output
+                if listed.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            let refused = try await Self.run(["dlq", "replay", "dlq-expired"] + nats)
+            #expect(refused.status == 1 && refused.output.contains("its source URL expired at"), "\(refused.output)")
+            #expect(try await Self.run(["dlq", "list"] + nats).output.contains("dlq-expired"), "the letter is kept")
+            let forced = try await Self.run(["dlq", "replay", "dlq-expired", "--force"] + nats)
+            #expect(forced.status == 0 && forced.output.hasPrefix("replayed dlq-expired as event "), "\(forced.output)")
+        }
+    }
+}
+
 /// `ocrctl` for scripts: `--json` everywhere, and `--nats` straight to the bus.
 @Suite(.serialized) struct ScriptedCommandTests {
     static func json(_ text: String) throws -> [String: Any] {

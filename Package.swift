@@ -179,7 +179,7 @@ let package = Package(
         .target(
             name: "OCRFleetTesting",
             dependencies: [
-                "OCRFleetBus", "OCRFleetContent", "OCRFleetGateway", "OCRFleetWorker", "VLLMDouble",
+                "CTesseract", "OCRFleetBus", "OCRFleetContent", "OCRFleetGateway", "OCRFleetWorker", "VLLMDouble",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -259,3 +259,20 @@ extension CoreSubscription {
         }
     }
 }
+
+extension TestFleet {
+    /// Puts `fixture` in the gateway's store under `inbox/`, as an upstream service's store
+    /// holds a document, and returns a presigned GET of it and a presigned PUT for its
+    /// markdown under `outbox/`, valid for ten minutes.
+    public func storedDocument(_ fixture: String) throws -> (source: String, result: String) {
+        let key = "inbox/\(fixture)"
+        try FileManager.default.createDirectory(atPath: store.directory + "/inbox", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Fixtures.path(fixture), toPath: store.path(for: key))
+        let expires = Date().addingTimeInterval(600)
+        let name = (fixture as NSString).deletingPathExtension
+        return (
+            store.presignedURL(.get, objectKey: key, expires: expires),
+            store.presignedURL(.put, objectKey: "outbox/\(name).md", expires: expires)
+        )
+    }
+}

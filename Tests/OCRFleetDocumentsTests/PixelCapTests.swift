@@ -27,15 +27,7 @@ import Testing
     /// A two-page G4 TIFF: a 200×100 first page and a blank `side`×`side` second page.
     static func tiffWithGiantSecondPage(side: Int32) throws -> String {
         let path = temporary("giant-second-page.tif")
-        var small = pixCreate(200, 100, 1)
-        var giant = pixCreate(side, side, 1)
-        defer {
-            pixDestroy(&small)
-            pixDestroy(&giant)
-        }
-        guard pixWriteTiff(path, small, Int32(IFF_TIFF_G4), "w") == 0,
-            pixWriteTiff(path, giant, Int32(IFF_TIFF_G4), "a") == 0
-        else { throw TestEnvironmentError("Leptonica cannot write the TIFF") }
+        try Fixtures.writeTIFFWithGiantSecondPage(to: path, side: side)
         return path
     }
 

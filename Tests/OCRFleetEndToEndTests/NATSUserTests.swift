@@ -73,12 +73,7 @@ import Testing
             let watched = try await Self.ocrctl(["watch", "own-users"] + nats, fleet)
             #expect(watched.status == 0 && watched.output.contains("completed own-users"), "\(watched.output)")
             // And a job submitted straight onto the bus, as upstream services do.
-            let key = "inbox/invoice.png"
-            try FileManager.default.createDirectory(atPath: fleet.store.directory + "/inbox", withIntermediateDirectories: true)
-            try FileManager.default.copyItem(atPath: Fixtures.path("invoice.png"), toPath: fleet.store.path(for: key))
-            let expires = Date().addingTimeInterval(600)
-            let source = fleet.store.presignedURL(.get, objectKey: key, expires: expires)
-            let result = fleet.store.presignedURL(.put, objectKey: "outbox/invoice.md", expires: expires)
+            let (source, result) = try fleet.storedDocument("invoice.png")
             let submitted = try await Self.ocrctl(["submit", source, "--result-url", result, "--wait", "--json"] + nats, fleet)
             #expect(submitted.status == 0 && submitted.output.contains(#""state":"completed""#), "\(submitted.output)")
 

@@ -218,12 +218,7 @@ extension DeadLetterCommandTests {
     @Test func jobsGoStraightOntoTheBusWithNATS() async throws {
         try await withFleet { fleet in
             // A document and a result slot the workers reach by URL, as an upstream service's store gives them.
-            let key = "inbox/invoice.png"
-            try FileManager.default.createDirectory(atPath: fleet.store.directory + "/inbox", withIntermediateDirectories: true)
-            try FileManager.default.copyItem(atPath: Fixtures.path("invoice.png"), toPath: fleet.store.path(for: key))
-            let expires = Date().addingTimeInterval(600)
-            let source = fleet.store.presignedURL(.get, objectKey: key, expires: expires)
-            let result = fleet.store.presignedURL(.put, objectKey: "outbox/invoice.md", expires: expires)
+            let (source, result) = try fleet.storedDocument("invoice.png")
 
             let nats = ["--nats", fleet.server.url]
             let run = try await DeadLetterCommandTests.run(["submit", source, "--result-url", result, "--wait", "--json"] + nats)

@@ -10,15 +10,7 @@ import Testing
 @Suite(.serialized) struct PixelCapEndToEndTests {
     /// A two-page G4 TIFF: a small first page and a blank 23000×23000 second page.
     static func tiffWithGiantSecondPage(at path: String) throws {
-        var small = pixCreate(200, 100, 1)
-        var giant = pixCreate(23000, 23000, 1)
-        defer {
-            pixDestroy(&small)
-            pixDestroy(&giant)
-        }
-        guard pixWriteTiff(path, small, Int32(IFF_TIFF_G4), "w") == 0,
-            pixWriteTiff(path, giant, Int32(IFF_TIFF_G4), "a") == 0
-        else { throw TestEnvironmentError("Leptonica cannot write the TIFF") }
+        try Fixtures.writeTIFFWithGiantSecondPage(to: path, side: 23000)
     }
 
     /// A one-page PDF whose empty page is 200 × 200 inches.

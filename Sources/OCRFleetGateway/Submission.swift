@@ -30,17 +30,20 @@ struct Submission {
         var key: String
     }
 
-    var clientID: String
-    var job: JobRequest
-    var callback: String?
-    var asked: Asked
-    var upload: Upload?
+    let clientID: String
+    let job: JobRequest
+    let callback: String?
+    let upload: Upload?
+    /// The hex SHA-256 of what was asked in a canonical JSON form (sorted keys).
+    let digest: String
 
-    /// The hex SHA-256 of `asked` in a canonical JSON form (sorted keys).
-    var digest: String {
+    init(clientID: String, job: JobRequest, callback: String?, asked: Asked, upload: Upload? = nil) {
+        self.clientID = clientID
+        self.job = job
+        self.callback = callback
+        self.upload = upload
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let bytes = (try? encoder.encode(asked)) ?? Data()
-        return SHA256.hash(data: bytes).hexString
+        digest = SHA256.hash(data: (try? encoder.encode(asked)) ?? Data()).hexString
     }
 }

@@ -47,16 +47,20 @@ public struct DeadLetterQueue: Sendable {
         let id = UUID().uuidString.lowercased()
         job["id"] = .string(id)
         let payload = try [UInt8](CloudEventCoding.encoder().encode(JSONValue.object(job)))
-        try await connection.publish(
-            Subjects.jobs, payload: payload, headers: ["Content-Type": CloudEventCoding.contentType], messageID: id)
+        // The state first: a worker that gets the job while its state still says failed would
+        // take it for ended. The replayed job starts with a fresh budget of failures.
         if let jobID = entry.event.data.jobID {
             var state = try await states.get(jobID) ?? JobState(jobID: jobID, state: .queued)
             state.state = .queued
             state.error = nil
             state.finishedAt = nil
+            state.failedAttempts = nil
+            state.completion = nil
             state.updatedAt = Date()
             try await states.put(state)
         }
+        try await connection.publish(
+            Subjects.jobs, payload: payload, headers: ["Content-Type": CloudEventCoding.contentType], messageID: id)
         try await stored.delete(entry.sequence)
         return id
     }

@@ -32,6 +32,47 @@ public final class JobStateStore: @unchecked Sendable {
         try await store(try [UInt8](CloudEventCoding.encoder().encode(state)), at: state.jobID)
     }
 
+    /// The job's state and its revision, for `replace`.
+    public func read(_ jobID: String) async throws -> (state: JobState, revision: UInt64)? {
+        guard JobRequest.isValidJobID(jobID), let (bytes, revision) = try await latest(jobID) else { return nil }
+        return (try CloudEventCoding.decoder().decode(JobState.self, from: Data(bytes)), revision)
+    }
+
+    /// What `replace` did.
+    public enum Replacement: Sendable, Equatable {
+        /// Stored; the state's new revision.
+        case stored(revision: UInt64)
+        /// Another write came first: the state is no longer at the revision given.
+        case superseded
+    }
+
+    /// Stores `state` only if the job's state is still at `revision` (nil: the job has no
+    /// state yet): a compare-and-set, so two attempts of one job cannot both end it. A write
+    /// whose answer was lost is recognised by its bytes and counts as stored.
+    public func replace(_ state: JobState, revision: UInt64?) async throws -> Replacement {
+        let bytes = try [UInt8](CloudEventCoding.encoder().encode(state))
+        let key = state.jobID
+        let (status, stored) = try await connection.blockingCall { [self] in
+            var stored: UInt64 = 0
+            let status = bytes.withUnsafeBytes { raw in
+                if let revision {
+                    kvStore_Update(&stored, kv, key, raw.baseAddress, Int32(raw.count), revision)
+                } else {
+                    kvStore_Create(&stored, kv, key, raw.baseAddress, Int32(raw.count))
+                }
+            }
+            return (status, stored)
+        }
+        if status == NATS_OK { return .stored(revision: stored) }
+        // A wrong revision, or no answer: what the key holds now says which (and throws when
+        // the bucket cannot be read either: the caller waits that out).
+        guard let (current, revision) = try await latest(key) else {
+            if revision != nil { return .superseded }  // deleted since it was read
+            throw NATSError("replace \(key) in KV", status: status)
+        }
+        return current == bytes ? .stored(revision: revision) : .superseded
+    }
+
     /// Stores the state only if the job has none yet: one round trip for a new job. False
     /// when it has one (or the store could not say: the caller's next read finds out).
     public func create(_ state: JobState) async throws -> Bool {

@@ -174,6 +174,7 @@ enum OpenAPIDocument {
      "engine_timeout",
      "result_upload_failed",
      "result_rejected",
+     "worker_lost",
      "cancelled",
      "internal"
     ]
@@ -404,11 +405,77 @@ enum OpenAPIDocument {
      "error": {
       "$ref": "#/components/schemas/JobError"
      },
+     "failed_attempts": {
+      "type": "integer",
+      "description": "Attempts that failed through the job itself; attempts whose worker was lost are not counted."
+     },
+     "completion": {
+      "$ref": "#/components/schemas/JobCompletion"
+     },
      "metadata": {
       "type": "object",
       "additionalProperties": {
        "type": "string"
       }
+     }
+    }
+   },
+   "JobCompletion": {
+    "type": "object",
+    "description": "The completed event's data, once the job completed.",
+    "required": [
+     "result",
+     "pages",
+     "pages_failed",
+     "engine",
+     "duration_ms",
+     "timings_ms",
+     "usage"
+    ],
+    "properties": {
+     "result": {
+      "$ref": "#/components/schemas/ResultSummary"
+     },
+     "pages": {
+      "type": "integer"
+     },
+     "pages_failed": {
+      "type": "array",
+      "items": {
+       "type": "integer"
+      }
+     },
+     "pages_incomplete": {
+      "type": "array",
+      "items": {
+       "type": "integer"
+      }
+     },
+     "engine": {
+      "type": "string"
+     },
+     "duration_ms": {
+      "type": "integer"
+     },
+     "timings_ms": {
+      "type": "object",
+      "additionalProperties": {
+       "type": "integer"
+      }
+     },
+     "usage": {
+      "type": "object",
+      "properties": {
+       "pages_ocr": {
+        "type": "integer"
+       },
+       "pages_text": {
+        "type": "integer"
+       }
+      }
+     },
+     "layout": {
+      "type": "string"
      }
     }
    },

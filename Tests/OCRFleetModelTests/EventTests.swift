@@ -12,6 +12,25 @@ import Testing
         return (try LifecycleEvent.decode(bytes), json["data"] as! [String: Any])
     }
 
+    @Test func terminalEventsHaveIdsEveryWorkerComputesAlike() throws {
+        let finished = Date(timeIntervalSince1970: 1_790_000_000.123_456)
+        // What another worker reads back from the job's state: the time with milliseconds.
+        let recorded = try CloudEventCoding.decoder().decode(
+            [Date].self, from: CloudEventCoding.encoder().encode([finished]))[0]
+        for kind in [EventKind.failed, .cancelled] {
+            let id = LifecycleEvent.terminalID(jobID: "job-7", kind: kind, finishedAt: finished)
+            #expect(id == "job-7.\(kind.rawValue).1790000000123")
+            #expect(LifecycleEvent.terminalID(jobID: "job-7", kind: kind, finishedAt: recorded) == id)
+        }
+        #expect(LifecycleEvent.terminalID(jobID: "job-7", kind: .completed, finishedAt: finished) == "job-7.completed")
+        let final = LifecycleData(
+            header: header, body: .failed(JobFailed(error: ErrorBody(OCRError(.corruptDocument, "x")), willRetry: false)))
+        #expect(LifecycleEvent.lifecycle(final, source: "urn:test", finishedAt: finished).id == "job-7.failed.1790000000123")
+        let retried = LifecycleData(
+            header: header, body: .failed(JobFailed(error: ErrorBody(OCRError(.internal, "x")), willRetry: true)))
+        #expect(LifecycleEvent.lifecycle(retried, source: "urn:test", finishedAt: finished).id.hasPrefix("job-7") == false)
+    }
+
     @Test func everyKindRoundTripsWithContractFieldNames() throws {
         let completed = JobCompleted(
             result: ResultSummary(url: "https://s/x.md", bytes: 10, sha256: "ab"), pages: 3, pagesFailed: [2],
@@ -52,7 +71,7 @@ import Testing
     @Test func errorClassesMatchTheContract() {
         let permanent: Set<ErrorCode> = [
             .invalidJob, .sourceNotFound, .sourceTooLarge, .unsupportedFormat, .corruptDocument, .encryptedDocument,
-            .resultRejected, .cancelled,
+            .resultRejected, .workerLost, .cancelled,
         ]
         for code in ErrorCode.allCases {
             #expect(code.isRetryable == !permanent.contains(code), "\(code)")

@@ -69,9 +69,15 @@ struct JobRunner: Sendable {
         }
         do {
             if let known = try await reporter.load(), known.state.isTerminal {
-                logger.info("job already \(known.state.rawValue); settled without work")
-                await finishEnded(attemptEnd, known)
-                return
+                if known.state == .failed, let finished = known.finishedAt, message.delivery.timestamp > finished {
+                    // Published again after it failed for good: a new run, not a redelivery.
+                    logger.info("job submitted again after it failed; run afresh")
+                    try await reporter.reopen()
+                } else {
+                    logger.info("job already \(known.state.rawValue); settled without work")
+                    await finishEnded(attemptEnd, known)
+                    return
+                }
             }
             if try await states.isCancelRequested(job.jobID) {
                 logger.info("job cancelled before it started")

@@ -89,6 +89,26 @@ actor LifecycleReporter {
         }
     }
 
+    /// Starts the job afresh when its state still says it failed: a job submitted again after
+    /// it failed for good is a new run, with a fresh budget of failures.
+    func reopen() async throws {
+        while let state, state.state == .failed {
+            var next = JobState(jobID: state.jobID, state: .queued)
+            next.createdAt = state.createdAt
+            next.metadata = state.metadata
+            let replacement = try await patience.run("reopen the job's state", logger: logger) { [revision] in
+                try await states.replace(next, revision: revision)
+            }
+            switch replacement {
+            case .stored(let stored):
+                self.state = next
+                revision = stored
+            case .superseded:
+                _ = try await load()
+            }
+        }
+    }
+
     /// Publishes the terminal event of `ended`, a recorded end, under its deterministic id.
     func announce(_ ended: JobState) async throws {
         try await publish(Self.terminalEvent(of: ended, source: source))

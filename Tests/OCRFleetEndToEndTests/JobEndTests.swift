@@ -1,5 +1,6 @@
 import Foundation
 import OCRFleetBus
+import OCRFleetContent
 import OCRFleetModel
 import OCRFleetTesting
 import Testing
@@ -100,6 +101,36 @@ import VLLMDouble
                     #expect(store.uploads["recorded-unannounced"] == 1)
                 }
             }
+        }
+    }
+
+    @Test func aJobPublishedAgainAfterItFailedRunsAfresh() async throws {
+        try await withFleet(workerEnvironment: ["OCR_MAX_DELIVER": "1"]) { fleet in
+            let expires = Date().addingTimeInterval(600)
+            let job = JobRequest(
+                jobID: "fails-then-runs",
+                source: SourceDocument(url: fleet.store.presignedURL(.get, objectKey: "late/invoice.png", expires: expires)),
+                result: ResultTarget(url: fleet.store.presignedURL(.put, objectKey: "results/fails-then-runs.md", expires: expires)))
+            try await fleet.nats.publish(JobEvent.request(job, source: "urn:test"))
+            let failed = try await fleet.waitForTerminalState("fails-then-runs")
+            #expect(failed.state == .failed && failed.error?.code == .sourceNotFound, "\(failed)")
+
+            // The source appears, and the upstream service publishes the job again.
+            let path = fleet.store.path(for: "late/invoice.png")
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: Fixtures.path("invoice.png"), toPath: path)
+            try await fleet.nats.publish(JobEvent.request(job, source: "urn:test"))
+            let deadline = ContinuousClock.now + .seconds(120)
+            var state = failed
+            while state.state != .completed, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+                state = try await fleet.waitForTerminalState("fails-then-runs")
+            }
+            #expect(state.state == .completed && state.failedAttempts == nil && state.error == nil, "\(state)")
+            try await Self.waitUntilEmpty(StreamNames.jobs, fleet: fleet)
+            let events = try await Self.storedEvents(of: "fails-then-runs", fleet: fleet)
+            #expect(events[.failed]?.count == 1 && events[.completed]?.count == 1)
         }
     }
 }

@@ -139,14 +139,15 @@ extension JobRunner {
         await release(attempt, ended)
     }
 
-    /// Acks an ended job, or terminates a failed one (which deletes it from `OCR_JOBS`). A
-    /// lost ack costs a redelivery, which finds the job ended and settles it again.
+    /// Acks an ended job (tried again through bus trouble: acking twice is harmless), or
+    /// terminates a failed one (which deletes it from `OCR_JOBS`). A lost ack costs a
+    /// redelivery, which finds the job ended and settles it again.
     private func release(_ attempt: AttemptEnd, _ ended: JobState) async {
         do {
             if ended.state == .failed {
                 try attempt.message.term()
             } else {
-                try await attempt.message.ack()
+                try await patience.run("acknowledge", logger: attempt.logger) { try await attempt.message.ack() }
             }
         } catch {
             attempt.logger.warning("cannot settle an ended job's message", metadata: ["error": "\(error)"])

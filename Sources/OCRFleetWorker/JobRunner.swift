@@ -60,7 +60,7 @@ struct JobRunner: Sendable {
             while !Task.isCancelled {
                 try? await Task.sleep(for: configuration.ackWait / 3)
                 if Task.isCancelled { break }
-                try? message.inProgress()
+                try? await message.inProgress()
             }
         }
         defer { keepAlive.cancel() }
@@ -130,7 +130,7 @@ struct JobRunner: Sendable {
             await acknowledge(message, logger: logger)
         } catch {
             logger.error("cannot report the cancellation; job left for redelivery", metadata: ["error": "\(error)"])
-            try? message.nak(delay: retry.delay(afterAttempt: message.delivery.numDelivered))
+            try? await message.nak(delay: retry.delay(afterAttempt: message.delivery.numDelivered))
         }
     }
 
@@ -138,7 +138,7 @@ struct JobRunner: Sendable {
     private func handBack(_ message: JetStreamMessage, reporter: LifecycleReporter, logger: Logger) async {
         logger.notice("shutting down: job handed back to the queue")
         try? await reporter.updateState { $0.state = .retrying }
-        try? message.nak(delay: .zero)
+        try? await message.nak(delay: .zero)
     }
 
     private func run(_ job: JobRequest, attempt: Int, reporter: LifecycleReporter, logger: Logger) async throws {
@@ -310,18 +310,18 @@ struct JobRunner: Sendable {
                 if !willRetry { state.finishedAt = Date() }
             }
             if willRetry {
-                try message.nak(delay: retry.delay(afterAttempt: attempt))
+                try await message.nak(delay: retry.delay(afterAttempt: attempt))
                 return
             }
             // Dead letter first: on a work-queue stream Term deletes the job.
             try await publishDeadLetter(
                 payload: message.payload, jobID: jobID, error: error, attempts: attempt,
                 firstAttemptAt: message.delivery.timestamp, sequence: message.delivery.streamSequence, source: reporter.source)
-            try message.term()
+            try await message.term()
         } catch {
             // NATS is unreachable: leave the job to be redelivered rather than lose it.
             logger.error("cannot report the failure; job left for redelivery", metadata: ["error": "\(error)"])
-            try? message.nak(delay: retry.delay(afterAttempt: attempt))
+            try? await message.nak(delay: retry.delay(afterAttempt: attempt))
         }
     }
 

@@ -6,7 +6,8 @@ import Synchronization
 import Testing
 
 /// A worker whose every job slot converts an office file, one per core, for longer than the
-/// ack wait: its in-progress acks keep their pace, so no job is delivered twice.
+/// ack wait: its in-progress acks keep their pace, so no job is delivered again (to another
+/// worker, or to itself).
 @Suite(.serialized) struct BusyWorkerHeartbeatTests {
     /// The shortest ack wait the worker accepts; in-progress acks go out every third of it.
     static let ackWait = Duration.seconds(5)
@@ -34,10 +35,30 @@ import Testing
             for jobID in jobIDs {
                 try await fleet.submit(file: Fixtures.path("office/handbook.odt"), jobID: jobID)
             }
+            // Once the worker holds every job, another worker with room asks for jobs too:
+            // whatever it is given is a job delivered twice.
+            let held = ConsumerCounts(pending: 0, ackPending: slots)
+            let deadline = ContinuousClock.now + .seconds(60)
+            while try await fleet.server.workerConsumerCounts() != held {
+                guard ContinuousClock.now < deadline else { throw TestEnvironmentError("the worker did not take every job") }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let anotherWorker = try await PullConsumer(connection: fleet.nats)
+            let redelivered = Task {
+                var jobs: [String] = []
+                while !Task.isCancelled {
+                    let fetched = (try? await anotherWorker.fetch(max: 1, wait: .seconds(1))) ?? []
+                    jobs += fetched.map { JobEvent.salvageJobID(body: $0.payload) ?? "?" }
+                }
+                return jobs
+            }
             let ended = Tally()
             let events = try await recorder.events(timeout: .seconds(180)) { event in
                 [.completed, .failed, .cancelled].contains(event.kind) && ended.add() == slots
             }
+            redelivered.cancel()
+            let deliveredAgain = await redelivered.value
+            #expect(deliveredAgain.isEmpty, "delivered again while they ran: \(deliveredAgain)")
             for jobID in jobIDs {
                 let state = try await fleet.waitForTerminalState(jobID)
                 #expect(state.state == .completed && state.attempts == 1, "\(state)")

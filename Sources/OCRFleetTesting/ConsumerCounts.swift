@@ -3,8 +3,8 @@ import Foundation
 import NIOCore
 import OCRFleetModel
 
-/// The workers' consumer as the server's monitoring endpoint tells it
-/// (`/jsz?acc=$G&consumers=true`), as KEDA's scaler and an operator read it.
+/// A consumer as the server's monitoring endpoint tells it (`/jsz?acc=$G&consumers=true`),
+/// as KEDA's scaler and an operator read it.
 public struct ConsumerCounts: Sendable, Equatable {
     /// Jobs not delivered yet.
     public var pending: Int
@@ -18,7 +18,8 @@ public struct ConsumerCounts: Sendable, Equatable {
 }
 
 extension NATSServerProcess {
-    public func workerConsumerCounts() async throws -> ConsumerCounts {
+    /// The consumers of `stream` by name, durable and ephemeral.
+    public func consumers(of stream: String) async throws -> [String: ConsumerCounts] {
         guard let monitoringPort else { throw TestEnvironmentError("this server has no monitoring port") }
         let response = try await HTTPClient.shared.execute(
             HTTPClientRequest(url: "http://127.0.0.1:\(monitoringPort)/jsz?acc=$G&consumers=true&config=true"),
@@ -28,12 +29,20 @@ extension NATSServerProcess {
         let accounts = document?["account_details"] as? [[String: Any]]
         let account = accounts?.first { $0["name"] as? String == "$G" }
         let streams = account?["stream_detail"] as? [[String: Any]]
-        let stream = streams?.first { $0["name"] as? String == StreamNames.jobs }
-        let consumers = stream?["consumer_detail"] as? [[String: Any]]
-        guard let consumer = consumers?.first(where: { $0["name"] as? String == StreamNames.workerConsumer }) else {
+        let detail = streams?.first { $0["name"] as? String == stream }
+        var consumers: [String: ConsumerCounts] = [:]
+        for consumer in detail?["consumer_detail"] as? [[String: Any]] ?? [] {
+            guard let name = consumer["name"] as? String else { continue }
+            consumers[name] = ConsumerCounts(
+                pending: consumer["num_pending"] as? Int ?? 0, ackPending: consumer["num_ack_pending"] as? Int ?? 0)
+        }
+        return consumers
+    }
+
+    public func workerConsumerCounts() async throws -> ConsumerCounts {
+        guard let counts = try await consumers(of: StreamNames.jobs)[StreamNames.workerConsumer] else {
             throw TestEnvironmentError("the server does not list the consumer \(StreamNames.workerConsumer)")
         }
-        return ConsumerCounts(
-            pending: consumer["num_pending"] as? Int ?? 0, ackPending: consumer["num_ack_pending"] as? Int ?? 0)
+        return counts
     }
 }

@@ -204,6 +204,29 @@ import Testing
         }
     }
 
+    /// A replay's ordered consumer is made and deleted on the connection's threads; it is
+    /// gone soon after the subscription ends.
+    @Test func aReplayDeletesItsConsumerWhenCancelled() async throws {
+        try await withNATSServer { server in
+            let nats = try await Self.connect(server)
+            try await FleetTopology().ensureAll(on: nats)
+            try await nats.publish("ocr.events.queued.replayed", payload: Array("kept".utf8), messageID: "kept")
+            let replay = try await CoreSubscription(
+                replaying: StreamNames.events, subject: Subjects.events(jobID: "replayed"), connection: nats)
+            replay.cancel(after: .seconds(30))
+            var iterator = replay.makeAsyncIterator()
+            #expect(await iterator.next()?.payload == Array("kept".utf8))
+            #expect(try await server.consumers(of: StreamNames.events).count == 1)
+
+            replay.cancel()
+            let deadline = ContinuousClock.now + .seconds(20)
+            while try await !server.consumers(of: StreamNames.events).isEmpty, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(try await server.consumers(of: StreamNames.events).isEmpty)
+        }
+    }
+
     static func fetchOne(_ consumer: PullConsumer, within limit: Duration) async throws -> JetStreamMessage? {
         let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {

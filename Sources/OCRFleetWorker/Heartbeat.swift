@@ -20,7 +20,7 @@ final class Heartbeat: Sendable {
                 try? await Task.sleep(for: interval)
                 if Task.isCancelled { break }
                 if let end = deadline.instant.withLock({ $0 }), ContinuousClock.now >= end { break }
-                try? message.inProgress()
+                try? await message.inProgress()
             }
         }
     }

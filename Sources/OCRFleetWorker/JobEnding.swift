@@ -95,7 +95,7 @@ extension JobRunner {
                 state.failedAttempts = (state.failedAttempts ?? 0) + 1
             }
             try await reporter.publish(.failed(JobFailed(error: ErrorBody(error), willRetry: true)))
-            try attempt.message.nak(delay: retry.delay(afterFailures: failures))
+            try await attempt.message.nak(delay: retry.delay(afterFailures: failures))
         } catch let elsewhere as JobEndedElsewhere {
             await finishEnded(attempt, elsewhere.state)
         } catch {
@@ -145,7 +145,7 @@ extension JobRunner {
     private func release(_ attempt: AttemptEnd, _ ended: JobState) async {
         do {
             if ended.state == .failed {
-                try attempt.message.term()
+                try await attempt.message.term()
             } else {
                 try await patience.run("acknowledge", logger: attempt.logger) { try await attempt.message.ack() }
             }

@@ -114,7 +114,7 @@ struct JobRunner: Sendable {
         case (.failure(let error as NATSError), nil):
             // Not the job's fault: it goes back to the queue without a failure counted.
             logger.warning("bus trouble outlasted the attempt; job handed back", metadata: ["error": "\(error)"])
-            try? message.nak(delay: retry.base)
+            try? await message.nak(delay: retry.base)
         case (.failure(let error), nil):
             await fail(attemptEnd, error: OCRError(error))
         }
@@ -124,7 +124,7 @@ struct JobRunner: Sendable {
     private func handBack(_ attempt: AttemptEnd) async {
         attempt.logger.notice("shutting down: job handed back to the queue")
         _ = try? await attempt.reporter.updateState { $0.state = .retrying }
-        try? attempt.message.nak(delay: .zero)
+        try? await attempt.message.nak(delay: .zero)
     }
 
     /// Runs the job up to its uploaded result and returns what its `completed` event says;

@@ -135,7 +135,7 @@ public struct Worker: Service {
                 if await runner.endUndelivered(sequence: notice.streamSequence, deliveries: notice.deliveries) {
                     try? await advisory.ack()
                 } else {
-                    try? advisory.nak(delay: .seconds(5))
+                    try? await advisory.nak(delay: .seconds(5))
                 }
             }
         }

@@ -25,8 +25,6 @@ public struct NATSError: Error, Sendable, CustomStringConvertible {
 
     public var isTimeout: Bool { status == Int(NATS_TIMEOUT.rawValue) }
     public var isNotFound: Bool { status == Int(NATS_NOT_FOUND.rawValue) }
-    /// JetStream has no message at the sequence asked for (deleted already).
-    public var isMissingMessage: Bool { jetStreamCode == Int(JSNoMessageFoundErr.rawValue) }
 
     public var description: String {
         jetStreamCode == 0 ? "\(operation): \(detail)" : "\(operation): \(detail) (JetStream error \(jetStreamCode))"

@@ -10,10 +10,13 @@ public struct ConsumerCounts: Sendable, Equatable {
     public var pending: Int
     /// Jobs delivered and neither acked, nacked nor terminated yet.
     public var ackPending: Int
+    /// Deliveries made, first ones and repeats.
+    public var delivered: Int = 0
 
-    public init(pending: Int, ackPending: Int) {
+    public init(pending: Int, ackPending: Int, delivered: Int = 0) {
         self.pending = pending
         self.ackPending = ackPending
+        self.delivered = delivered
     }
 }
 
@@ -34,7 +37,8 @@ extension NATSServerProcess {
         for consumer in detail?["consumer_detail"] as? [[String: Any]] ?? [] {
             guard let name = consumer["name"] as? String else { continue }
             consumers[name] = ConsumerCounts(
-                pending: consumer["num_pending"] as? Int ?? 0, ackPending: consumer["num_ack_pending"] as? Int ?? 0)
+                pending: consumer["num_pending"] as? Int ?? 0, ackPending: consumer["num_ack_pending"] as? Int ?? 0,
+                delivered: (consumer["delivered"] as? [String: Any])?["consumer_seq"] as? Int ?? 0)
         }
         return consumers
     }

@@ -69,7 +69,8 @@ struct JobRunner: Sendable {
         }
         do {
             if let known = try await reporter.load(), known.state.isTerminal {
-                if known.state == .failed, let finished = known.finishedAt, message.delivery.timestamp > finished {
+                // Both times are the server's: when it stored the end, and when it stored this message.
+                if known.state == .failed, let ended = await reporter.storedAt, message.delivery.timestamp > ended {
                     // Published again after it failed for good: a new run, not a redelivery.
                     logger.info("job submitted again after it failed; run afresh")
                     try await reporter.reopen()
@@ -79,7 +80,7 @@ struct JobRunner: Sendable {
                     return
                 }
             }
-            if try await states.isCancelRequested(job.jobID) {
+            if try await patience.run("read the job's cancel request", logger: logger, { try await states.isCancelRequested(job.jobID) }) {
                 logger.info("job cancelled before it started")
                 await end(attemptEnd, .cancelled)
                 return
@@ -198,6 +199,8 @@ struct JobRunner: Sendable {
             }
         }
 
+        // Another attempt ended the job while this one recognised it: no upload.
+        if let ended = await progress.endedElsewhere { throw JobEndedElsewhere(state: ended) }
         let numbers = indexes.map { $0 + 1 }
         let markdown = MarkdownAssembler.assemble(pages: outcome.pages.map(\.markdown), numbers: numbers)
         let bytes = Array(markdown.utf8)
@@ -280,12 +283,14 @@ struct JobRunner: Sendable {
 }
 
 /// Publishes `progress` after the first page, then at most about once a second, and after
-/// the last page.
+/// the last page. Progress may be lost: bus trouble is not waited out for it.
 actor ProgressThrottle {
     let total: Int
     let reporter: LifecycleReporter
     let logger: Logger
     private var lastSent: ContinuousClock.Instant?
+    /// The end another attempt recorded, once a progress write found it.
+    private(set) var endedElsewhere: JobState?
 
     init(total: Int, reporter: LifecycleReporter, logger: Logger) {
         self.total = total
@@ -297,9 +302,12 @@ actor ProgressThrottle {
         let now = ContinuousClock.now
         if let lastSent, done < total, now - lastSent < .seconds(1) { return }
         lastSent = now
+        guard endedElsewhere == nil else { return }
         do {
-            try await reporter.publish(.progress(JobProgress(pagesDone: done, pagesTotal: total)))
-            try await reporter.updateState { $0.pagesDone = done }
+            try await reporter.updateState(patient: false) { $0.pagesDone = done }
+            try await reporter.publish(.progress(JobProgress(pagesDone: done, pagesTotal: total)), patient: false)
+        } catch let elsewhere as JobEndedElsewhere {
+            endedElsewhere = elsewhere.state
         } catch {
             logger.warning("cannot publish progress", metadata: ["error": "\(error)"])
         }

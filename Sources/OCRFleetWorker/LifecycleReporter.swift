@@ -19,6 +19,8 @@ actor LifecycleReporter {
     let logger: Logger
     private var state: JobState?
     private var revision: UInt64?
+    /// When the server stored the state read last.
+    private(set) var storedAt: Date?
     private var loaded = false
 
     init(
@@ -46,6 +48,7 @@ actor LifecycleReporter {
         }
         state = known?.state
         revision = known?.revision
+        storedAt = known?.storedAt
         loaded = true
         return state
     }
@@ -53,14 +56,18 @@ actor LifecycleReporter {
     /// The state this attempt last read or wrote.
     var current: JobState? { state }
 
-    func publish(_ body: LifecycleData.Body) async throws {
-        try await publish(LifecycleEvent.lifecycle(LifecycleData(header: header, body: body), source: source))
+    /// Publishes a non-terminal event. `patient: false` for what may be lost (progress): bus
+    /// trouble is not waited out for it, so it does not hold up the pages.
+    func publish(_ body: LifecycleData.Body, patient: Bool = true) async throws {
+        try await publish(
+            LifecycleEvent.lifecycle(LifecycleData(header: header, body: body), source: source), patient: patient)
     }
 
     /// Applies `change` to the job's state and stores it, unless the job has ended: then it
     /// throws `JobEndedElsewhere` with the end that was recorded. Returns what was stored.
     @discardableResult
-    func updateState(_ change: (inout JobState) -> Void) async throws -> JobState {
+    func updateState(patient: Bool = true, _ change: (inout JobState) -> Void) async throws -> JobState {
+        let patience = patient ? self.patience : BusPatience(limit: .zero)
         guard recordsState else {
             var next = JobState(jobID: header.jobID, state: .queued)
             change(&next)
@@ -114,19 +121,24 @@ actor LifecycleReporter {
         try await publish(Self.terminalEvent(of: ended, source: source))
     }
 
-    /// Whether the terminal event of `ended` is in `OCR_EVENTS` already.
+    /// Whether the terminal event of `ended` is in `OCR_EVENTS` already: the last event on
+    /// its subject has its id. An end recorded by a worker from before ends were recorded first
+    /// was announced before it was recorded: a completed state without its completion, or a
+    /// last event that ends the job under a random id, is announced.
     func isAnnounced(_ ended: JobState) async throws -> Bool {
-        let event = try Self.terminalEvent(of: ended, source: source)
+        if ended.state == .completed, ended.completion == nil { return true }
+        let expected = try Self.terminalEvent(of: ended, source: source)
         let stored = StoredMessages(connection: nats, stream: StreamNames.events)
-        let last = try await patience.run("read the job's last \(event.kind.rawValue) event", logger: logger) {
-            try await stored.last(on: Subjects.event(event.kind, jobID: ended.jobID))
+        let last = try await patience.run("read the job's last \(expected.kind.rawValue) event", logger: logger) {
+            try await stored.last(on: Subjects.event(expected.kind, jobID: ended.jobID))
         }
-        guard let last else { return false }
-        return (try? LifecycleEvent.decode(last.payload).id) == event.id
+        guard let last, let event = try? LifecycleEvent.decode(last.payload) else { return false }
+        return event.id == expected.id || (event.data.body.endsJob && !event.id.hasPrefix("\(ended.jobID)."))
     }
 
-    private func publish(_ event: LifecycleEvent) async throws {
+    private func publish(_ event: LifecycleEvent, patient: Bool = true) async throws {
         let payload = try [UInt8](CloudEventCoding.encoder().encode(event))
+        let patience = patient ? self.patience : BusPatience(limit: .zero)
         try await patience.run("publish \(event.kind.rawValue)", logger: logger) {
             try await nats.publish(
                 Subjects.event(event.kind, jobID: event.data.header.jobID), payload: payload,

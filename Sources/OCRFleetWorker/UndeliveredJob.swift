@@ -60,7 +60,10 @@ extension JobRunner {
             try await patience.run("delete an undelivered job", logger: logger) {
                 do {
                     try await jobs.delete(sequence)
-                } catch let error as NATSError where error.isMissingMessage {}
+                } catch {
+                    // Gone already (another handler, or a delete whose answer was lost) is done.
+                    if try await jobs.message(at: sequence) != nil { throw error }
+                }
             }
             return true
         } catch {

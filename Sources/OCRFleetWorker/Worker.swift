@@ -132,6 +132,9 @@ public struct Worker: Service {
                     try? await advisory.ack()
                     continue
                 }
+                // Held while it is handled, however long bus trouble makes that.
+                let heartbeat = Heartbeat(advisory, every: .seconds(20))
+                defer { heartbeat.stop() }
                 if await runner.endUndelivered(sequence: notice.streamSequence, deliveries: notice.deliveries) {
                     try? await advisory.ack()
                 } else {

@@ -161,6 +161,37 @@ import Testing
         }
     }
 
+    /// Compare-and-set of a job's state: a stale revision loses, unless what it writes is
+    /// already there (a write whose answer was lost).
+    @Test func jobStatesAreReplacedOnlyFromTheRevisionRead() async throws {
+        try await withNATSServer { server in
+            let nats = try await Self.connect(server)
+            try await FleetTopology().ensureStreams(on: nats)
+            let states = try await JobStateStore(connection: nats)
+            let running = JobState(jobID: "job-cas", state: .running, attempts: 1)
+            guard case .stored(let first) = try await states.replace(running, revision: nil) else {
+                Issue.record("a new job's state is stored")
+                return
+            }
+            #expect(try await states.replace(running, revision: nil) == .stored(revision: first), "the same bytes again")
+            var other = running
+            other.state = .retrying
+            #expect(try await states.replace(other, revision: nil) == .superseded, "it has a state already")
+            var completed = running
+            completed.state = .completed
+            guard case .stored(let second) = try await states.replace(completed, revision: first) else {
+                Issue.record("stored from the revision read")
+                return
+            }
+            #expect(second > first)
+            #expect(try await states.replace(other, revision: first) == .superseded, "a stale revision loses")
+            #expect(try await states.replace(completed, revision: first) == .stored(revision: second), "a lost answer")
+            let record = try await states.read("job-cas")
+            #expect(record?.state.state == .completed && record?.revision == second)
+            #expect(record.map { abs($0.storedAt.timeIntervalSinceNow) < 60 } == true, "the server's clock, near ours")
+        }
+    }
+
     @Test func survivesAServerRestart() async throws {
         try await withNATSServer { server in
             let nats = try await Self.connect(server)

@@ -92,7 +92,11 @@ import VLLMDouble
 
                     var completed = 0
                     for id in ids where try await states.get(id)?.state == .completed { completed += 1 }
-                    let deadLetters = try await StoredMessages(connection: fleet.nats, stream: StreamNames.deadLetters).bounds().count
+                    let letters = try await StoredMessages(connection: fleet.nats, stream: StreamNames.deadLetters).all()
+                    let deadLetters = letters.count
+                    let reasons = Set(
+                        letters.compactMap { try? CloudEventCoding.decoder().decode(CloudEvent<DeadLetter>.self, from: Data($0.payload)) }
+                            .map { "\($0.data.error.code.rawValue): \($0.data.error.message)" })
                     // Stored terminal events per job.
                     var ends: [String: Int] = [:]
                     for message in try await StoredMessages(connection: fleet.nats, stream: StreamNames.events).all() {
@@ -104,9 +108,10 @@ import VLLMDouble
                     let kills = workers.kills.load(ordering: .relaxed)
                     print(
                         "crash fault test: \(jobCount) jobs sent, \(completed) completed, \(deadLetters) dead-lettered, "
-                            + "\(jobCount - completed - Int(deadLetters)) lost, "
+                            + "\(jobCount - completed - deadLetters) lost, "
                             + "\(ends.values.filter { $0 > 1 }.count) ended twice, "
-                            + "\(reuploaded) uploaded twice, \(kills) workers killed, \(elapsed)")
+                            + "\(reuploaded) uploaded twice, \(kills) workers killed, \(elapsed)"
+                            + (reasons.isEmpty ? "" : "; dead letters: \(reasons.sorted())"))
 
                     #expect(kills >= 3, "the run saw kills")
                     #expect(completed == jobCount && deadLetters == 0, "every job completed, none dead-lettered or lost")

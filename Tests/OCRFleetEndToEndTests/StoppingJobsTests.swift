@@ -151,6 +151,9 @@ import VLLMDouble
                 #expect(failed.count == 1, "one failed event, not one per worker")
                 let letters = try await StoredMessages(connection: fleet.nats, stream: StreamNames.deadLetters).all()
                 #expect(letters.count == 1, "one dead letter")
+                // One worker was given the advisory, once: no other handled it.
+                let advisories = try await fleet.server.consumers(of: StreamNames.advisories)[StreamNames.advisoryConsumer]
+                #expect(advisories?.delivered == 1 && advisories?.ackPending == 0, "\(String(describing: advisories))")
             }
         }
     }

@@ -13,37 +13,35 @@ import Testing
         #expect(output.utf8.count == ChildProcess.keptOutput && output.hasSuffix("xxthe end\n"))
     }
 
-    /// More children than the pool has threads, each running for two seconds: a task that
-    /// ticks meanwhile keeps its pace.
+    /// More children than the pool has threads, each running for a while: the test sees them
+    /// all start while none has ended, by polling on the pool itself (an order, not a timing:
+    /// a pool held by the children would let the poll run again only once one had ended).
     @Test func childrenRunningLongLeaveThePoolFree() async throws {
         let children = ProcessInfo.processInfo.activeProcessorCount + 1
-        let ticks = LongestTick()
-        let ticker = Task {
-            var last = ContinuousClock.now
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(50))
-                let now = ContinuousClock.now
-                ticks.saw(now - last)
-                last = now
-            }
-        }
-        try await withThrowingTaskGroup(of: Int32.self) { group in
+        let markers = NSTemporaryDirectory() + "ocrfleet-children-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: markers, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: markers) }
+        let ended = EndedChildren()
+        try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<children {
-                group.addTask { try await ChildProcess.run(["/bin/sleep", "2"], environment: [:]).0 }
+                group.addTask {
+                    let (status, _) = try await ChildProcess.run(
+                        ["/bin/sh", "-c", "touch \"$0/$$\"; exec sleep 8", markers], environment: [:])
+                    #expect(status == 0)
+                    ended.count.add(1, ordering: .relaxed)
+                }
             }
-            for try await status in group { #expect(status == 0) }
+            var started = 0
+            while started < children, ended.count.load(ordering: .relaxed) == 0 {
+                try await Task.sleep(for: .milliseconds(20))
+                started = try FileManager.default.contentsOfDirectory(atPath: markers).count
+            }
+            #expect(started == children && ended.count.load(ordering: .relaxed) == 0, "every child started before any ended")
+            try await group.waitForAll()
         }
-        ticker.cancel()
-        await ticker.value
-        let longest = ticks.longest
-        #expect(longest < .seconds(1), "the ticker waited \(longest)")
     }
 }
 
-private final class LongestTick: Sendable {
-    private let value = Mutex(Duration.zero)
-
-    func saw(_ tick: Duration) { value.withLock { $0 = max($0, tick) } }
-
-    var longest: Duration { value.withLock { $0 } }
+private final class EndedChildren: Sendable {
+    let count = Atomic<Int>(0)
 }

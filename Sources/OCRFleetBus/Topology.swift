@@ -57,7 +57,8 @@ public struct FleetTopology: Sendable {
             ) { config in
                 config.Retention = js_WorkQueuePolicy
                 config.MaxAge = 30 * day
-                // The server's default, stated: settings compared at start-up must be all set.
+                // The server's own default, stated: left at 0, the stream it made would never
+                // compare equal, and users that may not change streams would try to.
                 config.Duplicates = 2 * 60 * Self.nanosecondsPerSecond
             }
             try Self.ensureBucket(nats, replicas: Int32(replicas))

@@ -885,6 +885,74 @@ enum OpenAPIDocument {
     }
    }
   },
+  "/v1/jobs/{id}/retry": {
+   "post": {
+    "operationId": "retryJob",
+    "summary": "Run a failed job again from its dead letter, with its URLs into the caller's part of this gateway's store signed afresh.",
+    "parameters": [
+     {
+      "name": "id",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9_=-]{1,200}$"
+      }
+     }
+    ],
+    "responses": {
+     "202": {
+      "description": "Queued again.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Accepted"
+        }
+       }
+      }
+     },
+     "404": {
+      "$ref": "#/components/responses/NoSuchJob"
+     },
+     "409": {
+      "description": "The job is not failed (`job_not_failed`: running, completed, cancelled, or queued again by another retry), or has no dead letter (`no_dead_letter`).",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "422": {
+      "description": "A URL of the job that this gateway does not sign has expired (`url_expired`); `field` names it.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "NATS unreachable (`unavailable`), or the backlog over OCR_MAX_BACKLOG (`backlog`, with Retry-After).",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "429": {
+      "$ref": "#/components/responses/RateLimited"
+     }
+    }
+   }
+  },
   "/v1/jobs/{id}/result": {
    "get": {
     "operationId": "getResult",

@@ -99,5 +99,22 @@ import Testing
             firstAttemptAt: nil, lastAttemptAt: Date(), streamSequence: 1)
         #expect(letter.original == nil)
         #expect(Data(base64Encoded: letter.originalBase64 ?? "") == Data([0xFF, 0x00, 0x41]))
+        #expect(letter.jobURLs.isEmpty && letter.original(replacingURLs: [.source: "https://new"]) == nil)
+    }
+
+    /// A retry replaces the job's URLs in the original and leaves everything else as it was.
+    @Test func theOriginalJobsURLsAreReadAndReplaced() throws {
+        let original = Array(
+            #"{"id":"x","data":{"job_id":"j","source":{"url":"https://s/a","size":3},"result":{"url":"https://r/a.md"}}}"#.utf8)
+        let letter = DeadLetter(
+            originalPayload: original, jobID: "j", error: OCRError(.sourceNotFound, "expired"), attempts: 1,
+            firstAttemptAt: nil, lastAttemptAt: Date(), streamSequence: 1)
+        #expect(letter.jobURLs.map(\.field) == [.source, .result])
+        #expect(letter.jobURLs.map(\.url) == ["https://s/a", "https://r/a.md"])
+        let replaced = try #require(letter.original(replacingURLs: [.source: "https://s/b", .layout: "https://r/a.json"]))
+        let expected = try JSONDecoder().decode(
+            JSONValue.self,
+            from: Data(#"{"id":"x","data":{"job_id":"j","source":{"url":"https://s/b","size":3},"result":{"url":"https://r/a.md"}}}"#.utf8))
+        #expect(JSONValue.object(replaced) == expected, "no layout URL added where the job had none")
     }
 }

@@ -114,14 +114,22 @@ public final class JobStateStore: @unchecked Sendable {
         }
     }
 
-    /// Records a submitted job as `queued`; a job submitted again after it completed keeps its
-    /// state (and the worker does not redo it).
+    /// Records a submitted job as `queued`, by compare-and-set: a new job, or one submitted
+    /// again after it failed or was cancelled. A job submitted again while it is queued or
+    /// running, or after it completed, keeps its state (and a completed one is not redone).
     public func recordQueued(_ job: JobRequest) async throws {
         var state = JobState(jobID: job.jobID, state: .queued)
         state.createdAt = Date()
         state.metadata = job.metadata
-        if try await !create(state), try await get(job.jobID)?.state != .completed {
-            try await put(state)
+        var revision: UInt64? = nil
+        while true {
+            if case .stored = try await replace(state, revision: revision) { return }
+            guard let current = try await read(job.jobID) else {
+                revision = nil
+                continue
+            }
+            guard current.state.state == .failed || current.state.state == .cancelled else { return }
+            revision = current.revision
         }
     }
 

@@ -6,6 +6,9 @@ import OCRFleetModel
 /// A consumer as the server's monitoring endpoint tells it (`/jsz?acc=$G&consumers=true`),
 /// as KEDA's scaler and an operator read it.
 public struct ConsumerCounts: Sendable, Equatable {
+    /// Whether its consumers hold exactly `count` messages and none is left to deliver.
+    public func holdsAll(_ count: Int) -> Bool { pending == 0 && ackPending == count }
+
     /// Jobs not delivered yet.
     public var pending: Int
     /// Jobs delivered and neither acked, nacked nor terminated yet.

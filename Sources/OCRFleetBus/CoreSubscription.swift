@@ -18,69 +18,97 @@ public final class CoreSubscription: AsyncSequence, Sendable {
     private let stream: AsyncStream<ReceivedMessage>
     private let sink: Sink
     private let subscription: Mutex<SubscriptionHandle?>
+    /// For a replay: the connection whose threads delete its consumer when it ends.
+    private let replayConnection: NATSConnection?
 
     final class Sink: Sendable {
         let continuation: AsyncStream<ReceivedMessage>.Continuation
         init(_ continuation: AsyncStream<ReceivedMessage>.Continuation) { self.continuation = continuation }
+
+        /// The callbacks' context: the sink, retained by `retainForCallbacks` until libnats
+        /// completes the subscription (or `releaseFromCallbacks` when it was never made).
+        var context: UnsafeMutableRawPointer { Unmanaged.passUnretained(self).toOpaque() }
+        func retainForCallbacks() { _ = Unmanaged.passRetained(self) }
+        func releaseFromCallbacks() { Unmanaged.passUnretained(self).release() }
     }
 
-    public convenience init(connection: NATSConnection, subject: String, buffer: Int = 10_000) throws {
-        try self.init(buffer: buffer) { raw, context in
-            let status = natsConnection_Subscribe(&raw, connection.connection, subject, onMessage, context)
-            if status != NATS_OK { throw NATSError("subscribe to \(subject)", status: status) }
+    public init(connection: NATSConnection, subject: String, buffer: Int = 10_000) throws {
+        let (messages, sink) = Self.makeSink(buffer: buffer)
+        self.stream = messages
+        self.sink = sink
+        replayConnection = nil
+        sink.retainForCallbacks()
+        var raw: OpaquePointer?
+        let status = natsConnection_Subscribe(&raw, connection.connection, subject, onMessage, sink.context)
+        guard status == NATS_OK, let raw else {
+            sink.releaseFromCallbacks()
+            throw NATSError("subscribe to \(subject)", status: status)
         }
+        subscription = Mutex(Self.completing(raw, context: sink.context))
     }
 
     /// Everything `stream` keeps on `subject`, oldest first, then what arrives live: an
     /// ordered JetStream consumer (ephemeral, flow-controlled, re-created by libnats if the
-    /// server loses it).
-    public convenience init(replaying stream: String, subject: String, connection: NATSConnection, buffer: Int = 10_000)
-        throws
+    /// server loses it). Creating the consumer, and deleting it when the subscription ends,
+    /// are round trips to the server that run on the connection's threads.
+    public init(replaying stream: String, subject: String, connection: NATSConnection, buffer: Int = 10_000)
+        async throws
     {
-        try self.init(buffer: buffer) { raw, context in
-            var options = jsSubOptions()
-            jsSubOptions_Init(&options)
-            options.Ordered = true
-            options.Config.DeliverPolicy = js_DeliverAll
-            var code = jsErrCode(rawValue: 0)
-            let status = stream.withCString { name in
-                options.Stream = name
-                return js_Subscribe(&raw, connection.jetStream, subject, onMessage, context, nil, &options, &code)
-            }
-            if status != NATS_OK { throw NATSError("replay \(subject) from \(stream)", status: status, jetStreamCode: code) }
-        }
-    }
-
-    /// `subscribe` creates the libnats subscription with the callback context it is given.
-    private init(buffer: Int, subscribe: (inout OpaquePointer?, UnsafeMutableRawPointer) throws -> Void) throws {
-        let (messages, continuation) = AsyncStream.makeStream(
-            of: ReceivedMessage.self, bufferingPolicy: .bufferingNewest(buffer))
+        let (messages, sink) = Self.makeSink(buffer: buffer)
         self.stream = messages
-        let sink = Sink(continuation)
         self.sink = sink
-        let context = Unmanaged.passRetained(sink).toOpaque()
-        var raw: OpaquePointer?
+        replayConnection = connection
+        sink.retainForCallbacks()
+        let raw: HandleTransfer
         do {
-            try subscribe(&raw, context)
+            raw = try await connection.blockingCall {
+                var options = jsSubOptions()
+                jsSubOptions_Init(&options)
+                options.Ordered = true
+                options.Config.DeliverPolicy = js_DeliverAll
+                var raw: OpaquePointer?
+                var code = jsErrCode(rawValue: 0)
+                let status = stream.withCString { name in
+                    options.Stream = name
+                    return js_Subscribe(&raw, connection.jetStream, subject, onMessage, sink.context, nil, &options, &code)
+                }
+                guard status == NATS_OK, let raw else {
+                    throw NATSError("replay \(subject) from \(stream)", status: status, jetStreamCode: code)
+                }
+                return HandleTransfer(raw: raw)
+            }
         } catch {
-            Unmanaged<Sink>.fromOpaque(context).release()
+            sink.releaseFromCallbacks()
             throw error
         }
-        guard let raw else {
-            Unmanaged<Sink>.fromOpaque(context).release()
-            throw NATSError("subscribe", status: NATS_ERR)
-        }
-        // The sink is released by the on-complete callback, which libnats runs after the
-        // last message callback of the closed subscription has returned.
+        subscription = Mutex(Self.completing(raw.raw, context: sink.context))
+    }
+
+    private static func makeSink(buffer: Int) -> (AsyncStream<ReceivedMessage>, Sink) {
+        let (messages, continuation) = AsyncStream.makeStream(
+            of: ReceivedMessage.self, bufferingPolicy: .bufferingNewest(buffer))
+        return (messages, Sink(continuation))
+    }
+
+    /// The sink is released by the on-complete callback, which libnats runs after the last
+    /// message callback of the closed subscription has returned.
+    private static func completing(_ raw: OpaquePointer, context: UnsafeMutableRawPointer) -> SubscriptionHandle {
         natsSubscription_SetOnCompleteCB(raw, onComplete, context)
-        subscription = Mutex(SubscriptionHandle(raw: raw))
+        return SubscriptionHandle(raw: raw)
     }
 
     deinit { cancel() }
 
-    /// Ends the subscription and the sequence.
+    /// Ends the subscription and the sequence. Returns at once: a replay's consumer is
+    /// deleted on the connection's threads.
     public func cancel() {
-        _ = subscription.withLock { $0.take() }
+        if let handle = subscription.withLock({ $0.take() }) {
+            if let replayConnection {
+                replayConnection.blockingCallInBackground { withExtendedLifetime(replayConnection) { handle.close() } }
+            } else {
+                handle.close()
+            }
+        }
         sink.continuation.finish()
     }
 
@@ -119,10 +147,18 @@ public final class QuietWatch: Sendable {
     public func stop() { task.cancel() }
 }
 
-struct SubscriptionHandle: ~Copyable {
+/// The libnats subscription, closed once by its `CoreSubscription`'s `cancel`.
+///
+/// `@unchecked Sendable`: libnats subscriptions may be used from any thread, and `cancel`
+/// takes the handle out of its mutex before passing it to the one thread that closes it.
+final class SubscriptionHandle: @unchecked Sendable {
     let raw: OpaquePointer
 
-    deinit {
+    init(raw: OpaquePointer) { self.raw = raw }
+
+    /// Unsubscribes (for a JetStream subscription: deletes its consumer, a round trip) and
+    /// destroys the subscription.
+    func close() {
         natsSubscription_Unsubscribe(raw)
         natsSubscription_Destroy(raw)
     }

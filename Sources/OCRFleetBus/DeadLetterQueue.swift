@@ -21,44 +21,88 @@ public struct DeadLetterQueue: Sendable {
 
     /// Every dead letter, oldest first. Anything on `ocr.dlq` that is not one is skipped.
     public func list() async throws -> [DeadLetterEntry] {
-        try await stored.all().compactMap { message in
-            guard let event = try? CloudEventCoding.decoder().decode(CloudEvent<DeadLetter>.self, from: Data(message.payload))
-            else { return nil }
-            return DeadLetterEntry(sequence: message.sequence, event: event)
-        }
+        try await stored.all().compactMap(Self.entry)
     }
 
-    /// The newest dead letter of job `id`, or the one at sequence `id`.
+    /// The newest dead letter of job `id`, or the one at sequence `id`. Letters are read
+    /// newest first, so a recent failure's is found without reading the whole stream.
     public func find(_ id: String) async throws -> DeadLetterEntry? {
-        let entries = try await list()
-        return entries.last { $0.event.data.jobID == id } ?? UInt64(id).flatMap { sequence in
-            entries.first { $0.sequence == sequence }
+        let (first, last, count) = try await stored.bounds()
+        if count > 0, first <= last {
+            for sequence in stride(from: last, through: first, by: -1) {
+                if let entry = try await entry(at: sequence), entry.event.data.jobID == id { return entry }
+            }
         }
+        guard let sequence = UInt64(id) else { return nil }
+        return try await entry(at: sequence)
+    }
+
+    private func entry(at sequence: UInt64) async throws -> DeadLetterEntry? {
+        try await stored.message(at: sequence).flatMap(Self.entry)
+    }
+
+    private static func entry(_ message: StoredMessage) -> DeadLetterEntry? {
+        guard let event = try? CloudEventCoding.decoder().decode(CloudEvent<DeadLetter>.self, from: Data(message.payload))
+        else { return nil }
+        return DeadLetterEntry(sequence: message.sequence, event: event)
     }
 
     /// Publishes the original job again with a new CloudEvent `id` (so the duplicate window
-    /// does not drop it), sets its state back to `queued` and removes the dead letter.
-    /// Returns the new event id.
+    /// does not drop it), with `urls` in place of the job's own (fresh presigned URLs), sets
+    /// its state back to `queued` and removes the dead letter. Returns the new event id.
+    ///
+    /// The state goes from `failed` (or none) to `queued` by compare-and-set before the job is
+    /// published: of two replays of one letter only one publishes, and the other is refused
+    /// with `ReplayRefusal.jobNotFailed`, as is a letter whose job was submitted again since.
     @discardableResult
-    public func replay(_ entry: DeadLetterEntry) async throws -> String {
-        guard case .object(var job) = entry.event.data.original else {
-            throw OCRError(.invalidJob, "dead letter \(entry.sequence) holds no JSON job (the original was not JSON); it is kept")
+    public func replay(_ entry: DeadLetterEntry, replacingURLs urls: [JobURLField: String] = [:]) async throws -> String {
+        guard var event = entry.event.data.original(replacingURLs: urls) else {
+            throw ReplayRefusal.notAJob(sequence: entry.sequence)
         }
         let id = UUID().uuidString.lowercased()
-        job["id"] = .string(id)
-        let payload = try [UInt8](CloudEventCoding.encoder().encode(JSONValue.object(job)))
-        try await connection.publish(
-            Subjects.jobs, payload: payload, headers: ["Content-Type": CloudEventCoding.contentType], messageID: id)
-        if let jobID = entry.event.data.jobID {
-            var state = try await states.get(jobID) ?? JobState(jobID: jobID, state: .queued)
-            state.state = .queued
-            state.error = nil
-            state.finishedAt = nil
-            state.updatedAt = Date()
-            try await states.put(state)
+        event["id"] = .string(id)
+        let payload = try [UInt8](CloudEventCoding.encoder().encode(JSONValue.object(event)))
+        // The state first: a worker that gets the job while its state still says failed would
+        // take it for ended. The replayed job starts with a fresh budget of failures.
+        var requeued: (failed: JobState, revision: UInt64)?
+        if let jobID = entry.event.data.jobID { requeued = try await requeue(jobID, letter: entry.event.data) }
+        do {
+            try await connection.publish(
+                Subjects.jobs, payload: payload, headers: ["Content-Type": CloudEventCoding.contentType], messageID: id)
+        } catch {
+            // Failed again, so that the replay can be asked for again; unless a worker has
+            // written the state since (then the publish landed after all).
+            if let requeued { _ = try? await states.replace(requeued.failed, revision: requeued.revision) }
+            throw error
         }
         try await stored.delete(entry.sequence)
         return id
+    }
+
+    /// Sets the job's state from `failed` (or none) to `queued`; returns the failed state (the
+    /// letter's failure when the job had none) and the queued state's revision, to put it
+    /// back if the publish fails.
+    private func requeue(_ jobID: String, letter: DeadLetter) async throws -> (failed: JobState, revision: UInt64) {
+        let current = try await states.read(jobID)
+        if let current, current.state.state != .failed {
+            throw ReplayRefusal.jobNotFailed(jobID: jobID, state: current.state.state)
+        }
+        var failed = current?.state ?? JobState(jobID: jobID, state: .failed)
+        if current == nil { failed.error = letter.error }
+        var state = failed
+        state.state = .queued
+        state.error = nil
+        state.finishedAt = nil
+        state.failedAttempts = nil
+        state.completion = nil
+        state.updatedAt = Date()
+        switch try await states.replace(state, revision: current?.revision) {
+        case .stored(let revision):
+            return (failed, revision)
+        case .superseded:
+            let now = try await states.get(jobID)?.state ?? .queued
+            throw ReplayRefusal.jobNotFailed(jobID: jobID, state: now)
+        }
     }
 
     public func purge() async throws { try await stored.purge() }

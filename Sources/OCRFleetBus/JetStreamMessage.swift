@@ -14,15 +14,30 @@ public struct DeliveryInfo: Sendable, Equatable {
 
 /// A message pulled from the worker consumer. The payload and headers are copied out on
 /// receipt; the libnats message is kept only to acknowledge it and is destroyed with this
-/// object. Acknowledgement calls are serialised by a mutex and only the first terminal
-/// one (ack, nak, term) is sent.
+/// object, so nothing is sent for it afterwards (every call below holds the object).
+///
+/// Acknowledgements run on the connection's threads, never on Swift's cooperative pool. Only
+/// the first terminal one (ack, nak, term) is sent. No lock is held across a round trip: an
+/// ack claims the message, waits for the server outside the lock, and gives the claim back if
+/// it failed; an in-progress ack during that wait is skipped (the message is being settled),
+/// so a heartbeat never waits for a slow ack.
 public final class JetStreamMessage: Sendable {
     public let subject: String
     public let payload: [UInt8]
     public let headers: [String: String]
     public let delivery: DeliveryInfo
-    private let handle: Mutex<MessageHandle>
+    private let handle: MessageHandle
+    /// Serialises libnats's use of the message. Held only around calls that queue a publish
+    /// and return (in-progress, nak, term), never across `AckSync`'s wait for the server.
+    private let settlement = Mutex(Settlement.open)
     private let connection: NATSConnection
+
+    private enum Settlement {
+        case open
+        /// An ack is waiting for the server; nothing else is sent meanwhile.
+        case acking
+        case settled
+    }
 
     init(taking message: OpaquePointer, connection: NATSConnection) throws(NATSError) {
         subject = String(cString: natsMsg_GetSubject(message))
@@ -38,57 +53,67 @@ public final class JetStreamMessage: Sendable {
             numDelivered: Int(meta.pointee.NumDelivered), streamSequence: meta.pointee.Sequence.Stream,
             timestamp: Date(timeIntervalSince1970: Double(meta.pointee.Timestamp) / 1e9))
         jsMsgMetaData_Destroy(meta)
-        handle = Mutex(MessageHandle(message: message))
+        handle = MessageHandle(message: message)
         self.connection = connection
     }
 
     /// Acknowledges and waits for the server to confirm, so a job is never reported done
     /// while its message could still be redelivered.
     public func ack() async throws {
-        try await connection.blockingCall { [self] in
-            try handle.withLock { handle throws(NATSError) in
-                guard !handle.settled else { return }
-                var code = jsErrCode(rawValue: 0)
-                try check("ack", natsMsg_AckSync(handle.message, nil, &code), code)
-                handle.settled = true
+        try await connection.blockingCallIgnoringCancellation { [self] in
+            let claimed = settlement.withLock { settlement in
+                guard case .open = settlement else { return false }
+                settlement = .acking
+                return true
             }
+            guard claimed else { return }
+            var code = jsErrCode(rawValue: 0)
+            let status = natsMsg_AckSync(handle.message, nil, &code)
+            settlement.withLock { $0 = status == NATS_OK ? .settled : .open }
+            try check("ack", status, code)
         }
     }
 
     /// Asks for redelivery after `delay` (0 = at once).
-    public func nak(delay: Duration = .zero) throws {
-        try settle("nak") { message in
+    public func nak(delay: Duration = .zero) async throws {
+        try await settle("nak") { message in
             delay.milliseconds > 0 ? natsMsg_NakWithDelay(message, delay.milliseconds, nil) : natsMsg_Nak(message, nil)
         }
     }
 
     /// Stops redelivery. On a work-queue stream this deletes the message.
-    public func term() throws {
-        try settle("term") { natsMsg_Term($0, nil) }
+    public func term() async throws {
+        try await settle("term") { natsMsg_Term($0, nil) }
     }
 
-    /// Resets the server's ack timer while the job runs.
-    public func inProgress() throws {
-        try handle.withLock { handle throws(NATSError) in
-            guard !handle.settled else { return }
-            try check("in-progress ack", natsMsg_InProgress(handle.message, nil))
+    /// Resets the server's ack timer while the job runs. Skipped once the message is being
+    /// settled, and when the calling task is cancelled before it goes out.
+    public func inProgress() async throws {
+        try await connection.blockingCall { [self] in
+            try settlement.withLock { settlement throws(NATSError) in
+                guard case .open = settlement else { return }
+                try check("in-progress ack", natsMsg_InProgress(handle.message, nil))
+            }
         }
     }
 
-    private func settle(_ operation: String, _ body: (OpaquePointer) -> natsStatus) throws(NATSError) {
-        try handle.withLock { handle throws(NATSError) in
-            guard !handle.settled else { return }
-            try check(operation, body(handle.message))
-            handle.settled = true
+    private func settle(_ operation: String, _ send: @escaping @Sendable (OpaquePointer) -> natsStatus) async throws {
+        try await connection.blockingCallIgnoringCancellation { [self] in
+            try settlement.withLock { settlement throws(NATSError) in
+                guard case .open = settlement else { return }
+                try check(operation, send(handle.message))
+                settlement = .settled
+            }
         }
     }
 }
 
-/// `@unchecked Sendable`: the libnats message is owned by exactly one `MessageHandle`,
-/// which lives inside the mutex of its `JetStreamMessage`, so every use is serialised.
+/// Owns the libnats message and destroys it with its `JetStreamMessage`.
+///
+/// `@unchecked Sendable`: the pointer never changes, and its `JetStreamMessage` serialises
+/// every libnats call on it (see `settlement`).
 struct MessageHandle: ~Copyable, @unchecked Sendable {
     let message: OpaquePointer
-    var settled = false
 
     init(message: OpaquePointer) { self.message = message }
 

@@ -32,6 +32,75 @@ public final class JobStateStore: @unchecked Sendable {
         try await store(try [UInt8](CloudEventCoding.encoder().encode(state)), at: state.jobID)
     }
 
+    /// A job's state as stored: its revision, for `replace`, and when the server stored it.
+    public struct Record: Sendable {
+        public var state: JobState
+        public var revision: UInt64
+        /// The server's clock, as a stream message's stored time is: the two compare.
+        public var storedAt: Date
+    }
+
+    /// The job's state with its revision and stored time.
+    public func read(_ jobID: String) async throws -> Record? {
+        guard JobRequest.isValidJobID(jobID), let entry = try await entry(jobID) else { return nil }
+        return Record(
+            state: try CloudEventCoding.decoder().decode(JobState.self, from: Data(entry.bytes)),
+            revision: entry.revision, storedAt: entry.storedAt)
+    }
+
+    /// What `replace` did.
+    public enum Replacement: Sendable, Equatable {
+        /// Stored; the state's new revision.
+        case stored(revision: UInt64)
+        /// Another write came first: the state is no longer at the revision given.
+        case superseded
+    }
+
+    /// Stores `state` only if the job's state is still at `revision` (nil: the job has no
+    /// state yet): a compare-and-set, so two attempts of one job cannot both end it. Only the
+    /// stream's "wrong last sequence" answer means another write came first; any other
+    /// failure throws (the caller waits it out), unless the key holds exactly these bytes: a
+    /// write whose answer was lost counts as stored.
+    public func replace(_ state: JobState, revision: UInt64?) async throws -> Replacement {
+        let bytes = try [UInt8](CloudEventCoding.encoder().encode(state))
+        let key = state.jobID
+        guard let revision else {
+            // No state yet: the library's create also takes the place of a deleted key.
+            let (status, stored) = try await connection.blockingCall { [self] in
+                var stored: UInt64 = 0
+                let status = bytes.withUnsafeBytes { raw in
+                    kvStore_Create(&stored, kv, key, raw.baseAddress, Int32(raw.count))
+                }
+                return (status, stored)
+            }
+            if status == NATS_OK { return .stored(revision: stored) }
+            guard let (current, revision) = try await latest(key) else {
+                throw NATSError("create \(key) in KV", status: status)
+            }
+            return current == bytes ? .stored(revision: revision) : .superseded
+        }
+        // A KV update is a publish on the key's subject expecting its last sequence; made
+        // here rather than through kvStore_Update, whose status cannot tell a lost race from
+        // a lost answer.
+        let subject = "$KV.\(StreamNames.jobStateBucket).\(key)"
+        let (status, code, stored) = try await connection.blockingCall { [connection] in
+            let message = try OutgoingMessage(subject: subject, payload: bytes, headers: [:])
+            var options = jsPubOptions()
+            jsPubOptions_Init(&options)
+            options.ExpectLastSubjectSeq = revision
+            var ack: UnsafeMutablePointer<jsPubAck>?
+            var code = jsErrCode(rawValue: 0)
+            let status = js_PublishMsg(&ack, connection.jetStream, message.pointer, &options, &code)
+            defer { jsPubAck_Destroy(ack) }
+            return (status, code, ack?.pointee.Sequence ?? 0)
+        }
+        if status == NATS_OK { return .stored(revision: stored) }
+        let current = try await latest(key)
+        if let current, current.0 == bytes { return .stored(revision: current.1) }
+        if code == JSStreamWrongLastSequenceErr || current == nil { return .superseded }
+        throw NATSError("replace \(key) in KV", status: status, jetStreamCode: code)
+    }
+
     /// Stores the state only if the job has none yet: one round trip for a new job. False
     /// when it has one (or the store could not say: the caller's next read finds out).
     public func create(_ state: JobState) async throws -> Bool {
@@ -175,6 +244,10 @@ public final class JobStateStore: @unchecked Sendable {
 
     /// A key's current value and its revision (its sequence in the bucket's stream).
     private func latest(_ key: String) async throws -> ([UInt8], UInt64)? {
+        try await entry(key).map { ($0.bytes, $0.revision) }
+    }
+
+    private func entry(_ key: String) async throws -> (bytes: [UInt8], revision: UInt64, storedAt: Date)? {
         try await connection.blockingCall { [self] in
             var entry: OpaquePointer?
             let status = kvStore_Get(&entry, kv, key)
@@ -183,7 +256,10 @@ public final class JobStateStore: @unchecked Sendable {
             defer { kvEntry_Destroy(entry) }
             let length = Int(kvEntry_ValueLen(entry))
             guard length > 0, let value = kvEntry_Value(entry) else { return nil }
-            return (Array(UnsafeRawBufferPointer(start: value, count: length)), kvEntry_Revision(entry))
+            return (
+                Array(UnsafeRawBufferPointer(start: value, count: length)), kvEntry_Revision(entry),
+                Date(timeIntervalSince1970: Double(kvEntry_Created(entry)) / 1e9)
+            )
         }
     }
 

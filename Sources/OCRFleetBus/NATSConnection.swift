@@ -176,6 +176,25 @@ public final class NATSConnection: @unchecked Sendable {
         try await blocking.runIfActive(body)
     }
 
+    /// Like `blockingCall`, but runs `body` even when the calling task is cancelled first: for
+    /// what must go out once asked for (an ack, nak or term of a job that was stopped).
+    func blockingCallIgnoringCancellation<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            blocking.submit { state in
+                switch state {
+                case .active: continuation.resume(with: Result(catching: body))
+                case .cancelled: continuation.resume(throwing: CancellationError())
+                }
+            }
+        }
+    }
+
+    /// Runs `body` on the connection's threads without waiting for it; inline when they
+    /// have stopped, so it always runs.
+    func blockingCallInBackground(_ body: @escaping @Sendable () -> Void) {
+        blocking.submit { _ in body() }
+    }
+
     /// Publishes to a stream subject and waits for the stream's acknowledgement.
     /// `messageID` sets `Nats-Msg-Id`, which the stream de-duplicates on.
     @discardableResult

@@ -18,6 +18,11 @@ public struct NATSError: Error, Sendable, CustomStringConvertible {
         self.detail = last.isEmpty ? text : "\(text): \(last)"
     }
 
+    /// A failure made by a test's fault injection, as NATS reports a request nobody answered.
+    public static func injected(_ operation: String) -> NATSError {
+        NATSError(operation, status: NATS_NO_RESPONDERS)
+    }
+
     public var isTimeout: Bool { status == Int(NATS_TIMEOUT.rawValue) }
     public var isNotFound: Bool { status == Int(NATS_NOT_FOUND.rawValue) }
 

@@ -11,6 +11,9 @@ public struct ConsumerBinding: Sendable {
     /// The workers' consumer of jobs.
     public static let workers = ConsumerBinding(
         stream: StreamNames.jobs, consumer: StreamNames.workerConsumer, subject: Subjects.jobs)
+    /// The workers' consumer of max-deliveries advisories.
+    public static let advisories = ConsumerBinding(
+        stream: StreamNames.advisories, consumer: StreamNames.advisoryConsumer, subject: Subjects.maxDeliveriesAdvisory)
     /// The gateways' consumer of lifecycle events, for webhooks.
     public static let webhooks = ConsumerBinding(
         stream: StreamNames.events, consumer: StreamNames.webhookConsumer, subject: Subjects.eventsWildcard)

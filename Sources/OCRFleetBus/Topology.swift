@@ -9,7 +9,9 @@ import OCRFleetModel
 /// Safe to run from many processes at once.
 public struct FleetTopology: Sendable {
     public var replicas: Int
-    /// Attempts before a job is dead-lettered (`OCR_MAX_DELIVER`).
+    /// Deliveries of a job before the consumer gives up on it: the workers' two budgets
+    /// together, attempts that failed (`OCR_MAX_DELIVER`) and attempts whose worker was
+    /// lost (`OCR_MAX_LOST_ATTEMPTS`).
     public var maxDeliver: Int
     /// How long a delivered job may go without an ack or in-progress ack.
     public var ackWait: Duration
@@ -49,6 +51,15 @@ public struct FleetTopology: Sendable {
                 config.Retention = js_LimitsPolicy
                 config.MaxAge = 30 * day
                 config.Duplicates = 10 * 60 * Self.nanosecondsPerSecond
+            }
+            try Self.ensureStream(
+                nats, name: StreamNames.advisories, subjects: [Subjects.maxDeliveriesAdvisory], replicas: replicas
+            ) { config in
+                config.Retention = js_WorkQueuePolicy
+                config.MaxAge = 30 * day
+                // The server's own default, stated: left at 0, the stream it made would never
+                // compare equal, and users that may not change streams would try to.
+                config.Duplicates = 2 * 60 * Self.nanosecondsPerSecond
             }
             try Self.ensureBucket(nats, replicas: Int32(replicas))
         }
@@ -144,6 +155,13 @@ public struct FleetTopology: Sendable {
             config.AckWait = ackWait.components.seconds * Self.nanosecondsPerSecond
             config.MaxDeliver = Int64(maxDeliver)
             config.MaxAckPending = Int64(maxAckPending)
+            config.DeliverPolicy = js_DeliverAll
+            config.Replicas = Int64(replicas)
+        }
+        // An advisory a worker could not handle (the bus away) comes back after a minute.
+        try Self.ensureConsumer(nats, StreamNames.advisoryConsumer, on: StreamNames.advisories) { config in
+            config.AckWait = 60 * Self.nanosecondsPerSecond
+            config.MaxDeliver = -1
             config.DeliverPolicy = js_DeliverAll
             config.Replicas = Int64(replicas)
         }

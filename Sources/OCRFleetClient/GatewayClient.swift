@@ -26,7 +26,7 @@ public struct GatewayClient: Sendable {
         public var retryAfter: Duration?
     }
 
-    /// The gateway's answer to a submission or a cancel request.
+    /// The gateway's answer to a submission, a cancel or a retry request.
     struct Submitted: Decodable {
         var jobID: String
         var state: String
@@ -96,8 +96,19 @@ public struct GatewayClient: Sendable {
 
     /// Asks the gateway to cancel the job; returns its state when the request was accepted.
     public func cancel(_ id: String) async throws -> String {
-        var request = HTTPClientRequest(url: baseURL + "/v1/jobs/\(id)")
-        request.method = .DELETE
+        try await accepted(.DELETE, "/v1/jobs/\(id)")
+    }
+
+    /// Asks the gateway to run a failed job again from its dead letter, with fresh URLs into
+    /// its store (`POST /v1/jobs/{id}/retry`); returns the job's state then (`queued`).
+    public func retry(_ id: String) async throws -> String {
+        try await accepted(.POST, "/v1/jobs/\(id)/retry")
+    }
+
+    /// Sends a bodiless request that the gateway answers 202 with the job's state.
+    private func accepted(_ method: HTTPMethod, _ path: String) async throws -> String {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
         authorize(&request)
         let response = try await execute(request)
         let body = String(buffer: try await response.body.collect(upTo: 1 << 20))

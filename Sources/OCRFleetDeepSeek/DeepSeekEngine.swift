@@ -129,7 +129,7 @@ public final class DeepSeekEngine: OCREngine {
             return .healthy
         } catch {
             let message = "cannot reach \(endpoint.baseURL): \(Self.describe(error))"
-            endpoint.markUnhealthy(message)
+            endpoint.healthCheckUnanswered(message)
             return .unreachable(message)
         }
     }

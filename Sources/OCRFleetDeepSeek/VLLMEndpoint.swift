@@ -12,6 +12,8 @@ public final class VLLMEndpoint: Sendable {
         var outstanding = 0
         var maxModelLength: Int?
         var problem: String? = "not checked yet"
+        /// Health checks in a row that got no answer.
+        var unansweredChecks = 0
     }
 
     private let state = Mutex(State())
@@ -34,6 +36,7 @@ public final class VLLMEndpoint: Sendable {
         state.withLock {
             $0.healthy = true
             $0.problem = nil
+            $0.unansweredChecks = 0
             if let maxModelLength { $0.maxModelLength = maxModelLength }
         }
     }
@@ -42,6 +45,20 @@ public final class VLLMEndpoint: Sendable {
         state.withLock {
             $0.healthy = false
             $0.problem = problem
+        }
+    }
+
+    /// A health check that got no answer: a healthy server is marked unhealthy only at the
+    /// second in a row, as one slow answer from a busy server (or a busy worker) is not an
+    /// outage, and marking it would fail every page sent meanwhile. A refused page request
+    /// marks it at once.
+    func healthCheckUnanswered(_ problem: String) {
+        state.withLock {
+            $0.unansweredChecks += 1
+            if !$0.healthy || $0.unansweredChecks >= 2 {
+                $0.healthy = false
+                $0.problem = problem
+            }
         }
     }
 

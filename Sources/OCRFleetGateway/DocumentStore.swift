@@ -61,16 +61,27 @@ enum DocumentStore: Sendable {
     /// Only objects under `keyPrefix` (the caller's part of the store) are served this way:
     /// a result URL that names anything else is left to the client to follow as it is.
     func location(ofResult url: String, under keyPrefix: String) -> Location? {
+        guard let key = key(of: url), key.hasPrefix(keyPrefix) else { return nil }
+        switch self {
+        case .local(let store): return .file(store.path(for: key))
+        case .s3(let client, let prefix):
+            return .redirect(client.bucket.presignedURL(.get, key: prefix + key, lifetime: Self.readLifetime))
+        }
+    }
+
+    /// The key (below the store's prefix) of an object of this store that `url` names, signed
+    /// or not; nil for a URL of anything else.
+    func key(of url: String) -> String? {
         switch self {
         case .local(let store):
             let prefix = store.publicBaseURL + LocalStore.routePrefix
             guard url.hasPrefix(prefix) else { return nil }
             let path = url.dropFirst(prefix.count).prefix { $0 != "?" }
             let key = String(path).removingPercentEncoding ?? ""
-            return LocalStore.isValidKey(key) && key.hasPrefix(keyPrefix) ? .file(store.path(for: key)) : nil
-        case .s3(let client, let storePrefix):
-            guard let key = client.bucket.key(of: url), key.hasPrefix(storePrefix + keyPrefix) else { return nil }
-            return .redirect(client.bucket.presignedURL(.get, key: key, lifetime: Self.readLifetime))
+            return LocalStore.isValidKey(key) ? key : nil
+        case .s3(let client, let prefix):
+            guard let key = client.bucket.key(of: url), key.hasPrefix(prefix) else { return nil }
+            return String(key.dropFirst(prefix.count))
         }
     }
 

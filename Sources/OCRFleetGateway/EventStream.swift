@@ -24,7 +24,7 @@ extension Gateway {
         }
         let subscription: CoreSubscription
         do {
-            subscription = try CoreSubscription(
+            subscription = try await CoreSubscription(
                 replaying: StreamNames.events, subject: Subjects.events(jobID: busID), connection: nats)
         } catch {
             throw APIError(.serviceUnavailable, code: "unavailable", "the job's events cannot be read; try again")

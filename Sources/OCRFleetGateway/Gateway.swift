@@ -144,6 +144,7 @@ public struct Gateway: Sendable {
         api.get("/jobs/{id}/layout") { request, context in try await layout(request, context: context) }
         api.get("/jobs/{id}/events") { request, context in try await events(request, context: context) }
         api.delete("/jobs/{id}") { request, context in try await cancel(request, context: context) }
+        api.post("/jobs/{id}/retry") { request, context in try await retry(request, context: context) }
         return router
     }
 

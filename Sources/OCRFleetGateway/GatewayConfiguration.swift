@@ -156,7 +156,7 @@ public struct GatewayConfiguration: Sendable {
             storeSecretIsEphemeral = true
         }
         publicURL = reader.string(Settings.publicURL) ?? "http://127.0.0.1:\(port)"
-        urlLifetime = .seconds(try reader.int(Settings.urlLifetime, default: 86_400, range: 60...(30 * 86_400)))
+        urlLifetime = .seconds(try reader.int(Settings.urlLifetime, default: 86_400, range: 1...(30 * 86_400)))
         maxUploadBytes = try reader.int(Settings.maxUploadBytes, default: 512 << 20, range: 1...(1 << 40))
         rateLimit = try reader.double(Settings.rateLimit, default: 50)
         rateBurst = try reader.int(Settings.rateBurst, default: 100, range: 1...1_000_000)

@@ -174,6 +174,7 @@ enum OpenAPIDocument {
      "engine_timeout",
      "result_upload_failed",
      "result_rejected",
+     "worker_lost",
      "cancelled",
      "internal"
     ]
@@ -404,11 +405,77 @@ enum OpenAPIDocument {
      "error": {
       "$ref": "#/components/schemas/JobError"
      },
+     "failed_attempts": {
+      "type": "integer",
+      "description": "Attempts that failed through the job itself; attempts whose worker was lost are not counted."
+     },
+     "completion": {
+      "$ref": "#/components/schemas/JobCompletion"
+     },
      "metadata": {
       "type": "object",
       "additionalProperties": {
        "type": "string"
       }
+     }
+    }
+   },
+   "JobCompletion": {
+    "type": "object",
+    "description": "The completed event's data, once the job completed.",
+    "required": [
+     "result",
+     "pages",
+     "pages_failed",
+     "engine",
+     "duration_ms",
+     "timings_ms",
+     "usage"
+    ],
+    "properties": {
+     "result": {
+      "$ref": "#/components/schemas/ResultSummary"
+     },
+     "pages": {
+      "type": "integer"
+     },
+     "pages_failed": {
+      "type": "array",
+      "items": {
+       "type": "integer"
+      }
+     },
+     "pages_incomplete": {
+      "type": "array",
+      "items": {
+       "type": "integer"
+      }
+     },
+     "engine": {
+      "type": "string"
+     },
+     "duration_ms": {
+      "type": "integer"
+     },
+     "timings_ms": {
+      "type": "object",
+      "additionalProperties": {
+       "type": "integer"
+      }
+     },
+     "usage": {
+      "type": "object",
+      "properties": {
+       "pages_ocr": {
+        "type": "integer"
+       },
+       "pages_text": {
+        "type": "integer"
+       }
+      }
+     },
+     "layout": {
+      "type": "string"
      }
     }
    },
@@ -801,6 +868,74 @@ enum OpenAPIDocument {
      },
      "409": {
       "description": "Already final.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "429": {
+      "$ref": "#/components/responses/RateLimited"
+     }
+    }
+   }
+  },
+  "/v1/jobs/{id}/retry": {
+   "post": {
+    "operationId": "retryJob",
+    "summary": "Run a failed job again from its dead letter, with its URLs into the caller's part of this gateway's store signed afresh.",
+    "parameters": [
+     {
+      "name": "id",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9_=-]{1,200}$"
+      }
+     }
+    ],
+    "responses": {
+     "202": {
+      "description": "Queued again.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Accepted"
+        }
+       }
+      }
+     },
+     "404": {
+      "$ref": "#/components/responses/NoSuchJob"
+     },
+     "409": {
+      "description": "The job is not failed (`job_not_failed`: running, completed, cancelled, or queued again by another retry), or has no dead letter (`no_dead_letter`).",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "422": {
+      "description": "A URL of the job that this gateway does not sign has expired (`url_expired`); `field` names it.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "NATS unreachable (`unavailable`), or the backlog over OCR_MAX_BACKLOG (`backlog`, with Retry-After).",
       "content": {
        "application/json": {
         "schema": {

@@ -118,7 +118,7 @@ struct WebhookNotifier: Service {
             }
             url = callback
         } catch {
-            try? message.nak(delay: settings.retryBase)
+            try? await message.nak(delay: settings.retryBase)
             return
         }
         let attempt = message.delivery.numDelivered
@@ -132,11 +132,11 @@ struct WebhookNotifier: Service {
             if attempt >= settings.attempts {
                 logger.error("webhook given up after \(attempt) attempts", metadata: metadata)
                 FleetMetrics.webhook("given_up")
-                try? message.term()
+                try? await message.term()
             } else {
                 logger.warning("webhook failed; retrying", metadata: metadata)
                 FleetMetrics.webhook("retried")
-                try? message.nak(delay: settings.delay(after: attempt))
+                try? await message.nak(delay: settings.delay(after: attempt))
             }
         }
     }

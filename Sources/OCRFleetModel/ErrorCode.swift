@@ -12,6 +12,10 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case resultUploadFailed = "result_upload_failed"
     /// The result's store refuses its URL (expired, forbidden, gone): no retry can upload it.
     case resultRejected = "result_rejected"
+    /// Every delivery of the job ended with its worker gone (killed, out of memory, evicted)
+    /// before the attempt had an outcome, more often than `OCR_MAX_LOST_ATTEMPTS` allows: the
+    /// job itself may be what kills them.
+    case workerLost = "worker_lost"
     case cancelled
     case `internal`
 
@@ -20,7 +24,7 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
         switch self {
         case .sourceUnreachable, .engineUnavailable, .engineTimeout, .resultUploadFailed, .internal: true
         case .invalidJob, .sourceNotFound, .sourceTooLarge, .unsupportedFormat, .corruptDocument,
-            .encryptedDocument, .resultRejected, .cancelled:
+            .encryptedDocument, .resultRejected, .workerLost, .cancelled:
             false
         }
     }

@@ -227,14 +227,28 @@ public struct LifecycleData: Codable, Sendable, Equatable {
 public typealias LifecycleEvent = CloudEvent<LifecycleData>
 
 extension CloudEvent where Payload == LifecycleData {
-    /// A job's terminal `completed` event has the id `<job_id>.completed`: a job redone after
-    /// a crash between publishing it and recording it publishes the same id, and
-    /// `OCR_EVENTS`' duplicate window stores it once. Other events get fresh ids.
-    public static func lifecycle(_ data: LifecycleData, source: String) -> LifecycleEvent {
+    /// A lifecycle event. A terminal one gets `terminalID`, so every publish of it (a retry,
+    /// another worker, a redelivery) has the same id; other events get fresh ids.
+    public static func lifecycle(_ data: LifecycleData, source: String, finishedAt: Date? = nil) -> LifecycleEvent {
         let kind = data.body.kind
+        let id =
+            if data.body.endsJob, let finishedAt = finishedAt ?? (kind == .completed ? Date() : nil) {
+                terminalID(jobID: data.header.jobID, kind: kind, finishedAt: finishedAt)
+            } else {
+                UUID().uuidString.lowercased()
+            }
         return LifecycleEvent(
-            id: kind == .completed ? "\(data.header.jobID).completed" : UUID().uuidString.lowercased(), source: source,
-            type: EventTypes.lifecycle(kind), subject: data.header.jobID, data: data)
+            id: id, source: source, type: EventTypes.lifecycle(kind), subject: data.header.jobID, data: data)
+    }
+
+    /// The id of a job's terminal event: `<job_id>.completed` (a job completes once), or
+    /// `<job_id>.<failed|cancelled>.<finished_at in ms>` (a replayed or resubmitted job can
+    /// fail or be cancelled again, and that end needs an id of its own). `finishedAt` is the
+    /// one recorded in the job's state, so every worker that announces the end names it alike.
+    public static func terminalID(jobID: String, kind: EventKind, finishedAt: Date) -> String {
+        if kind == .completed { return "\(jobID).completed" }
+        let recorded = Timestamp.parse(Timestamp.format(finishedAt)) ?? finishedAt
+        return "\(jobID).\(kind.rawValue).\(Int((recorded.timeIntervalSince1970 * 1000).rounded()))"
     }
 
     public var kind: EventKind { data.body.kind }

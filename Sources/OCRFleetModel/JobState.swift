@@ -22,6 +22,12 @@ public struct JobState: Codable, Sendable, Equatable {
     public var worker: String?
     public var result: ResultSummary?
     public var error: ErrorBody?
+    /// Attempts that failed through the job itself (`OCR_MAX_DELIVER` bounds them); attempts
+    /// whose worker vanished are not counted here.
+    public var failedAttempts: Int?
+    /// The `completed` event's data, once the job completed: what a worker that finds the
+    /// job completed but unannounced publishes.
+    public var completion: JobCompleted?
     public var metadata: [String: String]?
 
     public init(jobID: String, state: Phase, attempts: Int = 0, updatedAt: Date = Date()) {
@@ -32,7 +38,8 @@ public struct JobState: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case state, attempts, format, engine, worker, result, error, metadata
+        case state, attempts, format, engine, worker, result, error, completion, metadata
+        case failedAttempts = "failed_attempts"
         case jobID = "job_id"
         case createdAt = "created_at"
         case updatedAt = "updated_at"

@@ -29,6 +29,10 @@ public enum StreamNames {
     public static let workerConsumer = "ocr-workers"
     /// The gateways' durable consumer of `OCR_EVENTS`, from which they deliver webhooks.
     public static let webhookConsumer = "ocr-webhooks"
+    /// Keeps the max-deliveries advisories of `ocr-workers` until a worker has handled each.
+    public static let advisories = "OCR_ADVISORIES"
+    /// The workers' durable consumer of `OCR_ADVISORIES`: each advisory goes to one worker.
+    public static let advisoryConsumer = "ocr-advisories"
     public static let jobStateBucket = "ocr-jobs"
 }
 

@@ -1,9 +1,12 @@
 import Foundation
 
-/// Runs programs to their end without blocking a Swift task.
+/// Runs programs to their end without blocking a Swift task or a thread of the cooperative pool.
 enum ChildProcess {
-    /// Runs `arguments` (an absolute path first) with `environment`; its exit status and
-    /// output. Cancelling the task terminates the process.
+    /// How much of a child's output is kept: its end, where the reason it failed is.
+    static let keptOutput = 16 * 1024
+
+    /// Runs `arguments` (an absolute path first) with `environment`; its exit status and the
+    /// last `keptOutput` bytes of its output. Cancelling the task terminates the process.
     static func run(_ arguments: [String], environment: [String: String]) async throws -> (Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: arguments[0])
@@ -13,7 +16,7 @@ enum ChildProcess {
         process.standardOutput = pipe
         process.standardError = pipe
         process.standardInput = FileHandle.nullDevice
-        let output = Task.detached { pipe.fileHandleForReading.readDataToEndOfFile() }
+        let output = OutputTail(reading: pipe.fileHandleForReading, keeping: keptOutput)
         defer { try? pipe.fileHandleForWriting.close() }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
@@ -28,8 +31,9 @@ enum ChildProcess {
         } onCancel: {
             if process.isRunning { process.terminate() }
         }
+        // Only the child's copies of the write end are left open now: the tail ends when they close.
         try? pipe.fileHandleForWriting.close()
-        let log = String(decoding: await output.value, as: UTF8.self)
+        let log = String(decoding: await output.bytes(), as: UTF8.self)
         return (process.terminationStatus, log)
     }
 

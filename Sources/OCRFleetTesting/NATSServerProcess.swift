@@ -63,7 +63,20 @@ public final class NATSServerProcess: Sendable {
     public func stop() {
         guard let running = process.withLock({ $0.take() }) else { return }
         running.terminate()
+        // A paused server takes the signal only once it runs again.
+        Glibc.kill(running.processIdentifier, SIGCONT)
         running.waitUntilExit()
+    }
+
+    /// Freezes the server (SIGSTOP): connections stay open, the kernel takes what clients
+    /// send, and nothing is answered until `resume()`.
+    public func pause() { send(SIGSTOP) }
+
+    public func resume() { send(SIGCONT) }
+
+    private func send(_ signal: Int32) {
+        guard let pid = process.withLock({ $0?.processIdentifier }) else { return }
+        Glibc.kill(pid, signal)
     }
 
     /// SIGKILL, no goodbye to clients or the cluster.

@@ -66,13 +66,20 @@ public struct TestFleet: Sendable {
         return (Int(response.status.code), headers, String(buffer: data))
     }
 
-    /// Runs `body` with another gateway replica on the same NATS server and store (and store
-    /// secret); `body` gets its base URL. It stops when `body` returns.
+    /// Runs `body` with another gateway replica on the same NATS server (as the gateway's user,
+    /// when the server has users) and store (and store secret); `body` gets its base URL. It
+    /// stops when `body` returns.
     public func withAnotherGateway<T>(environment: [String: String] = [:], _ body: (String) async throws -> T)
         async throws -> T
     {
         var logger = Logger(label: "second-gateway")
         logger.logLevel = .warning
+        var nats = self.nats
+        if let users = server.users {
+            nats = try await NATSConnection.connect(
+                users.options(.gateway, url: server.url, name: "second gateway"), logger: logger)
+        }
+        defer { if nats !== self.nats { nats.close() } }
         // Its URLs name the first replica (OCR_PUBLIC_URL), so it may take any free port.
         let configuration = try GatewayConfiguration(
             arguments: ["ocr-gateway"],
@@ -85,7 +92,26 @@ public struct TestFleet: Sendable {
         let services = try await RunningServices.start("the second gateway", logger: logger) { ready in
             [.init(service: gateway.makeApplication(onServerRunning: ready))] + gateway.backgroundServices
         }
-        return try await services.whileRunning { try await body("http://127.0.0.1:\(services.port)") }
+        let base = "http://127.0.0.1:\(services.port)"
+        return try await services.whileRunning {
+            try await Self.waitUntilReady(base, http: http)
+            return try await body(base)
+        }
+    }
+
+    /// Polls the gateway at `base` until `/readyz` answers 200: its streams are prepared in the
+    /// background, after it starts serving.
+    static func waitUntilReady(_ base: String, http: HTTPClient, timeout: Duration = .seconds(60)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let response = try? await http.execute(HTTPClientRequest(url: base + "/readyz"), timeout: .seconds(10)),
+                response.status == .ok
+            {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw TestEnvironmentError("the gateway at \(base) was not ready within \(timeout)")
     }
 
     /// Polls `GET /v1/jobs/{id}` (as `token`'s tenant) until the job is completed, failed or cancelled.

@@ -14,9 +14,10 @@ import Tracing
 import OCRFleetMetrics
 
 /// Runs one delivery of a job message to its end: acked after the result is uploaded and
-/// `completed` published, NAKed with a delay for a transient failure, dead-lettered and
-/// terminated for a permanent one or the last attempt. Never throws: every failure becomes
-/// an event.
+/// the job's end recorded and announced, NAKed with a delay for a transient failure,
+/// dead-lettered and terminated for a permanent one or the last attempt. A job found ended
+/// (a redelivery, an attempt beside another) is settled without work. Never throws: every
+/// failure becomes an event, and bus trouble is waited out, never charged to the job.
 struct JobRunner: Sendable {
     let configuration: WorkerConfiguration
     let nats: NATSConnection
@@ -27,6 +28,7 @@ struct JobRunner: Sendable {
     let recognizer: PageRecognizer
     let converter: LibreOfficeConverter
     let retry: RetryPolicy
+    let patience: BusPatience
     let logger: Logger
 
     /// One span per attempt (`ocr.job`), continuing the trace the job carries, with a
@@ -53,95 +55,84 @@ struct JobRunner: Sendable {
         logger[metadataKey: "attempt"] = "\(attempt)"
         let reporter = LifecycleReporter(
             nats: nats, states: states, workerName: configuration.workerName, jobID: jobID, attempt: attempt,
-            logger: logger)
-
-        let keepAlive = Task {
-            // In-progress acks every third of the ack wait keep a long job from redelivery.
-            while !Task.isCancelled {
-                try? await Task.sleep(for: configuration.ackWait / 3)
-                if Task.isCancelled { break }
-                try? message.inProgress()
-            }
-        }
-        defer { keepAlive.cancel() }
+            patience: patience, faults: configuration.faults, logger: logger)
+        let attemptEnd = AttemptEnd(message: message, reporter: reporter, logger: logger, began: began)
+        let heartbeat = Heartbeat(message, every: configuration.ackWait / 3)
+        defer { heartbeat.stop() }
 
         let job: JobRequest
         do {
             job = try JobEvent.parse(body: message.payload, headers: message.headers).data
-            if let known = try await states.get(job.jobID) {
-                if known.state == .completed || known.state == .cancelled {
-                    logger.info("job already \(known.state.rawValue); acknowledged without work")
-                    await acknowledge(message, logger: logger)
+        } catch {
+            await fail(attemptEnd, error: OCRError(error))
+            return
+        }
+        do {
+            if let known = try await reporter.load(), known.state.isTerminal {
+                // Both times are the server's: when it stored the end, and when it stored this message.
+                if known.state == .failed, let ended = await reporter.storedAt, message.delivery.timestamp > ended {
+                    // Published again after it failed for good: a new run, not a redelivery.
+                    logger.info("job submitted again after it failed; run afresh")
+                    try await reporter.reopen()
+                } else {
+                    logger.info("job already \(known.state.rawValue); settled without work")
+                    await finishEnded(attemptEnd, known)
                     return
                 }
-                await reporter.remember(known)
             }
-            if try await states.isCancelRequested(job.jobID) {
+            if try await patience.run("read the job's cancel request", logger: logger, { try await states.isCancelRequested(job.jobID) }) {
                 logger.info("job cancelled before it started")
-                await cancelled(message, reporter: reporter, logger: logger, began: began)
+                await end(attemptEnd, .cancelled)
                 return
             }
         } catch {
-            await fail(message, error: OCRError(error), jobID: jobID, reporter: reporter, logger: logger, began: began)
+            // The bus stayed away past patience: the job is redelivered once the ack wait passes.
+            logger.error("cannot read the job's state; left for redelivery", metadata: ["error": "\(error)"])
             return
         }
 
         let timeLimit = configuration.timeLimit(of: job)
+        // Past its limit and the grace for stopping it, an attempt is wedged: its heartbeat
+        // stops, so the job goes to another worker, while /healthz reports this one.
+        heartbeat.beat(until: .now + timeLimit + configuration.stopGrace)
         let (result, stopped) = await running.run(job.jobID, timeLimit: timeLimit) { [logger] in
             try await run(job, attempt: attempt, reporter: reporter, logger: logger)
         }
+        heartbeat.beat(until: nil)
         switch (result, stopped) {
-        case (.success, _):
-            await acknowledge(message, logger: logger)
-            FleetMetrics.jobEnded(state: "completed", duration: .now - began)
+        case (.success(let completion), _):
+            await end(attemptEnd, .completed(completion))
+        case (.failure(let elsewhere as JobEndedElsewhere), _):
+            logger.notice("another attempt ended the job first", metadata: ["state": "\(elsewhere.state.state.rawValue)"])
+            await finishEnded(attemptEnd, elsewhere.state)
         case (.failure, .cancelRequested?):
             logger.info("job cancelled while running")
-            await cancelled(message, reporter: reporter, logger: logger, began: began)
+            await end(attemptEnd, .cancelled)
         case (.failure, .shutdown?):
-            await handBack(message, reporter: reporter, logger: logger)
+            await handBack(attemptEnd)
         case (.failure, .timedOut?):
-            let error = OCRError(.engineTimeout, "the job ran longer than its time limit of \(timeLimit)")
-            await fail(message, error: error, jobID: jobID, reporter: reporter, logger: logger, began: began)
+            await fail(attemptEnd, error: OCRError(.engineTimeout, "the job ran longer than its time limit of \(timeLimit)"))
+        case (.failure(let error as NATSError), nil):
+            // Not the job's fault: it goes back to the queue without a failure counted.
+            logger.warning("bus trouble outlasted the attempt; job handed back", metadata: ["error": "\(error)"])
+            try? await message.nak(delay: retry.base)
         case (.failure(let error), nil):
-            await fail(message, error: OCRError(error), jobID: jobID, reporter: reporter, logger: logger, began: began)
-        }
-    }
-
-    private func acknowledge(_ message: JetStreamMessage, logger: Logger) async {
-        do {
-            try await message.ack()
-        } catch {
-            // The job is done and recorded; its redelivery will be acked without work.
-            logger.warning("cannot acknowledge a finished job", metadata: ["error": "\(error)"])
-        }
-    }
-
-    /// Publishes `cancelled`, records it and removes the job from the queue.
-    private func cancelled(
-        _ message: JetStreamMessage, reporter: LifecycleReporter, logger: Logger, began: ContinuousClock.Instant
-    ) async {
-        FleetMetrics.jobEnded(state: "cancelled", duration: .now - began)
-        do {
-            try await reporter.publish(.cancelled)
-            try await reporter.updateState { state in
-                state.state = .cancelled
-                state.finishedAt = Date()
-            }
-            await acknowledge(message, logger: logger)
-        } catch {
-            logger.error("cannot report the cancellation; job left for redelivery", metadata: ["error": "\(error)"])
-            try? message.nak(delay: retry.delay(afterAttempt: message.delivery.numDelivered))
+            await fail(attemptEnd, error: OCRError(error))
         }
     }
 
     /// The worker is shutting down: the job goes back to the queue at once, for another worker.
-    private func handBack(_ message: JetStreamMessage, reporter: LifecycleReporter, logger: Logger) async {
-        logger.notice("shutting down: job handed back to the queue")
-        try? await reporter.updateState { $0.state = .retrying }
-        try? message.nak(delay: .zero)
+    private func handBack(_ attempt: AttemptEnd) async {
+        attempt.logger.notice("shutting down: job handed back to the queue")
+        _ = try? await attempt.reporter.updateState { $0.state = .retrying }
+        try? await attempt.message.nak(delay: .zero)
     }
 
-    private func run(_ job: JobRequest, attempt: Int, reporter: LifecycleReporter, logger: Logger) async throws {
+    /// Runs the job up to its uploaded result and returns what its `completed` event says;
+    /// recording and announcing the end is `end`'s.
+    private func run(_ job: JobRequest, attempt: Int, reporter: LifecycleReporter, logger: Logger) async throws
+        -> JobCompleted
+    {
         let started = ContinuousClock.now
         var timings: [String: Int] = [:]
         func lap(_ stage: String, since: ContinuousClock.Instant) {
@@ -181,7 +172,7 @@ struct JobRunner: Sendable {
             return (format, document, indexes)
         }
 
-        try await reporter.publish(.started(JobStarted(format: format.rawValue, pagesTotal: indexes.count, engine: engine.name)))
+        // The state first: a job another attempt has ended meanwhile stops here, unannounced.
         try await reporter.updateState { state in
             state.state = .running
             state.startedAt = Date()
@@ -191,6 +182,7 @@ struct JobRunner: Sendable {
             state.pagesDone = 0
             state.error = nil
         }
+        try await reporter.publish(.started(JobStarted(format: format.rawValue, pagesTotal: indexes.count, engine: engine.name)))
 
         let progress = ProgressThrottle(total: indexes.count, reporter: reporter, logger: logger)
         let outcome: PageRecognizer.Outcome = try await stage("recognize") {
@@ -207,6 +199,8 @@ struct JobRunner: Sendable {
             }
         }
 
+        // Another attempt ended the job while this one recognised it: no upload.
+        if let ended = await progress.endedElsewhere { throw JobEndedElsewhere(state: ended) }
         let numbers = indexes.map { $0 + 1 }
         let markdown = MarkdownAssembler.assemble(pages: outcome.pages.map(\.markdown), numbers: numbers)
         let bytes = Array(markdown.utf8)
@@ -231,16 +225,7 @@ struct JobRunner: Sendable {
             result: summary, pages: indexes.count, pagesFailed: outcome.failedPages,
             pagesIncomplete: outcome.incompletePages, engine: engine.name, durationMs: Int(total.milliseconds),
             timingsMs: timings, usage: PageUsage(pagesOCR: indexes.count - outcome.textPages, pagesText: outcome.textPages), layout: layoutLocation)
-        try await reporter.publish(.completed(completed))
-        try await reporter.updateState { state in
-            state.state = .completed
-            state.finishedAt = Date()
-            state.pagesDone = indexes.count
-            state.result = summary
-        }
-        logger.info(
-            "job completed",
-            metadata: ["pages": "\(indexes.count)", "duration_ms": "\(completed.durationMs)"])
+        return completed
     }
 
     /// A job's document, ready for its pages: PDFs and images as they are; DOCX, PPTX and XLSX
@@ -289,92 +274,6 @@ struct JobRunner: Sendable {
         return .paged(try PagedDocument.open(path: path, format: format, password: job.options.password, limits: limits))
     }
 
-    /// Publishes `failed`, then either NAKs for a retry or dead-letters and terminates.
-    private func fail(
-        _ message: JetStreamMessage, error: OCRError, jobID: String, reporter: LifecycleReporter, logger: Logger,
-        began: ContinuousClock.Instant
-    ) async {
-        let attempt = message.delivery.numDelivered
-        let willRetry = retry.willRetry(afterAttempt: attempt, retryable: error.code.isRetryable)
-        if willRetry {
-            FleetMetrics.attemptRetried(code: error.code.rawValue)
-        } else {
-            FleetMetrics.jobEnded(state: "failed", code: error.code.rawValue, duration: .now - began)
-        }
-        logger.warning("job attempt failed", metadata: ["error": "\(error)", "will_retry": "\(willRetry)"])
-        do {
-            try await reporter.publish(.failed(JobFailed(error: ErrorBody(error), willRetry: willRetry)))
-            try await reporter.updateState { state in
-                state.state = willRetry ? .retrying : .failed
-                state.error = ErrorBody(error)
-                if !willRetry { state.finishedAt = Date() }
-            }
-            if willRetry {
-                try message.nak(delay: retry.delay(afterAttempt: attempt))
-                return
-            }
-            // Dead letter first: on a work-queue stream Term deletes the job.
-            try await publishDeadLetter(
-                payload: message.payload, jobID: jobID, error: error, attempts: attempt,
-                firstAttemptAt: message.delivery.timestamp, sequence: message.delivery.streamSequence, source: reporter.source)
-            try message.term()
-        } catch {
-            // NATS is unreachable: leave the job to be redelivered rather than lose it.
-            logger.error("cannot report the failure; job left for redelivery", metadata: ["error": "\(error)"])
-            try? message.nak(delay: retry.delay(afterAttempt: attempt))
-        }
-    }
-
-    /// Publishes the job's dead letter; `Nats-Msg-Id` = `dlq-<stream sequence>`, so a repeat
-    /// (another worker, a retried publish) is stored once.
-    private func publishDeadLetter(
-        payload: [UInt8], jobID: String, error: OCRError, attempts: Int, firstAttemptAt: Date?, sequence: UInt64,
-        source: String
-    ) async throws {
-        let letter = DeadLetter(
-            originalPayload: payload, jobID: jobID.hasPrefix("unknown-") ? nil : jobID, error: error,
-            attempts: attempts, firstAttemptAt: firstAttemptAt, lastAttemptAt: Date(), streamSequence: sequence)
-        let event = CloudEvent(source: source, type: EventTypes.deadLettered, subject: letter.jobID, data: letter)
-        try await nats.publish(
-            Subjects.deadLetters, payload: try [UInt8](CloudEventCoding.encoder().encode(event)),
-            headers: ["Content-Type": CloudEventCoding.contentType], messageID: "dlq-\(sequence)")
-    }
-
-    /// A job the consumer stopped delivering because its last attempt never ended (the worker
-    /// was killed, or handed the job back at shutdown): JetStream keeps it in the work queue
-    /// but will not deliver it again, so it is dead-lettered here, from its stream sequence,
-    /// with `failed` and a `failed` state, then deleted from `OCR_JOBS`. Every worker hears
-    /// the advisory; the dead letter's message id keeps it single.
-    func deadLetterUndelivered(sequence: UInt64, deliveries: Int) async {
-        let jobs = StoredMessages(connection: nats, stream: StreamNames.jobs)
-        do {
-            guard let message = try await jobs.message(at: sequence) else { return }
-            let jobID = JobEvent.salvageJobID(body: message.payload) ?? "unknown-\(sequence)"
-            var logger = self.logger
-            logger[metadataKey: "job_id"] = "\(jobID)"
-            let error = OCRError(
-                .internal, "delivered \(deliveries) times without an attempt finishing (workers stopped or were killed mid-job)")
-            logger.error("job dead-lettered after its deliveries ran out", metadata: ["error": "\(error)"])
-            let reporter = LifecycleReporter(
-                nats: nats, states: states, workerName: configuration.workerName, jobID: jobID, attempt: deliveries,
-                logger: logger)
-            try await publishDeadLetter(
-                payload: message.payload, jobID: jobID, error: error, attempts: deliveries, firstAttemptAt: nil,
-                sequence: sequence, source: reporter.source)
-            try await reporter.publish(.failed(JobFailed(error: ErrorBody(error), willRetry: false)))
-            try await reporter.updateState { state in
-                state.state = .failed
-                state.error = ErrorBody(error)
-                state.finishedAt = Date()
-            }
-            try? await jobs.delete(sequence)
-        } catch {
-            logger.error(
-                "cannot dead-letter an undeliverable job; it stays in OCR_JOBS",
-                metadata: ["stream_sequence": "\(sequence)", "error": "\(error)"])
-        }
-    }
-
     static func withoutQuery(_ url: String) -> String {
         guard var components = URLComponents(string: url) else { return url }
         components.query = nil
@@ -384,12 +283,14 @@ struct JobRunner: Sendable {
 }
 
 /// Publishes `progress` after the first page, then at most about once a second, and after
-/// the last page.
+/// the last page. Progress may be lost: bus trouble is not waited out for it.
 actor ProgressThrottle {
     let total: Int
     let reporter: LifecycleReporter
     let logger: Logger
     private var lastSent: ContinuousClock.Instant?
+    /// The end another attempt recorded, once a progress write found it.
+    private(set) var endedElsewhere: JobState?
 
     init(total: Int, reporter: LifecycleReporter, logger: Logger) {
         self.total = total
@@ -401,9 +302,12 @@ actor ProgressThrottle {
         let now = ContinuousClock.now
         if let lastSent, done < total, now - lastSent < .seconds(1) { return }
         lastSent = now
+        guard endedElsewhere == nil else { return }
         do {
-            try await reporter.publish(.progress(JobProgress(pagesDone: done, pagesTotal: total)))
-            try await reporter.updateState { $0.pagesDone = done }
+            try await reporter.updateState(patient: false) { $0.pagesDone = done }
+            try await reporter.publish(.progress(JobProgress(pagesDone: done, pagesTotal: total)), patient: false)
+        } catch let elsewhere as JobEndedElsewhere {
+            endedElsewhere = elsewhere.state
         } catch {
             logger.warning("cannot publish progress", metadata: ["error": "\(error)"])
         }

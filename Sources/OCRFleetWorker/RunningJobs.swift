@@ -15,10 +15,10 @@ enum StopReason: Sendable {
 /// job's time limit can stop one and say why.
 final class RunningJobs: Sendable {
     final class Entry: Sendable {
-        let task: Task<Void, any Error>
+        private let cancel: @Sendable () -> Void
         private let reason = Mutex<StopReason?>(nil)
 
-        init(task: Task<Void, any Error>) { self.task = task }
+        init(cancel: @escaping @Sendable () -> Void) { self.cancel = cancel }
 
         var stopReason: StopReason? { reason.withLock { $0 } }
 
@@ -26,7 +26,7 @@ final class RunningJobs: Sendable {
         /// shutdown follows.
         func stop(_ why: StopReason) {
             reason.withLock { if $0 == nil { $0 = why } }
-            task.cancel()
+            cancel()
         }
     }
 
@@ -34,10 +34,11 @@ final class RunningJobs: Sendable {
 
     /// Runs `body` as a stoppable job under `jobID`, stopped as `.timedOut` after
     /// `timeLimit`, and returns how it ended.
-    func run(_ jobID: String, timeLimit: Duration, _ body: @escaping @Sendable () async throws -> Void) async -> (
-        Result<Void, any Error>, StopReason?
-    ) {
-        let entry = Entry(task: Task { try await body() })
+    func run<Value: Sendable>(
+        _ jobID: String, timeLimit: Duration, _ body: @escaping @Sendable () async throws -> Value
+    ) async -> (Result<Value, any Error>, StopReason?) {
+        let task = Task { try await body() }
+        let entry = Entry(cancel: { task.cancel() })
         entries.withLock { $0[jobID, default: []].append(entry) }
         let timer = Task {
             try await Task.sleep(for: timeLimit)
@@ -51,7 +52,7 @@ final class RunningJobs: Sendable {
             }
         }
         let result = await withTaskCancellationHandler {
-            await entry.task.result
+            await task.result
         } onCancel: {
             entry.stop(.shutdown)
         }

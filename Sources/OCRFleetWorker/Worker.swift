@@ -52,17 +52,24 @@ public struct Worker: Service {
         try await engines.deepseek?.start()
         let health = Task { [engines] in await engines.deepseek?.monitorHealth() }
         defer { health.cancel() }
+        let retry = RetryPolicy(
+            maxDeliver: configuration.maxDeliver, maxLost: configuration.maxLostAttempts, base: configuration.retryBase,
+            cap: configuration.retryCap)
         let topology = FleetTopology(
-            replicas: configuration.streamReplicas, maxDeliver: configuration.maxDeliver,
-            ackWait: configuration.ackWait)
+            replicas: configuration.streamReplicas, maxDeliver: retry.consumerMaxDeliver, ackWait: configuration.ackWait)
         // A SIGTERM while the streams are still coming up ends the worker cleanly: no job was taken.
         let consumer: PullConsumer
+        let advisories: PullConsumer
         let states: JobStateStore
         do {
-            (consumer, states) = try await cancelWhenGracefulShutdown { [nats, logger] in
+            (consumer, advisories, states) = try await cancelWhenGracefulShutdown { [nats, logger] in
                 try await FleetTopology.untilReady(logger: logger) {
                     try await topology.ensureAll(on: nats)
-                    return (try await PullConsumer(connection: nats), try await JobStateStore(connection: nats))
+                    return (
+                        try await PullConsumer(connection: nats),
+                        try await PullConsumer(connection: nats, binding: .advisories),
+                        try await JobStateStore(connection: nats)
+                    )
                 }
             }
         } catch is CancellationError where Task.isShuttingDownGracefully {
@@ -114,21 +121,28 @@ public struct Worker: Service {
                 straightener: straightener),
             converter: LibreOfficeConverter(
                 timeLimit: configuration.conversionTimeout, executable: configuration.libreOffice, sandbox: officeSandbox),
-            retry: RetryPolicy(
-                maxDeliver: configuration.maxDeliver, base: configuration.retryBase, cap: configuration.retryCap),
-            logger: logger)
-        let advisories = try CoreSubscription(connection: nats, subject: Subjects.maxDeliveriesAdvisory)
-        let advisoryListener = Task {
-            for await advisory in advisories {
+            retry: retry, patience: configuration.busPatience, logger: logger)
+        // Each advisory of a job the consumer gave up on goes to one worker, and stays in
+        // OCR_ADVISORIES until one has handled it.
+        let advisoryListener = Task { [logger] in
+            for await advisory in advisories.messages(wait: .seconds(5), batchSize: { 1 }) {
                 guard let notice = try? JSONDecoder().decode(MaxDeliveriesAdvisory.self, from: Data(advisory.payload))
-                else { continue }
-                await runner.deadLetterUndelivered(sequence: notice.streamSequence, deliveries: notice.deliveries)
+                else {
+                    logger.warning("an advisory that is not a max-deliveries one; dropped")
+                    try? await advisory.ack()
+                    continue
+                }
+                // Held while it is handled, however long bus trouble makes that.
+                let heartbeat = Heartbeat(advisory, every: .seconds(20))
+                defer { heartbeat.stop() }
+                if await runner.endUndelivered(sequence: notice.streamSequence, deliveries: notice.deliveries) {
+                    try? await advisory.ack()
+                } else {
+                    try? await advisory.nak(delay: .seconds(5))
+                }
             }
         }
-        defer {
-            advisories.cancel()
-            advisoryListener.cancel()
-        }
+        defer { advisoryListener.cancel() }
         let gate = CapacityGate(slots: configuration.maxJobs)
         logger.info(
             "worker ready",
@@ -154,7 +168,7 @@ public struct Worker: Service {
             logger.info("stopped pulling; finishing jobs in flight")
         }
         // Messages are settled and released by now, so the subscription can go.
-        withExtendedLifetime(consumer) {}
+        withExtendedLifetime((consumer, advisories)) {}
     }
 }
 

@@ -17,6 +17,7 @@ public struct WorkerConfiguration: Sendable {
     public var maxJobs: Int
     public var maxInflightPages: Int
     public var maxDeliver: Int
+    public var maxLostAttempts: Int
     public var workerName: String
     public var workDirectory: String
     public var dpi: Double
@@ -38,6 +39,8 @@ public struct WorkerConfiguration: Sendable {
     public var jobTimeout: Duration
     public var maxJobTimeout: Duration
     public var shutdownGrace: Duration
+    /// How long an attempt past its time limit may take to stop before it counts as wedged.
+    public var stopGrace: Duration
     public var retryBase: Duration
     public var retryCap: Duration
     /// Port of the probe and metrics server; nil: none.
@@ -47,6 +50,7 @@ public struct WorkerConfiguration: Sendable {
     public var otlpEndpoint: String?
     public var logLevel: String
     public var logFormat: ProcessSetup.LogFormat
+    public var faults: FaultInjection
 
     public enum Settings {
         public static let engine = Setting("engine", default: "auto", "Engine for jobs that ask for auto: auto (DeepSeek-OCR when a vLLM server is configured and healthy, else Tesseract), deepseek, tesseract.")
@@ -65,7 +69,10 @@ public struct WorkerConfiguration: Sendable {
         public static let vllmHealthInterval = Setting("vllm.health.interval.s", default: "10", "Seconds between health checks of each vLLM server.")
         public static let maxJobs = Setting("max.jobs", default: "4", "Jobs this worker runs at once.")
         public static let maxInflightPages = Setting("max.inflight.pages", default: "32", "Engine requests kept in flight across all jobs of the worker (DeepSeek: requests at vLLM, lowered while it pushes back; Tesseract: at most one per core).")
-        public static let maxDeliver = Setting("max.deliver", default: "5", "Attempts before a job is dead-lettered.")
+        public static let maxDeliver = Setting("max.deliver", default: "5", "Attempts that fail through the job itself (a retryable error) before it is dead-lettered.")
+        public static let maxLostAttempts = Setting("max.lost.attempts", default: "10", "Further deliveries of a job whose attempts ended without an outcome (the worker killed, evicted or cut off from NATS mid-job) before it is dead-lettered as worker_lost. The consumer's MaxDeliver is this plus OCR_MAX_DELIVER.")
+        public static let testFaults = Setting("test.faults", default: "none", "For tests only: faults to inject once, comma-separated: end-write-fails, exit-after-end-write (docs/testing.md).")
+        public static let stopGrace = Setting("stop.grace.s", default: "30", "How long an attempt past its time limit may take to stop (seconds) before it counts as wedged: its in-progress acks stop, so the job goes to another worker.")
         public static let workerName = Setting("worker.name", default: "host name + pid", "Name reported in events.")
         public static let workDir = Setting("work.dir", default: "system temp dir", "Where sources are downloaded while a job runs.")
         public static let dpi = Setting("dpi", default: "300", "Resolution at which PDF pages are rendered for Tesseract.")
@@ -99,9 +106,9 @@ public struct WorkerConfiguration: Sendable {
         public static let all: [Setting] =
             CommonSettings.all + [
                 engine, vllmURL, vllmModel, vllmAPIKey, vllmMaxTokens, vllmRetryMaxTokens, vllmNgramSize, vllmWindowSize,
-                vllmWhitelist, vllmImageFormat, vllmPNGLevel, vllmJPEGQuality, vllmColor, vllmHealthInterval, maxJobs, maxInflightPages, maxDeliver, workerName, workDir, dpi, straighten,
+                vllmWhitelist, vllmImageFormat, vllmPNGLevel, vllmJPEGQuality, vllmColor, vllmHealthInterval, maxJobs, maxInflightPages, maxDeliver, maxLostAttempts, workerName, workDir, dpi, straighten,
                 maxDownloadBytes, maxPages, maxPagePixels, maxUnzippedBytes, maxZipEntries, conversionTimeout, libreOffice, officeSandbox, sourceAllowHosts, connectTimeout, pageTimeout, jobTimeout, maxJobTimeout,
-                shutdownGrace, ackWait, retryBase, retryCap, probePort, probeHost, otlpEndpoint,
+                shutdownGrace, stopGrace, ackWait, retryBase, retryCap, probePort, probeHost, otlpEndpoint, testFaults,
             ]
     }
 
@@ -120,6 +127,7 @@ public struct WorkerConfiguration: Sendable {
         maxInflightPages = try reader.int(Settings.maxInflightPages, default: 32, range: 1...4096)
         deepseek = try Self.deepseek(reader, maxInflight: maxInflightPages)
         maxDeliver = try reader.int(Settings.maxDeliver, default: 5, range: 1...100)
+        maxLostAttempts = try reader.int(Settings.maxLostAttempts, default: 10, range: 0...1000)
         workerName = name
         workDirectory = reader.string(Settings.workDir, default: NSTemporaryDirectory())
         dpi = Double(try reader.int(Settings.dpi, default: 300, range: 50...1200))
@@ -143,6 +151,7 @@ public struct WorkerConfiguration: Sendable {
         jobTimeout = .seconds(try reader.int(Settings.jobTimeout, default: 900, range: 1...604_800))
         maxJobTimeout = .seconds(try reader.int(Settings.maxJobTimeout, default: 3600, range: 1...604_800))
         shutdownGrace = .milliseconds(Int(try reader.double(Settings.shutdownGrace, default: 25) * 1000))
+        stopGrace = .milliseconds(Int(try reader.double(Settings.stopGrace, default: 30) * 1000))
         ackWait = .seconds(try reader.int(Settings.ackWait, default: 60, range: 5...3600))
         retryBase = .milliseconds(Int(try reader.double(Settings.retryBase, default: 2) * 1000))
         retryCap = .seconds(try reader.int(Settings.retryCap, default: 300, range: 1...86_400))
@@ -153,10 +162,23 @@ public struct WorkerConfiguration: Sendable {
         otlpEndpoint = reader.string(Settings.otlpEndpoint)
         logLevel = reader.string(CommonSettings.logLevel, default: "info")
         logFormat = try reader.choice(CommonSettings.logFormat, default: .auto)
+        var faultPoints = Set<FaultInjection.Point>()
+        for name in reader.list(Settings.testFaults) where name != "none" {
+            guard let point = FaultInjection.Point(rawValue: name) else {
+                let known = FaultInjection.Point.allCases.map(\.rawValue).joined(separator: ", ")
+                throw .invalidValue(Settings.testFaults, name, expected: "none or some of \(known)")
+            }
+            faultPoints.insert(point)
+        }
+        faults = FaultInjection(faultPoints)
         if engine == .deepseek, deepseek == nil {
             throw .invalidValue(Settings.engine, "deepseek", expected: "OCR_VLLM_URL to be set for the deepseek engine")
         }
     }
+
+    /// How long a bus call is tried again before its error reaches the job: twice the ack
+    /// wait, past which the job would be redelivered anyway.
+    var busPatience: BusPatience { BusPatience(limit: ackWait * 2) }
 
     /// A job's time limit: its `options.timeout_s`, else `OCR_JOB_TIMEOUT_S`, at most `OCR_MAX_JOB_TIMEOUT_S`.
     public func timeLimit(of job: JobRequest) -> Duration {

@@ -25,7 +25,10 @@ if ocr_process_forbid_inspection() != 0 {
 /// its static destructors (which complain about them).
 func serve() async throws {
     let engines = try EngineRouter(configuration)
-    let nats = try await NATSConnection.connect(configuration.nats, logger: logger)
+    // Each running job may wait on one round trip and send an in-progress ack at once, and the
+    // pull loop waits on its fetch: enough threads that a heartbeat never queues behind them.
+    let nats = try await NATSConnection.connect(
+        configuration.nats, logger: logger, blockingThreads: max(8, 2 * configuration.maxJobs + 2))
     let worker = Worker(configuration: configuration, nats: nats, engines: engines, logger: logger)
     var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: worker)]
     if let endpoint = configuration.otlpEndpoint {

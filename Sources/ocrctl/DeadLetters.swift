@@ -93,8 +93,7 @@ struct DeadLetters: AsyncParsableCommand {
                 let name = entry.event.data.jobID ?? "sequence \(entry.sequence)"
                 do {
                     if !force, let expired = Self.expiredURL(of: entry) {
-                        throw ValidationError(
-                            "\(name): its \(expired.what) URL expired at \(expired.at.formatted(.iso8601)), so the job would fail again; submit it with fresh URLs, or replay with --force")
+                        throw ValidationError(Self.refusal(name, expired, busID: entry.event.data.jobID))
                     }
                     let eventID = try await queue.replay(entry)
                     if json { printJSON(["job_id": name, "event_id": eventID]) } else { print("replayed \(name) as event \(eventID)") }
@@ -109,18 +108,25 @@ struct DeadLetters: AsyncParsableCommand {
         }
 
         /// The first of the letter's job URLs (source, result, layout) whose presigned expiry has passed.
-        static func expiredURL(of entry: DeadLetterEntry, now: Date = Date()) -> (what: String, at: Date)? {
-            guard case .object(let event) = entry.event.data.original, case .object(let job)? = event["data"] else {
-                return nil
-            }
-            func url(_ object: String, _ field: String) -> String? {
-                guard case .object(let fields)? = job[object], case .string(let url)? = fields[field] else { return nil }
-                return url
-            }
-            for (what, url) in [("source", url("source", "url")), ("result", url("result", "url")), ("layout", url("result", "layout_url"))] {
-                if let url, let expiry = PresignedURL.expiry(of: url), expiry < now { return (what, expiry) }
+        static func expiredURL(of entry: DeadLetterEntry, now: Date = Date())
+            -> (field: JobURLField, url: String, at: Date)?
+        {
+            for (field, url) in entry.event.data.jobURLs {
+                if let expiry = PresignedURL.expiry(of: url), expiry < now { return (field, url, expiry) }
             }
             return nil
+        }
+
+        /// Why a letter with an expired URL is kept, and what to do instead: a URL a gateway
+        /// signed is signed afresh by retrying the job through that gateway.
+        static func refusal(_ name: String, _ expired: (field: JobURLField, url: String, at: Date), busID: String?)
+            -> String
+        {
+            let what = "\(name): its \(expired.field.rawValue) URL expired at \(expired.at.formatted(.iso8601)), so the job would fail again"
+            if let busID, let signed = GatewaySignedURL(expired.url, busID: busID) {
+                return "\(what); a gateway signed it, so retry the job through the gateway, which signs fresh URLs (\(signed.retryCommand)), or replay with --force"
+            }
+            return "\(what); submit it with fresh URLs, or replay with --force"
         }
     }
 

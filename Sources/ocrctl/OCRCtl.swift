@@ -9,8 +9,8 @@ struct OCRCtl: AsyncParsableCommand {
         commandName: "ocrctl",
         abstract: "Submit documents to the OCR fleet and follow their jobs.",
         subcommands: [
-            Submit.self, Status.self, Result.self, Watch.self, Events.self, Cancel.self, DeadLetters.self,
-            BackfillCommand.self,
+            Submit.self, Status.self, Result.self, Watch.self, Events.self, Cancel.self, RetryJob.self,
+            DeadLetters.self, BackfillCommand.self,
         ])
 }
 
@@ -79,5 +79,25 @@ struct Cancel: AsyncParsableCommand {
         let state = try await jobs.cancel(id)
         if json { return printJSON(["job_id": id, "was": state.rawValue]) }
         print("cancel requested for \(id) (was \(state.rawValue))")
+    }
+}
+
+struct RetryJob: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retry",
+        abstract: "Run a failed job again through the gateway, from its dead letter.",
+        discussion: """
+            The gateway signs the job's URLs into its store afresh, so a job whose uploaded document \
+            or result URL expired before a worker took it runs again (`ocrctl dlq replay` cannot sign them).
+            """)
+
+    @OptionGroup var gateway: GatewayOptions
+    @Argument(help: "Job id (the tenant's own, as submitted).") var id: String
+    @Flag(help: "Print {\"job_id\", \"state\"} as JSON.") var json = false
+
+    func run() async throws {
+        let state = try await gateway.client().retry(id)
+        if json { return printJSON(["job_id": id, "state": state]) }
+        print("retry of \(id) accepted (\(state))")
     }
 }

@@ -17,7 +17,7 @@ struct Watch: AsyncParsableCommand {
         guard JobRequest.isValidJobID(id) else { throw ValidationError("'\(id)' is not a valid job id") }
         let connection = try await nats.connect(name: "ocrctl watch")
         let state = try await JobStateStore(connection: connection).get(id)
-        let subscription = try CoreSubscription(
+        let subscription = try await CoreSubscription(
             replaying: StreamNames.events, subject: Subjects.events(jobID: id), connection: connection)
         // A job that has already ended may have outlived its events: stop when the replay is over.
         let watch = state?.state.isTerminal == true ? subscription.endWhenQuiet(for: .seconds(1)) : nil

@@ -82,14 +82,41 @@ import Testing
             #expect(first.payload == Array("job".utf8))
             #expect(first.headers["X-Test"] == "yes")
             #expect(first.delivery.numDelivered == 1)
-            try first.inProgress()
-            try first.nak(delay: .milliseconds(300))
+            try await first.inProgress()
+            try await first.nak(delay: .milliseconds(300))
             #expect(try await consumer.fetch(max: 1, wait: .milliseconds(100)).isEmpty)
 
             let second = try #require(try await Self.fetchOne(consumer, within: .seconds(5)))
             #expect(second.delivery.numDelivered == 2)
             #expect(second.delivery.streamSequence == first.delivery.streamSequence)
-            try second.term()
+            try await second.term()
+            #expect(try await consumer.fetch(max: 1, wait: .seconds(1)).isEmpty)
+        }
+    }
+
+    /// A job's heartbeat never waits for its ack: with the server frozen the ack waits for
+    /// an answer, and an in-progress ack meanwhile returns at once.
+    @Test func inProgressIsNotHeldUpByAnAckWaitingForTheServer() async throws {
+        try await withNATSServer { server in
+            let nats = try await Self.connect(server)
+            try await FleetTopology().ensureAll(on: nats)
+            let consumer = try await PullConsumer(connection: nats)
+            try await nats.publish(Subjects.jobs, payload: Array("job".utf8), messageID: "slow-ack")
+            let message = try #require(try await Self.fetchOne(consumer, within: .seconds(5)))
+
+            server.pause()
+            defer { server.resume() }
+            let ack = Task { try await message.ack() }
+            // Most likely the ack is out by now; the in-progress ack must return at once either way.
+            try await Task.sleep(for: .milliseconds(200))
+            let began = ContinuousClock.now
+            try await message.inProgress()
+            let took = ContinuousClock.now - began
+            server.resume()
+            try await ack.value
+            #expect(took < .seconds(2), "in-progress took \(took)")
+            // Settled once, by the ack: nothing is left to redeliver, and a late nak is not sent.
+            try await message.nak()
             #expect(try await consumer.fetch(max: 1, wait: .seconds(1)).isEmpty)
         }
     }
@@ -134,6 +161,37 @@ import Testing
         }
     }
 
+    /// Compare-and-set of a job's state: a stale revision loses, unless what it writes is
+    /// already there (a write whose answer was lost).
+    @Test func jobStatesAreReplacedOnlyFromTheRevisionRead() async throws {
+        try await withNATSServer { server in
+            let nats = try await Self.connect(server)
+            try await FleetTopology().ensureStreams(on: nats)
+            let states = try await JobStateStore(connection: nats)
+            let running = JobState(jobID: "job-cas", state: .running, attempts: 1)
+            guard case .stored(let first) = try await states.replace(running, revision: nil) else {
+                Issue.record("a new job's state is stored")
+                return
+            }
+            #expect(try await states.replace(running, revision: nil) == .stored(revision: first), "the same bytes again")
+            var other = running
+            other.state = .retrying
+            #expect(try await states.replace(other, revision: nil) == .superseded, "it has a state already")
+            var completed = running
+            completed.state = .completed
+            guard case .stored(let second) = try await states.replace(completed, revision: first) else {
+                Issue.record("stored from the revision read")
+                return
+            }
+            #expect(second > first)
+            #expect(try await states.replace(other, revision: first) == .superseded, "a stale revision loses")
+            #expect(try await states.replace(completed, revision: first) == .stored(revision: second), "a lost answer")
+            let record = try await states.read("job-cas")
+            #expect(record?.state.state == .completed && record?.revision == second)
+            #expect(record.map { abs($0.storedAt.timeIntervalSinceNow) < 60 } == true, "the server's clock, near ours")
+        }
+    }
+
     @Test func survivesAServerRestart() async throws {
         try await withNATSServer { server in
             let nats = try await Self.connect(server)
@@ -174,6 +232,29 @@ import Testing
             }
             #expect(received == (0..<100).map(String.init))
             subscription.cancel()
+        }
+    }
+
+    /// A replay's ordered consumer is made and deleted on the connection's threads; it is
+    /// gone soon after the subscription ends.
+    @Test func aReplayDeletesItsConsumerWhenCancelled() async throws {
+        try await withNATSServer { server in
+            let nats = try await Self.connect(server)
+            try await FleetTopology().ensureAll(on: nats)
+            try await nats.publish("ocr.events.queued.replayed", payload: Array("kept".utf8), messageID: "kept")
+            let replay = try await CoreSubscription(
+                replaying: StreamNames.events, subject: Subjects.events(jobID: "replayed"), connection: nats)
+            replay.cancel(after: .seconds(30))
+            var iterator = replay.makeAsyncIterator()
+            #expect(await iterator.next()?.payload == Array("kept".utf8))
+            #expect(try await server.consumers(of: StreamNames.events).count == 1)
+
+            replay.cancel()
+            let deadline = ContinuousClock.now + .seconds(20)
+            while try await !server.consumers(of: StreamNames.events).isEmpty, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(try await server.consumers(of: StreamNames.events).isEmpty)
         }
     }
 

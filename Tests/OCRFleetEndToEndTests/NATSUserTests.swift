@@ -194,8 +194,10 @@ import Testing
                 #expect(try await Self.refused("Publish", "$JS.API.STREAM.DELETE.\(stream)", on: gateway))
             }
             let workers = "\(StreamNames.jobs).\(StreamNames.workerConsumer)"
+            // It reads and deletes dead letters (to retry a job) but may not purge them.
             for subject in [
                 "$JS.API.CONSUMER.MSG.NEXT.\(workers)", "$JS.ACK.\(workers).1.1.1.1.1.0", "$JS.API.CONSUMER.DELETE.\(workers)",
+                "$JS.API.STREAM.PURGE.\(StreamNames.deadLetters)",
             ] {
                 try gateway.publishCore(subject, payload: [])
                 #expect(try await Self.refused("Publish", subject, on: gateway), "\(subject)")

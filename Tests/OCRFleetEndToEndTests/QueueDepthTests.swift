@@ -1,6 +1,4 @@
-import AsyncHTTPClient
 import Foundation
-import NIOCore
 import OCRFleetBus
 import OCRFleetModel
 import OCRFleetTesting
@@ -9,21 +7,10 @@ import Testing
 /// The queue depth KEDA's `nats-jetstream` scaler scales the workers by.
 @Suite(.serialized) struct QueueDepthTests {
     /// The lag as KEDA computes it (pkg/scalers/nats_jetstream_scaler.go, `getMaxMsgLag`):
-    /// `num_pending + num_ack_pending` of the consumer, from the server's
-    /// `/jsz?acc=$G&consumers=true&config=true`.
+    /// `num_pending + num_ack_pending` of the consumer, from the server's `/jsz`.
     static func kedaLag(_ server: NATSServerProcess) async throws -> Int {
-        let port = try #require(server.monitoringPort)
-        let response = try await HTTPClient.shared.execute(
-            HTTPClientRequest(url: "http://127.0.0.1:\(port)/jsz?acc=$G&consumers=true&config=true"), timeout: .seconds(10))
-        let body = try await response.body.collect(upTo: 8 << 20)
-        let document = try #require(try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any])
-        let accounts = try #require(document["account_details"] as? [[String: Any]])
-        let account = try #require(accounts.first { $0["name"] as? String == "$G" })
-        let streams = try #require(account["stream_detail"] as? [[String: Any]])
-        let stream = try #require(streams.first { $0["name"] as? String == StreamNames.jobs })
-        let consumers = try #require(stream["consumer_detail"] as? [[String: Any]])
-        let consumer = try #require(consumers.first { $0["name"] as? String == StreamNames.workerConsumer })
-        return (consumer["num_pending"] as? Int ?? 0) + (consumer["num_ack_pending"] as? Int ?? 0)
+        let counts = try await server.workerConsumerCounts()
+        return counts.pending + counts.ackPending
     }
 
     @Test func theLagKEDAReadsIsTheQueueAndFallsToZeroAsWorkersDrainIt() async throws {

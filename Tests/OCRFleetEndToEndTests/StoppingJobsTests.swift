@@ -109,18 +109,19 @@ import VLLMDouble
     }
 }
 
-/// A worker killed on a job's last attempt: JetStream will not deliver the job again, and
-/// another worker dead-letters it from the consumer's advisory instead of losing it.
+/// A worker killed on a job's last delivery: JetStream will not deliver the job again, and
+/// one of the other workers ends it from the consumer's advisory instead of losing it.
 @Suite(.serialized) struct KilledWorkerTests {
-    @Test func aJobWhoseLastAttemptDiedIsDeadLetteredNotLost() async throws {
+    @Test func aJobWhoseLastDeliveryDiedIsDeadLetteredOnceNotLost() async throws {
         try await withVLLMDouble(StoppingJobsTests.slowDouble(perPage: .milliseconds(700))) { vllm in
             try await withFleet(runWorker: false) { fleet in
-                let failures = try fleet.recordEvents("ocr.events.failed.killed-mid-job")
                 let started = try fleet.recordEvents("ocr.events.started.killed-mid-job")
                 try await fleet.nats.flush()
-                let environment = [
+                // One delivery in all: no failures allowed, and no lost worker either.
+                var environment = [
                     "OCR_NATS_URL": fleet.server.url, "OCR_VLLM_URL": vllm.baseURL, "OCR_ENGINE": "deepseek",
-                    "OCR_MAX_INFLIGHT_PAGES": "1", "OCR_MAX_DELIVER": "1", "OCR_ACK_WAIT_S": "5",
+                    "OCR_MAX_INFLIGHT_PAGES": "1", "OCR_MAX_DELIVER": "1", "OCR_MAX_LOST_ATTEMPTS": "0",
+                    "OCR_ACK_WAIT_S": "5", "OCR_WORKER_NAME": "doomed",
                 ]
                 let doomed = try BuiltExecutable.run("ocr-worker", [], environment: environment)
                 try await fleet.submit(file: Fixtures.path("bench-10p.pdf"), jobID: "killed-mid-job", query: "&mode=ocr")
@@ -128,18 +129,31 @@ import VLLMDouble
                 kill(doomed.processIdentifier, SIGKILL)
                 try await BuiltExecutable.waitForExit(doomed)
 
-                let survivor = try BuiltExecutable.run("ocr-worker", [], environment: environment)
-                defer { survivor.terminate() }
-                let events = try await failures.events(count: 1, timeout: .seconds(30))
-                guard case .failed(let failed) = events.first?.data.body else { Issue.record("no failed event"); return }
-                #expect(!failed.willRetry && failed.error.message.contains("without an attempt finishing"))
-                let state = try await fleet.waitForTerminalState("killed-mid-job")
-                #expect(state.state == .failed)
+                // Three workers, each able to hear the advisory; one handles it.
+                let survivors = try (1...3).map { number in
+                    environment["OCR_WORKER_NAME"] = "survivor-\(number)"
+                    return try BuiltExecutable.run("ocr-worker", [], environment: environment)
+                }
+                defer { for survivor in survivors { survivor.terminate() } }
+                let state = try await fleet.waitForTerminalState("killed-mid-job", timeout: .seconds(60))
+                #expect(state.state == .failed && state.error?.code == .workerLost, "\(state)")
+                #expect(state.error?.message.contains("without an outcome") == true, "\(state)")
 
-                let queue = DeadLetterQueue(connection: fleet.nats, states: try await JobStateStore(connection: fleet.nats))
-                #expect(try await queue.find("killed-mid-job") != nil)
-                let jobs = try await StoredMessages(connection: fleet.nats, stream: StreamNames.jobs).bounds()
-                #expect(jobs.count == 0, "the job left the work queue")
+                // Deleting the job from the work queue is the advisory's last step.
+                let jobs = StoredMessages(connection: fleet.nats, stream: StreamNames.jobs)
+                let deadline = ContinuousClock.now + .seconds(30)
+                while try await jobs.bounds().count > 0, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                #expect(try await jobs.bounds().count == 0, "the job left the work queue")
+                let events = try await StoredMessages(connection: fleet.nats, stream: StreamNames.events).all()
+                let failed = events.filter { $0.subject == "ocr.events.failed.killed-mid-job" }
+                #expect(failed.count == 1, "one failed event, not one per worker")
+                let letters = try await StoredMessages(connection: fleet.nats, stream: StreamNames.deadLetters).all()
+                #expect(letters.count == 1, "one dead letter")
+                // One worker was given the advisory, once: no other handled it.
+                let advisories = try await fleet.server.consumers(of: StreamNames.advisories)[StreamNames.advisoryConsumer]
+                #expect(advisories?.delivered == 1 && advisories?.ackPending == 0, "\(String(describing: advisories))")
             }
         }
     }

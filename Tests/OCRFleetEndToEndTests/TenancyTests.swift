@@ -22,7 +22,7 @@ import Testing
             #expect(missing.status == 404 && missing.body.contains(#""code":"not_found""#))
             for (method, path) in [
                 ("GET", "/v1/jobs/inv-1"), ("GET", "/v1/jobs/inv-1/result"), ("GET", "/v1/jobs/inv-1/layout"),
-                ("GET", "/v1/jobs/inv-1/events"), ("DELETE", "/v1/jobs/inv-1"),
+                ("GET", "/v1/jobs/inv-1/events"), ("DELETE", "/v1/jobs/inv-1"), ("POST", "/v1/jobs/inv-1/retry"),
             ] {
                 let answer = try await fleet.request(method, path, token: "tokB")
                 #expect(answer.status == 404, "\(method) \(path): \(answer)")

@@ -1,0 +1,31 @@
+import Logging
+import OCRFleetBus
+
+/// Waits out trouble on the bus: a client moving to another server, a JetStream leader
+/// election, a node cut off from its peers. Such trouble is never the job's fault, so a bus
+/// call is tried again, after a pause that doubles up to a few seconds, until it succeeds
+/// or `limit` has passed; only then does its error reach the caller.
+struct BusPatience: Sendable {
+    var limit: Duration
+
+    /// Runs on the caller's actor, so `body` may use the caller's state.
+    @discardableResult
+    nonisolated(nonsending) func run<T>(_ what: String, logger: Logger, _ body: () async throws -> T) async throws
+        -> T
+    {
+        let deadline = ContinuousClock.now + limit
+        var pause = Duration.milliseconds(200)
+        while true {
+            do {
+                return try await body()
+            } catch let error as NATSError {
+                guard ContinuousClock.now + pause < deadline else { throw error }
+                logger.notice(
+                    "bus trouble; trying again",
+                    metadata: ["operation": "\(what)", "error": "\(error)", "retry_in": "\(pause)"])
+                try await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(3))
+            }
+        }
+    }
+}

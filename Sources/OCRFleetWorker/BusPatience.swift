@@ -3,8 +3,9 @@ import OCRFleetBus
 
 /// Waits out trouble on the bus: a client moving to another server, a JetStream leader
 /// election, a node cut off from its peers. Such trouble is never the job's fault, so a bus
-/// call is tried again, after a pause that doubles up to a few seconds, until it succeeds
-/// or `limit` has passed; only then does its error reach the caller.
+/// call is tried again until it succeeds or `limit` has passed; only then does its error
+/// reach the caller. The pause between tries doubles up to a second: the calls are cheap,
+/// and a leader just elected or a client just reconnected is ready at once.
 struct BusPatience: Sendable {
     var limit: Duration
 
@@ -24,7 +25,7 @@ struct BusPatience: Sendable {
                     "bus trouble; trying again",
                     metadata: ["operation": "\(what)", "error": "\(error)", "retry_in": "\(pause)"])
                 try await Task.sleep(for: pause)
-                pause = min(pause * 2, .seconds(3))
+                pause = min(pause * 2, .seconds(1))
             }
         }
     }

@@ -309,7 +309,7 @@ actor ProgressThrottle {
         } catch let elsewhere as JobEndedElsewhere {
             endedElsewhere = elsewhere.state
         } catch {
-            logger.warning("cannot publish progress", metadata: ["error": "\(error)"])
+            logger.notice("cannot publish progress", metadata: ["error": "\(error)"])
         }
     }
 }

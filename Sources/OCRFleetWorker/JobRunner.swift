@@ -25,6 +25,7 @@ struct JobRunner: Sendable {
     let engines: EngineRouter
     let running: RunningJobs
     let recognizer: PageRecognizer
+    let documents: DocumentOpener
     let converter: LibreOfficeConverter
     let retry: RetryPolicy
     let logger: Logger
@@ -176,7 +177,8 @@ struct JobRunner: Sendable {
 
         let (format, document, indexes) = try await stage("convert") {
             let format = try DocumentFormat.detect(fileAt: source.path, zipLimits: configuration.limits.zip)
-            let document = try await open(source.path, format: format, job: job, directory: directory)
+            let document = try await open(
+                source.path, format: format, job: job, directory: directory, timeLimit: configuration.timeLimit(of: job))
             let indexes = try job.options.pages?.indexes(pageCount: document.pageCount) ?? Array(0..<document.pageCount)
             return (format, document, indexes)
         }
@@ -197,7 +199,7 @@ struct JobRunner: Sendable {
             switch document {
             case .paged(let paged):
                 try await recognizer.run(
-                    RenderableDocument(paged), indexes: indexes, mode: job.options.mode, engine: engine,
+                    paged, indexes: indexes, mode: job.options.mode, engine: engine,
                     request: request, policy: job.options.onPageError, logger: logger,
                     progress: { done in await progress.pagesDone(done) })
             case .office(let content):
@@ -243,11 +245,12 @@ struct JobRunner: Sendable {
             metadata: ["pages": "\(indexes.count)", "duration_ms": "\(completed.durationMs)"])
     }
 
-    /// A job's document, ready for its pages: PDFs and images as they are; DOCX, PPTX and XLSX
-    /// read from their XML unless the job asks for OCR; other office files, and those three in
+    /// A job's document, ready for its pages: PDFs and images as they are, opened where
+    /// `OCR_DOCUMENT_ISOLATION` says (a child process by default); DOCX, PPTX and XLSX read
+    /// from their XML unless the job asks for OCR; other office files, and those three in
     /// `ocr` mode, converted to PDF by LibreOffice.
     enum OpenedDocument {
-        case paged(PagedDocument)
+        case paged(any DocumentPages)
         case office(OfficeContent)
 
         var pageCount: Int {
@@ -258,8 +261,9 @@ struct JobRunner: Sendable {
         }
     }
 
-    private func open(_ path: String, format: DocumentFormat, job: JobRequest, directory: String) async throws(OCRError)
-        -> OpenedDocument
+    private func open(
+        _ path: String, format: DocumentFormat, job: JobRequest, directory: String, timeLimit: Duration
+    ) async throws(OCRError) -> OpenedDocument
     {
         let mode = job.options.mode
         let limits = configuration.limits
@@ -279,14 +283,15 @@ struct JobRunner: Sendable {
         }
         if let office = format.office {
             let pdf = try await converter.convertToPDF(path, format: office, in: directory)
-            return .paged(try PagedDocument.open(path: pdf, format: .pdf, password: nil, limits: limits))
+            return .paged(try await documents.open(path: pdf, format: .pdf, password: nil, timeLimit: timeLimit))
         }
         if mode == .text, format.isImage {
             throw OCRError(
                 .invalidJob,
                 "options.mode text reads the text of PDFs and office files; a \(format.rawValue) image has none (use hybrid or ocr)")
         }
-        return .paged(try PagedDocument.open(path: path, format: format, password: job.options.password, limits: limits))
+        return .paged(
+            try await documents.open(path: path, format: format, password: job.options.password, timeLimit: timeLimit))
     }
 
     /// Publishes `failed`, then either NAKs for a retry or dead-letters and terminates.

@@ -34,6 +34,16 @@ public struct WorkerConfiguration: Sendable {
     public var libreOffice: String?
     /// Whether LibreOffice must run without network (docs/security.md).
     public var officeSandbox: OfficeSandboxMode
+    /// Where PDFs and images are opened, rendered and read by Tesseract (docs/security.md).
+    public var documentIsolation: DocumentIsolation
+    /// Address-space limit of one document's child process.
+    public var documentMemoryMegabytes: Int
+    /// How long a job may stay in its slot past its time limit (or a stop) before `/healthz`
+    /// fails and the pod is restarted.
+    public var wedgedGrace: Duration
+    /// Tests only, set in code (no setting reaches it): documents' children honour
+    /// `DocumentChildServer.testAbortMarker` and abort on a PDF that carries it.
+    public var childTestFaults = false
     public var ackWait: Duration
     public var jobTimeout: Duration
     public var maxJobTimeout: Duration
@@ -78,6 +88,9 @@ public struct WorkerConfiguration: Sendable {
         public static let conversionTimeout = Setting("conversion.timeout.s", default: "120", "Time limit of one LibreOffice conversion to PDF (seconds); over it LibreOffice is killed and the attempt fails with engine_timeout.")
         public static let libreOffice = Setting("libreoffice", default: "/usr/bin/soffice, /usr/lib/libreoffice/program/soffice or /usr/local/bin/soffice", "LibreOffice's soffice, which converts DOC, PPT, XLS, ODT, ODP, ODS, RTF (and PPTX, XLSX, and DOCX in ocr mode) to PDF.")
         public static let officeSandbox = Setting("office.sandbox", default: "required", "required: LibreOffice runs only without network, in each sandbox that works here (a network namespace, unshare -rn, where user namespaces are allowed; the seccomp filter of ocr-office-sandbox, installed beside ocr-worker); where none works, files that need LibreOffice fail with unsupported_format. off: LibreOffice runs unsandboxed with the worker's network (an explicit opt-out).")
+        public static let documentIsolation = Setting("document.isolation", default: "process", "process: each job attempt's PDF or image is opened, rendered and read by Tesseract in a child process of its own (ocr-document-child, installed beside ocr-worker), with a CPU-time and address-space limit and no network, killed when the job's time limit passes or the job is stopped; a page that hangs or crashes poppler, Leptonica or Tesseract ends that job (engine_timeout, document_crashed) and nothing else. off: in the worker's process, where such a page pins a job slot or ends the worker.")
+        public static let documentMemoryMB = Setting("document.memory.mb", default: "3072", "Address space one document's child process may use (MiB); an allocation past it fails, and the job fails with document_crashed when the library aborts on that.")
+        public static let wedgedGrace = Setting("wedged.grace.s", default: "30", "How long a job may hold its slot past its time limit (or a cancel or shutdown stop) before /healthz fails, so Kubernetes restarts a worker whose job cannot be stopped (seconds).")
         public static let sourceAllowHosts = Setting("source.allow.hosts", default: "any host OCR_EGRESS_ALLOW lets through", "Hosts a source URL (and each of its redirects) may name, comma-separated; *.example.com matches subdomains. Others are invalid_job. Narrows OCR_EGRESS_ALLOW, never widens it.")
         public static let connectTimeout = Setting("connect.timeout.s", default: "10", "Time to connect to a source or result URL before the attempt fails as retryable (seconds).")
         public static let pageTimeout = Setting("page.timeout.s", default: "120", "Time budget of one page at the engine (seconds).")
@@ -100,7 +113,7 @@ public struct WorkerConfiguration: Sendable {
             CommonSettings.all + [
                 engine, vllmURL, vllmModel, vllmAPIKey, vllmMaxTokens, vllmRetryMaxTokens, vllmNgramSize, vllmWindowSize,
                 vllmWhitelist, vllmImageFormat, vllmPNGLevel, vllmJPEGQuality, vllmColor, vllmHealthInterval, maxJobs, maxInflightPages, maxDeliver, workerName, workDir, dpi, straighten,
-                maxDownloadBytes, maxPages, maxPagePixels, maxUnzippedBytes, maxZipEntries, conversionTimeout, libreOffice, officeSandbox, sourceAllowHosts, connectTimeout, pageTimeout, jobTimeout, maxJobTimeout,
+                maxDownloadBytes, maxPages, maxPagePixels, maxUnzippedBytes, maxZipEntries, conversionTimeout, libreOffice, officeSandbox, documentIsolation, documentMemoryMB, wedgedGrace, sourceAllowHosts, connectTimeout, pageTimeout, jobTimeout, maxJobTimeout,
                 shutdownGrace, ackWait, retryBase, retryCap, probePort, probeHost, otlpEndpoint,
             ]
     }
@@ -133,6 +146,9 @@ public struct WorkerConfiguration: Sendable {
         conversionTimeout = .seconds(try reader.int(Settings.conversionTimeout, default: 120, range: 1...86_400))
         libreOffice = reader.string(Settings.libreOffice)
         officeSandbox = try reader.choice(Settings.officeSandbox, default: .required)
+        documentIsolation = try reader.choice(Settings.documentIsolation, default: .process)
+        documentMemoryMegabytes = try reader.int(Settings.documentMemoryMB, default: 3072, range: 256...1_048_576)
+        wedgedGrace = .seconds(try reader.int(Settings.wedgedGrace, default: 30, range: 1...86_400))
         transfer = TransferLimits(
             maxDownloadBytes: try reader.int(Settings.maxDownloadBytes, default: 512 << 20, range: 1...(1 << 40)),
             connectTimeout: .milliseconds(Int(try reader.double(Settings.connectTimeout, default: 10) * 1000)))

@@ -52,7 +52,7 @@ import Testing
     @Test func errorClassesMatchTheContract() {
         let permanent: Set<ErrorCode> = [
             .invalidJob, .sourceNotFound, .sourceTooLarge, .unsupportedFormat, .corruptDocument, .encryptedDocument,
-            .resultRejected, .cancelled,
+            .documentCrashed, .resultRejected, .cancelled,
         ]
         for code in ErrorCode.allCases {
             #expect(code.isRetryable == !permanent.contains(code), "\(code)")

@@ -4,6 +4,7 @@ import OCRFleetEngines
 import OCRFleetIsolation
 import OCRFleetMetrics
 import OCRFleetModel
+import Tracing
 
 /// A paged document read by a child process of its own (`DocumentChild`), which the worker
 /// kills when the job stops, so a page that hangs or crashes poppler, Leptonica or Tesseract
@@ -94,13 +95,17 @@ final class IsolatedPages: DocumentPages {
             }
         }
         return await FleetMetrics.pageInFlight {
-            let first = await once()
-            if case .failure(let error) = first, error.code.isRetryable, error.code != .engineUnavailable,
-                error.code != .internal
-            {
-                return await once()
+            await withSpan("ocr.page", ofKind: .client) { span in
+                span.attributes["ocr.engine"] = engine.name
+                var result = await once()
+                if case .failure(let error) = result, error.code.isRetryable, error.code != .engineUnavailable,
+                    error.code != .internal
+                {
+                    result = await once()
+                }
+                if case .failure(let error) = result { span.setStatus(.init(code: .error, message: error.code.rawValue)) }
+                return result
             }
-            return first
         }
     }
 

@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "ocrctl", targets: ["ocrctl"]),
         .executable(name: "vllm-double", targets: ["vllm-double"]),
         .executable(name: "ocr-office-sandbox", targets: ["ocr-office-sandbox"]),
+        .executable(name: "ocr-document-child", targets: ["ocr-document-child"]),
         .library(name: "OCRFleetTesting", targets: ["OCRFleetTesting"]),
     ],
     dependencies: [
@@ -93,6 +94,14 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings),
+        // A document's native work (poppler, Leptonica, Tesseract) in a child process the worker can kill.
+        .target(
+            name: "OCRFleetIsolation",
+            dependencies: [
+                "CProcessGuard", "OCRFleetDocuments", "OCRFleetEngines", "OCRFleetModel",
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
         .target(
             name: "OCRFleetDeepSeek",
             dependencies: [
@@ -108,8 +117,8 @@ let package = Package(
             name: "OCRFleetWorker",
             dependencies: [
                 "OCRFleetBus", "OCRFleetConfiguration", "OCRFleetContent", "OCRFleetDeepSeek", "OCRFleetDocuments",
-                "OCRFleetEngines", "OCRFleetMarkdown", "OCRFleetMetrics", "OCRFleetModel", "OCRFleetOffice",
-                "OCRFleetTracing",
+                "OCRFleetEngines", "OCRFleetIsolation", "OCRFleetMarkdown", "OCRFleetMetrics", "OCRFleetModel",
+                "OCRFleetOffice", "OCRFleetTracing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Instrumentation", package: "swift-distributed-tracing"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
@@ -208,7 +217,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         // LibreOffice's network sandbox, in C: a seccomp filter installed before exec.
-        .executableTarget(name: "ocr-office-sandbox"),
+        .executableTarget(name: "ocr-office-sandbox", dependencies: ["CProcessGuard"]),
+        // The worker's child for one document's native work, confined and killable.
+        .executableTarget(name: "ocr-document-child", dependencies: ["OCRFleetIsolation"], swiftSettings: swiftSettings),
         // The egress policy's cost per request: `scripts/bench-egress.sh` (release build).
         .executableTarget(
             name: "egress-bench",
@@ -256,7 +267,10 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "OCRFleetDocumentsTests",
-            dependencies: ["CTesseract", "OCRFleetDocuments", "OCRFleetEngines", "OCRFleetTesting"],
+            dependencies: [
+                "CTesseract", "OCRFleetDocuments", "OCRFleetEngines", "OCRFleetIsolation", "OCRFleetModel", "OCRFleetTesting",
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "OCRFleetOfficeTests",

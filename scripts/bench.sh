@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # ocrbench: throughput on the Tesseract path beside the tesseract CLI, OCRmyPDF and the bare
 # Tesseract C API; the DeepSeek path against a fixed GPU latency; the bus's own cost; the
-# worker's memory on large documents; accuracy beside the tesseract CLI. One run, so every
-# comparison is a ratio measured at the same moment (see docs/benchmarks.md).
-#   scripts/bench.sh [tesseract|engine|bus|memory|accuracy]...
+# worker's memory on large documents; accuracy beside the tesseract CLI; what reading each
+# document in a child process costs a page. One run, so every comparison is a ratio measured at
+# the same moment (see docs/benchmarks.md).
+#   scripts/bench.sh [tesseract|engine|bus|memory|accuracy|isolation]...
 #   RUNS=3  BASELINE=1 (also writes bench/results/BASELINE.md)
 # Writes bench/results/ocrbench.md and ocrbench.json.
 set -euo pipefail

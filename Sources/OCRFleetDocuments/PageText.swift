@@ -3,13 +3,13 @@ import OCRFleetModel
 
 /// A page's text layer as poppler reads it: words in reading order, grouped in lines and
 /// blocks, with the signs that tell a born-digital page from a scan with text laid over it.
-public struct PageText: Sendable, Equatable {
+public struct PageText: Sendable, Equatable, Codable {
     /// Points, origin at the top left of the page as displayed.
-    public struct Box: Sendable, Equatable {
+    public struct Box: Sendable, Equatable, Codable {
         public var x0, y0, x1, y1: Double
     }
 
-    public struct Word: Sendable, Equatable {
+    public struct Word: Sendable, Equatable, Codable {
         public var text: String
         public var box: Box
         public var fontSize: Double

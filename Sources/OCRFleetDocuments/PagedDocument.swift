@@ -95,7 +95,7 @@ public enum PagedDocument {
 
 /// The bitmap an engine wants: a resolution (Tesseract reads text best at about 300 DPI)
 /// or a size in pixels (DeepSeek-OCR sees a fixed-size view whatever the DPI).
-public enum RenderTarget: Sendable, Equatable {
+public enum RenderTarget: Sendable, Equatable, Codable {
     case dpi(Double)
     case longestSide(Int)
 }

@@ -121,6 +121,15 @@ public final class TesseractEngine: OCREngine {
         }
     }
 
+    /// Runs `body` holding one of the engine's page slots, for Tesseract work done in another
+    /// process (a document's child): the worker then reads no more pages at once than the
+    /// engine would itself.
+    public func holdingPageSlot<T>(_ body: () async throws(OCRError) -> T) async throws(OCRError) -> T {
+        let handle = await handles.acquire()
+        defer { handles.release(handle) }
+        return try await body()
+    }
+
     /// Runs `body` with a handle ready for the request's languages, on the engine's threads.
     private func withHandle<T: Sendable>(
         _ request: RecognitionRequest,
@@ -147,7 +156,7 @@ public final class TesseractEngine: OCREngine {
         return try result.get()
     }
 
-    static func defaultDataPath() -> String? {
+    public static func defaultDataPath() -> String? {
         var candidates: [String] = []
         if let prefix = ProcessInfo.processInfo.environment["TESSDATA_PREFIX"] {
             candidates += [prefix, prefix + "/tessdata"]

@@ -169,6 +169,7 @@ enum OpenAPIDocument {
      "unsupported_format",
      "corrupt_document",
      "encrypted_document",
+     "document_crashed",
      "source_unreachable",
      "engine_unavailable",
      "engine_timeout",

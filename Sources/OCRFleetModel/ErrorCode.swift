@@ -6,6 +6,9 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case unsupportedFormat = "unsupported_format"
     case corruptDocument = "corrupt_document"
     case encryptedDocument = "encrypted_document"
+    /// The document's native work (poppler, Leptonica, Tesseract) crashed on it, in the
+    /// child process that reads it: the same bytes would crash it again.
+    case documentCrashed = "document_crashed"
     case sourceUnreachable = "source_unreachable"
     case engineUnavailable = "engine_unavailable"
     case engineTimeout = "engine_timeout"
@@ -24,7 +27,7 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
         switch self {
         case .sourceUnreachable, .engineUnavailable, .engineTimeout, .resultUploadFailed, .internal: true
         case .invalidJob, .sourceNotFound, .sourceTooLarge, .unsupportedFormat, .corruptDocument,
-            .encryptedDocument, .resultRejected, .workerLost, .cancelled:
+            .encryptedDocument, .documentCrashed, .resultRejected, .workerLost, .cancelled:
             false
         }
     }

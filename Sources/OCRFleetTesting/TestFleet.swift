@@ -202,10 +202,11 @@ private final class EventList: Sendable {
 /// `OCR_*` environments (e.g. `OCR_MAX_DELIVER`); without `runWorker` only NATS and the
 /// gateway run, for tests that start worker processes themselves. With `natsUsers` the server
 /// admits only the users of `deploy/nats-users.conf`: the gateway and the worker connect as
-/// theirs, and the fleet's `nats` is ocrctl's.
+/// theirs, and the fleet's `nats` is ocrctl's. With `childTestFaults` the worker's document
+/// children abort on a PDF carrying `DocumentChildServer.testAbortMarker`.
 public func withFleet<T>(
     workerEnvironment: [String: String] = [:], gatewayEnvironment: [String: String] = [:], runWorker: Bool = true,
-    natsUsers: Bool = false, _ body: (TestFleet) async throws -> T
+    natsUsers: Bool = false, childTestFaults: Bool = false, _ body: (TestFleet) async throws -> T
 ) async throws -> T {
     try await withNATSServer(users: natsUsers ? FleetNATSUsers() : nil) { server in
         var logger = Logger(label: "test")
@@ -219,13 +220,14 @@ public func withFleet<T>(
         let workerNATS = server.users == nil ? nats : try await connect(.worker)
         let store = NSTemporaryDirectory() + "ocrfleet-store-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: store) }
-        let workerConfiguration = try WorkerConfiguration(
+        var workerConfiguration = try WorkerConfiguration(
             arguments: ["ocr-worker"],
             environment: [
                 "OCR_NATS_URL": server.url, "OCR_WORKER_NAME": "test-worker", "OCR_RETRY_BASE_S": "0.2",
                 "OCR_CONNECT_TIMEOUT_S": "1", "OCR_SHUTDOWN_GRACE_S": "2", "OCR_EGRESS_ALLOW": LoopbackEgress.allow,
             ]
                 .merging(workerEnvironment) { _, new in new })
+        workerConfiguration.childTestFaults = childTestFaults
         // The gateway's port is in the URLs it signs, so it is chosen before the gateway binds
         // it; another process may take it in between, and then the gateway starts on another.
         var attempt = 0

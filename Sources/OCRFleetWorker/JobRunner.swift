@@ -26,6 +26,7 @@ struct JobRunner: Sendable {
     let engines: EngineRouter
     let running: RunningJobs
     let recognizer: PageRecognizer
+    let documents: DocumentOpener
     let converter: LibreOfficeConverter
     let retry: RetryPolicy
     let patience: BusPatience
@@ -94,7 +95,7 @@ struct JobRunner: Sendable {
         let timeLimit = configuration.timeLimit(of: job)
         // Past its limit and the grace for stopping it, an attempt is wedged: its heartbeat
         // stops, so the job goes to another worker, while /healthz reports this one.
-        heartbeat.beat(until: .now + timeLimit + configuration.stopGrace)
+        heartbeat.beat(until: .now + timeLimit + configuration.wedgedGrace)
         let (result, stopped) = await running.run(job.jobID, timeLimit: timeLimit) { [logger] in
             try await run(job, attempt: attempt, reporter: reporter, logger: logger)
         }
@@ -167,7 +168,8 @@ struct JobRunner: Sendable {
 
         let (format, document, indexes) = try await stage("convert") {
             let format = try DocumentFormat.detect(fileAt: source.path, zipLimits: configuration.limits.zip)
-            let document = try await open(source.path, format: format, job: job, directory: directory)
+            let document = try await open(
+                source.path, format: format, job: job, directory: directory, timeLimit: configuration.timeLimit(of: job))
             let indexes = try job.options.pages?.indexes(pageCount: document.pageCount) ?? Array(0..<document.pageCount)
             return (format, document, indexes)
         }
@@ -189,7 +191,7 @@ struct JobRunner: Sendable {
             switch document {
             case .paged(let paged):
                 try await recognizer.run(
-                    RenderableDocument(paged), indexes: indexes, mode: job.options.mode, engine: engine,
+                    paged, indexes: indexes, mode: job.options.mode, engine: engine,
                     request: request, policy: job.options.onPageError, logger: logger,
                     progress: { done in await progress.pagesDone(done) })
             case .office(let content):
@@ -228,11 +230,12 @@ struct JobRunner: Sendable {
         return completed
     }
 
-    /// A job's document, ready for its pages: PDFs and images as they are; DOCX, PPTX and XLSX
-    /// read from their XML unless the job asks for OCR; other office files, and those three in
+    /// A job's document, ready for its pages: PDFs and images as they are, opened where
+    /// `OCR_DOCUMENT_ISOLATION` says (a child process by default); DOCX, PPTX and XLSX read
+    /// from their XML unless the job asks for OCR; other office files, and those three in
     /// `ocr` mode, converted to PDF by LibreOffice.
     enum OpenedDocument {
-        case paged(PagedDocument)
+        case paged(any DocumentPages)
         case office(OfficeContent)
 
         var pageCount: Int {
@@ -243,8 +246,9 @@ struct JobRunner: Sendable {
         }
     }
 
-    private func open(_ path: String, format: DocumentFormat, job: JobRequest, directory: String) async throws(OCRError)
-        -> OpenedDocument
+    private func open(
+        _ path: String, format: DocumentFormat, job: JobRequest, directory: String, timeLimit: Duration
+    ) async throws(OCRError) -> OpenedDocument
     {
         let mode = job.options.mode
         let limits = configuration.limits
@@ -264,14 +268,15 @@ struct JobRunner: Sendable {
         }
         if let office = format.office {
             let pdf = try await converter.convertToPDF(path, format: office, in: directory)
-            return .paged(try PagedDocument.open(path: pdf, format: .pdf, password: nil, limits: limits))
+            return .paged(try await documents.open(path: pdf, format: .pdf, password: nil, timeLimit: timeLimit))
         }
         if mode == .text, format.isImage {
             throw OCRError(
                 .invalidJob,
                 "options.mode text reads the text of PDFs and office files; a \(format.rawValue) image has none (use hybrid or ocr)")
         }
-        return .paged(try PagedDocument.open(path: path, format: format, password: job.options.password, limits: limits))
+        return .paged(
+            try await documents.open(path: path, format: format, password: job.options.password, timeLimit: timeLimit))
     }
 
     static func withoutQuery(_ url: String) -> String {

@@ -33,15 +33,15 @@ struct PageRecognizer: Sendable {
     /// Renders and recognises `indexes` of `document` in order; `progress` is called with
     /// the number of pages done after each page.
     func run<Engine: OCREngine>(
-        _ document: RenderableDocument, indexes: [Int], mode: RecognitionMode, engine: Engine,
+        _ document: any DocumentPages, indexes: [Int], mode: RecognitionMode, engine: Engine,
         request: RecognitionRequest, policy: PageErrorPolicy, logger: Logger,
         progress: @escaping @Sendable (Int) async -> Void
     ) async throws(OCRError) -> Outcome {
         let inflightLimit = max(1, min(maxInflight, engine.concurrency))
         let target = engine.renderTarget(for: request)
         let gray = engine.rendersGray
-        let limits = self.limits
-        let straightener = self.straightener
+        // Tesseract straightens the pages it doubts itself; other engines get every scan straightened.
+        let straightener = engine.straightensItself ? nil : self.straightener
         var pages = [RecognizedPage](repeating: RecognizedPage(markdown: ""), count: indexes.count)
         var failed: [Int] = []
         var incomplete: [Int] = []
@@ -76,9 +76,7 @@ struct PageRecognizer: Sendable {
                 }
                 let readsText = mode != .ocr && document.hasTextLayer
                 func readText(of index: Int) async throws -> PageText {
-                    try await renderThreads.runIfActive {
-                        Result { () throws(OCRError) in try document.text(page: index, includeInvisible: mode == .text) }
-                    }.get()
+                    try await document.text(page: index, includeInvisible: mode == .text)
                 }
                 // Heading levels come from the type sizes of the first pages, so they agree
                 // from page to page; those pages' text is kept for the loop below.
@@ -107,18 +105,19 @@ struct PageRecognizer: Sendable {
                         logger.debug("page goes to the engine", metadata: ["page": "\(index + 1)", "reason": "\(text.unusableReason ?? "")"])
                         scanned = text.looksScanned
                     }
-                    let knownScanned = scanned
+                    if let tesseract = engine as? TesseractEngine,
+                        let result = await document.recognize(page: index, with: tesseract, request: request)
+                    {
+                        // Read where the document is, rendered and recognised in one step.
+                        while inflight >= inflightLimit { try await collect() }
+                        group.addTask { (slot, result) }
+                        inflight += 1
+                        continue
+                    }
+                    let page = try await document.render(
+                        page: index, target: target, gray: gray, straightener: straightener, knownScanned: scanned)
                     let prepared = try await renderThreads.runIfActive {
-                        Result { () throws(OCRError) -> Engine.PreparedPage in
-                            var page = try document.render(page: index, target: target, gray: gray, limits: limits)
-                            // Born-digital pages are upright by construction: only scans are straightened.
-                            if let straightener, !engine.straightensItself {
-                                var isScan = knownScanned
-                                if isScan == nil { isScan = try document.looksScanned(page: index) }
-                                if isScan == true { page = straightener.straighten(page).0 }
-                            }
-                            return try engine.prepare(page, request: request)
-                        }
+                        Result { () throws(OCRError) -> Engine.PreparedPage in try engine.prepare(page, request: request) }
                     }.get()
                     while inflight >= inflightLimit { try await collect() }
                     group.addTask {
@@ -141,10 +140,10 @@ struct PageRecognizer: Sendable {
 
     /// What stands in for a page the engine failed on: its text layer, invisible or not, if
     /// it has one; else a visible marker.
-    private func standIn(for index: Int, of document: RenderableDocument, error: OCRError) async throws -> RecognizedPage {
+    private func standIn(for index: Int, of document: any DocumentPages, error: OCRError) async throws -> RecognizedPage {
         let marker = "<!-- page \(index + 1) could not be recognised: \(error.code.rawValue) -->"
         guard document.hasTextLayer,
-            let text = try? await renderThreads.runIfActive({ try document.text(page: index, includeInvisible: true) }),
+            let text = try? await document.text(page: index, includeInvisible: true),
             !text.words.isEmpty
         else { return RecognizedPage(markdown: marker) }
         var page = RecognizedPage(text)
@@ -181,39 +180,6 @@ struct PageRecognizer: Sendable {
         } catch {
             return .failure(error)
         }
-    }
-}
-
-/// A paged document shared with the render threads.
-///
-/// `@unchecked Sendable`: poppler and Leptonica objects are not thread-safe, but the page
-/// recognizer renders one page at a time and awaits each render before starting the next,
-/// so the document is never used by two threads at once.
-final class RenderableDocument: @unchecked Sendable {
-    private let document: PagedDocument
-
-    init(_ document: PagedDocument) { self.document = document }
-
-    var pageCount: Int { document.pageCount }
-
-    /// PDFs have a text layer to read (which may be empty); images do not.
-    var hasTextLayer: Bool {
-        if case .pdf = document { true } else { false }
-    }
-
-    func render(page index: Int, target: RenderTarget, gray: Bool, limits: DocumentLimits) throws(OCRError) -> PageImage {
-        try document.render(page: index, target: target, gray: gray, limits: limits)
-    }
-
-    /// Images are scans; a PDF page is one when its visible text is too little to read.
-    func looksScanned(page index: Int) throws(OCRError) -> Bool {
-        guard hasTextLayer else { return true }
-        return try text(page: index, includeInvisible: false).looksScanned
-    }
-
-    func text(page index: Int, includeInvisible: Bool) throws(OCRError) -> PageText {
-        guard case .pdf(let pdf) = document else { throw OCRError(.internal, "text layer asked of an image") }
-        return try pdf.text(page: index, includeInvisible: includeInvisible)
     }
 }
 

@@ -16,16 +16,25 @@ enum StopReason: Sendable {
 final class RunningJobs: Sendable {
     final class Entry: Sendable {
         private let cancel: @Sendable () -> Void
-        private let reason = Mutex<StopReason?>(nil)
+        /// When the job should have ended by: its start plus its time limit, or when it was
+        /// stopped if that came first.
+        private let state: Mutex<(reason: StopReason?, due: ContinuousClock.Instant)>
 
-        init(cancel: @escaping @Sendable () -> Void) { self.cancel = cancel }
+        init(cancel: @escaping @Sendable () -> Void, due: ContinuousClock.Instant) {
+            self.cancel = cancel
+            state = Mutex((nil, due))
+        }
 
-        var stopReason: StopReason? { reason.withLock { $0 } }
+        var stopReason: StopReason? { state.withLock { $0.reason } }
+        var due: ContinuousClock.Instant { state.withLock { $0.due } }
 
         /// The first reason wins: a job cancelled by request stays cancelled even if
         /// shutdown follows.
         func stop(_ why: StopReason) {
-            reason.withLock { if $0 == nil { $0 = why } }
+            state.withLock {
+                if $0.reason == nil { $0.reason = why }
+                $0.due = min($0.due, .now)
+            }
             cancel()
         }
     }
@@ -38,7 +47,7 @@ final class RunningJobs: Sendable {
         _ jobID: String, timeLimit: Duration, _ body: @escaping @Sendable () async throws -> Value
     ) async -> (Result<Value, any Error>, StopReason?) {
         let task = Task { try await body() }
-        let entry = Entry(cancel: { task.cancel() })
+        let entry = Entry(cancel: { task.cancel() }, due: .now + timeLimit)
         entries.withLock { $0[jobID, default: []].append(entry) }
         let timer = Task {
             try await Task.sleep(for: timeLimit)
@@ -70,6 +79,15 @@ final class RunningJobs: Sendable {
     func stopAll(_ why: StopReason) {
         let all = entries.withLock { $0.values.flatMap { $0 } }
         for entry in all { entry.stop(why) }
+    }
+
+    /// Jobs still in their slot `grace` after they were due to end: stopped, their work did
+    /// not return (native code that ignores cancellation, in this process).
+    func wedged(grace: Duration) -> [String] {
+        let now = ContinuousClock.now
+        return entries.withLock { entries in
+            entries.filter { $0.value.contains { $0.due + grace < now } }.keys.sorted()
+        }
     }
 
     var count: Int { entries.withLock { $0.values.reduce(0) { $0 + $1.count } } }

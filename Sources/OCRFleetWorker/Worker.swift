@@ -5,6 +5,7 @@ import OCRFleetBus
 import OCRFleetContent
 import OCRFleetDeepSeek
 import OCRFleetEngines
+import OCRFleetIsolation
 import OCRFleetModel
 import OCRFleetOffice
 import ServiceLifecycle
@@ -48,6 +49,15 @@ public struct Worker: Service {
     }
 
     private func serve(_ content: ContentClient) async throws {
+        let documentChild = DocumentChildOptions(
+            memoryMegabytes: configuration.documentMemoryMegabytes, tessdata: engines.tesseract.dataPath,
+            testFaults: configuration.childTestFaults)
+        if configuration.documentIsolation == .process, let problem = await DocumentChild.check(documentChild) {
+            throw WorkerStartError(
+                "documents cannot be read in confined child processes here: \(problem) (install ocr-document-child "
+                    + "beside ocr-worker; or, knowing a hostile page can then hang or crash the worker, set "
+                    + "OCR_DOCUMENT_ISOLATION=off)")
+        }
         // A vLLM server that answers with another model is a configuration mistake: stop here.
         try await engines.deepseek?.start()
         let health = Task { [engines] in await engines.deepseek?.monitorHealth() }
@@ -79,6 +89,8 @@ public struct Worker: Service {
         renderThreads.start()
         defer { renderThreads.shutdownGracefully { _ in } }
         let running = RunningJobs()
+        status.setRunningJobs(running)
+        defer { status.setRunningJobs(nil) }
         let cancelRequests = try CoreSubscription(connection: nats, subject: Subjects.cancelWildcard)
         let cancelListener = Task { [logger] in
             for await request in cancelRequests {
@@ -119,6 +131,9 @@ public struct Worker: Service {
             recognizer: PageRecognizer(
                 renderThreads: renderThreads, limits: configuration.limits, maxInflight: configuration.maxInflightPages,
                 straightener: straightener),
+            documents: DocumentOpener(
+                isolation: configuration.documentIsolation, child: documentChild, limits: configuration.limits,
+                threads: renderThreads),
             converter: LibreOfficeConverter(
                 timeLimit: configuration.conversionTimeout, executable: configuration.libreOffice, sandbox: officeSandbox),
             retry: retry, patience: configuration.busPatience, logger: logger)
@@ -149,7 +164,7 @@ public struct Worker: Service {
             metadata: [
                 "engines": "\(engines.description)", "default_engine": "\(configuration.engine.rawValue)",
                 "max_jobs": "\(configuration.maxJobs)", "worker": "\(configuration.workerName)",
-                "office_sandbox": "\(officeSandbox)",
+                "office_sandbox": "\(officeSandbox)", "document_isolation": "\(configuration.documentIsolation.rawValue)",
             ])
 
         status.setPulling(true)

@@ -35,12 +35,20 @@ public struct WorkerConfiguration: Sendable {
     public var libreOffice: String?
     /// Whether LibreOffice must run without network (docs/security.md).
     public var officeSandbox: OfficeSandboxMode
+    /// Where PDFs and images are opened, rendered and read by Tesseract (docs/security.md).
+    public var documentIsolation: DocumentIsolation
+    /// Address-space limit of one document's child process.
+    public var documentMemoryMegabytes: Int
+    /// How long a job may stay in its slot past its time limit (or a stop) before `/healthz`
+    /// fails and the pod is restarted.
+    public var wedgedGrace: Duration
+    /// Tests only, set in code (no setting reaches it): documents' children honour
+    /// `DocumentChildServer.testAbortMarker` and abort on a PDF that carries it.
+    public var childTestFaults = false
     public var ackWait: Duration
     public var jobTimeout: Duration
     public var maxJobTimeout: Duration
     public var shutdownGrace: Duration
-    /// How long an attempt past its time limit may take to stop before it counts as wedged.
-    public var stopGrace: Duration
     public var retryBase: Duration
     public var retryCap: Duration
     /// Port of the probe and metrics server; nil: none.
@@ -72,7 +80,6 @@ public struct WorkerConfiguration: Sendable {
         public static let maxDeliver = Setting("max.deliver", default: "5", "Attempts that fail through the job itself (a retryable error) before it is dead-lettered.")
         public static let maxLostAttempts = Setting("max.lost.attempts", default: "10", "Further deliveries of a job whose attempts ended without an outcome (the worker killed, evicted or cut off from NATS mid-job) before it is dead-lettered as worker_lost. The consumer's MaxDeliver is this plus OCR_MAX_DELIVER.")
         public static let testFaults = Setting("test.faults", default: "none", "For tests only: faults to inject once, comma-separated: end-write-fails, exit-after-end-write (docs/testing.md).")
-        public static let stopGrace = Setting("stop.grace.s", default: "30", "How long an attempt past its time limit may take to stop (seconds) before it counts as wedged: its in-progress acks stop, so the job goes to another worker.")
         public static let workerName = Setting("worker.name", default: "host name + pid", "Name reported in events.")
         public static let workDir = Setting("work.dir", default: "system temp dir", "Where sources are downloaded while a job runs.")
         public static let dpi = Setting("dpi", default: "300", "Resolution at which PDF pages are rendered for Tesseract.")
@@ -85,6 +92,9 @@ public struct WorkerConfiguration: Sendable {
         public static let conversionTimeout = Setting("conversion.timeout.s", default: "120", "Time limit of one LibreOffice conversion to PDF (seconds); over it LibreOffice is killed and the attempt fails with engine_timeout.")
         public static let libreOffice = Setting("libreoffice", default: "/usr/bin/soffice, /usr/lib/libreoffice/program/soffice or /usr/local/bin/soffice", "LibreOffice's soffice, which converts DOC, PPT, XLS, ODT, ODP, ODS, RTF (and PPTX, XLSX, and DOCX in ocr mode) to PDF.")
         public static let officeSandbox = Setting("office.sandbox", default: "required", "required: LibreOffice runs only without network, in each sandbox that works here (a network namespace, unshare -rn, where user namespaces are allowed; the seccomp filter of ocr-office-sandbox, installed beside ocr-worker); where none works, files that need LibreOffice fail with unsupported_format. off: LibreOffice runs unsandboxed with the worker's network (an explicit opt-out).")
+        public static let documentIsolation = Setting("document.isolation", default: "process", "process: each job attempt's PDF or image is opened, rendered and read by Tesseract in a child process of its own (ocr-document-child, installed beside ocr-worker), with a CPU-time and address-space limit and no network, killed when the job's time limit passes or the job is stopped; a page that hangs or crashes poppler, Leptonica or Tesseract ends that job (engine_timeout, document_crashed) and nothing else. off: in the worker's process, where such a page pins a job slot or ends the worker.")
+        public static let documentMemoryMB = Setting("document.memory.mb", default: "3072", "Address space one document's child process may use (MiB); an allocation past it fails, and the job fails with document_crashed when the library aborts on that.")
+        public static let wedgedGrace = Setting("wedged.grace.s", default: "30", "How long a job may hold its slot past its time limit (or a cancel or shutdown stop) before it counts as wedged (seconds): /healthz fails, so Kubernetes restarts a worker whose job cannot be stopped, and its in-progress acks stop, so the job goes to another worker.")
         public static let sourceAllowHosts = Setting("source.allow.hosts", default: "any host OCR_EGRESS_ALLOW lets through", "Hosts a source URL (and each of its redirects) may name, comma-separated; *.example.com matches subdomains. Others are invalid_job. Narrows OCR_EGRESS_ALLOW, never widens it.")
         public static let connectTimeout = Setting("connect.timeout.s", default: "10", "Time to connect to a source or result URL before the attempt fails as retryable (seconds).")
         public static let pageTimeout = Setting("page.timeout.s", default: "120", "Time budget of one page at the engine (seconds).")
@@ -107,8 +117,8 @@ public struct WorkerConfiguration: Sendable {
             CommonSettings.all + [
                 engine, vllmURL, vllmModel, vllmAPIKey, vllmMaxTokens, vllmRetryMaxTokens, vllmNgramSize, vllmWindowSize,
                 vllmWhitelist, vllmImageFormat, vllmPNGLevel, vllmJPEGQuality, vllmColor, vllmHealthInterval, maxJobs, maxInflightPages, maxDeliver, maxLostAttempts, workerName, workDir, dpi, straighten,
-                maxDownloadBytes, maxPages, maxPagePixels, maxUnzippedBytes, maxZipEntries, conversionTimeout, libreOffice, officeSandbox, sourceAllowHosts, connectTimeout, pageTimeout, jobTimeout, maxJobTimeout,
-                shutdownGrace, stopGrace, ackWait, retryBase, retryCap, probePort, probeHost, otlpEndpoint, testFaults,
+                maxDownloadBytes, maxPages, maxPagePixels, maxUnzippedBytes, maxZipEntries, conversionTimeout, libreOffice, officeSandbox, documentIsolation, documentMemoryMB, wedgedGrace, sourceAllowHosts, connectTimeout, pageTimeout, jobTimeout, maxJobTimeout,
+                shutdownGrace, ackWait, retryBase, retryCap, probePort, probeHost, otlpEndpoint, testFaults,
             ]
     }
 
@@ -141,6 +151,9 @@ public struct WorkerConfiguration: Sendable {
         conversionTimeout = .seconds(try reader.int(Settings.conversionTimeout, default: 120, range: 1...86_400))
         libreOffice = reader.string(Settings.libreOffice)
         officeSandbox = try reader.choice(Settings.officeSandbox, default: .required)
+        documentIsolation = try reader.choice(Settings.documentIsolation, default: .process)
+        documentMemoryMegabytes = try reader.int(Settings.documentMemoryMB, default: 3072, range: 256...1_048_576)
+        wedgedGrace = .seconds(try reader.int(Settings.wedgedGrace, default: 30, range: 1...86_400))
         transfer = TransferLimits(
             maxDownloadBytes: try reader.int(Settings.maxDownloadBytes, default: 512 << 20, range: 1...(1 << 40)),
             connectTimeout: .milliseconds(Int(try reader.double(Settings.connectTimeout, default: 10) * 1000)))
@@ -151,7 +164,6 @@ public struct WorkerConfiguration: Sendable {
         jobTimeout = .seconds(try reader.int(Settings.jobTimeout, default: 900, range: 1...604_800))
         maxJobTimeout = .seconds(try reader.int(Settings.maxJobTimeout, default: 3600, range: 1...604_800))
         shutdownGrace = .milliseconds(Int(try reader.double(Settings.shutdownGrace, default: 25) * 1000))
-        stopGrace = .milliseconds(Int(try reader.double(Settings.stopGrace, default: 30) * 1000))
         ackWait = .seconds(try reader.int(Settings.ackWait, default: 60, range: 5...3600))
         retryBase = .milliseconds(Int(try reader.double(Settings.retryBase, default: 2) * 1000))
         retryCap = .seconds(try reader.int(Settings.retryCap, default: 300, range: 1...86_400))

@@ -13,6 +13,7 @@ import Synchronization
 public final class WorkerStatus: Sendable {
     private let pulling = Atomic<Bool>(false)
     private let sandbox = Mutex<OfficeSandbox?>(nil)
+    private let jobs = Mutex<RunningJobs?>(nil)
 
     public init() {}
 
@@ -22,10 +23,16 @@ public final class WorkerStatus: Sendable {
     /// The office sandbox found at start-up; nil before the probe.
     public var officeSandbox: OfficeSandbox? { sandbox.withLock { $0 } }
     func setOfficeSandbox(_ value: OfficeSandbox) { sandbox.withLock { $0 = value } }
+
+    func setRunningJobs(_ value: RunningJobs?) { jobs.withLock { $0 = value } }
+
+    /// Jobs held in their slot `grace` past their time limit or stop.
+    func wedgedJobs(grace: Duration) -> [String] { jobs.withLock { $0 }?.wedged(grace: grace) ?? [] }
 }
 
 /// The worker's small HTTP port (`OCR_PROBE_PORT`) for Kubernetes and Prometheus:
-/// `/healthz` while the process runs, `/readyz` while NATS is connected, the consumer is
+/// `/healthz` while the process runs and no job slot is wedged (a job still held
+/// `OCR_WEDGED_GRACE_S` after its time limit or stop: only a restart frees it), `/readyz` while NATS is connected, the consumer is
 /// bound and the engine the worker defaults to can take pages, `/metrics`. `/readyz` says
 /// how LibreOffice runs on a line of its own; a worker without an office sandbox stays ready
 /// (PDFs, images and DOCX/PPTX/XLSX read from their XML need none) and refuses only the
@@ -63,7 +70,14 @@ public struct WorkerProbes: Sendable {
         -> Application<RouterResponder<BasicRequestContext>>
     {
         let router = Router()
-        router.get("/healthz") { _, _ in "ok\n" }
+        router.get("/healthz") { _, _ -> Response in
+            let wedged = status.wedgedJobs(grace: configuration.wedgedGrace)
+            guard wedged.isEmpty else {
+                let text = "job slot wedged past its time limit: \(wedged.joined(separator: ", "))\n"
+                return Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: text)))
+            }
+            return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
+        }
         router.get("/readyz") { _, _ -> Response in
             let office = status.officeSandbox.map { "office: \($0)\n" } ?? ""
             if let reason = unreadiness {

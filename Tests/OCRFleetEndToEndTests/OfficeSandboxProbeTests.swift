@@ -64,8 +64,8 @@ import Testing
     }
 
     /// The worker where neither sandbox layer works, as under Kubernetes' RuntimeDefault
-    /// profile with the launcher missing: a link to the built worker in a directory without
-    /// `ocr-office-sandbox`, run in a user namespace that may create no nested one (so
+    /// profile with the launcher missing: a link to the built worker (and its document child)
+    /// in a directory without `ocr-office-sandbox`, run in a user namespace that may create no nested one (so
     /// `unshare -rn` fails, yet the worker keeps the machine's network).
     @Test func withoutAnySandboxOfficeFilesFailClosedWhileTheRestIsServed() async throws {
         try await withFleet(runWorker: false) { fleet in
@@ -74,6 +74,9 @@ import Testing
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let alone = directory + "/ocr-worker"
             try FileManager.default.linkItem(atPath: BuiltExecutable.path("ocr-worker"), toPath: alone)
+            // Documents' children are beside it, as in the image: only the office launcher is missing.
+            try FileManager.default.linkItem(
+                atPath: BuiltExecutable.path("ocr-document-child"), toPath: directory + "/ocr-document-child")
             let port = try await FreePort.find()
             let log = Pipe()
             let worker = Process()

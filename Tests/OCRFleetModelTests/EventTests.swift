@@ -71,7 +71,7 @@ import Testing
     @Test func errorClassesMatchTheContract() {
         let permanent: Set<ErrorCode> = [
             .invalidJob, .sourceNotFound, .sourceTooLarge, .unsupportedFormat, .corruptDocument, .encryptedDocument,
-            .resultRejected, .workerLost, .cancelled,
+            .documentCrashed, .resultRejected, .workerLost, .cancelled,
         ]
         for code in ErrorCode.allCases {
             #expect(code.isRetryable == !permanent.contains(code), "\(code)")

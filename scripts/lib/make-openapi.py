@@ -43,7 +43,7 @@ doc={
    "Resolution":{"type":"string","enum":["tiny","small","base","large","gundam"]},
    "Prompt":{"type":"string","enum":["markdown","free"]},
    "PageErrorPolicy":{"type":"string","enum":["mark","fail"]},
-   "ErrorCode":{"type":"string","enum":["invalid_job","source_not_found","source_too_large","unsupported_format","corrupt_document","encrypted_document","source_unreachable","engine_unavailable","engine_timeout","result_upload_failed","result_rejected","worker_lost","cancelled","internal"]},
+   "ErrorCode":{"type":"string","enum":["invalid_job","source_not_found","source_too_large","unsupported_format","corrupt_document","encrypted_document","document_crashed","source_unreachable","engine_unavailable","engine_timeout","result_upload_failed","result_rejected","worker_lost","cancelled","internal"]},
    "Phase":{"type":"string","enum":["queued","running","retrying","completed","failed","cancelled"]},
    "Options":{"type":"object","properties":{"engine":ref("Engine"),"mode":ref("Mode"),"pages":{"type":"string"},"languages":{"type":"array","items":{"type":"string"}},"resolution":ref("Resolution"),"prompt":ref("Prompt"),"timeout_s":{"type":"integer","minimum":1},"password":{"type":"string"},"on_page_error":ref("PageErrorPolicy")}},
    "Source":{"type":"object","required":["url"],"properties":{"url":{"type":"string","format":"uri"},"content_type":{"type":"string"},"filename":{"type":"string"},"size":{"type":"integer"},"sha256":{"type":"string"}}},

@@ -5,7 +5,7 @@ comparison is a ratio on the same machine at the same moment.
 
     ocrbench.py BIN_DIR FLOOR_BIN [SECTION...]    (run by scripts/bench.sh)
 
-Sections: tesseract, engine, bus, memory, accuracy (all by default). Every figure is the
+Sections: tesseract, engine, bus, memory, accuracy, isolation (all by default). Every figure is the
 median of RUNS runs with their min and max. Writes bench/results/ocrbench.md and
 ocrbench.json; BASELINE=1 also copies the Markdown to bench/results/BASELINE.md.
 """
@@ -16,7 +16,7 @@ from bench_fleet import Fleet, cpu_seconds, http, machine_busy, result_pages, wo
 
 root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 bin_dir, floor_bin = sys.argv[1], sys.argv[2]
-sections = sys.argv[3:] or ["tesseract", "engine", "bus", "memory", "accuracy"]
+sections = sys.argv[3:] or ["tesseract", "engine", "bus", "memory", "accuracy", "isolation"]
 runs = int(os.environ.get("RUNS", "3"))
 results = {"runs": runs, "sections": {}}
 report = []
@@ -345,6 +345,85 @@ def memory_section(fleet):
         figures[f"{name} / {engine} / {mode}"] = figure
         lines.append(f"| {name} ({os.path.getsize(path) / 1e6:.2f} MB) | {engine} | `{mode}` | {spread(figure['peak_rss_mib'], 0)} | "
                      f"{spread(figure['seconds'], 1)} |")
+    fleet.stop(double)
+    return figures, lines
+
+
+# --- Isolation ------------------------------------------------------------------------------
+
+def children_peak_rss_mib(pid, peaks):
+    """Samples the high-water mark of each child of `pid` (the worker's document children) into
+    `peaks` (child pid → MiB) until the returned event is set."""
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            for task in os.listdir(f"/proc/{pid}/task"):
+                try:
+                    children = open(f"/proc/{pid}/task/{task}/children").read().split()
+                except OSError:
+                    continue
+                for child in children:
+                    try:
+                        peaks[child] = max(peaks.get(child, 0), peak_rss_mib(child))
+                    except (OSError, AttributeError):
+                        pass
+            time.sleep(0.02)
+
+    threading.Thread(target=sample, daemon=True).start()
+    return done
+
+
+def isolation_section(fleet):
+    """What reading each document in a child process costs a page (OCR_DOCUMENT_ISOLATION=process
+    against off): ms a page end to end and peak RSS, worker and child, on three paths."""
+    work = f"{fleet.work}/isolation"
+    os.makedirs(f"{work}/pages")
+    run("pdftoppm", "-r", "300", "-gray", "-png", "-l", "4", f"{root}/fixtures/bench-10p.pdf", f"{work}/pages/p")
+    scanned = f"{work}/scanned-4p.pdf"
+    run("img2pdf", "--output", scanned, *sorted(f"{work}/pages/{name}" for name in os.listdir(f"{work}/pages")))
+    born_digital = f"{root}/fixtures/bench-10p.pdf"
+    double, double_url = fleet.start_double("--no-ocr")
+    cases = [
+        ("Tesseract, 4 scanned pages (`ocr`)", scanned, 4, "&engine=tesseract&mode=ocr"),
+        ("DeepSeek (double answering at once), 10 pages (`ocr`)", born_digital, 10, "&engine=deepseek&mode=ocr"),
+        ("text layer, 10 pages (`hybrid`)", born_digital, 10, "&engine=tesseract&mode=hybrid"),
+    ]
+    figures, lines = {}, [
+        "## Isolation: a document's native work in a child process",
+        "",
+        "The same worker settings with `OCR_DOCUMENT_ISOLATION=off` (poppler, Leptonica and Tesseract in the",
+        "worker) and `process` (a confined `ocr-document-child` per job attempt, pages and bitmaps over pipes).",
+        "One job at a time, a fresh worker per variant (its first job a warm-up); ms a page is the",
+        "submit-to-`completed` time over the pages. Peak RSS: the worker's `VmHWM`, and the largest child's,",
+        "sampled every 20 ms.",
+        "",
+        "| document | in-process ms/page | isolated ms/page | isolated ÷ in-process | in-process RSS MiB | isolated RSS MiB (worker + child) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, path, pages, query in cases:
+        measured = {}
+        for isolation in ("off", "process"):
+            worker = fleet.start_worker({"OCR_DOCUMENT_ISOLATION": isolation, "OCR_VLLM_URL": double_url + "/v1",
+                                         "OCR_STRAIGHTEN": "false", "OCR_MAX_JOBS": "1"})
+            fleet.run_jobs([(path, query)])
+            child_peaks = {}
+            done = children_peak_rss_mib(worker.pid, child_peaks)
+            per_page = []
+            for attempt in range(runs):
+                started = time.time()
+                fleet.run_jobs([(path, query)])
+                per_page.append((time.time() - started) * 1000 / pages)
+                log(f"isolation: {name}, {isolation}, run {attempt + 1}: {per_page[-1]:.0f} ms a page")
+            done.set()
+            measured[isolation] = {"ms_per_page": summary(per_page), "worker_rss_mib": peak_rss_mib(worker.pid),
+                                   "child_rss_mib": max(child_peaks.values(), default=0)}
+            fleet.stop(worker)
+        off, on = measured["off"], measured["process"]
+        ratio = on["ms_per_page"]["median"] / off["ms_per_page"]["median"]
+        figures[name] = {**measured, "ratio": ratio}
+        lines.append(f"| {name} | {spread(off['ms_per_page'], 0)} | {spread(on['ms_per_page'], 0)} | {ratio:.2f} | "
+                     f"{off['worker_rss_mib']:.0f} | {on['worker_rss_mib']:.0f} + {on['child_rss_mib']:.0f} |")
     fleet.stop(double)
     return figures, lines
 

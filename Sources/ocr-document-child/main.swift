@@ -1,0 +1,4 @@
+import Foundation
+import OCRFleetIsolation
+
+exit(DocumentChildServer.run(arguments: CommandLine.arguments))

@@ -58,3 +58,17 @@ public func withCountingStore<T>(source: [UInt8], _ body: (CountingStore) async 
     let services = try await RunningServices.serve("the counting store", router: router)
     return try await services.whileRunning { try await body(CountingStore(port: services.port, counter: counter)) }
 }
+
+extension TestFleet {
+    /// Submits job `id` as JSON: its source is `store`'s document, its result goes to
+    /// `store`'s `/results/<id>`. The gateway's status and answer.
+    @discardableResult
+    public func submit(jobID id: String, through store: CountingStore) async throws -> (status: Int, body: String) {
+        let job = #"""
+            {"job_id": "\#(id)", "source": {"url": "\#(store.baseURL)/source"},
+             "result": {"url": "\#(store.baseURL)/results/\#(id)"}}
+            """#
+        let (status, body) = try await request("POST", "/v1/jobs", body: Array(job.utf8), contentType: "application/json")
+        return (status, body)
+    }
+}

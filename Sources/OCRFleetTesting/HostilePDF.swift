@@ -43,7 +43,7 @@ extension Fixtures {
     }
 
     /// `objects` numbered from 1, the first the catalog, with a correct cross-reference table.
-    private static func pdf(_ objects: [String], comment: String? = nil) -> Data {
+    static func pdf(_ objects: [String], comment: String? = nil) -> Data {
         var pdf = "%PDF-1.6\n" + (comment.map { "\($0)\n" } ?? "")
         var offsets: [Int] = []
         for (number, body) in objects.enumerated() {

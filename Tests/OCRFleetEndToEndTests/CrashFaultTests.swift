@@ -65,12 +65,7 @@ import VLLMDouble
                     defer { workers.stop() }
                     let ids = (0..<jobCount).map { "crash-job-\($0)" }
                     for id in ids {
-                        let job = #"""
-                            {"job_id": "\#(id)", "source": {"url": "\#(store.baseURL)/source"},
-                             "result": {"url": "\#(store.baseURL)/results/\#(id)"}}
-                            """#
-                        let (status, body) = try await fleet.request(
-                            "POST", "/v1/jobs", body: Array(job.utf8), contentType: "application/json")
+                        let (status, body) = try await fleet.submit(jobID: id, through: store)
                         #expect(status == 202, "\(body)")
                     }
 

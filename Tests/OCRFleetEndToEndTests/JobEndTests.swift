@@ -16,12 +16,7 @@ import VLLMDouble
     }
 
     static func submit(_ id: String, store: CountingStore, fleet: TestFleet) async throws {
-        let job = #"""
-            {"job_id": "\#(id)", "source": {"url": "\#(store.baseURL)/source"},
-             "result": {"url": "\#(store.baseURL)/results/\#(id)"}}
-            """#
-        let (status, body) = try await fleet.request(
-            "POST", "/v1/jobs", body: Array(job.utf8), contentType: "application/json")
+        let (status, body) = try await fleet.submit(jobID: id, through: store)
         #expect(status == 202, "\(body)")
     }
 

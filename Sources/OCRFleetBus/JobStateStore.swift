@@ -101,19 +101,6 @@ public final class JobStateStore: @unchecked Sendable {
         throw NATSError("replace \(key) in KV", status: status, jetStreamCode: code)
     }
 
-    /// Stores the state only if the job has none yet: one round trip for a new job. False
-    /// when it has one (or the store could not say: the caller's next read finds out).
-    public func create(_ state: JobState) async throws -> Bool {
-        let bytes = try [UInt8](CloudEventCoding.encoder().encode(state))
-        return try await connection.blockingCall { [self] in
-            var revision: UInt64 = 0
-            let status = bytes.withUnsafeBytes { raw in
-                kvStore_Create(&revision, kv, state.jobID, raw.baseAddress, Int32(raw.count))
-            }
-            return status == NATS_OK
-        }
-    }
-
     /// Records a submitted job as `queued`, by compare-and-set: a new job, or one submitted
     /// again after it failed or was cancelled. A job submitted again while it is queued or
     /// running, or after it completed, keeps its state (and a completed one is not redone).

@@ -32,13 +32,20 @@ import Testing
         let status = WorkerStatus()
         status.setRunningJobs(running)
         let latch = Latch()
-        let job = Task { await running.run("stuck", timeLimit: .milliseconds(100)) { await latch.wait() } }
+        // Opened when the time limit's stop reaches the job (which goes on regardless).
+        let stopped = Latch()
+        let job = Task {
+            await running.run("stuck", timeLimit: .milliseconds(100)) {
+                await withTaskCancellationHandler { await latch.wait() } onCancel: { stopped.open() }
+            }
+        }
         #expect(status.wedgedJobs(grace: .seconds(3600)).isEmpty)
         let deadline = ContinuousClock.now + .seconds(30)
         while status.wedgedJobs(grace: .milliseconds(200)).isEmpty, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
         }
         #expect(status.wedgedJobs(grace: .milliseconds(200)) == ["stuck"])
+        await stopped.wait()
         latch.open()
         let (_, reason) = await job.value
         #expect(reason == .timedOut)

@@ -26,8 +26,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", exact: "3.12.3"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
         .package(
-            url: "https://github.com/apple/swift-configuration.git", exact: "1.4.0",
-            traits: [.defaults, "CommandLineArguments"]),
+            url: "https://github.com/apple/swift-configuration.git",
+            exact: "1.4.0",
+            traits: [.defaults, "CommandLineArguments"]
+        ),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", exact: "2.13.0"),
         .package(url: "https://github.com/vapor/multipart-kit.git", exact: "4.7.1"),
         .package(url: "https://github.com/apple/swift-metrics.git", exact: "2.13.0"),
@@ -40,13 +42,16 @@ let package = Package(
         .systemLibrary(name: "CZip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(
-            name: "CTesseract", pkgConfig: "tesseract",
-            providers: [.apt(["libtesseract-dev", "libleptonica-dev"])]),
+            name: "CTesseract",
+            pkgConfig: "tesseract",
+            providers: [.apt(["libtesseract-dev", "libleptonica-dev"])]
+        ),
         .target(
             name: "CPoppler",
             // poppler's core headers (Debian libpoppler-private-dev) have no pkg-config entry of their own.
             cxxSettings: [.unsafeFlags(["-std=c++17", "-I/usr/include/poppler"])],
-            linkerSettings: [.linkedLibrary("poppler-cpp"), .linkedLibrary("poppler"), .linkedLibrary("lept")]),
+            linkerSettings: [.linkedLibrary("poppler-cpp"), .linkedLibrary("poppler"), .linkedLibrary("lept")]
+        ),
 
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("lept")]),
         .target(name: "CProcessGuard"),
@@ -55,15 +60,18 @@ let package = Package(
         .target(name: "OCRFleetMarkdown", swiftSettings: swiftSettings),
         .target(name: "OCRFleetXML", dependencies: ["CLibXML2", "OCRFleetModel"], swiftSettings: swiftSettings),
         .target(
-            name: "OCRFleetOffice", dependencies: ["CZip", "OCRFleetMarkdown", "OCRFleetModel", "OCRFleetXML"],
-            swiftSettings: swiftSettings),
+            name: "OCRFleetOffice",
+            dependencies: ["CZip", "OCRFleetMarkdown", "OCRFleetModel", "OCRFleetXML"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "OCRFleetConfiguration",
             dependencies: [
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: swiftSettings),
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "OCRFleetBus",
             dependencies: [
@@ -71,7 +79,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
-            swiftSettings: swiftSettings),
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "OCRFleetContent",
             dependencies: [
@@ -82,18 +91,21 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
-            swiftSettings: swiftSettings),
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "OCRFleetDocuments",
             dependencies: ["CTesseract", "CPNG", "CPoppler", "OCRFleetMarkdown", "OCRFleetModel", "OCRFleetOffice"],
-            swiftSettings: swiftSettings),
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "OCRFleetEngines",
             dependencies: [
                 "CTesseract", "OCRFleetDocuments", "OCRFleetMarkdown", "OCRFleetMetrics", "OCRFleetModel",
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
-            swiftSettings: swiftSettings),
+            swiftSettings: swiftSettings
+        ),
         // A document's native work (poppler, Leptonica, Tesseract) in a child process the worker can kill.
         .target(
             name: "OCRFleetIsolation",
@@ -101,7 +113,8 @@ let package = Package(
                 "CProcessGuard", "OCRFleetDocuments", "OCRFleetEngines", "OCRFleetModel",
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
-            swiftSettings: swiftSettings),
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "OCRFleetDeepSeek",
             dependencies: [
@@ -112,7 +125,8 @@ let package = Package(
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
-            swiftSettings: swiftSettings),
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "OCRFleetWorker",
             dependencies: [
@@ -125,14 +139,16 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            swiftSettings: swiftSettings),
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "OCRFleetMetrics",
             dependencies: [
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            swiftSettings: swiftSettings),
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "OCRFleetTracing",
             dependencies: [
@@ -144,7 +160,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
-            swiftSettings: swiftSettings),
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "OCRFleetClient",
             dependencies: [
@@ -154,14 +171,16 @@ let package = Package(
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
-            swiftSettings: swiftSettings),
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "OCRFleetBackfill",
             dependencies: [
                 "OCRFleetClient", "OCRFleetContent", "OCRFleetModel",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            swiftSettings: swiftSettings),
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "OCRFleetGateway",
             dependencies: [
@@ -173,7 +192,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
             ],
-            swiftSettings: swiftSettings),
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "VLLMDouble",
             dependencies: [
@@ -184,7 +204,8 @@ let package = Package(
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: swiftSettings),
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "OCRFleetTesting",
             dependencies: [
@@ -197,7 +218,8 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: swiftSettings),
+            swiftSettings: swiftSettings
+        ),
 
         .executableTarget(
             name: "ocr-worker",
@@ -207,7 +229,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: swiftSettings),
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "ocr-gateway",
             dependencies: [
@@ -215,7 +238,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: swiftSettings),
+            swiftSettings: swiftSettings
+        ),
         // LibreOffice's network sandbox, in C: a seccomp filter installed before exec.
         .executableTarget(name: "ocr-office-sandbox", dependencies: ["CProcessGuard"]),
         // The worker's child for one document's native work, confined and killable.
@@ -230,11 +254,15 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
-            path: "bench/egress", swiftSettings: swiftSettings),
+            path: "bench/egress",
+            swiftSettings: swiftSettings
+        ),
         // libFuzzer target: `scripts/fuzz.sh` builds it with -sanitize=fuzzer,address.
         .executableTarget(
-            name: "ocrfleet-fuzz", dependencies: ["OCRFleetDocuments", "OCRFleetModel", "OCRFleetOffice"],
-            swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]),
+            name: "ocrfleet-fuzz",
+            dependencies: ["OCRFleetDocuments", "OCRFleetModel", "OCRFleetOffice"],
+            swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]
+        ),
         .executableTarget(
             name: "vllm-double",
             dependencies: [
@@ -244,7 +272,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: swiftSettings),
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "ocrctl",
             dependencies: [
@@ -254,43 +283,57 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: swiftSettings),
+            swiftSettings: swiftSettings
+        ),
 
         .testTarget(
-            name: "OCRFleetModelTests", dependencies: ["OCRFleetModel"], swiftSettings: swiftSettings),
+            name: "OCRFleetModelTests",
+            dependencies: ["OCRFleetModel"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "OCRFleetConfigurationTests",
             dependencies: [
                 "OCRFleetBus", "OCRFleetConfiguration", "OCRFleetContent", "OCRFleetGateway", "OCRFleetDeepSeek",
                 "OCRFleetDocuments", "OCRFleetModel", "OCRFleetWorker", .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: swiftSettings),
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "OCRFleetDocumentsTests",
             dependencies: [
                 "CTesseract", "OCRFleetDocuments", "OCRFleetEngines", "OCRFleetIsolation", "OCRFleetModel", "OCRFleetTesting",
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
-            swiftSettings: swiftSettings),
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "OCRFleetOfficeTests",
             dependencies: ["OCRFleetMarkdown", "OCRFleetModel", "OCRFleetOffice", "OCRFleetTesting"],
-            swiftSettings: swiftSettings),
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
-            name: "OCRFleetGatewayTests", dependencies: ["OCRFleetGateway", "OCRFleetModel"],
-            swiftSettings: swiftSettings),
+            name: "OCRFleetGatewayTests",
+            dependencies: ["OCRFleetGateway", "OCRFleetModel"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
-            name: "OCRFleetBusTests", dependencies: ["OCRFleetBus", "OCRFleetTesting"],
-            swiftSettings: swiftSettings),
+            name: "OCRFleetBusTests",
+            dependencies: ["OCRFleetBus", "OCRFleetTesting"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
-            name: "OCRFleetContentTests", dependencies: ["OCRFleetContent", "OCRFleetTesting"],
-            swiftSettings: swiftSettings),
+            name: "OCRFleetContentTests",
+            dependencies: ["OCRFleetContent", "OCRFleetTesting"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "OCRFleetDeepSeekTests",
             dependencies: [
                 "OCRFleetDeepSeek", "OCRFleetDocuments", "OCRFleetEngines", "OCRFleetModel", "OCRFleetTesting", "VLLMDouble",
             ],
-            swiftSettings: swiftSettings),
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "OCRFleetEndToEndTests",
             dependencies: [
@@ -301,6 +344,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
-            swiftSettings: swiftSettings),
+            swiftSettings: swiftSettings
+        ),
     ]
 )

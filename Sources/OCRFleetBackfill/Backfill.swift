@@ -90,7 +90,9 @@ public struct Backfill: Sendable {
     /// Runs to the end of the source or until `stop`; `report` gets the summary so far after
     /// each document and `print` each dry-run line.
     public func run(
-        checkpoint: Checkpoint?, total: Int?, report: (BackfillSummary) -> Void = { _ in },
+        checkpoint: Checkpoint?,
+        total: Int?,
+        report: (BackfillSummary) -> Void = { _ in },
         print: (String) -> Void = { _ in }
     ) async throws -> BackfillSummary {
         let started = ContinuousClock.now

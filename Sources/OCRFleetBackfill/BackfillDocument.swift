@@ -26,8 +26,14 @@ public struct BackfillDocument: Sendable, Equatable {
     public var version: String
 
     public init(
-        key: String, origin: Origin, size: Int? = nil, modified: Date? = nil, contentType: String? = nil,
-        metadata: [String: String] = [:], resultURL: String? = nil, version: String = ""
+        key: String,
+        origin: Origin,
+        size: Int? = nil,
+        modified: Date? = nil,
+        contentType: String? = nil,
+        metadata: [String: String] = [:],
+        resultURL: String? = nil,
+        version: String = ""
     ) {
         self.key = key
         self.origin = origin

@@ -32,9 +32,12 @@ public enum BackfillSource: Sendable {
         switch self {
         case .directory(let path):
             let base = URL(fileURLWithPath: path).standardizedFileURL
-            guard let walker = FileManager.default.enumerator(
-                at: base, includingPropertiesForKeys: [.isRegularFileKey, .fileSizeKey, .contentModificationDateKey],
-                options: [.skipsHiddenFiles])
+            guard
+                let walker = FileManager.default.enumerator(
+                    at: base,
+                    includingPropertiesForKeys: [.isRegularFileKey, .fileSizeKey, .contentModificationDateKey],
+                    options: [.skipsHiddenFiles]
+                )
             else { throw BackfillError("cannot read the directory \(path)") }
             return Reader(.directory(base: base, walker: walker))
         case .manifest(let path):
@@ -84,8 +87,13 @@ public enum BackfillSource: Sendable {
                 let modified = values.contentModificationDate
                 return .document(
                     BackfillDocument(
-                        key: relative, origin: .file(url.path), size: size, modified: modified,
-                        version: "\(size)-\(Int(modified?.timeIntervalSince1970 ?? 0))"))
+                        key: relative,
+                        origin: .file(url.path),
+                        size: size,
+                        modified: modified,
+                        version: "\(size)-\(Int(modified?.timeIntervalSince1970 ?? 0))"
+                    )
+                )
             }
             return nil
         }
@@ -102,10 +110,15 @@ public enum BackfillSource: Sendable {
                 }
                 return .document(
                     BackfillDocument(
-                        key: entry.id ?? String(entry.url.prefix { $0 != "?" }), origin: .url(entry.url),
-                        size: entry.size, modified: entry.modified,
+                        key: entry.id ?? String(entry.url.prefix { $0 != "?" }),
+                        origin: .url(entry.url),
+                        size: entry.size,
+                        modified: entry.modified,
                         contentType: entry.contentType ?? BackfillDocument.contentType(ofName: entry.url),
-                        metadata: entry.metadata ?? [:], resultURL: entry.resultURL))
+                        metadata: entry.metadata ?? [:],
+                        resultURL: entry.resultURL
+                    )
+                )
             }
             return nil
         }
@@ -118,8 +131,13 @@ public enum BackfillSource: Sendable {
                     guard !object.key.hasSuffix("/"), !object.key.hasSuffix(".md") else { continue }
                     return .document(
                         BackfillDocument(
-                            key: object.key, origin: .s3(key: object.key), size: object.size,
-                            modified: object.lastModified, version: object.etag ?? "\(object.size)"))
+                            key: object.key,
+                            origin: .s3(key: object.key),
+                            size: object.size,
+                            modified: object.lastModified,
+                            version: object.etag ?? "\(object.size)"
+                        )
+                    )
                 }
                 guard !listed || token != nil else { return nil }
                 let next = try await client.list(prefix: prefix, continuation: token)

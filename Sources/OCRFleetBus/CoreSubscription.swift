@@ -51,7 +51,12 @@ public final class CoreSubscription: AsyncSequence, Sendable {
     /// ordered JetStream consumer (ephemeral, flow-controlled, re-created by libnats if the
     /// server loses it). Creating the consumer, and deleting it when the subscription ends,
     /// are round trips to the server that run on the connection's threads.
-    public init(replaying stream: String, subject: String, connection: NATSConnection, buffer: Int = 10_000)
+    public init(
+        replaying stream: String,
+        subject: String,
+        connection: NATSConnection,
+        buffer: Int = 10_000
+    )
         async throws
     {
         let (messages, sink) = Self.makeSink(buffer: buffer)
@@ -86,7 +91,9 @@ public final class CoreSubscription: AsyncSequence, Sendable {
 
     private static func makeSink(buffer: Int) -> (AsyncStream<ReceivedMessage>, Sink) {
         let (messages, continuation) = AsyncStream.makeStream(
-            of: ReceivedMessage.self, bufferingPolicy: .bufferingNewest(buffer))
+            of: ReceivedMessage.self,
+            bufferingPolicy: .bufferingNewest(buffer)
+        )
         return (messages, Sink(continuation))
     }
 
@@ -173,8 +180,10 @@ private let onMessage: natsMsgHandler = { _, _, message, closure in
     guard let message, let closure else { return }
     let sink = Unmanaged<CoreSubscription.Sink>.fromOpaque(closure).takeUnretainedValue()
     let received = ReceivedMessage(
-        subject: String(cString: natsMsg_GetSubject(message)), payload: readPayload(message),
-        headers: readHeaders(message))
+        subject: String(cString: natsMsg_GetSubject(message)),
+        payload: readPayload(message),
+        headers: readHeaders(message)
+    )
     natsMsg_Destroy(message)
     sink.continuation.yield(received)
 }

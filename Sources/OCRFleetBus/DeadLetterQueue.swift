@@ -68,7 +68,11 @@ public struct DeadLetterQueue: Sendable {
         if let jobID = entry.event.data.jobID { requeued = try await requeue(jobID, letter: entry.event.data) }
         do {
             try await connection.publish(
-                Subjects.jobs, payload: payload, headers: ["Content-Type": CloudEventCoding.contentType], messageID: id)
+                Subjects.jobs,
+                payload: payload,
+                headers: ["Content-Type": CloudEventCoding.contentType],
+                messageID: id
+            )
         } catch {
             // Failed again, so that the replay can be asked for again; unless a worker has
             // written the state since (then the publish landed after all).

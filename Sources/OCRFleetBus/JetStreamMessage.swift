@@ -50,8 +50,10 @@ public final class JetStreamMessage: Sendable {
             throw NATSError("natsMsg_GetMetaData", status: status)
         }
         delivery = DeliveryInfo(
-            numDelivered: Int(meta.pointee.NumDelivered), streamSequence: meta.pointee.Sequence.Stream,
-            timestamp: Date(timeIntervalSince1970: Double(meta.pointee.Timestamp) / 1e9))
+            numDelivered: Int(meta.pointee.NumDelivered),
+            streamSequence: meta.pointee.Sequence.Stream,
+            timestamp: Date(timeIntervalSince1970: Double(meta.pointee.Timestamp) / 1e9)
+        )
         jsMsgMetaData_Destroy(meta)
         handle = MessageHandle(message: message)
         self.connection = connection

@@ -6,7 +6,10 @@ extension NATSConnection {
     /// stream drops a repeat.
     public func publish(_ event: JobEvent) async throws {
         try await publish(
-            Subjects.jobs, payload: try [UInt8](CloudEventCoding.encoder().encode(event)),
-            headers: ["Content-Type": CloudEventCoding.contentType], messageID: event.id)
+            Subjects.jobs,
+            payload: try [UInt8](CloudEventCoding.encoder().encode(event)),
+            headers: ["Content-Type": CloudEventCoding.contentType],
+            messageID: event.id
+        )
     }
 }

@@ -16,7 +16,8 @@ public final class JobStateStore: @unchecked Sendable {
             var kv: OpaquePointer?
             try check(
                 "open KV bucket \(StreamNames.jobStateBucket)",
-                js_KeyValue(&kv, connection.jetStream, StreamNames.jobStateBucket))
+                js_KeyValue(&kv, connection.jetStream, StreamNames.jobStateBucket)
+            )
             return HandleTransfer(raw: kv!)
         }.raw
     }
@@ -45,7 +46,9 @@ public final class JobStateStore: @unchecked Sendable {
         guard JobRequest.isValidJobID(jobID), let entry = try await entry(jobID) else { return nil }
         return Record(
             state: try CloudEventCoding.decoder().decode(JobState.self, from: Data(entry.bytes)),
-            revision: entry.revision, storedAt: entry.storedAt)
+            revision: entry.revision,
+            storedAt: entry.storedAt
+        )
     }
 
     /// What `replace` did.
@@ -150,12 +153,20 @@ public final class JobStateStore: @unchecked Sendable {
         return .held(
             SubmissionClaim(
                 digest: fields.first.map(String.init) ?? "",
-                claimedAt: Date(timeIntervalSince1970: fields.last.flatMap { Double($0) } ?? 0), revision: revision))
+                claimedAt: Date(timeIntervalSince1970: fields.last.flatMap { Double($0) } ?? 0),
+                revision: revision
+            )
+        )
     }
 
     /// Takes over `held`, a claim whose submission never recorded a state (its gateway died
     /// between the two): true when this call holds it now, false when another got there first.
-    public func takeOver(_ jobID: String, from held: SubmissionClaim, digest: String, now: Date = Date()) async throws
+    public func takeOver(
+        _ jobID: String,
+        from held: SubmissionClaim,
+        digest: String,
+        now: Date = Date()
+    ) async throws
         -> Bool
     {
         let key = "request.\(jobID)"
@@ -213,7 +224,11 @@ public final class JobStateStore: @unchecked Sendable {
     /// `scanLimit` entries are read per page, so a rare state cannot make one call read the
     /// whole bucket.
     public func recent(
-        state: JobState.Phase? = nil, idPrefix: String? = nil, limit: Int, before: UInt64? = nil, scanLimit: Int = 10_000
+        state: JobState.Phase? = nil,
+        idPrefix: String? = nil,
+        limit: Int,
+        before: UInt64? = nil,
+        scanLimit: Int = 10_000
     ) async throws -> (jobs: [JobState], next: UInt64?) {
         let stored = StoredMessages(connection: connection, stream: "KV_\(StreamNames.jobStateBucket)")
         let (first, last, count) = try await stored.bounds()
@@ -228,7 +243,8 @@ public final class JobStateStore: @unchecked Sendable {
             guard let message = try await stored.message(at: sequence), message.subject.hasPrefix(prefix) else { continue }
             let key = String(message.subject.dropFirst(prefix.count))
             // Older revisions of a key, deleted keys, cancel markers and callbacks are not jobs to list.
-            guard JobRequest.isValidJobID(key), idPrefix.map(key.hasPrefix) ?? true, let (bytes, revision) = try await latest(key), revision == sequence,
+            guard JobRequest.isValidJobID(key), idPrefix.map(key.hasPrefix) ?? true, let (bytes, revision) = try await latest(key),
+                revision == sequence,
                 let job = try? CloudEventCoding.decoder().decode(JobState.self, from: Data(bytes))
             else { continue }
             if let state, job.state != state { continue }

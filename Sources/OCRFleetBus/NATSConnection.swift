@@ -3,8 +3,8 @@ import Foundation
 import Logging
 import NIOPosix
 import OCRFleetConfiguration
-import Synchronization
 import OCRFleetMetrics
+import Synchronization
 
 /// How to reach NATS. Values come from the executables' configuration types.
 public struct NATSConnectionOptions: Sendable {
@@ -21,8 +21,13 @@ public struct NATSConnectionOptions: Sendable {
     public var connectTimeout: Duration
 
     public init(
-        urls: [String] = ["nats://127.0.0.1:4222"], name: String, user: String? = nil, password: String? = nil,
-        credentialsFile: String? = nil, tlsCAFile: String? = nil, inboxPrefix: String? = nil,
+        urls: [String] = ["nats://127.0.0.1:4222"],
+        name: String,
+        user: String? = nil,
+        password: String? = nil,
+        credentialsFile: String? = nil,
+        tlsCAFile: String? = nil,
+        inboxPrefix: String? = nil,
         connectTimeout: Duration = .seconds(30)
     ) {
         self.urls = urls
@@ -40,11 +45,14 @@ extension NATSConnectionOptions {
     /// The shared `OCR_NATS_*` settings of an executable.
     public init(settings: SettingsReader, name: String) {
         self.init(
-            urls: settings.list(CommonSettings.natsURL, default: ["nats://127.0.0.1:4222"]), name: name,
-            user: settings.string(CommonSettings.natsUser), password: settings.string(CommonSettings.natsPassword),
+            urls: settings.list(CommonSettings.natsURL, default: ["nats://127.0.0.1:4222"]),
+            name: name,
+            user: settings.string(CommonSettings.natsUser),
+            password: settings.string(CommonSettings.natsPassword),
             credentialsFile: settings.string(CommonSettings.natsCreds),
             tlsCAFile: settings.string(CommonSettings.natsTLSCA),
-            inboxPrefix: settings.string(CommonSettings.natsInboxPrefix))
+            inboxPrefix: settings.string(CommonSettings.natsInboxPrefix)
+        )
     }
 }
 
@@ -63,7 +71,10 @@ public final class NATSConnection: @unchecked Sendable {
     public let logger: Logger
 
     private init(
-        connection: OpaquePointer, jetStream: OpaquePointer, events: ConnectionEvents, blocking: NIOThreadPool,
+        connection: OpaquePointer,
+        jetStream: OpaquePointer,
+        events: ConnectionEvents,
+        blocking: NIOThreadPool,
         logger: Logger
     ) {
         self.connection = connection
@@ -81,7 +92,11 @@ public final class NATSConnection: @unchecked Sendable {
 
     /// Connects, retrying until `connectTimeout`; afterwards the library reconnects for ever
     /// and buffers publishes while disconnected.
-    public static func connect(_ options: NATSConnectionOptions, logger: Logger, blockingThreads: Int = 8)
+    public static func connect(
+        _ options: NATSConnectionOptions,
+        logger: Logger,
+        blockingThreads: Int = 8
+    )
         async throws -> NATSConnection
     {
         let blocking = NIOThreadPool(numberOfThreads: blockingThreads)
@@ -90,15 +105,22 @@ public final class NATSConnection: @unchecked Sendable {
         do {
             let handles = try await blocking.runIfActive { try Self.open(options, events: events) }
             return NATSConnection(
-                connection: handles.0.raw, jetStream: handles.1.raw, events: events, blocking: blocking,
-                logger: logger)
+                connection: handles.0.raw,
+                jetStream: handles.1.raw,
+                events: events,
+                blocking: blocking,
+                logger: logger
+            )
         } catch {
             try? await blocking.shutdownGracefully()
             throw error
         }
     }
 
-    private static func open(_ options: NATSConnectionOptions, events: ConnectionEvents) throws
+    private static func open(
+        _ options: NATSConnectionOptions,
+        events: ConnectionEvents
+    ) throws
         -> (HandleTransfer, HandleTransfer)
     {
         // libnats may run a callback after the connection is destroyed, so the callbacks'
@@ -108,7 +130,7 @@ public final class NATSConnection: @unchecked Sendable {
         try check("natsOptions_Create", natsOptions_Create(&opts))
         defer { natsOptions_Destroy(opts) }
         var servers = options.urls.map { strdup($0) }
-        defer { servers.forEach { free($0) } }
+        defer { for server in servers { free(server) } }
         try servers.withUnsafeMutableBufferPointer { buffer in
             try buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buffer.count) {
                 try check("natsOptions_SetServers", natsOptions_SetServers(opts, $0, Int32(buffer.count)))
@@ -120,7 +142,9 @@ public final class NATSConnection: @unchecked Sendable {
         }
         if let creds = options.credentialsFile {
             try check(
-                "natsOptions_SetUserCredentialsFromFiles", natsOptions_SetUserCredentialsFromFiles(opts, creds, nil))
+                "natsOptions_SetUserCredentialsFromFiles",
+                natsOptions_SetUserCredentialsFromFiles(opts, creds, nil)
+            )
         }
         if let ca = options.tlsCAFile {
             try check("natsOptions_SetSecure", natsOptions_SetSecure(opts, true))
@@ -211,7 +235,12 @@ public final class NATSConnection: @unchecked Sendable {
     /// Publishes to a stream subject and waits for the stream's acknowledgement.
     /// `messageID` sets `Nats-Msg-Id`, which the stream de-duplicates on.
     @discardableResult
-    public func publish(_ subject: String, payload: [UInt8], headers: [String: String] = [:], messageID: String? = nil)
+    public func publish(
+        _ subject: String,
+        payload: [UInt8],
+        headers: [String: String] = [:],
+        messageID: String? = nil
+    )
         async throws -> UInt64
     {
         try await blockingCall { [self] in
@@ -290,7 +319,8 @@ func withOptionalCString<T>(_ text: String?, _ body: (UnsafePointer<CChar>?) -> 
 final class ConnectionEvents: Sendable {
     let logger: Logger
     private let state = Mutex<(reconnects: Int, closeWaiters: [CheckedContinuation<Void, Never>], closed: Bool)>(
-        (0, [], false))
+        (0, [], false)
+    )
     private let violations = Mutex<[String]>([])
 
     init(logger: Logger) { self.logger = logger }
@@ -317,7 +347,7 @@ final class ConnectionEvents: Sendable {
             defer { state.closeWaiters = [] }
             return state.closeWaiters
         }
-        waiters.forEach { $0.resume() }
+        for waiter in waiters { waiter.resume() }
     }
 
     func waitForClose() -> @Sendable () async -> Void {
@@ -345,7 +375,8 @@ private let onAsyncError: natsErrHandler = { _, _, status, closure in
     if status == NATS_NOT_PERMITTED { events(closure).refused(detail) }
     events(closure).logger.warning(
         "NATS asynchronous error",
-        metadata: ["status": "\(String(cString: natsStatus_GetText(status)))", "detail": "\(detail)"])
+        metadata: ["status": "\(String(cString: natsStatus_GetText(status)))", "detail": "\(detail)"]
+    )
 }
 
 private let onDisconnected: natsConnectionHandler = { connection, closure in

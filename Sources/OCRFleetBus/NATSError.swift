@@ -32,7 +32,11 @@ public struct NATSError: Error, Sendable, CustomStringConvertible {
 }
 
 @inline(__always)
-func check(_ operation: @autoclosure () -> String, _ status: natsStatus, _ code: jsErrCode = jsErrCode(rawValue: 0))
+func check(
+    _ operation: @autoclosure () -> String,
+    _ status: natsStatus,
+    _ code: jsErrCode = jsErrCode(rawValue: 0)
+)
     throws(NATSError)
 {
     if status != NATS_OK { throw NATSError(operation(), status: status, jetStreamCode: code) }

@@ -10,13 +10,22 @@ public struct ConsumerBinding: Sendable {
 
     /// The workers' consumer of jobs.
     public static let workers = ConsumerBinding(
-        stream: StreamNames.jobs, consumer: StreamNames.workerConsumer, subject: Subjects.jobs)
+        stream: StreamNames.jobs,
+        consumer: StreamNames.workerConsumer,
+        subject: Subjects.jobs
+    )
     /// The workers' consumer of max-deliveries advisories.
     public static let advisories = ConsumerBinding(
-        stream: StreamNames.advisories, consumer: StreamNames.advisoryConsumer, subject: Subjects.maxDeliveriesAdvisory)
+        stream: StreamNames.advisories,
+        consumer: StreamNames.advisoryConsumer,
+        subject: Subjects.maxDeliveriesAdvisory
+    )
     /// The gateways' consumer of lifecycle events, for webhooks.
     public static let webhooks = ConsumerBinding(
-        stream: StreamNames.events, consumer: StreamNames.webhookConsumer, subject: Subjects.eventsWildcard)
+        stream: StreamNames.events,
+        consumer: StreamNames.webhookConsumer,
+        subject: Subjects.eventsWildcard
+    )
 }
 
 /// A binding to a durable pull consumer: the workers' `ocr-workers`, the gateways' `ocr-webhooks`.
@@ -45,7 +54,14 @@ public final class PullConsumer: @unchecked Sendable {
                     subOpts.Stream = stream
                     subOpts.Consumer = consumer
                     return js_PullSubscribe(
-                        &subscription, connection.jetStream, binding.subject, consumer, nil, &subOpts, &code)
+                        &subscription,
+                        connection.jetStream,
+                        binding.subject,
+                        consumer,
+                        nil,
+                        &subOpts,
+                        &code
+                    )
                 }
             }
             try check("bind to consumer \(binding.consumer)", status, code)
@@ -88,7 +104,8 @@ extension PullConsumer {
     /// sequence ends when the task is cancelled or `shouldStop` says so, checked between
     /// fetches so a fetched job is never dropped.
     public func messages(
-        wait: Duration = .seconds(1), batchSize: @escaping @Sendable () async -> Int,
+        wait: Duration = .seconds(1),
+        batchSize: @escaping @Sendable () async -> Int,
         shouldStop: @escaping @Sendable () -> Bool = { false }
     ) -> PulledMessages {
         PulledMessages(consumer: self, wait: wait, batchSize: batchSize, shouldStop: shouldStop)

@@ -33,27 +33,39 @@ public struct FleetTopology: Sendable {
         try await nats.blockingCall {
             let day = 24 * 3600 * Self.nanosecondsPerSecond
             try Self.ensureStream(
-                nats, name: StreamNames.jobs, subjects: [Subjects.jobs, Subjects.jobsWildcard], replicas: replicas
+                nats,
+                name: StreamNames.jobs,
+                subjects: [Subjects.jobs, Subjects.jobsWildcard],
+                replicas: replicas
             ) { config in
                 config.Retention = js_WorkQueuePolicy
                 config.Duplicates = 10 * 60 * Self.nanosecondsPerSecond
             }
             try Self.ensureStream(
-                nats, name: StreamNames.events, subjects: [Subjects.eventsWildcard], replicas: replicas
+                nats,
+                name: StreamNames.events,
+                subjects: [Subjects.eventsWildcard],
+                replicas: replicas
             ) { config in
                 config.Retention = js_LimitsPolicy
                 config.MaxAge = 7 * day
                 config.Duplicates = 2 * 60 * Self.nanosecondsPerSecond
             }
             try Self.ensureStream(
-                nats, name: StreamNames.deadLetters, subjects: [Subjects.deadLetters], replicas: replicas
+                nats,
+                name: StreamNames.deadLetters,
+                subjects: [Subjects.deadLetters],
+                replicas: replicas
             ) { config in
                 config.Retention = js_LimitsPolicy
                 config.MaxAge = 30 * day
                 config.Duplicates = 10 * 60 * Self.nanosecondsPerSecond
             }
             try Self.ensureStream(
-                nats, name: StreamNames.advisories, subjects: [Subjects.maxDeliveriesAdvisory], replicas: replicas
+                nats,
+                name: StreamNames.advisories,
+                subjects: [Subjects.maxDeliveriesAdvisory],
+                replicas: replicas
             ) { config in
                 config.Retention = js_WorkQueuePolicy
                 config.MaxAge = 30 * day
@@ -84,7 +96,9 @@ public struct FleetTopology: Sendable {
             } catch {
                 try Task.checkCancellation()
                 logger.warning(
-                    "the job streams are not ready; trying again", metadata: ["error": "\(error)", "retry_in": "\(wait)"])
+                    "the job streams are not ready; trying again",
+                    metadata: ["error": "\(error)", "retry_in": "\(wait)"]
+                )
                 try await Task.sleep(for: wait)
                 wait = min(wait * 2, .seconds(10))
             }
@@ -92,7 +106,10 @@ public struct FleetTopology: Sendable {
     }
 
     private static func ensureStream(
-        _ nats: NATSConnection, name: String, subjects: [String], replicas: Int64,
+        _ nats: NATSConnection,
+        name: String,
+        subjects: [String],
+        replicas: Int64,
         configure: (inout jsStreamConfig) -> Void
     ) throws {
         var config = jsStreamConfig()
@@ -101,7 +118,7 @@ public struct FleetTopology: Sendable {
         config.Replicas = replicas
         configure(&config)
         var cSubjects = subjects.map { UnsafePointer<CChar>(strdup($0)) }
-        defer { cSubjects.forEach { free(UnsafeMutablePointer(mutating: $0)) } }
+        defer { for subject in cSubjects { free(UnsafeMutablePointer(mutating: subject)) } }
         var info: UnsafeMutablePointer<jsStreamInfo>?
         var code = jsErrCode(rawValue: 0)
         var exists = false
@@ -134,7 +151,8 @@ public struct FleetTopology: Sendable {
         if status != NATS_OK, exists, code.rawValue == 0 {
             nats.logger.warning(
                 "stream \(name) has other settings than this process's, and they could not be changed; using it as it is",
-                metadata: ["error": "\(NATSError("update stream \(name)", status: status))"])
+                metadata: ["error": "\(NATSError("update stream \(name)", status: status))"]
+            )
             return
         }
         try check("create stream \(name)", status, code)
@@ -184,7 +202,10 @@ public struct FleetTopology: Sendable {
     }
 
     private static func ensureConsumer(
-        _ nats: NATSConnection, _ name: String, on stream: String, configure: (inout jsConsumerConfig) -> Void
+        _ nats: NATSConnection,
+        _ name: String,
+        on stream: String,
+        configure: (inout jsConsumerConfig) -> Void
     ) throws {
         var config = jsConsumerConfig()
         jsConsumerConfig_Init(&config)

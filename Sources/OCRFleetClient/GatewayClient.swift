@@ -154,7 +154,11 @@ public struct GatewayClient: Sendable {
         {
             let code = error["code"] as? String
             return Failure(
-                description: "\(status) \(code ?? ""): \(message)", status: status, code: code, retryAfter: retryAfter)
+                description: "\(status) \(code ?? ""): \(message)",
+                status: status,
+                code: code,
+                retryAfter: retryAfter
+            )
         }
         return Failure(description: "HTTP \(status) \(body.prefix(200))", status: status, retryAfter: retryAfter)
     }

@@ -43,7 +43,10 @@ public struct SettingsReader: Sendable {
     /// Fails with `helpRequested` for `--help`/`-h` and with `unknownFlag` for a flag that
     /// is not among `settings`, so typos never fall back to a default silently.
     public init(
-        command: String, summary: String, settings: [Setting], arguments: [String] = CommandLine.arguments,
+        command: String,
+        summary: String,
+        settings: [Setting],
+        arguments: [String] = CommandLine.arguments,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(SettingsError) {
         let usage = Self.usage(command: command, summary: summary, settings: settings)
@@ -86,7 +89,11 @@ public struct SettingsReader: Sendable {
         return items
     }
 
-    public func int(_ setting: Setting, default value: Int, range: ClosedRange<Int> = 0...Int.max)
+    public func int(
+        _ setting: Setting,
+        default value: Int,
+        range: ClosedRange<Int> = 0...Int.max
+    )
         throws(SettingsError) -> Int
     {
         guard let text = string(setting) else { return value }
@@ -114,13 +121,19 @@ public struct SettingsReader: Sendable {
         return number
     }
 
-    public func choice<T: RawRepresentable & CaseIterable>(_ setting: Setting, default value: T)
+    public func choice<T: RawRepresentable & CaseIterable>(
+        _ setting: Setting,
+        default value: T
+    )
         throws(SettingsError) -> T where T.RawValue == String
     {
         guard let text = string(setting) else { return value }
         guard let parsed = T(rawValue: text.lowercased()) else {
             throw .invalidValue(
-                setting, text, expected: "one of " + T.allCases.map(\.rawValue).joined(separator: ", "))
+                setting,
+                text,
+                expected: "one of " + T.allCases.map(\.rawValue).joined(separator: ", ")
+            )
         }
         return parsed
     }
@@ -139,25 +152,41 @@ public struct SettingsReader: Sendable {
 /// Settings shared by every process that connects to NATS.
 public enum CommonSettings {
     public static let natsURL = Setting(
-        "nats.url", default: "nats://127.0.0.1:4222", "NATS server URL(s), comma-separated.")
+        "nats.url",
+        default: "nats://127.0.0.1:4222",
+        "NATS server URL(s), comma-separated."
+    )
     public static let natsCreds = Setting("nats.creds", default: "unset", "NATS credentials file (JWT + nkey).")
     public static let natsUser = Setting("nats.user", default: "unset", "NATS user name.")
     public static let natsPassword = Setting("nats.password", default: "unset", "NATS password.")
     public static let natsTLSCA = Setting("nats.tls.ca", default: "unset", "CA certificate file for TLS to NATS.")
     public static let natsInboxPrefix = Setting(
-        "nats.inbox.prefix", default: "_INBOX",
-        "Prefix of this process's NATS reply subjects; with per-user permissions each user gets its own.")
+        "nats.inbox.prefix",
+        default: "_INBOX",
+        "Prefix of this process's NATS reply subjects; with per-user permissions each user gets its own."
+    )
     public static let streamReplicas = Setting(
-        "stream.replicas", default: "1", "Replicas of the JetStream streams and KV bucket (3 in a cluster).")
+        "stream.replicas",
+        default: "1",
+        "Replicas of the JetStream streams and KV bucket (3 in a cluster)."
+    )
     public static let logLevel = Setting(
-        "log.level", default: "info", "Log level: trace, debug, info, notice, warning, error, critical.")
+        "log.level",
+        default: "info",
+        "Log level: trace, debug, info, notice, warning, error, critical."
+    )
 
     public static let logFormat = Setting(
-        "log.format", default: "auto", "Log lines: json (one object a line), text, or auto (text on a terminal, else json).")
+        "log.format",
+        default: "auto",
+        "Log lines: json (one object a line), text, or auto (text on a terminal, else json)."
+    )
 
     public static let egressAllow = Setting(
-        "egress.allow", default: "unset (public addresses only)",
-        "What job and callback URLs may reach besides public addresses, comma-separated: hosts (store.internal, *.svc.cluster.local), IPv4/IPv6 networks (10.0.0.0/8, fd00::/8, 127.0.0.1), each optionally with :port ([::1]:8080).")
+        "egress.allow",
+        default: "unset (public addresses only)",
+        "What job and callback URLs may reach besides public addresses, comma-separated: hosts (store.internal, *.svc.cluster.local), IPv4/IPv6 networks (10.0.0.0/8, fd00::/8, 127.0.0.1), each optionally with :port ([::1]:8080)."
+    )
 
     public static let all = [
         natsURL, natsCreds, natsUser, natsPassword, natsTLSCA, natsInboxPrefix, streamReplicas, logLevel, logFormat,

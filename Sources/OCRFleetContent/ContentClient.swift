@@ -25,8 +25,10 @@ public struct TransferLimits: Sendable {
     public var uploadTimeout: Duration
 
     public init(
-        maxDownloadBytes: Int = 512 * 1024 * 1024, connectTimeout: Duration = .seconds(10),
-        readTimeout: Duration = .seconds(60), downloadTimeout: Duration = .seconds(600),
+        maxDownloadBytes: Int = 512 * 1024 * 1024,
+        connectTimeout: Duration = .seconds(10),
+        readTimeout: Duration = .seconds(60),
+        downloadTimeout: Duration = .seconds(600),
         uploadTimeout: Duration = .seconds(300)
     ) {
         self.maxDownloadBytes = maxDownloadBytes
@@ -77,14 +79,18 @@ public struct ContentClient: Sendable {
         for (url, what, narrowed) in urls {
             do {
                 _ = try await policy.destination(of: url, narrowed: narrowed)
-            } catch where error.reason != .unresolvable {
+            } catch  where error.reason != .unresolvable {
                 throw OCRError(.invalidJob, "the \(what) URL \(error.phrase)", detail: error.detail)
             } catch {}
         }
     }
 
     /// Streams `url` into `path`, hashing as it goes. Never holds the document in memory.
-    public func download(_ url: String, to path: String, expectedSHA256: String? = nil) async throws(OCRError)
+    public func download(
+        _ url: String,
+        to path: String,
+        expectedSHA256: String? = nil
+    ) async throws(OCRError)
         -> DownloadedFile
     {
         // S3-compatible stores answer an expired URL with 403; telling it from the URL saves
@@ -101,8 +107,10 @@ public struct ContentClient: Sendable {
             } catch {
                 let subject = hop == 0 ? "the source URL" : "the source redirects to a URL that"
                 throw OCRError(
-                    error.reason == .unresolvable ? .sourceUnreachable : .invalidJob, "\(subject) \(error.phrase)",
-                    detail: error.detail)
+                    error.reason == .unresolvable ? .sourceUnreachable : .invalidJob,
+                    "\(subject) \(error.phrase)",
+                    detail: error.detail
+                )
             }
             let outcome: DownloadOutcome
             do {
@@ -129,13 +137,18 @@ public struct ContentClient: Sendable {
 
     /// One answer of the source: a redirect to follow, or the document, streamed to `path`.
     private func receive(
-        _ response: HTTPClientResponse, from destination: EgressDestination, into path: String, expectedSHA256: String?
+        _ response: HTTPClientResponse,
+        from destination: EgressDestination,
+        into path: String,
+        expectedSHA256: String?
     ) async throws -> DownloadOutcome {
         if [301, 302, 303, 307, 308].contains(response.status.code), let next = response.headers.first(name: "location") {
             guard let resolved = URL(string: next, relativeTo: URL(string: destination.url)) else {
                 throw OCRError(
-                    .invalidJob, "the source redirects to a URL that is not a valid URL",
-                    detail: "\(destination.url) redirects to \(next)")
+                    .invalidJob,
+                    "the source redirects to a URL that is not a valid URL",
+                    detail: "\(destination.url) redirects to \(next)"
+                )
             }
             return .redirect(resolved.absoluteString)
         }
@@ -162,11 +175,14 @@ public struct ContentClient: Sendable {
         let digest = hasher.finalize().hexString
         if let expected = expectedSHA256, !expected.isEmpty, expected.lowercased() != digest {
             throw OCRError(
-                .corruptDocument, "the downloaded bytes do not match source.sha256",
-                detail: "sha256 \(digest), the job says \(expected)")
+                .corruptDocument,
+                "the downloaded bytes do not match source.sha256",
+                detail: "sha256 \(digest), the job says \(expected)"
+            )
         }
         return .file(
-            DownloadedFile(path: path, bytes: total, sha256: digest, contentType: response.headers.first(name: "content-type")))
+            DownloadedFile(path: path, bytes: total, sha256: digest, contentType: response.headers.first(name: "content-type"))
+        )
     }
 
     /// PUTs `body` to a presigned URL (`what`: "result", "layout"). A refused URL is
@@ -177,8 +193,10 @@ public struct ContentClient: Sendable {
             destination = try await policy.destination(of: url, narrowed: false)
         } catch {
             throw OCRError(
-                error.reason == .unresolvable ? .resultUploadFailed : .invalidJob, "the \(what) URL \(error.phrase)",
-                detail: error.detail)
+                error.reason == .unresolvable ? .resultUploadFailed : .invalidJob,
+                "the \(what) URL \(error.phrase)",
+                detail: error.detail
+            )
         }
         var request = HTTPClientRequest(url: url)
         request.method = .PUT
@@ -201,11 +219,16 @@ public struct ContentClient: Sendable {
             // The URL will not be accepted however often the job runs (expired, forbidden,
             // gone): failing now saves redoing the whole OCR on every delivery.
             throw OCRError(
-                .resultRejected, "the \(what) could not be uploaded (its URL was refused; a presigned URL may have expired)",
-                detail: detail)
+                .resultRejected,
+                "the \(what) could not be uploaded (its URL was refused; a presigned URL may have expired)",
+                detail: detail
+            )
         default:
             throw OCRError(
-                .resultUploadFailed, "the \(what) could not be uploaded (the destination answered an error)", detail: detail)
+                .resultUploadFailed,
+                "the \(what) could not be uploaded (the destination answered an error)",
+                detail: detail
+            )
         }
     }
 
@@ -219,13 +242,19 @@ public struct ContentClient: Sendable {
             throw OCRError(
                 .sourceNotFound,
                 "the source could not be downloaded (it is not there or access was refused; a presigned URL may have expired)",
-                detail: detail)
+                detail: detail
+            )
         }
     }
 
     /// A connection, TLS or timeout failure: one public reason whatever happened, so that the
     /// fleet cannot be used to tell closed ports from filtered ones.
-    static func transportError(_ error: any Error, _ code: ErrorCode, _ summary: String, _ destination: EgressDestination)
+    static func transportError(
+        _ error: any Error,
+        _ code: ErrorCode,
+        _ summary: String,
+        _ destination: EgressDestination
+    )
         -> OCRError
     {
         OCRError(code, "\(summary) (connection failed)", detail: "\(destination.address) port \(destination.port): \(error)")

@@ -25,8 +25,11 @@ public struct EgressHTTPClient: Sendable {
     /// Sends `request` to `destination` (its URL replaces the request's) and hands the
     /// response to `body`; the connection lives until `body` returns, so read the body there.
     public func execute<T>(
-        _ request: HTTPClientRequest, to destination: EgressDestination, deadline: NIODeadline,
-        isolation: isolated (any Actor)? = #isolation, _ body: (HTTPClientResponse) async throws -> T
+        _ request: HTTPClientRequest,
+        to destination: EgressDestination,
+        deadline: NIODeadline,
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (HTTPClientResponse) async throws -> T
     ) async throws -> T {
         var request = request
         request.url = destination.url

@@ -80,12 +80,19 @@ public struct EgressPolicy: Sendable {
                 let kind = AddressKind(address)
                 guard kind == .publicUnicast || allowed.contains(where: { $0.allows(address, port: port) }) else {
                     throw EgressRefusal(
-                        reason: .refused(kind), detail: "host \(host) port \(port) is \(address), a \(kind.rawValue) address")
+                        reason: .refused(kind),
+                        detail: "host \(host) port \(port) is \(address), a \(kind.rawValue) address"
+                    )
                 }
             }
         }
         return EgressDestination(
-            url: url, host: host, port: port, address: addresses[0], hostIsAddress: IPAddress(host) != nil)
+            url: url,
+            host: host,
+            port: port,
+            address: addresses[0],
+            hostIsAddress: IPAddress(host) != nil
+        )
     }
 
     private func resolve(_ name: String) async throws(EgressRefusal) -> [IPAddress] {
@@ -108,8 +115,10 @@ public struct EgressPolicy: Sendable {
             return try await destination(of: url, narrowed: checkAllowList)
         } catch {
             throw OCRError(
-                error.reason == .unresolvable ? .sourceUnreachable : .invalidJob, "the URL \(error.phrase)",
-                detail: error.detail)
+                error.reason == .unresolvable ? .sourceUnreachable : .invalidJob,
+                "the URL \(error.phrase)",
+                detail: error.detail
+            )
         }
     }
 

@@ -36,7 +36,13 @@ public struct LocalStore: Sendable {
     }
 
     /// Checks a request's signature and expiry; nothing else about it is trusted.
-    public func verify(_ method: Method, objectKey: String, expires: String?, signature: String?, now: Date = Date())
+    public func verify(
+        _ method: Method,
+        objectKey: String,
+        expires: String?,
+        signature: String?,
+        now: Date = Date()
+    )
         -> Bool
     {
         guard let expires, let expiry = Int(expires), let signature, Self.isValidKey(objectKey) else { return false }

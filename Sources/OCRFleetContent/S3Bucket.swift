@@ -79,7 +79,11 @@ public struct S3Bucket: Sendable {
     /// A URL that lets its holder `method` the object `key` (or, with an empty key, the
     /// bucket: `query` then names the operation, e.g. `list-type=2`) until `lifetime` from `now`.
     public func presignedURL(
-        _ method: Method, key: String, query: [String: String] = [:], lifetime: Duration, now: Date = Date()
+        _ method: Method,
+        key: String,
+        query: [String: String] = [:],
+        lifetime: Duration,
+        now: Date = Date()
     ) -> String {
         let path = path(key)
         let host = origin.split(separator: "/").dropFirst().first.map(String.init) ?? ""
@@ -137,7 +141,11 @@ public struct S3Bucket: Sendable {
 
     /// SigV4's `X-Amz-Date`: ISO 8601's basic format in UTC, `20130524T000000Z`.
     private static let amzDate = Date.ISO8601FormatStyle(
-        dateSeparator: .omitted, dateTimeSeparator: .standard, timeSeparator: .omitted, timeZone: .gmt)
+        dateSeparator: .omitted,
+        dateTimeSeparator: .standard,
+        timeSeparator: .omitted,
+        timeZone: .gmt
+    )
 
     /// SigV4's URI encoding: everything but RFC 3986's unreserved characters, `/` included.
     static func encode(_ text: String) -> String {

@@ -87,7 +87,11 @@ public struct S3Client: Sendable {
 
     /// One page of objects under `prefix` in key order (ListObjectsV2), with the token for
     /// the next page.
-    public func list(prefix: String, continuation: String? = nil, pageSize: Int = 1000) async throws
+    public func list(
+        prefix: String,
+        continuation: String? = nil,
+        pageSize: Int = 1000
+    ) async throws
         -> (objects: [S3Object], next: String?)
     {
         // URL-encoded keys: a key may hold characters XML 1.0 cannot carry.

@@ -19,7 +19,11 @@ public struct ChatCompletionRequest: Codable, Sendable, Equatable {
     }
 
     public init(
-        model: String, messages: [ChatMessage], maxTokens: Int?, temperature: Double?, skipSpecialTokens: Bool?,
+        model: String,
+        messages: [ChatMessage],
+        maxTokens: Int?,
+        temperature: Double?,
+        skipSpecialTokens: Bool?,
         vllmXargs: [String: ExtraArgument]?
     ) {
         self.model = model
@@ -56,7 +60,11 @@ public enum ContentPart: Codable, Sendable, Equatable {
     case text(String)
     case imageURL(String)
 
-    enum CodingKeys: String, CodingKey { case type, text, imageURL = "image_url" }
+    enum CodingKeys: String, CodingKey {
+        case type
+        case text
+        case imageURL = "image_url"
+    }
     struct ImageURL: Codable { var url: String }
 
     public init(from decoder: any Decoder) throws {
@@ -67,7 +75,10 @@ public enum ContentPart: Codable, Sendable, Equatable {
         case "image_url": self = .imageURL(try container.decode(ImageURL.self, forKey: .imageURL).url)
         default:
             throw DecodingError.dataCorruptedError(
-                forKey: .type, in: container, debugDescription: "unsupported content part type '\(type)'")
+                forKey: .type,
+                in: container,
+                debugDescription: "unsupported content part type '\(type)'"
+            )
         }
     }
 

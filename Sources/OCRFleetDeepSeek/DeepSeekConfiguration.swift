@@ -29,10 +29,19 @@ public struct DeepSeekConfiguration: Sendable {
     public var connectTimeout: Duration
 
     public init(
-        endpoints: [String], model: String = "deepseek-ai/DeepSeek-OCR", apiKey: String? = nil,
-        maxTokens: Int = 4096, retryMaxTokens: Int = 8192, ngramSize: Int? = 30, windowSize: Int? = 90,
-        whitelistTokenIDs: [Int] = [128821, 128822], encoding: ImageEncoding = .png(level: 1), color: Bool = false,
-        maxInflight: Int = 32, healthInterval: Duration = .seconds(10), connectTimeout: Duration = .seconds(5)
+        endpoints: [String],
+        model: String = "deepseek-ai/DeepSeek-OCR",
+        apiKey: String? = nil,
+        maxTokens: Int = 4096,
+        retryMaxTokens: Int = 8192,
+        ngramSize: Int? = 30,
+        windowSize: Int? = 90,
+        whitelistTokenIDs: [Int] = [128821, 128822],
+        encoding: ImageEncoding = .png(level: 1),
+        color: Bool = false,
+        maxInflight: Int = 32,
+        healthInterval: Duration = .seconds(10),
+        connectTimeout: Duration = .seconds(5)
     ) {
         self.endpoints = endpoints
         self.model = model

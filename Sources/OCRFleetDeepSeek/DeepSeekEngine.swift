@@ -6,8 +6,8 @@ import NIOFoundationCompat
 import NIOHTTP1
 import OCRFleetDocuments
 import OCRFleetEngines
-import OCRFleetModel
 import OCRFleetMetrics
+import OCRFleetModel
 
 /// DeepSeek-OCR served by vLLM, over its OpenAI-compatible chat API.
 ///
@@ -42,7 +42,8 @@ public final class DeepSeekEngine: OCREngine {
         http.timeout = .init(connect: .init(configuration.connectTimeout))
         http.connectionPool = .init(
             idleTimeout: .seconds(60),
-            concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, configuration.maxInflight))
+            concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, configuration.maxInflight)
+        )
         http.decompression = .disabled
         self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: http)
     }
@@ -83,14 +84,17 @@ public final class DeepSeekEngine: OCREngine {
                 if wasHealthy != endpoint.isHealthy {
                     logger.notice(
                         endpoint.isHealthy ? "vLLM server healthy" : "vLLM server unhealthy",
-                        metadata: ["url": "\(endpoint.baseURL)", "problem": "\(result)"])
+                        metadata: ["url": "\(endpoint.baseURL)", "problem": "\(result)"]
+                    )
                 }
             }
         }
     }
 
     enum HealthResult: CustomStringConvertible {
-        case healthy, unreachable(String), wrongModel(String)
+        case healthy
+        case unreachable(String)
+        case wrongModel(String)
 
         var description: String {
             switch self {
@@ -172,8 +176,10 @@ public final class DeepSeekEngine: OCREngine {
                     let room = context - ImageTokens.count(width: page.width, height: page.height) - 32
                     let larger = min(configuration.retryMaxTokens, room)
                     if larger > budget {
-                        logger.info("page answer cut off; retrying with a larger token budget",
-                            metadata: ["max_tokens": "\(budget)", "retry_max_tokens": "\(larger)"])
+                        logger.info(
+                            "page answer cut off; retrying with a larger token budget",
+                            metadata: ["max_tokens": "\(budget)", "retry_max_tokens": "\(larger)"]
+                        )
                         budget = larger
                         extended = true
                         continue
@@ -187,7 +193,8 @@ public final class DeepSeekEngine: OCREngine {
                 if ContinuousClock.now + delay >= deadline {
                     throw OCRError(
                         .engineUnavailable,
-                        "vLLM at \(endpoint.baseURL) answered \(status) until the page's time budget ran out")
+                        "vLLM at \(endpoint.baseURL) answered \(status) until the page's time budget ran out"
+                    )
                 }
                 try await Self.sleep(delay)
             case .unreachable(let message):
@@ -248,7 +255,11 @@ public final class DeepSeekEngine: OCREngine {
         return ChatCompletionRequest(
             model: configuration.model,
             messages: [ChatMessage(role: "user", content: [.imageURL(page.dataURL), .text(Self.instruction(prompt))])],
-            maxTokens: maxTokens, temperature: 0, skipSpecialTokens: false, vllmXargs: xargs.isEmpty ? nil : xargs)
+            maxTokens: maxTokens,
+            temperature: 0,
+            skipSpecialTokens: false,
+            vllmXargs: xargs.isEmpty ? nil : xargs
+        )
     }
 
     /// DeepSeek-OCR's own prompts; in a chat request the `<image>` placeholder comes from the chat template.
@@ -267,7 +278,11 @@ public final class DeepSeekEngine: OCREngine {
     }()
 
     private func send(
-        _ page: PreparedPage, prompt: PromptStyle, maxTokens: Int, to endpoint: VLLMEndpoint, timeout: Duration
+        _ page: PreparedPage,
+        prompt: PromptStyle,
+        maxTokens: Int,
+        to endpoint: VLLMEndpoint,
+        timeout: Duration
     ) async -> Outcome {
         guard timeout > .zero else { return .timedOut }
         var post = request(endpoint.baseURL + "/chat/completions", method: .POST)
@@ -300,14 +315,18 @@ public final class DeepSeekEngine: OCREngine {
                 let choice = answer.choices.first
             else { return .rejected(200, "the answer is not a chat completion") }
             return .answered(
-                choice.message.content ?? "", finishReason: choice.finishReason, tokens: answer.usage?.completionTokens)
+                choice.message.content ?? "",
+                finishReason: choice.finishReason,
+                tokens: answer.usage?.completionTokens
+            )
         case 429, 503:
             let retryAfter = response.headers.first(name: "Retry-After").flatMap(Int.init).map { Duration.seconds($0) }
             return .pushedBack(Int(response.status.code), retryAfter: retryAfter)
         case 500...:
             return .pushedBack(Int(response.status.code), retryAfter: nil)
         default:
-            let message = (try? Self.decoder.decode(VLLMErrorBody.self, from: bytes))?.error.message
+            let message =
+                (try? Self.decoder.decode(VLLMErrorBody.self, from: bytes))?.error.message
                 ?? String(buffer: bytes).prefix(300).description
             return .rejected(Int(response.status.code), message)
         }

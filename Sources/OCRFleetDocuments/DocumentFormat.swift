@@ -42,7 +42,10 @@ public enum DocumentFormat: String, Sendable, CaseIterable {
     }
 
     /// Reads the start of a file and identifies it; `unsupported_format` when nothing matches.
-    public static func detect(fileAt path: String, zipLimits: ZipLimits = ZipLimits()) throws(OCRError)
+    public static func detect(
+        fileAt path: String,
+        zipLimits: ZipLimits = ZipLimits()
+    ) throws(OCRError)
         -> DocumentFormat
     {
         guard let handle = FileHandle(forReadingAtPath: path) else {
@@ -70,6 +73,7 @@ public enum DocumentFormat: String, Sendable, CaseIterable {
         throw OCRError(
             .unsupportedFormat,
             "the document's first bytes match no supported format (PDF, PNG, JPEG, TIFF, BMP, GIF, WebP, PNM, "
-                + "DOCX, PPTX, XLSX, ODT, ODP, ODS, DOC, XLS, PPT, RTF)")
+                + "DOCX, PPTX, XLSX, ODT, ODP, ODS, DOC, XLS, PPT, RTF)"
+        )
     }
 }

@@ -57,12 +57,17 @@ public struct ImageDocument: Sendable {
         if let header, header.decodedPixels > maxPixels, header.decodedPixels > header.width * header.height {
             throw OCRError(
                 .sourceTooLarge,
-                "the \(name)'s frames are \(header.decodedPixels) pixels in all, all decoded, over the \(maxPixels)-pixel limit")
+                "the \(name)'s frames are \(header.decodedPixels) pixels in all, all decoded, over the \(maxPixels)-pixel limit"
+            )
         }
         if Self.shrinkFactor(
-            format: format, width: width, height: height, maxPixels: maxPixels, wanted: 1,
-            buffersWholeImage: buffersWholeImage) == nil
-        {
+            format: format,
+            width: width,
+            height: height,
+            maxPixels: maxPixels,
+            wanted: 1,
+            buffersWholeImage: buffersWholeImage
+        ) == nil {
             throw OCRError(.sourceTooLarge, "the image is \(width)×\(height) pixels, over the \(maxPixels)-pixel limit")
         }
         if format == .tiff {
@@ -83,7 +88,12 @@ public struct ImageDocument: Sendable {
     /// that brings it under `maxPixels`, whichever is larger; JPEG only shrinks by 2, 4 or 8.
     /// nil: it cannot be brought under the limit.
     static func shrinkFactor(
-        format: DocumentFormat, width: Int, height: Int, maxPixels: Int, wanted: Int, buffersWholeImage: Bool = false
+        format: DocumentFormat,
+        width: Int,
+        height: Int,
+        maxPixels: Int,
+        wanted: Int,
+        buffersWholeImage: Bool = false
     ) -> Int? {
         let source = buffersWholeImage ? maxPixels : DocumentLimits.maxSourcePixels(pagePixels: maxPixels)
         if width * height > source { return nil }
@@ -129,8 +139,13 @@ public struct ImageDocument: Sendable {
             format == .tiff
             ? 1
             : Self.shrinkFactor(
-                format: format, width: width, height: height, maxPixels: maxPixels, wanted: wanted,
-                buffersWholeImage: buffersWholeImage) ?? 1
+                format: format,
+                width: width,
+                height: height,
+                maxPixels: maxPixels,
+                wanted: wanted,
+                buffersWholeImage: buffersWholeImage
+            ) ?? 1
         if format == .tiff { try checkTIFFPage(index, maxPixels: maxPixels) }
         let decoded: UnsafeMutablePointer<PIX>?
         switch (format, factor) {
@@ -178,7 +193,8 @@ public struct ImageDocument: Sendable {
         if Int(width) * Int(height) > maxPixels {
             throw OCRError(
                 .sourceTooLarge,
-                "page \(index + 1) of the TIFF is \(width)×\(height) pixels, over the \(maxPixels)-pixel limit")
+                "page \(index + 1) of the TIFF is \(width)×\(height) pixels, over the \(maxPixels)-pixel limit"
+            )
         }
     }
 }

@@ -102,8 +102,11 @@ struct ImageHeader: Equatable {
                 guard let scanComponents = reader.u8() else { return nil }
                 let multiScan = frame.progressive || Int(scanComponents) < frame.components
                 return ImageHeader(
-                    width: frame.width, height: frame.height, decodedPixels: frame.width * frame.height,
-                    buffersWholeImage: multiScan)
+                    width: frame.width,
+                    height: frame.height,
+                    decodedPixels: frame.width * frame.height,
+                    buffersWholeImage: multiScan
+                )
             } else if marker == 0xD9 || marker == 0xDA {
                 return nil
             } else if !reader.skip(length - 2) {

@@ -16,7 +16,8 @@ public final class PDFDocument {
                     .encryptedDocument,
                     password == nil
                         ? "the PDF is encrypted and the job gives no options.password"
-                        : "the PDF is encrypted and options.password does not open it")
+                        : "the PDF is encrypted and options.password does not open it"
+                )
             }
             throw OCRError(.corruptDocument, "poppler cannot read the PDF")
         }
@@ -42,7 +43,13 @@ public final class PDFDocument {
     /// page that is a plain scan at about that resolution is its image, decoded without
     /// drawing the page (poppler's drawing of it cost about a sixth of Tesseract's time on a
     /// 300 DPI scan).
-    public func render(page index: Int, dpi: Double, gray: Bool, maxPixels: Int, maxSourcePixels: Int)
+    public func render(
+        page index: Int,
+        dpi: Double,
+        gray: Bool,
+        maxPixels: Int,
+        maxSourcePixels: Int
+    )
         throws(OCRError) -> PageImage
     {
         let size = try pageSize(index)
@@ -54,7 +61,8 @@ public final class PDFDocument {
                 .sourceTooLarge,
                 "page \(index + 1) is \(Self.whole(size.width))×\(Self.whole(size.height)) points: at \(Self.whole(dpi)) DPI "
                     + "that is \(Self.pixels(size.width, dpi))×\(Self.pixels(size.height, dpi)) pixels, over the "
-                    + "\(max(maxPixels, maxSourcePixels))-pixel limit of a page")
+                    + "\(max(maxPixels, maxSourcePixels))-pixel limit of a page"
+            )
         }
         var resolution = dpi
         if inches > 0, pixels > Double(maxPixels) {

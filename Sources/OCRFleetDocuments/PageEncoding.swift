@@ -84,8 +84,11 @@ extension PageImage {
 extension EncodedPage {
     fileprivate init(_ data: UnsafeMutablePointer<UInt8>, _ size: Int, _ encoding: ImageEncoding, _ pix: UnsafeMutablePointer<PIX>) {
         self.init(
-            bytes: Array(UnsafeBufferPointer(start: data, count: size)), mediaType: encoding.mediaType,
-            width: Int(pixGetWidth(pix)), height: Int(pixGetHeight(pix)))
+            bytes: Array(UnsafeBufferPointer(start: data, count: size)),
+            mediaType: encoding.mediaType,
+            width: Int(pixGetWidth(pix)),
+            height: Int(pixGetHeight(pix))
+        )
     }
 
     /// Width and height of an image file held in memory, read from its header only; nil if

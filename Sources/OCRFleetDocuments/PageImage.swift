@@ -47,7 +47,7 @@ public final class PageImage: @unchecked Sendable {
             guard replace(pixRemoveColormap(current, Int32(REMOVE_CMAP_BASED_ON_SRC))) else { return nil }
         }
         if pixGetDepth(current) == 32 && pixGetSpp(current) == 4 {
-            guard replace(pixAlphaBlendUniform(current, 0xFFFFFF00)) else { return nil }
+            guard replace(pixAlphaBlendUniform(current, 0xFFFF_FF00)) else { return nil }
         }
         switch pixGetDepth(current) {
         case 1, 8, 32: break

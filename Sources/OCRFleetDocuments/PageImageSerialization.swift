@@ -24,7 +24,8 @@ extension PageImage {
         guard bytes.count >= Self.spixHeaderSize, bytes.prefix(4).elementsEqual("spix".utf8) else { return nil }
         func field(_ index: Int) -> Int {
             let offset = 4 + 4 * index
-            let value = UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16
+            let value =
+                UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16
                 | UInt32(bytes[offset + 3]) << 24
             return Int(Int32(bitPattern: value))
         }

@@ -36,7 +36,12 @@ public struct PageText: Sendable, Equatable, Codable {
     public var imageCoverage: Double
 
     public init(
-        width: Double, height: Double, words: [Word], visibleGlyphs: Int, invisibleGlyphs: Int, unmappedGlyphs: Int,
+        width: Double,
+        height: Double,
+        words: [Word],
+        visibleGlyphs: Int,
+        invisibleGlyphs: Int,
+        unmappedGlyphs: Int,
         imageCoverage: Double
     ) {
         self.width = width
@@ -87,9 +92,14 @@ extension PDFDocument {
         let bytes = UnsafeRawBufferPointer(start: raw.text, count: raw.text_length)
         let words = UnsafeBufferPointer(start: raw.words, count: Int(raw.word_count)).map { PageText.Word($0, in: bytes) }
         return PageText(
-            width: raw.width, height: raw.height, words: words, visibleGlyphs: Int(raw.visible_glyphs),
-            invisibleGlyphs: Int(raw.invisible_glyphs), unmappedGlyphs: Int(raw.unmapped_glyphs),
-            imageCoverage: raw.image_coverage)
+            width: raw.width,
+            height: raw.height,
+            words: words,
+            visibleGlyphs: Int(raw.visible_glyphs),
+            invisibleGlyphs: Int(raw.invisible_glyphs),
+            unmappedGlyphs: Int(raw.unmapped_glyphs),
+            imageCoverage: raw.image_coverage
+        )
     }
 }
 

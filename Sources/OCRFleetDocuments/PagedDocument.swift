@@ -27,7 +27,11 @@ public enum PagedDocument {
     case image(ImageDocument)
 
     /// Opens the file at `path`, detecting its format from its bytes.
-    public static func open(path: String, password: String?, limits: DocumentLimits) throws(OCRError)
+    public static func open(
+        path: String,
+        password: String?,
+        limits: DocumentLimits
+    ) throws(OCRError)
         -> (DocumentFormat, PagedDocument)
     {
         let format = try DocumentFormat.detect(fileAt: path, zipLimits: limits.zip)
@@ -35,7 +39,12 @@ public enum PagedDocument {
     }
 
     /// Opens the PDF or image at `path` whose format is known.
-    public static func open(path: String, format: DocumentFormat, password: String?, limits: DocumentLimits)
+    public static func open(
+        path: String,
+        format: DocumentFormat,
+        password: String?,
+        limits: DocumentLimits
+    )
         throws(OCRError) -> PagedDocument
     {
         guard format == .pdf || format.isImage else {
@@ -50,7 +59,9 @@ public enum PagedDocument {
         }
         if document.pageCount > limits.maxPages {
             throw OCRError(
-                .sourceTooLarge, "the document has \(document.pageCount) pages, over the \(limits.maxPages)-page limit")
+                .sourceTooLarge,
+                "the document has \(document.pageCount) pages, over the \(limits.maxPages)-page limit"
+            )
         }
         return document
     }
@@ -70,7 +81,12 @@ public enum PagedDocument {
     /// Renders page `index` (0-based) for `target`. PDFs are rasterised straight at the
     /// target size; PNG and JPEG images are decoded shrunk towards the target (never below it:
     /// DeepSeek scales them exactly when it encodes them), other images as they are.
-    public func render(page index: Int, target: RenderTarget, gray: Bool, limits: DocumentLimits) throws(OCRError)
+    public func render(
+        page index: Int,
+        target: RenderTarget,
+        gray: Bool,
+        limits: DocumentLimits
+    ) throws(OCRError)
         -> PageImage
     {
         switch self {
@@ -85,8 +101,12 @@ public enum PagedDocument {
                 dpi = longest > 0 ? Double(pixels) * 72 / longest : 72
             }
             return try pdf.render(
-                page: index, dpi: dpi, gray: gray, maxPixels: limits.maxPagePixels,
-                maxSourcePixels: limits.maxSourcePixels)
+                page: index,
+                dpi: dpi,
+                gray: gray,
+                maxPixels: limits.maxPagePixels,
+                maxSourcePixels: limits.maxSourcePixels
+            )
         case .image(let image):
             return try image.render(page: index, maxPixels: limits.maxPagePixels, target: target)
         }

@@ -22,7 +22,6 @@ public struct TextLayerMarkdown: Sendable {
         var items: [ListItem] = []
     }
 
-
     /// The type sizes of a document: the body text's, and the larger ones short blocks are
     /// set in, largest first, which become heading levels 1, 2, 3. Taken from several pages,
     /// so a page with only second-level headings still writes them as `##`.
@@ -136,16 +135,22 @@ public struct TextLayerMarkdown: Sendable {
     static func block(_ lines: [[PageText.Word]], markers: [Int: PageText.Word], scale: Scale) -> Block? {
         let words = lines.flatMap { $0 }
         let box = PageText.Box(
-            x0: words.map(\.box.x0).min() ?? 0, y0: words.map(\.box.y0).min() ?? 0,
-            x1: words.map(\.box.x1).max() ?? 0, y1: words.map(\.box.y1).max() ?? 0)
+            x0: words.map(\.box.x0).min() ?? 0,
+            y0: words.map(\.box.y0).min() ?? 0,
+            x1: words.map(\.box.x1).max() ?? 0,
+            y1: words.map(\.box.y1).max() ?? 0
+        )
         let plain = lines.map { $0.filter { !isMarkerGlyph($0) }.map(\.text).joined(separator: " ") }
             .joined(separator: " ")
         guard !plain.isEmpty else { return nil }
         if let level = headingLevel(lines, scale: scale, plainLength: plain.count) {
             let text = joinLines(lines, styled: false)
             return Block(
-                kind: .heading(level: level), box: box, markdown: String(repeating: "#", count: level) + " " + text,
-                text: plain)
+                kind: .heading(level: level),
+                box: box,
+                markdown: String(repeating: "#", count: level) + " " + text,
+                text: plain
+            )
         }
         if let items = listItems(lines, markers: markers) {
             return Block(kind: .list, box: box, markdown: MarkdownWriting.list(items), text: plain, items: items)
@@ -223,8 +228,11 @@ public struct TextLayerMarkdown: Sendable {
                 last.markdown = MarkdownWriting.list(last.items)
                 last.text += " " + block.text
                 last.box = PageText.Box(
-                    x0: min(last.box.x0, block.box.x0), y0: min(last.box.y0, block.box.y0),
-                    x1: max(last.box.x1, block.box.x1), y1: max(last.box.y1, block.box.y1))
+                    x0: min(last.box.x0, block.box.x0),
+                    y0: min(last.box.y0, block.box.y0),
+                    x1: max(last.box.x1, block.box.x1),
+                    y1: max(last.box.y1, block.box.y1)
+                )
                 joined[joined.count - 1] = last
             } else {
                 joined.append(block)
@@ -250,7 +258,8 @@ public struct TextLayerMarkdown: Sendable {
                 if space { text += " " }
                 runs.append(
                     styled
-                        ? StyledText(text, bold: word.bold, italic: word.italic, link: word.link) : StyledText(text))
+                        ? StyledText(text, bold: word.bold, italic: word.italic, link: word.link) : StyledText(text)
+                )
             }
         }
         return MarkdownWriting.inline(runs).trimmingCharacters(in: .whitespaces)

@@ -10,7 +10,9 @@ public struct RecognitionRequest: Sendable {
     public var pageTimeout: Duration
 
     public init(
-        languages: [String] = ["eng"], prompt: PromptStyle = .markdown, resolution: Resolution = .base,
+        languages: [String] = ["eng"],
+        prompt: PromptStyle = .markdown,
+        resolution: Resolution = .base,
         pageTimeout: Duration = .seconds(120)
     ) {
         self.languages = languages

@@ -26,7 +26,8 @@ public final class PageStraightener: Sendable {
 
     /// nil when the orientation data is not installed.
     public init?(dataPath: String? = nil) {
-        guard let dataPath = dataPath ?? TesseractEngine.defaultDataPath(), FileManager.default.fileExists(atPath: dataPath + "/osd.traineddata") else { return nil }
+        guard let dataPath = dataPath ?? TesseractEngine.defaultDataPath(), FileManager.default.fileExists(atPath: dataPath + "/osd.traineddata")
+        else { return nil }
         self.dataPath = dataPath
     }
 
@@ -68,7 +69,12 @@ public final class PageStraightener: Sendable {
         }
         if correction.skew != 0,
             let straight = pixRotate(
-                current.pix, Float(correction.skew) * .pi / 180, Int32(L_ROTATE_SHEAR), Int32(L_BRING_IN_WHITE), 0, 0
+                current.pix,
+                Float(correction.skew) * .pi / 180,
+                Int32(L_ROTATE_SHEAR),
+                Int32(L_BRING_IN_WHITE),
+                0,
+                0
             ).flatMap(PageImage.init(taking:))
         {
             current = straight

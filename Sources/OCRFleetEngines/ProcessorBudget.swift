@@ -13,7 +13,8 @@ public enum ProcessorBudget {
             read("/sys/fs/cgroup/cpu.max").flatMap(quotaCores(cgroupV2:))
             ?? quotaCores(
                 cgroupV1Quota: read("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"),
-                period: read("/sys/fs/cgroup/cpu/cpu.cfs_period_us"))
+                period: read("/sys/fs/cgroup/cpu/cpu.cfs_period_us")
+            )
         return max(1, min(online, allowed, quota ?? .max))
     }
 

@@ -1,11 +1,11 @@
 import CTesseract
 import Foundation
-import OCRFleetMarkdown
 import NIOPosix
 import OCRFleetDocuments
+import OCRFleetMarkdown
+import OCRFleetMetrics
 import OCRFleetModel
 import Synchronization
-import OCRFleetMetrics
 
 /// Tesseract in-process through its C API. Each page in flight has its own engine handle,
 /// initialised once per language set and reused; pages run on the engine's own threads,
@@ -33,7 +33,9 @@ public final class TesseractEngine: OCREngine {
     ///   - dpi: resolution PDFs are rendered at.
     ///   - straightener: straightens pages read with low confidence.
     public init(
-        dataPath: String? = nil, concurrency: Int = ProcessorBudget.cores, dpi: Double = 300,
+        dataPath: String? = nil,
+        concurrency: Int = ProcessorBudget.cores,
+        dpi: Double = 300,
         straightener: PageStraightener? = nil
     ) throws(OCRError) {
         guard let path = dataPath ?? Self.defaultDataPath() else {
@@ -63,7 +65,8 @@ public final class TesseractEngine: OCREngine {
             throw OCRError(
                 .invalidJob,
                 "Tesseract language(s) \(missing.joined(separator: ", ")) not installed; installed: "
-                    + installedLanguages.subtracting(["osd"]).sorted().joined(separator: ", "))
+                    + installedLanguages.subtracting(["osd"]).sorted().joined(separator: ", ")
+            )
         }
     }
 
@@ -98,7 +101,10 @@ public final class TesseractEngine: OCREngine {
     /// Recognises `page` into `handle`; when the result is doubtful and straightening finds a
     /// correction, recognises the corrected page instead if it reads better. The page read.
     static func recognizeUpright(
-        _ page: PageImage, handle: TesseractHandle, straightener: PageStraightener?, timeout: Duration
+        _ page: PageImage,
+        handle: TesseractHandle,
+        straightener: PageStraightener?,
+        timeout: Duration
     ) throws(OCRError) -> PageImage {
         try handle.recognize(page, timeout: timeout)
         let confidence = handle.meanConfidence

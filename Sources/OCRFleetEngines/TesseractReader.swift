@@ -20,7 +20,11 @@ public final class TesseractReader {
         try handle.prepare(languages: request.languages.joined(separator: "+"), dataPath: dataPath)
         defer { handle.clear() }
         let read = try TesseractEngine.recognizeUpright(
-            page, handle: handle, straightener: straightener, timeout: request.pageTimeout)
+            page,
+            handle: handle,
+            straightener: straightener,
+            timeout: request.pageTimeout
+        )
         return RecognizedPage(markdown: try handle.text(), width: read.width, height: read.height)
     }
 }

@@ -13,7 +13,11 @@ struct APIError: HTTPResponseError {
     let retryAfter: Duration?
 
     init(
-        _ status: HTTPResponse.Status, code: String, _ message: String, field: String? = nil, retryAfter: Duration? = nil
+        _ status: HTTPResponse.Status,
+        code: String,
+        _ message: String,
+        field: String? = nil,
+        retryAfter: Duration? = nil
     ) {
         self.status = status
         self.code = code
@@ -46,7 +50,10 @@ struct APIError: HTTPResponseError {
 func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
     let data = try CloudEventCoding.encoder().encode(value)
     return Response(
-        status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        status: status,
+        headers: [.contentType: "application/json"],
+        body: .init(byteBuffer: ByteBuffer(bytes: data))
+    )
 }
 
 private struct APIErrorBody: Encodable {

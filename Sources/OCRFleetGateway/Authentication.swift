@@ -26,7 +26,9 @@ struct Authentication: RouterMiddleware {
     static let unauthorized = APIError(.unauthorized, code: "unauthorized", "a valid bearer token is required")
 
     func handle(
-        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         var context = context
         context.caller = try caller(of: request, address: clientAddress(of: request, peer: context.remoteAddress))
@@ -37,8 +39,11 @@ struct Authentication: RouterMiddleware {
         guard !tokens.isEmpty else { return Caller(tenant: nil) }
         if let wait = failures.waitTime(address) {
             throw APIError(
-                .tooManyRequests, code: "auth_throttled",
-                "too many failed authentications from this address; try again later", retryAfter: wait)
+                .tooManyRequests,
+                code: "auth_throttled",
+                "too many failed authentications from this address; try again later",
+                retryAfter: wait
+            )
         }
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
             let tenant = tokens.tenant(of: header.dropFirst(7))
@@ -48,8 +53,11 @@ struct Authentication: RouterMiddleware {
         }
         if let wait = requests.admit(String(header.dropFirst(7))) {
             throw APIError(
-                .tooManyRequests, code: "rate_limited",
-                "more than \(requests.rate) requests a second with this token; slow down", retryAfter: wait)
+                .tooManyRequests,
+                code: "rate_limited",
+                "more than \(requests.rate) requests a second with this token; slow down",
+                retryAfter: wait
+            )
         }
         return Caller(tenant: tenant)
     }

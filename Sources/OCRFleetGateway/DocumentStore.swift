@@ -38,7 +38,9 @@ enum DocumentStore: Sendable {
         case .local(let store):
             let target = store.path(for: key)
             try FileManager.default.createDirectory(
-                atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                atPath: (target as NSString).deletingLastPathComponent,
+                withIntermediateDirectories: true
+            )
             guard rename(path, target) == 0 else { throw CocoaError(.fileWriteUnknown) }
         case .s3(let client, let prefix):
             defer { try? FileManager.default.removeItem(atPath: path) }

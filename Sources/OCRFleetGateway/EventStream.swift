@@ -19,13 +19,19 @@ extension Gateway {
         let (busID, state) = try await ownedJob(context)
         guard let slot = eventStreams.take(try context.requireCaller().tenant ?? "") else {
             throw APIError(
-                .tooManyRequests, code: "too_many_streams",
-                "\(eventStreams.limit) event streams are open for this tenant; close one first", retryAfter: .seconds(1))
+                .tooManyRequests,
+                code: "too_many_streams",
+                "\(eventStreams.limit) event streams are open for this tenant; close one first",
+                retryAfter: .seconds(1)
+            )
         }
         let subscription: CoreSubscription
         do {
             subscription = try await CoreSubscription(
-                replaying: StreamNames.events, subject: Subjects.events(jobID: busID), connection: nats)
+                replaying: StreamNames.events,
+                subject: Subjects.events(jobID: busID),
+                connection: nats
+            )
         } catch {
             throw APIError(.serviceUnavailable, code: "unavailable", "the job's events cannot be read; try again")
         }
@@ -68,7 +74,8 @@ extension Gateway {
         return Response(
             status: .ok,
             headers: [.contentType: "text/event-stream", .cacheControl: "no-cache", HTTPField.Name("X-Accel-Buffering")!: "no"],
-            body: body)
+            body: body
+        )
     }
 
     /// A job event as the tenant that submitted the job sees it, for webhooks: the bus's

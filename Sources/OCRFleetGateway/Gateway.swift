@@ -30,8 +30,12 @@ public struct Gateway: Sendable {
             tokens: TokenTable(configuration.apiTokens),
             requests: RateLimiter(rate: configuration.rateLimit, burst: configuration.rateBurst, clock: .continuous),
             failures: RateLimiter(
-                rate: configuration.authFailureRate, burst: configuration.authFailureBurst, clock: .continuous),
-            forwardedHops: configuration.forwardedHops)
+                rate: configuration.authFailureRate,
+                burst: configuration.authFailureBurst,
+                clock: .continuous
+            ),
+            forwardedHops: configuration.forwardedHops
+        )
         eventStreams = EventStreamSlots(limit: configuration.maxEventStreams)
         backlog = BacklogGauge(connection: nats)
         if let (bucket, prefix) = configuration.s3Store {
@@ -39,8 +43,11 @@ public struct Gateway: Sendable {
         } else {
             store = .local(
                 try LocalStore(
-                    directory: configuration.storeDirectory, publicBaseURL: configuration.publicURL,
-                    secret: configuration.storeSecret))
+                    directory: configuration.storeDirectory,
+                    publicBaseURL: configuration.publicURL,
+                    secret: configuration.storeSecret
+                )
+            )
         }
         self.logger = logger
         if configuration.s3Store == nil, configuration.storeSecretIsEphemeral {
@@ -78,21 +85,24 @@ public struct Gateway: Sendable {
         func run() async throws {
             do {
                 try await cancelWhenGracefulShutdown { try await gateway.prepareStreams() }
-            } catch where Task.isShuttingDownGracefully {
+            } catch  where Task.isShuttingDownGracefully {
                 // Stopping: streams that are not ready no longer matter.
             }
         }
     }
 
     /// The application, ready to run as a service. `onServerRunning` receives the bound port.
-    public func makeApplication(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in })
+    public func makeApplication(
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    )
         -> Application<RouterResponder<GatewayRequestContext>>
     {
         Application(
             router: makeRouter(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ocr-gateway"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
-            logger: logger)
+            logger: logger
+        )
     }
 
     /// Every route as `METHOD /path`, for checking the OpenAPI document against.
@@ -107,13 +117,17 @@ public struct Gateway: Sendable {
         router.get("/metrics") { _, _ -> Response in
             if streams.isReady, let jobs = try? await backlog.count() { FleetMetrics.queueDepth(jobs) }
             return Response(
-                status: .ok, headers: [.contentType: MetricsExport.contentType],
-                body: .init(byteBuffer: ByteBuffer(bytes: MetricsExport.exposition())))
+                status: .ok,
+                headers: [.contentType: MetricsExport.contentType],
+                body: .init(byteBuffer: ByteBuffer(bytes: MetricsExport.exposition()))
+            )
         }
         router.get("/openapi.json") { _, _ in
             Response(
-                status: .ok, headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+                status: .ok,
+                headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json))
+            )
         }
         router.get("/readyz") { _, _ -> Response in
             guard nats.isConnected else {
@@ -121,7 +135,9 @@ public struct Gateway: Sendable {
             }
             guard streams.isReady else {
                 return Response(
-                    status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: "job streams not ready\n")))
+                    status: .serviceUnavailable,
+                    body: .init(byteBuffer: ByteBuffer(string: "job streams not ready\n"))
+                )
             }
             return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ready\n")))
         }
@@ -170,9 +186,11 @@ public struct Gateway: Sendable {
             waiting >= UInt64(configuration.maxBacklog)
         else { return }
         throw APIError(
-            .serviceUnavailable, code: "backlog",
+            .serviceUnavailable,
+            code: "backlog",
             "\(waiting) jobs are waiting, at or over the limit of \(configuration.maxBacklog); try again later",
-            retryAfter: Self.backlogRetry)
+            retryAfter: Self.backlogRetry
+        )
     }
 
     static let backlogRetry = Duration.seconds(5)
@@ -234,7 +252,9 @@ public struct Gateway: Sendable {
             try await enqueue(submission, states: states, traceparent: traceparent?.traceparent)
             FleetMetrics.jobSubmitted(withCallback: submission.callback != nil)
             return try jsonResponse(
-                Accepted(jobID: submission.clientID, state: .queued, base: configuration.publicURL), status: .accepted)
+                Accepted(jobID: submission.clientID, state: .queued, base: configuration.publicURL),
+                status: .accepted
+            )
         case .held(let held):
             return try await existing(submission, held: held, states: states, traceparent: traceparent?.traceparent)
         }
@@ -248,13 +268,19 @@ public struct Gateway: Sendable {
     /// the same message id, so a first request whose publish failed is made good and one whose
     /// publish landed is stored once.
     func existing(
-        _ submission: Submission, held: JobStateStore.SubmissionClaim, states: JobStateStore, traceparent: String?
+        _ submission: Submission,
+        held: JobStateStore.SubmissionClaim,
+        states: JobStateStore,
+        traceparent: String?
     ) async throws -> Response {
         let clientID = submission.clientID
         guard held.digest == submission.digest else {
             throw APIError(
-                .conflict, code: "job_exists", "job \(clientID) exists with a different request; choose another job_id",
-                field: "job_id")
+                .conflict,
+                code: "job_exists",
+                "job \(clientID) exists with a different request; choose another job_id",
+                field: "job_id"
+            )
         }
         let busID = submission.job.jobID
         let state: JobState?
@@ -270,8 +296,11 @@ public struct Gateway: Sendable {
                 return try jsonResponse(Accepted(jobID: clientID, state: .queued, base: configuration.publicURL), status: .accepted)
             }
             throw APIError(
-                .serviceUnavailable, code: "in_progress", "job \(clientID) is being submitted by another request; try again",
-                retryAfter: .seconds(1))
+                .serviceUnavailable,
+                code: "in_progress",
+                "job \(clientID) is being submitted by another request; try again",
+                retryAfter: .seconds(1)
+            )
         }
         if state.state == .queued { try await publish(submission.job, digest: submission.digest, traceparent: traceparent) }
         return try jsonResponse(Accepted(jobID: clientID, state: state.state, base: configuration.publicURL), status: .ok)
@@ -292,8 +321,11 @@ public struct Gateway: Sendable {
                 // Published on the bus directly, without a claim: not the gateway's to take over.
                 try? await states.release(job.jobID, includingState: false)
                 throw APIError(
-                    .conflict, code: "job_exists", "job \(submission.clientID) exists; choose another job_id",
-                    field: "job_id")
+                    .conflict,
+                    code: "job_exists",
+                    "job \(submission.clientID) exists; choose another job_id",
+                    field: "job_id"
+                )
             }
             try await states.put(state)
             if let upload = submission.upload {
@@ -314,7 +346,11 @@ public struct Gateway: Sendable {
     /// de-duplicates on for ten minutes.
     func publish(_ job: JobRequest, digest: String, traceparent: String?) async throws {
         let event = JobEvent.request(
-            job, source: "urn:ocrfleet:gateway", id: "\(job.jobID).\(digest.prefix(32))", traceparent: traceparent)
+            job,
+            source: "urn:ocrfleet:gateway",
+            id: "\(job.jobID).\(digest.prefix(32))",
+            traceparent: traceparent
+        )
         do {
             try await nats.publish(event)
         } catch {
@@ -342,7 +378,9 @@ public struct Gateway: Sendable {
             // would let a caller learn which internal names exist. The log tells them apart.
             logger.notice("callback_url refused", metadata: ["reason": "\(error)"])
             throw APIError.invalid(
-                "callback_url is refused: it must name a host the egress policy allows that resolves", field: "callback_url")
+                "callback_url is refused: it must name a host the egress policy allows that resolves",
+                field: "callback_url"
+            )
         }
     }
 
@@ -373,12 +411,19 @@ public struct Gateway: Sendable {
         let clientID = try Self.jobID(submission.jobID, caller: caller)
         let options = submission.options ?? JobOptions()
         let job = JobRequest(
-            jobID: caller.busID(clientID), source: submission.source,
+            jobID: caller.busID(clientID),
+            source: submission.source,
             result: submission.result ?? ResultTarget(url: resultPutURL(caller.storeKey("results/\(clientID).md"))),
-            options: options, metadata: Self.metadata(submission.metadata, caller: caller))
+            options: options,
+            metadata: Self.metadata(submission.metadata, caller: caller)
+        )
         let asked = Submission.Asked(
-            source: submission.source, result: submission.result, options: options, metadata: submission.metadata,
-            callbackURL: submission.callbackURL)
+            source: submission.source,
+            result: submission.result,
+            options: options,
+            metadata: submission.metadata,
+            callbackURL: submission.callbackURL
+        )
         return Submission(clientID: clientID, job: job, callback: submission.callbackURL, asked: asked)
     }
 
@@ -387,7 +432,9 @@ public struct Gateway: Sendable {
         guard let given else { return newJobID() }
         guard caller.isValidJobID(given) else {
             throw APIError.invalid(
-                "job_id must be 1-\(caller.maxJobIDLength) characters of A-Z a-z 0-9 - _ =", field: "job_id")
+                "job_id must be 1-\(caller.maxJobIDLength) characters of A-Z a-z 0-9 - _ =",
+                field: "job_id"
+            )
         }
         return given
     }
@@ -414,7 +461,13 @@ public struct Gateway: Sendable {
         }
     }
 
-    private func receive(_ request: Request, contentType: String, clientID: String, caller: Caller, path: String)
+    private func receive(
+        _ request: Request,
+        contentType: String,
+        clientID: String,
+        caller: Caller,
+        path: String
+    )
         async throws -> Submission
     {
         let upload: UploadedFile
@@ -423,7 +476,11 @@ public struct Gateway: Sendable {
                 throw APIError.invalid("multipart body without a boundary")
             }
             upload = try await MultipartUpload.receive(
-                request.body, boundary: boundary, to: path, maxBytes: configuration.maxUploadBytes)
+                request.body,
+                boundary: boundary,
+                to: path,
+                maxBytes: configuration.maxUploadBytes
+            )
         } else {
             upload = try await MultipartUpload.receiveRaw(request.body, to: path, maxBytes: configuration.maxUploadBytes)
         }
@@ -450,7 +507,9 @@ public struct Gateway: Sendable {
         let options: JobOptions
         do {
             options = try JSONDecoder().decode(
-                JobOptions.self, from: JSONSerialization.data(withJSONObject: optionFields))
+                JobOptions.self,
+                from: JSONSerialization.data(withJSONObject: optionFields)
+            )
         } catch let error as DecodingError {
             throw APIError.invalid("options: \(error.summary)", field: error.fieldPath.map { "options.\($0)" })
         }
@@ -460,19 +519,32 @@ public struct Gateway: Sendable {
         let source = SourceDocument(
             url: store.presignedURL(.get, key: objectKey, lifetime: configuration.urlLifetime),
             contentType: upload.contentType,
-            filename: filename, size: upload.bytes, sha256: upload.sha256)
+            filename: filename,
+            size: upload.bytes,
+            sha256: upload.sha256
+        )
         let job = JobRequest(
-            jobID: caller.busID(clientID), source: source,
+            jobID: caller.busID(clientID),
+            source: source,
             result: ResultTarget(
                 url: resultPutURL(caller.storeKey("results/\(clientID).md")),
-                layoutURL: resultPutURL(caller.storeKey(Self.layoutKey(clientID)))),
-            options: options, metadata: Self.metadata(nil, caller: caller))
+                layoutURL: resultPutURL(caller.storeKey(Self.layoutKey(clientID)))
+            ),
+            options: options,
+            metadata: Self.metadata(nil, caller: caller)
+        )
         let asked = Submission.Asked(
             upload: .init(sha256: upload.sha256, bytes: upload.bytes, contentType: upload.contentType, filename: filename),
-            options: options, callbackURL: callback)
+            options: options,
+            callbackURL: callback
+        )
         return Submission(
-            clientID: clientID, job: job, callback: callback, asked: asked,
-            upload: Submission.Upload(path: path, key: objectKey))
+            clientID: clientID,
+            job: job,
+            callback: callback,
+            asked: asked,
+            upload: Submission.Upload(path: path, key: objectKey)
+        )
     }
 
     func resultPutURL(_ key: String) -> String {
@@ -494,7 +566,9 @@ public struct Gateway: Sendable {
             throw APIError(.serviceUnavailable, code: "unavailable", "the cancel request cannot be recorded; try again")
         }
         return try jsonResponse(
-            Accepted(jobID: state.jobID, state: state.state, base: configuration.publicURL), status: .accepted)
+            Accepted(jobID: state.jobID, state: state.state, base: configuration.publicURL),
+            status: .accepted
+        )
     }
 
     /// The job's stored `completed` event, if it has one.
@@ -544,15 +618,22 @@ public struct Gateway: Sendable {
 
     // MARK: Local store
 
-    func storeKey(_ request: Request, _ context: GatewayRequestContext, _ method: LocalStore.Method) throws
+    func storeKey(
+        _ request: Request,
+        _ context: GatewayRequestContext,
+        _ method: LocalStore.Method
+    ) throws
         -> (LocalStore, String)
     {
         guard let store = store.local else { throw APIError.notFound("this gateway keeps its files in S3") }
         let key = context.parameters.getCatchAll().joined(separator: "/").removingPercentEncoding ?? ""
         guard
             store.verify(
-                method, objectKey: key, expires: Self.query(request, "expires"),
-                signature: Self.query(request, "signature"))
+                method,
+                objectKey: key,
+                expires: Self.query(request, "expires"),
+                signature: Self.query(request, "signature")
+            )
         else {
             throw APIError(.forbidden, code: "forbidden", "the URL's signature is invalid or has expired")
         }
@@ -569,7 +650,9 @@ public struct Gateway: Sendable {
         let (store, key) = try storeKey(request, context, .put)
         let path = store.path(for: key)
         try FileManager.default.createDirectory(
-            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            atPath: (path as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true
+        )
         _ = try await MultipartUpload.receiveRaw(request.body, to: path, maxBytes: configuration.maxUploadBytes)
         return Response(status: .ok)
     }

@@ -44,79 +44,125 @@ public struct GatewayConfiguration: Sendable {
         public static let host = Setting("http.host", default: "127.0.0.1", "Address to listen on.")
         public static let port = Setting("http.port", default: "8080", "Port to listen on (0 picks a free one).")
         public static let apiTokens = Setting(
-            "api.tokens", default: "unset (no auth; loopback only)",
-            "Bearer tokens, comma-separated, each `token:tenant` (a tenant: 1-40 of A-Z a-z 0-9 - _) or `token` (tenant `default`). Each tenant sees only its own jobs.")
+            "api.tokens",
+            default: "unset (no auth; loopback only)",
+            "Bearer tokens, comma-separated, each `token:tenant` (a tenant: 1-40 of A-Z a-z 0-9 - _) or `token` (tenant `default`). Each tenant sees only its own jobs."
+        )
         public static let storeDir = Setting("store.dir", default: "a temp dir", "Directory of the local content store.")
         public static let storeURL = Setting(
-            "store.url", default: "unset (the local store)",
-            "`s3://bucket/prefix`: keep uploads and results in an S3-compatible bucket instead of OCR_STORE_DIR.")
+            "store.url",
+            default: "unset (the local store)",
+            "`s3://bucket/prefix`: keep uploads and results in an S3-compatible bucket instead of OCR_STORE_DIR."
+        )
         public static let s3Endpoint = Setting(
-            "s3.endpoint", default: "https://s3.$OCR_S3_REGION.amazonaws.com",
-            "URL of the S3-compatible service (MinIO, Ceph, R2: theirs).")
+            "s3.endpoint",
+            default: "https://s3.$OCR_S3_REGION.amazonaws.com",
+            "URL of the S3-compatible service (MinIO, Ceph, R2: theirs)."
+        )
         public static let s3Region = Setting("s3.region", default: "us-east-1", "Region the S3 requests are signed for.")
         public static let s3PathStyle = Setting(
-            "s3.path.style", default: "true when OCR_S3_ENDPOINT is set",
-            "Bucket in the URL path (true) or in the host name (false, AWS's virtual hosts).")
+            "s3.path.style",
+            default: "true when OCR_S3_ENDPOINT is set",
+            "Bucket in the URL path (true) or in the host name (false, AWS's virtual hosts)."
+        )
         public static let s3AccessKeyID = Setting("s3.access.key.id", default: "unset", "S3 access key id.")
         public static let s3SecretAccessKey = Setting("s3.secret.access.key", default: "unset", "S3 secret access key.")
         public static let s3SessionToken = Setting(
-            "s3.session.token", default: "unset", "S3 session token, for temporary (STS) credentials.")
+            "s3.session.token",
+            default: "unset",
+            "S3 session token, for temporary (STS) credentials."
+        )
         public static let storeSecret = Setting(
-            "store.secret", default: "random per start",
-            "HMAC key for presigned store URLs; replicas sharing a store must share it.")
+            "store.secret",
+            default: "random per start",
+            "HMAC key for presigned store URLs; replicas sharing a store must share it."
+        )
         public static let publicURL = Setting(
-            "public.url", default: "http://127.0.0.1:$OCR_HTTP_PORT", "Base URL put in presigned URLs the gateway issues.")
+            "public.url",
+            default: "http://127.0.0.1:$OCR_HTTP_PORT",
+            "Base URL put in presigned URLs the gateway issues."
+        )
         public static let urlLifetime = Setting("url.ttl.s", default: "86400", "Lifetime of presigned store URLs (seconds).")
         public static let maxUploadBytes = Setting("max.upload.bytes", default: "536870912", "Largest upload accepted (bytes).")
         public static let rateLimit = Setting(
-            "rate.limit", default: "50",
-            "Job API requests per second per bearer token, per replica; 0 turns it off. Over it: 429 with Retry-After. A gateway without tokens is not limited.")
+            "rate.limit",
+            default: "50",
+            "Job API requests per second per bearer token, per replica; 0 turns it off. Over it: 429 with Retry-After. A gateway without tokens is not limited."
+        )
         public static let rateBurst = Setting("rate.burst", default: "100", "Requests a client may make at once before the rate limit applies.")
         public static let authFailureBurst = Setting(
-            "auth.failure.burst", default: "10",
-            "Failed authentications a client address may make at once before its requests get 429 (auth_throttled).")
+            "auth.failure.burst",
+            default: "10",
+            "Failed authentications a client address may make at once before its requests get 429 (auth_throttled)."
+        )
         public static let authFailureRate = Setting(
-            "auth.failure.rate", default: "0.1",
-            "Failed authentications a second a client address may make after the burst; 0 turns the throttle off.")
+            "auth.failure.rate",
+            default: "0.1",
+            "Failed authentications a second a client address may make after the burst; 0 turns the throttle off."
+        )
         public static let forwardedHops = Setting(
-            "forwarded.hops", default: "0",
-            "Proxies in front of the gateway (an ingress: 1) that each append the client's address to X-Forwarded-For; failed authentications are counted against the address that many hops back. 0: the TCP peer.")
+            "forwarded.hops",
+            default: "0",
+            "Proxies in front of the gateway (an ingress: 1) that each append the client's address to X-Forwarded-For; failed authentications are counted against the address that many hops back. 0: the TCP peer."
+        )
         public static let maxEventStreams = Setting(
-            "max.event.streams", default: "100",
-            "Event streams (GET /v1/jobs/{id}/events) one tenant may hold open on one replica; more get 429.")
+            "max.event.streams",
+            default: "100",
+            "Event streams (GET /v1/jobs/{id}/events) one tenant may hold open on one replica; more get 429."
+        )
         public static let maxBacklog = Setting(
-            "max.backlog", default: "100000", "Jobs waiting in OCR_JOBS above which submissions get 503 with Retry-After; 0 turns it off.")
+            "max.backlog",
+            default: "100000",
+            "Jobs waiting in OCR_JOBS above which submissions get 503 with Retry-After; 0 turns it off."
+        )
 
         public static let webhookSecret = Setting(
-            "webhook.secret", default: "unset (webhooks off)",
-            "HMAC-SHA256 key of the OCRFleet-Signature header on webhook deliveries; replicas must share it.")
+            "webhook.secret",
+            default: "unset (webhooks off)",
+            "HMAC-SHA256 key of the OCRFleet-Signature header on webhook deliveries; replicas must share it."
+        )
         public static let webhookAttempts = Setting(
-            "webhook.attempts", default: "8", "Deliveries of a terminal event before it is given up on.")
+            "webhook.attempts",
+            default: "8",
+            "Deliveries of a terminal event before it is given up on."
+        )
         public static let webhookRetryBase = Setting(
-            "webhook.retry.base.s", default: "1", "First wait before a webhook retry (seconds); each next is 4 times longer, at most 600.")
+            "webhook.retry.base.s",
+            default: "1",
+            "First wait before a webhook retry (seconds); each next is 4 times longer, at most 600."
+        )
         public static let webhookAllowHosts = Setting(
-            "webhook.allow.hosts", default: "unset (any host OCR_EGRESS_ALLOW lets through)",
-            "Hosts callback URLs may name, comma-separated (`hooks.example.com`, `*.example.com`); narrows OCR_EGRESS_ALLOW, never widens it.")
+            "webhook.allow.hosts",
+            default: "unset (any host OCR_EGRESS_ALLOW lets through)",
+            "Hosts callback URLs may name, comma-separated (`hooks.example.com`, `*.example.com`); narrows OCR_EGRESS_ALLOW, never widens it."
+        )
 
         public static let sseKeepAlive = Setting(
-            "sse.keepalive.s", default: "15",
-            "Seconds between keep-alive comments on GET /v1/jobs/{id}/events, under proxies' idle timeouts.")
+            "sse.keepalive.s",
+            default: "15",
+            "Seconds between keep-alive comments on GET /v1/jobs/{id}/events, under proxies' idle timeouts."
+        )
 
         public static let all: [Setting] =
             CommonSettings.all + [
                 host, port, apiTokens, storeDir, storeURL, s3Endpoint, s3Region, s3PathStyle, s3AccessKeyID,
                 s3SecretAccessKey, s3SessionToken, storeSecret, publicURL, urlLifetime, maxUploadBytes, rateLimit, rateBurst,
-                authFailureBurst, authFailureRate, forwardedHops, maxEventStreams, maxBacklog, webhookSecret, webhookAttempts, webhookRetryBase, webhookAllowHosts, sseKeepAlive,
+                authFailureBurst, authFailureRate, forwardedHops, maxEventStreams, maxBacklog, webhookSecret, webhookAttempts, webhookRetryBase,
+                webhookAllowHosts, sseKeepAlive,
             ]
     }
 
     public init(
-        arguments: [String] = CommandLine.arguments, environment: [String: String] = ProcessInfo.processInfo.environment
+        arguments: [String] = CommandLine.arguments,
+        environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(SettingsError) {
         let reader = try SettingsReader(
             command: "ocr-gateway",
             summary: "HTTP gateway: submits OCR jobs to NATS, reports their state and serves results and the local store.",
-            settings: Settings.all, arguments: arguments, environment: environment)
+            settings: Settings.all,
+            arguments: arguments,
+            environment: environment
+        )
         nats = NATSConnectionOptions(settings: reader, name: "ocr-gateway")
         streamReplicas = try reader.int(CommonSettings.streamReplicas, default: 1, range: 1...5)
         host = reader.string(Settings.host, default: "127.0.0.1")
@@ -127,7 +173,10 @@ public struct GatewayConfiguration: Sendable {
             let tenant = parts.count > 1 ? parts[1] : "default"
             guard !parts[0].isEmpty, Caller.isValidTenant(tenant) else {
                 throw .invalidValue(
-                    Settings.apiTokens, "…:\(tenant)", expected: "token:tenant with a tenant of 1-40 of A-Z a-z 0-9 - _")
+                    Settings.apiTokens,
+                    "…:\(tenant)",
+                    expected: "token:tenant with a tenant of 1-40 of A-Z a-z 0-9 - _"
+                )
             }
             tokens[parts[0]] = tenant
         }
@@ -136,13 +185,18 @@ public struct GatewayConfiguration: Sendable {
         let tenants = Set(tokens.values)
         if Set(tenants.map { $0.lowercased() }).count != tenants.count {
             throw .invalidValue(
-                Settings.apiTokens, "tenants that differ only in case",
-                expected: "tenant names that differ in more than case")
+                Settings.apiTokens,
+                "tenants that differ only in case",
+                expected: "tenant names that differ in more than case"
+            )
         }
         apiTokens = tokens
         if tokens.isEmpty, !Self.isLoopback(host) {
             throw .invalidValue(
-                Settings.host, host, expected: "a loopback address while OCR_API_TOKENS is unset (set tokens to listen wider)")
+                Settings.host,
+                host,
+                expected: "a loopback address while OCR_API_TOKENS is unset (set tokens to listen wider)"
+            )
         }
         storeDirectory =
             reader.string(Settings.storeDir)
@@ -168,9 +222,12 @@ public struct GatewayConfiguration: Sendable {
         if let secret = reader.string(Settings.webhookSecret) {
             let base = try reader.double(Settings.webhookRetryBase, default: 1)
             webhooks = WebhookSettings(
-                secret: Array(secret.utf8), attempts: try reader.int(Settings.webhookAttempts, default: 8, range: 1...50),
-                retryBase: .milliseconds(Int64(max(base, 0.01) * 1000)), allowedHosts: reader.list(Settings.webhookAllowHosts),
-                egress: try reader.list(CommonSettings.egressAllow, expected: EgressRule.syntax) { EgressRule($0) })
+                secret: Array(secret.utf8),
+                attempts: try reader.int(Settings.webhookAttempts, default: 8, range: 1...50),
+                retryBase: .milliseconds(Int64(max(base, 0.01) * 1000)),
+                allowedHosts: reader.list(Settings.webhookAllowHosts),
+                egress: try reader.list(CommonSettings.egressAllow, expected: EgressRule.syntax) { EgressRule($0) }
+            )
         }
         eventsKeepAlive = .seconds(try reader.int(Settings.sseKeepAlive, default: 15, range: 1...3600))
         logLevel = reader.string(CommonSettings.logLevel, default: "info")
@@ -185,15 +242,24 @@ public struct GatewayConfiguration: Sendable {
         guard let keyID = reader.string(Settings.s3AccessKeyID), let secret = reader.string(Settings.s3SecretAccessKey)
         else {
             throw .invalidValue(
-                Settings.s3AccessKeyID, "unset", expected: "set, with OCR_S3_SECRET_ACCESS_KEY, when OCR_STORE_URL is s3://")
+                Settings.s3AccessKeyID,
+                "unset",
+                expected: "set, with OCR_S3_SECRET_ACCESS_KEY, when OCR_STORE_URL is s3://"
+            )
         }
         let region = reader.string(Settings.s3Region, default: "us-east-1")
         let endpoint = reader.string(Settings.s3Endpoint)
         let bucket = S3Bucket(
-            name: name, endpoint: endpoint ?? S3Bucket.awsEndpoint(region: region), region: region,
+            name: name,
+            endpoint: endpoint ?? S3Bucket.awsEndpoint(region: region),
+            region: region,
             pathStyle: try reader.bool(Settings.s3PathStyle, default: endpoint != nil),
             credentials: S3Credentials(
-                accessKeyID: keyID, secretAccessKey: secret, sessionToken: reader.string(Settings.s3SessionToken)))
+                accessKeyID: keyID,
+                secretAccessKey: secret,
+                sessionToken: reader.string(Settings.s3SessionToken)
+            )
+        )
         return (bucket, prefix)
     }
 

@@ -29,7 +29,9 @@ extension Gateway {
         if let text = query["state"].map(String.init) {
             guard let phase = JobState.Phase(rawValue: text) else {
                 throw APIError.invalid(
-                    "state must be one of \(JobState.Phase.allCases.map(\.rawValue).joined(separator: ", "))", field: "state")
+                    "state must be one of \(JobState.Phase.allCases.map(\.rawValue).joined(separator: ", "))",
+                    field: "state"
+                )
             }
             state = phase
         }
@@ -48,14 +50,19 @@ extension Gateway {
             before = value
         }
         let (jobs, next) = try await streams.states().recent(
-            state: state, idPrefix: caller.busIDPrefix, limit: limit, before: before)
+            state: state,
+            idPrefix: caller.busIDPrefix,
+            limit: limit,
+            before: before
+        )
         var page = JobPage(
             jobs: jobs.compactMap { job in
                 var job = job
                 guard let id = caller.clientID(ofBusID: job.jobID) else { return nil }
                 job.jobID = id
                 return job
-            })
+            }
+        )
         if let next {
             page.next = String(next)
             var url = "\(configuration.publicURL)/v1/jobs?limit=\(limit)&before=\(next)"

@@ -41,14 +41,20 @@ extension Gateway {
         }
         logger.info("job retried", metadata: ["job_id": "\(busID)", "resigned": "\(urls.keys.map(\.rawValue).sorted())"])
         return try jsonResponse(
-            Accepted(jobID: state.jobID, state: .queued, base: configuration.publicURL), status: .accepted)
+            Accepted(jobID: state.jobID, state: .queued, base: configuration.publicURL),
+            status: .accepted
+        )
     }
 
     /// New URLs, with this gateway's lifetime, for each of the job's URLs that names an object
     /// under the caller's part of the store (a source is read, results written, as before).
     /// Any other URL stays as it is, unless it is presigned and has expired: the job would
     /// only fail again, and it is not this gateway's to sign.
-    func freshURLs(of letter: DeadLetter, jobID: String, caller: Caller) throws(RetryRefusal)
+    func freshURLs(
+        of letter: DeadLetter,
+        jobID: String,
+        caller: Caller
+    ) throws(RetryRefusal)
         -> [JobURLField: String]
     {
         let now = Date()

@@ -46,7 +46,12 @@ enum MultipartUpload {
         return UploadedFile(bytes: bytes, sha256: sha256, filename: nil, contentType: nil, fields: [:])
     }
 
-    static func receive(_ body: RequestBody, boundary: String, to path: String, maxBytes: Int) async throws
+    static func receive(
+        _ body: RequestBody,
+        boundary: String,
+        to path: String,
+        maxBytes: Int
+    ) async throws
         -> UploadedFile
     {
         let parts = PartCollector()
@@ -72,20 +77,28 @@ enum MultipartUpload {
         }
         guard parts.fileSeen else { throw APIError.invalid("the multipart body has no 'file' part", field: "file") }
         return UploadedFile(
-            bytes: bytes, sha256: sha256, filename: parts.filename, contentType: parts.fileContentType,
-            fields: parts.fields)
+            bytes: bytes,
+            sha256: sha256,
+            filename: parts.filename,
+            contentType: parts.fileContentType,
+            fields: parts.fields
+        )
     }
 
     /// Streams the body to `path`, writing and hashing what `extract` makes of each chunk,
     /// and stops when the body passes `maxBytes`.
     private static func write(
-        _ body: RequestBody, to path: String, maxBytes: Int, extract: (ByteBuffer) throws -> ByteBuffer
+        _ body: RequestBody,
+        to path: String,
+        maxBytes: Int,
+        extract: (ByteBuffer) throws -> ByteBuffer
     ) async throws -> (bytes: Int, sha256: String) {
         var hasher = SHA256()
         var received = 0
         var written = 0
         try await FileSystem.shared.withFileHandle(
-            forWritingAt: FilePath(path), options: .newFile(replaceExisting: true)
+            forWritingAt: FilePath(path),
+            options: .newFile(replaceExisting: true)
         ) { handle in
             var writer = handle.bufferedWriter()
             for try await chunk in body {
@@ -132,7 +145,8 @@ private final class PartCollector {
         headerBytes += name.utf8.count + value.utf8.count
         if headerCount > MultipartUpload.maxHeadersPerPart || headerBytes > MultipartUpload.maxHeaderBytesPerPart {
             failure = APIError.invalid(
-                "a multipart part has over \(MultipartUpload.maxHeadersPerPart) headers or \(MultipartUpload.maxHeaderBytesPerPart) header bytes")
+                "a multipart part has over \(MultipartUpload.maxHeadersPerPart) headers or \(MultipartUpload.maxHeaderBytesPerPart) header bytes"
+            )
         }
         headers[name.lowercased()] = value
     }

@@ -4,7 +4,11 @@ import OCRFleetMetrics
 
 /// Counts and times every request (`FleetMetrics.gatewayRequest`).
 struct RequestMetrics<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    )
         async throws -> Response
     {
         let start = ContinuousClock.now
@@ -20,7 +24,10 @@ struct RequestMetrics<Context: RequestContext>: RouterMiddleware {
 
     private func record(_ request: Request, _ context: Context, status: HTTPResponse.Status, since start: ContinuousClock.Instant) {
         FleetMetrics.gatewayRequest(
-            method: request.method.rawValue, route: context.endpointPath ?? "unmatched", status: status.code,
-            took: .now - start)
+            method: request.method.rawValue,
+            route: context.endpointPath ?? "unmatched",
+            status: status.code,
+            took: .now - start
+        )
     }
 }

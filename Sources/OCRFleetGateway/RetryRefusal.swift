@@ -21,13 +21,17 @@ enum RetryRefusal: HTTPResponseError {
             APIError(.conflict, code: "job_not_failed", "job \(id) is \(state.rawValue); only a failed job can be retried")
         case .noDeadLetter(let id):
             APIError(
-                .conflict, code: "no_dead_letter",
-                "job \(id) has no dead letter to retry from (replayed or purged already, or not yet written: try again after its failed event)")
+                .conflict,
+                code: "no_dead_letter",
+                "job \(id) has no dead letter to retry from (replayed or purged already, or not yet written: try again after its failed event)"
+            )
         case .urlExpired(let id, let field, let expiry):
             APIError(
-                .unprocessableContent, code: "url_expired",
+                .unprocessableContent,
+                code: "url_expired",
                 "job \(id)'s \(field.path) expired at \(expiry.formatted(.iso8601)) and is not this gateway's to sign again; submit the job again with fresh URLs",
-                field: field.path)
+                field: field.path
+            )
         }
     }
 

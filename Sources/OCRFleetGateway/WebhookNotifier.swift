@@ -26,7 +26,10 @@ public struct WebhookSettings: Sendable {
     public var egress: [EgressRule]
 
     public init(
-        secret: [UInt8], attempts: Int = 8, retryBase: Duration = .seconds(1), allowedHosts: [String] = [],
+        secret: [UInt8],
+        attempts: Int = 8,
+        retryBase: Duration = .seconds(1),
+        allowedHosts: [String] = [],
         egress: [EgressRule] = []
     ) {
         self.secret = secret
@@ -67,7 +70,7 @@ struct WebhookNotifier: Service {
     func run() async throws {
         do {
             try await cancelWhenGracefulShutdown { try await deliverAll() }
-        } catch where Task.isShuttingDownGracefully {
+        } catch  where Task.isShuttingDownGracefully {
             // Stopping: undelivered events stay with the consumer for another replica.
         }
     }

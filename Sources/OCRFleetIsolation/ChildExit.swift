@@ -28,7 +28,8 @@ enum ChildExit: Sendable, Equatable {
             return OCRError(
                 .documentCrashed,
                 "the document's native code crashed (\(Self.name(of: signal))) while \(doing); the file would crash it "
-                    + "again (or it needs more than the \(memoryMegabytes) MB a document may use)")
+                    + "again (or it needs more than the \(memoryMegabytes) MB a document may use)"
+            )
         }
     }
 

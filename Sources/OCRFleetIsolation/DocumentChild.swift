@@ -32,8 +32,14 @@ public final class DocumentChild: Sendable {
         var toChild: Int32 = -1
         var fromChild: Int32 = -1
         let pid = ocr_document_child_spawn(
-            options.executable, Int(max(1, cpuTime.components.seconds)), options.memoryMegabytes, options.tessdata,
-            options.testFaults ? 1 : 0, &toChild, &fromChild)
+            options.executable,
+            Int(max(1, cpuTime.components.seconds)),
+            options.memoryMegabytes,
+            options.tessdata,
+            options.testFaults ? 1 : 0,
+            &toChild,
+            &fromChild
+        )
         guard pid > 0 else {
             throw OCRError(.internal, "cannot start \(options.executable): \(String(cString: strerror(errno)))")
         }
@@ -71,7 +77,11 @@ public final class DocumentChild: Sendable {
                     Result {
                         try FrameChannel.write(request, to: requests)
                         return try FrameChannel.read(
-                            ChildReply.self, from: replies, maxMessage: Self.maxMessage, maxAttachment: maxAttachment)
+                            ChildReply.self,
+                            from: replies,
+                            maxMessage: Self.maxMessage,
+                            maxAttachment: maxAttachment
+                        )
                     }
                 }
             } onCancel: {

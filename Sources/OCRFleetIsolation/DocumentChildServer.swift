@@ -22,7 +22,9 @@ public enum DocumentChildServer {
     /// Runs the child; its exit status.
     public static func run(arguments: [String]) -> Int32 {
         guard let options = Options(arguments) else {
-            FileHandle.standardError.write(Data("usage: ocr-document-child --check | --cpu-seconds N --memory-mb M --tessdata DIR [--test-faults]\n".utf8))
+            FileHandle.standardError.write(
+                Data("usage: ocr-document-child --check | --cpu-seconds N --memory-mb M --tessdata DIR [--test-faults]\n".utf8)
+            )
             return 2
         }
         if options.check {
@@ -44,7 +46,11 @@ public enum DocumentChildServer {
             let request: ChildRequest
             do {
                 (request, _) = try FrameChannel.read(
-                    ChildRequest.self, from: input, maxMessage: 1 << 20, maxAttachment: 0)
+                    ChildRequest.self,
+                    from: input,
+                    maxMessage: 1 << 20,
+                    maxAttachment: 0
+                )
             } catch FrameChannel.Failure.ended {
                 return 0
             } catch {
@@ -77,9 +83,15 @@ public enum DocumentChildServer {
                 switch argument {
                 case "--check": check = true
                 case "--test-faults": testFaults = true
-                case "--cpu-seconds": guard let value = rest.popFirst().flatMap({ Int($0) }), value > 0 else { return nil }; cpuSeconds = value
-                case "--memory-mb": guard let value = rest.popFirst().flatMap({ Int($0) }), value > 0 else { return nil }; memoryBytes = value << 20
-                case "--tessdata": guard let value = rest.popFirst() else { return nil }; tessdata = value
+                case "--cpu-seconds":
+                    guard let value = rest.popFirst().flatMap({ Int($0) }), value > 0 else { return nil }
+                    cpuSeconds = value
+                case "--memory-mb":
+                    guard let value = rest.popFirst().flatMap({ Int($0) }), value > 0 else { return nil }
+                    memoryBytes = value << 20
+                case "--tessdata":
+                    guard let value = rest.popFirst() else { return nil }
+                    tessdata = value
                 default: return nil
                 }
             }
@@ -113,7 +125,11 @@ public enum DocumentChildServer {
                 }
                 limits = opening.limits
                 let opened = try PagedDocument.open(
-                    path: opening.path, format: format, password: opening.password, limits: limits)
+                    path: opening.path,
+                    format: format,
+                    password: opening.password,
+                    limits: limits
+                )
                 document = opened
                 aborts = options.testFaults && Self.carriesAbortMarker(opening.path)
                 var hasTextLayer = false
@@ -125,7 +141,11 @@ public enum DocumentChildServer {
             case .render(let rendering):
                 let document = try opened(rendering.page)
                 var image = try document.render(
-                    page: rendering.page, target: rendering.target, gray: rendering.gray, limits: limits)
+                    page: rendering.page,
+                    target: rendering.target,
+                    gray: rendering.gray,
+                    limits: limits
+                )
                 if rendering.straighten, let straightener = straightenerMade() {
                     var scanned = rendering.knownScanned
                     if scanned == nil, case .pdf(let pdf) = document {
@@ -137,9 +157,15 @@ public enum DocumentChildServer {
                 return (.image(resolution: image.resolution), bytes)
             case .recognize(let recognition):
                 let image = try opened(recognition.page).render(
-                    page: recognition.page, target: .dpi(recognition.dpi), gray: true, limits: limits)
+                    page: recognition.page,
+                    target: .dpi(recognition.dpi),
+                    gray: true,
+                    limits: limits
+                )
                 let request = RecognitionRequest(
-                    languages: recognition.languages, pageTimeout: .milliseconds(recognition.pageTimeoutMilliseconds))
+                    languages: recognition.languages,
+                    pageTimeout: .milliseconds(recognition.pageTimeoutMilliseconds)
+                )
                 let page = try readerMade(straighten: recognition.straighten).recognize(image, request: request)
                 return (.recognized(markdown: page.markdown, width: page.width, height: page.height), [])
             }

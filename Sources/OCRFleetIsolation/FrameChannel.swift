@@ -32,7 +32,10 @@ enum FrameChannel {
     /// the limits are refused before anything is allocated for them: the other side may be a
     /// child that read a hostile file.
     static func read<Message: Decodable>(
-        _ type: Message.Type, from handle: FileHandle, maxMessage: Int, maxAttachment: Int
+        _ type: Message.Type,
+        from handle: FileHandle,
+        maxMessage: Int,
+        maxAttachment: Int
     ) throws -> (Message, [UInt8]) {
         let prefix = try exactly(8, from: handle, atStart: true)
         let messageSize = integer(prefix.prefix(4))

@@ -14,8 +14,13 @@ public struct CloudEvent<Payload: Codable & Sendable>: Codable, Sendable {
     public var data: Payload
 
     public init(
-        id: String = UUID().uuidString.lowercased(), source: String, type: String, subject: String? = nil,
-        time: Date = Date(), traceparent: String? = nil, data: Payload
+        id: String = UUID().uuidString.lowercased(),
+        source: String,
+        type: String,
+        subject: String? = nil,
+        time: Date = Date(),
+        traceparent: String? = nil,
+        data: Payload
     ) {
         self.specversion = "1.0"
         self.id = id
@@ -49,7 +54,9 @@ public enum CloudEventCoding {
             let text = try container.decode(String.self)
             guard let date = Timestamp.parse(text) else {
                 throw DecodingError.dataCorruptedError(
-                    in: container, debugDescription: "not an RFC 3339 timestamp: \(text)")
+                    in: container,
+                    debugDescription: "not an RFC 3339 timestamp: \(text)"
+                )
             }
             return date
         }

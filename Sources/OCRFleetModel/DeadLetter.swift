@@ -14,8 +14,13 @@ public struct DeadLetter: Codable, Sendable {
     public var streamSequence: UInt64?
 
     public init(
-        originalPayload: [UInt8], jobID: String?, error: OCRError, attempts: Int, firstAttemptAt: Date?,
-        lastAttemptAt: Date, streamSequence: UInt64?
+        originalPayload: [UInt8],
+        jobID: String?,
+        error: OCRError,
+        attempts: Int,
+        firstAttemptAt: Date?,
+        lastAttemptAt: Date,
+        streamSequence: UInt64?
     ) {
         if let value = try? JSONDecoder().decode(JSONValue.self, from: Data(originalPayload)) {
             original = value

@@ -94,8 +94,15 @@ public struct JobCompleted: Codable, Sendable, Equatable {
     public var layout: String?
 
     public init(
-        result: ResultSummary, pages: Int, pagesFailed: [Int], pagesIncomplete: [Int] = [], engine: String,
-        durationMs: Int, timingsMs: [String: Int], usage: PageUsage, layout: String? = nil
+        result: ResultSummary,
+        pages: Int,
+        pagesFailed: [Int],
+        pagesIncomplete: [Int] = [],
+        engine: String,
+        durationMs: Int,
+        timingsMs: [String: Int],
+        usage: PageUsage,
+        layout: String? = nil
     ) {
         self.result = result
         self.pages = pages
@@ -238,7 +245,12 @@ extension CloudEvent where Payload == LifecycleData {
                 UUID().uuidString.lowercased()
             }
         return LifecycleEvent(
-            id: id, source: source, type: EventTypes.lifecycle(kind), subject: data.header.jobID, data: data)
+            id: id,
+            source: source,
+            type: EventTypes.lifecycle(kind),
+            subject: data.header.jobID,
+            data: data
+        )
     }
 
     /// The id of a job's terminal event: `<job_id>.completed` (a job completes once), or

@@ -9,7 +9,10 @@ public struct JobRequest: Codable, Sendable, Equatable {
     public var metadata: [String: String]?
 
     public init(
-        jobID: String, source: SourceDocument, result: ResultTarget, options: JobOptions = JobOptions(),
+        jobID: String,
+        source: SourceDocument,
+        result: ResultTarget,
+        options: JobOptions = JobOptions(),
         metadata: [String: String]? = nil
     ) {
         self.jobID = jobID
@@ -118,9 +121,15 @@ public struct JobOptions: Codable, Sendable, Equatable {
     public var onPageError: PageErrorPolicy
 
     public init(
-        engine: EngineChoice = .auto, mode: RecognitionMode = .hybrid, pages: PageRanges? = nil,
-        languages: [String] = ["eng"], resolution: Resolution = .base, prompt: PromptStyle = .markdown,
-        timeoutSeconds: Int? = nil, password: String? = nil, onPageError: PageErrorPolicy = .mark
+        engine: EngineChoice = .auto,
+        mode: RecognitionMode = .hybrid,
+        pages: PageRanges? = nil,
+        languages: [String] = ["eng"],
+        resolution: Resolution = .base,
+        prompt: PromptStyle = .markdown,
+        timeoutSeconds: Int? = nil,
+        password: String? = nil,
+        onPageError: PageErrorPolicy = .mark
     ) {
         self.engine = engine
         self.mode = mode

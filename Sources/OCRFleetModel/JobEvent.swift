@@ -5,10 +5,19 @@ public typealias JobEvent = CloudEvent<JobRequest>
 extension CloudEvent where Payload == JobRequest {
     /// A job request event with the contract's type and subject.
     public static func request(
-        _ job: JobRequest, source: String, id: String = UUID().uuidString.lowercased(), traceparent: String? = nil
+        _ job: JobRequest,
+        source: String,
+        id: String = UUID().uuidString.lowercased(),
+        traceparent: String? = nil
     ) -> JobEvent {
         JobEvent(
-            id: id, source: source, type: EventTypes.jobRequested, subject: job.jobID, traceparent: traceparent, data: job)
+            id: id,
+            source: source,
+            type: EventTypes.jobRequested,
+            subject: job.jobID,
+            traceparent: traceparent,
+            data: job
+        )
     }
 
     /// Reads a job from a received message: structured mode (the CloudEvent is the body) or
@@ -29,8 +38,13 @@ extension CloudEvent where Payload == JobRequest {
                 throw OCRError(.invalidJob, "job data is not valid: \(describe(error))")
             }
             var binary = JobEvent(
-                id: headers["ce-id"]!, source: headers["ce-source"]!, type: headers["ce-type"]!,
-                subject: headers["ce-subject"], traceparent: headers["traceparent"], data: data)
+                id: headers["ce-id"]!,
+                source: headers["ce-source"]!,
+                type: headers["ce-type"]!,
+                subject: headers["ce-subject"],
+                traceparent: headers["traceparent"],
+                data: data
+            )
             binary.specversion = specversion
             binary.time = headers["ce-time"].flatMap(Timestamp.parse)
             event = binary

@@ -31,13 +31,15 @@ public struct LibreOfficeConverter: Sendable {
             throw OCRError(
                 .unsupportedFormat,
                 "\(format.rawValue.uppercased()) files are converted by LibreOffice, which this worker lacks "
-                    + "(apt-get install \(Self.packages))")
+                    + "(apt-get install \(Self.packages))"
+            )
         }
         guard sandbox.allowsConversion else {
             throw OCRError(
                 .unsupportedFormat,
                 "\(format.rawValue.uppercased()) files are converted by LibreOffice, which this worker runs only "
-                    + "without network, and no sandbox works here (OCR_OFFICE_SANDBOX=required)")
+                    + "without network, and no sandbox works here (OCR_OFFICE_SANDBOX=required)"
+            )
         }
         let work = directory + "/libreoffice"
         let input = "\(work)/document.\(format.rawValue)"
@@ -70,7 +72,8 @@ public struct LibreOfficeConverter: Sendable {
         guard status == 0, FileManager.default.fileExists(atPath: pdf) else {
             throw OCRError(
                 .corruptDocument,
-                "LibreOffice cannot convert the \(format.rawValue.uppercased()) (exit \(status)): \(log.suffix(300))")
+                "LibreOffice cannot convert the \(format.rawValue.uppercased()) (exit \(status)): \(log.suffix(300))"
+            )
         }
         return pdf
     }

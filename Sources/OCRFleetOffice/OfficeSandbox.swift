@@ -32,7 +32,9 @@ public struct OfficeSandbox: Sendable, CustomStringConvertible {
     /// Tries each layer with a harmless command. `unshare` and `launcher` are where those
     /// programs are; the launcher is looked for beside the running executable by default.
     public static func probe(
-        mode: OfficeSandboxMode, unshare: String = "/usr/bin/unshare", launcher: String? = nil
+        mode: OfficeSandboxMode,
+        unshare: String = "/usr/bin/unshare",
+        launcher: String? = nil
     ) async -> OfficeSandbox {
         let launcher = launcher ?? defaultLauncher
         guard mode == .required else { return OfficeSandbox(mode: mode, layers: [], unshare: unshare, launcher: launcher) }

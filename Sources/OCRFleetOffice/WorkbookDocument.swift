@@ -46,7 +46,12 @@ public struct WorkbookDocument {
     }
 
     /// The sheet's non-empty rows, each cut to the columns that hold something anywhere.
-    func cells(of part: String, strings: [String], dateStyles: Set<Int>, dates1904: Bool) throws(OCRError)
+    func cells(
+        of part: String,
+        strings: [String],
+        dateStyles: Set<Int>,
+        dates1904: Bool
+    ) throws(OCRError)
         -> [[String]]
     {
         guard let bytes = try archive.read(part) else {

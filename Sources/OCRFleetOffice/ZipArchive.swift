@@ -72,13 +72,15 @@ public final class ZipArchive {
             if bytesRead > limits.maxBytes {
                 throw OCRError(
                     .sourceTooLarge,
-                    "the archive unpacks to more than \(limits.maxBytes >> 20) MiB (OCR_MAX_UNZIPPED_BYTES)")
+                    "the archive unpacks to more than \(limits.maxBytes >> 20) MiB (OCR_MAX_UNZIPPED_BYTES)"
+                )
             }
             bytes += chunk[0..<Int(count)]
             if bytes.count > ZipLimits.ratioFloor, bytes.count / max(compressed, 1) > ZipLimits.maxRatio {
                 throw OCRError(
                     .sourceTooLarge,
-                    "the archive's \(name) unpacks to over \(ZipLimits.maxRatio) times its compressed size: a zip bomb")
+                    "the archive's \(name) unpacks to over \(ZipLimits.maxRatio) times its compressed size: a zip bomb"
+                )
             }
         }
     }

@@ -38,8 +38,11 @@ public struct BridgedNamespaces: Sendable {
     static func create(hosts: Int) async throws -> BridgedNamespaces {
         await removeLeftovers()
         let network = BridgedNamespaces(
-            hostCount: hosts, subnet: try await unusedSubnet(),
-            tag: String(format: "%06x", UInt32.random(in: 0..<0x100_0000)), owner: getpid())
+            hostCount: hosts,
+            subnet: try await unusedSubnet(),
+            tag: String(format: "%06x", UInt32.random(in: 0..<0x100_0000)),
+            owner: getpid()
+        )
         do {
             try await network.build()
         } catch {

@@ -15,7 +15,10 @@ public enum BuiltExecutable {
     /// must not write into the test runner's own output). Its environment is the runner's, with
     /// `OCR_EGRESS_ALLOW` opening loopback (where every test double listens), then `environment`.
     public static func run(
-        _ name: String, _ arguments: [String], environment: [String: String]? = nil, stdout: FileHandle? = nil,
+        _ name: String,
+        _ arguments: [String],
+        environment: [String: String]? = nil,
+        stdout: FileHandle? = nil,
         stderr: FileHandle? = nil
     ) throws -> Process {
         let process = Process()

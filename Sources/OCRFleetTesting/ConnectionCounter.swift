@@ -37,7 +37,10 @@ public func withConnectionCounter<T>(_ body: (ConnectionCounter) async throws ->
         throw error
     }
     let listeners = ConnectionCounter(
-        port: v4.localAddress?.port ?? 0, ipv6Port: v6.localAddress?.port ?? 0, accepted: counter)
+        port: v4.localAddress?.port ?? 0,
+        ipv6Port: v6.localAddress?.port ?? 0,
+        accepted: counter
+    )
     do {
         let value = try await body(listeners)
         try? await v4.close()

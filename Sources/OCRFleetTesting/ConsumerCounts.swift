@@ -29,7 +29,8 @@ extension NATSServerProcess {
         guard let monitoringPort else { throw TestEnvironmentError("this server has no monitoring port") }
         let response = try await HTTPClient.shared.execute(
             HTTPClientRequest(url: "http://127.0.0.1:\(monitoringPort)/jsz?acc=$G&consumers=true&config=true"),
-            timeout: .seconds(10))
+            timeout: .seconds(10)
+        )
         let body = try await response.body.collect(upTo: 8 << 20)
         let document = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
         let accounts = document?["account_details"] as? [[String: Any]]
@@ -40,8 +41,10 @@ extension NATSServerProcess {
         for consumer in detail?["consumer_detail"] as? [[String: Any]] ?? [] {
             guard let name = consumer["name"] as? String else { continue }
             consumers[name] = ConsumerCounts(
-                pending: consumer["num_pending"] as? Int ?? 0, ackPending: consumer["num_ack_pending"] as? Int ?? 0,
-                delivered: (consumer["delivered"] as? [String: Any])?["consumer_seq"] as? Int ?? 0)
+                pending: consumer["num_pending"] as? Int ?? 0,
+                ackPending: consumer["num_ack_pending"] as? Int ?? 0,
+                delivered: (consumer["delivered"] as? [String: Any])?["consumer_seq"] as? Int ?? 0
+            )
         }
         return consumers
     }

@@ -47,9 +47,11 @@ public struct FleetNATSUsers: Sendable {
 
     /// Fresh passwords: letters and digits starting with a letter, as the file asks.
     public init() {
-        passwords = Dictionary(uniqueKeysWithValues: Role.allCases.map { role in
-            (role, "p" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())
-        })
+        passwords = Dictionary(
+            uniqueKeysWithValues: Role.allCases.map { role in
+                (role, "p" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())
+            }
+        )
     }
 
     /// The `OCR_NATS_*` variables a process of `role` connects with.
@@ -60,7 +62,12 @@ public struct FleetNATSUsers: Sendable {
     /// Connection options for `role` at `url`.
     public func options(_ role: Role, url: String, name: String) -> NATSConnectionOptions {
         NATSConnectionOptions(
-            urls: [url], name: name, user: role.user, password: passwords[role], inboxPrefix: role.inboxPrefix)
+            urls: [url],
+            name: name,
+            user: role.user,
+            password: passwords[role],
+            inboxPrefix: role.inboxPrefix
+        )
     }
 
     /// The variables nats-server reads the passwords from.

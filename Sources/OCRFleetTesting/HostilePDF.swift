@@ -21,7 +21,9 @@ extension Fixtures {
                     ? stream("BT /F1 12 Tf 72 720 Td (deep) Tj ET", dictionary: "\(form) /Resources << \(font) >>")
                     : stream(
                         "/X\(next) Do /X\(next) Do",
-                        dictionary: "\(form) /Resources << /XObject << /X\(next) \(first + next) 0 R >> >>"))
+                        dictionary: "\(form) /Resources << /XObject << /X\(next) \(first + next) 0 R >> >>"
+                    )
+            )
         }
         return pdf(objects)
     }
@@ -35,7 +37,9 @@ extension Fixtures {
                 "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 << /Type /Font "
                     + "/Subtype /Type1 /BaseFont /Helvetica >> >> >> /Contents 4 0 R >>",
                 stream("BT /F1 12 Tf 72 720 Td (A page of plain text for the child to read.) Tj ET"),
-            ], comment: marker)
+            ],
+            comment: marker
+        )
     }
 
     private static func stream(_ content: String, dictionary: String = "") -> String {

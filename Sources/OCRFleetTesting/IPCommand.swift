@@ -2,9 +2,10 @@ import Foundation
 
 /// iproute2's `ip`, run to its end.
 enum IPCommand {
-    static let path = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].first {
-        FileManager.default.isExecutableFile(atPath: $0)
-    } ?? "/usr/sbin/ip"
+    static let path =
+        ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        } ?? "/usr/sbin/ip"
 
     /// Fails with what `ip` said unless it exits 0 (`quietly`: a failure is expected at times).
     static func run(_ arguments: [String], quietly: Bool = false) async throws {

@@ -26,8 +26,14 @@ public final class NATSServerProcess: Sendable {
     public var url: String { "nats://\(host):\(port)" }
 
     init(
-        executable: String, host: String = "127.0.0.1", port: Int, monitoringPort: Int? = nil, storeDirectory: String,
-        configuration: String? = nil, users: FleetNATSUsers? = nil, namespace: String? = nil
+        executable: String,
+        host: String = "127.0.0.1",
+        port: Int,
+        monitoringPort: Int? = nil,
+        storeDirectory: String,
+        configuration: String? = nil,
+        users: FleetNATSUsers? = nil,
+        namespace: String? = nil
     ) {
         self.executable = executable
         self.host = host
@@ -48,7 +54,12 @@ public final class NATSServerProcess: Sendable {
         for attempt in 1...3 {
             let ports = try await FreePort.find(count: 2)
             let server = NATSServerProcess(
-                executable: try executable(), port: ports[0], monitoringPort: ports[1], storeDirectory: directory, users: users)
+                executable: try executable(),
+                port: ports[0],
+                monitoringPort: ports[1],
+                storeDirectory: directory,
+                users: users
+            )
             do {
                 try await server.launch()
                 return server
@@ -159,7 +170,8 @@ public final class NATSServerProcess: Sendable {
     private static let newestInstalled: String? = {
         // pip puts it in Python's scripts directory, which PATH may reach only through pyenv's shims.
         let scripts = commandOutput("/usr/bin/env", ["python3", "-c", "import sysconfig; print(sysconfig.get_path('scripts'))"])
-        let directories = [scripts?.trimmingCharacters(in: .whitespacesAndNewlines)].compactMap { $0 }
+        let directories =
+            [scripts?.trimmingCharacters(in: .whitespacesAndNewlines)].compactMap { $0 }
             + (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
         var newest: (path: String, version: [Int])?
         for candidate in directories.map({ $0 + "/nats-server" }) + systemExecutables
@@ -219,7 +231,12 @@ public final class NATSCluster: Sendable {
                 """
             nodes.append(
                 NATSServerProcess(
-                    executable: executable, port: clientPorts[index], storeDirectory: store, configuration: configuration))
+                    executable: executable,
+                    port: clientPorts[index],
+                    storeDirectory: store,
+                    configuration: configuration
+                )
+            )
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for node in nodes { group.addTask { try await node.launch() } }
@@ -255,7 +272,8 @@ public enum FreePort {
             for _ in 0..<count {
                 channels.append(
                     try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                        .bind(host: "127.0.0.1", port: 0).get())
+                        .bind(host: "127.0.0.1", port: 0).get()
+                )
             }
         } catch {
             for channel in channels { try? await channel.close() }
@@ -269,7 +287,10 @@ public enum FreePort {
 
 /// Runs `body` with a fresh NATS server, stopped and removed afterwards; with `users`, one that
 /// admits only the fleet's users.
-public func withNATSServer<T>(users: FleetNATSUsers? = nil, _ body: (NATSServerProcess) async throws -> T)
+public func withNATSServer<T>(
+    users: FleetNATSUsers? = nil,
+    _ body: (NATSServerProcess) async throws -> T
+)
     async throws -> T
 {
     let server = try await NATSServerProcess.start(users: users)

@@ -37,8 +37,13 @@ public final class PartitionableNATSCluster: Sendable {
                 cluster { name: ocrfleet, listen: \(address):\(routePort), routes: [\(routes)] }
                 """
             return NATSServerProcess(
-                executable: executable, host: address, port: clientPort, storeDirectory: store,
-                configuration: configuration, namespace: network.namespace(index))
+                executable: executable,
+                host: address,
+                port: clientPort,
+                storeDirectory: store,
+                configuration: configuration,
+                namespace: network.namespace(index)
+            )
         }
         let cluster = PartitionableNATSCluster(network: network, nodes: nodes)
         do {
@@ -71,7 +76,10 @@ public final class PartitionableNATSCluster: Sendable {
 /// Runs `body` with a cluster of `size` members in namespaces on a bridge of the test's own;
 /// afterwards stops the members and removes their stores, the namespaces, the links and the
 /// bridge, whether `body` succeeds or not.
-public func withPartitionableNATSCluster<T>(size: Int = 3, _ body: (PartitionableNATSCluster) async throws -> T)
+public func withPartitionableNATSCluster<T>(
+    size: Int = 3,
+    _ body: (PartitionableNATSCluster) async throws -> T
+)
     async throws -> T
 {
     try await withBridgedNamespaces(hosts: size) { network in

@@ -42,7 +42,11 @@ final class DeliveryLog: Sendable {
 }
 
 /// Runs `body` with a receiver of POSTs to `path` that answers 500 to the first `failing`.
-public func withPostReceiver<T>(path: String = "/hooks/ocr", failing: Int = 0, _ body: (PostReceiver) async throws -> T)
+public func withPostReceiver<T>(
+    path: String = "/hooks/ocr",
+    failing: Int = 0,
+    _ body: (PostReceiver) async throws -> T
+)
     async throws -> T
 {
     let log = DeliveryLog(refusals: failing)

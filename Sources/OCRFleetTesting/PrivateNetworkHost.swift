@@ -81,7 +81,11 @@ extension PrivateNetworkHost {
         """
 
     /// Starts the listener; the returned function waits until it listens.
-    static func startListener(in namespace: String, port: Int, counter: Counter) throws
+    static func startListener(
+        in namespace: String,
+        port: Int,
+        counter: Counter
+    ) throws
         -> (Process, @Sendable () async throws -> Void)
     {
         let output = Pipe()
@@ -99,12 +103,15 @@ extension PrivateNetworkHost {
             }
             listening.continuation.finish()
         }
-        return (process, {
-            var iterator = listening.stream.makeAsyncIterator()
-            guard await iterator.next() != nil else {
-                throw TestEnvironmentError("the listener in network namespace \(namespace) did not start (python3?)")
+        return (
+            process,
+            {
+                var iterator = listening.stream.makeAsyncIterator()
+                guard await iterator.next() != nil else {
+                    throw TestEnvironmentError("the listener in network namespace \(namespace) did not start (python3?)")
+                }
             }
-        })
+        )
     }
 
     /// One TCP connection from this namespace, closed at once (if the listener has not already).

@@ -19,12 +19,14 @@ final class RunningServices: Sendable {
     /// Starts the services `make` builds (it gets the callback their HTTP application calls
     /// with its port) and returns once that application listens.
     static func start(
-        _ what: String, logger: Logger,
+        _ what: String,
+        logger: Logger,
         _ make: (@escaping @Sendable (Int) async -> Void) throws -> [ServiceGroupConfiguration.ServiceConfiguration]
     ) async throws -> RunningServices {
         let (ready, readySignal) = AsyncStream.makeStream(of: Int.self)
         let group = ServiceGroup(
-            configuration: .init(services: try make { port in readySignal.yield(port) }, logger: logger))
+            configuration: .init(services: try make { port in readySignal.yield(port) }, logger: logger)
+        )
         let task = Task {
             // Ends the wait below if the services stop before the server is up.
             defer { readySignal.finish() }
@@ -44,8 +46,11 @@ final class RunningServices: Sendable {
         logger.logLevel = .warning
         return try await start(what, logger: logger) { [logger] ready in
             let app = Application(
-                router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                onServerRunning: { channel in await ready(channel.localAddress?.port ?? 0) }, logger: logger)
+                router: router,
+                configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                onServerRunning: { channel in await ready(channel.localAddress?.port ?? 0) },
+                logger: logger
+            )
             return [.init(service: app)]
         }
     }

@@ -48,8 +48,12 @@ public final class S3ServerProcess: Sendable {
             if server == nil, let range = text.range(of: "Running on http://127.0.0.1:") {
                 let port = Int(text[range.upperBound...].prefix { $0.isNumber }) ?? 0
                 let bucket = S3Bucket(
-                    name: name, endpoint: "http://127.0.0.1:\(port)", region: "us-east-1", pathStyle: true,
-                    credentials: S3Credentials(accessKeyID: "AKIDTESTING", secretAccessKey: "testing-secret"))
+                    name: name,
+                    endpoint: "http://127.0.0.1:\(port)",
+                    region: "us-east-1",
+                    pathStyle: true,
+                    credentials: S3Credentials(accessKeyID: "AKIDTESTING", secretAccessKey: "testing-secret")
+                )
                 server = S3ServerProcess(port: port, bucket: bucket, process: running)
             }
             if let server, (try? await server.client.createBucket()) != nil { return server }

@@ -1,8 +1,8 @@
 import AsyncHTTPClient
 import Foundation
+import Hummingbird
 import Logging
 import NIOCore
-import Hummingbird
 import NIOFoundationCompat
 import NIOHTTP1
 import OCRFleetBus
@@ -42,7 +42,11 @@ public struct TestFleet: Sendable {
 
     /// Sends any request to the gateway and returns status and body.
     public func request(
-        _ method: String, _ path: String, body: [UInt8]? = nil, contentType: String? = nil, token: String? = nil,
+        _ method: String,
+        _ path: String,
+        body: [UInt8]? = nil,
+        contentType: String? = nil,
+        token: String? = nil,
         headers: [String: String] = [:]
     ) async throws -> (status: Int, body: String) {
         let answer = try await exchange(method, path, body: body, contentType: contentType, token: token, headers: headers)
@@ -51,7 +55,11 @@ public struct TestFleet: Sendable {
 
     /// Sends any request to the gateway and returns status, headers and body.
     public func exchange(
-        _ method: String, _ path: String, body: [UInt8]? = nil, contentType: String? = nil, token: String? = nil,
+        _ method: String,
+        _ path: String,
+        body: [UInt8]? = nil,
+        contentType: String? = nil,
+        token: String? = nil,
         headers: [String: String] = [:]
     ) async throws -> (status: Int, headers: [String: String], body: String) {
         var request = HTTPClientRequest(url: gatewayURL + path)
@@ -69,7 +77,10 @@ public struct TestFleet: Sendable {
     /// Runs `body` with another gateway replica on the same NATS server (as the gateway's user,
     /// when the server has users) and store (and store secret); `body` gets its base URL. It
     /// stops when `body` returns.
-    public func withAnotherGateway<T>(environment: [String: String] = [:], _ body: (String) async throws -> T)
+    public func withAnotherGateway<T>(
+        environment: [String: String] = [:],
+        _ body: (String) async throws -> T
+    )
         async throws -> T
     {
         var logger = Logger(label: "second-gateway")
@@ -77,7 +88,9 @@ public struct TestFleet: Sendable {
         var nats = self.nats
         if let users = server.users {
             nats = try await NATSConnection.connect(
-                users.options(.gateway, url: server.url, name: "second gateway"), logger: logger)
+                users.options(.gateway, url: server.url, name: "second gateway"),
+                logger: logger
+            )
         }
         defer { if nats !== self.nats { nats.close() } }
         // Its URLs name the first replica (OCR_PUBLIC_URL), so it may take any free port.
@@ -87,7 +100,8 @@ public struct TestFleet: Sendable {
                 "OCR_NATS_URL": server.url, "OCR_HTTP_PORT": "0", "OCR_STORE_DIR": store.directory,
                 "OCR_STORE_SECRET": "test-secret", "OCR_PUBLIC_URL": store.publicBaseURL,
                 "OCR_EGRESS_ALLOW": LoopbackEgress.allow,
-            ].merging(environment) { _, new in new })
+            ].merging(environment) { _, new in new }
+        )
         let gateway = try Gateway(configuration: configuration, nats: nats, logger: logger)
         let services = try await RunningServices.start("the second gateway", logger: logger) { ready in
             [.init(service: gateway.makeApplication(onServerRunning: ready))] + gateway.backgroundServices
@@ -115,7 +129,11 @@ public struct TestFleet: Sendable {
     }
 
     /// Polls `GET /v1/jobs/{id}` (as `token`'s tenant) until the job is completed, failed or cancelled.
-    public func waitForTerminalState(_ jobID: String, token: String? = nil, timeout: Duration = .seconds(120))
+    public func waitForTerminalState(
+        _ jobID: String,
+        token: String? = nil,
+        timeout: Duration = .seconds(120)
+    )
         async throws -> JobState
     {
         let deadline = ContinuousClock.now + timeout
@@ -143,7 +161,10 @@ public final class EventRecorder: Sendable {
     init(subscription: CoreSubscription) { self.subscription = subscription }
 
     /// Events up to and including the first for which `until` is true; fails after `timeout`.
-    public func events(timeout: Duration = .seconds(120), until: @escaping @Sendable (LifecycleEvent) -> Bool)
+    public func events(
+        timeout: Duration = .seconds(120),
+        until: @escaping @Sendable (LifecycleEvent) -> Bool
+    )
         async throws -> [LifecycleEvent]
     {
         let (events, finished) = try await collect(for: timeout, until: until)
@@ -165,7 +186,10 @@ public final class EventRecorder: Sendable {
         try await collect(for: window) { _ in false }.events
     }
 
-    private func collect(for limit: Duration, until: @escaping @Sendable (LifecycleEvent) -> Bool) async throws
+    private func collect(
+        for limit: Duration,
+        until: @escaping @Sendable (LifecycleEvent) -> Bool
+    ) async throws
         -> (events: [LifecycleEvent], finished: Bool)
     {
         let subscription = self.subscription
@@ -205,8 +229,12 @@ private final class EventList: Sendable {
 /// theirs, and the fleet's `nats` is ocrctl's. With `childTestFaults` the worker's document
 /// children abort on a PDF carrying `DocumentChildServer.testAbortMarker`.
 public func withFleet<T>(
-    workerEnvironment: [String: String] = [:], gatewayEnvironment: [String: String] = [:], runWorker: Bool = true,
-    natsUsers: Bool = false, childTestFaults: Bool = false, _ body: (TestFleet) async throws -> T
+    workerEnvironment: [String: String] = [:],
+    gatewayEnvironment: [String: String] = [:],
+    runWorker: Bool = true,
+    natsUsers: Bool = false,
+    childTestFaults: Bool = false,
+    _ body: (TestFleet) async throws -> T
 ) async throws -> T {
     try await withNATSServer(users: natsUsers ? FleetNATSUsers() : nil) { server in
         var logger = Logger(label: "test")
@@ -226,7 +254,8 @@ public func withFleet<T>(
                 "OCR_NATS_URL": server.url, "OCR_WORKER_NAME": "test-worker", "OCR_RETRY_BASE_S": "0.2",
                 "OCR_CONNECT_TIMEOUT_S": "1", "OCR_SHUTDOWN_GRACE_S": "2", "OCR_EGRESS_ALLOW": LoopbackEgress.allow,
             ]
-                .merging(workerEnvironment) { _, new in new })
+            .merging(workerEnvironment) { _, new in new }
+        )
         workerConfiguration.childTestFaults = childTestFaults
         // The gateway's port is in the URLs it signs, so it is chosen before the gateway binds
         // it; another process may take it in between, and then the gateway starts on another.
@@ -243,7 +272,8 @@ public func withFleet<T>(
                     "OCR_NATS_URL": server.url, "OCR_HTTP_PORT": "\(port)", "OCR_STORE_DIR": store,
                     "OCR_STORE_SECRET": "test-secret", "OCR_EGRESS_ALLOW": LoopbackEgress.allow,
                 ]
-                    .merging(gatewayEnvironment) { _, new in new })
+                .merging(gatewayEnvironment) { _, new in new }
+            )
             let gateway = try Gateway(configuration: gatewayConfiguration, nats: gatewayNATS, logger: logger)
             try await gateway.prepareStreams()
             do {
@@ -257,20 +287,32 @@ public func withFleet<T>(
                         services.append(
                             .init(
                                 service: Worker(
-                                    configuration: workerConfiguration, nats: workerNATS, engines: engines, logger: logger)))
+                                    configuration: workerConfiguration,
+                                    nats: workerNATS,
+                                    engines: engines,
+                                    logger: logger
+                                )
+                            )
+                        )
                     }
                     return services
                 }
                 break
-            } catch where attempt < 3 && "\(error)".contains("Address already in use") {
+            } catch  where attempt < 3 && "\(error)".contains("Address already in use") {
                 continue
             }
         }
         let fleet = TestFleet(
-            server: server, nats: nats, gatewayURL: "http://127.0.0.1:\(port)",
+            server: server,
+            nats: nats,
+            gatewayURL: "http://127.0.0.1:\(port)",
             store: try LocalStore(
-                directory: store, publicBaseURL: gatewayConfiguration.publicURL, secret: Array("test-secret".utf8)),
-            http: .shared)
+                directory: store,
+                publicBaseURL: gatewayConfiguration.publicURL,
+                secret: Array("test-secret".utf8)
+            ),
+            http: .shared
+        )
         // Stopped the way the executables stop: stop pulling, finish jobs in flight, close the server.
         return try await services.whileRunning { try await body(fleet) }
     }

@@ -38,8 +38,10 @@ public func withTestOrigin<T>(document: [UInt8], _ body: (TestOrigin) async thro
     let router = Router()
     let failure: @Sendable () -> Response = {
         Response(
-            status: .internalServerError, headers: [.server: TestOrigin.banner],
-            body: .init(byteBuffer: ByteBuffer(string: TestOrigin.banner)))
+            status: .internalServerError,
+            headers: [.server: TestOrigin.banner],
+            body: .init(byteBuffer: ByteBuffer(string: TestOrigin.banner))
+        )
     }
     router.get("/doc") { request, _ in
         log.record(request)

@@ -24,7 +24,8 @@ public final class VLLMDoubleServer: Sendable {
 
 /// Runs `body` with a vLLM double started with `behaviour`, and stops it afterwards.
 public func withVLLMDouble<T>(
-    _ behaviour: VLLMDouble.Behaviour = .init(), _ body: (VLLMDoubleServer) async throws -> T
+    _ behaviour: VLLMDouble.Behaviour = .init(),
+    _ body: (VLLMDoubleServer) async throws -> T
 ) async throws -> T {
     var logger = Logger(label: "vllm-double")
     logger.logLevel = .warning

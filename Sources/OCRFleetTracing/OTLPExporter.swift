@@ -129,6 +129,8 @@ public final class OTLPExporter: Service, Sendable {
 
     static func attributes(_ attributes: SpanAttributes) -> [[String: Any]] {
         var list: [[String: Any]] = []
+        // SpanAttributes is not a Sequence; forEach is its only walk.
+        // swift-format-ignore: ReplaceForEachWithForLoop
         attributes.forEach { key, value in list.append(attribute(key, value)) }
         return list
     }

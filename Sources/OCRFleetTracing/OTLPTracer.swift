@@ -11,16 +11,27 @@ public final class OTLPTracer: Tracer {
     public init(exporter: OTLPExporter) { self.exporter = exporter }
 
     public func startSpan<Instant: TracerInstant>(
-        _ operationName: String, context: @autoclosure () -> InstrumentationContext, ofKind kind: SpanKind,
-        at instant: @autoclosure () -> Instant, function: String, file fileID: String, line: UInt
+        _ operationName: String,
+        context: @autoclosure () -> InstrumentationContext,
+        ofKind kind: SpanKind,
+        at instant: @autoclosure () -> Instant,
+        function: String,
+        file fileID: String,
+        line: UInt
     ) -> RecordedSpan {
         var spanContext = context()
         let parent = spanContext.traceContext
         let own = parent?.child() ?? TraceContext.newTrace()
         spanContext.traceContext = own
         return RecordedSpan(
-            name: operationName, kind: kind, context: spanContext, trace: own, parentSpanID: parent?.spanID,
-            start: instant().nanosecondsSinceEpoch, exporter: exporter)
+            name: operationName,
+            kind: kind,
+            context: spanContext,
+            trace: own,
+            parentSpanID: parent?.spanID,
+            start: instant().nanosecondsSinceEpoch,
+            exporter: exporter
+        )
     }
 
     public func forceFlush() {}
@@ -57,8 +68,13 @@ public final class RecordedSpan: Tracing.Span {
     private let state: Mutex<State>
 
     init(
-        name: String, kind: SpanKind, context: InstrumentationContext, trace: TraceContext, parentSpanID: String?,
-        start: UInt64, exporter: OTLPExporter
+        name: String,
+        kind: SpanKind,
+        context: InstrumentationContext,
+        trace: TraceContext,
+        parentSpanID: String?,
+        start: UInt64,
+        exporter: OTLPExporter
     ) {
         self.kind = kind
         self.context = context
@@ -86,7 +102,9 @@ public final class RecordedSpan: Tracing.Span {
     public func addEvent(_ event: SpanEvent) { state.withLock { $0.events.append(event) } }
 
     public func recordError<Instant: TracerInstant>(
-        _ error: any Error, attributes: SpanAttributes, at instant: @autoclosure () -> Instant
+        _ error: any Error,
+        attributes: SpanAttributes,
+        at instant: @autoclosure () -> Instant
     ) {
         var eventAttributes = attributes
         eventAttributes["exception.message"] = "\(error)"
@@ -108,8 +126,17 @@ public final class RecordedSpan: Tracing.Span {
         guard let finished else { return }
         exporter.record(
             FinishedSpan(
-                traceID: trace.traceID, spanID: trace.spanID, parentSpanID: parentSpanID, name: finished.name,
-                kind: kind, start: start, end: instant().nanosecondsSinceEpoch, attributes: finished.attributes,
-                status: finished.status, events: finished.events))
+                traceID: trace.traceID,
+                spanID: trace.spanID,
+                parentSpanID: parentSpanID,
+                name: finished.name,
+                kind: kind,
+                start: start,
+                end: instant().nanosecondsSinceEpoch,
+                attributes: finished.attributes,
+                status: finished.status,
+                events: finished.events
+            )
+        )
     }
 }

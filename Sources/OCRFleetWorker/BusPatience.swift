@@ -11,7 +11,11 @@ struct BusPatience: Sendable {
 
     /// Runs on the caller's actor, so `body` may use the caller's state.
     @discardableResult
-    nonisolated(nonsending) func run<T>(_ what: String, logger: Logger, _ body: () async throws -> T) async throws
+    nonisolated(nonsending) func run<T>(
+        _ what: String,
+        logger: Logger,
+        _ body: () async throws -> T
+    ) async throws
         -> T
     {
         let deadline = ContinuousClock.now + limit
@@ -23,7 +27,8 @@ struct BusPatience: Sendable {
                 guard ContinuousClock.now + pause < deadline else { throw error }
                 logger.notice(
                     "bus trouble; trying again",
-                    metadata: ["operation": "\(what)", "error": "\(error)", "retry_in": "\(pause)"])
+                    metadata: ["operation": "\(what)", "error": "\(error)", "retry_in": "\(pause)"]
+                )
                 try await Task.sleep(for: pause)
                 pause = min(pause * 2, .seconds(1))
             }

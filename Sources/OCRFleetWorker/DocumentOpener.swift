@@ -20,14 +20,25 @@ struct DocumentOpener: Sendable {
     let threads: NIOThreadPool
 
     /// Opens the PDF or image at `path`; a child's work is limited to `timeLimit` of CPU.
-    func open(path: String, format: DocumentFormat, password: String?, timeLimit: Duration) async throws(OCRError)
+    func open(
+        path: String,
+        format: DocumentFormat,
+        password: String?,
+        timeLimit: Duration
+    ) async throws(OCRError)
         -> any DocumentPages
     {
         switch isolation {
         case .process:
             return try await IsolatedPages(
-                path: path, format: format, password: password, limits: limits, options: child, timeLimit: timeLimit,
-                threads: threads)
+                path: path,
+                format: format,
+                password: password,
+                limits: limits,
+                options: child,
+                timeLimit: timeLimit,
+                threads: threads
+            )
         case .off:
             let (limits, threads) = (self.limits, self.threads)
             let opened: Result<InProcessPages, OCRError>
@@ -36,7 +47,9 @@ struct DocumentOpener: Sendable {
                     Result { () throws(OCRError) in
                         InProcessPages(
                             try PagedDocument.open(path: path, format: format, password: password, limits: limits),
-                            threads: threads, limits: limits)
+                            threads: threads,
+                            limits: limits
+                        )
                     }
                 }
             } catch {

@@ -16,12 +16,20 @@ protocol DocumentPages: Sendable {
     /// `straightener` is given and the page is a scan (`knownScanned`, else decided from its
     /// text layer; images are scans).
     func render(
-        page index: Int, target: RenderTarget, gray: Bool, straightener: PageStraightener?, knownScanned: Bool?
+        page index: Int,
+        target: RenderTarget,
+        gray: Bool,
+        straightener: PageStraightener?,
+        knownScanned: Bool?
     ) async throws(OCRError) -> PageImage
 
     /// Page `index` read by `engine` where the document's native work runs, retried once on
     /// a transient failure as the engine's pages are; nil when this document leaves that to
     /// the engine in the worker.
-    func recognize(page index: Int, with engine: TesseractEngine, request: RecognitionRequest) async
+    func recognize(
+        page index: Int,
+        with engine: TesseractEngine,
+        request: RecognitionRequest
+    ) async
         -> Result<RecognizedPage, OCRError>?
 }

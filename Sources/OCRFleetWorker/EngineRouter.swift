@@ -17,7 +17,9 @@ public struct EngineRouter: Sendable, CustomStringConvertible {
     public let straightener: PageStraightener?
 
     public init(
-        tesseract: TesseractEngine, deepseek: DeepSeekEngine?, workerChoice: EngineChoice,
+        tesseract: TesseractEngine,
+        deepseek: DeepSeekEngine?,
+        workerChoice: EngineChoice,
         straightener: PageStraightener? = nil
     ) {
         self.tesseract = tesseract
@@ -32,9 +34,14 @@ public struct EngineRouter: Sendable, CustomStringConvertible {
         let straightener = configuration.straighten ? PageStraightener() : nil
         self.init(
             tesseract: try TesseractEngine(
-                concurrency: min(configuration.maxInflightPages, cores), dpi: configuration.dpi, straightener: straightener),
+                concurrency: min(configuration.maxInflightPages, cores),
+                dpi: configuration.dpi,
+                straightener: straightener
+            ),
             deepseek: configuration.deepseek.map { DeepSeekEngine(configuration: $0) },
-            workerChoice: configuration.engine, straightener: straightener)
+            workerChoice: configuration.engine,
+            straightener: straightener
+        )
     }
 
     public func engine(for choice: EngineChoice) throws(OCRError) -> any OCREngine {

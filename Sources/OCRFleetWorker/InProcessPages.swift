@@ -31,7 +31,11 @@ final class InProcessPages: DocumentPages, @unchecked Sendable {
     }
 
     func render(
-        page index: Int, target: RenderTarget, gray: Bool, straightener: PageStraightener?, knownScanned: Bool?
+        page index: Int,
+        target: RenderTarget,
+        gray: Bool,
+        straightener: PageStraightener?,
+        knownScanned: Bool?
     ) async throws(OCRError) -> PageImage {
         try await onThreads { () throws(OCRError) in
             let page = try self.document.render(page: index, target: target, gray: gray, limits: self.limits)
@@ -45,7 +49,11 @@ final class InProcessPages: DocumentPages, @unchecked Sendable {
         }
     }
 
-    func recognize(page index: Int, with engine: TesseractEngine, request: RecognitionRequest) async
+    func recognize(
+        page index: Int,
+        with engine: TesseractEngine,
+        request: RecognitionRequest
+    ) async
         -> Result<RecognizedPage, OCRError>?
     { nil }
 

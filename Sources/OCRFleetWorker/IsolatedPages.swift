@@ -19,16 +19,27 @@ final class IsolatedPages: DocumentPages {
 
     /// Starts a child and opens the document in it.
     init(
-        path: String, format: DocumentFormat, password: String?, limits: DocumentLimits,
-        options: DocumentChildOptions, timeLimit: Duration, threads: NIOThreadPool
+        path: String,
+        format: DocumentFormat,
+        password: String?,
+        limits: DocumentLimits,
+        options: DocumentChildOptions,
+        timeLimit: Duration,
+        threads: NIOThreadPool
     ) async throws(OCRError) {
         // Its CPU limit is a backstop under the job's time limit, which the worker enforces.
         child = try DocumentChild(
-            options: options, cpuTime: timeLimit + .seconds(5), maxPagePixels: limits.maxPagePixels, io: threads)
+            options: options,
+            cpuTime: timeLimit + .seconds(5),
+            maxPagePixels: limits.maxPagePixels,
+            io: threads
+        )
         self.threads = threads
         self.limits = limits
         let reply = try await child.exchange(
-            .open(ChildOpening(path: path, format: format, password: password, limits: limits)), doing: "opening the document")
+            .open(ChildOpening(path: path, format: format, password: password, limits: limits)),
+            doing: "opening the document"
+        )
         guard case .opened(let count, let textLayer) = try Self.answer(reply.0) else {
             throw OCRError(.internal, "the document's process answered the opening with \(reply.0)")
         }
@@ -42,7 +53,9 @@ final class IsolatedPages: DocumentPages {
 
     func text(page index: Int, includeInvisible: Bool) async throws(OCRError) -> PageText {
         let (reply, _) = try await child.exchange(
-            .text(page: index, includeInvisible: includeInvisible), doing: "reading the text of page \(index + 1)")
+            .text(page: index, includeInvisible: includeInvisible),
+            doing: "reading the text of page \(index + 1)"
+        )
         guard case .text(let text) = try Self.answer(reply) else {
             throw OCRError(.internal, "the document's process answered a text request with \(reply)")
         }
@@ -50,10 +63,19 @@ final class IsolatedPages: DocumentPages {
     }
 
     func render(
-        page index: Int, target: RenderTarget, gray: Bool, straightener: PageStraightener?, knownScanned: Bool?
+        page index: Int,
+        target: RenderTarget,
+        gray: Bool,
+        straightener: PageStraightener?,
+        knownScanned: Bool?
     ) async throws(OCRError) -> PageImage {
         let rendering = ChildRendering(
-            page: index, target: target, gray: gray, straighten: straightener != nil, knownScanned: knownScanned)
+            page: index,
+            target: target,
+            gray: gray,
+            straighten: straightener != nil,
+            knownScanned: knownScanned
+        )
         let (reply, bytes) = try await child.exchange(.render(rendering), doing: "rendering page \(index + 1)")
         guard case .image(let resolution) = try Self.answer(reply) else {
             throw OCRError(.internal, "the document's process answered a render request with \(reply)")
@@ -71,12 +93,20 @@ final class IsolatedPages: DocumentPages {
         return decoded
     }
 
-    func recognize(page index: Int, with engine: TesseractEngine, request: RecognitionRequest) async
+    func recognize(
+        page index: Int,
+        with engine: TesseractEngine,
+        request: RecognitionRequest
+    ) async
         -> Result<RecognizedPage, OCRError>?
     {
         let recognition = ChildRecognition(
-            page: index, dpi: engine.dpi, languages: request.languages, pageTimeout: request.pageTimeout,
-            straighten: engine.straightensItself)
+            page: index,
+            dpi: engine.dpi,
+            languages: request.languages,
+            pageTimeout: request.pageTimeout,
+            straighten: engine.straightensItself
+        )
         func once() async -> Result<RecognizedPage, OCRError> {
             let started = ContinuousClock.now
             do throws(OCRError) {

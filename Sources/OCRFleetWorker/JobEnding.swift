@@ -53,7 +53,9 @@ extension JobRunner {
             }
         } catch let elsewhere as JobEndedElsewhere {
             attempt.logger.notice(
-                "another attempt ended the job first", metadata: ["state": "\(elsewhere.state.state.rawValue)"])
+                "another attempt ended the job first",
+                metadata: ["state": "\(elsewhere.state.state.rawValue)"]
+            )
             await finishEnded(attempt, elsewhere.state)
             return
         } catch {
@@ -66,7 +68,9 @@ extension JobRunner {
         case .completed(let completion):
             FleetMetrics.jobEnded(state: "completed", duration: .now - attempt.began)
             attempt.logger.info(
-                "job completed", metadata: ["pages": "\(completion.pages)", "duration_ms": "\(completion.durationMs)"])
+                "job completed",
+                metadata: ["pages": "\(completion.pages)", "duration_ms": "\(completion.durationMs)"]
+            )
         case .failed(let error):
             FleetMetrics.jobEnded(state: "failed", code: error.code.rawValue, duration: .now - attempt.began)
             attempt.logger.warning("job failed for good", metadata: ["error": "\(error)"])
@@ -126,10 +130,14 @@ extension JobRunner {
             if ended.state == .failed {
                 let delivery = attempt.message.delivery
                 try await publishDeadLetter(
-                    payload: attempt.message.payload, jobID: attempt.jobID,
+                    payload: attempt.message.payload,
+                    jobID: attempt.jobID,
                     error: OCRError(ended.error?.code ?? .internal, ended.error?.message ?? "failed"),
-                    attempts: delivery.numDelivered, firstAttemptAt: delivery.timestamp,
-                    sequence: delivery.streamSequence, logger: attempt.logger)
+                    attempts: delivery.numDelivered,
+                    firstAttemptAt: delivery.timestamp,
+                    sequence: delivery.streamSequence,
+                    logger: attempt.logger
+                )
             }
             try await attempt.reporter.announce(ended)
         } catch {
@@ -157,20 +165,37 @@ extension JobRunner {
     /// Publishes the job's dead letter; `Nats-Msg-Id` = `dlq-<stream sequence>`, so a repeat
     /// (another worker, a retried publish) is stored once.
     func publishDeadLetter(
-        payload: [UInt8], jobID: String, error: OCRError, attempts: Int, firstAttemptAt: Date?, sequence: UInt64,
+        payload: [UInt8],
+        jobID: String,
+        error: OCRError,
+        attempts: Int,
+        firstAttemptAt: Date?,
+        sequence: UInt64,
         logger: Logger
     ) async throws {
         let letter = DeadLetter(
-            originalPayload: payload, jobID: jobID.hasPrefix("unknown-") ? nil : jobID, error: error,
-            attempts: attempts, firstAttemptAt: firstAttemptAt, lastAttemptAt: Date(), streamSequence: sequence)
+            originalPayload: payload,
+            jobID: jobID.hasPrefix("unknown-") ? nil : jobID,
+            error: error,
+            attempts: attempts,
+            firstAttemptAt: firstAttemptAt,
+            lastAttemptAt: Date(),
+            streamSequence: sequence
+        )
         let event = CloudEvent(
-            source: "urn:ocrfleet:worker:\(configuration.workerName)", type: EventTypes.deadLettered,
-            subject: letter.jobID, data: letter)
+            source: "urn:ocrfleet:worker:\(configuration.workerName)",
+            type: EventTypes.deadLettered,
+            subject: letter.jobID,
+            data: letter
+        )
         let bytes = try [UInt8](CloudEventCoding.encoder().encode(event))
         try await patience.run("publish the dead letter", logger: logger) {
             try await nats.publish(
-                Subjects.deadLetters, payload: bytes, headers: ["Content-Type": CloudEventCoding.contentType],
-                messageID: "dlq-\(sequence)")
+                Subjects.deadLetters,
+                payload: bytes,
+                headers: ["Content-Type": CloudEventCoding.contentType],
+                messageID: "dlq-\(sequence)"
+            )
         }
     }
 }

@@ -1,17 +1,17 @@
 import Crypto
 import Foundation
+import Instrumentation
 import Logging
 import NIOPosix
 import OCRFleetBus
 import OCRFleetContent
 import OCRFleetDocuments
 import OCRFleetEngines
+import OCRFleetMetrics
 import OCRFleetModel
 import OCRFleetOffice
 import OCRFleetTracing
-import Instrumentation
 import Tracing
-import OCRFleetMetrics
 
 /// Runs one delivery of a job message to its end: acked after the result is uploaded and
 /// the job's end recorded and announced, NAKed with a delay for a transient failure,
@@ -36,7 +36,8 @@ struct JobRunner: Sendable {
     /// span per stage and per page at the engine beneath it.
     func process(_ message: JetStreamMessage) async {
         let parent = InstrumentationContext.continuing(
-            JobEvent.salvageTraceparent(body: message.payload, headers: message.headers))
+            JobEvent.salvageTraceparent(body: message.payload, headers: message.headers)
+        )
         await FleetMetrics.jobInFlight {
             await withSpan("ocr.job", context: parent, ofKind: .consumer) { span in
                 span.attributes["ocr.job_id"] = JobEvent.salvageJobID(body: message.payload) ?? "unknown"
@@ -55,8 +56,15 @@ struct JobRunner: Sendable {
         logger[metadataKey: "job_id"] = "\(jobID)"
         logger[metadataKey: "attempt"] = "\(attempt)"
         let reporter = LifecycleReporter(
-            nats: nats, states: states, workerName: configuration.workerName, jobID: jobID, attempt: attempt,
-            patience: patience, faults: configuration.faults, logger: logger)
+            nats: nats,
+            states: states,
+            workerName: configuration.workerName,
+            jobID: jobID,
+            attempt: attempt,
+            patience: patience,
+            faults: configuration.faults,
+            logger: logger
+        )
         let attemptEnd = AttemptEnd(message: message, reporter: reporter, logger: logger, began: began)
         let heartbeat = Heartbeat(message, every: configuration.ackWait / 3)
         defer { heartbeat.stop() }
@@ -131,7 +139,12 @@ struct JobRunner: Sendable {
 
     /// Runs the job up to its uploaded result and returns what its `completed` event says;
     /// recording and announcing the end is `end`'s.
-    private func run(_ job: JobRequest, attempt: Int, reporter: LifecycleReporter, logger: Logger) async throws
+    private func run(
+        _ job: JobRequest,
+        attempt: Int,
+        reporter: LifecycleReporter,
+        logger: Logger
+    ) async throws
         -> JobCompleted
     {
         let started = ContinuousClock.now
@@ -149,8 +162,11 @@ struct JobRunner: Sendable {
             return value
         }
         let request = RecognitionRequest(
-            languages: job.options.languages, prompt: job.options.prompt, resolution: job.options.resolution,
-            pageTimeout: configuration.pageTimeout)
+            languages: job.options.languages,
+            prompt: job.options.prompt,
+            resolution: job.options.resolution,
+            pageTimeout: configuration.pageTimeout
+        )
         let engine = try engines.engine(for: job.options.engine)
         try engine.validate(request)
 
@@ -169,7 +185,12 @@ struct JobRunner: Sendable {
         let (format, document, indexes) = try await stage("convert") {
             let format = try DocumentFormat.detect(fileAt: source.path, zipLimits: configuration.limits.zip)
             let document = try await open(
-                source.path, format: format, job: job, directory: directory, timeLimit: configuration.timeLimit(of: job))
+                source.path,
+                format: format,
+                job: job,
+                directory: directory,
+                timeLimit: configuration.timeLimit(of: job)
+            )
             let indexes = try job.options.pages?.indexes(pageCount: document.pageCount) ?? Array(0..<document.pageCount)
             return (format, document, indexes)
         }
@@ -191,13 +212,25 @@ struct JobRunner: Sendable {
             switch document {
             case .paged(let paged):
                 try await recognizer.run(
-                    paged, indexes: indexes, mode: job.options.mode, engine: engine,
-                    request: request, policy: job.options.onPageError, logger: logger,
-                    progress: { done in await progress.pagesDone(done) })
+                    paged,
+                    indexes: indexes,
+                    mode: job.options.mode,
+                    engine: engine,
+                    request: request,
+                    policy: job.options.onPageError,
+                    logger: logger,
+                    progress: { done in await progress.pagesDone(done) }
+                )
             case .office(let content):
                 try await recognizer.run(
-                    content, indexes: indexes, engine: engine, request: request, policy: job.options.onPageError,
-                    logger: logger, progress: { done in await progress.pagesDone(done) })
+                    content,
+                    indexes: indexes,
+                    engine: engine,
+                    request: request,
+                    policy: job.options.onPageError,
+                    logger: logger,
+                    progress: { done in await progress.pagesDone(done) }
+                )
             }
         }
 
@@ -208,7 +241,10 @@ struct JobRunner: Sendable {
         let bytes = Array(markdown.utf8)
         let layoutLocation: String? = try await stage("upload") {
             try await content.upload(
-                bytes, to: job.result.url, contentType: job.result.contentType ?? "text/markdown; charset=utf-8")
+                bytes,
+                to: job.result.url,
+                contentType: job.result.contentType ?? "text/markdown; charset=utf-8"
+            )
             guard let layoutURL = job.result.layoutURL, outcome.pages.contains(where: { !$0.blocks.isEmpty }) else {
                 return nil
             }
@@ -222,11 +258,21 @@ struct JobRunner: Sendable {
 
         let total = ContinuousClock.now - started
         let summary = ResultSummary(
-            url: Self.withoutQuery(job.result.url), bytes: bytes.count, sha256: SHA256.hash(data: bytes).hexString)
+            url: Self.withoutQuery(job.result.url),
+            bytes: bytes.count,
+            sha256: SHA256.hash(data: bytes).hexString
+        )
         let completed = JobCompleted(
-            result: summary, pages: indexes.count, pagesFailed: outcome.failedPages,
-            pagesIncomplete: outcome.incompletePages, engine: engine.name, durationMs: Int(total.milliseconds),
-            timingsMs: timings, usage: PageUsage(pagesOCR: indexes.count - outcome.textPages, pagesText: outcome.textPages), layout: layoutLocation)
+            result: summary,
+            pages: indexes.count,
+            pagesFailed: outcome.failedPages,
+            pagesIncomplete: outcome.incompletePages,
+            engine: engine.name,
+            durationMs: Int(total.milliseconds),
+            timingsMs: timings,
+            usage: PageUsage(pagesOCR: indexes.count - outcome.textPages, pagesText: outcome.textPages),
+            layout: layoutLocation
+        )
         return completed
     }
 
@@ -247,9 +293,12 @@ struct JobRunner: Sendable {
     }
 
     private func open(
-        _ path: String, format: DocumentFormat, job: JobRequest, directory: String, timeLimit: Duration
-    ) async throws(OCRError) -> OpenedDocument
-    {
+        _ path: String,
+        format: DocumentFormat,
+        job: JobRequest,
+        directory: String,
+        timeLimit: Duration
+    ) async throws(OCRError) -> OpenedDocument {
         let mode = job.options.mode
         let limits = configuration.limits
         if [.docx, .pptx, .xlsx].contains(format), mode != .ocr {
@@ -262,7 +311,9 @@ struct JobRunner: Sendable {
                 }
             if content.pages.count > limits.maxPages {
                 throw OCRError(
-                    .sourceTooLarge, "the document has \(content.pages.count) pages, over the \(limits.maxPages)-page limit")
+                    .sourceTooLarge,
+                    "the document has \(content.pages.count) pages, over the \(limits.maxPages)-page limit"
+                )
             }
             return .office(content)
         }
@@ -273,10 +324,12 @@ struct JobRunner: Sendable {
         if mode == .text, format.isImage {
             throw OCRError(
                 .invalidJob,
-                "options.mode text reads the text of PDFs and office files; a \(format.rawValue) image has none (use hybrid or ocr)")
+                "options.mode text reads the text of PDFs and office files; a \(format.rawValue) image has none (use hybrid or ocr)"
+            )
         }
         return .paged(
-            try await documents.open(path: path, format: format, password: job.options.password, timeLimit: timeLimit))
+            try await documents.open(path: path, format: format, password: job.options.password, timeLimit: timeLimit)
+        )
     }
 
     static func withoutQuery(_ url: String) -> String {

@@ -24,8 +24,14 @@ actor LifecycleReporter {
     private var loaded = false
 
     init(
-        nats: NATSConnection, states: JobStateStore, workerName: String, jobID: String, attempt: Int,
-        patience: BusPatience, faults: FaultInjection = FaultInjection(), logger: Logger
+        nats: NATSConnection,
+        states: JobStateStore,
+        workerName: String,
+        jobID: String,
+        attempt: Int,
+        patience: BusPatience,
+        faults: FaultInjection = FaultInjection(),
+        logger: Logger
     ) {
         self.nats = nats
         self.states = states
@@ -60,7 +66,9 @@ actor LifecycleReporter {
     /// trouble is not waited out for it, so it does not hold up the pages.
     func publish(_ body: LifecycleData.Body, patient: Bool = true) async throws {
         try await publish(
-            LifecycleEvent.lifecycle(LifecycleData(header: header, body: body), source: source), patient: patient)
+            LifecycleEvent.lifecycle(LifecycleData(header: header, body: body), source: source),
+            patient: patient
+        )
     }
 
     /// Applies `change` to the job's state and stores it, unless the job has ended: then it
@@ -141,8 +149,11 @@ actor LifecycleReporter {
         let patience = patient ? self.patience : BusPatience(limit: .zero)
         try await patience.run("publish \(event.kind.rawValue)", logger: logger) {
             try await nats.publish(
-                Subjects.event(event.kind, jobID: event.data.header.jobID), payload: payload,
-                headers: ["Content-Type": CloudEventCoding.contentType], messageID: event.id)
+                Subjects.event(event.kind, jobID: event.data.header.jobID),
+                payload: payload,
+                headers: ["Content-Type": CloudEventCoding.contentType],
+                messageID: event.id
+            )
         }
     }
 
@@ -157,7 +168,8 @@ actor LifecycleReporter {
             body = .completed(completion)
         case .failed:
             body = .failed(
-                JobFailed(error: ended.error ?? ErrorBody(OCRError(.internal, "no error recorded")), willRetry: false))
+                JobFailed(error: ended.error ?? ErrorBody(OCRError(.internal, "no error recorded")), willRetry: false)
+            )
         case .cancelled:
             body = .cancelled
         case .queued, .running, .retrying:
@@ -165,7 +177,10 @@ actor LifecycleReporter {
         }
         let header = EventHeader(jobID: ended.jobID, attempt: ended.attempts, worker: ended.worker ?? "unknown")
         return LifecycleEvent.lifecycle(
-            LifecycleData(header: header, body: body), source: source, finishedAt: ended.finishedAt ?? ended.updatedAt)
+            LifecycleData(header: header, body: body),
+            source: source,
+            finishedAt: ended.finishedAt ?? ended.updatedAt
+        )
     }
 }
 

@@ -10,8 +10,13 @@ extension PageRecognizer {
     /// embedded picture read by the engine and put where it stands. A picture the engine
     /// fails on is marked (and its page listed as failed) or fails the job, by `policy`.
     func run<Engine: OCREngine>(
-        _ content: OfficeContent, indexes: [Int], engine: Engine, request: RecognitionRequest,
-        policy: PageErrorPolicy, logger: Logger, progress: @escaping @Sendable (Int) async -> Void
+        _ content: OfficeContent,
+        indexes: [Int],
+        engine: Engine,
+        request: RecognitionRequest,
+        policy: PageErrorPolicy,
+        logger: Logger,
+        progress: @escaping @Sendable (Int) async -> Void
     ) async throws(OCRError) -> Outcome {
         var pages: [RecognizedPage] = []
         var failed: [Int] = []
@@ -26,9 +31,9 @@ extension PageRecognizer {
                     do {
                         let text = try await picture(image, engine: engine, request: request)
                         if !text.isEmpty { blocks.append(text) }
-                    } catch where error.code == .unsupportedFormat {
+                    } catch  where error.code == .unsupportedFormat {
                         blocks.append("<!-- picture \(image.name) not read: \(error.message) -->")
-                    } catch where policy == .mark && error.code.isRetryable && error.code != .engineUnavailable {
+                    } catch  where policy == .mark && error.code.isRetryable && error.code != .engineUnavailable {
                         logger.warning("picture failed; marked", metadata: ["picture": "\(image.name)", "error": "\(error)"])
                         blocks.append("<!-- picture \(image.name) could not be recognised: \(error.code.rawValue) -->")
                         if failed.last != index + 1 { failed.append(index + 1) }
@@ -43,7 +48,9 @@ extension PageRecognizer {
 
     /// One embedded picture through the engine, decoded from the bytes the archive gave.
     private func picture<Engine: OCREngine>(
-        _ image: OfficeContent.EmbeddedImage, engine: Engine, request: RecognitionRequest
+        _ image: OfficeContent.EmbeddedImage,
+        engine: Engine,
+        request: RecognitionRequest
     ) async throws(OCRError) -> String {
         guard let format = DocumentFormat.detect(image.bytes), format.isImage else {
             throw OCRError(.unsupportedFormat, "not an image format the engines read")
@@ -56,7 +63,9 @@ extension PageRecognizer {
                 Result { () throws(OCRError) -> Engine.PreparedPage in
                     if let size = EncodedPage.dimensions(of: image.bytes), size.width * size.height > maxPixels {
                         throw OCRError(
-                            .sourceTooLarge, "the image is \(size.width)×\(size.height) pixels, over the \(maxPixels)-pixel limit")
+                            .sourceTooLarge,
+                            "the image is \(size.width)×\(size.height) pixels, over the \(maxPixels)-pixel limit"
+                        )
                     }
                     guard let page = PageImage(decoding: image.bytes, maxPixels: maxPixels) else {
                         throw OCRError(.corruptDocument, "the \(format.rawValue.uppercased()) picture \(image.name) cannot be decoded")

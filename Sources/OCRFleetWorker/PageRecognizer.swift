@@ -1,10 +1,10 @@
 import Foundation
 import Logging
+import NIOPosix
 import OCRFleetDocuments
 import OCRFleetEngines
-import OCRFleetModel
-import NIOPosix
 import OCRFleetMetrics
+import OCRFleetModel
 import Tracing
 
 /// The pages of one document to markdown, each by its best path: a PDF page with a usable
@@ -33,8 +33,13 @@ struct PageRecognizer: Sendable {
     /// Renders and recognises `indexes` of `document` in order; `progress` is called with
     /// the number of pages done after each page.
     func run<Engine: OCREngine>(
-        _ document: any DocumentPages, indexes: [Int], mode: RecognitionMode, engine: Engine,
-        request: RecognitionRequest, policy: PageErrorPolicy, logger: Logger,
+        _ document: any DocumentPages,
+        indexes: [Int],
+        mode: RecognitionMode,
+        engine: Engine,
+        request: RecognitionRequest,
+        policy: PageErrorPolicy,
+        logger: Logger,
         progress: @escaping @Sendable (Int) async -> Void
     ) async throws(OCRError) -> Outcome {
         let inflightLimit = max(1, min(maxInflight, engine.concurrency))
@@ -115,7 +120,12 @@ struct PageRecognizer: Sendable {
                         continue
                     }
                     let page = try await document.render(
-                        page: index, target: target, gray: gray, straightener: straightener, knownScanned: scanned)
+                        page: index,
+                        target: target,
+                        gray: gray,
+                        straightener: straightener,
+                        knownScanned: scanned
+                    )
                     let prepared = try await renderThreads.runIfActive {
                         Result { () throws(OCRError) -> Engine.PreparedPage in try engine.prepare(page, request: request) }
                     }.get()
@@ -135,7 +145,11 @@ struct PageRecognizer: Sendable {
             throw OCRError(.internal, "page pipeline: \(error)")
         }
         return Outcome(
-            pages: pages, failedPages: failed.sorted(), incompletePages: incomplete.sorted(), textPages: textPages)
+            pages: pages,
+            failedPages: failed.sorted(),
+            incompletePages: incomplete.sorted(),
+            textPages: textPages
+        )
     }
 
     /// What stands in for a page the engine failed on: its text layer, invisible or not, if
@@ -147,14 +161,17 @@ struct PageRecognizer: Sendable {
             !text.words.isEmpty
         else { return RecognizedPage(markdown: marker) }
         var page = RecognizedPage(text)
-        page.markdown = "<!-- page \(index + 1) could not be recognised (\(error.code.rawValue)); its text layer stands in -->\n\n"
+        page.markdown =
+            "<!-- page \(index + 1) could not be recognised (\(error.code.rawValue)); its text layer stands in -->\n\n"
             + page.markdown
         return page
     }
 
     /// One page, retried once on a transient engine failure other than the engine being down.
     static func recognize<Engine: OCREngine>(
-        _ page: Engine.PreparedPage, engine: Engine, request: RecognitionRequest
+        _ page: Engine.PreparedPage,
+        engine: Engine,
+        request: RecognitionRequest
     ) async -> Result<RecognizedPage, OCRError> {
         await FleetMetrics.pageInFlight {
             await withSpan("ocr.page", ofKind: .client) { span in
@@ -167,11 +184,13 @@ struct PageRecognizer: Sendable {
     }
 
     private static func attempts<Engine: OCREngine>(
-        _ page: Engine.PreparedPage, engine: Engine, request: RecognitionRequest
+        _ page: Engine.PreparedPage,
+        engine: Engine,
+        request: RecognitionRequest
     ) async -> Result<RecognizedPage, OCRError> {
         do throws(OCRError) {
             return .success(try await engine.recognize(page, request: request))
-        } catch where error.code.isRetryable && error.code != .engineUnavailable {
+        } catch  where error.code.isRetryable && error.code != .engineUnavailable {
             do throws(OCRError) {
                 return .success(try await engine.recognize(page, request: request))
             } catch {
@@ -199,7 +218,9 @@ extension RecognizedPage {
                 let box = [block.box.x0, block.box.y0, block.box.x1, block.box.y1].map { Int($0.rounded()) }
                 return LayoutBlock(type: type, box: box, text: block.text)
             },
-            width: Int(text.width.rounded()), height: Int(text.height.rounded()))
+            width: Int(text.width.rounded()),
+            height: Int(text.height.rounded())
+        )
     }
 }
 
@@ -227,7 +248,8 @@ enum PageLayout {
 
     static func document(pages: [RecognizedPage], numbers: [Int]) -> [UInt8] {
         let document = Document(
-            pages: zip(numbers, pages).map { Page(page: $0, width: $1.width, height: $1.height, blocks: $1.blocks) })
+            pages: zip(numbers, pages).map { Page(page: $0, width: $1.width, height: $1.height, blocks: $1.blocks) }
+        )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return (try? Array(encoder.encode(document))) ?? Array("{\"pages\":[]}".utf8)

@@ -44,7 +44,9 @@ final class RunningJobs: Sendable {
     /// Runs `body` as a stoppable job under `jobID`, stopped as `.timedOut` after
     /// `timeLimit`, and returns how it ended.
     func run<Value: Sendable>(
-        _ jobID: String, timeLimit: Duration, _ body: @escaping @Sendable () async throws -> Value
+        _ jobID: String,
+        timeLimit: Duration,
+        _ body: @escaping @Sendable () async throws -> Value
     ) async -> (Result<Value, any Error>, StopReason?) {
         let task = Task { try await body() }
         let entry = Entry(cancel: { task.cancel() }, due: .now + timeLimit)

@@ -25,8 +25,14 @@ extension JobRunner {
             let jobID = JobEvent.salvageJobID(body: message.payload) ?? "unknown-\(sequence)"
             logger[metadataKey: "job_id"] = "\(jobID)"
             let reporter = LifecycleReporter(
-                nats: nats, states: states, workerName: configuration.workerName, jobID: jobID, attempt: deliveries,
-                patience: patience, logger: logger)
+                nats: nats,
+                states: states,
+                workerName: configuration.workerName,
+                jobID: jobID,
+                attempt: deliveries,
+                patience: patience,
+                logger: logger
+            )
             let ended: JobState
             if let known = try await reporter.load(), known.state.isTerminal {
                 ended = known
@@ -36,7 +42,8 @@ extension JobRunner {
                     let error = OCRError(
                         .workerLost,
                         "delivered \(deliveries) times, \(deliveries - failures) of them ending without an outcome "
-                            + "(the worker was killed, evicted or cut off mid-job)")
+                            + "(the worker was killed, evicted or cut off mid-job)"
+                    )
                     ended = try await reporter.updateState { state in
                         state.state = .failed
                         state.error = ErrorBody(error)
@@ -51,9 +58,14 @@ extension JobRunner {
             if try await !reporter.isAnnounced(ended) {
                 if ended.state == .failed {
                     try await publishDeadLetter(
-                        payload: message.payload, jobID: jobID,
+                        payload: message.payload,
+                        jobID: jobID,
                         error: OCRError(ended.error?.code ?? .workerLost, ended.error?.message ?? "deliveries ran out"),
-                        attempts: deliveries, firstAttemptAt: nil, sequence: sequence, logger: logger)
+                        attempts: deliveries,
+                        firstAttemptAt: nil,
+                        sequence: sequence,
+                        logger: logger
+                    )
                 }
                 try await reporter.announce(ended)
             }

@@ -50,23 +50,32 @@ public struct Worker: Service {
 
     private func serve(_ content: ContentClient) async throws {
         let documentChild = DocumentChildOptions(
-            memoryMegabytes: configuration.documentMemoryMegabytes, tessdata: engines.tesseract.dataPath,
-            testFaults: configuration.childTestFaults)
+            memoryMegabytes: configuration.documentMemoryMegabytes,
+            tessdata: engines.tesseract.dataPath,
+            testFaults: configuration.childTestFaults
+        )
         if configuration.documentIsolation == .process, let problem = await DocumentChild.check(documentChild) {
             throw WorkerStartError(
                 "documents cannot be read in confined child processes here: \(problem) (install ocr-document-child "
                     + "beside ocr-worker; or, knowing a hostile page can then hang or crash the worker, set "
-                    + "OCR_DOCUMENT_ISOLATION=off)")
+                    + "OCR_DOCUMENT_ISOLATION=off)"
+            )
         }
         // A vLLM server that answers with another model is a configuration mistake: stop here.
         try await engines.deepseek?.start()
         let health = Task { [engines] in await engines.deepseek?.monitorHealth() }
         defer { health.cancel() }
         let retry = RetryPolicy(
-            maxDeliver: configuration.maxDeliver, maxLost: configuration.maxLostAttempts, base: configuration.retryBase,
-            cap: configuration.retryCap)
+            maxDeliver: configuration.maxDeliver,
+            maxLost: configuration.maxLostAttempts,
+            base: configuration.retryBase,
+            cap: configuration.retryCap
+        )
         let topology = FleetTopology(
-            replicas: configuration.streamReplicas, maxDeliver: retry.consumerMaxDeliver, ackWait: configuration.ackWait)
+            replicas: configuration.streamReplicas,
+            maxDeliver: retry.consumerMaxDeliver,
+            ackWait: configuration.ackWait
+        )
         // A SIGTERM while the streams are still coming up ends the worker cleanly: no job was taken.
         let consumer: PullConsumer
         let advisories: PullConsumer
@@ -119,24 +128,41 @@ public struct Worker: Service {
         if !officeSandbox.allowsConversion {
             logger.warning(
                 "LibreOffice cannot be kept off the network here: office files that need it are refused",
-                metadata: ["office_sandbox": "\(officeSandbox)"])
+                metadata: ["office_sandbox": "\(officeSandbox)"]
+            )
         }
         let straightener = engines.straightener
         if configuration.straighten, straightener == nil {
             logger.warning("osd.traineddata not found: pages are not turned upright (apt-get install tesseract-ocr-osd)")
         }
         let runner = JobRunner(
-            configuration: configuration, nats: nats, states: states, content: content, engines: engines,
+            configuration: configuration,
+            nats: nats,
+            states: states,
+            content: content,
+            engines: engines,
             running: running,
             recognizer: PageRecognizer(
-                renderThreads: renderThreads, limits: configuration.limits, maxInflight: configuration.maxInflightPages,
-                straightener: straightener),
+                renderThreads: renderThreads,
+                limits: configuration.limits,
+                maxInflight: configuration.maxInflightPages,
+                straightener: straightener
+            ),
             documents: DocumentOpener(
-                isolation: configuration.documentIsolation, child: documentChild, limits: configuration.limits,
-                threads: renderThreads),
+                isolation: configuration.documentIsolation,
+                child: documentChild,
+                limits: configuration.limits,
+                threads: renderThreads
+            ),
             converter: LibreOfficeConverter(
-                timeLimit: configuration.conversionTimeout, executable: configuration.libreOffice, sandbox: officeSandbox),
-            retry: retry, patience: configuration.busPatience, logger: logger)
+                timeLimit: configuration.conversionTimeout,
+                executable: configuration.libreOffice,
+                sandbox: officeSandbox
+            ),
+            retry: retry,
+            patience: configuration.busPatience,
+            logger: logger
+        )
         // Each advisory of a job the consumer gave up on goes to one worker, and stays in
         // OCR_ADVISORIES until one has handled it.
         let advisoryListener = Task { [logger] in
@@ -165,13 +191,16 @@ public struct Worker: Service {
                 "engines": "\(engines.description)", "default_engine": "\(configuration.engine.rawValue)",
                 "max_jobs": "\(configuration.maxJobs)", "worker": "\(configuration.workerName)",
                 "office_sandbox": "\(officeSandbox)", "document_isolation": "\(configuration.documentIsolation.rawValue)",
-            ])
+            ]
+        )
 
         status.setPulling(true)
         defer { status.setPulling(false) }
         await withDiscardingTaskGroup { group in
             let jobs = consumer.messages(
-                batchSize: { await gate.waitForFree() }, shouldStop: { Task.isShuttingDownGracefully })
+                batchSize: { await gate.waitForFree() },
+                shouldStop: { Task.isShuttingDownGracefully }
+            )
             for await message in jobs {
                 gate.take()
                 group.addTask {

@@ -61,74 +61,180 @@ public struct WorkerConfiguration: Sendable {
     public var faults: FaultInjection
 
     public enum Settings {
-        public static let engine = Setting("engine", default: "auto", "Engine for jobs that ask for auto: auto (DeepSeek-OCR when a vLLM server is configured and healthy, else Tesseract), deepseek, tesseract.")
-        public static let vllmURL = Setting("vllm.url", default: "unset", "Base URL(s) of vLLM OpenAI-compatible servers, comma-separated, e.g. http://vllm:8000/v1; balanced by least outstanding requests.")
-        public static let vllmModel = Setting("vllm.model", default: "deepseek-ai/DeepSeek-OCR", "Served model name; start-up fails if a server answers without it.")
+        public static let engine = Setting(
+            "engine",
+            default: "auto",
+            "Engine for jobs that ask for auto: auto (DeepSeek-OCR when a vLLM server is configured and healthy, else Tesseract), deepseek, tesseract."
+        )
+        public static let vllmURL = Setting(
+            "vllm.url",
+            default: "unset",
+            "Base URL(s) of vLLM OpenAI-compatible servers, comma-separated, e.g. http://vllm:8000/v1; balanced by least outstanding requests."
+        )
+        public static let vllmModel = Setting(
+            "vllm.model",
+            default: "deepseek-ai/DeepSeek-OCR",
+            "Served model name; start-up fails if a server answers without it."
+        )
         public static let vllmAPIKey = Setting("vllm.api.key", default: "unset", "Bearer token for servers started with --api-key.")
         public static let vllmMaxTokens = Setting("vllm.max.tokens", default: "4096", "Token budget of one page's answer.")
-        public static let vllmRetryMaxTokens = Setting("vllm.retry.max.tokens", default: "8192", "Budget of the one retry of a page cut off at the token budget (capped by the model's context).")
+        public static let vllmRetryMaxTokens = Setting(
+            "vllm.retry.max.tokens",
+            default: "8192",
+            "Budget of the one retry of a page cut off at the token budget (capped by the model's context)."
+        )
         public static let vllmNgramSize = Setting("vllm.ngram.size", default: "30", "vllm_xargs ngram_size of the repetition guard; 0 leaves it out.")
-        public static let vllmWindowSize = Setting("vllm.window.size", default: "90", "vllm_xargs window_size of the repetition guard; 0 leaves it out.")
-        public static let vllmWhitelist = Setting("vllm.whitelist.token.ids", default: "128821,128822", "vllm_xargs whitelist_token_ids (<td>, </td>); none leaves it out, for vLLM releases that reject a list there.")
+        public static let vllmWindowSize = Setting(
+            "vllm.window.size",
+            default: "90",
+            "vllm_xargs window_size of the repetition guard; 0 leaves it out."
+        )
+        public static let vllmWhitelist = Setting(
+            "vllm.whitelist.token.ids",
+            default: "128821,128822",
+            "vllm_xargs whitelist_token_ids (<td>, </td>); none leaves it out, for vLLM releases that reject a list there."
+        )
         public static let vllmImageFormat = Setting("vllm.image.format", default: "png", "How pages are sent: png or jpeg.")
         public static let vllmPNGLevel = Setting("vllm.png.level", default: "1", "zlib level of PNG pages, 0-9.")
         public static let vllmJPEGQuality = Setting("vllm.jpeg.quality", default: "90", "Quality of JPEG pages, 1-100.")
         public static let vllmColor = Setting("vllm.color", default: "false", "Send colour pages (true) or gray (false, a third of the bytes).")
         public static let vllmHealthInterval = Setting("vllm.health.interval.s", default: "10", "Seconds between health checks of each vLLM server.")
         public static let maxJobs = Setting("max.jobs", default: "4", "Jobs this worker runs at once.")
-        public static let maxInflightPages = Setting("max.inflight.pages", default: "32", "Engine requests kept in flight across all jobs of the worker (DeepSeek: requests at vLLM, lowered while it pushes back; Tesseract: at most one per core).")
-        public static let maxDeliver = Setting("max.deliver", default: "5", "Attempts that fail through the job itself (a retryable error) before it is dead-lettered.")
-        public static let maxLostAttempts = Setting("max.lost.attempts", default: "10", "Further deliveries of a job whose attempts ended without an outcome (the worker killed, evicted or cut off from NATS mid-job) before it is dead-lettered as worker_lost. The consumer's MaxDeliver is this plus OCR_MAX_DELIVER.")
-        public static let testFaults = Setting("test.faults", default: "none", "For tests only: faults to inject once, comma-separated: end-write-fails, exit-after-end-write (docs/testing.md).")
+        public static let maxInflightPages = Setting(
+            "max.inflight.pages",
+            default: "32",
+            "Engine requests kept in flight across all jobs of the worker (DeepSeek: requests at vLLM, lowered while it pushes back; Tesseract: at most one per core)."
+        )
+        public static let maxDeliver = Setting(
+            "max.deliver",
+            default: "5",
+            "Attempts that fail through the job itself (a retryable error) before it is dead-lettered."
+        )
+        public static let maxLostAttempts = Setting(
+            "max.lost.attempts",
+            default: "10",
+            "Further deliveries of a job whose attempts ended without an outcome (the worker killed, evicted or cut off from NATS mid-job) before it is dead-lettered as worker_lost. The consumer's MaxDeliver is this plus OCR_MAX_DELIVER."
+        )
+        public static let testFaults = Setting(
+            "test.faults",
+            default: "none",
+            "For tests only: faults to inject once, comma-separated: end-write-fails, exit-after-end-write (docs/testing.md)."
+        )
         public static let workerName = Setting("worker.name", default: "host name + pid", "Name reported in events.")
         public static let workDir = Setting("work.dir", default: "system temp dir", "Where sources are downloaded while a job runs.")
         public static let dpi = Setting("dpi", default: "300", "Resolution at which PDF pages are rendered for Tesseract.")
-        public static let straighten = Setting("straighten", default: "true", "Turn pages upright (Tesseract orientation detection, tesseract-ocr-osd) and correct small skew: every scan before DeepSeek reads it; with Tesseract, the pages it reads with low confidence.")
+        public static let straighten = Setting(
+            "straighten",
+            default: "true",
+            "Turn pages upright (Tesseract orientation detection, tesseract-ocr-osd) and correct small skew: every scan before DeepSeek reads it; with Tesseract, the pages it reads with low confidence."
+        )
         public static let maxDownloadBytes = Setting("max.download.bytes", default: "536870912", "Largest source accepted (bytes).")
         public static let maxPages = Setting("max.pages", default: "2000", "Most pages accepted in one document.")
-        public static let maxPagePixels = Setting("max.page.pixels", default: "120000000", "Most pixels in one page bitmap; PDFs are rendered at a lower DPI and PNG or JPEG images decoded shrunk to fit.")
-        public static let maxUnzippedBytes = Setting("max.unzipped.bytes", default: "536870912", "Most bytes a zip-based document (DOCX, PPTX, XLSX, OpenDocument) may unpack to; more is source_too_large.")
-        public static let maxZipEntries = Setting("max.zip.entries", default: "10000", "Most entries in a zip-based document; more is source_too_large.")
-        public static let conversionTimeout = Setting("conversion.timeout.s", default: "120", "Time limit of one LibreOffice conversion to PDF (seconds); over it LibreOffice is killed and the attempt fails with engine_timeout.")
-        public static let libreOffice = Setting("libreoffice", default: "/usr/bin/soffice, /usr/lib/libreoffice/program/soffice or /usr/local/bin/soffice", "LibreOffice's soffice, which converts DOC, PPT, XLS, ODT, ODP, ODS, RTF (and PPTX, XLSX, and DOCX in ocr mode) to PDF.")
-        public static let officeSandbox = Setting("office.sandbox", default: "required", "required: LibreOffice runs only without network, in each sandbox that works here (a network namespace, unshare -rn, where user namespaces are allowed; the seccomp filter of ocr-office-sandbox, installed beside ocr-worker); where none works, files that need LibreOffice fail with unsupported_format. off: LibreOffice runs unsandboxed with the worker's network (an explicit opt-out).")
-        public static let documentIsolation = Setting("document.isolation", default: "process", "process: each job attempt's PDF or image is opened, rendered and read by Tesseract in a child process of its own (ocr-document-child, installed beside ocr-worker), with a CPU-time and address-space limit and no network, killed when the job's time limit passes or the job is stopped; a page that hangs or crashes poppler, Leptonica or Tesseract ends that job (engine_timeout, document_crashed) and nothing else. off: in the worker's process, where such a page pins a job slot or ends the worker.")
-        public static let documentMemoryMB = Setting("document.memory.mb", default: "3072", "Address space one document's child process may use (MiB); an allocation past it fails, and the job fails with document_crashed when the library aborts on that.")
-        public static let wedgedGrace = Setting("wedged.grace.s", default: "30", "How long a job may hold its slot past its time limit (or a cancel or shutdown stop) before it counts as wedged (seconds): /healthz fails, so Kubernetes restarts a worker whose job cannot be stopped, and its in-progress acks stop, so the job goes to another worker.")
-        public static let sourceAllowHosts = Setting("source.allow.hosts", default: "any host OCR_EGRESS_ALLOW lets through", "Hosts a source URL (and each of its redirects) may name, comma-separated; *.example.com matches subdomains. Others are invalid_job. Narrows OCR_EGRESS_ALLOW, never widens it.")
-        public static let connectTimeout = Setting("connect.timeout.s", default: "10", "Time to connect to a source or result URL before the attempt fails as retryable (seconds).")
+        public static let maxPagePixels = Setting(
+            "max.page.pixels",
+            default: "120000000",
+            "Most pixels in one page bitmap; PDFs are rendered at a lower DPI and PNG or JPEG images decoded shrunk to fit."
+        )
+        public static let maxUnzippedBytes = Setting(
+            "max.unzipped.bytes",
+            default: "536870912",
+            "Most bytes a zip-based document (DOCX, PPTX, XLSX, OpenDocument) may unpack to; more is source_too_large."
+        )
+        public static let maxZipEntries = Setting(
+            "max.zip.entries",
+            default: "10000",
+            "Most entries in a zip-based document; more is source_too_large."
+        )
+        public static let conversionTimeout = Setting(
+            "conversion.timeout.s",
+            default: "120",
+            "Time limit of one LibreOffice conversion to PDF (seconds); over it LibreOffice is killed and the attempt fails with engine_timeout."
+        )
+        public static let libreOffice = Setting(
+            "libreoffice",
+            default: "/usr/bin/soffice, /usr/lib/libreoffice/program/soffice or /usr/local/bin/soffice",
+            "LibreOffice's soffice, which converts DOC, PPT, XLS, ODT, ODP, ODS, RTF (and PPTX, XLSX, and DOCX in ocr mode) to PDF."
+        )
+        public static let officeSandbox = Setting(
+            "office.sandbox",
+            default: "required",
+            "required: LibreOffice runs only without network, in each sandbox that works here (a network namespace, unshare -rn, where user namespaces are allowed; the seccomp filter of ocr-office-sandbox, installed beside ocr-worker); where none works, files that need LibreOffice fail with unsupported_format. off: LibreOffice runs unsandboxed with the worker's network (an explicit opt-out)."
+        )
+        public static let documentIsolation = Setting(
+            "document.isolation",
+            default: "process",
+            "process: each job attempt's PDF or image is opened, rendered and read by Tesseract in a child process of its own (ocr-document-child, installed beside ocr-worker), with a CPU-time and address-space limit and no network, killed when the job's time limit passes or the job is stopped; a page that hangs or crashes poppler, Leptonica or Tesseract ends that job (engine_timeout, document_crashed) and nothing else. off: in the worker's process, where such a page pins a job slot or ends the worker."
+        )
+        public static let documentMemoryMB = Setting(
+            "document.memory.mb",
+            default: "3072",
+            "Address space one document's child process may use (MiB); an allocation past it fails, and the job fails with document_crashed when the library aborts on that."
+        )
+        public static let wedgedGrace = Setting(
+            "wedged.grace.s",
+            default: "30",
+            "How long a job may hold its slot past its time limit (or a cancel or shutdown stop) before it counts as wedged (seconds): /healthz fails, so Kubernetes restarts a worker whose job cannot be stopped, and its in-progress acks stop, so the job goes to another worker."
+        )
+        public static let sourceAllowHosts = Setting(
+            "source.allow.hosts",
+            default: "any host OCR_EGRESS_ALLOW lets through",
+            "Hosts a source URL (and each of its redirects) may name, comma-separated; *.example.com matches subdomains. Others are invalid_job. Narrows OCR_EGRESS_ALLOW, never widens it."
+        )
+        public static let connectTimeout = Setting(
+            "connect.timeout.s",
+            default: "10",
+            "Time to connect to a source or result URL before the attempt fails as retryable (seconds)."
+        )
         public static let pageTimeout = Setting("page.timeout.s", default: "120", "Time budget of one page at the engine (seconds).")
-        public static let jobTimeout = Setting("job.timeout.s", default: "900", "Time limit of a job that gives no options.timeout_s (seconds); over it the attempt fails with engine_timeout.")
+        public static let jobTimeout = Setting(
+            "job.timeout.s",
+            default: "900",
+            "Time limit of a job that gives no options.timeout_s (seconds); over it the attempt fails with engine_timeout."
+        )
         public static let maxJobTimeout = Setting("max.job.timeout.s", default: "3600", "Cap on options.timeout_s (seconds).")
-        public static let shutdownGrace = Setting("shutdown.grace.s", default: "25", "On SIGTERM, how long jobs in flight may run on before they are handed back to the queue (seconds); keep it under the pod's termination grace period.")
+        public static let shutdownGrace = Setting(
+            "shutdown.grace.s",
+            default: "25",
+            "On SIGTERM, how long jobs in flight may run on before they are handed back to the queue (seconds); keep it under the pod's termination grace period."
+        )
         public static let ackWait = Setting("ack.wait.s", default: "60", "Consumer ack wait (seconds); in-progress acks are sent every third of it.")
         public static let retryBase = Setting("retry.base.s", default: "2", "First retry delay (seconds); doubles per attempt, with jitter.")
         public static let retryCap = Setting("retry.cap.s", default: "300", "Longest retry delay (seconds).")
 
         public static let probePort = Setting(
-            "probe.port", default: "unset (no server)",
-            "Port of /healthz, /readyz and /metrics (the container images set 8081; 0 picks a free one).")
+            "probe.port",
+            default: "unset (no server)",
+            "Port of /healthz, /readyz and /metrics (the container images set 8081; 0 picks a free one)."
+        )
         public static let probeHost = Setting("probe.host", default: "0.0.0.0", "Address the probe server listens on.")
         public static let otlpEndpoint = Setting(
-            "otlp.endpoint", default: "unset (no traces)",
-            "OpenTelemetry collector for traces, OTLP/HTTP JSON, e.g. http://otel-collector:4318 (/v1/traces is added).")
+            "otlp.endpoint",
+            default: "unset (no traces)",
+            "OpenTelemetry collector for traces, OTLP/HTTP JSON, e.g. http://otel-collector:4318 (/v1/traces is added)."
+        )
 
         public static let all: [Setting] =
             CommonSettings.all + [
                 engine, vllmURL, vllmModel, vllmAPIKey, vllmMaxTokens, vllmRetryMaxTokens, vllmNgramSize, vllmWindowSize,
-                vllmWhitelist, vllmImageFormat, vllmPNGLevel, vllmJPEGQuality, vllmColor, vllmHealthInterval, maxJobs, maxInflightPages, maxDeliver, maxLostAttempts, workerName, workDir, dpi, straighten,
-                maxDownloadBytes, maxPages, maxPagePixels, maxUnzippedBytes, maxZipEntries, conversionTimeout, libreOffice, officeSandbox, documentIsolation, documentMemoryMB, wedgedGrace, sourceAllowHosts, connectTimeout, pageTimeout, jobTimeout, maxJobTimeout,
+                vllmWhitelist, vllmImageFormat, vllmPNGLevel, vllmJPEGQuality, vllmColor, vllmHealthInterval, maxJobs, maxInflightPages, maxDeliver,
+                maxLostAttempts, workerName, workDir, dpi, straighten,
+                maxDownloadBytes, maxPages, maxPagePixels, maxUnzippedBytes, maxZipEntries, conversionTimeout, libreOffice, officeSandbox,
+                documentIsolation, documentMemoryMB, wedgedGrace, sourceAllowHosts, connectTimeout, pageTimeout, jobTimeout, maxJobTimeout,
                 shutdownGrace, ackWait, retryBase, retryCap, probePort, probeHost, otlpEndpoint, testFaults,
             ]
     }
 
     public init(
-        arguments: [String] = CommandLine.arguments, environment: [String: String] = ProcessInfo.processInfo.environment
+        arguments: [String] = CommandLine.arguments,
+        environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(SettingsError) {
         let reader = try SettingsReader(
             command: "ocr-worker",
             summary: "Pulls OCR jobs from the JetStream consumer ocr-workers, recognises them and uploads markdown.",
-            settings: Settings.all, arguments: arguments, environment: environment)
+            settings: Settings.all,
+            arguments: arguments,
+            environment: environment
+        )
         let name = reader.string(Settings.workerName) ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())"
         nats = NATSConnectionOptions(settings: reader, name: "ocr-worker \(name)")
         streamReplicas = try reader.int(CommonSettings.streamReplicas, default: 1, range: 1...5)
@@ -147,7 +253,9 @@ public struct WorkerConfiguration: Sendable {
             maxPagePixels: try reader.int(Settings.maxPagePixels, default: 120_000_000, range: 10_000...2_000_000_000),
             zip: ZipLimits(
                 maxEntries: try reader.int(Settings.maxZipEntries, default: 10_000, range: 1...10_000_000),
-                maxBytes: try reader.int(Settings.maxUnzippedBytes, default: 512 << 20, range: 1...(1 << 40))))
+                maxBytes: try reader.int(Settings.maxUnzippedBytes, default: 512 << 20, range: 1...(1 << 40))
+            )
+        )
         conversionTimeout = .seconds(try reader.int(Settings.conversionTimeout, default: 120, range: 1...86_400))
         libreOffice = reader.string(Settings.libreOffice)
         officeSandbox = try reader.choice(Settings.officeSandbox, default: .required)
@@ -156,10 +264,12 @@ public struct WorkerConfiguration: Sendable {
         wedgedGrace = .seconds(try reader.int(Settings.wedgedGrace, default: 30, range: 1...86_400))
         transfer = TransferLimits(
             maxDownloadBytes: try reader.int(Settings.maxDownloadBytes, default: 512 << 20, range: 1...(1 << 40)),
-            connectTimeout: .milliseconds(Int(try reader.double(Settings.connectTimeout, default: 10) * 1000)))
+            connectTimeout: .milliseconds(Int(try reader.double(Settings.connectTimeout, default: 10) * 1000))
+        )
         egress = EgressPolicy(
             allowed: try reader.list(CommonSettings.egressAllow, expected: EgressRule.syntax) { EgressRule($0) },
-            hosts: reader.list(Settings.sourceAllowHosts))
+            hosts: reader.list(Settings.sourceAllowHosts)
+        )
         pageTimeout = .seconds(try reader.int(Settings.pageTimeout, default: 120, range: 1...86_400))
         jobTimeout = .seconds(try reader.int(Settings.jobTimeout, default: 900, range: 1...604_800))
         maxJobTimeout = .seconds(try reader.int(Settings.maxJobTimeout, default: 3600, range: 1...604_800))
@@ -223,12 +333,18 @@ public struct WorkerConfiguration: Sendable {
         let ngram = try reader.int(Settings.vllmNgramSize, default: 30, range: 0...10_000)
         let window = try reader.int(Settings.vllmWindowSize, default: 90, range: 0...100_000)
         return DeepSeekConfiguration(
-            endpoints: urls, model: reader.string(Settings.vllmModel, default: "deepseek-ai/DeepSeek-OCR"),
+            endpoints: urls,
+            model: reader.string(Settings.vllmModel, default: "deepseek-ai/DeepSeek-OCR"),
             apiKey: reader.string(Settings.vllmAPIKey),
             maxTokens: try reader.int(Settings.vllmMaxTokens, default: 4096, range: 16...1_000_000),
             retryMaxTokens: try reader.int(Settings.vllmRetryMaxTokens, default: 8192, range: 16...1_000_000),
-            ngramSize: ngram == 0 ? nil : ngram, windowSize: window == 0 ? nil : window, whitelistTokenIDs: whitelist,
-            encoding: encoding, color: try reader.bool(Settings.vllmColor, default: false), maxInflight: maxInflight,
-            healthInterval: .seconds(try reader.int(Settings.vllmHealthInterval, default: 10, range: 1...3600)))
+            ngramSize: ngram == 0 ? nil : ngram,
+            windowSize: window == 0 ? nil : window,
+            whitelistTokenIDs: whitelist,
+            encoding: encoding,
+            color: try reader.bool(Settings.vllmColor, default: false),
+            maxInflight: maxInflight,
+            healthInterval: .seconds(try reader.int(Settings.vllmHealthInterval, default: 10, range: 1...3600))
+        )
     }
 }

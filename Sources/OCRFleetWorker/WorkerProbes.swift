@@ -45,7 +45,10 @@ public struct WorkerProbes: Sendable {
     let logger: Logger
 
     public init(
-        configuration: WorkerConfiguration, nats: NATSConnection, engines: EngineRouter, status: WorkerStatus,
+        configuration: WorkerConfiguration,
+        nats: NATSConnection,
+        engines: EngineRouter,
+        status: WorkerStatus,
         logger: Logger
     ) {
         _ = MetricsExport.registry
@@ -66,7 +69,10 @@ public struct WorkerProbes: Sendable {
         return nil
     }
 
-    public func makeApplication(port: Int, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in })
+    public func makeApplication(
+        port: Int,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    )
         -> Application<RouterResponder<BasicRequestContext>>
     {
         let router = Router()
@@ -82,19 +88,24 @@ public struct WorkerProbes: Sendable {
             let office = status.officeSandbox.map { "office: \($0)\n" } ?? ""
             if let reason = unreadiness {
                 return Response(
-                    status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: reason + "\n" + office)))
+                    status: .serviceUnavailable,
+                    body: .init(byteBuffer: ByteBuffer(string: reason + "\n" + office))
+                )
             }
             return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ready\n" + office)))
         }
         router.get("/metrics") { _, _ in
             Response(
-                status: .ok, headers: [.contentType: MetricsExport.contentType],
-                body: .init(byteBuffer: ByteBuffer(bytes: MetricsExport.exposition())))
+                status: .ok,
+                headers: [.contentType: MetricsExport.contentType],
+                body: .init(byteBuffer: ByteBuffer(bytes: MetricsExport.exposition()))
+            )
         }
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.probeHost, port: port), serverName: "ocr-worker"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
-            logger: logger)
+            logger: logger
+        )
     }
 }

@@ -21,10 +21,19 @@ extension VLLMDouble {
     /// The checks vLLM makes before it schedules a DeepSeek-OCR request, answered with its
     /// status codes and messages. One is stricter: a request with no image is refused, as
     /// it can only be a client bug for an OCR model.
-    static func check(_ request: ChatCompletionRequest, body: ByteBuffer, behaviour: Behaviour)
+    static func check(
+        _ request: ChatCompletionRequest,
+        body: ByteBuffer,
+        behaviour: Behaviour
+    )
         -> Result<CheckedRequest, Rejection>
     {
-        func reject(_ message: String, status: HTTPResponse.Status = .badRequest, type: String = "BadRequestError", param: String? = nil)
+        func reject(
+            _ message: String,
+            status: HTTPResponse.Status = .badRequest,
+            type: String = "BadRequestError",
+            param: String? = nil
+        )
             -> Result<CheckedRequest, Rejection>
         {
             .failure(Rejection(response: error(status: status, message: message, type: type, param: param)))
@@ -42,7 +51,8 @@ extension VLLMDouble {
                 case (_, .ints) where behaviour.legacyExtraArguments:
                     return reject(
                         "1 validation error for ChatCompletionRequest\nvllm_xargs.\(key)\n  Input should be a valid string, integer or number",
-                        param: "vllm_xargs")
+                        param: "vllm_xargs"
+                    )
                 case ("ngram_size", .int(let size)) where size <= 0:
                     return reject("`ngram_size` has to be a strictly positive integer, got \(size).")
                 case ("window_size", .int(let size)) where size <= 0:
@@ -92,12 +102,18 @@ extension VLLMDouble {
             if maxTokens > behaviour.maxModelLength - promptTokens {
                 return reject(
                     "'max_tokens' or 'max_completion_tokens' is too large: \(maxTokens). This model's maximum context length is \(behaviour.maxModelLength) tokens and your request has \(promptTokens) input tokens (\(maxTokens) > \(behaviour.maxModelLength) - \(promptTokens)).",
-                    param: "max_tokens")
+                    param: "max_tokens"
+                )
             }
         }
         return .success(
             CheckedRequest(
-                image: bytes, width: size.width, height: size.height, promptTokens: promptTokens,
-                grounding: text.contains("<|grounding|>")))
+                image: bytes,
+                width: size.width,
+                height: size.height,
+                promptTokens: promptTokens,
+                grounding: text.contains("<|grounding|>")
+            )
+        )
     }
 }

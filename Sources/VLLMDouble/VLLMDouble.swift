@@ -81,7 +81,9 @@ public final class VLLMDouble: Sendable {
 
     /// The HTTP application; run it as a service. `onServerRunning` receives the bound port.
     public func makeApplication(
-        host: String = "127.0.0.1", port: Int = 0, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        host: String = "127.0.0.1",
+        port: Int = 0,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = Router()
         router.get("/health") { _, _ in Response(status: .ok) }
@@ -94,13 +96,16 @@ public final class VLLMDouble: Sendable {
                 [
                     "completions": statistics.completions, "peak_inflight": statistics.peakInflight,
                     "bytes_received": statistics.bytesReceived,
-                ], status: .ok)
+                ],
+                status: .ok
+            )
         }
         return Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "vllm-double"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
-            logger: logger)
+            logger: logger
+        )
     }
 
     func models() throws -> Response {
@@ -130,7 +135,9 @@ public final class VLLMDouble: Sendable {
         case .status(let status, let retryAfter):
             var response = Self.error(
                 status: HTTPResponse.Status(code: status),
-                message: status == 429 ? "Too many requests" : "The server is not ready", type: "ServiceUnavailableError")
+                message: status == 429 ? "Too many requests" : "The server is not ready",
+                type: "ServiceUnavailableError"
+            )
             if let retryAfter { response.headers[.retryAfter] = "\(retryAfter)" }
             return response
         case .hang:
@@ -176,7 +183,8 @@ public final class VLLMDouble: Sendable {
                 return Self.error(status: .internalServerError, message: "\(error)", type: "InternalServerError")
             }
         } else {
-            text = checked.grounding
+            text =
+                checked.grounding
                 ? "<|ref|>text<|/ref|><|det|>[[0, 0, 999, 999]]<|/det|>\nA page of \(checked.width)×\(checked.height) pixels.\n\n"
                 : "A page of \(checked.width)×\(checked.height) pixels.\n"
         }
@@ -193,9 +201,11 @@ public final class VLLMDouble: Sendable {
         }
         let answer = ChatCompletionResponse(
             id: "chatcmpl-\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))",
-            created: Int(Date().timeIntervalSince1970), model: completion.model,
+            created: Int(Date().timeIntervalSince1970),
+            model: completion.model,
             choices: [.init(index: 0, message: .init(content: text), finishReason: finishReason)],
-            usage: .init(promptTokens: checked.promptTokens, completionTokens: Self.tokens(text)))
+            usage: .init(promptTokens: checked.promptTokens, completionTokens: Self.tokens(text))
+        )
         return (try? Self.json(answer, status: .ok))
             ?? Self.error(status: .internalServerError, message: "cannot encode", type: "InternalServerError")
     }

@@ -16,8 +16,11 @@ do {
     let app = gateway.makeApplication { port in logger.info("gateway listening", metadata: ["port": "\(port)"]) }
     let services = ServiceGroup(
         configuration: .init(
-            services: [.init(service: app)] + gateway.backgroundServices, gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
+            services: [.init(service: app)] + gateway.backgroundServices,
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
+    )
     try await services.run()
     try await nats.drain()
 } catch {

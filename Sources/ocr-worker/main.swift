@@ -28,7 +28,10 @@ func serve() async throws {
     // Each running job may wait on one round trip and send an in-progress ack at once, and the
     // pull loop waits on its fetch: enough threads that a heartbeat never queues behind them.
     let nats = try await NATSConnection.connect(
-        configuration.nats, logger: logger, blockingThreads: max(8, 2 * configuration.maxJobs + 2))
+        configuration.nats,
+        logger: logger,
+        blockingThreads: max(8, 2 * configuration.maxJobs + 2)
+    )
     let worker = Worker(configuration: configuration, nats: nats, engines: engines, logger: logger)
     var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: worker)]
     if let endpoint = configuration.otlpEndpoint {
@@ -39,12 +42,16 @@ func serve() async throws {
     }
     if let probes = worker.probes, let port = configuration.probePort {
         services.append(
-            .init(service: probes.makeApplication(port: port) { port in
-                logger.info("probes listening", metadata: ["port": "\(port)"])
-            }))
+            .init(
+                service: probes.makeApplication(port: port) { port in
+                    logger.info("probes listening", metadata: ["port": "\(port)"])
+                }
+            )
+        )
     }
     let group = ServiceGroup(
-        configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+    )
     try await group.run()
     try await nats.drain()
 }

@@ -17,13 +17,17 @@ struct BackfillCommand: AsyncParsableCommand {
             Each document gets a job id derived from its key and version, so a document submitted \
             twice is still one job. Results of S3 documents go beside them (KEY.md); others to the \
             gateway's store (or a manifest entry's result_url). See docs/backfill.md.
-            """)
+            """
+    )
 
     @OptionGroup var gateway: GatewayOptions
 
     @Option(help: "Submit the files under this directory (uploaded through the gateway).")
     var dir: String?
-    @Option(help: "Submit the entries of this JSON-lines manifest: {\"url\", \"id\"?, \"content_type\"?, \"size\"?, \"modified\"?, \"metadata\"?, \"result_url\"?}.")
+    @Option(
+        help:
+            "Submit the entries of this JSON-lines manifest: {\"url\", \"id\"?, \"content_type\"?, \"size\"?, \"modified\"?, \"metadata\"?, \"result_url\"?}."
+    )
     var manifest: String?
     @Option(help: "Submit the objects under s3://bucket/prefix (keys from OCR_S3_ACCESS_KEY_ID / OCR_S3_SECRET_ACCESS_KEY).")
     var s3: String?
@@ -97,8 +101,11 @@ struct BackfillCommand: AsyncParsableCommand {
         let total = noCount ? nil : try await backfill.count()
         let progress = ProgressLine(enabled: isatty(STDERR_FILENO) == 1)
         let summary = try await backfill.run(
-            checkpoint: checkpointFile, total: total, report: { progress.draw($0) },
-            print: { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) })
+            checkpoint: checkpointFile,
+            total: total,
+            report: { progress.draw($0) },
+            print: { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+        )
         progress.finish()
         report(summary)
         if summary.interrupted { throw ExitCode(130) }
@@ -119,9 +126,16 @@ struct BackfillCommand: AsyncParsableCommand {
         let endpoint = s3Endpoint ?? environment["OCR_S3_ENDPOINT"]
         let pathStyle = environment["OCR_S3_PATH_STYLE"].map { $0 == "true" || $0 == "1" } ?? (endpoint != nil)
         let bucket = S3Bucket(
-            name: name, endpoint: endpoint ?? S3Bucket.awsEndpoint(region: region), region: region, pathStyle: pathStyle,
+            name: name,
+            endpoint: endpoint ?? S3Bucket.awsEndpoint(region: region),
+            region: region,
+            pathStyle: pathStyle,
             credentials: S3Credentials(
-                accessKeyID: keyID, secretAccessKey: secret, sessionToken: environment["OCR_S3_SESSION_TOKEN"]))
+                accessKeyID: keyID,
+                secretAccessKey: secret,
+                sessionToken: environment["OCR_S3_SESSION_TOKEN"]
+            )
+        )
         return .s3(S3Client(bucket: bucket), prefix: prefix)
     }
 

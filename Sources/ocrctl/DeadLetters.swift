@@ -7,8 +7,10 @@ import OCRFleetModel
 /// `ocrctl dlq …`: the dead letters kept in `OCR_DLQ`, straight from NATS.
 struct DeadLetters: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "dlq", abstract: "List, show, replay or purge dead-lettered jobs.",
-        subcommands: [List.self, Show.self, Replay.self, Purge.self])
+        commandName: "dlq",
+        abstract: "List, show, replay or purge dead-lettered jobs.",
+        subcommands: [List.self, Show.self, Replay.self, Purge.self]
+    )
 
     static func queue(_ nats: NATSOptions) async throws -> (DeadLetterQueue, NATSConnection) {
         let connection = try await nats.connect(name: "ocrctl dlq")
@@ -25,7 +27,8 @@ struct DeadLetters: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "One line per dead letter: sequence, job id, error code, attempts, last attempt, message.")
+            abstract: "One line per dead letter: sequence, job id, error code, attempts, last attempt, message."
+        )
 
         @OptionGroup var nats: NATSOptions
         @Option(help: "Only dead letters with this error code.") var code: String?
@@ -64,7 +67,8 @@ struct DeadLetters: AsyncParsableCommand {
 
     struct Replay: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Publish dead-lettered jobs again (with a new CloudEvent id) and remove their dead letters.")
+            abstract: "Publish dead-lettered jobs again (with a new CloudEvent id) and remove their dead letters."
+        )
 
         @OptionGroup var nats: NATSOptions
         @Argument(help: "Job id or sequence number (or --all).") var id: String?
@@ -108,7 +112,10 @@ struct DeadLetters: AsyncParsableCommand {
         }
 
         /// The first of the letter's job URLs (source, result, layout) whose presigned expiry has passed.
-        static func expiredURL(of entry: DeadLetterEntry, now: Date = Date())
+        static func expiredURL(
+            of entry: DeadLetterEntry,
+            now: Date = Date()
+        )
             -> (field: JobURLField, url: String, at: Date)?
         {
             for (field, url) in entry.event.data.jobURLs {
@@ -119,12 +126,17 @@ struct DeadLetters: AsyncParsableCommand {
 
         /// Why a letter with an expired URL is kept, and what to do instead: a URL a gateway
         /// signed is signed afresh by retrying the job through that gateway.
-        static func refusal(_ name: String, _ expired: (field: JobURLField, url: String, at: Date), busID: String?)
+        static func refusal(
+            _ name: String,
+            _ expired: (field: JobURLField, url: String, at: Date),
+            busID: String?
+        )
             -> String
         {
             let what = "\(name): its \(expired.field.rawValue) URL expired at \(expired.at.formatted(.iso8601)), so the job would fail again"
             if let busID, let signed = GatewaySignedURL(expired.url, busID: busID) {
-                return "\(what); a gateway signed it, so retry the job through the gateway, which signs fresh URLs (\(signed.retryCommand)), or replay with --force"
+                return
+                    "\(what); a gateway signed it, so retry the job through the gateway, which signs fresh URLs (\(signed.retryCommand)), or replay with --force"
             }
             return "\(what); submit it with fresh URLs, or replay with --force"
         }

@@ -6,7 +6,8 @@ import OCRFleetModel
 
 struct Events: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Follow lifecycle events on ocr.events.> and print one line per event.")
+        abstract: "Follow lifecycle events on ocr.events.> and print one line per event."
+    )
 
     @OptionGroup var nats: NATSOptions
     @Option(help: "Only this job's events.") var job: String?
@@ -67,10 +68,16 @@ struct NATSOptions: ParsableArguments {
         logger.logLevel = .error
         return try await NATSConnection.connect(
             .init(
-                urls: url.split(separator: ",").map(String.init), name: name, user: environment["OCR_NATS_USER"],
-                password: environment["OCR_NATS_PASSWORD"], credentialsFile: environment["OCR_NATS_CREDS"],
-                tlsCAFile: environment["OCR_NATS_TLS_CA"], inboxPrefix: environment["OCR_NATS_INBOX_PREFIX"],
-                connectTimeout: .seconds(5)),
-            logger: logger)
+                urls: url.split(separator: ",").map(String.init),
+                name: name,
+                user: environment["OCR_NATS_USER"],
+                password: environment["OCR_NATS_PASSWORD"],
+                credentialsFile: environment["OCR_NATS_CREDS"],
+                tlsCAFile: environment["OCR_NATS_TLS_CA"],
+                inboxPrefix: environment["OCR_NATS_INBOX_PREFIX"],
+                connectTimeout: .seconds(5)
+            ),
+            logger: logger
+        )
     }
 }

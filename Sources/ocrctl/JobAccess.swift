@@ -30,7 +30,8 @@ struct BusJobs: JobAccess {
             return BusJobs(connection: connection, states: try await JobStateStore(connection: connection))
         } catch {
             throw CommandFailure(
-                "this NATS has no fleet yet (\(error)): a gateway or a worker creates its streams and bucket when it starts")
+                "this NATS has no fleet yet (\(error)): a gateway or a worker creates its streams and bucket when it starts"
+            )
         }
     }
 

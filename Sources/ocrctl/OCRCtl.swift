@@ -11,7 +11,8 @@ struct OCRCtl: AsyncParsableCommand {
         subcommands: [
             Submit.self, Status.self, Result.self, Watch.self, Events.self, Cancel.self, RetryJob.self,
             DeadLetters.self, BackfillCommand.self,
-        ])
+        ]
+    )
 }
 
 /// Where the gateway is and how to authenticate; flags override `OCR_GATEWAY_URL` and `OCR_API_TOKEN`.
@@ -26,7 +27,8 @@ struct GatewayOptions: ParsableArguments {
         let environment = ProcessInfo.processInfo.environment
         return GatewayClient(
             baseURL: gateway ?? environment["OCR_GATEWAY_URL"] ?? "http://127.0.0.1:8080",
-            token: token ?? environment["OCR_API_TOKEN"])
+            token: token ?? environment["OCR_API_TOKEN"]
+        )
     }
 }
 
@@ -67,7 +69,8 @@ struct Result: AsyncParsableCommand {
 struct Cancel: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Cancel a queued or running job.",
-        discussion: "A running job stops within a page and publishes `cancelled`; a queued one is skipped when a worker takes it.")
+        discussion: "A running job stops within a page and publishes `cancelled`; a queued one is skipped when a worker takes it."
+    )
 
     @OptionGroup var gateway: GatewayOptions
     @OptionGroup var bus: BusOption
@@ -89,7 +92,8 @@ struct RetryJob: AsyncParsableCommand {
         discussion: """
             The gateway signs the job's URLs into its store afresh, so a job whose uploaded document \
             or result URL expired before a worker took it runs again (`ocrctl dlq replay` cannot sign them).
-            """)
+            """
+    )
 
     @OptionGroup var gateway: GatewayOptions
     @Argument(help: "Job id (the tenant's own, as submitted).") var id: String

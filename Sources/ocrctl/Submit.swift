@@ -10,7 +10,8 @@ struct Submit: AsyncParsableCommand {
             Through the gateway, files are uploaded and URLs passed on. With --nats the job goes \
             straight onto the bus: inputs must be URLs the workers can fetch, each with a \
             --result-url the workers can PUT the markdown to (in the same order).
-            """)
+            """
+    )
 
     @OptionGroup var gateway: GatewayOptions
     @OptionGroup var bus: BusOption
@@ -67,8 +68,11 @@ struct Submit: AsyncParsableCommand {
             jobs = busJobs
             for (input, result) in zip(inputs, resultURL) {
                 let job = JobRequest(
-                    jobID: "job-" + UUID().uuidString.lowercased(), source: SourceDocument(url: input),
-                    result: ResultTarget(url: result), options: try Self.jobOptions(options))
+                    jobID: "job-" + UUID().uuidString.lowercased(),
+                    source: SourceDocument(url: input),
+                    result: ResultTarget(url: result),
+                    options: try Self.jobOptions(options)
+                )
                 try await busJobs.submit(job)
                 submitted.append((input, job.jobID))
                 if !wait { report(["input": input, "job_id": job.jobID], text: "\(job.jobID)  \(input)") }
@@ -106,7 +110,8 @@ struct Submit: AsyncParsableCommand {
             guard let client = jobs as? GatewayClient else {
                 report(
                     ["input": input, "job_id": id, "state": "completed", "result_url": state.result?.url ?? ""],
-                    text: "\(input) → \(state.result?.url ?? "?")")
+                    text: "\(input) → \(state.result?.url ?? "?")"
+                )
                 continue
             }
             let markdown = try await client.result(id)

@@ -7,7 +7,8 @@ import OCRFleetModel
 /// 1 when it failed for good or was cancelled, so scripts can wait on a job.
 struct Watch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print a job's events, its history then live, until the job ends; exit 0 if it completed.")
+        abstract: "Print a job's events, its history then live, until the job ends; exit 0 if it completed."
+    )
 
     @OptionGroup var nats: NATSOptions
     @Argument(help: "The job's id.") var id: String
@@ -18,7 +19,10 @@ struct Watch: AsyncParsableCommand {
         let connection = try await nats.connect(name: "ocrctl watch")
         let state = try await JobStateStore(connection: connection).get(id)
         let subscription = try await CoreSubscription(
-            replaying: StreamNames.events, subject: Subjects.events(jobID: id), connection: connection)
+            replaying: StreamNames.events,
+            subject: Subjects.events(jobID: id),
+            connection: connection
+        )
         // A job that has already ended may have outlived its events: stop when the replay is over.
         let watch = state?.state.isTerminal == true ? subscription.endWhenQuiet(for: .seconds(1)) : nil
         defer { watch?.stop() }

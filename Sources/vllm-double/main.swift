@@ -9,7 +9,8 @@ import VLLMDouble
 struct VLLMDoubleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vllm-double",
-        abstract: "A stand-in for vLLM serving DeepSeek-OCR, for tests and benchmarks (no GPU).")
+        abstract: "A stand-in for vLLM serving DeepSeek-OCR, for tests and benchmarks (no GPU)."
+    )
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on (0 picks a free one).") var port = 8000

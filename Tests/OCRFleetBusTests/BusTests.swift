@@ -76,7 +76,11 @@ import Testing
             try await FleetTopology().ensureAll(on: nats)
             let consumer = try await PullConsumer(connection: nats)
             try await nats.publish(
-                Subjects.jobs, payload: Array("job".utf8), headers: ["X-Test": "yes"], messageID: "m-1")
+                Subjects.jobs,
+                payload: Array("job".utf8),
+                headers: ["X-Test": "yes"],
+                messageID: "m-1"
+            )
 
             let first = try #require(try await consumer.fetch(max: 1, wait: .seconds(2)).first)
             #expect(first.payload == Array("job".utf8))
@@ -131,7 +135,10 @@ import Testing
             let consumer = try await PullConsumer(connection: nats)
             let asked = Counter()
             var received: [String] = []
-            for await message in consumer.messages(batchSize: { asked.add(); return 2 }) {
+            for await message in consumer.messages(batchSize: {
+                asked.add()
+                return 2
+            }) {
                 received.append(String(decoding: message.payload, as: UTF8.self))
                 try await message.ack()
                 if received.count == 5 { break }
@@ -243,7 +250,10 @@ import Testing
             try await FleetTopology().ensureAll(on: nats)
             try await nats.publish("ocr.events.queued.replayed", payload: Array("kept".utf8), messageID: "kept")
             let replay = try await CoreSubscription(
-                replaying: StreamNames.events, subject: Subjects.events(jobID: "replayed"), connection: nats)
+                replaying: StreamNames.events,
+                subject: Subjects.events(jobID: "replayed"),
+                connection: nats
+            )
             replay.cancel(after: .seconds(30))
             var iterator = replay.makeAsyncIterator()
             #expect(await iterator.next()?.payload == Array("kept".utf8))

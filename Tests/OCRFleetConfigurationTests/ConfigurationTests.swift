@@ -31,7 +31,9 @@ import Testing
         #expect(fromEnvironment.nats.urls == ["nats://a:1", "nats://b:2"])
         #expect(fromEnvironment.engine == .tesseract)
         let overridden = try WorkerConfiguration(
-            arguments: ["ocr-worker", "--max-jobs", "2", "--nats-url=nats://c:3"], environment: environment)
+            arguments: ["ocr-worker", "--max-jobs", "2", "--nats-url=nats://c:3"],
+            environment: environment
+        )
         #expect(overridden.maxJobs == 2)
         #expect(overridden.nats.urls == ["nats://c:3"])
     }
@@ -42,7 +44,8 @@ import Testing
             environment: [
                 "OCR_VLLM_URL": "http://a:8000/v1, http://b:8000/v1", "OCR_VLLM_WHITELIST_TOKEN_IDS": "none",
                 "OCR_VLLM_NGRAM_SIZE": "0", "OCR_VLLM_IMAGE_FORMAT": "jpeg", "OCR_MAX_INFLIGHT_PAGES": "64",
-            ])
+            ]
+        )
         let deepseek = try #require(worker.deepseek)
         #expect(deepseek.endpoints == ["http://a:8000/v1", "http://b:8000/v1"])
         #expect(deepseek.model == "deepseek-ai/DeepSeek-OCR" && deepseek.maxTokens == 4096 && deepseek.maxInflight == 64)
@@ -108,7 +111,9 @@ import Testing
             _ = try GatewayConfiguration(arguments: ["ocr-gateway", "--http-host", "0.0.0.0"], environment: [:])
         }
         let open = try GatewayConfiguration(
-            arguments: ["ocr-gateway", "--http-host", "0.0.0.0"], environment: ["OCR_API_TOKENS": "s3cret:acme,other"])
+            arguments: ["ocr-gateway", "--http-host", "0.0.0.0"],
+            environment: ["OCR_API_TOKENS": "s3cret:acme,other"]
+        )
         #expect(open.apiTokens == ["s3cret": "acme", "other": "default"])
     }
 

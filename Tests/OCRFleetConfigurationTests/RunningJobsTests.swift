@@ -36,7 +36,11 @@ import Testing
         let stopped = Latch()
         let job = Task {
             await running.run("stuck", timeLimit: .milliseconds(100)) {
-                await withTaskCancellationHandler { await latch.wait() } onCancel: { stopped.open() }
+                await withTaskCancellationHandler {
+                    await latch.wait()
+                } onCancel: {
+                    stopped.open()
+                }
             }
         }
         #expect(status.wedgedJobs(grace: .seconds(3600)).isEmpty)

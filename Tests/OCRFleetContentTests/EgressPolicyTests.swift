@@ -53,7 +53,10 @@ import Testing
         #expect(await Self.refusal(Self.policy(["127.0.0.0/8"]), url)?.reason == .scheme, "\(url)")
     }
 
-    @Test(arguments: ["http://1.2.3.4.5/", "http://256.1.1.1/", "http://exa%00mple.com/", "http:///x", "http://[fe80::1%25eth0]/", "http://127.0.0.1:99999/", "not a url"])
+    @Test(arguments: [
+        "http://1.2.3.4.5/", "http://256.1.1.1/", "http://exa%00mple.com/", "http:///x", "http://[fe80::1%25eth0]/", "http://127.0.0.1:99999/",
+        "not a url",
+    ])
     func malformedHostsAreBadURLs(url: String) async {
         #expect(await Self.refusal(Self.policy(), url)?.reason == .badURL, "\(url)")
     }

@@ -9,8 +9,10 @@ import Testing
 
     init() throws {
         store = try LocalStore(
-            directory: NSTemporaryDirectory() + "store-test", publicBaseURL: "http://127.0.0.1:9/",
-            secret: Array("secret".utf8))
+            directory: NSTemporaryDirectory() + "store-test",
+            publicBaseURL: "http://127.0.0.1:9/",
+            secret: Array("secret".utf8)
+        )
     }
 
     func parts(_ url: String) -> (key: String, expires: String, signature: String) {
@@ -29,7 +31,8 @@ import Testing
 
     @Test func rejectsTamperedURLs() {
         let (key, expires, signature) = parts(
-            store.presignedURL(.get, objectKey: "results/a.md", expires: Date().addingTimeInterval(60)))
+            store.presignedURL(.get, objectKey: "results/a.md", expires: Date().addingTimeInterval(60))
+        )
         #expect(!store.verify(.put, objectKey: key, expires: expires, signature: signature))
         #expect(!store.verify(.get, objectKey: "results/b.md", expires: expires, signature: signature))
         #expect(!store.verify(.get, objectKey: key, expires: String(Int(expires)! + 1000), signature: signature))
@@ -49,7 +52,10 @@ import Testing
     static func temporaryPath() -> String { NSTemporaryDirectory() + "content-test-\(UUID().uuidString)" }
 
     /// A client of its own for the test, shut down afterwards whatever happens.
-    static func withClient(limits: TransferLimits = TransferLimits(), _ body: (ContentClient) async throws -> Void)
+    static func withClient(
+        limits: TransferLimits = TransferLimits(),
+        _ body: (ContentClient) async throws -> Void
+    )
         async throws
     {
         let client = ContentClient(limits: limits, policy: LoopbackEgress.policy)
@@ -63,57 +69,75 @@ import Testing
     }
 
     @Test func roundTripsThroughPresignedURLs() async throws {
-        try await withFleet { fleet in try await Self.withClient { client in
-            let bytes = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
-            let expires = Date().addingTimeInterval(60)
-            try await client.upload(
-                bytes, to: fleet.store.presignedURL(.put, objectKey: "t/blob", expires: expires),
-                contentType: "application/octet-stream")
-            let path = Self.temporaryPath()
-            defer { try? FileManager.default.removeItem(atPath: path) }
-            let file = try await client.download(fleet.store.presignedURL(.get, objectKey: "t/blob", expires: expires), to: path)
-            #expect(file.bytes == bytes.count)
-            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(bytes))
-            // The digest is checked when the job gives one.
-            await #expect {
-                try await client.download(
-                    fleet.store.presignedURL(.get, objectKey: "t/blob", expires: expires), to: path,
-                    expectedSHA256: String(repeating: "0", count: 64))
-            } throws: { ($0 as? OCRError)?.code == .corruptDocument }
-            _ = try await client.download(
-                fleet.store.presignedURL(.get, objectKey: "t/blob", expires: expires), to: path,
-                expectedSHA256: file.sha256)
-        } }
+        try await withFleet { fleet in
+            try await Self.withClient { client in
+                let bytes = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+                let expires = Date().addingTimeInterval(60)
+                try await client.upload(
+                    bytes,
+                    to: fleet.store.presignedURL(.put, objectKey: "t/blob", expires: expires),
+                    contentType: "application/octet-stream"
+                )
+                let path = Self.temporaryPath()
+                defer { try? FileManager.default.removeItem(atPath: path) }
+                let file = try await client.download(fleet.store.presignedURL(.get, objectKey: "t/blob", expires: expires), to: path)
+                #expect(file.bytes == bytes.count)
+                #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(bytes))
+                // The digest is checked when the job gives one.
+                await #expect {
+                    try await client.download(
+                        fleet.store.presignedURL(.get, objectKey: "t/blob", expires: expires),
+                        to: path,
+                        expectedSHA256: String(repeating: "0", count: 64)
+                    )
+                } throws: { ($0 as? OCRError)?.code == .corruptDocument }
+                _ = try await client.download(
+                    fleet.store.presignedURL(.get, objectKey: "t/blob", expires: expires),
+                    to: path,
+                    expectedSHA256: file.sha256
+                )
+            }
+        }
     }
 
     @Test func mapsFailuresToContractCodes() async throws {
-        try await withFleet { fleet in try await Self.withClient(limits: TransferLimits(maxDownloadBytes: 1000, connectTimeout: .seconds(1))) { small in
-            let path = Self.temporaryPath()
-            defer { try? FileManager.default.removeItem(atPath: path) }
-            let future = Date().addingTimeInterval(60)
-            try await small.upload(
-                [UInt8](repeating: 7, count: 5000), to: fleet.store.presignedURL(.put, objectKey: "t/big", expires: future),
-                contentType: "application/octet-stream")
-            let closedPort = try await FreePort.find()
-            let cases: [(String, ErrorCode)] = [
-                (fleet.store.presignedURL(.get, objectKey: "t/big", expires: future), .sourceTooLarge),
-                (fleet.store.presignedURL(.get, objectKey: "t/big", expires: Date().addingTimeInterval(-1)), .sourceNotFound),
-                (fleet.store.presignedURL(.get, objectKey: "t/missing", expires: future), .sourceNotFound),
-                ("\(fleet.gatewayURL)/no/such/route", .sourceNotFound),
-                ("http://127.0.0.1:\(closedPort)/x", .sourceUnreachable),
-            ]
-            for (url, code) in cases {
-                await #expect(performing: { try await small.download(url, to: path) }, throws: { error in
-                    (error as? OCRError)?.code == code
-                })
-            }
-            await #expect {
-                try await small.upload([1, 2, 3], to: "http://127.0.0.1:\(closedPort)/x", contentType: "text/plain")
-            } throws: { ($0 as? OCRError)?.code == .resultUploadFailed }
-            await #expect {
+        try await withFleet { fleet in
+            try await Self.withClient(limits: TransferLimits(maxDownloadBytes: 1000, connectTimeout: .seconds(1))) { small in
+                let path = Self.temporaryPath()
+                defer { try? FileManager.default.removeItem(atPath: path) }
+                let future = Date().addingTimeInterval(60)
                 try await small.upload(
-                    [1, 2, 3], to: fleet.store.presignedURL(.get, objectKey: "t/x", expires: future), contentType: "text/plain")
-            } throws: { ($0 as? OCRError)?.code == .resultRejected }
-        } }
+                    [UInt8](repeating: 7, count: 5000),
+                    to: fleet.store.presignedURL(.put, objectKey: "t/big", expires: future),
+                    contentType: "application/octet-stream"
+                )
+                let closedPort = try await FreePort.find()
+                let cases: [(String, ErrorCode)] = [
+                    (fleet.store.presignedURL(.get, objectKey: "t/big", expires: future), .sourceTooLarge),
+                    (fleet.store.presignedURL(.get, objectKey: "t/big", expires: Date().addingTimeInterval(-1)), .sourceNotFound),
+                    (fleet.store.presignedURL(.get, objectKey: "t/missing", expires: future), .sourceNotFound),
+                    ("\(fleet.gatewayURL)/no/such/route", .sourceNotFound),
+                    ("http://127.0.0.1:\(closedPort)/x", .sourceUnreachable),
+                ]
+                for (url, code) in cases {
+                    await #expect(
+                        performing: { try await small.download(url, to: path) },
+                        throws: { error in
+                            (error as? OCRError)?.code == code
+                        }
+                    )
+                }
+                await #expect {
+                    try await small.upload([1, 2, 3], to: "http://127.0.0.1:\(closedPort)/x", contentType: "text/plain")
+                } throws: { ($0 as? OCRError)?.code == .resultUploadFailed }
+                await #expect {
+                    try await small.upload(
+                        [1, 2, 3],
+                        to: fleet.store.presignedURL(.get, objectKey: "t/x", expires: future),
+                        contentType: "text/plain"
+                    )
+                } throws: { ($0 as? OCRError)?.code == .resultRejected }
+            }
+        }
     }
 }

@@ -9,7 +9,10 @@ import VLLMDouble
 
 /// The engine against the vLLM double, which checks each request as vLLM does.
 @Suite(.serialized) struct DeepSeekEngineTests {
-    static func engine(_ server: VLLMDoubleServer, _ change: (inout DeepSeekConfiguration) -> Void = { _ in }) async throws
+    static func engine(
+        _ server: VLLMDoubleServer,
+        _ change: (inout DeepSeekConfiguration) -> Void = { _ in }
+    ) async throws
         -> DeepSeekEngine
     {
         var configuration = DeepSeekConfiguration(endpoints: [server.baseURL])
@@ -42,7 +45,8 @@ import VLLMDouble
             #expect(text == "<|grounding|>Convert the document to markdown.")
             #expect(sent.temperature == 0 && sent.skipSpecialTokens == false && sent.maxTokens == 4096)
             #expect(
-                sent.vllmXargs == ["ngram_size": .int(30), "window_size": .int(90), "whitelist_token_ids": .ints([128821, 128822])])
+                sent.vllmXargs == ["ngram_size": .int(30), "window_size": .int(90), "whitelist_token_ids": .ints([128821, 128822])]
+            )
 
             #expect(!page.markdown.contains("<|") && !page.incomplete)
             let truth = try #require(Fixtures.truth["invoice.png"]?.first)
@@ -77,7 +81,10 @@ import VLLMDouble
             let (_, document) = try PagedDocument.open(path: Fixtures.path("report-3p.pdf"), password: nil, limits: .init())
             for resolution in Resolution.allCases {
                 let request = RecognitionRequest(resolution: resolution)
-                guard case .longestSide(let side) = engine.renderTarget(for: request) else { Issue.record("target"); return }
+                guard case .longestSide(let side) = engine.renderTarget(for: request) else {
+                    Issue.record("target")
+                    return
+                }
                 let rendered = try document.render(page: 0, target: .longestSide(side), gray: true, limits: .init())
                 #expect(abs(max(rendered.width, rendered.height) - resolution.longestSide) <= 2, "\(resolution)")
                 let prepared = try engine.prepare(rendered, request: request)

@@ -16,14 +16,19 @@ import Testing
 
     static func child(testFaults: Bool = false) throws -> DocumentChild {
         let options = DocumentChildOptions(
-            executable: BuiltExecutable.path("ocr-document-child"), memoryMegabytes: 3072, tessdata: nil,
-            testFaults: testFaults)
+            executable: BuiltExecutable.path("ocr-document-child"),
+            memoryMegabytes: 3072,
+            tessdata: nil,
+            testFaults: testFaults
+        )
         return try DocumentChild(options: options, cpuTime: .seconds(120), maxPagePixels: 120_000_000, io: threads)
     }
 
     static func open(_ child: DocumentChild, _ path: String) async throws -> ChildReply {
         try await child.exchange(
-            .open(ChildOpening(path: path, format: .pdf, password: nil, limits: DocumentLimits())), doing: "opening").0
+            .open(ChildOpening(path: path, format: .pdf, password: nil, limits: DocumentLimits())),
+            doing: "opening"
+        ).0
     }
 
     static func file(_ data: Data) throws -> String {
@@ -34,7 +39,10 @@ import Testing
 
     @Test func theChildKeepsItselfOffTheNetwork() async {
         let options = DocumentChildOptions(
-            executable: BuiltExecutable.path("ocr-document-child"), memoryMegabytes: 3072, tessdata: nil)
+            executable: BuiltExecutable.path("ocr-document-child"),
+            memoryMegabytes: 3072,
+            tessdata: nil
+        )
         #expect(await DocumentChild.check(options) == nil)
         var missing = options
         missing.executable = "/nonexistent/ocr-document-child"

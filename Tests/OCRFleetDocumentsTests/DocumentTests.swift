@@ -86,8 +86,14 @@ import Testing
         let objects: [Data] = [
             Data("<< /Type /Catalog /Pages 2 0 R >>".utf8),
             Data("<< /Type /Pages /Kids [3 0 R] /Count 1 >>".utf8),
-            Data("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 \(points.0) \(points.1)] /Resources << /XObject << /Im0 4 0 R >> >> /Contents 5 0 R >>".utf8),
-            Data("<< /Type /XObject /Subtype /Image /Width \(width) /Height \(height) /ColorSpace /DeviceGray /BitsPerComponent 8 /Length \(pixels.count) >>\nstream\n".utf8) + pixels + Data("\nendstream".utf8),
+            Data(
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 \(points.0) \(points.1)] /Resources << /XObject << /Im0 4 0 R >> >> /Contents 5 0 R >>"
+                    .utf8
+            ),
+            Data(
+                "<< /Type /XObject /Subtype /Image /Width \(width) /Height \(height) /ColorSpace /DeviceGray /BitsPerComponent 8 /Length \(pixels.count) >>\nstream\n"
+                    .utf8
+            ) + pixels + Data("\nendstream".utf8),
             Data("<< /Length \(content.utf8.count) >>\nstream\n\(content)\nendstream".utf8),
         ]
         var pdf = Data("%PDF-1.4\n".utf8)
@@ -115,12 +121,18 @@ import Testing
     @Test func refusesTooManyPagesAndTooManyPixels() {
         #expect {
             try PagedDocument.open(
-                path: Fixtures.path("report-3p.pdf"), password: nil, limits: DocumentLimits(maxPages: 2))
+                path: Fixtures.path("report-3p.pdf"),
+                password: nil,
+                limits: DocumentLimits(maxPages: 2)
+            )
         } throws: { ($0 as? OCRError)?.code == .sourceTooLarge }
         // A TIFF is decoded whole, so one over the limit is refused before decoding.
         #expect {
             try PagedDocument.open(
-                path: Fixtures.path("pages-3p.tif"), password: nil, limits: DocumentLimits(maxPagePixels: 1_000_000))
+                path: Fixtures.path("pages-3p.tif"),
+                password: nil,
+                limits: DocumentLimits(maxPagePixels: 1_000_000)
+            )
         } throws: { ($0 as? OCRError)?.code == .sourceTooLarge }
     }
 

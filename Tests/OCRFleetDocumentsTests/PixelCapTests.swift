@@ -58,7 +58,8 @@ import Testing
         #expect(error?.code == .sourceTooLarge)
         #expect(
             error?.message
-                == "page 1 is 14400×14400 points: at 300 DPI that is 60000×60000 pixels, over the 1000000000-pixel limit of a page")
+                == "page 1 is 14400×14400 points: at 300 DPI that is 60000×60000 pixels, over the 1000000000-pixel limit of a page"
+        )
     }
 
     @Test func aPDFPageIsMeasuredAsItIsDrawn() throws {

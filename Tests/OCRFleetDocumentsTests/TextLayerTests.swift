@@ -1,8 +1,9 @@
 import Foundation
-@testable import OCRFleetDocuments
 import OCRFleetModel
 import OCRFleetTesting
 import Testing
+
+@testable import OCRFleetDocuments
 
 /// PDF pages written from their text layer: structure rebuilt, scans with an OCR layer told apart.
 @Suite struct TextLayerTests {
@@ -54,17 +55,37 @@ import Testing
     @Test func headingLevelsFollowTheDocumentsTypeSizes() {
         func word(_ text: String, size: Double, block: Int, line: Int) -> PageText.Word {
             PageText.Word(
-                text: text, box: .init(x0: 72, y0: Double(line) * 20, x1: 100, y1: Double(line) * 20 + size),
-                fontSize: size, block: block, line: line, bold: false, italic: false,
-                spaceAfter: true, hyphenated: false, link: nil)
+                text: text,
+                box: .init(x0: 72, y0: Double(line) * 20, x1: 100, y1: Double(line) * 20 + size),
+                fontSize: size,
+                block: block,
+                line: line,
+                bold: false,
+                italic: false,
+                spaceAfter: true,
+                hyphenated: false,
+                link: nil
+            )
         }
         let body = (0..<40).map { word("word\($0)", size: 11, block: 9, line: 9 + $0 / 10) }
         let first = PageText(
-            width: 612, height: 792, words: [word("Title", size: 18, block: 0, line: 0)] + body, visibleGlyphs: 200,
-            invisibleGlyphs: 0, unmappedGlyphs: 0, imageCoverage: 0)
+            width: 612,
+            height: 792,
+            words: [word("Title", size: 18, block: 0, line: 0)] + body,
+            visibleGlyphs: 200,
+            invisibleGlyphs: 0,
+            unmappedGlyphs: 0,
+            imageCoverage: 0
+        )
         let second = PageText(
-            width: 612, height: 792, words: [word("Subsection", size: 14, block: 0, line: 0)] + body,
-            visibleGlyphs: 200, invisibleGlyphs: 0, unmappedGlyphs: 0, imageCoverage: 0)
+            width: 612,
+            height: 792,
+            words: [word("Subsection", size: 14, block: 0, line: 0)] + body,
+            visibleGlyphs: 200,
+            invisibleGlyphs: 0,
+            unmappedGlyphs: 0,
+            imageCoverage: 0
+        )
         let scale = TextLayerMarkdown.Scale([first, second])
         #expect(TextLayerMarkdown(second, scale: scale).markdown.hasPrefix("## Subsection\n\n"))
         #expect(TextLayerMarkdown(second).markdown.hasPrefix("# Subsection\n\n"), "alone, its own largest size")

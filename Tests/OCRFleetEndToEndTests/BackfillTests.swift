@@ -8,7 +8,11 @@ import Testing
 
 /// `ocrctl backfill` as an operator runs it, against a real gateway and nats-server.
 @Suite(.serialized) struct BackfillTests {
-    static func backfill(_ arguments: [String], stdout: FileHandle? = nil, environment: [String: String] = [:]) throws
+    static func backfill(
+        _ arguments: [String],
+        stdout: FileHandle? = nil,
+        environment: [String: String] = [:]
+    ) throws
         -> Process
     {
         try BuiltExecutable.run("ocrctl", ["backfill"] + arguments, environment: environment, stdout: stdout)
@@ -44,7 +48,8 @@ import Testing
             let output = Pipe()
             let run = try Self.backfill(
                 ["--gateway", fleet.gatewayURL, "--dir", directory, "--dry-run", "--type", "application/pdf", "--type", "image/*"],
-                stdout: output.fileHandleForWriting)
+                stdout: output.fileHandleForWriting
+            )
             let text = try await BuiltExecutable.readAll(output, until: run)
             #expect(run.terminationStatus == 0)
             let keys = text.split(separator: "\n").compactMap { $0.split(separator: " ", omittingEmptySubsequences: true).last }
@@ -83,7 +88,8 @@ import Testing
             let output = Pipe()
             let second = try Self.backfill(
                 ["--gateway", fleet.gatewayURL, "--manifest", manifest, "--checkpoint", checkpoint, "--json"],
-                stdout: output.fileHandleForWriting)
+                stdout: output.fileHandleForWriting
+            )
             let summary = try Self.summary(try await BuiltExecutable.readAll(output, until: second))
             #expect(second.terminationStatus == 0)
             #expect(summary["submitted"] as? Int == 40 - submittedFirst)
@@ -117,8 +123,10 @@ import Testing
                 ]
                 let output = Pipe()
                 let run = try Self.backfill(
-                    arguments + ["--checkpoint", directory + "/first"], stdout: output.fileHandleForWriting,
-                    environment: environment)
+                    arguments + ["--checkpoint", directory + "/first"],
+                    stdout: output.fileHandleForWriting,
+                    environment: environment
+                )
                 let summary = try Self.summary(try await BuiltExecutable.readAll(output, until: run))
                 #expect(summary["submitted"] as? Int == 2 && summary["filtered"] as? Int == 1)
 
@@ -136,7 +144,9 @@ import Testing
                 let again = Pipe()
                 let rerun = try Self.backfill(
                     arguments + ["--checkpoint", directory + "/second", "--skip-done"],
-                    stdout: again.fileHandleForWriting, environment: environment)
+                    stdout: again.fileHandleForWriting,
+                    environment: environment
+                )
                 let second = try Self.summary(try await BuiltExecutable.readAll(again, until: rerun))
                 #expect(second["submitted"] as? Int == 0 && second["already_done"] as? Int == 2)
             }

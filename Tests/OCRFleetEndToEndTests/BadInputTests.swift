@@ -17,7 +17,9 @@ import Testing
     @Test func everyBadFileEndsWithItsCodeAndTheWorkerCarriesOn() async throws {
         let directory = Fixtures.path("bad")
         let expectations = try JSONDecoder().decode(
-            [String: Expectation].self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/expected.json")))
+            [String: Expectation].self,
+            from: Data(contentsOf: URL(fileURLWithPath: directory + "/expected.json"))
+        )
         #expect(expectations.count >= 25)
         try await withFleet(workerEnvironment: ["OCR_MAX_DELIVER": "1"]) { fleet in
             var outcomes: [String: String] = [:]

@@ -115,5 +115,10 @@ private final class Tally: Sendable {
     private let count = Mutex(0)
 
     /// Counts one more; the count so far.
-    func add() -> Int { count.withLock { $0 += 1; return $0 } }
+    func add() -> Int {
+        count.withLock {
+            $0 += 1
+            return $0
+        }
+    }
 }

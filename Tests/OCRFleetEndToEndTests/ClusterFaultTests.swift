@@ -17,7 +17,9 @@ import VLLMDouble
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let nats = try await NATSConnection.connect(
-            .init(urls: cluster.nodes.map(\.url), name: "cluster-test", connectTimeout: .seconds(10)), logger: logger)
+            .init(urls: cluster.nodes.map(\.url), name: "cluster-test", connectTimeout: .seconds(10)),
+            logger: logger
+        )
         // The cluster elects its JetStream leader after the servers are up.
         let topology = FleetTopology(replicas: 3, maxDeliver: 10, ackWait: .seconds(5))
         try await FleetTopology.untilReady(logger: logger) { try await topology.ensureAll(on: nats) }
@@ -36,13 +38,16 @@ import VLLMDouble
             defer { try? FileManager.default.removeItem(atPath: gatewayLog) }
             let logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: gatewayLog))
             let gateway = try BuiltExecutable.run(
-                "ocr-gateway", [],
+                "ocr-gateway",
+                [],
                 environment: common.merging([
                     "OCR_HTTP_PORT": "\(port)", "OCR_STORE_DIR": store,
                     // Its start-up steps in the log, should it ever not get ready.
                     "OCR_LOG_LEVEL": "debug",
                 ]) { $1 },
-                stdout: logHandle, stderr: logHandle)
+                stdout: logHandle,
+                stderr: logHandle
+            )
             defer { gateway.terminate() }
             let workerEnvironment = common.merging([
                 "OCR_VLLM_URL": vllm.baseURL, "OCR_ENGINE": "deepseek", "OCR_MAX_DELIVER": "10", "OCR_ACK_WAIT_S": "5",
@@ -60,8 +65,10 @@ import VLLMDouble
                     throw TestEnvironmentError(
                         "the gateway did not get ready (process "
                             + (gateway.isRunning
-                                ? "running" : "exited: \(gateway.terminationReason == .uncaughtSignal ? "signal" : "status") \(gateway.terminationStatus)")
-                            + "):\n\(log)")
+                                ? "running"
+                                : "exited: \(gateway.terminationReason == .uncaughtSignal ? "signal" : "status") \(gateway.terminationStatus)")
+                            + "):\n\(log)"
+                    )
                 }
                 try await Task.sleep(for: .milliseconds(200))
             }
@@ -98,7 +105,10 @@ import VLLMDouble
             }
             let finished = ContinuousClock.now
             func rate(_ jobs: Int, _ span: Duration) -> String {
-                String(format: "%.1f jobs/s", Double(jobs) / max(Double(span.components.seconds) + Double(span.components.attoseconds) * 1e-18, 0.001))
+                String(
+                    format: "%.1f jobs/s",
+                    Double(jobs) / max(Double(span.components.seconds) + Double(span.components.attoseconds) * 1e-18, 0.001)
+                )
             }
             // Right after losing a member a stream may still be electing its leader.
             var stored: UInt64?
@@ -111,7 +121,8 @@ import VLLMDouble
                 "cluster fault test: \(ids.count) jobs sent, \(completed) completed (\(beforeKill) before the kill), "
                     + "\(deadLetters) dead-lettered, \(ids.count - completed - Int(deadLetters)) lost; "
                     + "first completion after the node kill: \(recovery.map { "\($0)" } ?? "none"); "
-                    + "\(rate(beforeKill, killed - submitted)) before the kill, \(rate(completed - beforeKill, finished - killed)) after")
+                    + "\(rate(beforeKill, killed - submitted)) before the kill, \(rate(completed - beforeKill, finished - killed)) after"
+            )
             #expect(completed == ids.count && deadLetters == 0)
         }
         try await nats.drain()

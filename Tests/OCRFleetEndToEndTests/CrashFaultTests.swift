@@ -61,7 +61,8 @@ import VLLMDouble
                         environment: [
                             "OCR_NATS_URL": fleet.server.url, "OCR_VLLM_URL": vllm.baseURL, "OCR_ENGINE": "deepseek",
                             "OCR_ACK_WAIT_S": "5", "OCR_MAX_JOBS": "2", "OCR_RETRY_BASE_S": "0.2", "OCR_LOG_LEVEL": "error",
-                        ])
+                        ]
+                    )
                     defer { workers.stop() }
                     let ids = (0..<jobCount).map { "crash-job-\($0)" }
                     for id in ids {
@@ -91,7 +92,8 @@ import VLLMDouble
                     let deadLetters = letters.count
                     let reasons = Set(
                         letters.compactMap { try? CloudEventCoding.decoder().decode(CloudEvent<DeadLetter>.self, from: Data($0.payload)) }
-                            .map { "\($0.data.error.code.rawValue): \($0.data.error.message)" })
+                            .map { "\($0.data.error.code.rawValue): \($0.data.error.message)" }
+                    )
                     // Stored terminal events per job.
                     var ends: [String: Int] = [:]
                     for message in try await StoredMessages(connection: fleet.nats, stream: StreamNames.events).all() {
@@ -106,7 +108,8 @@ import VLLMDouble
                             + "\(jobCount - completed - deadLetters) lost, "
                             + "\(ends.values.filter { $0 > 1 }.count) ended twice, "
                             + "\(reuploaded) uploaded twice, \(kills) workers killed, \(elapsed)"
-                            + (reasons.isEmpty ? "" : "; dead letters: \(reasons.sorted())"))
+                            + (reasons.isEmpty ? "" : "; dead letters: \(reasons.sorted())")
+                    )
 
                     #expect(kills >= 3, "the run saw kills")
                     #expect(completed == jobCount && deadLetters == 0, "every job completed, none dead-lettered or lost")

@@ -113,7 +113,10 @@ import VLLMDouble
                 // A job that insists on DeepSeek fails its attempt as retryable instead.
                 try await fleet.submit(file: Fixtures.path("invoice.png"), jobID: "auto-pinned", query: "&engine=deepseek")
                 let failed = try await failures.events(count: 1)
-                guard case .failed(let failure) = failed.first?.data.body else { Issue.record("no failed event"); return }
+                guard case .failed(let failure) = failed.first?.data.body else {
+                    Issue.record("no failed event")
+                    return
+                }
                 #expect(failure.error.code == .engineUnavailable && failure.willRetry)
             }
         }
@@ -124,10 +127,14 @@ import VLLMDouble
             try await withNATSServer { nats in
                 let errors = Pipe()
                 let worker = try BuiltExecutable.run(
-                    "ocr-worker", [],
+                    "ocr-worker",
+                    [],
                     environment: [
                         "OCR_NATS_URL": nats.url, "OCR_VLLM_URL": vllm.baseURL, "OCR_VLLM_MODEL": "deepseek-ai/DeepSeek-OCR-typo",
-                    ], stdout: errors.fileHandleForWriting, stderr: errors.fileHandleForWriting)
+                    ],
+                    stdout: errors.fileHandleForWriting,
+                    stderr: errors.fileHandleForWriting
+                )
                 let output = try await BuiltExecutable.readAll(errors, until: worker)
                 #expect(worker.terminationStatus != 0)
                 #expect(output.contains("serves [deepseek-ai/DeepSeek-OCR], not 'deepseek-ai/DeepSeek-OCR-typo'"), "\(output)")

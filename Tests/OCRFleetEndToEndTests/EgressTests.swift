@@ -10,7 +10,10 @@ import Testing
 @Suite(.serialized) struct EgressTests {
     static func publish(_ fleet: TestFleet, _ id: String, source: String, result: String, layout: String? = nil) async throws {
         let job = JobRequest(
-            jobID: id, source: SourceDocument(url: source), result: ResultTarget(url: result, layoutURL: layout))
+            jobID: id,
+            source: SourceDocument(url: source),
+            result: ResultTarget(url: result, layoutURL: layout)
+        )
         try await fleet.nats.publish(JobEvent.request(job, source: "urn:test:egress"))
     }
 
@@ -46,7 +49,12 @@ import Testing
         }
     }
 
-    static func runMatrix(_ fleet: TestFleet, target: ConnectionCounter, host: PrivateNetworkHost, origin: TestOrigin)
+    static func runMatrix(
+        _ fleet: TestFleet,
+        target: ConnectionCounter,
+        host: PrivateNetworkHost,
+        origin: TestOrigin
+    )
         async throws
     {
         let failures = try fleet.recordEvents("ocr.events.failed.>")
@@ -151,7 +159,9 @@ import Testing
                     func submit(_ id: String, callback: String) async throws -> Int {
                         let escaped = callback.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? callback
                         return try await fleet.request(
-                            "POST", "/v1/jobs?job_id=\(id)&callback_url=\(escaped)", body: bytes,
+                            "POST",
+                            "/v1/jobs?job_id=\(id)&callback_url=\(escaped)",
+                            body: bytes,
                             contentType: "application/octet-stream"
                         ).status
                     }

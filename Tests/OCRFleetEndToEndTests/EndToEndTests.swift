@@ -24,7 +24,10 @@ import Testing
             #expect(kinds.last == .completed, "events: \(kinds)")
             #expect(kinds.dropFirst().dropLast().allSatisfy { $0 == .progress } && kinds.contains(.progress))
             let truth = try #require(Fixtures.truth[fixture])
-            guard case .started(let started) = events[0].data.body else { Issue.record("no started"); return }
+            guard case .started(let started) = events[0].data.body else {
+                Issue.record("no started")
+                return
+            }
             #expect(started.pagesTotal == truth.count && started.engine == "tesseract")
             guard case .completed(let completed) = events.last!.data.body else { return }
             #expect(completed.pages == truth.count && completed.pagesFailed.isEmpty)
@@ -50,11 +53,18 @@ import Testing
         try await withFleet { fleet in
             let boundary = "ocrfleet-test-boundary"
             var body = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"options\"\r\n\r\n{\"pages\": \"2\"}\r\n".utf8)
-            body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"report.pdf\"\r\nContent-Type: application/pdf\r\n\r\n".utf8)
+            body += Array(
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"report.pdf\"\r\nContent-Type: application/pdf\r\n\r\n"
+                    .utf8
+            )
             body += try Array(Data(contentsOf: URL(fileURLWithPath: Fixtures.path("report-3p.pdf"))))
             body += Array("\r\n--\(boundary)--\r\n".utf8)
             let (status, response) = try await fleet.request(
-                "POST", "/v1/jobs?job_id=multipart-1", body: body, contentType: "multipart/form-data; boundary=\(boundary)")
+                "POST",
+                "/v1/jobs?job_id=multipart-1",
+                body: body,
+                contentType: "multipart/form-data; boundary=\(boundary)"
+            )
             #expect(status == 202, "\(response)")
             let state = try await fleet.waitForTerminalState("multipart-1")
             #expect(state.state == .completed && state.pagesTotal == 1)
@@ -134,14 +144,21 @@ import Testing
             let started = try fleet.recordEvents("ocr.events.started.dup-1")
             try await fleet.nats.flush()
             let source = fleet.store.presignedURL(
-                .get, objectKey: "fixtures/invoice.png", expires: Date().addingTimeInterval(600))
+                .get,
+                objectKey: "fixtures/invoice.png",
+                expires: Date().addingTimeInterval(600)
+            )
             let path = fleet.store.path(for: "fixtures/invoice.png")
             try FileManager.default.createDirectory(
-                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                atPath: (path as NSString).deletingLastPathComponent,
+                withIntermediateDirectories: true
+            )
             try FileManager.default.copyItem(atPath: Fixtures.path("invoice.png"), toPath: path)
             let job = JobRequest(
-                jobID: "dup-1", source: SourceDocument(url: source),
-                result: ResultTarget(url: fleet.store.presignedURL(.put, objectKey: "results/dup-1.md", expires: Date().addingTimeInterval(600))))
+                jobID: "dup-1",
+                source: SourceDocument(url: source),
+                result: ResultTarget(url: fleet.store.presignedURL(.put, objectKey: "results/dup-1.md", expires: Date().addingTimeInterval(600)))
+            )
             let event = JobEvent.request(job, source: "urn:test")
             let payload = try [UInt8](CloudEventCoding.encoder().encode(event))
             // The same CloudEvent twice within the duplicate window is one job.
@@ -151,7 +168,10 @@ import Testing
             // A new request for a completed job_id is acknowledged without work.
             let again = JobEvent.request(job, source: "urn:test")
             try await fleet.nats.publish(
-                Subjects.jobs, payload: try [UInt8](CloudEventCoding.encoder().encode(again)), messageID: again.id)
+                Subjects.jobs,
+                payload: try [UInt8](CloudEventCoding.encoder().encode(again)),
+                messageID: again.id
+            )
             let starts = try await started.events(during: .seconds(4))
             #expect(starts.count == 1)
         }
@@ -179,18 +199,28 @@ import Testing
             let markdown = "<!-- page 1 -->\n\nDone.\n"
             let path = fleet.store.path(for: "results/lagging.md")
             try FileManager.default.createDirectory(
-                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                atPath: (path as NSString).deletingLastPathComponent,
+                withIntermediateDirectories: true
+            )
             try markdown.write(toFile: path, atomically: true, encoding: .utf8)
             let completed = JobCompleted(
                 result: ResultSummary(url: fleet.store.publicBaseURL + LocalStore.routePrefix + "results/lagging.md", bytes: 24, sha256: ""),
-                pages: 1, pagesFailed: [], engine: "tesseract", durationMs: 1, timingsMs: [:],
-                usage: PageUsage(pagesOCR: 1, pagesText: 0))
+                pages: 1,
+                pagesFailed: [],
+                engine: "tesseract",
+                durationMs: 1,
+                timingsMs: [:],
+                usage: PageUsage(pagesOCR: 1, pagesText: 0)
+            )
             let event = LifecycleEvent.lifecycle(
                 LifecycleData(header: EventHeader(jobID: "lagging", attempt: 1, worker: "test"), body: .completed(completed)),
-                source: "urn:test")
+                source: "urn:test"
+            )
             try await fleet.nats.publish(
-                Subjects.event(.completed, jobID: "lagging"), payload: try [UInt8](CloudEventCoding.encoder().encode(event)),
-                messageID: event.id)
+                Subjects.event(.completed, jobID: "lagging"),
+                payload: try [UInt8](CloudEventCoding.encoder().encode(event)),
+                messageID: event.id
+            )
 
             let (status, body) = try await fleet.request("GET", "/v1/jobs/lagging/result")
             #expect(status == 200 && body == markdown)
@@ -200,7 +230,9 @@ import Testing
     /// The `event:` kinds of a server-sent event stream, read until the server ends it.
     static func eventKinds(_ fleet: TestFleet, jobID: String) async throws -> [String] {
         let response = try await fleet.http.execute(
-            HTTPClientRequest(url: "\(fleet.gatewayURL)/v1/jobs/\(jobID)/events"), timeout: .seconds(120))
+            HTTPClientRequest(url: "\(fleet.gatewayURL)/v1/jobs/\(jobID)/events"),
+            timeout: .seconds(120)
+        )
         #expect(response.headers.first(name: "content-type") == "text/event-stream")
         var text = ""
         for try await buffer in response.body { text += String(buffer: buffer) }
@@ -283,7 +315,11 @@ import Testing
             var refused = (status: 0, headers: [String: String](), body: "")
             for attempt in 3..<1000 where refused.status != 503 {
                 refused = try await fleet.exchange(
-                    "POST", "/v1/jobs?job_id=queued-\(attempt)", body: Array("%PDF-1.4".utf8), contentType: "application/pdf")
+                    "POST",
+                    "/v1/jobs?job_id=queued-\(attempt)",
+                    body: Array("%PDF-1.4".utf8),
+                    contentType: "application/pdf"
+                )
             }
             #expect(refused.status == 503 && refused.headers["retry-after"] == "5", "\(refused)")
             #expect(refused.body.contains(#""code":"backlog""#))

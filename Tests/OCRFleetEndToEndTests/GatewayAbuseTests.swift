@@ -57,8 +57,11 @@ import Testing
             var bodies: [String] = []
             for callback in ["http://10.0.0.1/hook", "http://no-such-host.invalid/hook"] {
                 let (status, body) = try await fleet.request(
-                    "POST", "/v1/jobs?job_id=cb&callback_url=\(callback)", body: Array("%PDF-1.4".utf8),
-                    contentType: "application/pdf")
+                    "POST",
+                    "/v1/jobs?job_id=cb&callback_url=\(callback)",
+                    body: Array("%PDF-1.4".utf8),
+                    contentType: "application/pdf"
+                )
                 #expect(status == 400, "\(callback): \(body)")
                 bodies.append(body)
             }
@@ -76,15 +79,22 @@ import Testing
             }
             body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\nPNG\r\n--\(boundary)--\r\n"
             let refused = try await fleet.request(
-                "POST", "/v1/jobs?job_id=fields", body: Array(body.utf8),
-                contentType: "multipart/form-data; boundary=\(boundary)")
+                "POST",
+                "/v1/jobs?job_id=fields",
+                body: Array(body.utf8),
+                contentType: "multipart/form-data; boundary=\(boundary)"
+            )
             #expect(refused.status == 400 && refused.body.contains("over 32 parts"), "\(refused.status) \(refused.body.prefix(300))")
 
             let header = String(repeating: "h", count: 100_000)
-            let longHeader = "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(header)\"\r\n\r\nPNG\r\n--\(boundary)--\r\n"
+            let longHeader =
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(header)\"\r\n\r\nPNG\r\n--\(boundary)--\r\n"
             let refusedHeader = try await fleet.request(
-                "POST", "/v1/jobs?job_id=header", body: Array(longHeader.utf8),
-                contentType: "multipart/form-data; boundary=\(boundary)")
+                "POST",
+                "/v1/jobs?job_id=header",
+                body: Array(longHeader.utf8),
+                contentType: "multipart/form-data; boundary=\(boundary)"
+            )
             #expect(refusedHeader.status == 400 && refusedHeader.body.contains("header"), "\(refusedHeader)")
 
             // Other submissions go on.

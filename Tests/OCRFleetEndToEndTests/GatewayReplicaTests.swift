@@ -23,18 +23,24 @@ import Testing
 
                 let (_, first) = try await fleet.request("GET", "/v1/jobs/replicated/result")
                 let result = try await http.execute(
-                    HTTPClientRequest(url: "\(second)/v1/jobs/replicated/result"), timeout: .seconds(30))
+                    HTTPClientRequest(url: "\(second)/v1/jobs/replicated/result"),
+                    timeout: .seconds(30)
+                )
                 #expect(result.status == .ok)
                 #expect(String(buffer: try await result.body.collect(upTo: 1 << 20)) == first)
 
                 let events = try await http.execute(
-                    HTTPClientRequest(url: "\(second)/v1/jobs/replicated/events"), timeout: .seconds(30))
+                    HTTPClientRequest(url: "\(second)/v1/jobs/replicated/events"),
+                    timeout: .seconds(30)
+                )
                 var text = ""
                 for try await chunk in events.body { text += String(buffer: chunk) }
                 #expect(text.contains("event: started") && text.hasSuffix("\n\n") && text.contains("event: completed"))
 
                 let listing = try await http.execute(
-                    HTTPClientRequest(url: "\(second)/v1/jobs?state=completed"), timeout: .seconds(30))
+                    HTTPClientRequest(url: "\(second)/v1/jobs?state=completed"),
+                    timeout: .seconds(30)
+                )
                 #expect(String(buffer: try await listing.body.collect(upTo: 1 << 20)).contains("replicated"))
 
                 var cancel = HTTPClientRequest(url: "\(second)/v1/jobs/replicated")
@@ -53,7 +59,9 @@ import Testing
             #expect(status == 202)
             // No worker: the job waits, and so does its stream.
             let response = try await fleet.http.execute(
-                HTTPClientRequest(url: "\(fleet.gatewayURL)/v1/jobs/waiting/events"), timeout: .seconds(30))
+                HTTPClientRequest(url: "\(fleet.gatewayURL)/v1/jobs/waiting/events"),
+                timeout: .seconds(30)
+            )
             var text = ""
             let started = ContinuousClock.now
             for try await chunk in response.body {

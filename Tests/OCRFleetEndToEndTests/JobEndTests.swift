@@ -105,7 +105,8 @@ import VLLMDouble
             let job = JobRequest(
                 jobID: "fails-then-runs",
                 source: SourceDocument(url: fleet.store.presignedURL(.get, objectKey: "late/invoice.png", expires: expires)),
-                result: ResultTarget(url: fleet.store.presignedURL(.put, objectKey: "results/fails-then-runs.md", expires: expires)))
+                result: ResultTarget(url: fleet.store.presignedURL(.put, objectKey: "results/fails-then-runs.md", expires: expires))
+            )
             try await fleet.nats.publish(JobEvent.request(job, source: "urn:test"))
             let failed = try await fleet.waitForTerminalState("fails-then-runs")
             #expect(failed.state == .failed && failed.error?.code == .sourceNotFound, "\(failed)")
@@ -113,7 +114,9 @@ import VLLMDouble
             // The source appears, and the upstream service publishes the job again.
             let path = fleet.store.path(for: "late/invoice.png")
             try FileManager.default.createDirectory(
-                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                atPath: (path as NSString).deletingLastPathComponent,
+                withIntermediateDirectories: true
+            )
             try FileManager.default.copyItem(atPath: Fixtures.path("invoice.png"), toPath: path)
             try await fleet.nats.publish(JobEvent.request(job, source: "urn:test"))
             let deadline = ContinuousClock.now + .seconds(120)

@@ -105,7 +105,12 @@ import Testing
     }
 
     /// `POST` to another replica than the fleet's own gateway.
-    static func post(_ base: String, _ path: String, token: String, _ fleet: TestFleet) async throws
+    static func post(
+        _ base: String,
+        _ path: String,
+        token: String,
+        _ fleet: TestFleet
+    ) async throws
         -> (status: Int, body: String)
     {
         var request = HTTPClientRequest(url: base + path)

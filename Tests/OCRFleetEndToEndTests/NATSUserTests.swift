@@ -15,8 +15,12 @@ import Testing
         let users = try #require(fleet.server.users)
         let output = Pipe()
         let process = try BuiltExecutable.run(
-            "ocrctl", arguments, environment: users.environment(.ocrctl), stdout: output.fileHandleForWriting,
-            stderr: output.fileHandleForWriting)
+            "ocrctl",
+            arguments,
+            environment: users.environment(.ocrctl),
+            stdout: output.fileHandleForWriting,
+            stderr: output.fileHandleForWriting
+        )
         let text = try await BuiltExecutable.readAll(output, until: process)
         return (process.terminationStatus, text)
     }
@@ -113,7 +117,9 @@ import Testing
             logger.logLevel = .critical
             let worker = try await NATSConnection.connect(users.options(.worker, url: server.url, name: "worker"), logger: logger)
             let gateway = try await NATSConnection.connect(
-                users.options(.gateway, url: server.url, name: "gateway"), logger: logger)
+                users.options(.gateway, url: server.url, name: "gateway"),
+                logger: logger
+            )
             // What the worker does at start-up: streams (it may only check them), then its consumer.
             let starting = Task {
                 try await FleetTopology.untilReady(logger: logger) { try await FleetTopology().ensureAll(on: worker) }
@@ -157,9 +163,12 @@ import Testing
             let jobs = StoredMessages(connection: worker, stream: StreamNames.jobs)
             let job = JobEvent.request(
                 JobRequest(
-                    jobID: "forged", source: .init(url: "http://127.0.0.1:1/forged"),
-                    result: .init(url: "http://127.0.0.1:1/forged.md")),
-                source: "urn:test")
+                    jobID: "forged",
+                    source: .init(url: "http://127.0.0.1:1/forged"),
+                    result: .init(url: "http://127.0.0.1:1/forged.md")
+                ),
+                source: "urn:test"
+            )
             async let published = Self.failure { try await worker.publish(job) }
             async let purged = Self.failure { try await jobs.purge() }
             try worker.publishCore("\(Subjects.jobs).other", payload: [])

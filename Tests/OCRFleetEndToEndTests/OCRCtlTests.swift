@@ -15,7 +15,9 @@ import Testing
         try await withFleet { fleet in
             let output = Pipe()
             let printed = try Self.run(
-                ["submit", "--gateway", fleet.gatewayURL, "--wait", Fixtures.path("invoice.png")], stdout: output.fileHandleForWriting)
+                ["submit", "--gateway", fleet.gatewayURL, "--wait", Fixtures.path("invoice.png")],
+                stdout: output.fileHandleForWriting
+            )
             let text = try await BuiltExecutable.readAll(output, until: printed)
             #expect(printed.terminationStatus == 0)
             #expect(Fixtures.words(text).contains("garden") && text.hasPrefix("<!-- page 1 -->"))
@@ -23,7 +25,8 @@ import Testing
             let both = Pipe()
             let two = try Self.run(
                 ["submit", "--gateway", fleet.gatewayURL, "--wait", Fixtures.path("invoice.png"), Fixtures.path("delivery.jpg")],
-                stdout: both.fileHandleForWriting)
+                stdout: both.fileHandleForWriting
+            )
             let combined = try await BuiltExecutable.readAll(both, until: two)
             let invoice = try #require(combined.range(of: "<!-- \(Fixtures.path("invoice.png")) -->"))
             let delivery = try #require(combined.range(of: "<!-- \(Fixtures.path("delivery.jpg")) -->"))
@@ -52,7 +55,9 @@ import Testing
         try await withFleet { fleet in
             let output = Pipe()
             let follower = try Self.run(
-                ["events", "--nats", fleet.server.url, "--job", "ctl-events"], stdout: output.fileHandleForWriting)
+                ["events", "--nats", fleet.server.url, "--job", "ctl-events"],
+                stdout: output.fileHandleForWriting
+            )
             try output.fileHandleForWriting.close()
             // Whatever happens, the follower ends, and with it the lines.
             let watchdog = Task {

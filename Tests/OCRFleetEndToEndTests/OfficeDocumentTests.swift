@@ -8,7 +8,12 @@ import VLLMDouble
 /// Office files through the fleet: DOCX, PPTX and XLSX read from their XML, the rest (and
 /// those in `ocr` mode) converted by LibreOffice.
 @Suite(.serialized) struct OfficeDocumentTests {
-    static func completed(_ fixture: String, query: String, fleet: TestFleet, jobID: String) async throws
+    static func completed(
+        _ fixture: String,
+        query: String,
+        fleet: TestFleet,
+        jobID: String
+    ) async throws
         -> (JobCompleted, String)
     {
         let (outcome, markdown) = try await RecognitionModeTests.run(fixture, query: query, fleet: fleet, jobID: jobID)
@@ -22,7 +27,11 @@ import VLLMDouble
         try await withVLLMDouble { vllm in
             try await withFleet(workerEnvironment: ["OCR_VLLM_URL": vllm.baseURL]) { fleet in
                 let (completed, markdown) = try await Self.completed(
-                    "office/handbook.docx", query: "&engine=deepseek", fleet: fleet, jobID: "docx-hybrid")
+                    "office/handbook.docx",
+                    query: "&engine=deepseek",
+                    fleet: fleet,
+                    jobID: "docx-hybrid"
+                )
                 #expect(completed.usage.pagesText == 1 && completed.usage.pagesOCR == 0)
                 #expect(vllm.double.statistics.completions == 1, "one call, for the embedded picture")
                 #expect(markdown.contains("# Fleet Handbook\n\n"))
@@ -34,7 +43,11 @@ import VLLMDouble
                 #expect(Fixtures.recall(truth: truth, recognised: between) > 0.8, "\(between)")
 
                 let (textOnly, plain) = try await Self.completed(
-                    "office/handbook.docx", query: "&engine=deepseek&mode=text", fleet: fleet, jobID: "docx-text")
+                    "office/handbook.docx",
+                    query: "&engine=deepseek&mode=text",
+                    fleet: fleet,
+                    jobID: "docx-text"
+                )
                 #expect(textOnly.usage.pagesText == 1 && vllm.double.statistics.completions == 1)
                 #expect(plain.contains("# Fleet Handbook") && !plain.contains("Garden Supplies"))
             }
@@ -47,7 +60,11 @@ import VLLMDouble
         try await withVLLMDouble(behaviour) { vllm in
             try await withFleet(workerEnvironment: ["OCR_VLLM_URL": vllm.baseURL]) { fleet in
                 let (completed, _) = try await Self.completed(
-                    "office/handbook.docx", query: "&engine=deepseek&mode=ocr", fleet: fleet, jobID: "docx-ocr")
+                    "office/handbook.docx",
+                    query: "&engine=deepseek&mode=ocr",
+                    fleet: fleet,
+                    jobID: "docx-ocr"
+                )
                 #expect(completed.usage.pagesText == 0 && completed.usage.pagesOCR == completed.pages)
                 #expect(completed.pages >= 1 && vllm.double.statistics.completions == completed.pages)
             }
@@ -58,7 +75,11 @@ import VLLMDouble
     func legacyAndOpenDocumentTextGoThroughLibreOffice(_ fixture: String) async throws {
         try await withFleet { fleet in
             let (completed, markdown) = try await Self.completed(
-                "office/\(fixture)", query: "", fleet: fleet, jobID: "lo-\(fixture.replacingOccurrences(of: ".", with: "-"))")
+                "office/\(fixture)",
+                query: "",
+                fleet: fleet,
+                jobID: "lo-\(fixture.replacingOccurrences(of: ".", with: "-"))"
+            )
             #expect(completed.usage.pagesText == completed.pages, "LibreOffice's PDF has a text layer")
             #expect(markdown.contains("# Fleet Handbook"))
             #expect(markdown.contains("- Check the tyres\n  - Front tyres"), "\(markdown)")
@@ -81,7 +102,10 @@ import VLLMDouble
             let (deck, slides) = try await Self.completed("office/deck.pptx", query: "&pages=2", fleet: fleet, jobID: "slide-2")
             #expect(deck.pages == 1 && slides.hasPrefix("<!-- page 2 -->\n\n# Depot Numbers"))
             let (outcome, _) = try await RecognitionModeTests.run("office/ledger.xlsx", query: "&pages=3-", fleet: fleet, jobID: "sheet-3")
-            guard case .failed(let failed)? = outcome else { Issue.record("not failed: \(String(describing: outcome))"); return }
+            guard case .failed(let failed)? = outcome else {
+                Issue.record("not failed: \(String(describing: outcome))")
+                return
+            }
             #expect(failed.error.code == .invalidJob && failed.error.message.contains("past the last page (2)"))
         }
     }
@@ -90,7 +114,10 @@ import VLLMDouble
         // LibreOffice alone takes longer than a second to start.
         try await withFleet(workerEnvironment: ["OCR_CONVERSION_TIMEOUT_S": "1", "OCR_MAX_DELIVER": "1"]) { fleet in
             let (outcome, _) = try await RecognitionModeTests.run("office/handbook.odt", query: "", fleet: fleet, jobID: "slow-lo")
-            guard case .failed(let failed)? = outcome else { Issue.record("not failed: \(String(describing: outcome))"); return }
+            guard case .failed(let failed)? = outcome else {
+                Issue.record("not failed: \(String(describing: outcome))")
+                return
+            }
             #expect(failed.error.code == .engineTimeout && failed.error.message.contains("within 1 s"))
             // Its processes are gone: nothing still runs from the job's work directory.
             try await Task.sleep(for: .seconds(1))
@@ -107,7 +134,10 @@ import VLLMDouble
     @Test func withoutLibreOfficeTheJobSaysWhatToInstall() async throws {
         try await withFleet(workerEnvironment: ["OCR_LIBREOFFICE": "/nonexistent/soffice"]) { fleet in
             let (outcome, _) = try await RecognitionModeTests.run("office/handbook.odt", query: "", fleet: fleet, jobID: "no-lo")
-            guard case .failed(let failed)? = outcome else { Issue.record("not failed: \(String(describing: outcome))"); return }
+            guard case .failed(let failed)? = outcome else {
+                Issue.record("not failed: \(String(describing: outcome))")
+                return
+            }
             #expect(failed.error.code == .unsupportedFormat && !failed.willRetry)
             #expect(failed.error.message.contains("apt-get install libreoffice-writer-nogui"))
         }

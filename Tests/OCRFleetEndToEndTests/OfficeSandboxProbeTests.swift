@@ -76,7 +76,9 @@ import Testing
             try FileManager.default.linkItem(atPath: BuiltExecutable.path("ocr-worker"), toPath: alone)
             // Documents' children are beside it, as in the image: only the office launcher is missing.
             try FileManager.default.linkItem(
-                atPath: BuiltExecutable.path("ocr-document-child"), toPath: directory + "/ocr-document-child")
+                atPath: BuiltExecutable.path("ocr-document-child"),
+                toPath: directory + "/ocr-document-child"
+            )
             let port = try await FreePort.find()
             let log = Pipe()
             let worker = Process()
@@ -106,7 +108,8 @@ import Testing
             #expect(
                 refused.error?.message
                     == "DOC files are converted by LibreOffice, which this worker runs only without network, and no "
-                    + "sandbox works here (OCR_OFFICE_SANDBOX=required)")
+                    + "sandbox works here (OCR_OFFICE_SANDBOX=required)"
+            )
             #expect(try await fleet.waitForTerminalState("png-without-sandbox").state == .completed)
 
             worker.terminate()
@@ -148,7 +151,8 @@ import Testing
                 environment: [
                     "OCR_NATS_URL": fleet.server.url, "OCR_PROBE_PORT": "\(port)", "OCR_PROBE_HOST": "127.0.0.1",
                     "OCR_LOG_LEVEL": "warning",
-                ])
+                ]
+            )
             defer { worker.terminate() }
             _ = try await Self.ready(port: port, worker: worker)
             let bystander = try Self.asNobody(["/bin/sleep", "600"])

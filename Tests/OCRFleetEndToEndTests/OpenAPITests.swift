@@ -35,7 +35,9 @@ extension GatewaySelfDescriptionTests {
 
                 let gateway = try Gateway(
                     configuration: try .init(arguments: ["ocr-gateway"], environment: ["OCR_NATS_URL": fleet.server.url]),
-                    nats: fleet.nats, logger: Logger(label: "test"))
+                    nats: fleet.nats,
+                    logger: Logger(label: "test")
+                )
                 #expect(documented == Set(gateway.routes))
 
                 // And each is answered by its route, not the router's bare 404 for unknown paths.

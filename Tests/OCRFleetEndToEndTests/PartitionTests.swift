@@ -86,7 +86,9 @@ import VLLMDouble
             var logger = Logger(label: "partition-test")
             logger.logLevel = .critical
             let nats = try await NATSConnection.connect(
-                .init(urls: cluster.nodes.map(\.url), name: "partition-test", connectTimeout: .seconds(10)), logger: logger)
+                .init(urls: cluster.nodes.map(\.url), name: "partition-test", connectTimeout: .seconds(10)),
+                logger: logger
+            )
             defer { nats.close() }
 
             var behaviour = VLLMDouble.Behaviour()
@@ -146,7 +148,12 @@ import VLLMDouble
 
     /// Submits every job through the gateway, eight at a time; a 503 or a failed request
     /// is sent again, as a caller does (the job id makes it idempotent).
-    static func submit(_ ids: [String], to gateway: String, store: CountingStore, until deadline: ContinuousClock.Instant)
+    static func submit(
+        _ ids: [String],
+        to gateway: String,
+        store: CountingStore,
+        until deadline: ContinuousClock.Instant
+    )
         async throws
     {
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -178,7 +185,13 @@ import VLLMDouble
 
     /// Counts the jobs' states, dead letters and stored terminal events once the cluster
     /// answers again (right after a cut a stream may still be electing its leader).
-    static func tally(_ ids: [String], nats: NATSConnection, states: JobStateStore, startedAt: Date, stoppedAt: Date)
+    static func tally(
+        _ ids: [String],
+        nats: NATSConnection,
+        states: JobStateStore,
+        startedAt: Date,
+        stoppedAt: Date
+    )
         async throws -> Figures
     {
         func settled<T>(_ read: () async throws -> T) async throws -> T {
@@ -201,7 +214,8 @@ import VLLMDouble
             }
         }
         figures.deadLettered = Int(
-            try await settled { try await StoredMessages(connection: nats, stream: StreamNames.deadLetters).bounds().count })
+            try await settled { try await StoredMessages(connection: nats, stream: StreamNames.deadLetters).bounds().count }
+        )
         let events = try await settled { try await StoredMessages(connection: nats, stream: StreamNames.events).all() }
         var endings: [String: [Date]] = [:]
         for message in events {
@@ -242,9 +256,12 @@ import VLLMDouble
             ]
             let (_, gatewayLog) = try log("gateway")
             let gateway = try BuiltExecutable.run(
-                "ocr-gateway", [],
+                "ocr-gateway",
+                [],
                 environment: common.merging(["OCR_HTTP_PORT": "\(ports[0])", "OCR_STORE_DIR": directory + "/store"]) { $1 },
-                stdout: gatewayLog, stderr: gatewayLog)
+                stdout: gatewayLog,
+                stderr: gatewayLog
+            )
             var workers: [Process] = []
             var workerLogs: [String] = []
             for index in 0..<2 {
@@ -252,17 +269,26 @@ import VLLMDouble
                 workerLogs.append(path)
                 workers.append(
                     try BuiltExecutable.run(
-                        "ocr-worker", [],
+                        "ocr-worker",
+                        [],
                         environment: common.merging([
                             "OCR_WORKER_NAME": "partition-worker-\(index)", "OCR_VLLM_URL": vllmURL, "OCR_ENGINE": "deepseek",
                             "OCR_MAX_JOBS": "2", "OCR_ACK_WAIT_S": "10", "OCR_SHUTDOWN_GRACE_S": "2",
                             "OCR_PROBE_PORT": "\(ports[index + 1])", "OCR_PROBE_HOST": "127.0.0.1",
                         ]) { $1 },
-                        stdout: handle, stderr: handle))
+                        stdout: handle,
+                        stderr: handle
+                    )
+                )
             }
             return FleetProcesses(
-                gateway: gateway, workers: workers, gatewayURL: "http://127.0.0.1:\(ports[0])",
-                probeURLs: ports.dropFirst().map { "http://127.0.0.1:\($0)" }, directory: directory, workerLogs: workerLogs)
+                gateway: gateway,
+                workers: workers,
+                gatewayURL: "http://127.0.0.1:\(ports[0])",
+                probeURLs: ports.dropFirst().map { "http://127.0.0.1:\($0)" },
+                directory: directory,
+                workerLogs: workerLogs
+            )
         }
 
         /// Until the gateway and both workers answer `/readyz` with 200.

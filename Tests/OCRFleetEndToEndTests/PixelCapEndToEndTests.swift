@@ -36,10 +36,14 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let bombs: [(file: String, make: (String) throws -> Void, message: String)] = [
-            ("giant-second-page.tif", Self.tiffWithGiantSecondPage,
-             "page 2 of the TIFF is 23000×23000 pixels, over the 120000000-pixel limit"),
-            ("giant-media-box.pdf", Self.pdfWithGiantMediaBox,
-             "page 1 is 14400×14400 points: at 300 DPI that is 60000×60000 pixels, over the 1000000000-pixel limit of a page"),
+            (
+                "giant-second-page.tif", Self.tiffWithGiantSecondPage,
+                "page 2 of the TIFF is 23000×23000 pixels, over the 120000000-pixel limit"
+            ),
+            (
+                "giant-media-box.pdf", Self.pdfWithGiantMediaBox,
+                "page 1 is 14400×14400 points: at 300 DPI that is 60000×60000 pixels, over the 1000000000-pixel limit of a page"
+            ),
             ("lying-header.jpg", Self.jpegWithLyingHeader, "the image is 20000×20000 pixels, over the 120000000-pixel limit"),
         ]
         for bomb in bombs { try bomb.make("\(directory)/\(bomb.file)") }

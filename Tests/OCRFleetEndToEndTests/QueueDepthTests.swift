@@ -24,7 +24,10 @@ import Testing
             #expect(try await Self.kedaLag(fleet.server) == jobs)
 
             let worker = try BuiltExecutable.run(
-                "ocr-worker", [], environment: ["OCR_NATS_URL": fleet.server.url, "OCR_LOG_LEVEL": "warning"])
+                "ocr-worker",
+                [],
+                environment: ["OCR_NATS_URL": fleet.server.url, "OCR_LOG_LEVEL": "warning"]
+            )
             defer { worker.terminate() }
             var seen: [Int] = []
             let deadline = ContinuousClock.now + .seconds(180)

@@ -9,7 +9,12 @@ import VLLMDouble
 /// that need it.
 @Suite(.serialized) struct RecognitionModeTests {
     /// The job's `completed` (or `failed`) event and its markdown.
-    static func run(_ fixture: String, query: String, fleet: TestFleet, jobID: String) async throws
+    static func run(
+        _ fixture: String,
+        query: String,
+        fleet: TestFleet,
+        jobID: String
+    ) async throws
         -> (LifecycleData.Body?, String)
     {
         let recorder = try fleet.recordEvents("ocr.events.*.\(jobID)")
@@ -26,13 +31,19 @@ import VLLMDouble
         try await withVLLMDouble { vllm in
             try await withFleet(workerEnvironment: ["OCR_VLLM_URL": vllm.baseURL]) { fleet in
                 let (hybrid, markdown) = try await Self.run("office/report.pdf", query: "&engine=deepseek", fleet: fleet, jobID: "hybrid")
-                guard case .completed(let completed)? = hybrid else { Issue.record("not completed: \(String(describing: hybrid))"); return }
+                guard case .completed(let completed)? = hybrid else {
+                    Issue.record("not completed: \(String(describing: hybrid))")
+                    return
+                }
                 #expect(completed.usage.pagesText == 3 && completed.usage.pagesOCR == 0)
                 #expect(vllm.double.statistics.completions == 0)
                 #expect(markdown.contains("<!-- page 2 -->\n\n# Section 2: Depot Operations\n\n"))
 
                 let (ocr, _) = try await Self.run("office/report.pdf", query: "&engine=deepseek&mode=ocr", fleet: fleet, jobID: "ocr")
-                guard case .completed(let recognised)? = ocr else { Issue.record("not completed: \(String(describing: ocr))"); return }
+                guard case .completed(let recognised)? = ocr else {
+                    Issue.record("not completed: \(String(describing: ocr))")
+                    return
+                }
                 #expect(recognised.usage.pagesText == 0 && recognised.usage.pagesOCR == 3)
                 #expect(vllm.double.statistics.completions == 3)
             }
@@ -43,11 +54,17 @@ import VLLMDouble
         try await withVLLMDouble { vllm in
             try await withFleet(workerEnvironment: ["OCR_VLLM_URL": vllm.baseURL]) { fleet in
                 let (hybrid, _) = try await Self.run("office/scanned.pdf", query: "&engine=deepseek", fleet: fleet, jobID: "scan-hybrid")
-                guard case .completed(let completed)? = hybrid else { Issue.record("not completed: \(String(describing: hybrid))"); return }
+                guard case .completed(let completed)? = hybrid else {
+                    Issue.record("not completed: \(String(describing: hybrid))")
+                    return
+                }
                 #expect(completed.usage.pagesOCR == 1 && vllm.double.statistics.completions == 1)
 
                 let (text, markdown) = try await Self.run("office/scanned.pdf", query: "&engine=deepseek&mode=text", fleet: fleet, jobID: "scan-text")
-                guard case .completed(let fromLayer)? = text else { Issue.record("not completed: \(String(describing: text))"); return }
+                guard case .completed(let fromLayer)? = text else {
+                    Issue.record("not completed: \(String(describing: text))")
+                    return
+                }
                 #expect(fromLayer.usage.pagesText == 1 && vllm.double.statistics.completions == 1)
                 let truth = try String(contentsOfFile: Fixtures.path("office/report.txt"), encoding: .utf8)
                     .components(separatedBy: "\u{0C}")[0]
@@ -59,7 +76,10 @@ import VLLMDouble
     @Test func textModeOnAnImageIsAnInvalidJob() async throws {
         try await withFleet { fleet in
             let (outcome, _) = try await Self.run("invoice.png", query: "&mode=text", fleet: fleet, jobID: "text-image")
-            guard case .failed(let failed)? = outcome else { Issue.record("not failed: \(String(describing: outcome))"); return }
+            guard case .failed(let failed)? = outcome else {
+                Issue.record("not failed: \(String(describing: outcome))")
+                return
+            }
             #expect(failed.error.code == .invalidJob && !failed.willRetry)
             #expect(failed.error.message.contains("options.mode text"))
         }
@@ -75,7 +95,10 @@ import VLLMDouble
                 // The first page's request and its one retry never come back.
                 vllm.double.inject(.hang, count: 2)
                 let (outcome, markdown) = try await Self.run("office/report.pdf", query: "&engine=deepseek&mode=ocr", fleet: fleet, jobID: "stand-in")
-                guard case .completed(let completed)? = outcome else { Issue.record("not completed: \(String(describing: outcome))"); return }
+                guard case .completed(let completed)? = outcome else {
+                    Issue.record("not completed: \(String(describing: outcome))")
+                    return
+                }
                 #expect(completed.pagesFailed == [1])
                 let first = try #require(Fixtures.pages(of: markdown).first)
                 #expect(markdown.contains("could not be recognised (engine_timeout); its text layer stands in -->\n\n# Section 1"))

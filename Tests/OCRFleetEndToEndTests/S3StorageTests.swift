@@ -32,14 +32,24 @@ import Testing
     @Test func aJobWithAnExpiredSourceURLFailsAsSourceNotFound() async throws {
         try await withS3Server { s3 in
             try await s3.client.put(
-                Array(try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("invoice.png")))), key: "in/invoice.png",
-                contentType: "image/png")
+                Array(try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("invoice.png")))),
+                key: "in/invoice.png",
+                contentType: "image/png"
+            )
             try await withFleet(gatewayEnvironment: s3.gatewayEnvironment(prefix: "fleet/")) { fleet in
                 let expired = s3.bucket.presignedURL(
-                    .get, key: "in/invoice.png", lifetime: .seconds(60), now: Date().addingTimeInterval(-3600))
+                    .get,
+                    key: "in/invoice.png",
+                    lifetime: .seconds(60),
+                    now: Date().addingTimeInterval(-3600)
+                )
                 let body = #"{"job_id": "s3-expired", "source": {"url": "\#(expired)"}}"#
                 let (status, answer) = try await fleet.request(
-                    "POST", "/v1/jobs", body: Array(body.utf8), contentType: "application/json")
+                    "POST",
+                    "/v1/jobs",
+                    body: Array(body.utf8),
+                    contentType: "application/json"
+                )
                 #expect(status == 202, "\(answer)")
                 let state = try await fleet.waitForTerminalState("s3-expired")
                 #expect(state.state == .failed)

@@ -12,8 +12,15 @@ import VLLMDouble
             try await withFleet(workerEnvironment: ["OCR_VLLM_URL": vllm.baseURL]) { fleet in
                 let jobID = "turned-\(engine)"
                 let (outcome, markdown) = try await RecognitionModeTests.run(
-                    fixture, query: "&engine=\(engine)", fleet: fleet, jobID: jobID)
-                guard case .completed? = outcome else { Issue.record("not completed: \(String(describing: outcome))"); return }
+                    fixture,
+                    query: "&engine=\(engine)",
+                    fleet: fleet,
+                    jobID: jobID
+                )
+                guard case .completed? = outcome else {
+                    Issue.record("not completed: \(String(describing: outcome))")
+                    return
+                }
                 let truth = try #require(Fixtures.truth[fixture]?.first)
                 #expect(Fixtures.recall(truth: truth, recognised: markdown) >= 0.95, "\(markdown)")
             }
@@ -23,7 +30,11 @@ import VLLMDouble
     @Test func withoutStraighteningTheSamePageIsUnreadable() async throws {
         try await withFleet(workerEnvironment: ["OCR_STRAIGHTEN": "false"]) { fleet in
             let (_, markdown) = try await RecognitionModeTests.run(
-                "invoice-rotated-180.png", query: "&engine=tesseract", fleet: fleet, jobID: "not-straightened")
+                "invoice-rotated-180.png",
+                query: "&engine=tesseract",
+                fleet: fleet,
+                jobID: "not-straightened"
+            )
             let truth = try #require(Fixtures.truth["invoice-rotated-180.png"]?.first)
             #expect(Fixtures.recall(truth: truth, recognised: markdown) < 0.5)
         }

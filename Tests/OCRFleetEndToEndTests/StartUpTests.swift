@@ -16,15 +16,20 @@ import Testing
             // Three replicas cannot be placed on one server: the streams never come up.
             let unplaceable = ["OCR_NATS_URL": server.url, "OCR_STREAM_REPLICAS": "3", "OCR_LOG_LEVEL": "critical"]
             let gateway = try BuiltExecutable.run(
-                "ocr-gateway", [],
-                environment: unplaceable.merging(["OCR_HTTP_PORT": "\(port)", "OCR_STORE_DIR": store]) { $1 })
+                "ocr-gateway",
+                [],
+                environment: unplaceable.merging(["OCR_HTTP_PORT": "\(port)", "OCR_STORE_DIR": store]) { $1 }
+            )
             defer { gateway.terminate() }
             // The worker says when it is waiting: a signal before then would meet a process
             // still starting (re-executing itself), not the worker.
             let workerLog = Pipe()
             let worker = try BuiltExecutable.run(
-                "ocr-worker", [], environment: unplaceable.merging(["OCR_LOG_LEVEL": "warning"]) { $1 },
-                stderr: workerLog.fileHandleForWriting)
+                "ocr-worker",
+                [],
+                environment: unplaceable.merging(["OCR_LOG_LEVEL": "warning"]) { $1 },
+                stderr: workerLog.fileHandleForWriting
+            )
             defer { worker.terminate() }
             try workerLog.fileHandleForWriting.close()
             let workerLines = BuiltExecutable.lines(workerLog.fileHandleForReading)

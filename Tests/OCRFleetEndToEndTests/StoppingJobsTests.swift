@@ -69,7 +69,10 @@ import VLLMDouble
                 try await fleet.nats.flush()
                 try await fleet.submit(file: Fixtures.path("bench-10p.pdf"), jobID: "too-slow", query: "&timeout_s=2&mode=ocr")
                 let events = try await failures.events(count: 1)
-                guard case .failed(let failed) = Self.body(events.first) else { Issue.record("no failed event"); return }
+                guard case .failed(let failed) = Self.body(events.first) else {
+                    Issue.record("no failed event")
+                    return
+                }
                 #expect(failed.error.code == .engineTimeout && failed.error.message.contains("time limit"))
                 #expect(try await fleet.waitForTerminalState("too-slow").state == .failed)
             }

@@ -68,7 +68,12 @@ import Testing
             let otherFile = try await fleet.upload("report-3p.pdf", as: "inv", token: "tokA", query: first, expecting: 409)
             #expect(otherFile.contains(#""code":"job_exists""#))
             let otherCallback = try await fleet.upload(
-                "invoice.png", as: "inv", token: "tokA", query: "&callback_url=http://127.0.0.1:9/second", expecting: 409)
+                "invoice.png",
+                as: "inv",
+                token: "tokA",
+                query: "&callback_url=http://127.0.0.1:9/second",
+                expecting: 409
+            )
             #expect(otherCallback.contains(#""code":"job_exists""#))
 
             // Nothing of the first job changed, and it was queued once.
@@ -101,7 +106,12 @@ import Testing
         try await withFleet(gatewayEnvironment: Self.tokens, runWorker: false) { fleet in
             let job = #"{"job_id":"stamped","source":{"url":"https://docs.example.com/a.pdf"},"metadata":{"tenant":"alpha","team":"x"}}"#
             let posted = try await fleet.request(
-                "POST", "/v1/jobs", body: Array(job.utf8), contentType: "application/json", token: "solo")
+                "POST",
+                "/v1/jobs",
+                body: Array(job.utf8),
+                contentType: "application/json",
+                token: "solo"
+            )
             #expect(posted.status == 202, "\(posted)")
             let state = try #require(try await JobStateStore(connection: fleet.nats).get("default=stamped"))
             #expect(state.metadata == ["tenant": "default", "team": "x"])
@@ -114,12 +124,23 @@ import Testing
 extension TestFleet {
     /// Uploads a fixture as `token`'s job `jobID` and expects `status`; returns the body.
     @discardableResult
-    func upload(_ fixture: String, as jobID: String, token: String, query: String = "", expecting status: Int)
+    func upload(
+        _ fixture: String,
+        as jobID: String,
+        token: String,
+        query: String = "",
+        expecting status: Int
+    )
         async throws -> String
     {
         let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Fixtures.path(fixture))))
         let answer = try await request(
-            "POST", "/v1/jobs?job_id=\(jobID)\(query)", body: bytes, contentType: "application/octet-stream", token: token)
+            "POST",
+            "/v1/jobs?job_id=\(jobID)\(query)",
+            body: bytes,
+            contentType: "application/octet-stream",
+            token: token
+        )
         #expect(answer.status == status, "\(fixture) as \(jobID): \(answer)")
         return answer.body
     }

@@ -18,7 +18,8 @@ import Testing
             let document = try #require(try JSONSerialization.jsonObject(with: Data(delivery.body)) as? [String: Any])
             for resource in document["resourceSpans"] as? [[String: Any]] ?? [] {
                 let attributes = (resource["resource"] as? [String: Any])?["attributes"] as? [[String: Any]] ?? []
-                let service = attributes.first { $0["key"] as? String == "service.name" }
+                let service =
+                    attributes.first { $0["key"] as? String == "service.name" }
                     .flatMap { ($0["value"] as? [String: Any])?["stringValue"] as? String } ?? ""
                 for scope in resource["scopeSpans"] as? [[String: Any]] ?? [] {
                     for span in scope["spans"] as? [[String: Any]] ?? [] { found.append((service, span)) }
@@ -49,10 +50,12 @@ import Testing
         try await withPostReceiver(path: "/v1/traces") { collector in
             try await withFleet(runWorker: false) { fleet in
                 let worker = try BuiltExecutable.run(
-                    "ocr-worker", [],
+                    "ocr-worker",
+                    [],
                     environment: [
                         "OCR_NATS_URL": fleet.server.url, "OCR_OTLP_ENDPOINT": collector.baseURL, "OCR_LOG_LEVEL": "warning",
-                    ])
+                    ]
+                )
                 defer { worker.terminate() }
                 let published = try CoreSubscription(connection: fleet.nats, subject: Subjects.jobs)
                 published.cancel(after: .seconds(30))
@@ -60,8 +63,12 @@ import Testing
 
                 let pdf = Array(try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("report-3p.pdf"))))
                 let (status, answer) = try await fleet.request(
-                    "POST", "/v1/jobs?job_id=traced&mode=ocr", body: pdf, contentType: "application/pdf",
-                    headers: ["traceparent": "00-\(Self.trace)-\(Self.caller)-01"])
+                    "POST",
+                    "/v1/jobs?job_id=traced&mode=ocr",
+                    body: pdf,
+                    contentType: "application/pdf",
+                    headers: ["traceparent": "00-\(Self.trace)-\(Self.caller)-01"]
+                )
                 #expect(status == 202, "\(answer)")
                 var iterator = published.makeAsyncIterator()
                 let message = try #require(await iterator.next())

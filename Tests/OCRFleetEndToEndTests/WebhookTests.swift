@@ -16,10 +16,13 @@ import Testing
             uniqueKeysWithValues: header.split(separator: ",").map { part in
                 let pair = part.split(separator: "=", maxSplits: 1)
                 return (String(pair[0]), String(pair.count > 1 ? pair[1] : ""))
-            })
+            }
+        )
         guard let time = parts["t"], let signature = parts["v1"] else { return false }
         let code = HMAC<SHA256>.authenticationCode(
-            for: Array("\(time).".utf8) + delivery.body, using: SymmetricKey(data: Data(secret.utf8)))
+            for: Array("\(time).".utf8) + delivery.body,
+            using: SymmetricKey(data: Data(secret.utf8))
+        )
         return code.map { String(format: "%02x", $0) }.joined() == signature
     }
 
@@ -27,7 +30,11 @@ import Testing
         let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: Fixtures.path(file))))
         let escaped = callback.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? callback
         return try await fleet.request(
-            "POST", "/v1/jobs?job_id=\(jobID)&callback_url=\(escaped)", body: bytes, contentType: "application/octet-stream")
+            "POST",
+            "/v1/jobs?job_id=\(jobID)&callback_url=\(escaped)",
+            body: bytes,
+            contentType: "application/octet-stream"
+        )
     }
 
     @Test func theTerminalEventIsPostedSignedAndRetriedUntilAccepted() async throws {
@@ -47,7 +54,11 @@ import Testing
 
                 // A job that fails for good is reported too; the progress events never are.
                 let (failedStatus, _) = try await Self.submit(
-                    fleet, jobID: "hook-bad", file: "not-a-document.txt", callback: receiver.url)
+                    fleet,
+                    jobID: "hook-bad",
+                    file: "not-a-document.txt",
+                    callback: receiver.url
+                )
                 #expect(failedStatus == 202)
                 let both = try await receiver.accepted(2)
                 #expect(both.last?.headers["ocrfleet-event"] == "failed")
@@ -60,7 +71,11 @@ import Testing
     @Test func callbackURLsAreCheckedWhenTheJobIsSubmitted() async throws {
         try await withFleet(gatewayEnvironment: Self.gatewayEnvironment) { fleet in
             let (metadata, body) = try await Self.submit(
-                fleet, jobID: "hook-metadata", file: "invoice.png", callback: "http://169.254.169.254/latest")
+                fleet,
+                jobID: "hook-metadata",
+                file: "invoice.png",
+                callback: "http://169.254.169.254/latest"
+            )
             #expect(metadata == 400 && body.contains("callback_url"))
             let (scheme, _) = try await Self.submit(fleet, jobID: "hook-scheme", file: "invoice.png", callback: "file:///etc/passwd")
             #expect(scheme == 400)

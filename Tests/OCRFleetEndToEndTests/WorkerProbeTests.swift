@@ -22,11 +22,13 @@ import Testing
         try await withFleet(runWorker: false) { fleet in
             let port = try await FreePort.find()
             let worker = try BuiltExecutable.run(
-                "ocr-worker", [],
+                "ocr-worker",
+                [],
                 environment: [
                     "OCR_NATS_URL": fleet.server.url, "OCR_PROBE_PORT": "\(port)", "OCR_PROBE_HOST": "127.0.0.1",
                     "OCR_WORKER_NAME": "probed", "OCR_LOG_LEVEL": "warning",
-                ])
+                ]
+            )
             defer { worker.terminate() }
             let base = "http://127.0.0.1:\(port)"
             let deadline = ContinuousClock.now + .seconds(60)
@@ -69,9 +71,11 @@ import Testing
         try await withFleet(runWorker: false) { fleet in
             let log = Pipe()
             let worker = try BuiltExecutable.run(
-                "ocr-worker", [],
+                "ocr-worker",
+                [],
                 environment: ["OCR_NATS_URL": fleet.server.url, "OCR_LOG_LEVEL": "info", "OCR_WORKER_NAME": "logged"],
-                stderr: log.fileHandleForWriting)
+                stderr: log.fileHandleForWriting
+            )
             try await fleet.submit(file: Fixtures.path("invoice.png"), jobID: "logged-job")
             #expect(try await fleet.waitForTerminalState("logged-job").state == .completed)
             worker.terminate()
@@ -82,7 +86,9 @@ import Testing
             var jobLines = 0
             for line in lines {
                 let object = try #require(
-                    try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String], "not a JSON line: \(line)")
+                    try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String],
+                    "not a JSON line: \(line)"
+                )
                 #expect(object["time"] != nil && object["level"] != nil && object["message"] != nil)
                 if object["job_id"] == "logged-job" {
                     jobLines += 1

@@ -16,7 +16,9 @@ import Testing
         let finished = Date(timeIntervalSince1970: 1_790_000_000.123_456)
         // What another worker reads back from the job's state: the time with milliseconds.
         let recorded = try CloudEventCoding.decoder().decode(
-            [Date].self, from: CloudEventCoding.encoder().encode([finished]))[0]
+            [Date].self,
+            from: CloudEventCoding.encoder().encode([finished])
+        )[0]
         for kind in [EventKind.failed, .cancelled] {
             let id = LifecycleEvent.terminalID(jobID: "job-7", kind: kind, finishedAt: finished)
             #expect(id == "job-7.\(kind.rawValue).1790000000123")
@@ -24,17 +26,27 @@ import Testing
         }
         #expect(LifecycleEvent.terminalID(jobID: "job-7", kind: .completed, finishedAt: finished) == "job-7.completed")
         let final = LifecycleData(
-            header: header, body: .failed(JobFailed(error: ErrorBody(OCRError(.corruptDocument, "x")), willRetry: false)))
+            header: header,
+            body: .failed(JobFailed(error: ErrorBody(OCRError(.corruptDocument, "x")), willRetry: false))
+        )
         #expect(LifecycleEvent.lifecycle(final, source: "urn:test", finishedAt: finished).id == "job-7.failed.1790000000123")
         let retried = LifecycleData(
-            header: header, body: .failed(JobFailed(error: ErrorBody(OCRError(.internal, "x")), willRetry: true)))
+            header: header,
+            body: .failed(JobFailed(error: ErrorBody(OCRError(.internal, "x")), willRetry: true))
+        )
         #expect(LifecycleEvent.lifecycle(retried, source: "urn:test", finishedAt: finished).id.hasPrefix("job-7") == false)
     }
 
     @Test func everyKindRoundTripsWithContractFieldNames() throws {
         let completed = JobCompleted(
-            result: ResultSummary(url: "https://s/x.md", bytes: 10, sha256: "ab"), pages: 3, pagesFailed: [2],
-            engine: "tesseract", durationMs: 1200, timingsMs: ["download": 5], usage: PageUsage(pagesOCR: 3, pagesText: 0))
+            result: ResultSummary(url: "https://s/x.md", bytes: 10, sha256: "ab"),
+            pages: 3,
+            pagesFailed: [2],
+            engine: "tesseract",
+            durationMs: 1200,
+            timingsMs: ["download": 5],
+            usage: PageUsage(pagesOCR: 3, pagesText: 0)
+        )
         let cases: [(LifecycleData.Body, [String])] = [
             (.started(JobStarted(format: "pdf", pagesTotal: 3, engine: "tesseract")), ["format", "pages_total", "engine"]),
             (.progress(JobProgress(pagesDone: 1, pagesTotal: 3)), ["pages_done", "pages_total"]),
@@ -83,8 +95,14 @@ import Testing
     @Test func keepsAJSONJobWhole() throws {
         let original = Array(#"{"specversion":"1.0","id":"x","data":{"job_id":"j","n":[1,2]}}"#.utf8)
         let letter = DeadLetter(
-            originalPayload: original, jobID: "j", error: OCRError(.invalidJob, "bad"), attempts: 1,
-            firstAttemptAt: Date(), lastAttemptAt: Date(), streamSequence: 9)
+            originalPayload: original,
+            jobID: "j",
+            error: OCRError(.invalidJob, "bad"),
+            attempts: 1,
+            firstAttemptAt: Date(),
+            lastAttemptAt: Date(),
+            streamSequence: 9
+        )
         let encoded = try CloudEventCoding.encoder().encode(letter)
         let decoded = try CloudEventCoding.decoder().decode(DeadLetter.self, from: encoded)
         let expected = try JSONDecoder().decode(JSONValue.self, from: Data(original))
@@ -95,8 +113,14 @@ import Testing
 
     @Test func keepsNonJSONBytesAsBase64() throws {
         let letter = DeadLetter(
-            originalPayload: [0xFF, 0x00, 0x41], jobID: nil, error: OCRError(.invalidJob, "bad"), attempts: 1,
-            firstAttemptAt: nil, lastAttemptAt: Date(), streamSequence: 1)
+            originalPayload: [0xFF, 0x00, 0x41],
+            jobID: nil,
+            error: OCRError(.invalidJob, "bad"),
+            attempts: 1,
+            firstAttemptAt: nil,
+            lastAttemptAt: Date(),
+            streamSequence: 1
+        )
         #expect(letter.original == nil)
         #expect(Data(base64Encoded: letter.originalBase64 ?? "") == Data([0xFF, 0x00, 0x41]))
         #expect(letter.jobURLs.isEmpty && letter.original(replacingURLs: [.source: "https://new"]) == nil)
@@ -105,16 +129,24 @@ import Testing
     /// A retry replaces the job's URLs in the original and leaves everything else as it was.
     @Test func theOriginalJobsURLsAreReadAndReplaced() throws {
         let original = Array(
-            #"{"id":"x","data":{"job_id":"j","source":{"url":"https://s/a","size":3},"result":{"url":"https://r/a.md"}}}"#.utf8)
+            #"{"id":"x","data":{"job_id":"j","source":{"url":"https://s/a","size":3},"result":{"url":"https://r/a.md"}}}"#.utf8
+        )
         let letter = DeadLetter(
-            originalPayload: original, jobID: "j", error: OCRError(.sourceNotFound, "expired"), attempts: 1,
-            firstAttemptAt: nil, lastAttemptAt: Date(), streamSequence: 1)
+            originalPayload: original,
+            jobID: "j",
+            error: OCRError(.sourceNotFound, "expired"),
+            attempts: 1,
+            firstAttemptAt: nil,
+            lastAttemptAt: Date(),
+            streamSequence: 1
+        )
         #expect(letter.jobURLs.map(\.field) == [.source, .result])
         #expect(letter.jobURLs.map(\.url) == ["https://s/a", "https://r/a.md"])
         let replaced = try #require(letter.original(replacingURLs: [.source: "https://s/b", .layout: "https://r/a.json"]))
         let expected = try JSONDecoder().decode(
             JSONValue.self,
-            from: Data(#"{"id":"x","data":{"job_id":"j","source":{"url":"https://s/b","size":3},"result":{"url":"https://r/a.md"}}}"#.utf8))
+            from: Data(#"{"id":"x","data":{"job_id":"j","source":{"url":"https://s/b","size":3},"result":{"url":"https://r/a.md"}}}"#.utf8)
+        )
         #expect(JSONValue.object(replaced) == expected, "no layout URL added where the job had none")
     }
 }

@@ -35,12 +35,22 @@ import Testing
 
     @Test func roundTripKeepsEveryField() throws {
         let job = JobRequest(
-            jobID: "job-1", source: SourceDocument(url: "https://a.example/x.pdf", contentType: "application/pdf"),
+            jobID: "job-1",
+            source: SourceDocument(url: "https://a.example/x.pdf", contentType: "application/pdf"),
             result: ResultTarget(url: "https://a.example/x.md"),
             options: JobOptions(
-                engine: .tesseract, mode: .ocr, pages: try PageRanges(parsing: "1-3,7,9-"), languages: ["eng", "deu"],
-                resolution: .gundam, prompt: .free, timeoutSeconds: 60, password: "pw", onPageError: .fail),
-            metadata: ["tenant": "t"])
+                engine: .tesseract,
+                mode: .ocr,
+                pages: try PageRanges(parsing: "1-3,7,9-"),
+                languages: ["eng", "deu"],
+                resolution: .gundam,
+                prompt: .free,
+                timeoutSeconds: 60,
+                password: "pw",
+                onPageError: .fail
+            ),
+            metadata: ["tenant": "t"]
+        )
         let event = JobEvent.request(job, source: "urn:test")
         let bytes = try [UInt8](CloudEventCoding.encoder().encode(event))
         let parsed = try JobEvent.parse(body: bytes, headers: [:])
@@ -51,7 +61,8 @@ import Testing
     }
 
     @Test func missingOptionsTakeContractDefaults() throws {
-        let body = #"{"specversion":"1.0","id":"1","source":"s","type":"ocrfleet.job.requested","data":{"job_id":"j","source":{"url":"http://h/x"},"result":{"url":"http://h/y"}}}"#
+        let body =
+            #"{"specversion":"1.0","id":"1","source":"s","type":"ocrfleet.job.requested","data":{"job_id":"j","source":{"url":"http://h/x"},"result":{"url":"http://h/y"}}}"#
         let options = try JobEvent.parse(body: Array(body.utf8), headers: [:]).data.options
         #expect(options == JobOptions())
         #expect(options.engine == .auto && options.mode == .hybrid && options.languages == ["eng"])
@@ -60,13 +71,31 @@ import Testing
     @Test(arguments: [
         ("not json at all", "not a JSON CloudEvent"),
         (#"["an","array"]"#, "not a JSON CloudEvent"),
-        (#"{"specversion":"1.0","id":"1","source":"s","type":"ocrfleet.job.requested","data":{"job_id":"j","source":{},"result":{"url":"http://h/y"}}}"#, "data.source.url"),
+        (
+            #"{"specversion":"1.0","id":"1","source":"s","type":"ocrfleet.job.requested","data":{"job_id":"j","source":{},"result":{"url":"http://h/y"}}}"#,
+            "data.source.url"
+        ),
         (#"{"id":"1","source":"s","type":"ocrfleet.job.requested","data":{}}"#, "specversion"),
-        (#"{"specversion":"1.0","id":"1","source":"s","type":"other.type","data":{"job_id":"j","source":{"url":"http://h/x"},"result":{"url":"http://h/y"}}}"#, "expected 'ocrfleet.job.requested'"),
-        (#"{"specversion":"1.0","id":"1","source":"s","type":"ocrfleet.job.requested","data":{"job_id":"a.b","source":{"url":"http://h/x"},"result":{"url":"http://h/y"}}}"#, "job_id"),
-        (#"{"specversion":"1.0","id":"1","source":"s","type":"ocrfleet.job.requested","data":{"job_id":"j","source":{"url":"file:///etc/passwd"},"result":{"url":"http://h/y"}}}"#, "source.url"),
-        (#"{"specversion":"1.0","id":"1","source":"s","type":"ocrfleet.job.requested","data":{"job_id":"j","source":{"url":"http://h/x"},"result":{"url":"http://h/y"},"options":{"engine":"magic"}}}"#, "engine"),
-        (#"{"specversion":"1.0","id":"1","source":"s","type":"ocrfleet.job.requested","data":{"job_id":"j","source":{"url":"http://h/x"},"result":{"url":"http://h/y"},"options":{"pages":"3-1"}}}"#, "page"),
+        (
+            #"{"specversion":"1.0","id":"1","source":"s","type":"other.type","data":{"job_id":"j","source":{"url":"http://h/x"},"result":{"url":"http://h/y"}}}"#,
+            "expected 'ocrfleet.job.requested'"
+        ),
+        (
+            #"{"specversion":"1.0","id":"1","source":"s","type":"ocrfleet.job.requested","data":{"job_id":"a.b","source":{"url":"http://h/x"},"result":{"url":"http://h/y"}}}"#,
+            "job_id"
+        ),
+        (
+            #"{"specversion":"1.0","id":"1","source":"s","type":"ocrfleet.job.requested","data":{"job_id":"j","source":{"url":"file:///etc/passwd"},"result":{"url":"http://h/y"}}}"#,
+            "source.url"
+        ),
+        (
+            #"{"specversion":"1.0","id":"1","source":"s","type":"ocrfleet.job.requested","data":{"job_id":"j","source":{"url":"http://h/x"},"result":{"url":"http://h/y"},"options":{"engine":"magic"}}}"#,
+            "engine"
+        ),
+        (
+            #"{"specversion":"1.0","id":"1","source":"s","type":"ocrfleet.job.requested","data":{"job_id":"j","source":{"url":"http://h/x"},"result":{"url":"http://h/y"},"options":{"pages":"3-1"}}}"#,
+            "page"
+        ),
     ])
     func invalidJobsFailWithInvalidJob(body: String, mentions: String) {
         #expect {
@@ -84,7 +113,8 @@ import Testing
             headers: [
                 "ce-specversion": "1.0", "ce-id": "e-1", "ce-source": "urn:x", "ce-type": "ocrfleet.job.requested",
                 "ce-time": "2026-11-23T10:00:00Z",
-            ])
+            ]
+        )
         #expect(event.id == "e-1")
         #expect(event.data.jobID == "bin-1")
         #expect(throws: OCRError.self) {

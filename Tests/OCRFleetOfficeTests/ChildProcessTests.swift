@@ -8,7 +8,9 @@ import Testing
 @Suite struct ChildProcessTests {
     @Test func onlyTheEndOfALongOutputIsKept() async throws {
         let (status, output) = try await ChildProcess.run(
-            ["/bin/sh", "-c", "head -c 1000000 /dev/zero | tr '\\0' x; echo the end"], environment: ["PATH": "/usr/bin:/bin"])
+            ["/bin/sh", "-c", "head -c 1000000 /dev/zero | tr '\\0' x; echo the end"],
+            environment: ["PATH": "/usr/bin:/bin"]
+        )
         #expect(status == 0)
         #expect(output.utf8.count == ChildProcess.keptOutput && output.hasSuffix("xxthe end\n"))
     }
@@ -26,7 +28,9 @@ import Testing
             for _ in 0..<children {
                 group.addTask {
                     let (status, _) = try await ChildProcess.run(
-                        ["/bin/sh", "-c", "touch \"$0/$$\"; exec sleep 8", markers], environment: [:])
+                        ["/bin/sh", "-c", "touch \"$0/$$\"; exec sleep 8", markers],
+                        environment: [:]
+                    )
                     #expect(status == 0)
                     ended.count.add(1, ordering: .relaxed)
                 }

@@ -33,10 +33,12 @@ import Testing
         await #expect {
             try await converter.convertToPDF(Fixtures.path("office/handbook.doc"), format: .doc, in: directory)
         } throws: { error in
-            error as? OCRError == OCRError(
-                .unsupportedFormat,
-                "DOC files are converted by LibreOffice, which this worker runs only without network, and no sandbox "
-                    + "works here (OCR_OFFICE_SANDBOX=required)")
+            error as? OCRError
+                == OCRError(
+                    .unsupportedFormat,
+                    "DOC files are converted by LibreOffice, which this worker runs only without network, and no sandbox "
+                        + "works here (OCR_OFFICE_SANDBOX=required)"
+                )
         }
         #expect(!FileManager.default.fileExists(atPath: directory + "/libreoffice"), "LibreOffice never started")
     }
@@ -49,21 +51,30 @@ import Testing
         let directory = try Self.workDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let pdf = try await converter.convertToPDF(
-            try Self.source("office/handbook.doc", in: directory), format: .doc, in: directory)
+            try Self.source("office/handbook.doc", in: directory),
+            format: .doc,
+            in: directory
+        )
         #expect(try Data(contentsOf: URL(fileURLWithPath: pdf)).starts(with: Data("%PDF-".utf8)))
     }
 
     /// The seccomp layer alone is what the shipped Kubernetes security context allows.
     @Test func libreOfficeConvertsUnderTheSeccompFilterAlone() async throws {
         let sandbox = await OfficeSandbox.probe(
-            mode: .required, unshare: Self.unavailable, launcher: BuiltExecutable.path("ocr-office-sandbox"))
+            mode: .required,
+            unshare: Self.unavailable,
+            launcher: BuiltExecutable.path("ocr-office-sandbox")
+        )
         #expect(sandbox.layers == [.seccomp])
         let converter = LibreOfficeConverter(timeLimit: .seconds(120), sandbox: sandbox)
         try #require(converter.executable != nil, "LibreOffice is installed (scripts/install-deps.sh)")
         let directory = try Self.workDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let pdf = try await converter.convertToPDF(
-            try Self.source("office/handbook.odt", in: directory), format: .odt, in: directory)
+            try Self.source("office/handbook.odt", in: directory),
+            format: .odt,
+            in: directory
+        )
         #expect(try Data(contentsOf: URL(fileURLWithPath: pdf)).starts(with: Data("%PDF-".utf8)))
     }
 
@@ -107,7 +118,10 @@ import Testing
                 let office = try Self.networkProbingOffice(in: directory, port: server.port)
                 let converter = LibreOfficeConverter(timeLimit: .seconds(60), executable: office, sandbox: sandbox)
                 let pdf = try await converter.convertToPDF(
-                    try Self.source("office/handbook.odt", in: directory), format: .odt, in: directory)
+                    try Self.source("office/handbook.odt", in: directory),
+                    format: .odt,
+                    in: directory
+                )
                 let outcome = try String(contentsOfFile: directory + "/libreoffice/out/network", encoding: .utf8)
                 let error = (try? String(contentsOfFile: directory + "/libreoffice/out/network-error", encoding: .utf8)) ?? ""
                 #expect(FileManager.default.fileExists(atPath: pdf))

@@ -1,8 +1,9 @@
 import Foundation
 import OCRFleetModel
-@testable import OCRFleetOffice
 import OCRFleetTesting
 import Testing
+
+@testable import OCRFleetOffice
 
 /// DOCX read from its XML into markdown with its structure.
 @Suite struct WordDocumentTests {
@@ -26,7 +27,9 @@ import Testing
         #expect(
             markdown.contains(
                 "Every driver reads this handbook. It is **required** reading and *short*. Questions go to "
-                    + "[the operations portal](https://example.com/portal)."))
+                    + "[the operations portal](https://example.com/portal)."
+            )
+        )
         #expect(markdown.contains("\n\n## Daily Checks\n\n") && markdown.contains("\n\n## Depots\n\n"))
     }
 
@@ -45,7 +48,9 @@ import Testing
                 | North | Leeds | 12 |
                 | South | Bristol | 9 |
                 | Total |  | 21 |
-                """))
+                """
+            )
+        )
     }
 
     @Test func footnotesComeAtTheEnd() throws {
@@ -58,7 +63,9 @@ import Testing
         let withImages = Self.markdown(try Self.handbook(images: true))
         #expect(
             withImages.contains(
-                "pinned in every depot.\n\n[image word/media/image1.png]\n\nDrive carefully"))
+                "pinned in every depot.\n\n[image word/media/image1.png]\n\nDrive carefully"
+            )
+        )
         #expect(!Self.markdown(try Self.handbook(images: false)).contains("[image"))
     }
 
@@ -95,7 +102,8 @@ import Testing
                 - Two new depots opened
 
                 > **Notes:** Thank the drivers before the numbers.
-                """)
+                """
+        )
         #expect(
             pages.last
                 == """
@@ -109,7 +117,8 @@ import Testing
                 Figures as of the end of March
 
                 > **Notes:** Bristol grows next year.
-                """)
+                """
+        )
     }
 
     @Test func aWorkbookIsOnePagePerSheetWithDatesAndFormulaValues() throws {
@@ -136,7 +145,8 @@ import Testing
                     | Ada | Driver |
                     | Grace | Planner |
                     """,
-                ])
+                ]
+        )
     }
 
     @Test func spreadsheetDatesFollowBothCalendars() {

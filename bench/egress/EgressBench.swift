@@ -26,7 +26,11 @@ final class OKHandler: ChannelInboundHandler {
 }
 
 /// Microseconds per run of `body`, after a warm-up.
-func microseconds(_ runs: Int, isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> Void)
+func microseconds(
+    _ runs: Int,
+    isolation: isolated (any Actor)? = #isolation,
+    _ body: () async throws -> Void
+)
     async throws -> Double
 {
     for _ in 0..<min(100, runs) { try await body() }

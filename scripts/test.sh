@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 # libgomp reads this at load: Tesseract's OpenMP threads would fight the page parallelism.
 export OMP_THREAD_LIMIT=1
+# The tree as swift-format (the toolchain's) and .swift-format would leave it.
+swift format lint --recursive --parallel --strict Sources Tests bench Package.swift
 swift build --build-tests
 # The container images: linted, and their runtime packages checked against what the
 # executables link (the images themselves need a Docker engine, which CI has not).

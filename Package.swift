@@ -35,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", exact: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", exact: "2.4.1"),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", exact: "1.7.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime.git", exact: "1.13.4"),
+        .package(url: "https://github.com/apple/swift-http-types.git", exact: "1.8.0"),
     ],
     targets: [
         // Native libraries. Unsafe code lives in the targets that import these.
@@ -57,6 +59,17 @@ let package = Package(
         .target(name: "CProcessGuard"),
 
         .target(name: "OCRFleetModel", swiftSettings: swiftSettings),
+        // The gateway's HTTP API: types, server and client generated from openapi.yaml by
+        // scripts/generate-api.sh (committed, not a build plugin: see docs/testing.md).
+        .target(
+            name: "OCRFleetAPI",
+            dependencies: [
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+            ],
+            exclude: ["openapi.yaml", "openapi-generator-config.yaml"],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "OCRFleetMarkdown", swiftSettings: swiftSettings),
         .target(name: "OCRFleetXML", dependencies: ["CLibXML2", "OCRFleetModel"], swiftSettings: swiftSettings),
         .target(
@@ -184,8 +197,8 @@ let package = Package(
         .target(
             name: "OCRFleetGateway",
             dependencies: [
-                "OCRFleetBus", "OCRFleetConfiguration", "OCRFleetContent", "OCRFleetMetrics", "OCRFleetModel",
-                "OCRFleetTracing",
+                "OCRFleetAPI", "OCRFleetBus", "OCRFleetConfiguration", "OCRFleetContent", "OCRFleetMetrics",
+                "OCRFleetModel", "OCRFleetTracing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "MultipartKit", package: "multipart-kit"),

@@ -1,0 +1,1303 @@
+// Generated from openapi.yaml (sha256 6a4b0ebe3fabff8a2b06859c0febacf34f5551cbde21bde7ffaeaff614030487) by scripts/generate-api.sh.
+// swift-format-ignore-file
+/// The gateway's OpenAPI document as JSON, served at `/openapi.json`.
+public enum OpenAPIDocument {
+    public static let json = #"""
+{
+ "openapi": "3.1.0",
+ "info": {
+  "title": "ocrfleet gateway",
+  "version": "1.0.0",
+  "description": "Submit OCR jobs to the fleet, follow them and fetch their markdown. See docs/api.md."
+ },
+ "components": {
+  "responses": {
+   "Unauthorized": {
+    "description": "No valid bearer token.",
+    "content": {
+     "application/json": {
+      "schema": {
+       "$ref": "#/components/schemas/Error"
+      }
+     }
+    }
+   },
+   "RateLimited": {
+    "description": "Over the token's rate limit (`rate_limited`), or too many failed authentications from this address (`auth_throttled`), or, on event streams, the tenant holds OCR_MAX_EVENT_STREAMS already (`too_many_streams`).",
+    "headers": {
+     "Retry-After": {
+      "schema": {
+       "type": "integer"
+      }
+     }
+    },
+    "content": {
+     "application/json": {
+      "schema": {
+       "$ref": "#/components/schemas/Error"
+      }
+     }
+    }
+   },
+   "NoSuchJob": {
+    "description": "No such job of the caller's tenant (another tenant's job answers exactly the same).",
+    "content": {
+     "application/json": {
+      "schema": {
+       "$ref": "#/components/schemas/Error"
+      }
+     }
+    }
+   },
+   "BadSignature": {
+    "description": "Bad or expired signature.",
+    "content": {
+     "application/json": {
+      "schema": {
+       "$ref": "#/components/schemas/Error"
+      }
+     }
+    }
+   }
+  },
+  "parameters": {
+   "StoreKey": {
+    "name": "key",
+    "in": "path",
+    "required": true,
+    "schema": {
+     "type": "string"
+    }
+   },
+   "Expires": {
+    "name": "expires",
+    "in": "query",
+    "required": true,
+    "schema": {
+     "type": "integer"
+    }
+   },
+   "Signature": {
+    "name": "signature",
+    "in": "query",
+    "required": true,
+    "schema": {
+     "type": "string"
+    }
+   }
+  },
+  "securitySchemes": {
+   "bearer": {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "A token of OCR_API_TOKENS; none when the gateway runs without tokens on loopback. A token belongs to one tenant, which sees only its own jobs, under its own job ids."
+   }
+  },
+  "schemas": {
+   "Error": {
+    "type": "object",
+    "required": [
+     "error"
+    ],
+    "properties": {
+     "error": {
+      "type": "object",
+      "required": [
+       "code",
+       "message"
+      ],
+      "properties": {
+       "code": {
+        "type": "string"
+       },
+       "message": {
+        "type": "string"
+       },
+       "field": {
+        "type": "string"
+       }
+      }
+     }
+    }
+   },
+   "Engine": {
+    "type": "string",
+    "enum": [
+     "auto",
+     "deepseek",
+     "tesseract"
+    ]
+   },
+   "Mode": {
+    "type": "string",
+    "enum": [
+     "ocr",
+     "text",
+     "hybrid"
+    ]
+   },
+   "Resolution": {
+    "type": "string",
+    "enum": [
+     "tiny",
+     "small",
+     "base",
+     "large",
+     "gundam"
+    ]
+   },
+   "Prompt": {
+    "type": "string",
+    "enum": [
+     "markdown",
+     "free"
+    ]
+   },
+   "PageErrorPolicy": {
+    "type": "string",
+    "enum": [
+     "mark",
+     "fail"
+    ]
+   },
+   "ErrorCode": {
+    "type": "string",
+    "enum": [
+     "invalid_job",
+     "source_not_found",
+     "source_too_large",
+     "unsupported_format",
+     "corrupt_document",
+     "encrypted_document",
+     "document_crashed",
+     "source_unreachable",
+     "engine_unavailable",
+     "engine_timeout",
+     "result_upload_failed",
+     "result_rejected",
+     "worker_lost",
+     "cancelled",
+     "internal"
+    ]
+   },
+   "Phase": {
+    "type": "string",
+    "enum": [
+     "queued",
+     "running",
+     "retrying",
+     "completed",
+     "failed",
+     "cancelled"
+    ]
+   },
+   "Options": {
+    "type": "object",
+    "properties": {
+     "engine": {
+      "$ref": "#/components/schemas/Engine"
+     },
+     "mode": {
+      "$ref": "#/components/schemas/Mode"
+     },
+     "pages": {
+      "$ref": "#/components/schemas/PageRanges"
+     },
+     "languages": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      }
+     },
+     "resolution": {
+      "$ref": "#/components/schemas/Resolution"
+     },
+     "prompt": {
+      "$ref": "#/components/schemas/Prompt"
+     },
+     "timeout_s": {
+      "type": "integer",
+      "minimum": 1
+     },
+     "password": {
+      "type": "string"
+     },
+     "on_page_error": {
+      "$ref": "#/components/schemas/PageErrorPolicy"
+     }
+    }
+   },
+   "Source": {
+    "type": "object",
+    "required": [
+     "url"
+    ],
+    "properties": {
+     "url": {
+      "type": "string",
+      "format": "uri"
+     },
+     "content_type": {
+      "type": "string"
+     },
+     "filename": {
+      "type": "string"
+     },
+     "size": {
+      "type": "integer"
+     },
+     "sha256": {
+      "type": "string"
+     }
+    }
+   },
+   "ResultTarget": {
+    "type": "object",
+    "required": [
+     "url"
+    ],
+    "properties": {
+     "url": {
+      "type": "string",
+      "format": "uri"
+     },
+     "content_type": {
+      "type": "string"
+     },
+     "layout_url": {
+      "type": "string",
+      "format": "uri"
+     }
+    }
+   },
+   "Submission": {
+    "type": "object",
+    "required": [
+     "source"
+    ],
+    "properties": {
+     "job_id": {
+      "type": "string"
+     },
+     "source": {
+      "$ref": "#/components/schemas/Source"
+     },
+     "result": {
+      "$ref": "#/components/schemas/ResultTarget"
+     },
+     "options": {
+      "$ref": "#/components/schemas/Options"
+     },
+     "metadata": {
+      "type": "object",
+      "additionalProperties": {
+       "type": "string"
+      }
+     },
+     "callback_url": {
+      "type": "string",
+      "format": "uri"
+     }
+    }
+   },
+   "Accepted": {
+    "type": "object",
+    "required": [
+     "job_id",
+     "state",
+     "status_url",
+     "result_url"
+    ],
+    "properties": {
+     "job_id": {
+      "type": "string"
+     },
+     "state": {
+      "$ref": "#/components/schemas/Phase"
+     },
+     "status_url": {
+      "type": "string"
+     },
+     "result_url": {
+      "type": "string"
+     }
+    }
+   },
+   "ResultSummary": {
+    "type": "object",
+    "properties": {
+     "url": {
+      "type": "string"
+     },
+     "bytes": {
+      "type": "integer"
+     },
+     "sha256": {
+      "type": "string"
+     }
+    }
+   },
+   "JobError": {
+    "type": "object",
+    "properties": {
+     "code": {
+      "$ref": "#/components/schemas/ErrorCode"
+     },
+     "message": {
+      "type": "string"
+     },
+     "retryable": {
+      "type": "boolean"
+     }
+    }
+   },
+   "JobState": {
+    "type": "object",
+    "required": [
+     "job_id",
+     "state",
+     "attempts",
+     "updated_at"
+    ],
+    "properties": {
+     "job_id": {
+      "type": "string"
+     },
+     "state": {
+      "$ref": "#/components/schemas/Phase"
+     },
+     "attempts": {
+      "type": "integer"
+     },
+     "created_at": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "updated_at": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "started_at": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "finished_at": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "pages_done": {
+      "type": "integer"
+     },
+     "pages_total": {
+      "type": "integer"
+     },
+     "format": {
+      "type": "string"
+     },
+     "engine": {
+      "type": "string"
+     },
+     "worker": {
+      "type": "string"
+     },
+     "result": {
+      "$ref": "#/components/schemas/ResultSummary"
+     },
+     "error": {
+      "$ref": "#/components/schemas/JobError"
+     },
+     "failed_attempts": {
+      "type": "integer",
+      "description": "Attempts that failed through the job itself; attempts whose worker was lost are not counted."
+     },
+     "completion": {
+      "$ref": "#/components/schemas/JobCompletion"
+     },
+     "metadata": {
+      "type": "object",
+      "additionalProperties": {
+       "type": "string"
+      }
+     }
+    }
+   },
+   "JobCompletion": {
+    "type": "object",
+    "description": "The completed event's data, once the job completed.",
+    "required": [
+     "result",
+     "pages",
+     "pages_failed",
+     "engine",
+     "duration_ms",
+     "timings_ms",
+     "usage"
+    ],
+    "properties": {
+     "result": {
+      "$ref": "#/components/schemas/ResultSummary"
+     },
+     "pages": {
+      "type": "integer"
+     },
+     "pages_failed": {
+      "type": "array",
+      "items": {
+       "type": "integer"
+      }
+     },
+     "pages_incomplete": {
+      "type": "array",
+      "items": {
+       "type": "integer"
+      }
+     },
+     "engine": {
+      "type": "string"
+     },
+     "duration_ms": {
+      "type": "integer"
+     },
+     "timings_ms": {
+      "type": "object",
+      "additionalProperties": {
+       "type": "integer"
+      }
+     },
+     "usage": {
+      "type": "object",
+      "properties": {
+       "pages_ocr": {
+        "type": "integer"
+       },
+       "pages_text": {
+        "type": "integer"
+       }
+      }
+     },
+     "layout": {
+      "type": "string"
+     }
+    }
+   },
+   "JobList": {
+    "type": "object",
+    "required": [
+     "jobs"
+    ],
+    "properties": {
+     "jobs": {
+      "type": "array",
+      "items": {
+       "$ref": "#/components/schemas/JobState"
+      }
+     },
+     "next": {
+      "type": "string"
+     },
+     "next_url": {
+      "type": "string"
+     }
+    }
+   },
+   "Queue": {
+    "type": "object",
+    "required": [
+     "jobs",
+     "max_backlog"
+    ],
+    "properties": {
+     "jobs": {
+      "type": "integer"
+     },
+     "max_backlog": {
+      "type": "integer"
+     }
+    }
+   },
+   "PageRanges": {
+    "type": "string",
+    "minLength": 1,
+    "pattern": "^ *[1-9][0-9]{0,8}(-([1-9][0-9]{0,8})?)? *(, *[1-9][0-9]{0,8}(-([1-9][0-9]{0,8})?)? *)*$",
+    "description": "1-based page ranges such as `1-3,7,10-` (an open end runs to the last page). A range must not end before it starts; one that starts past the last page fails the job as `invalid_job`."
+   }
+  }
+ },
+ "security": [
+  {
+   "bearer": []
+  }
+ ],
+ "paths": {
+  "/v1/jobs": {
+   "post": {
+    "operationId": "submitJob",
+    "summary": "Submit a job: JSON with URLs, a file as the body, or a multipart upload.",
+    "parameters": [
+     {
+      "name": "job_id",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "string"
+      },
+      "description": "Job id (default: generated)."
+     },
+     {
+      "name": "filename",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "string"
+      },
+      "description": "Original file name."
+     },
+     {
+      "name": "engine",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "$ref": "#/components/schemas/Engine"
+      },
+      "description": "Engine."
+     },
+     {
+      "name": "mode",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "$ref": "#/components/schemas/Mode"
+      },
+      "description": "Recognition mode."
+     },
+     {
+      "name": "pages",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "$ref": "#/components/schemas/PageRanges"
+      },
+      "description": "Pages, 1-based ranges such as 1-3,7."
+     },
+     {
+      "name": "languages",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "string"
+      },
+      "description": "Tesseract languages, eng+deu or eng,deu."
+     },
+     {
+      "name": "resolution",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "$ref": "#/components/schemas/Resolution"
+      },
+      "description": "DeepSeek-OCR resolution."
+     },
+     {
+      "name": "prompt",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "$ref": "#/components/schemas/Prompt"
+      },
+      "description": "DeepSeek-OCR prompt."
+     },
+     {
+      "name": "on_page_error",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "$ref": "#/components/schemas/PageErrorPolicy"
+      },
+      "description": "What a page that cannot be recognised does to the job."
+     },
+     {
+      "name": "password",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "string"
+      },
+      "description": "PDF password."
+     },
+     {
+      "name": "timeout_s",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1
+      },
+      "description": "Time limit of one attempt."
+     },
+     {
+      "name": "callback_url",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "string",
+       "format": "uri"
+      },
+      "description": "Where the job's last event is POSTed (webhooks)."
+     }
+    ],
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/Submission"
+       }
+      },
+      "application/octet-stream": {
+       "schema": {
+        "type": "string",
+        "format": "binary"
+       }
+      },
+      "multipart/form-data": {
+       "schema": {
+        "type": "object",
+        "required": [
+         "file"
+        ],
+        "properties": {
+         "file": {
+          "type": "string",
+          "format": "binary"
+         },
+         "options": {
+          "type": "string",
+          "description": "Options as a JSON object."
+         }
+        }
+       }
+      }
+     }
+    },
+    "responses": {
+     "202": {
+      "description": "Accepted and queued.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Accepted"
+        }
+       }
+      }
+     },
+     "200": {
+      "description": "The same request was made before under this job_id: the job as it is now; nothing was queued again.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Accepted"
+        }
+       }
+      }
+     },
+     "409": {
+      "description": "The job_id is taken by a different request of this tenant (`job_exists`).",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Invalid job; `field` names the culprit.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Upload over OCR_MAX_UPLOAD_BYTES.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "NATS unreachable, streams not ready, the backlog over OCR_MAX_BACKLOG (`backlog`), or the same request still being put in place (`in_progress`); with Retry-After.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "429": {
+      "$ref": "#/components/responses/RateLimited"
+     }
+    }
+   },
+   "get": {
+    "operationId": "listJobs",
+    "summary": "Jobs by their latest update, newest first.",
+    "parameters": [
+     {
+      "name": "state",
+      "in": "query",
+      "schema": {
+       "$ref": "#/components/schemas/Phase"
+      }
+     },
+     {
+      "name": "limit",
+      "in": "query",
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 1000,
+       "default": 100
+      }
+     },
+     {
+      "name": "before",
+      "in": "query",
+      "schema": {
+       "type": "string",
+       "pattern": "^[0-9]{1,19}$"
+      },
+      "description": "The previous page's `next`."
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "A page of jobs.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/JobList"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "A bad parameter.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "429": {
+      "$ref": "#/components/responses/RateLimited"
+     }
+    }
+   }
+  },
+  "/v1/jobs/{id}": {
+   "get": {
+    "operationId": "getJob",
+    "summary": "A job's state.",
+    "parameters": [
+     {
+      "name": "id",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9_=-]{1,200}$"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "The state.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/JobState"
+        }
+       }
+      }
+     },
+     "404": {
+      "$ref": "#/components/responses/NoSuchJob"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "429": {
+      "$ref": "#/components/responses/RateLimited"
+     }
+    }
+   },
+   "delete": {
+    "operationId": "cancelJob",
+    "summary": "Cancel a queued or running job.",
+    "parameters": [
+     {
+      "name": "id",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9_=-]{1,200}$"
+      }
+     }
+    ],
+    "responses": {
+     "202": {
+      "description": "Cancel requested.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Accepted"
+        }
+       }
+      }
+     },
+     "404": {
+      "$ref": "#/components/responses/NoSuchJob"
+     },
+     "409": {
+      "description": "Already final.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "429": {
+      "$ref": "#/components/responses/RateLimited"
+     }
+    }
+   }
+  },
+  "/v1/jobs/{id}/retry": {
+   "post": {
+    "operationId": "retryJob",
+    "summary": "Run a failed job again from its dead letter, with its URLs into the caller's part of this gateway's store signed afresh.",
+    "parameters": [
+     {
+      "name": "id",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9_=-]{1,200}$"
+      }
+     }
+    ],
+    "responses": {
+     "202": {
+      "description": "Queued again.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Accepted"
+        }
+       }
+      }
+     },
+     "404": {
+      "$ref": "#/components/responses/NoSuchJob"
+     },
+     "409": {
+      "description": "The job is not failed (`job_not_failed`: running, completed, cancelled, or queued again by another retry), or has no dead letter (`no_dead_letter`).",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "422": {
+      "description": "A URL of the job that this gateway does not sign has expired (`url_expired`); `field` names it.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "NATS unreachable (`unavailable`), or the backlog over OCR_MAX_BACKLOG (`backlog`, with Retry-After).",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "429": {
+      "$ref": "#/components/responses/RateLimited"
+     }
+    }
+   }
+  },
+  "/v1/jobs/{id}/result": {
+   "get": {
+    "operationId": "getResult",
+    "summary": "The markdown of a completed job, or a redirect to it.",
+    "parameters": [
+     {
+      "name": "id",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9_=-]{1,200}$"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "The markdown.",
+      "content": {
+       "text/markdown": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "302": {
+      "description": "Where the result is (S3 or the job's own result URL)."
+     },
+     "404": {
+      "$ref": "#/components/responses/NoSuchJob"
+     },
+     "409": {
+      "description": "Not completed yet (`not_ready`).",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "429": {
+      "$ref": "#/components/responses/RateLimited"
+     }
+    }
+   }
+  },
+  "/v1/jobs/{id}/layout": {
+   "get": {
+    "operationId": "getLayout",
+    "summary": "The layout sidecar of a completed job.",
+    "parameters": [
+     {
+      "name": "id",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9_=-]{1,200}$"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "Blocks with boxes per page.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object"
+        }
+       }
+      }
+     },
+     "302": {
+      "description": "Where the layout is (S3)."
+     },
+     "404": {
+      "description": "No such job, or no layout.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "429": {
+      "$ref": "#/components/responses/RateLimited"
+     }
+    }
+   }
+  },
+  "/v1/jobs/{id}/events": {
+   "get": {
+    "operationId": "followJob",
+    "summary": "The job's events as server-sent events: history, then live until its last event.",
+    "parameters": [
+     {
+      "name": "id",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9_=-]{1,200}$"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "`text/event-stream`; each event's data is the CloudEvent.",
+      "content": {
+       "text/event-stream": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "404": {
+      "$ref": "#/components/responses/NoSuchJob"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "429": {
+      "$ref": "#/components/responses/RateLimited"
+     }
+    }
+   }
+  },
+  "/v1/queue": {
+   "get": {
+    "operationId": "getQueue",
+    "summary": "Jobs in OCR_JOBS and the backlog limit.",
+    "responses": {
+     "200": {
+      "description": "Queue depth.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Queue"
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "429": {
+      "$ref": "#/components/responses/RateLimited"
+     }
+    }
+   }
+  },
+  "/v1/store/{key}": {
+   "get": {
+    "operationId": "storeGet",
+    "summary": "Read an object of the local store through a presigned URL.",
+    "security": [],
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/StoreKey"
+     },
+     {
+      "$ref": "#/components/parameters/Expires"
+     },
+     {
+      "$ref": "#/components/parameters/Signature"
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "The object.",
+      "content": {
+       "application/octet-stream": {
+        "schema": {
+         "type": "string",
+         "format": "binary"
+        }
+       }
+      }
+     },
+     "403": {
+      "$ref": "#/components/responses/BadSignature"
+     },
+     "404": {
+      "description": "No such object, or the gateway keeps its files in S3.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    }
+   },
+   "put": {
+    "operationId": "storePut",
+    "summary": "Write an object of the local store through a presigned URL.",
+    "security": [],
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/StoreKey"
+     },
+     {
+      "$ref": "#/components/parameters/Expires"
+     },
+     {
+      "$ref": "#/components/parameters/Signature"
+     }
+    ],
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/octet-stream": {
+       "schema": {
+        "type": "string",
+        "format": "binary"
+       }
+      }
+     }
+    },
+    "responses": {
+     "200": {
+      "description": "Stored."
+     },
+     "403": {
+      "$ref": "#/components/responses/BadSignature"
+     },
+     "413": {
+      "description": "Over OCR_MAX_UPLOAD_BYTES.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/healthz": {
+   "get": {
+    "operationId": "health",
+    "summary": "Alive.",
+    "security": [],
+    "responses": {
+     "200": {
+      "description": "ok",
+      "content": {
+       "text/plain": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/readyz": {
+   "get": {
+    "operationId": "ready",
+    "summary": "NATS connected and job streams present.",
+    "security": [],
+    "responses": {
+     "200": {
+      "description": "ready",
+      "content": {
+       "text/plain": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "What is missing.",
+      "content": {
+       "text/plain": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/metrics": {
+   "get": {
+    "operationId": "metrics",
+    "summary": "Prometheus metrics of this replica.",
+    "security": [],
+    "responses": {
+     "200": {
+      "description": "Prometheus text exposition format 0.0.4.",
+      "content": {
+       "text/plain": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/openapi.json": {
+   "get": {
+    "operationId": "openapi",
+    "summary": "This document.",
+    "security": [],
+    "responses": {
+     "200": {
+      "description": "OpenAPI 3.1",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object"
+        }
+       }
+      }
+     }
+    }
+   }
+  }
+ }
+}
+"""#
+}

@@ -9,6 +9,9 @@ scripts/install-deps.sh
 export OMP_THREAD_LIMIT=1
 # The tree as swift-format (the toolchain's) and .swift-format would leave it.
 swift format lint --recursive --parallel --strict Sources Tests bench Package.swift
+# Package.swift declares what each target imports, and docs/architecture.md's module tables
+# say what Package.swift says.
+python3 scripts/check-package.py
 swift build --build-tests
 # The container images: linted, and their runtime packages checked against what the
 # executables link (the images themselves need a Docker engine, which CI has not).

@@ -1,6 +1,12 @@
 // swift-tools-version: 6.2
 import PackageDescription
 
+// The fleet is Linux-only: libnats, seccomp and namespaces for its sandboxes, Glibc. A manifest
+// claiming another platform would only move the failure into a long build.
+#if !os(Linux)
+#error("ocrfleet builds and runs on Linux only; on macOS, build in a Linux container or VM (README.md, Requirements)")
+#endif
+
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
@@ -8,7 +14,6 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "ocrfleet",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "ocr-worker", targets: ["ocr-worker"]),
         .executable(name: "ocr-gateway", targets: ["ocr-gateway"]),
@@ -102,6 +107,7 @@ let package = Package(
                 "OCRFleetModel", "OCRFleetXML",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -146,10 +152,13 @@ let package = Package(
             name: "OCRFleetWorker",
             dependencies: [
                 "OCRFleetBus", "OCRFleetConfiguration", "OCRFleetContent", "OCRFleetDeepSeek", "OCRFleetDocuments",
-                "OCRFleetEngines", "OCRFleetIsolation", "OCRFleetMarkdown", "OCRFleetMetrics", "OCRFleetModel",
-                "OCRFleetOffice", "OCRFleetTracing",
+                "OCRFleetEngines", "OCRFleetIsolation", "OCRFleetMetrics", "OCRFleetModel", "OCRFleetOffice",
+                "OCRFleetTracing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Instrumentation", package: "swift-distributed-tracing"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -206,6 +215,11 @@ let package = Package(
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -224,8 +238,10 @@ let package = Package(
         .target(
             name: "OCRFleetTesting",
             dependencies: [
-                "CTesseract", "OCRFleetBus", "OCRFleetContent", "OCRFleetGateway", "OCRFleetWorker", "VLLMDouble",
+                "CTesseract", "OCRFleetBus", "OCRFleetContent", "OCRFleetEngines", "OCRFleetGateway", "OCRFleetModel",
+                "OCRFleetWorker", "VLLMDouble",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
@@ -239,7 +255,9 @@ let package = Package(
         .executableTarget(
             name: "ocr-worker",
             dependencies: [
-                "CProcessGuard", "OCRFleetWorker", "OCRFleetConfiguration", "OCRFleetTracing",
+                "CProcessGuard", "OCRFleetBus", "OCRFleetConfiguration", "OCRFleetEngines", "OCRFleetTracing",
+                "OCRFleetWorker",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -249,7 +267,8 @@ let package = Package(
         .executableTarget(
             name: "ocr-gateway",
             dependencies: [
-                "OCRFleetGateway", "OCRFleetConfiguration",
+                "OCRFleetBus", "OCRFleetConfiguration", "OCRFleetGateway",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
@@ -324,7 +343,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OCRFleetOfficeTests",
-            dependencies: ["OCRFleetMarkdown", "OCRFleetModel", "OCRFleetOffice", "OCRFleetTesting"],
+            dependencies: ["OCRFleetModel", "OCRFleetOffice", "OCRFleetTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -334,12 +353,12 @@ let package = Package(
         ),
         .testTarget(
             name: "OCRFleetBusTests",
-            dependencies: ["OCRFleetBus", "OCRFleetTesting"],
+            dependencies: ["OCRFleetBus", "OCRFleetModel", "OCRFleetTesting", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "OCRFleetContentTests",
-            dependencies: ["OCRFleetContent", "OCRFleetTesting"],
+            dependencies: ["OCRFleetContent", "OCRFleetModel", "OCRFleetTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -352,7 +371,8 @@ let package = Package(
         .testTarget(
             name: "OCRFleetEndToEndTests",
             dependencies: [
-                "CTesseract", "OCRFleetBus", "OCRFleetContent", "OCRFleetModel", "OCRFleetTesting", "OCRFleetTracing", "VLLMDouble",
+                "CTesseract", "OCRFleetBus", "OCRFleetContent", "OCRFleetGateway", "OCRFleetModel", "OCRFleetTesting",
+                "OCRFleetTracing", "VLLMDouble",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

@@ -9,6 +9,9 @@ scripts/install-deps.sh
 export OMP_THREAD_LIMIT=1
 # The tree as swift-format (the toolchain's) and .swift-format would leave it.
 swift format lint --recursive --parallel --strict Sources Tests bench Package.swift
+# Package.swift declares what each target imports, and docs/architecture.md's module tables
+# say what Package.swift says.
+python3 scripts/check-package.py
 # The API's generated code and served document against Sources/OCRFleetAPI/openapi.yaml.
 python3 scripts/check-api.py
 swift build --build-tests

@@ -1,6 +1,8 @@
-/// The parts of vLLM's OpenAI-compatible chat API the engine uses
-/// (`POST /v1/chat/completions`, `GET /v1/models`), with vLLM's extensions
-/// `skip_special_tokens` and `vllm_xargs`.
+import Foundation
+
+/// The chat completion request the engine sends to vLLM's OpenAI-compatible API
+/// (`POST /v1/chat/completions`), with vLLM's extensions `skip_special_tokens` and
+/// `vllm_xargs`; the vLLM double decodes the same type.
 public struct ChatCompletionRequest: Codable, Sendable, Equatable {
     public var model: String
     public var messages: [ChatMessage]
@@ -119,134 +121,111 @@ public enum ExtraArgument: Codable, Sendable, Equatable {
     }
 }
 
-public struct ChatCompletionResponse: Codable, Sendable {
-    public struct Choice: Codable, Sendable {
-        public var index: Int
-        public var message: AssistantMessage
-        public var finishReason: String?
+/// What the engine reads of a chat completion answer: the first choice's text and why it
+/// ended, and the generated token count. Everything else vLLM sends (ids, timestamps, logprobs,
+/// its own additions) is ignored, so a release that adds, drops or renames those changes nothing.
+struct ChatCompletionAnswer: Decodable {
+    struct Choice: Decodable {
+        struct Message: Decodable { var content: String? }
+        var message: Message
+        var finishReason: String?
 
         enum CodingKeys: String, CodingKey {
-            case index, message
+            case message
             case finishReason = "finish_reason"
         }
-
-        public init(index: Int, message: AssistantMessage, finishReason: String?) {
-            self.index = index
-            self.message = message
-            self.finishReason = finishReason
-        }
     }
 
-    public struct AssistantMessage: Codable, Sendable {
-        public var role: String
-        public var content: String?
+    struct Usage: Decodable {
+        var completionTokens: Int?
 
-        public init(role: String = "assistant", content: String?) {
-            self.role = role
-            self.content = content
-        }
+        enum CodingKeys: String, CodingKey { case completionTokens = "completion_tokens" }
     }
 
-    public struct Usage: Codable, Sendable {
-        public var promptTokens: Int
-        public var completionTokens: Int
-        public var totalTokens: Int
-
-        enum CodingKeys: String, CodingKey {
-            case promptTokens = "prompt_tokens"
-            case completionTokens = "completion_tokens"
-            case totalTokens = "total_tokens"
-        }
-
-        public init(promptTokens: Int, completionTokens: Int) {
-            self.promptTokens = promptTokens
-            self.completionTokens = completionTokens
-            totalTokens = promptTokens + completionTokens
-        }
-    }
-
-    public var id: String
-    public var object: String
-    public var created: Int
-    public var model: String
-    public var choices: [Choice]
-    public var usage: Usage?
-
-    public init(id: String, created: Int, model: String, choices: [Choice], usage: Usage?) {
-        self.id = id
-        object = "chat.completion"
-        self.created = created
-        self.model = model
-        self.choices = choices
-        self.usage = usage
-    }
+    var choices: [Choice]
+    var usage: Usage?
 }
 
-/// `GET /v1/models`.
-public struct ModelList: Codable, Sendable {
-    public struct Model: Codable, Sendable {
-        public var id: String
-        public var object: String
-        public var created: Int
-        public var ownedBy: String
-        public var root: String?
-        public var maxModelLen: Int?
+/// What the health check reads of `GET /v1/models`: the served model ids, and vLLM's
+/// `max_model_len`, which sizes the token-budget retry. `object`, `created`, `owned_by`,
+/// `root`, `parent` and `permission` are ignored: servers and releases differ in them.
+struct ServedModels: Decodable {
+    struct Model: Decodable {
+        var id: String
+        var maxModelLen: Int?
 
         enum CodingKeys: String, CodingKey {
-            case id, object, created, root
-            case ownedBy = "owned_by"
+            case id
             case maxModelLen = "max_model_len"
         }
-
-        public init(id: String, created: Int, maxModelLen: Int?) {
-            self.id = id
-            object = "model"
-            self.created = created
-            ownedBy = "vllm"
-            root = id
-            self.maxModelLen = maxModelLen
-        }
     }
 
-    public var object: String
-    public var data: [Model]
+    var data: [Model]
+}
 
-    public init(data: [Model]) {
-        object = "list"
-        self.data = data
+/// The message of vLLM's error body: `{"error": {"message", …}}` in current releases, the
+/// same fields at the top level in older ones.
+struct VLLMErrorMessage: Decodable {
+    var message: String
+
+    init(from decoder: any Decoder) throws {
+        enum Keys: String, CodingKey { case error, message }
+        let container = try decoder.container(keyedBy: Keys.self)
+        if let nested = try? container.nestedContainer(keyedBy: Keys.self, forKey: .error) {
+            message = try nested.decode(String.self, forKey: .message)
+        } else {
+            message = try container.decode(String.self, forKey: .message)
+        }
     }
 }
 
-/// vLLM's error body: `{"error": {"message", "type", "param", "code"}}` in current
-/// releases, the same fields at the top level in older ones.
-public struct VLLMErrorBody: Codable, Sendable {
-    public struct Info: Codable, Sendable {
-        public var message: String
-        public var type: String
-        public var param: String?
-        public var code: Int
-
-        public init(message: String, type: String, param: String?, code: Int) {
-            self.message = message
-            self.type = type
-            self.param = param
-            self.code = code
+/// Why an answer could not be read, in a server operator's terms: the field that is missing
+/// or wrong, as a path into the JSON (`data[0].id`), or that the body is not JSON at all.
+enum AnswerProblem {
+    static func describe(_ error: any Error, body: String) -> String {
+        guard let error = error as? DecodingError else { return "\(error)" }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return "`\(path(context.codingPath + [key]))` is missing"
+        case .valueNotFound(_, let context):
+            return "`\(path(context.codingPath))` is null"
+        case .typeMismatch(let type, let context):
+            return "`\(path(context.codingPath))` is not \(name(of: type))"
+        case .dataCorrupted(let context) where context.codingPath.isEmpty:
+            return "the body is not JSON: \(snippet(body))"
+        case .dataCorrupted(let context):
+            return "`\(path(context.codingPath))`: \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
         }
     }
 
-    public var error: Info
-
-    public init(message: String, type: String, param: String? = nil, code: Int) {
-        error = Info(message: message, type: type, param: param, code: code)
+    /// The start of a body on one line, for messages.
+    static func snippet(_ body: String, limit: Int = 200) -> String {
+        let line = body.split(whereSeparator: \.isNewline).joined(separator: " ").trimmingCharacters(in: .whitespaces)
+        if line.isEmpty { return "(empty)" }
+        return line.count > limit ? String(line.prefix(limit)) + "…" : line
     }
 
-    public init(from decoder: any Decoder) throws {
-        enum Keys: String, CodingKey { case error }
-        let container = try decoder.container(keyedBy: Keys.self)
-        if let nested = try? container.decode(Info.self, forKey: .error) {
-            error = nested
-        } else {
-            error = try Info(from: decoder)
+    private static func path(_ keys: [any CodingKey]) -> String {
+        var path = ""
+        for key in keys {
+            if let index = key.intValue {
+                path += "[\(index)]"
+            } else {
+                path += path.isEmpty ? key.stringValue : "." + key.stringValue
+            }
+        }
+        return path.isEmpty ? "the answer" : path
+    }
+
+    private static func name(of type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int.Type, is Double.Type: "a number"
+        case is Bool.Type: "a boolean"
+        case is [Any].Type: "a list"
+        default: "an object"
         }
     }
 }

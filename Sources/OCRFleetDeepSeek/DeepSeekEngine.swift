@@ -64,8 +64,8 @@ public final class DeepSeekEngine: OCREngine {
     /// (still loading weights, say) is only logged, and checked again by `monitorHealth`.
     public func start() async throws(OCRError) {
         for endpoint in pool.endpoints {
-            if case .wrongModel(let message) = await check(endpoint) {
-                throw OCRError(.engineUnavailable, message)
+            if case .unhealthy(let problem) = await check(endpoint), case .modelNotServed = problem {
+                throw OCRError(.engineUnavailable, problem.description)
             }
         }
         if !pool.hasHealthy {
@@ -93,13 +93,12 @@ public final class DeepSeekEngine: OCREngine {
 
     enum HealthResult: CustomStringConvertible {
         case healthy
-        case unreachable(String)
-        case wrongModel(String)
+        case unhealthy(HealthProblem)
 
         var description: String {
             switch self {
             case .healthy: "healthy"
-            case .unreachable(let message), .wrongModel(let message): message
+            case .unhealthy(let problem): problem.description
             }
         }
     }
@@ -109,33 +108,46 @@ public final class DeepSeekEngine: OCREngine {
     /// otherwise keep retrying a refused connection for the whole connect timeout.
     func check(_ endpoint: VLLMEndpoint) async -> HealthResult {
         let timeout = TimeAmount.seconds(2)
+        var url = endpoint.healthURL
         do {
-            let health = try await http.execute(request(endpoint.healthURL, method: .GET), timeout: timeout)
-            _ = try await health.body.collect(upTo: 1 << 16)
+            let health = try await http.execute(request(url, method: .GET), timeout: timeout)
+            let healthBody = try await health.body.collect(upTo: 1 << 16)
             guard health.status == .ok else {
-                endpoint.markUnhealthy("GET /health answered \(health.status.code)")
-                return .unreachable("GET /health answered \(health.status.code)")
+                return unhealthy(endpoint, .status(url: url, code: health.status.code, body: String(buffer: healthBody)))
             }
-            let models = try await http.execute(request(endpoint.baseURL + "/models", method: .GET), timeout: timeout)
+            url = endpoint.baseURL + "/models"
+            let models = try await http.execute(request(url, method: .GET), timeout: timeout)
             let body = try await models.body.collect(upTo: 1 << 20)
-            guard models.status == .ok, let list = try? Self.decoder.decode(ModelList.self, from: body) else {
-                endpoint.markUnhealthy("GET /models answered \(models.status.code)")
-                return .unreachable("GET /models answered \(models.status.code)")
+            guard models.status == .ok else {
+                return unhealthy(endpoint, .status(url: url, code: models.status.code, body: String(buffer: body)))
+            }
+            let list: ServedModels
+            do {
+                list = try Self.decoder.decode(ServedModels.self, from: body)
+            } catch {
+                let reason = AnswerProblem.describe(error, body: String(buffer: body))
+                return unhealthy(endpoint, .unreadable(url: url, what: "a model list", reason: reason))
             }
             guard let model = list.data.first(where: { $0.id == configuration.model }) else {
-                let served = list.data.map(\.id).joined(separator: ", ")
-                let message =
-                    "the vLLM server at \(endpoint.baseURL) serves [\(served)], not '\(configuration.model)' (OCR_VLLM_MODEL)"
-                endpoint.markUnhealthy(message)
-                return .wrongModel(message)
+                let problem = HealthProblem.modelNotServed(
+                    baseURL: endpoint.baseURL,
+                    served: list.data.map(\.id),
+                    wanted: configuration.model
+                )
+                return unhealthy(endpoint, problem)
             }
             endpoint.markHealthy(maxModelLength: model.maxModelLen)
             return .healthy
         } catch {
-            let message = "cannot reach \(endpoint.baseURL): \(Self.describe(error))"
-            endpoint.healthCheckUnanswered(message)
-            return .unreachable(message)
+            let problem = HealthProblem.unreachable(url: url, reason: Self.describe(error))
+            endpoint.healthCheckUnanswered(problem.description)
+            return .unhealthy(problem)
         }
+    }
+
+    private func unhealthy(_ endpoint: VLLMEndpoint, _ problem: HealthProblem) -> HealthResult {
+        endpoint.markUnhealthy(problem.description)
+        return .unhealthy(problem)
     }
 
     // MARK: Pages
@@ -215,6 +227,9 @@ public final class DeepSeekEngine: OCREngine {
                 limit.release(.failed)
                 if status == 404 { endpoint.markUnhealthy(message) }
                 throw OCRError(.engineUnavailable, "vLLM at \(endpoint.baseURL) rejected the request (\(status)): \(message)")
+            case .unreadable(let reason):
+                limit.release(.failed)
+                throw OCRError(.engineUnavailable, "vLLM at \(endpoint.baseURL) answered 200, but not a chat completion: \(reason)")
             }
         }
     }
@@ -242,6 +257,8 @@ public final class DeepSeekEngine: OCREngine {
         case timedOut
         /// 4xx: retrying the same request will not help.
         case rejected(Int, String)
+        /// A 200 whose body is not a chat completion with a choice: why, naming the field.
+        case unreadable(String)
         /// The job was stopped while the request was out.
         case stopped
     }
@@ -311,9 +328,13 @@ public final class DeepSeekEngine: OCREngine {
         FleetMetrics.engineRequest(engine: name, status: "\(response.status.code)", took: .now - started)
         switch response.status.code {
         case 200:
-            guard let answer = try? Self.decoder.decode(ChatCompletionResponse.self, from: bytes),
-                let choice = answer.choices.first
-            else { return .rejected(200, "the answer is not a chat completion") }
+            let answer: ChatCompletionAnswer
+            do {
+                answer = try Self.decoder.decode(ChatCompletionAnswer.self, from: bytes)
+            } catch {
+                return .unreadable(AnswerProblem.describe(error, body: String(buffer: bytes)))
+            }
+            guard let choice = answer.choices.first else { return .unreadable("`choices` is empty") }
             return .answered(
                 choice.message.content ?? "",
                 finishReason: choice.finishReason,
@@ -326,8 +347,8 @@ public final class DeepSeekEngine: OCREngine {
             return .pushedBack(Int(response.status.code), retryAfter: nil)
         default:
             let message =
-                (try? Self.decoder.decode(VLLMErrorBody.self, from: bytes))?.error.message
-                ?? String(buffer: bytes).prefix(300).description
+                (try? Self.decoder.decode(VLLMErrorMessage.self, from: bytes))?.message
+                ?? AnswerProblem.snippet(String(buffer: bytes), limit: 300)
             return .rejected(Int(response.status.code), message)
         }
     }

@@ -1,5 +1,8 @@
+import AsyncHTTPClient
 import Hummingbird
 import Logging
+import NIOCore
+import NIOHTTP1
 import ServiceLifecycle
 import VLLMDouble
 
@@ -14,6 +17,20 @@ public final class VLLMDoubleServer: Sendable {
     init(double: VLLMDouble, services: RunningServices) {
         self.double = double
         self.services = services
+    }
+
+    /// Sends one request to the double, as any HTTP client would; `path` is under the server's
+    /// root (`/v1/models`). Returns the status and the body.
+    public func exchange(_ method: String, _ path: String, json: [UInt8]? = nil) async throws -> (status: Int, body: String) {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.method = .init(rawValue: method)
+        if let json {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: json))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let body = try await response.body.collect(upTo: 16 << 20)
+        return (Int(response.status.code), String(buffer: body))
     }
 
     /// Stops listening; requests still open are cut off.

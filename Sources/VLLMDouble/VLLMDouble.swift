@@ -30,6 +30,9 @@ public final class VLLMDouble: Sendable {
         public var repetitionLoop = false
         /// Pad answers with this many extra tokens (to provoke `finish_reason: length`).
         public var extraAnswerTokens = 0
+        /// Answer `GET /v1/models` with this status and JSON body instead of vLLM's list: what
+        /// another OpenAI-compatible server, a proxy or a broken deployment would send.
+        public var modelsAnswer: (status: Int, body: String)?
 
         public init() {}
     }
@@ -110,10 +113,23 @@ public final class VLLMDouble: Sendable {
 
     func models() throws -> Response {
         let behaviour = state.withLock { $0.behaviour }
-        let list = ModelList(data: [
-            .init(id: behaviour.servedModel, created: Int(Date().timeIntervalSince1970), maxModelLen: behaviour.maxModelLength)
-        ])
-        return try Self.json(list, status: .ok)
+        if let answer = behaviour.modelsAnswer {
+            var response = Response(
+                status: HTTPResponse.Status(code: answer.status),
+                body: .init(byteBuffer: ByteBuffer(string: answer.body))
+            )
+            response.headers[.contentType] = "application/json"
+            return response
+        }
+        let now = Int(Date().timeIntervalSince1970)
+        let card = ModelCard(
+            id: behaviour.servedModel,
+            created: now,
+            root: behaviour.servedModel,
+            maxModelLen: behaviour.maxModelLength,
+            permission: [ModelPermission(created: now)]
+        )
+        return try Self.json(ModelList(data: [card]), status: .ok)
     }
 
     func chatCompletion(_ request: Request) async -> Response {
@@ -199,12 +215,13 @@ public final class VLLMDouble: Sendable {
             text = String(text.unicodeScalars.prefix(budget * 4).map(Character.init))
             finishReason = "length"
         }
-        let answer = ChatCompletionResponse(
-            id: "chatcmpl-\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))",
+        let answer = ChatCompletion(
             created: Int(Date().timeIntervalSince1970),
             model: completion.model,
-            choices: [.init(index: 0, message: .init(content: text), finishReason: finishReason)],
-            usage: .init(promptTokens: checked.promptTokens, completionTokens: Self.tokens(text))
+            content: text,
+            finishReason: finishReason,
+            promptTokens: checked.promptTokens,
+            completionTokens: Self.tokens(text)
         )
         return (try? Self.json(answer, status: .ok))
             ?? Self.error(status: .internalServerError, message: "cannot encode", type: "InternalServerError")
@@ -233,7 +250,7 @@ public final class VLLMDouble: Sendable {
 
     /// vLLM's error body and status.
     static func error(status: HTTPResponse.Status, message: String, type: String, param: String? = nil) -> Response {
-        (try? json(VLLMErrorBody(message: message, type: type, param: param, code: status.code), status: status))
+        (try? json(ErrorBody(error: .init(message: message, type: type, param: param, code: status.code)), status: status))
             ?? Response(status: status)
     }
 }

@@ -9,7 +9,7 @@ import OCRFleetTesting
 import Testing
 import VLLMDouble
 
-/// Issue 16: a three-node JetStream cluster (streams and KV at three replicas) whose members
+/// A three-node JetStream cluster (streams and KV at three replicas) whose members
 /// live in network namespaces of the test's own; while two workers run 300 one-page jobs, one
 /// member at a time is cut off from everything for 5 s every 10 s (a minority partition: the
 /// cluster keeps its quorum). No job may be lost, dead-lettered or ended twice, and the run

@@ -295,7 +295,8 @@ let package = Package(
             name: "OCRFleetConfigurationTests",
             dependencies: [
                 "OCRFleetBus", "OCRFleetConfiguration", "OCRFleetContent", "OCRFleetGateway", "OCRFleetDeepSeek",
-                "OCRFleetDocuments", "OCRFleetModel", "OCRFleetWorker", .product(name: "Logging", package: "swift-log"),
+                "OCRFleetDocuments", "OCRFleetModel", "OCRFleetTesting", "OCRFleetWorker",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -314,7 +315,9 @@ let package = Package(
         ),
         .testTarget(
             name: "OCRFleetGatewayTests",
-            dependencies: ["OCRFleetGateway", "OCRFleetModel"],
+            dependencies: [
+                "OCRFleetGateway", "OCRFleetModel", "OCRFleetTesting", .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -329,7 +329,8 @@ let package = Package(
             name: "OCRFleetConfigurationTests",
             dependencies: [
                 "OCRFleetBus", "OCRFleetConfiguration", "OCRFleetContent", "OCRFleetGateway", "OCRFleetDeepSeek",
-                "OCRFleetDocuments", "OCRFleetModel", "OCRFleetWorker", .product(name: "Logging", package: "swift-log"),
+                "OCRFleetDocuments", "OCRFleetModel", "OCRFleetTesting", "OCRFleetWorker",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -348,7 +349,11 @@ let package = Package(
         ),
         .testTarget(
             name: "OCRFleetGatewayTests",
-            dependencies: ["OCRFleetGateway", "OCRFleetModel"],
+            dependencies: [
+                "OCRFleetGateway", "OCRFleetModel", "OCRFleetTesting",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,3 +1,4 @@
+import OCRFleetModel
 import Synchronization
 
 /// How many requests may be at the vLLM servers at once: at most `maximum`, lowered when
@@ -32,18 +33,21 @@ final class AdaptiveLimit: Sendable {
         var nextID: UInt64 = 0
         var smoothedLatency: Double?
         var latencyFloor: Double?
-        var lastDecrease: ContinuousClock.Instant?
+        var lastDecrease: FleetClock.Instant?
         /// Seconds of the last answered request, so a burst of refusals counts once.
         var lastRoundTrip = 0.1
     }
 
     let maximum: Int
     let latencyTolerance: Double
+    /// Tells whether a round trip has passed since the last decrease.
+    let clock: FleetClock
     private let state: Mutex<State>
 
-    init(maximum: Int, latencyTolerance: Double = 3) {
+    init(maximum: Int, latencyTolerance: Double = 3, clock: FleetClock = .continuous) {
         self.maximum = max(1, maximum)
         self.latencyTolerance = latencyTolerance
+        self.clock = clock
         state = Mutex(State(limit: Double(max(1, maximum))))
     }
 
@@ -52,6 +56,8 @@ final class AdaptiveLimit: Sendable {
     /// Requests out now, and the most there have been at once.
     var inUse: Int { state.withLock { $0.inUse } }
     var peak: Int { state.withLock { $0.peak } }
+    /// Requests waiting for a place.
+    var waiting: Int { state.withLock { $0.waiters.count } }
 
     /// Waits for a free place; false if the task was cancelled while waiting.
     func acquire() async -> Bool {
@@ -89,7 +95,7 @@ final class AdaptiveLimit: Sendable {
 
     /// Returns a place and reports how the request went.
     func release(_ signal: Signal) {
-        let now = ContinuousClock.now
+        let now = clock.now
         let ready = state.withLock { state -> [Waiter] in
             state.inUse -= 1
             switch signal {
@@ -128,7 +134,7 @@ final class AdaptiveLimit: Sendable {
         for waiter in ready { waiter.continuation.resume(returning: true) }
     }
 
-    private static func mayDecrease(_ state: State, now: ContinuousClock.Instant, roundTrip: Double) -> Bool {
+    private static func mayDecrease(_ state: State, now: FleetClock.Instant, roundTrip: Double) -> Bool {
         guard let last = state.lastDecrease else { return true }
         return now - last > .milliseconds(Int(max(roundTrip, 0.05) * 1000))
     }

@@ -1,4 +1,5 @@
 import OCRFleetDocuments
+import OCRFleetModel
 
 /// How the DeepSeek-OCR engine talks to vLLM. Defaults follow vLLM's DeepSeek-OCR recipe
 /// (docs/engines.md).
@@ -27,6 +28,9 @@ public struct DeepSeekConfiguration: Sendable {
     public var maxInflight: Int
     public var healthInterval: Duration
     public var connectTimeout: Duration
+    /// What page deadlines, back-offs (`Retry-After` among them), health-check intervals and
+    /// the in-flight limit count time with; tests set one they move by hand.
+    public var clock: FleetClock = .continuous
 
     public init(
         endpoints: [String],

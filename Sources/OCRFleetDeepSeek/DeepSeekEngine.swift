@@ -37,7 +37,7 @@ public final class DeepSeekEngine: OCREngine {
         self.configuration = configuration
         self.logger = logger
         pool = EndpointPool(urls: configuration.endpoints)
-        limit = AdaptiveLimit(maximum: configuration.maxInflight)
+        limit = AdaptiveLimit(maximum: configuration.maxInflight, clock: configuration.clock)
         var http = HTTPClient.Configuration()
         http.timeout = .init(connect: .init(configuration.connectTimeout))
         http.connectionPool = .init(
@@ -76,7 +76,7 @@ public final class DeepSeekEngine: OCREngine {
     /// Checks every server each `healthInterval` until the task is cancelled.
     public func monitorHealth() async {
         while !Task.isCancelled {
-            try? await Task.sleep(for: configuration.healthInterval)
+            try? await configuration.clock.sleep(for: configuration.healthInterval)
             if Task.isCancelled { break }
             for endpoint in pool.endpoints {
                 let wasHealthy = endpoint.isHealthy
@@ -165,7 +165,8 @@ public final class DeepSeekEngine: OCREngine {
     }
 
     public func recognize(_ page: PreparedPage, request: RecognitionRequest) async throws(OCRError) -> RecognizedPage {
-        let deadline = ContinuousClock.now + request.pageTimeout
+        let clock = configuration.clock
+        let deadline = clock.now + request.pageTimeout
         var budget = configuration.maxTokens
         var extended = false
         var pushbacks = 0
@@ -175,14 +176,14 @@ public final class DeepSeekEngine: OCREngine {
                 limit.release(.failed)
                 throw OCRError(.engineUnavailable, "no healthy vLLM server (\(pool.problems))")
             }
-            let remaining = deadline - ContinuousClock.now
-            let started = ContinuousClock.now
+            let started = clock.now
+            let remaining = deadline - started
             let outcome = await send(page, prompt: request.prompt, maxTokens: budget, to: endpoint, timeout: remaining)
             pool.checkIn(endpoint)
 
             switch outcome {
             case .answered(let text, let finishReason, let tokens):
-                limit.release(.answered(latency: ContinuousClock.now - started, tokens: tokens))
+                limit.release(.answered(latency: clock.now - started, tokens: tokens))
                 if finishReason == "length", !extended {
                     let context = endpoint.maxModelLength ?? 8192
                     let room = context - ImageTokens.count(width: page.width, height: page.height) - 32
@@ -202,21 +203,21 @@ public final class DeepSeekEngine: OCREngine {
                 limit.release(.overloaded)
                 pushbacks += 1
                 let delay = retryAfter ?? Self.backoff(attempt: pushbacks)
-                if ContinuousClock.now + delay >= deadline {
+                let resume = clock.now + delay
+                if resume >= deadline {
                     throw OCRError(
                         .engineUnavailable,
                         "vLLM at \(endpoint.baseURL) answered \(status) until the page's time budget ran out"
                     )
                 }
-                try await Self.sleep(delay)
+                try await pause(until: resume)
             case .unreachable(let message):
                 limit.release(.failed)
                 endpoint.markUnhealthy(message)
                 pushbacks += 1
-                guard pool.hasHealthy, ContinuousClock.now + Self.backoff(attempt: pushbacks) < deadline else {
-                    throw OCRError(.engineUnavailable, message)
-                }
-                try await Self.sleep(Self.backoff(attempt: pushbacks))
+                let resume = clock.now + Self.backoff(attempt: pushbacks)
+                guard pool.hasHealthy, resume < deadline else { throw OCRError(.engineUnavailable, message) }
+                try await pause(until: resume)
             case .timedOut:
                 limit.release(.overloaded)
                 throw OCRError(.engineTimeout, "vLLM at \(endpoint.baseURL) took longer than \(request.pageTimeout) on a page")
@@ -365,8 +366,8 @@ public final class DeepSeekEngine: OCREngine {
         return .milliseconds(Int(base * Double.random(in: 0.5...1.0) * 1000))
     }
 
-    private static func sleep(_ duration: Duration) async throws(OCRError) {
-        do { try await Task.sleep(for: duration) } catch { throw OCRError(.cancelled, "the job was stopped") }
+    private func pause(until instant: FleetClock.Instant) async throws(OCRError) {
+        do { try await configuration.clock.sleep(until: instant) } catch { throw OCRError(.cancelled, "the job was stopped") }
     }
 
     static func describe(_ error: any Error) -> String {

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import OCRFleetModel
 
 /// The one place the gateway authenticates: every route behind it gets the caller's tenant
 /// in its context, or the request ends here.
@@ -17,8 +18,8 @@ struct Authentication: RouterMiddleware {
     typealias Context = GatewayRequestContext
 
     let tokens: TokenTable
-    let requests: RateLimiter<ContinuousClock>
-    let failures: RateLimiter<ContinuousClock>
+    let requests: RateLimiter<FleetClock>
+    let failures: RateLimiter<FleetClock>
     /// Proxies in front of the gateway that each append the address they heard from to
     /// `X-Forwarded-For`; 0: the TCP peer is the client.
     let forwardedHops: Int

@@ -29,16 +29,16 @@ public struct Gateway: Sendable {
         self.nats = nats
         authentication = Authentication(
             tokens: TokenTable(configuration.apiTokens),
-            requests: RateLimiter(rate: configuration.rateLimit, burst: configuration.rateBurst, clock: .continuous),
+            requests: RateLimiter(rate: configuration.rateLimit, burst: configuration.rateBurst, clock: configuration.clock),
             failures: RateLimiter(
                 rate: configuration.authFailureRate,
                 burst: configuration.authFailureBurst,
-                clock: .continuous
+                clock: configuration.clock
             ),
             forwardedHops: configuration.forwardedHops
         )
         eventStreams = EventStreamSlots(limit: configuration.maxEventStreams)
-        backlog = BacklogGauge(connection: nats)
+        backlog = BacklogGauge(connection: nats, clock: configuration.clock)
         if let (bucket, prefix) = configuration.s3Store {
             store = .s3(S3Client(bucket: bucket), prefix: prefix)
         } else {

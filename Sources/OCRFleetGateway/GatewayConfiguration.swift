@@ -2,6 +2,7 @@ import Foundation
 import OCRFleetBus
 import OCRFleetConfiguration
 import OCRFleetContent
+import OCRFleetModel
 
 /// Everything `ocr-gateway` reads from flags and `OCR_*` variables (docs/configuration.md).
 public struct GatewayConfiguration: Sendable {
@@ -39,6 +40,9 @@ public struct GatewayConfiguration: Sendable {
     public var eventsKeepAlive: Duration
     public var logLevel: String
     public var logFormat: ProcessSetup.LogFormat
+    /// What rate limits, the failed-authentication throttle and the backlog reading count
+    /// time with; tests set one they move by hand.
+    public var clock: FleetClock = .continuous
 
     public enum Settings {
         public static let host = Setting("http.host", default: "127.0.0.1", "Address to listen on.")

@@ -72,18 +72,26 @@ final class RateLimiter<C: Clock>: Sendable where C.Duration == Duration {
 /// How many jobs wait in `OCR_JOBS`, read at most every `maxAge` (a submission should not
 /// cost a stream-info request).
 final class BacklogGauge: Sendable {
-    private let stored: StoredMessages
-    private let reading = Mutex<(count: UInt64, at: ContinuousClock.Instant)?>(nil)
+    private let read: @Sendable () async throws -> UInt64
+    private let clock: FleetClock
+    private let reading = Mutex<(count: UInt64, at: FleetClock.Instant)?>(nil)
     static let maxAge = Duration.milliseconds(200)
 
-    init(connection: NATSConnection) {
-        stored = StoredMessages(connection: connection, stream: StreamNames.jobs)
+    convenience init(connection: NATSConnection, clock: FleetClock) {
+        let stored = StoredMessages(connection: connection, stream: StreamNames.jobs)
+        self.init(clock: clock) { try await stored.bounds().count }
+    }
+
+    /// `read` asks the stream; the gauge decides when to.
+    init(clock: FleetClock, read: @escaping @Sendable () async throws -> UInt64) {
+        self.read = read
+        self.clock = clock
     }
 
     func count() async throws -> UInt64 {
-        let now = ContinuousClock.now
+        let now = clock.now
         if let last = reading.withLock({ $0 }), now - last.at < Self.maxAge { return last.count }
-        let count = try await stored.bounds().count
+        let count = try await read()
         reading.withLock { $0 = (count, now) }
         return count
     }

@@ -1,5 +1,6 @@
 import Logging
 import OCRFleetBus
+import OCRFleetModel
 
 /// Waits out trouble on the bus: a client moving to another server, a JetStream leader
 /// election, a node cut off from its peers. Such trouble is never the job's fault, so a bus
@@ -8,6 +9,7 @@ import OCRFleetBus
 /// and a leader just elected or a client just reconnected is ready at once.
 struct BusPatience: Sendable {
     var limit: Duration
+    var clock: FleetClock = .continuous
 
     /// Runs on the caller's actor, so `body` may use the caller's state.
     @discardableResult
@@ -18,18 +20,19 @@ struct BusPatience: Sendable {
     ) async throws
         -> T
     {
-        let deadline = ContinuousClock.now + limit
+        let deadline = clock.now + limit
         var pause = Duration.milliseconds(200)
         while true {
             do {
                 return try await body()
             } catch let error as NATSError {
-                guard ContinuousClock.now + pause < deadline else { throw error }
+                let resume = clock.now + pause
+                guard resume < deadline else { throw error }
                 logger.notice(
                     "bus trouble; trying again",
                     metadata: ["operation": "\(what)", "error": "\(error)", "retry_in": "\(pause)"]
                 )
-                try await Task.sleep(for: pause)
+                try await clock.sleep(until: resume)
                 pause = min(pause * 2, .seconds(1))
             }
         }

@@ -38,7 +38,11 @@ public struct EngineRouter: Sendable, CustomStringConvertible {
                 dpi: configuration.dpi,
                 straightener: straightener
             ),
-            deepseek: configuration.deepseek.map { DeepSeekEngine(configuration: $0) },
+            deepseek: configuration.deepseek.map { deepseek in
+                var deepseek = deepseek
+                deepseek.clock = configuration.clock
+                return DeepSeekEngine(configuration: deepseek)
+            },
             workerChoice: configuration.engine,
             straightener: straightener
         )

@@ -66,7 +66,7 @@ struct JobRunner: Sendable {
             logger: logger
         )
         let attemptEnd = AttemptEnd(message: message, reporter: reporter, logger: logger, began: began)
-        let heartbeat = Heartbeat(message, every: configuration.ackWait / 3)
+        let heartbeat = Heartbeat(message, every: configuration.ackWait / 3, clock: configuration.clock)
         defer { heartbeat.stop() }
 
         let job: JobRequest
@@ -103,7 +103,7 @@ struct JobRunner: Sendable {
         let timeLimit = configuration.timeLimit(of: job)
         // Past its limit and the grace for stopping it, an attempt is wedged: its heartbeat
         // stops, so the job goes to another worker, while /healthz reports this one.
-        heartbeat.beat(until: .now + timeLimit + configuration.wedgedGrace)
+        heartbeat.beat(until: configuration.clock.now + timeLimit + configuration.wedgedGrace)
         let (result, stopped) = await running.run(job.jobID, timeLimit: timeLimit) { [logger] in
             try await run(job, attempt: attempt, reporter: reporter, logger: logger)
         }
@@ -207,7 +207,7 @@ struct JobRunner: Sendable {
         }
         try await reporter.publish(.started(JobStarted(format: format.rawValue, pagesTotal: indexes.count, engine: engine.name)))
 
-        let progress = ProgressThrottle(total: indexes.count, reporter: reporter, logger: logger)
+        let progress = ProgressThrottle(total: indexes.count, reporter: reporter, clock: configuration.clock, logger: logger)
         let outcome: PageRecognizer.Outcome = try await stage("recognize") {
             switch document {
             case .paged(let paged):
@@ -346,18 +346,20 @@ actor ProgressThrottle {
     let total: Int
     let reporter: LifecycleReporter
     let logger: Logger
-    private var lastSent: ContinuousClock.Instant?
+    let clock: FleetClock
+    private var lastSent: FleetClock.Instant?
     /// The end another attempt recorded, once a progress write found it.
     private(set) var endedElsewhere: JobState?
 
-    init(total: Int, reporter: LifecycleReporter, logger: Logger) {
+    init(total: Int, reporter: LifecycleReporter, clock: FleetClock, logger: Logger) {
         self.total = total
         self.reporter = reporter
+        self.clock = clock
         self.logger = logger
     }
 
     func pagesDone(_ done: Int) async {
-        let now = ContinuousClock.now
+        let now = clock.now
         if let lastSent, done < total, now - lastSent < .seconds(1) { return }
         lastSent = now
         guard endedElsewhere == nil else { return }

@@ -1,3 +1,4 @@
+import OCRFleetModel
 import Synchronization
 
 /// Why a running job was stopped before it ended by itself.
@@ -16,30 +17,38 @@ enum StopReason: Sendable {
 final class RunningJobs: Sendable {
     final class Entry: Sendable {
         private let cancel: @Sendable () -> Void
+        private let clock: FleetClock
         /// When the job should have ended by: its start plus its time limit, or when it was
         /// stopped if that came first.
-        private let state: Mutex<(reason: StopReason?, due: ContinuousClock.Instant)>
+        private let state: Mutex<(reason: StopReason?, due: FleetClock.Instant)>
 
-        init(cancel: @escaping @Sendable () -> Void, due: ContinuousClock.Instant) {
+        init(cancel: @escaping @Sendable () -> Void, due: FleetClock.Instant, clock: FleetClock) {
             self.cancel = cancel
+            self.clock = clock
             state = Mutex((nil, due))
         }
 
         var stopReason: StopReason? { state.withLock { $0.reason } }
-        var due: ContinuousClock.Instant { state.withLock { $0.due } }
+        var due: FleetClock.Instant { state.withLock { $0.due } }
 
         /// The first reason wins: a job cancelled by request stays cancelled even if
         /// shutdown follows.
         func stop(_ why: StopReason) {
+            let now = clock.now
             state.withLock {
                 if $0.reason == nil { $0.reason = why }
-                $0.due = min($0.due, .now)
+                $0.due = min($0.due, now)
             }
             cancel()
         }
     }
 
     private let entries = Mutex<[String: [Entry]]>([:])
+    let clock: FleetClock
+
+    init(clock: FleetClock) {
+        self.clock = clock
+    }
 
     /// Runs `body` as a stoppable job under `jobID`, stopped as `.timedOut` after
     /// `timeLimit`, and returns how it ended.
@@ -49,10 +58,11 @@ final class RunningJobs: Sendable {
         _ body: @escaping @Sendable () async throws -> Value
     ) async -> (Result<Value, any Error>, StopReason?) {
         let task = Task { try await body() }
-        let entry = Entry(cancel: { task.cancel() }, due: .now + timeLimit)
+        let due = clock.now + timeLimit
+        let entry = Entry(cancel: { task.cancel() }, due: due, clock: clock)
         entries.withLock { $0[jobID, default: []].append(entry) }
-        let timer = Task {
-            try await Task.sleep(for: timeLimit)
+        let timer = Task { [clock] in
+            try await clock.sleep(until: due)
             entry.stop(.timedOut)
         }
         defer {
@@ -86,7 +96,7 @@ final class RunningJobs: Sendable {
     /// Jobs still in their slot `grace` after they were due to end: stopped, their work did
     /// not return (native code that ignores cancellation, in this process).
     func wedged(grace: Duration) -> [String] {
-        let now = ContinuousClock.now
+        let now = clock.now
         return entries.withLock { entries in
             entries.filter { $0.value.contains { $0.due + grace < now } }.keys.sorted()
         }

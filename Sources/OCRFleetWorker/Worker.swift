@@ -97,7 +97,7 @@ public struct Worker: Service {
         let renderThreads = NIOThreadPool(numberOfThreads: configuration.maxJobs)
         renderThreads.start()
         defer { renderThreads.shutdownGracefully { _ in } }
-        let running = RunningJobs()
+        let running = RunningJobs(clock: configuration.clock)
         status.setRunningJobs(running)
         defer { status.setRunningJobs(nil) }
         let cancelRequests = try CoreSubscription(connection: nats, subject: Subjects.cancelWildcard)
@@ -116,7 +116,7 @@ public struct Worker: Service {
         // After SIGTERM, jobs in flight get the grace period; then they go back to the queue.
         let graceTimer = Task { [configuration, logger] in
             try await gracefulShutdown()
-            try await Task.sleep(for: configuration.shutdownGrace)
+            try await configuration.clock.sleep(for: configuration.shutdownGrace)
             if running.count > 0 {
                 logger.notice("grace period over; handing jobs in flight back", metadata: ["jobs": "\(running.count)"])
             }
@@ -174,7 +174,7 @@ public struct Worker: Service {
                     continue
                 }
                 // Held while it is handled, however long bus trouble makes that.
-                let heartbeat = Heartbeat(advisory, every: .seconds(20))
+                let heartbeat = Heartbeat(advisory, every: .seconds(20), clock: configuration.clock)
                 defer { heartbeat.stop() }
                 if await runner.endUndelivered(sequence: notice.streamSequence, deliveries: notice.deliveries) {
                     try? await advisory.ack()

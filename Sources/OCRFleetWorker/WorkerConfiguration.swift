@@ -59,6 +59,9 @@ public struct WorkerConfiguration: Sendable {
     public var logLevel: String
     public var logFormat: ProcessSetup.LogFormat
     public var faults: FaultInjection
+    /// What time limits, wedged-job detection, heartbeats, the shutdown grace, bus patience,
+    /// progress pacing and the DeepSeek engine count time with; tests set one they move by hand.
+    public var clock: FleetClock = .continuous
 
     public enum Settings {
         public static let engine = Setting(
@@ -300,7 +303,7 @@ public struct WorkerConfiguration: Sendable {
 
     /// How long a bus call is tried again before its error reaches the job: twice the ack
     /// wait, past which the job would be redelivered anyway.
-    var busPatience: BusPatience { BusPatience(limit: ackWait * 2) }
+    var busPatience: BusPatience { BusPatience(limit: ackWait * 2, clock: clock) }
 
     /// A job's time limit: its `options.timeout_s`, else `OCR_JOB_TIMEOUT_S`, at most `OCR_MAX_JOB_TIMEOUT_S`.
     public func timeLimit(of job: JobRequest) -> Duration {

@@ -1,10 +1,13 @@
+import OCRFleetModel
+import OCRFleetTesting
 import Synchronization
 import Testing
 
 @testable import OCRFleetWorker
 
 /// A job whose work ignores its stop (native code in the worker's process) is reported as
-/// wedged once it is past its time limit plus the grace, which fails `/healthz`.
+/// wedged once it is past its time limit plus the grace, which fails `/healthz`. Time is
+/// moved by hand.
 @Suite struct RunningJobsTests {
     /// Released by the test, whatever cancellation says.
     final class Latch: Sendable {
@@ -27,32 +30,60 @@ import Testing
         }
     }
 
-    @Test func aJobThatIgnoresItsStopIsWedgedPastItsLimitAndGrace() async throws {
-        let running = RunningJobs()
-        let status = WorkerStatus()
+    let clock = ManualClock()
+    let running: RunningJobs
+    let status = WorkerStatus()
+    /// Opened when the job is stopped (it goes on regardless); the job ends when `release` opens.
+    let stopped = Latch()
+    let release = Latch()
+
+    init() {
+        running = RunningJobs(clock: FleetClock(clock))
         status.setRunningJobs(running)
-        let latch = Latch()
-        // Opened when the time limit's stop reaches the job (which goes on regardless).
-        let stopped = Latch()
-        let job = Task {
-            await running.run("stuck", timeLimit: .milliseconds(100)) {
+    }
+
+    func stuckJob(timeLimit: Duration) -> Task<(Result<Void, any Error>, StopReason?), Never> {
+        Task { [running, stopped, release] in
+            await running.run("stuck", timeLimit: timeLimit) {
                 await withTaskCancellationHandler {
-                    await latch.wait()
+                    await release.wait()
                 } onCancel: {
                     stopped.open()
                 }
             }
         }
-        #expect(status.wedgedJobs(grace: .seconds(3600)).isEmpty)
-        let deadline = ContinuousClock.now + .seconds(30)
-        while status.wedgedJobs(grace: .milliseconds(200)).isEmpty, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        #expect(status.wedgedJobs(grace: .milliseconds(200)) == ["stuck"])
+    }
+
+    @Test func aJobThatIgnoresItsStopIsWedgedPastItsLimitAndGrace() async throws {
+        let job = stuckJob(timeLimit: .seconds(60))
+        // The time limit's timer is set.
+        await clock.sleepers(atLeast: 1)
+        clock.advance(by: .seconds(59))
+        #expect(status.wedgedJobs(grace: .zero).isEmpty, "within its time limit")
+        clock.advance(by: .seconds(1))
         await stopped.wait()
-        latch.open()
+        clock.advance(by: .seconds(30))
+        #expect(status.wedgedJobs(grace: .seconds(30)).isEmpty, "within the grace for stopping")
+        clock.advance(by: .milliseconds(1))
+        #expect(status.wedgedJobs(grace: .seconds(30)) == ["stuck"])
+        release.open()
         let (_, reason) = await job.value
         #expect(reason == .timedOut)
         #expect(status.wedgedJobs(grace: .zero).isEmpty)
+    }
+
+    @Test func aJobCancelledEarlyIsWedgedAGraceAfterItsCancel() async throws {
+        let job = stuckJob(timeLimit: .seconds(3600))
+        await clock.sleepers(atLeast: 1)
+        clock.advance(by: .seconds(10))
+        #expect(running.stop("stuck", .cancelRequested))
+        await stopped.wait()
+        clock.advance(by: .seconds(30))
+        #expect(status.wedgedJobs(grace: .seconds(30)).isEmpty)
+        clock.advance(by: .milliseconds(1))
+        #expect(status.wedgedJobs(grace: .seconds(30)) == ["stuck"], "not an hour later, at its time limit")
+        release.open()
+        let (_, reason) = await job.value
+        #expect(reason == .cancelRequested)
     }
 }

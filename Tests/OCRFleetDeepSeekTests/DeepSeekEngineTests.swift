@@ -125,17 +125,38 @@ import VLLMDouble
         }
     }
 
-    @Test func overloadAnswersAreRetried() async throws {
+    /// Time moved by hand: 503s are retried after the engine's back-off, a 429 after the
+    /// seconds its `Retry-After` names and not a moment before, and a `Retry-After` past the
+    /// page's time budget fails the page at once.
+    @Test func overloadAnswersAreRetriedAfterTheirRetryAfter() async throws {
         try await withVLLMDouble { server in
-            let engine = try await Self.engine(server)
+            let clock = ManualClock()
+            let engine = try await Self.engine(server) { $0.clock = FleetClock(clock) }
             defer { Task { try await engine.shutdown() } }
+            let prepared = try engine.prepare(try Self.page(), request: RecognitionRequest())
             server.double.inject(.status(503, retryAfter: nil), count: 2)
-            server.double.inject(.status(429, retryAfter: 1))
-            let page = try await engine.recognize(page: try Self.page(), request: RecognitionRequest())
-            #expect(!page.markdown.isEmpty)
+            server.double.inject(.status(429, retryAfter: 30))
+            let page = Task { try await engine.recognize(prepared, request: RecognitionRequest(pageTimeout: .seconds(120))) }
+            // The back-off after the first and second 503: at most 250 and 500 ms.
+            for longest in [Duration.milliseconds(250), .milliseconds(500)] {
+                await clock.sleepers(atLeast: 1)
+                clock.advance(by: longest)
+            }
+            await clock.sleepers(atLeast: 1)
+            clock.advance(by: .seconds(29))
+            #expect(clock.sleeperCount == 1, "a second before its Retry-After the engine still waits")
+            #expect(server.double.statistics.statuses[200] == nil)
+            clock.advance(by: .seconds(1))
+            #expect(!(try await page.value).markdown.isEmpty)
             let statuses = server.double.statistics.statuses
             #expect(statuses[503] == 2 && statuses[429] == 1 && statuses[200] == 1)
             #expect(engine.inflightLimit < 32, "the limit backs off after pushback")
+
+            server.double.inject(.status(429, retryAfter: 300))
+            let error = await #expect(throws: OCRError.self) {
+                try await engine.recognize(prepared, request: RecognitionRequest(pageTimeout: .seconds(60)))
+            }
+            #expect(error?.code == .engineUnavailable && error?.message.contains("time budget ran out") == true)
         }
     }
 

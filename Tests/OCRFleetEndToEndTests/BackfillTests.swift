@@ -56,10 +56,10 @@ import Testing
             #expect(Set(keys.map(String.init)) == ["a.pdf", "b.png", "2024/c.pdf", "2024/march/d.tif"])
             #expect(text.split(separator: "\n").allSatisfy { $0.hasPrefix("bf-") })
 
-            try await Task.sleep(for: .milliseconds(300))
-            #expect(published.all.isEmpty)
-            let (_, queue) = try await fleet.request("GET", "/v1/queue")
-            #expect(queue.contains(#""jobs":0"#))
+            try await fleet.submit(file: Fixtures.path("invoice.png"), jobID: "after-dry-run")
+            #expect(try await published.before("after-dry-run") == [])
+            // The gateway reads the queue's depth at most every 200 ms: the new one shows soon after.
+            #expect(try await eventually { try await fleet.request("GET", "/v1/queue").body.contains(#""jobs":1"#) })
         }
     }
 
@@ -96,11 +96,12 @@ import Testing
             #expect(summary["already_done"] as? Int == submittedFirst)
             #expect(summary["failed"] as? Int == 0)
 
-            try await Task.sleep(for: .milliseconds(300))
-            #expect(published.all.count == 40, "no document submitted twice")
-            #expect(Set(published.all).count == 40)
-            let (_, queue) = try await fleet.request("GET", "/v1/queue")
-            #expect(queue.contains(#""jobs":40"#))
+            try await fleet.submit(file: Fixtures.path("invoice.png"), jobID: "after-rerun")
+            let submitted = try #require(try await published.before("after-rerun"))
+            #expect(submitted.count == 40, "no document submitted twice")
+            #expect(Set(submitted).count == 40)
+            // The gateway reads the queue's depth at most every 200 ms: the new one shows soon after.
+            #expect(try await eventually { try await fleet.request("GET", "/v1/queue").body.contains(#""jobs":41"#) })
         }
     }
 
@@ -193,5 +194,12 @@ final class PublishedJobs: Sendable {
     }
 
     var all: [String] { ids.list.withLock { $0 } }
+
+    /// The jobs published before `sentinel`, once it has arrived; nil if it does not. One
+    /// gateway publishes on one connection, so whatever it published earlier has arrived by then.
+    func before(_ sentinel: String) async throws -> [String]? {
+        guard try await eventually({ all.contains(sentinel) }) else { return nil }
+        return Array(all.prefix { $0 != sentinel })
+    }
     deinit { task.cancel() }
 }

@@ -37,11 +37,11 @@ import Testing
             }
             // Once the worker holds every job, another worker with room asks for jobs too:
             // whatever it is given is a job delivered twice.
-            let deadline = ContinuousClock.now + .seconds(60)
-            while try await fleet.server.workerConsumerCounts().holdsAll(slots) == false {
-                guard ContinuousClock.now < deadline else { throw TestEnvironmentError("the worker did not take every job") }
-                try await Task.sleep(for: .milliseconds(100))
+            // Until the worker has started, the server lists no consumer.
+            let holdsAll = try await eventually(within: .seconds(60)) {
+                (try? await fleet.server.workerConsumerCounts())?.holdsAll(slots) == true
             }
+            guard holdsAll else { throw TestEnvironmentError("the worker did not take every job") }
             let anotherWorker = try await PullConsumer(connection: fleet.nats)
             let redelivered = Task {
                 var jobs: [String] = []

@@ -120,14 +120,16 @@ import VLLMDouble
             }
             #expect(failed.error.code == .engineTimeout && failed.error.message.contains("within 1 s"))
             // Its processes are gone: nothing still runs from the job's work directory.
-            try await Task.sleep(for: .seconds(1))
-            let survivors = Process()
-            survivors.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
-            survivors.arguments = ["-f", "ocr-slow-lo-"]
-            survivors.standardOutput = FileHandle.nullDevice
-            try survivors.run()
-            survivors.waitUntilExit()
-            #expect(survivors.terminationStatus == 1, "no process left")
+            let gone = try await eventually(within: .seconds(10)) {
+                let survivors = Process()
+                survivors.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
+                survivors.arguments = ["-f", "ocr-slow-lo-"]
+                survivors.standardOutput = FileHandle.nullDevice
+                try survivors.run()
+                try await BuiltExecutable.waitForExit(survivors)
+                return survivors.terminationStatus == 1
+            }
+            #expect(gone, "no process left")
         }
     }
 

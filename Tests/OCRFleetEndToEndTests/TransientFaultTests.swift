@@ -39,8 +39,11 @@ import VLLMDouble
             let environment = ["OCR_VLLM_URL": vllm.baseURL, "OCR_ENGINE": "deepseek", "OCR_MAX_JOBS": "2"]
             try await withFleet(workerEnvironment: environment) { fleet in
                 let ids = (0..<12).map { "restart-\($0)" }
+                let progress = try fleet.recordEvents("ocr.events.progress.>")
+                try await fleet.nats.flush()
                 for id in ids { try await fleet.submit(file: Fixtures.path("report-3p.pdf"), jobID: id) }
-                try await Task.sleep(for: .seconds(1))
+                // Mid-run: a job has done a page, and most wait in the queue.
+                _ = try await progress.events(count: 1)
                 try await fleet.server.restart()
                 for id in ids {
                     let state = try await fleet.waitForTerminalState(id, timeout: .seconds(120))

@@ -62,7 +62,11 @@ import Testing
                 #expect(failedStatus == 202)
                 let both = try await receiver.accepted(2)
                 #expect(both.last?.headers["ocrfleet-event"] == "failed")
-                try await Task.sleep(for: .milliseconds(500))
+                // Once the gateways' consumer holds no event, handled or to come, no delivery can follow.
+                let drained = try await eventually {
+                    try await fleet.server.consumers(of: StreamNames.events)[StreamNames.webhookConsumer]?.holdsAll(0) == true
+                }
+                #expect(drained)
                 #expect(receiver.deliveries.filter { $0.status == 200 }.count == 2)
             }
         }

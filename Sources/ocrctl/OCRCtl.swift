@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OCRFleetAPI
 import OCRFleetClient
 import OCRFleetModel
 

@@ -42,6 +42,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", exact: "1.7.3"),
         .package(url: "https://github.com/apple/swift-openapi-runtime.git", exact: "1.13.4"),
         .package(url: "https://github.com/apple/swift-http-types.git", exact: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-openapi-async-http-client.git", exact: "1.5.0"),
     ],
     targets: [
         // Native libraries. Unsafe code lives in the targets that import these.
@@ -189,18 +190,20 @@ let package = Package(
         .target(
             name: "OCRFleetClient",
             dependencies: [
-                "OCRFleetModel",
+                "OCRFleetAPI", "OCRFleetModel",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
             ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "OCRFleetBackfill",
             dependencies: [
-                "OCRFleetClient", "OCRFleetContent", "OCRFleetModel",
+                "OCRFleetAPI", "OCRFleetClient", "OCRFleetContent", "OCRFleetModel",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
@@ -238,7 +241,8 @@ let package = Package(
         .target(
             name: "OCRFleetTesting",
             dependencies: [
-                "CTesseract", "OCRFleetBus", "OCRFleetContent", "OCRFleetEngines", "OCRFleetGateway", "OCRFleetModel",
+                "CTesseract", "OCRFleetAPI", "OCRFleetBus", "OCRFleetClient", "OCRFleetContent", "OCRFleetEngines",
+                "OCRFleetGateway", "OCRFleetModel",
                 "OCRFleetWorker", "VLLMDouble",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -311,7 +315,7 @@ let package = Package(
         .executableTarget(
             name: "ocrctl",
             dependencies: [
-                "OCRFleetBackfill", "OCRFleetBus", "OCRFleetClient", "OCRFleetContent", "OCRFleetModel",
+                "OCRFleetAPI", "OCRFleetBackfill", "OCRFleetBus", "OCRFleetClient", "OCRFleetContent", "OCRFleetModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -357,6 +361,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "OCRFleetClientTests",
+            dependencies: [
+                "OCRFleetAPI", "OCRFleetClient", "OCRFleetModel",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "OCRFleetBusTests",
             dependencies: ["OCRFleetBus", "OCRFleetModel", "OCRFleetTesting", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
@@ -376,7 +389,8 @@ let package = Package(
         .testTarget(
             name: "OCRFleetEndToEndTests",
             dependencies: [
-                "CTesseract", "OCRFleetBus", "OCRFleetContent", "OCRFleetGateway", "OCRFleetModel", "OCRFleetTesting",
+                "CTesseract", "OCRFleetAPI", "OCRFleetBus", "OCRFleetClient", "OCRFleetContent", "OCRFleetGateway",
+                "OCRFleetModel", "OCRFleetTesting",
                 "OCRFleetTracing", "VLLMDouble",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -1,4 +1,5 @@
 import Foundation
+import OCRFleetAPI
 import OCRFleetClient
 import OCRFleetContent
 import OCRFleetModel
@@ -18,9 +19,8 @@ public struct BackfillPlan: Sendable {
     public var maxOutstanding = 10_000
     /// Submissions in flight at once.
     public var concurrency = 8
-    /// Job options as `POST /v1/jobs` takes them in its query (`engine`, `mode`, `pages`,
-    /// `languages` as `eng+deu`).
-    public var options: [String: String] = [:]
+    /// The jobs' options.
+    public var options = Components.Schemas.Options()
     /// Lifetime of the presigned URLs given to jobs of S3 documents.
     public var urlLifetime: Duration = .seconds(7 * 86_400)
 
@@ -195,11 +195,11 @@ public struct Backfill: Sendable {
             do {
                 _ = try await send(document)
                 return .submitted(key: document.key, line: document.key)
-            } catch let failure as GatewayClient.Failure where failure.code == "job_exists" {
+            } catch let failure as GatewayError where failure.code == "job_exists" {
                 // The document's id is taken by an earlier run's submission of it (with URLs
                 // presigned then): that job is the document's, whatever became of it.
                 return .alreadyDone(key: document.key)
-            } catch let failure as GatewayClient.Failure {
+            } catch let failure as GatewayError {
                 let busy = failure.status == 429 || failure.status == 503
                 guard busy || failure.status == nil, attempt < 30 else {
                     return .failed("\(document.key): \(failure.description)")
@@ -212,34 +212,33 @@ public struct Backfill: Sendable {
         return .abandoned
     }
 
-    func send(_ document: BackfillDocument) async throws -> String {
-        var options: [String: Any] = plan.options
-        if let languages = plan.options["languages"] { options["languages"] = languages.split(separator: "+").map(String.init) }
-        var job: [String: Any] = ["job_id": document.jobID, "options": options]
-        var metadata = document.metadata
-        metadata["backfill_key"] = document.key
-        job["metadata"] = metadata
-        var sourceFields: [String: Any] = [:]
-        if let type = document.contentType { sourceFields["content_type"] = type }
-        if let size = document.size { sourceFields["size"] = size }
-        sourceFields["filename"] = (document.key as NSString).lastPathComponent
+    func send(_ document: BackfillDocument) async throws -> Components.Schemas.Accepted {
+        let sourceURL: String
+        let result: Components.Schemas.ResultTarget?
         switch document.origin {
         case .file(let path):
-            var query = plan.options
-            query["job_id"] = document.jobID
-            return try await gateway.submit(file: path, query: query)
+            return try await gateway.submit(file: path, jobID: document.jobID, options: plan.options)
         case .url(let url):
-            sourceFields["url"] = url
-            if let resultURL = document.resultURL { job["result"] = ["url": resultURL] }
+            sourceURL = url
+            result = document.resultURL.map { .init(url: $0) }
         case .s3(let key):
             guard case .s3(let client, _) = source else { throw BackfillError("an S3 document outside an S3 source") }
-            sourceFields["url"] = client.bucket.presignedURL(.get, key: key, lifetime: plan.urlLifetime)
-            job["result"] = [
-                "url": client.bucket.presignedURL(.put, key: Self.resultKey(of: key), lifetime: plan.urlLifetime)
-            ]
+            sourceURL = client.bucket.presignedURL(.get, key: key, lifetime: plan.urlLifetime)
+            result = .init(url: client.bucket.presignedURL(.put, key: Self.resultKey(of: key), lifetime: plan.urlLifetime))
         }
-        job["source"] = sourceFields
-        return try await gateway.submit(json: job)
+        let submission = Components.Schemas.Submission(
+            jobId: document.jobID,
+            source: .init(
+                url: sourceURL,
+                contentType: document.contentType,
+                filename: (document.key as NSString).lastPathComponent,
+                size: document.size
+            ),
+            result: result,
+            options: plan.options,
+            metadata: .init(additionalProperties: document.metadata.merging(["backfill_key": document.key]) { _, key in key })
+        )
+        return try await gateway.submit(submission)
     }
 }
 

@@ -1,173 +1,156 @@
 import AsyncHTTPClient
 import Foundation
+import HTTPTypes
 import NIOCore
 import NIOFileSystem
-import NIOHTTP1
+import OCRFleetAPI
 import OCRFleetModel
+import OpenAPIAsyncHTTPClient
+import OpenAPIRuntime
 
-/// The gateway's HTTP API as `ocrctl` and the backfill use it.
+/// The gateway's HTTP API as `ocrctl`, the backfill and the tests use it: the client generated
+/// from `openapi.yaml`, with the answers the callers need and every refusal a `GatewayError`.
 public struct GatewayClient: Sendable {
     public let baseURL: String
-    public let token: String?
-    let http: HTTPClient
+    /// The generated client itself, for the operations this type does not wrap.
+    public let api: Client
 
-    public init(baseURL: String, token: String?, http: HTTPClient = .shared) {
-        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
-        self.token = token
-        self.http = http
+    /// - Parameter timeout: how long a request may take to get its answer's head (an upload
+    ///   included); a body, such as an event stream, may take as long as it takes.
+    public init(baseURL: String, token: String?, http: HTTPClient = .shared, timeout: TimeAmount = .minutes(10)) throws {
+        try self.init(
+            baseURL: baseURL,
+            token: token,
+            transport: AsyncHTTPClientTransport(configuration: .init(client: http, timeout: timeout))
+        )
     }
 
-    /// A request the gateway refused or could not be sent. `retryAfter` is set when the
-    /// gateway asked the client to come back later (429, 503).
-    public struct Failure: Error, CustomStringConvertible {
-        public let description: String
-        public var status: Int?
-        public var code: String?
-        public var retryAfter: Duration?
-    }
-
-    /// The gateway's answer to a submission, a cancel or a retry request.
-    struct Submitted: Decodable {
-        var jobID: String
-        var state: String
-        enum CodingKeys: String, CodingKey {
-            case state
-            case jobID = "job_id"
+    init(baseURL: String, token: String?, transport: any ClientTransport) throws {
+        let trimmed = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        guard let url = URL(string: trimmed), url.scheme == "http" || url.scheme == "https" else {
+            throw GatewayError(description: "not a gateway URL: \(baseURL)")
         }
+        self.baseURL = trimmed
+        api = Client(
+            serverURL: url,
+            configuration: Configuration(dateTranscoder: TimestampTranscoder()),
+            transport: transport,
+            middlewares: (token.map { [BearerTokenMiddleware(token: $0)] } ?? []) + [GatewayErrorMiddleware()]
+        )
     }
 
-    /// Streams a local file to `POST /v1/jobs`; `query` carries the job id and options.
-    public func submit(file path: String, query: [String: String]) async throws -> String {
-        let filename = (path as NSString).lastPathComponent
-        let parameters = query.merging(["filename": filename]) { old, _ in old }
-        var request = HTTPClientRequest(url: "\(baseURL)/v1/jobs?\(Self.encode(parameters))")
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/octet-stream")
-        authorize(&request)
+    /// Streams a local file to `POST /v1/jobs` with its length, never holding it whole.
+    public func submit(
+        file path: String,
+        jobID: String? = nil,
+        options: Components.Schemas.Options = .init()
+    ) async throws -> Components.Schemas.Accepted {
+        let query = Operations.SubmitJob.Input.Query(
+            jobID: jobID,
+            filename: (path as NSString).lastPathComponent,
+            options: options
+        )
         return try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
             let size = try await handle.info().size
-            request.body = .stream(handle.readChunks(), length: .known(size))
-            return try await submitted(request)
+            let chunks = handle.readChunks().map { ArraySlice($0.readableBytesView) }
+            let body = HTTPBody(chunks, length: .known(size), iterationBehavior: .single)
+            return try await submit(.init(query: query, body: .binary(body)))
         }
     }
 
-    /// Submits a document that is already reachable by URL.
-    public func submit(url: String, options: [String: Any]) async throws -> String {
-        try await submit(json: ["source": ["url": url], "options": options])
+    /// Submits a document the workers can fetch themselves (`POST /v1/jobs` with JSON).
+    public func submit(_ submission: Components.Schemas.Submission) async throws -> Components.Schemas.Accepted {
+        try await submit(.init(body: .json(submission)))
     }
 
-    /// Submits a JSON job body as `POST /v1/jobs` takes it (docs/api.md).
-    public func submit(json body: [String: Any]) async throws -> String {
-        var request = HTTPClientRequest(url: "\(baseURL)/v1/jobs")
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        authorize(&request)
-        request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
-        return try await submitted(request)
+    /// The job queued now (202), or queued before by the same request (200).
+    private func submit(_ input: Operations.SubmitJob.Input) async throws -> Components.Schemas.Accepted {
+        switch try await call({ try await api.submitJob(input) }) {
+        case .accepted(let answer): return try answer.body.json
+        case .ok(let answer): return try answer.body.json
+        case let other: throw unexpected(other)
+        }
     }
 
     public func state(_ id: String) async throws -> JobState {
-        try CloudEventCoding.decoder().decode(JobState.self, from: Data(try await stateJSON(id).utf8))
+        switch try await call({ try await api.getJob(path: .init(id: id)) }) {
+        case .ok(let answer): return try JobState(try answer.body.json)
+        case let other: throw unexpected(other)
+        }
     }
 
     /// The job's state, or nil when the gateway knows no such job.
     public func stateIfKnown(_ id: String) async throws -> JobState? {
         do {
             return try await state(id)
-        } catch let failure as Failure where failure.status == 404 {
+        } catch let error as GatewayError where error.status == 404 {
             return nil
         }
     }
 
-    public func stateJSON(_ id: String) async throws -> String {
-        try await get("/v1/jobs/\(id)")
-    }
-
+    /// A completed job's markdown (followed to wherever the gateway redirects).
     public func result(_ id: String) async throws -> String {
-        try await get("/v1/jobs/\(id)/result")
+        switch try await call({ try await api.getResult(path: .init(id: id)) }) {
+        case .ok(let answer): return try await String(collecting: try answer.body.textMarkdown, upTo: 256 << 20)
+        case let other: throw unexpected(other)
+        }
     }
 
     /// Jobs in `OCR_JOBS` (waiting or running) and the gateway's limit on them.
-    public func queue() async throws -> (jobs: Int, maxBacklog: Int) {
-        let body = try await get("/v1/queue")
-        let object = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] ?? [:]
-        return (object["jobs"] as? Int ?? 0, object["max_backlog"] as? Int ?? 0)
-    }
-
-    /// Asks the gateway to cancel the job; returns its state when the request was accepted.
-    public func cancel(_ id: String) async throws -> String {
-        try await accepted(.DELETE, "/v1/jobs/\(id)")
-    }
-
-    /// Asks the gateway to run a failed job again from its dead letter, with fresh URLs into
-    /// its store (`POST /v1/jobs/{id}/retry`); returns the job's state then (`queued`).
-    public func retry(_ id: String) async throws -> String {
-        try await accepted(.POST, "/v1/jobs/\(id)/retry")
-    }
-
-    /// Sends a bodiless request that the gateway answers 202 with the job's state.
-    private func accepted(_ method: HTTPMethod, _ path: String) async throws -> String {
-        var request = HTTPClientRequest(url: baseURL + path)
-        request.method = method
-        authorize(&request)
-        let response = try await execute(request)
-        let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
-        guard response.status == .accepted else { throw Self.failure(response, body) }
-        return try JSONDecoder().decode(Submitted.self, from: Data(body.utf8)).state
-    }
-
-    private func get(_ path: String) async throws -> String {
-        var request = HTTPClientRequest(url: baseURL + path)
-        authorize(&request)
-        let response = try await execute(request)
-        let body = String(buffer: try await response.body.collect(upTo: 256 << 20))
-        guard response.status == .ok else { throw Self.failure(response, body) }
-        return body
-    }
-
-    /// The job's id: queued now (202), or queued before by the same request (200).
-    private func submitted(_ request: HTTPClientRequest) async throws -> String {
-        let response = try await execute(request)
-        let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
-        guard response.status == .accepted || response.status == .ok else { throw Self.failure(response, body) }
-        return try JSONDecoder().decode(Submitted.self, from: Data(body.utf8)).jobID
-    }
-
-    private func execute(_ request: HTTPClientRequest) async throws -> HTTPClientResponse {
-        do {
-            return try await http.execute(request, timeout: .minutes(10))
-        } catch {
-            throw Failure(description: "cannot reach the gateway at \(baseURL): \(error)")
+    public func queue() async throws -> Components.Schemas.Queue {
+        switch try await call({ try await api.getQueue() }) {
+        case .ok(let answer): return try answer.body.json
+        case let other: throw unexpected(other)
         }
     }
 
-    private func authorize(_ request: inout HTTPClientRequest) {
-        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+    /// Asks the gateway to cancel the job; its state when asked.
+    public func cancel(_ id: String) async throws -> Components.Schemas.Phase {
+        switch try await call({ try await api.cancelJob(path: .init(id: id)) }) {
+        case .accepted(let answer): return try answer.body.json.state
+        case let other: throw unexpected(other)
+        }
     }
 
-    /// The gateway's JSON error (code and message), or the status line.
-    static func failure(_ response: HTTPClientResponse, _ body: String) -> Failure {
-        let status = Int(response.status.code)
-        let retryAfter = response.headers.first(name: "retry-after").flatMap(Int.init).map { Duration.seconds($0) }
-        if let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
-            let error = object["error"] as? [String: Any], let message = error["message"] as? String
-        {
-            let code = error["code"] as? String
-            return Failure(
-                description: "\(status) \(code ?? ""): \(message)",
-                status: status,
-                code: code,
-                retryAfter: retryAfter
+    /// Runs a failed job again from its dead letter, with fresh URLs into the gateway's store
+    /// (`POST /v1/jobs/{id}/retry`); the job's state then (`queued`).
+    public func retry(_ id: String) async throws -> Components.Schemas.Phase {
+        switch try await call({ try await api.retryJob(path: .init(id: id)) }) {
+        case .accepted(let answer): return try answer.body.json.state
+        case let other: throw unexpected(other)
+        }
+    }
+
+    /// The job's lifecycle events as the gateway streams them (history, then live, until the
+    /// event that ends the job), each decoded as it arrives; keep-alive comments are skipped.
+    public func events(_ id: String) async throws -> some AsyncSequence<LifecycleEvent, any Error> {
+        switch try await call({ try await api.followJob(path: .init(id: id)) }) {
+        case .ok(let answer):
+            return try answer.body.textEventStream.asDecodedServerSentEvents().compactMap { event in
+                try event.data.map { try LifecycleEvent.decode(Array($0.utf8)) }
+            }
+        case let other: throw unexpected(other)
+        }
+    }
+
+    /// Runs one operation, with the runtime's wrapping taken off the errors callers act on.
+    private func call<Output>(_ operation: () async throws -> Output) async throws -> Output {
+        do {
+            return try await operation()
+        } catch let error as ClientError {
+            if let refusal = error.underlyingError as? GatewayError { throw refusal }
+            guard let response = error.response else {
+                throw GatewayError(description: "cannot reach the gateway at \(baseURL): \(error.underlyingError)")
+            }
+            throw GatewayError(
+                description: "unexpected answer from the gateway: \(error.causeDescription): \(error.underlyingError)",
+                status: response.status.code
             )
         }
-        return Failure(description: "HTTP \(status) \(body.prefix(200))", status: status, retryAfter: retryAfter)
     }
 
-    static func encode(_ parameters: [String: String]) -> String {
-        var allowed = CharacterSet.urlQueryAllowed
-        allowed.remove(charactersIn: "&=+?")
-        return parameters.sorted { $0.key < $1.key }.map { key, value in
-            "\(key)=\(value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value)"
-        }.joined(separator: "&")
+    /// An answer below 400 that the operation does not expect (a redirect not followed).
+    private func unexpected(_ output: some Sendable) -> GatewayError {
+        GatewayError(description: "unexpected answer from the gateway at \(baseURL): \(output)")
     }
 }

@@ -1,5 +1,7 @@
 import Hummingbird
 import NIOCore
+import OCRFleetAPI
+import OCRFleetClient
 import Synchronization
 
 /// An object store for fault tests: serves one source document at `/source` and accepts
@@ -60,15 +62,23 @@ public func withCountingStore<T>(source: [UInt8], _ body: (CountingStore) async 
 }
 
 extension TestFleet {
-    /// Submits job `id` as JSON: its source is `store`'s document, its result goes to
-    /// `store`'s `/results/<id>`. The gateway's status and answer.
+    /// Submits job `id` as JSON through the generated client: its source is `store`'s
+    /// document, its result goes to `store`'s `/results/<id>`. The gateway's status and answer.
     @discardableResult
     public func submit(jobID id: String, through store: CountingStore) async throws -> (status: Int, body: String) {
-        let job = #"""
-            {"job_id": "\#(id)", "source": {"url": "\#(store.baseURL)/source"},
-             "result": {"url": "\#(store.baseURL)/results/\#(id)"}}
-            """#
-        let (status, body) = try await request("POST", "/v1/jobs", body: Array(job.utf8), contentType: "application/json")
-        return (status, body)
+        let submission = Components.Schemas.Submission(
+            jobId: id,
+            source: .init(url: "\(store.baseURL)/source"),
+            result: .init(url: "\(store.baseURL)/results/\(id)")
+        )
+        do {
+            switch try await client().api.submitJob(body: .json(submission)) {
+            case .accepted(let answer): return (202, "\(try answer.body.json)")
+            case .ok(let answer): return (200, "\(try answer.body.json)")
+            case let other: return (0, "\(other)")
+            }
+        } catch let error as GatewayError {
+            return (error.status ?? 0, error.description)
+        }
     }
 }

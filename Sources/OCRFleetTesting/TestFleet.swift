@@ -5,7 +5,9 @@ import Logging
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import OCRFleetAPI
 import OCRFleetBus
+import OCRFleetClient
 import OCRFleetContent
 import OCRFleetEngines
 import OCRFleetGateway
@@ -24,20 +26,19 @@ public struct TestFleet: Sendable {
     public let store: LocalStore
     public let http: HTTPClient
 
-    /// Uploads a file to `POST /v1/jobs` as a raw body; returns the job id.
+    /// The gateway's API through the client `ocrctl` uses, as `token`'s tenant.
+    public func client(token: String? = nil) throws -> GatewayClient {
+        try GatewayClient(baseURL: gatewayURL, token: token, http: http, timeout: .seconds(30))
+    }
+
+    /// Uploads a file to `POST /v1/jobs` as its body, streamed; returns the job id.
     @discardableResult
-    public func submit(file path: String, jobID: String, query: String = "") async throws -> String {
-        var request = HTTPClientRequest(url: "\(gatewayURL)/v1/jobs?job_id=\(jobID)\(query)")
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/octet-stream")
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-        request.body = .bytes(ByteBuffer(data: bytes))
-        let response = try await http.execute(request, timeout: .seconds(30))
-        let body = try await response.body.collect(upTo: 1 << 20)
-        guard response.status == .accepted else {
-            throw TestEnvironmentError("submit answered \(response.status): \(String(buffer: body))")
-        }
-        return jobID
+    public func submit(
+        file path: String,
+        jobID: String,
+        options: Components.Schemas.Options = .init()
+    ) async throws -> String {
+        try await client().submit(file: path, jobID: jobID, options: options).jobId
     }
 
     /// Sends any request to the gateway and returns status and body.
@@ -136,12 +137,14 @@ public struct TestFleet: Sendable {
     )
         async throws -> JobState
     {
+        let client = try self.client(token: token)
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            let (status, body) = try await request("GET", "/v1/jobs/\(jobID)", token: token)
-            if status == 200 {
-                let state = try CloudEventCoding.decoder().decode(JobState.self, from: Data(body.utf8))
+            do {
+                let state = try await client.state(jobID)
                 if state.state.isTerminal { return state }
+            } catch let error as GatewayError where error.status != nil {
+                // Not there yet (404), or the gateway is not ready: ask again.
             }
             try await Task.sleep(for: .milliseconds(100))
         }

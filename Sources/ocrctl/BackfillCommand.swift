@@ -77,7 +77,7 @@ struct BackfillCommand: AsyncParsableCommand {
 
     func run() async throws {
         let source = try makeSource()
-        let backfill = Backfill(source: source, plan: try makePlan(), gateway: gateway.client())
+        let backfill = Backfill(source: source, plan: try makePlan(), gateway: try gateway.client())
         let checkpointFile: Checkpoint?
         if dryRun {
             checkpointFile = nil
@@ -155,10 +155,7 @@ struct BackfillCommand: AsyncParsableCommand {
         plan.rate = rate
         plan.maxOutstanding = maxOutstanding
         plan.concurrency = concurrency
-        if let engine { plan.options["engine"] = engine.rawValue }
-        if let mode { plan.options["mode"] = mode.rawValue }
-        if let pages { plan.options["pages"] = pages }
-        if let languages { plan.options["languages"] = languages }
+        plan.options = JobChoices(engine: engine, mode: mode, pages: pages, languages: languages).options
         return plan
     }
 

@@ -34,12 +34,17 @@ struct DeadLetters: AsyncParsableCommand {
         @Option(help: "Only dead letters with this error code.") var code: String?
         @Flag(help: "Print each dead letter as a JSON line: {\"sequence\", \"event\"}.") var json = false
 
+        /// A line of `--json`.
+        struct Line: Encodable {
+            var sequence: UInt64
+            var event: CloudEvent<DeadLetter>
+        }
+
         func run() async throws {
             let (queue, connection) = try await DeadLetters.queue(nats)
             for entry in try await queue.list() where code == nil || entry.event.data.error.code.rawValue == code {
                 if json {
-                    let event = try JSONSerialization.jsonObject(with: CloudEventCoding.encoder().encode(entry.event))
-                    printJSON(["sequence": entry.sequence, "event": event])
+                    printJSON(Line(sequence: entry.sequence, event: entry.event))
                 } else {
                     print(DeadLetters.line(entry))
                 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OCRFleetAPI
 import OCRFleetBus
 import OCRFleetClient
 import OCRFleetModel
@@ -14,8 +15,8 @@ protocol JobAccess: Sendable {
 
 extension GatewayClient: JobAccess {
     func cancel(_ id: String) async throws -> JobState.Phase {
-        let state: String = try await cancel(id)
-        return JobState.Phase(rawValue: state) ?? .queued
+        let state: Components.Schemas.Phase = try await cancel(id)
+        return JobState.Phase(rawValue: state.rawValue) ?? .queued
     }
 }
 
@@ -75,17 +76,9 @@ struct BusOption: ParsableArguments {
     }
 }
 
-/// One JSON object on a line of standard output, keys sorted, for scripts.
-func printJSON(_ object: [String: Any]) {
-    guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-    else { return }
+/// One JSON object on a line of standard output, keys sorted, for scripts (a state in the
+/// gateway's encoding).
+func printJSON(_ value: some Encodable) {
+    guard let data = try? CloudEventCoding.encoder().encode(value) else { return }
     FileHandle.standardOutput.write(data + Data("\n".utf8))
-}
-
-/// A state as a JSON object (the gateway's encoding).
-func jsonObject(_ state: JobState) -> [String: Any] {
-    guard let data = try? CloudEventCoding.encoder().encode(state),
-        let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-    else { return ["job_id": state.jobID] }
-    return object
 }

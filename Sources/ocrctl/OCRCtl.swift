@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OCRFleetAPI
 import OCRFleetClient
 import OCRFleetModel
 
@@ -23,9 +24,9 @@ struct GatewayOptions: ParsableArguments {
     @Option(name: .long, help: "Bearer token for the gateway (env OCR_API_TOKEN, default none).")
     var token: String?
 
-    func client() -> GatewayClient {
+    func client() throws -> GatewayClient {
         let environment = ProcessInfo.processInfo.environment
-        return GatewayClient(
+        return try GatewayClient(
             baseURL: gateway ?? environment["OCR_GATEWAY_URL"] ?? "http://127.0.0.1:8080",
             token: token ?? environment["OCR_API_TOKEN"]
         )
@@ -41,9 +42,9 @@ struct Status: AsyncParsableCommand {
     @Flag(help: "Print the state as JSON.") var json = false
 
     func run() async throws {
-        let jobs: any JobAccess = if let nats = bus.options { try await BusJobs.connect(nats) } else { gateway.client() }
+        let jobs: any JobAccess = if let nats = bus.options { try await BusJobs.connect(nats) } else { try gateway.client() }
         let state = try await jobs.state(id)
-        if json { return printJSON(jsonObject(state)) }
+        if json { return printJSON(state) }
         var fields = [state.jobID, state.state.rawValue, "attempts=\(state.attempts)"]
         if let total = state.pagesTotal { fields.append("pages=\(state.pagesDone ?? 0)/\(total)") }
         if let engine = state.engine { fields.append("engine=\(engine)") }
@@ -78,7 +79,7 @@ struct Cancel: AsyncParsableCommand {
     @Flag(help: "Print {\"job_id\", \"was\"} as JSON.") var json = false
 
     func run() async throws {
-        let jobs: any JobAccess = if let nats = bus.options { try await BusJobs.connect(nats) } else { gateway.client() }
+        let jobs: any JobAccess = if let nats = bus.options { try await BusJobs.connect(nats) } else { try gateway.client() }
         let state = try await jobs.cancel(id)
         if json { return printJSON(["job_id": id, "was": state.rawValue]) }
         print("cancel requested for \(id) (was \(state.rawValue))")
@@ -101,7 +102,7 @@ struct RetryJob: AsyncParsableCommand {
 
     func run() async throws {
         let state = try await gateway.client().retry(id)
-        if json { return printJSON(["job_id": id, "state": state]) }
-        print("retry of \(id) accepted (\(state))")
+        if json { return printJSON(["job_id": id, "state": state.rawValue]) }
+        print("retry of \(id) accepted (\(state.rawValue))")
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OCRFleetAPI
 import OCRFleetClient
 import OCRFleetModel
 
@@ -54,11 +55,7 @@ struct Submit: AsyncParsableCommand {
     static func isURL(_ text: String) -> Bool { text.hasPrefix("http://") || text.hasPrefix("https://") }
 
     func run() async throws {
-        var options: [String: String] = [:]
-        if let engine { options["engine"] = engine.rawValue }
-        if let mode { options["mode"] = mode.rawValue }
-        if let pages { options["pages"] = pages }
-        if let languages { options["languages"] = languages }
+        let choices = JobChoices(engine: engine, mode: mode, pages: pages, languages: languages)
         if let output { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) }
 
         let jobs: any JobAccess
@@ -71,29 +68,27 @@ struct Submit: AsyncParsableCommand {
                     jobID: "job-" + UUID().uuidString.lowercased(),
                     source: SourceDocument(url: input),
                     result: ResultTarget(url: result),
-                    options: try Self.jobOptions(options)
+                    options: try choices.jobOptions()
                 )
                 try await busJobs.submit(job)
                 submitted.append((input, job.jobID))
                 if !wait { report(["input": input, "job_id": job.jobID], text: "\(job.jobID)  \(input)") }
             }
         } else {
-            let client = gateway.client()
+            let client = try gateway.client()
             jobs = client
             for input in inputs {
-                let id: String
+                let accepted: Components.Schemas.Accepted
                 if Self.isURL(input) {
-                    var fields: [String: Any] = options
-                    if let languages { fields["languages"] = languages.split(separator: "+").map(String.init) }
-                    id = try await client.submit(url: input, options: fields)
+                    accepted = try await client.submit(.init(source: .init(url: input), options: choices.options))
                 } else {
                     guard FileManager.default.isReadableFile(atPath: input) else {
                         throw ValidationError("cannot read \(input)")
                     }
-                    id = try await client.submit(file: input, query: options)
+                    accepted = try await client.submit(file: input, options: choices.options)
                 }
-                submitted.append((input, id))
-                if !wait { report(["input": input, "job_id": id], text: "\(id)  \(input)") }
+                submitted.append((input, accepted.jobId))
+                if !wait { report(["input": input, "job_id": accepted.jobId], text: "\(accepted.jobId)  \(input)") }
             }
         }
         guard wait else { return }
@@ -129,12 +124,6 @@ struct Submit: AsyncParsableCommand {
             }
         }
         if failures > 0 { throw ExitCode(1) }
-    }
-
-    static func jobOptions(_ fields: [String: String]) throws -> JobOptions {
-        var object: [String: Any] = fields
-        if let languages = fields["languages"] { object["languages"] = languages.split(separator: "+").map(String.init) }
-        return try JSONDecoder().decode(JobOptions.self, from: JSONSerialization.data(withJSONObject: object))
     }
 
     /// Polls every job until each has ended, drawing one bar on standard error (when it is a

@@ -1,4 +1,5 @@
 import Foundation
+import OCRFleetAPI
 import OCRFleetBus
 import OCRFleetModel
 import OCRFleetTesting
@@ -18,7 +19,7 @@ import VLLMDouble
                 let jobID = "deepseek-report"
                 let recorder = try fleet.recordEvents("ocr.events.*.\(jobID)")
                 try await fleet.nats.flush()
-                try await fleet.submit(file: Fixtures.path("report-3p.pdf"), jobID: jobID, query: "&engine=deepseek&mode=ocr")
+                try await fleet.submit(file: Fixtures.path("report-3p.pdf"), jobID: jobID, options: .init(engine: .deepseek, mode: .ocr))
                 let events = try await recorder.events { $0.kind == .completed || $0.kind == .failed }
                 let completed = try #require(Self.completed(events), "events: \(events.map(\.kind))")
                 #expect(try await fleet.waitForTerminalState(jobID).state == .completed)
@@ -71,7 +72,7 @@ import VLLMDouble
             try await withFleet(workerEnvironment: environment) { fleet in
                 let documents = ["report-3p.pdf", "pages-3p.tif", "bench-10p.pdf", "invoice.png"]
                 for (index, name) in documents.enumerated() {
-                    try await fleet.submit(file: Fixtures.path(name), jobID: "inflight-\(index)", query: "&mode=ocr")
+                    try await fleet.submit(file: Fixtures.path(name), jobID: "inflight-\(index)", options: .init(mode: .ocr))
                 }
                 for index in documents.indices {
                     #expect(try await fleet.waitForTerminalState("inflight-\(index)").state == .completed)
@@ -111,7 +112,7 @@ import VLLMDouble
                 #expect(state.state == .completed && state.engine == "tesseract")
 
                 // A job that insists on DeepSeek fails its attempt as retryable instead.
-                try await fleet.submit(file: Fixtures.path("invoice.png"), jobID: "auto-pinned", query: "&engine=deepseek")
+                try await fleet.submit(file: Fixtures.path("invoice.png"), jobID: "auto-pinned", options: .init(engine: .deepseek))
                 let failed = try await failures.events(count: 1)
                 guard case .failed(let failure) = failed.first?.data.body else {
                     Issue.record("no failed event")

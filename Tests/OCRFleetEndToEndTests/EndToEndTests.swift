@@ -2,7 +2,9 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import OCRFleetAPI
 import OCRFleetBus
+import OCRFleetClient
 import OCRFleetContent
 import OCRFleetModel
 import OCRFleetTesting
@@ -16,7 +18,7 @@ import Testing
             let jobID = "e2e-" + fixture.replacingOccurrences(of: ".", with: "-")
             let recorder = try fleet.recordEvents("ocr.events.*.\(jobID)")
             try await fleet.nats.flush()
-            try await fleet.submit(file: Fixtures.path(fixture), jobID: jobID, query: "&filename=\(fixture)")
+            try await fleet.submit(file: Fixtures.path(fixture), jobID: jobID)
             let events = try await recorder.events { $0.kind == .completed || $0.kind == .failed }
 
             let kinds = events.map(\.kind)
@@ -227,29 +229,17 @@ import Testing
         }
     }
 
-    /// The `event:` kinds of a server-sent event stream, read until the server ends it.
+    /// The kinds of the events the gateway streams for the job (through the client, which
+    /// decodes each as it arrives), read until the server ends the stream.
     static func eventKinds(_ fleet: TestFleet, jobID: String) async throws -> [String] {
-        let response = try await fleet.http.execute(
-            HTTPClientRequest(url: "\(fleet.gatewayURL)/v1/jobs/\(jobID)/events"),
-            timeout: .seconds(120)
-        )
-        #expect(response.headers.first(name: "content-type") == "text/event-stream")
-        var text = ""
-        for try await buffer in response.body { text += String(buffer: buffer) }
-        // Comment blocks (keep-alives) are not events, as SSE clients read them.
-        let events = text.components(separatedBy: "\n\n").filter { !$0.isEmpty && !$0.hasPrefix(":") }
-        for event in events {
-            let data = event.split(separator: "\n").filter { $0.hasPrefix("data: ") }.map { $0.dropFirst(6) }.joined()
-            #expect((try? LifecycleEvent.decode(Array(data.utf8))) != nil, "\(event)")
-        }
-        return events.compactMap { event in
-            event.split(separator: "\n").first { $0.hasPrefix("event: ") }.map { String($0.dropFirst(7)) }
-        }
+        var kinds: [String] = []
+        for try await event in try await fleet.client().events(jobID) { kinds.append(event.kind.rawValue) }
+        return kinds
     }
 
     @Test func aJobsEventsStreamLiveAndReplayAfterItEnds() async throws {
         try await withFleet { fleet in
-            try await fleet.submit(file: Fixtures.path("bench-10p.pdf"), jobID: "streamed", query: "&mode=ocr")
+            try await fleet.submit(file: Fixtures.path("bench-10p.pdf"), jobID: "streamed", options: .init(mode: .ocr))
             let live = try await Self.eventKinds(fleet, jobID: "streamed")
             #expect(live.first == "started" && live.last == "completed" && live.contains("progress"), "\(live)")
             // Once the job has ended, the same history, and the stream ends by itself.

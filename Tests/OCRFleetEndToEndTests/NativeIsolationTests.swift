@@ -1,4 +1,5 @@
 import Foundation
+import OCRFleetAPI
 import OCRFleetBus
 import OCRFleetModel
 import OCRFleetTesting
@@ -26,7 +27,7 @@ import Testing
             let started = try fleet.recordEvents("ocr.events.started.nested-forms")
             try await fleet.nats.flush()
             let submitted = Date()
-            try await fleet.submit(file: nested, jobID: "nested-forms", query: "&timeout_s=20")
+            try await fleet.submit(file: nested, jobID: "nested-forms", options: .init(timeoutS: 20))
             _ = try await started.events(count: 1, timeout: .seconds(30))
 
             // The other slot takes four jobs, one after another, while the first hangs: PDFs with

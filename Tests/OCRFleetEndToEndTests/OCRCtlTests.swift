@@ -1,4 +1,5 @@
 import Foundation
+import OCRFleetAPI
 import OCRFleetBus
 import OCRFleetContent
 import OCRFleetModel
@@ -100,7 +101,7 @@ import Testing
 @Suite(.serialized) struct WatchCommandTests {
     @Test func watchPrintsAJobsEventsAndExitsWithHowItEnded() async throws {
         try await withFleet(workerEnvironment: ["OCR_MAX_DELIVER": "1"]) { fleet in
-            try await fleet.submit(file: Fixtures.path("report-3p.pdf"), jobID: "watched", query: "&mode=ocr")
+            try await fleet.submit(file: Fixtures.path("report-3p.pdf"), jobID: "watched", options: .init(mode: .ocr))
             let (status, output) = try await DeadLetterCommandTests.run(["watch", "watched", "--nats", fleet.server.url])
             let kinds = output.split(separator: "\n").map { $0.split(separator: " ")[1] }
             #expect(status == 0 && kinds.first == "started" && kinds.last == "completed", "\(output)")

@@ -1,4 +1,5 @@
 import Foundation
+import OCRFleetAPI
 import OCRFleetBus
 import OCRFleetModel
 import OCRFleetTesting
@@ -10,13 +11,13 @@ import VLLMDouble
 @Suite(.serialized) struct OfficeDocumentTests {
     static func completed(
         _ fixture: String,
-        query: String,
+        options: Components.Schemas.Options,
         fleet: TestFleet,
         jobID: String
     ) async throws
         -> (JobCompleted, String)
     {
-        let (outcome, markdown) = try await RecognitionModeTests.run(fixture, query: query, fleet: fleet, jobID: jobID)
+        let (outcome, markdown) = try await RecognitionModeTests.run(fixture, options: options, fleet: fleet, jobID: jobID)
         guard case .completed(let completed)? = outcome else {
             throw TestEnvironmentError("\(jobID) did not complete: \(String(describing: outcome))")
         }
@@ -28,7 +29,7 @@ import VLLMDouble
             try await withFleet(workerEnvironment: ["OCR_VLLM_URL": vllm.baseURL]) { fleet in
                 let (completed, markdown) = try await Self.completed(
                     "office/handbook.docx",
-                    query: "&engine=deepseek",
+                    options: .init(engine: .deepseek),
                     fleet: fleet,
                     jobID: "docx-hybrid"
                 )
@@ -44,7 +45,7 @@ import VLLMDouble
 
                 let (textOnly, plain) = try await Self.completed(
                     "office/handbook.docx",
-                    query: "&engine=deepseek&mode=text",
+                    options: .init(engine: .deepseek, mode: .text),
                     fleet: fleet,
                     jobID: "docx-text"
                 )
@@ -61,7 +62,7 @@ import VLLMDouble
             try await withFleet(workerEnvironment: ["OCR_VLLM_URL": vllm.baseURL]) { fleet in
                 let (completed, _) = try await Self.completed(
                     "office/handbook.docx",
-                    query: "&engine=deepseek&mode=ocr",
+                    options: .init(engine: .deepseek, mode: .ocr),
                     fleet: fleet,
                     jobID: "docx-ocr"
                 )
@@ -76,7 +77,7 @@ import VLLMDouble
         try await withFleet { fleet in
             let (completed, markdown) = try await Self.completed(
                 "office/\(fixture)",
-                query: "",
+                options: .init(),
                 fleet: fleet,
                 jobID: "lo-\(fixture.replacingOccurrences(of: ".", with: "-"))"
             )
@@ -88,20 +89,20 @@ import VLLMDouble
 
     @Test func slidesAndSheetsAreReadFromTheirXML() async throws {
         try await withFleet { fleet in
-            let (deck, slides) = try await Self.completed("office/deck.pptx", query: "", fleet: fleet, jobID: "pptx")
+            let (deck, slides) = try await Self.completed("office/deck.pptx", options: .init(), fleet: fleet, jobID: "pptx")
             #expect(deck.pages == 2 && deck.usage.pagesText == 2)
             #expect(slides.contains("<!-- page 2 -->\n\n# Depot Numbers\n\n| Depot | Vans |"))
             #expect(slides.contains("> **Notes:** Thank the drivers before the numbers."))
-            let (_, sheets) = try await Self.completed("office/ledger.xlsx", query: "", fleet: fleet, jobID: "xlsx")
+            let (_, sheets) = try await Self.completed("office/ledger.xlsx", options: .init(), fleet: fleet, jobID: "xlsx")
             #expect(sheets.contains("| 2026-03-02 | Leeds | 120 |") && sheets.contains("| Total |  | 215 |"), "\(sheets)")
         }
     }
 
     @Test func pageRangesSelectSlidesAndSheets() async throws {
         try await withFleet { fleet in
-            let (deck, slides) = try await Self.completed("office/deck.pptx", query: "&pages=2", fleet: fleet, jobID: "slide-2")
+            let (deck, slides) = try await Self.completed("office/deck.pptx", options: .init(pages: "2"), fleet: fleet, jobID: "slide-2")
             #expect(deck.pages == 1 && slides.hasPrefix("<!-- page 2 -->\n\n# Depot Numbers"))
-            let (outcome, _) = try await RecognitionModeTests.run("office/ledger.xlsx", query: "&pages=3-", fleet: fleet, jobID: "sheet-3")
+            let (outcome, _) = try await RecognitionModeTests.run("office/ledger.xlsx", options: .init(pages: "3-"), fleet: fleet, jobID: "sheet-3")
             guard case .failed(let failed)? = outcome else {
                 Issue.record("not failed: \(String(describing: outcome))")
                 return
@@ -113,7 +114,7 @@ import VLLMDouble
     @Test func aConversionOverItsTimeLimitIsKilled() async throws {
         // LibreOffice alone takes longer than a second to start.
         try await withFleet(workerEnvironment: ["OCR_CONVERSION_TIMEOUT_S": "1", "OCR_MAX_DELIVER": "1"]) { fleet in
-            let (outcome, _) = try await RecognitionModeTests.run("office/handbook.odt", query: "", fleet: fleet, jobID: "slow-lo")
+            let (outcome, _) = try await RecognitionModeTests.run("office/handbook.odt", options: .init(), fleet: fleet, jobID: "slow-lo")
             guard case .failed(let failed)? = outcome else {
                 Issue.record("not failed: \(String(describing: outcome))")
                 return
@@ -135,7 +136,7 @@ import VLLMDouble
 
     @Test func withoutLibreOfficeTheJobSaysWhatToInstall() async throws {
         try await withFleet(workerEnvironment: ["OCR_LIBREOFFICE": "/nonexistent/soffice"]) { fleet in
-            let (outcome, _) = try await RecognitionModeTests.run("office/handbook.odt", query: "", fleet: fleet, jobID: "no-lo")
+            let (outcome, _) = try await RecognitionModeTests.run("office/handbook.odt", options: .init(), fleet: fleet, jobID: "no-lo")
             guard case .failed(let failed)? = outcome else {
                 Issue.record("not failed: \(String(describing: outcome))")
                 return

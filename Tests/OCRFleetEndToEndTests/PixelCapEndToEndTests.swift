@@ -1,5 +1,6 @@
 import CTesseract
 import Foundation
+import OCRFleetAPI
 import OCRFleetModel
 import OCRFleetTesting
 import Testing
@@ -50,7 +51,7 @@ import Testing
         try await withFleet(workerEnvironment: ["OCR_MAX_DELIVER": "1", "OCR_MAX_JOBS": "4", "OCR_ENGINE": "tesseract"]) {
             fleet in
             for (index, bomb) in bombs.enumerated() {
-                try await fleet.submit(file: "\(directory)/\(bomb.file)", jobID: "bomb-\(index)", query: "&mode=ocr")
+                try await fleet.submit(file: "\(directory)/\(bomb.file)", jobID: "bomb-\(index)", options: .init(mode: .ocr))
             }
             try await fleet.submit(file: Fixtures.path("invoice.png"), jobID: "beside-the-bombs")
             for (index, bomb) in bombs.enumerated() {

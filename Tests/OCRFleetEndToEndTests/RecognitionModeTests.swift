@@ -1,4 +1,5 @@
 import Foundation
+import OCRFleetAPI
 import OCRFleetBus
 import OCRFleetModel
 import OCRFleetTesting
@@ -11,7 +12,7 @@ import VLLMDouble
     /// The job's `completed` (or `failed`) event and its markdown.
     static func run(
         _ fixture: String,
-        query: String,
+        options: Components.Schemas.Options,
         fleet: TestFleet,
         jobID: String
     ) async throws
@@ -19,7 +20,7 @@ import VLLMDouble
     {
         let recorder = try fleet.recordEvents("ocr.events.*.\(jobID)")
         try await fleet.nats.flush()
-        try await fleet.submit(file: Fixtures.path(fixture), jobID: jobID, query: query)
+        try await fleet.submit(file: Fixtures.path(fixture), jobID: jobID, options: options)
         let events = try await recorder.events { $0.kind == .completed || $0.kind == .failed }
         // The event goes out just before the job's KV state says so, and the result is served by state.
         _ = try await fleet.waitForTerminalState(jobID)
@@ -30,7 +31,7 @@ import VLLMDouble
     @Test func hybridWritesBornDigitalPagesWithoutTheEngineAndOCRModeSendsThemAll() async throws {
         try await withVLLMDouble { vllm in
             try await withFleet(workerEnvironment: ["OCR_VLLM_URL": vllm.baseURL]) { fleet in
-                let (hybrid, markdown) = try await Self.run("office/report.pdf", query: "&engine=deepseek", fleet: fleet, jobID: "hybrid")
+                let (hybrid, markdown) = try await Self.run("office/report.pdf", options: .init(engine: .deepseek), fleet: fleet, jobID: "hybrid")
                 guard case .completed(let completed)? = hybrid else {
                     Issue.record("not completed: \(String(describing: hybrid))")
                     return
@@ -39,7 +40,7 @@ import VLLMDouble
                 #expect(vllm.double.statistics.completions == 0)
                 #expect(markdown.contains("<!-- page 2 -->\n\n# Section 2: Depot Operations\n\n"))
 
-                let (ocr, _) = try await Self.run("office/report.pdf", query: "&engine=deepseek&mode=ocr", fleet: fleet, jobID: "ocr")
+                let (ocr, _) = try await Self.run("office/report.pdf", options: .init(engine: .deepseek, mode: .ocr), fleet: fleet, jobID: "ocr")
                 guard case .completed(let recognised)? = ocr else {
                     Issue.record("not completed: \(String(describing: ocr))")
                     return
@@ -53,14 +54,19 @@ import VLLMDouble
     @Test func aScanWithAnInvisibleOCRLayerGoesToTheEngineUnlessOnlyTextIsAskedFor() async throws {
         try await withVLLMDouble { vllm in
             try await withFleet(workerEnvironment: ["OCR_VLLM_URL": vllm.baseURL]) { fleet in
-                let (hybrid, _) = try await Self.run("office/scanned.pdf", query: "&engine=deepseek", fleet: fleet, jobID: "scan-hybrid")
+                let (hybrid, _) = try await Self.run("office/scanned.pdf", options: .init(engine: .deepseek), fleet: fleet, jobID: "scan-hybrid")
                 guard case .completed(let completed)? = hybrid else {
                     Issue.record("not completed: \(String(describing: hybrid))")
                     return
                 }
                 #expect(completed.usage.pagesOCR == 1 && vllm.double.statistics.completions == 1)
 
-                let (text, markdown) = try await Self.run("office/scanned.pdf", query: "&engine=deepseek&mode=text", fleet: fleet, jobID: "scan-text")
+                let (text, markdown) = try await Self.run(
+                    "office/scanned.pdf",
+                    options: .init(engine: .deepseek, mode: .text),
+                    fleet: fleet,
+                    jobID: "scan-text"
+                )
                 guard case .completed(let fromLayer)? = text else {
                     Issue.record("not completed: \(String(describing: text))")
                     return
@@ -75,7 +81,7 @@ import VLLMDouble
 
     @Test func textModeOnAnImageIsAnInvalidJob() async throws {
         try await withFleet { fleet in
-            let (outcome, _) = try await Self.run("invoice.png", query: "&mode=text", fleet: fleet, jobID: "text-image")
+            let (outcome, _) = try await Self.run("invoice.png", options: .init(mode: .text), fleet: fleet, jobID: "text-image")
             guard case .failed(let failed)? = outcome else {
                 Issue.record("not failed: \(String(describing: outcome))")
                 return
@@ -94,7 +100,12 @@ import VLLMDouble
             try await withFleet(workerEnvironment: environment) { fleet in
                 // The first page's request and its one retry never come back.
                 vllm.double.inject(.hang, count: 2)
-                let (outcome, markdown) = try await Self.run("office/report.pdf", query: "&engine=deepseek&mode=ocr", fleet: fleet, jobID: "stand-in")
+                let (outcome, markdown) = try await Self.run(
+                    "office/report.pdf",
+                    options: .init(engine: .deepseek, mode: .ocr),
+                    fleet: fleet,
+                    jobID: "stand-in"
+                )
                 guard case .completed(let completed)? = outcome else {
                     Issue.record("not completed: \(String(describing: outcome))")
                     return

@@ -1,3 +1,4 @@
+import OCRFleetAPI
 import OCRFleetModel
 import OCRFleetTesting
 import Testing
@@ -13,7 +14,7 @@ import VLLMDouble
                 let jobID = "turned-\(engine)"
                 let (outcome, markdown) = try await RecognitionModeTests.run(
                     fixture,
-                    query: "&engine=\(engine)",
+                    options: .init(engine: .init(rawValue: engine)),
                     fleet: fleet,
                     jobID: jobID
                 )
@@ -31,7 +32,7 @@ import VLLMDouble
         try await withFleet(workerEnvironment: ["OCR_STRAIGHTEN": "false"]) { fleet in
             let (_, markdown) = try await RecognitionModeTests.run(
                 "invoice-rotated-180.png",
-                query: "&engine=tesseract",
+                options: .init(engine: .tesseract),
                 fleet: fleet,
                 jobID: "not-straightened"
             )

@@ -1,4 +1,5 @@
 import Foundation
+import OCRFleetAPI
 import OCRFleetBus
 import OCRFleetModel
 import OCRFleetTesting
@@ -27,7 +28,7 @@ import VLLMDouble
                 let running = try fleet.recordEvents("ocr.events.*.cancel-running")
                 let queued = try fleet.recordEvents("ocr.events.*.cancel-queued")
                 try await fleet.nats.flush()
-                try await fleet.submit(file: Fixtures.path("bench-10p.pdf"), jobID: "cancel-running", query: "&mode=ocr")
+                try await fleet.submit(file: Fixtures.path("bench-10p.pdf"), jobID: "cancel-running", options: .init(mode: .ocr))
                 _ = try await started.events(count: 1)
                 try await fleet.submit(file: Fixtures.path("invoice.png"), jobID: "cancel-queued")
                 #expect(try await fleet.request("DELETE", "/v1/jobs/cancel-queued").status == 202)
@@ -67,7 +68,7 @@ import VLLMDouble
             try await withFleet(workerEnvironment: environment) { fleet in
                 let failures = try fleet.recordEvents("ocr.events.failed.too-slow")
                 try await fleet.nats.flush()
-                try await fleet.submit(file: Fixtures.path("bench-10p.pdf"), jobID: "too-slow", query: "&timeout_s=2&mode=ocr")
+                try await fleet.submit(file: Fixtures.path("bench-10p.pdf"), jobID: "too-slow", options: .init(mode: .ocr, timeoutS: 2))
                 let events = try await failures.events(count: 1)
                 guard case .failed(let failed) = Self.body(events.first) else {
                     Issue.record("no failed event")
@@ -89,7 +90,7 @@ import VLLMDouble
                     "OCR_MAX_INFLIGHT_PAGES": "1", "OCR_SHUTDOWN_GRACE_S": "1", "OCR_WORKER_NAME": "first",
                 ]
                 let first = try BuiltExecutable.run("ocr-worker", [], environment: environment)
-                try await fleet.submit(file: Fixtures.path("bench-10p.pdf"), jobID: "handed-back", query: "&mode=ocr")
+                try await fleet.submit(file: Fixtures.path("bench-10p.pdf"), jobID: "handed-back", options: .init(mode: .ocr))
                 _ = try await events.events { $0.kind == .started }
 
                 let signalled = ContinuousClock.now
@@ -127,7 +128,7 @@ import VLLMDouble
                     "OCR_ACK_WAIT_S": "5", "OCR_WORKER_NAME": "doomed",
                 ]
                 let doomed = try BuiltExecutable.run("ocr-worker", [], environment: environment)
-                try await fleet.submit(file: Fixtures.path("bench-10p.pdf"), jobID: "killed-mid-job", query: "&mode=ocr")
+                try await fleet.submit(file: Fixtures.path("bench-10p.pdf"), jobID: "killed-mid-job", options: .init(mode: .ocr))
                 _ = try await started.events(count: 1)
                 kill(doomed.processIdentifier, SIGKILL)
                 try await BuiltExecutable.waitForExit(doomed)

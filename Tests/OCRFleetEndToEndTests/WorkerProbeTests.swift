@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import OCRFleetAPI
 import OCRFleetModel
 import OCRFleetTesting
 import Testing
@@ -39,7 +40,7 @@ import Testing
             }
             #expect(try await Self.get(base + "/healthz").status == 200)
 
-            try await fleet.submit(file: Fixtures.path("report-3p.pdf"), jobID: "probed-pdf", query: "&mode=ocr")
+            try await fleet.submit(file: Fixtures.path("report-3p.pdf"), jobID: "probed-pdf", options: .init(mode: .ocr))
             try await fleet.submit(file: Fixtures.path("not-a-document.txt"), jobID: "probed-bad")
             #expect(try await fleet.waitForTerminalState("probed-pdf").state == .completed)
             #expect(try await fleet.waitForTerminalState("probed-bad").state == .failed)

@@ -1,0 +1,31 @@
+import Foundation
+import OCRFleetAPI
+import OCRFleetModel
+
+extension Operations.SubmitJob.Input.Query {
+    /// An upload's parameters: its job id, its file name and the job's options, which an
+    /// upload carries in its query (`languages` as `eng+deu`).
+    public init(jobID: String?, filename: String?, options: Components.Schemas.Options) {
+        self.init(
+            jobId: jobID,
+            filename: filename,
+            engine: options.engine,
+            mode: options.mode,
+            pages: options.pages,
+            languages: options.languages?.joined(separator: "+"),
+            resolution: options.resolution,
+            prompt: options.prompt,
+            onPageError: options.onPageError,
+            password: options.password,
+            timeoutS: options.timeoutS
+        )
+    }
+}
+
+extension JobState {
+    /// The gateway's answer as the fleet's own type, which `ocrctl` shares with the bus: both
+    /// are the same JSON, so it goes through it (the fleet's timestamps both ways).
+    init(_ answer: Components.Schemas.JobState) throws {
+        self = try CloudEventCoding.decoder().decode(JobState.self, from: CloudEventCoding.encoder().encode(answer))
+    }
+}

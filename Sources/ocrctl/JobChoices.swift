@@ -1,0 +1,33 @@
+import OCRFleetAPI
+import OCRFleetModel
+
+/// The job options `submit` and `backfill` take as flags, for the gateway or for the bus.
+struct JobChoices {
+    var engine: EngineChoice?
+    var mode: RecognitionMode?
+    var pages: String?
+    /// Tesseract languages as given: `eng+deu`.
+    var languages: String?
+
+    /// As the gateway takes them; what is not set is left to the fleet's defaults.
+    var options: Components.Schemas.Options {
+        Components.Schemas.Options(
+            engine: engine.flatMap { .init(rawValue: $0.rawValue) },
+            mode: mode.flatMap { .init(rawValue: $0.rawValue) },
+            pages: pages,
+            languages: languages.map(Self.split)
+        )
+    }
+
+    /// As a job on the bus carries them.
+    func jobOptions() throws -> JobOptions {
+        var options = JobOptions()
+        if let engine { options.engine = engine }
+        if let mode { options.mode = mode }
+        if let pages { options.pages = try PageRanges(parsing: pages) }
+        if let languages { options.languages = Self.split(languages) }
+        return options
+    }
+
+    static func split(_ languages: String) -> [String] { languages.split(separator: "+").map(String.init) }
+}

@@ -35,6 +35,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", exact: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", exact: "2.4.1"),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", exact: "1.7.3"),
+        // Without its Foundation trait: the children's pipes are read as bytes.
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", exact: "1.0.2", traits: []),
+        .package(url: "https://github.com/apple/swift-system.git", exact: "1.8.1"),
     ],
     targets: [
         // Native libraries. Unsafe code lives in the targets that import these.
@@ -61,7 +64,11 @@ let package = Package(
         .target(name: "OCRFleetXML", dependencies: ["CLibXML2", "OCRFleetModel"], swiftSettings: swiftSettings),
         .target(
             name: "OCRFleetOffice",
-            dependencies: ["CZip", "OCRFleetMarkdown", "OCRFleetModel", "OCRFleetXML"],
+            dependencies: [
+                "CZip", "OCRFleetMarkdown", "OCRFleetModel", "OCRFleetXML",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -112,6 +119,8 @@ let package = Package(
             dependencies: [
                 "CProcessGuard", "OCRFleetDocuments", "OCRFleetEngines", "OCRFleetModel",
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -14,6 +14,7 @@ final class IsolatedPages: DocumentPages {
     private let child: DocumentChild
     private let threads: NIOThreadPool
     private let limits: DocumentLimits
+    private let said: NativeMessageTally
     let pageCount: Int
     let hasTextLayer: Bool
 
@@ -25,10 +26,11 @@ final class IsolatedPages: DocumentPages {
         limits: DocumentLimits,
         options: DocumentChildOptions,
         timeLimit: Duration,
-        threads: NIOThreadPool
+        threads: NIOThreadPool,
+        said: NativeMessageTally
     ) async throws(OCRError) {
         // Its CPU limit is a backstop under the job's time limit, which the worker enforces.
-        child = try DocumentChild(
+        child = try await DocumentChild(
             options: options,
             cpuTime: timeLimit + .seconds(5),
             maxPagePixels: limits.maxPagePixels,
@@ -36,7 +38,8 @@ final class IsolatedPages: DocumentPages {
         )
         self.threads = threads
         self.limits = limits
-        let reply = try await child.exchange(
+        self.said = said
+        let reply = try await ask(
             .open(ChildOpening(path: path, format: format, password: password, limits: limits)),
             doing: "opening the document"
         )
@@ -52,7 +55,7 @@ final class IsolatedPages: DocumentPages {
     }
 
     func text(page index: Int, includeInvisible: Bool) async throws(OCRError) -> PageText {
-        let (reply, _) = try await child.exchange(
+        let (reply, _) = try await ask(
             .text(page: index, includeInvisible: includeInvisible),
             doing: "reading the text of page \(index + 1)"
         )
@@ -76,7 +79,7 @@ final class IsolatedPages: DocumentPages {
             straighten: straightener != nil,
             knownScanned: knownScanned
         )
-        let (reply, bytes) = try await child.exchange(.render(rendering), doing: "rendering page \(index + 1)")
+        let (reply, bytes) = try await ask(.render(rendering), doing: "rendering page \(index + 1)")
         guard case .image(let resolution) = try Self.answer(reply) else {
             throw OCRError(.internal, "the document's process answered a render request with \(reply)")
         }
@@ -111,7 +114,7 @@ final class IsolatedPages: DocumentPages {
             let started = ContinuousClock.now
             do throws(OCRError) {
                 let page = try await engine.holdingPageSlot { () throws(OCRError) in
-                    let (reply, _) = try await child.exchange(.recognize(recognition), doing: "recognising page \(index + 1)")
+                    let (reply, _) = try await ask(.recognize(recognition), doing: "recognising page \(index + 1)")
                     guard case .recognized(let markdown, let width, let height) = try Self.answer(reply) else {
                         throw OCRError(.internal, "the document's process answered a recognition request with \(reply)")
                     }
@@ -137,6 +140,12 @@ final class IsolatedPages: DocumentPages {
                 return result
             }
         }
+    }
+
+    /// Asks the child, and keeps what it says the libraries said, whatever the outcome.
+    private func ask(_ request: ChildRequest, doing: String) async throws(OCRError) -> (ChildReply, [UInt8]) {
+        defer { said.document(child.nativeMessages) }
+        return try await child.exchange(request, doing: doing)
     }
 
     /// `reply`, unless it reports a failure: that is thrown.

@@ -17,6 +17,9 @@ enum ChildProcess {
         var tail: String
         /// Every line counted as `library`'s: stdout as information, stderr as warnings.
         var messages: NativeMessages
+
+        /// It ended by itself with status 0.
+        var succeeded: Bool { status == .exited(0) }
     }
 
     /// Runs `arguments` (an absolute path first) with `environment` and nothing else of this
@@ -79,6 +82,6 @@ enum ChildProcess {
     static func succeeds(_ arguments: [String]) async -> Bool {
         guard let outcome = try? await run(arguments, environment: ["PATH": "/usr/bin:/bin"], library: "probe", timeLimit: .seconds(60))
         else { return false }
-        return outcome.status == .exited(0)
+        return outcome.succeeded
     }
 }

@@ -81,7 +81,7 @@ public struct LibreOfficeConverter: Sendable {
                 "LibreOffice did not convert the \(format.rawValue.uppercased()) within \(timeLimit.components.seconds) s"
             )
         }
-        guard status == .exited(0), FileManager.default.fileExists(atPath: pdf) else {
+        guard outcome.succeeded, FileManager.default.fileExists(atPath: pdf) else {
             throw OCRError(
                 .corruptDocument,
                 "LibreOffice cannot convert the \(format.rawValue.uppercased()) (\(status)): \(outcome.tail.suffix(300))"

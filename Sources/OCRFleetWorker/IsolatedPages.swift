@@ -30,16 +30,19 @@ final class IsolatedPages: DocumentPages {
         said: NativeMessageTally
     ) async throws(OCRError) {
         // Its CPU limit is a backstop under the job's time limit, which the worker enforces.
-        child = try await DocumentChild(
+        let child = try await DocumentChild(
             options: options,
             cpuTime: timeLimit + .seconds(5),
             maxPagePixels: limits.maxPagePixels,
             io: threads
         )
+        self.child = child
         self.threads = threads
         self.limits = limits
         self.said = said
-        let reply = try await ask(
+        // What poppler said about a file it cannot open is kept too.
+        defer { said.document(child.nativeMessages) }
+        let reply = try await child.exchange(
             .open(ChildOpening(path: path, format: format, password: password, limits: limits)),
             doing: "opening the document"
         )

@@ -43,6 +43,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-openapi-runtime.git", exact: "1.13.4"),
         .package(url: "https://github.com/apple/swift-http-types.git", exact: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-openapi-async-http-client.git", exact: "1.5.0"),
+        // Without its Foundation trait: the children's pipes are read as bytes.
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", exact: "1.0.2", traits: []),
+        .package(url: "https://github.com/apple/swift-system.git", exact: "1.8.1"),
     ],
     targets: [
         // Native libraries. Unsafe code lives in the targets that import these.
@@ -82,7 +85,11 @@ let package = Package(
         .target(name: "OCRFleetXML", dependencies: ["CLibXML2", "OCRFleetModel"], swiftSettings: swiftSettings),
         .target(
             name: "OCRFleetOffice",
-            dependencies: ["CZip", "OCRFleetMarkdown", "OCRFleetModel", "OCRFleetXML"],
+            dependencies: [
+                "CZip", "OCRFleetMarkdown", "OCRFleetModel", "OCRFleetXML",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -134,6 +141,8 @@ let package = Package(
             dependencies: [
                 "CProcessGuard", "OCRFleetDocuments", "OCRFleetEngines", "OCRFleetModel",
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,4 +1,5 @@
 #include "CPoppler.h"
+#include "NativeMessages.h"
 
 #include <poppler/cpp/poppler-document.h>
 #include <poppler/cpp/poppler-global.h>
@@ -22,7 +23,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,14 +38,6 @@ struct ocr_pdf {
 
 namespace {
 
-// Poppler prints parse warnings for damaged files to stderr by default; the worker
-// reports failures through its own error codes instead.
-void ignore_poppler_message(const std::string &, void *) {}
-
-void silence_poppler() {
-    static std::once_flag once;
-    std::call_once(once, [] { poppler::set_debug_error_function(ignore_poppler_message, nullptr); });
-}
 
 /* poppler's core document, opened on first use; nullptr if it cannot be. */
 PDFDoc *coreDocument(ocr_pdf *doc) {
@@ -62,9 +54,10 @@ PDFDoc *coreDocument(ocr_pdf *doc) {
 }  // namespace
 
 extern "C" ocr_pdf *ocr_pdf_open(const char *path, const char *password, ocr_pdf_status *status) {
-    silence_poppler();
     const std::string secret = password ? password : "";
     std::unique_ptr<poppler::document> doc(poppler::document::load_from_file(path, secret, secret));
+    // poppler-cpp installed its own handler, which drops each message's category.
+    ocr_native_messages_reroute_poppler();
     if (!doc) {
         *status = OCR_PDF_CORRUPT;
         return nullptr;

@@ -10,9 +10,6 @@
 #include <string.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <stdlib.h>
-#include <sys/wait.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -98,72 +95,10 @@ int ocr_process_confine(long cpu_seconds, long address_space) {
 
 int ocr_process_ignore_broken_pipes(void) { return signal(SIGPIPE, SIG_IGN) == SIG_ERR ? -1 : 0; }
 
-int ocr_document_child_spawn(const char *path, long cpu_seconds, long memory_mb, const char *tessdata,
-                             int test_faults, int *to_child, int *from_child) {
-    int input[2], output[2];
-    if (pipe2(input, O_CLOEXEC) != 0) return -1;
-    if (pipe2(output, O_CLOEXEC) != 0) {
-        close(input[0]);
-        close(input[1]);
-        return -1;
-    }
-    char cpu[32], memory[32];
-    snprintf(cpu, sizeof cpu, "%ld", cpu_seconds);
-    snprintf(memory, sizeof memory, "%ld", memory_mb);
-    char *argv[10];
-    int argc = 0;
-    argv[argc++] = (char *)path;
-    argv[argc++] = "--cpu-seconds";
-    argv[argc++] = cpu;
-    argv[argc++] = "--memory-mb";
-    argv[argc++] = memory;
-    if (tessdata != NULL) {
-        argv[argc++] = "--tessdata";
-        argv[argc++] = (char *)tessdata;
-    }
-    if (test_faults) argv[argc++] = "--test-faults";
-    argv[argc] = NULL;
-    char *envp[] = {"PATH=/usr/bin:/bin", "OMP_THREAD_LIMIT=1", "SWIFT_BACKTRACE=enable=no", NULL};
-
-    posix_spawn_file_actions_t actions;
-    posix_spawnattr_t attributes;
-    sigset_t none, defaults;
-    sigemptyset(&none);
-    sigfillset(&defaults);
-    int failure = posix_spawn_file_actions_init(&actions);
-    if (failure == 0) failure = posix_spawnattr_init(&attributes);
-    if (failure == 0) failure = posix_spawn_file_actions_adddup2(&actions, input[0], STDIN_FILENO);
-    if (failure == 0) failure = posix_spawn_file_actions_adddup2(&actions, output[1], STDOUT_FILENO);
-    if (failure == 0) failure = posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-    if (failure == 0)
-        failure = posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    if (failure == 0) failure = posix_spawnattr_setpgroup(&attributes, 0);
-    if (failure == 0) failure = posix_spawnattr_setsigmask(&attributes, &none);
-    if (failure == 0) failure = posix_spawnattr_setsigdefault(&attributes, &defaults);
-    pid_t pid = -1;
-    if (failure == 0) failure = posix_spawn(&pid, path, &actions, &attributes, argv, envp);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attributes);
-    close(input[0]);
-    close(output[1]);
-    if (failure != 0) {
-        close(input[1]);
-        close(output[0]);
-        errno = failure;
-        return -1;
-    }
-    *to_child = input[1];
-    *from_child = output[0];
-    return pid;
-}
-
-int ocr_child_reap(int pid) {
-    int status = 0;
-    pid_t ended;
-    do {
-        ended = waitpid(pid, &status, 0);
-    } while (ended < 0 && errno == EINTR);
-    if (ended < 0) return -1000;
-    if (WIFSIGNALED(status)) return -WTERMSIG(status);
-    return WEXITSTATUS(status);
+int ocr_pipe(int *read_end, int *write_end) {
+    int ends[2];
+    if (pipe2(ends, O_CLOEXEC) != 0) return -1;
+    *read_end = ends[0];
+    *write_end = ends[1];
+    return 0;
 }

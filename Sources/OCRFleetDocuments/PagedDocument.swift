@@ -50,6 +50,7 @@ public enum PagedDocument {
         guard format == .pdf || format.isImage else {
             throw OCRError(.internal, "a \(format.rawValue) document is not paged; convert it first")
         }
+        NativeMessageLog.route()
         let document: PagedDocument =
             format == .pdf
             ? .pdf(try PDFDocument(path: path, password: password))

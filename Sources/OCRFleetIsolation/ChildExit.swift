@@ -6,11 +6,6 @@ enum ChildExit: Sendable, Equatable {
     case exited(Int32)
     case signaled(Int32)
 
-    /// From `ocr_child_reap`'s answer: an exit status, or minus a signal.
-    init(reaped: Int32) {
-        self = reaped < 0 ? .signaled(-reaped) : .exited(reaped)
-    }
-
     /// The job's error when the child ended by itself while `doing` ("rendering page 3").
     func error(doing: String, memoryMegabytes: Int) -> OCRError {
         switch self {

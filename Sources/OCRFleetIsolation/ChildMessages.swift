@@ -79,3 +79,10 @@ public enum ChildReply: Codable, Sendable, Equatable {
     /// The request failed as the in-process code would have: a corrupt page, a page too large.
     case failed(code: ErrorCode, message: String)
 }
+
+/// A reply as it crosses the pipe: with everything the native libraries said about the
+/// document so far, so the worker has it even when the child dies after this reply.
+struct ChildReplyFrame: Codable, Sendable {
+    var reply: ChildReply
+    var messages: NativeMessages
+}

@@ -3,22 +3,28 @@ import Foundation
 import Glibc
 import NIOPosix
 import OCRFleetModel
+import Subprocess
 import Synchronization
+import SystemPackage
 
-/// One document's child process, from the worker's side: started confined (CPU time and
-/// address-space limits, no network, a process group of its own), asked one request at a
-/// time over its stdin and stdout, and killed with its process group when the job stops,
-/// whatever the child is doing. Pipe reads and writes, and waiting for the child's end, block
-/// a thread of `io`, never Swift's cooperative pool; killing the child ends them.
+/// One document's child process, from the worker's side: started by swift-subprocess in a
+/// process group of its own with nothing of the worker's but its pipes (it confines itself
+/// before it reads a byte: limits, no network), asked one request at a time over its stdin
+/// and stdout, and killed with its process group when the job stops, whatever the child is
+/// doing. Pipe reads and writes block a thread of `io`, never Swift's cooperative pool;
+/// killing the child ends them. swift-subprocess awaits its end without a thread and reaps it.
 public final class DocumentChild: Sendable {
     public let pid: Int32
     private let requests: FileHandle
     private let replies: FileHandle
     private let io: NIOThreadPool
-    /// How it ended, once reaped; reaping happens once, on `io`.
-    private let ended = Mutex<ChildExit?>(nil)
+    /// Runs the child to its end and reaps it; cancelling it kills the child's process group
+    /// (swift-subprocess's teardown), never after it was reaped.
+    private let runner: Task<TerminationStatus, any Error>
     private let killed = Atomic<Bool>(false)
     private let busy = Atomic<Bool>(false)
+    /// What the native libraries said about the document, as of the last reply.
+    private let said = Mutex(NativeMessages())
     private let memoryMegabytes: Int
     /// The largest reply a page may need (a 32-bit bitmap of the page pixel limit); a child
     /// that sends more is broken, or hostile.
@@ -27,23 +33,51 @@ public final class DocumentChild: Sendable {
 
     /// Starts a child that may use `cpuTime` of CPU: a backstop under the worker's own time
     /// limit, which a child working on one thread never reaches first.
-    public init(options: DocumentChildOptions, cpuTime: Duration, maxPagePixels: Int, io: NIOThreadPool) throws(OCRError) {
+    public init(options: DocumentChildOptions, cpuTime: Duration, maxPagePixels: Int, io: NIOThreadPool) async throws(OCRError) {
         _ = Self.brokenPipesIgnored
-        var toChild: Int32 = -1
-        var fromChild: Int32 = -1
-        let pid = ocr_document_child_spawn(
-            options.executable,
-            Int(max(1, cpuTime.components.seconds)),
-            options.memoryMegabytes,
-            options.tessdata,
-            options.testFaults ? 1 : 0,
-            &toChild,
-            &fromChild
+        var (childInput, toChild, fromChild, childOutput): (Int32, Int32, Int32, Int32) = (-1, -1, -1, -1)
+        guard ocr_pipe(&childInput, &toChild) == 0 else { throw Self.cannotStart(options) }
+        guard ocr_pipe(&fromChild, &childOutput) == 0 else {
+            let failure = Self.cannotStart(options)
+            close(childInput)
+            close(toChild)
+            throw failure
+        }
+        var arguments = ["--cpu-seconds", "\(max(1, cpuTime.components.seconds))", "--memory-mb", "\(options.memoryMegabytes)"]
+        if let tessdata = options.tessdata { arguments += ["--tessdata", tessdata] }
+        if options.testFaults { arguments.append("--test-faults") }
+        let configuration = Configuration(
+            executable: .path(FilePath(options.executable)),
+            arguments: Arguments(arguments),
+            environment: Self.environment,
+            platformOptions: Self.platformOptions
         )
-        guard pid > 0 else {
-            throw OCRError(.internal, "cannot start \(options.executable): \(String(cString: strerror(errno)))")
+        let (started, starting) = AsyncStream.makeStream(of: Int32.self)
+        let runner = Task {
+            defer { starting.finish() }
+            return try await Subprocess.run(
+                configuration,
+                input: .fileDescriptor(FileDescriptor(rawValue: childInput), closeAfterSpawningProcess: true),
+                output: .fileDescriptor(FileDescriptor(rawValue: childOutput), closeAfterSpawningProcess: true),
+                // The child's own stderr carries only why it could not confine itself: after
+                // that it captures its stderr and sends what libraries print in its replies.
+                error: .currentStandardError
+            ) { execution in
+                starting.yield(execution.processIdentifier.value)
+            }.terminationStatus
+        }
+        var pids = started.makeAsyncIterator()
+        guard let pid = await pids.next() else {
+            runner.cancel()
+            close(toChild)
+            close(fromChild)
+            if case .failure(let error) = await runner.result, !(error is CancellationError) {
+                throw OCRError(.internal, "cannot start \(options.executable): \(error)")
+            }
+            throw OCRError(.cancelled, "the job was stopped")
         }
         self.pid = pid
+        self.runner = runner
         requests = FileHandle(fileDescriptor: toChild, closeOnDealloc: true)
         replies = FileHandle(fileDescriptor: fromChild, closeOnDealloc: true)
         self.io = io
@@ -51,12 +85,33 @@ public final class DocumentChild: Sendable {
         maxAttachment = 4 * maxPagePixels + (1 << 20)
     }
 
+    /// PATH and one OpenMP thread, none of the worker's credentials; a crash ends the child
+    /// at once rather than in Swift's backtracer.
+    static let environment = Environment.custom([
+        "PATH": "/usr/bin:/bin", "OMP_THREAD_LIMIT": "1", "SWIFT_BACKTRACE": "enable=no",
+    ])
+
+    /// A process group of its own, so one signal kills it and anything it started; on a
+    /// stop, SIGKILL to that group at once. (swift-subprocess spawns with every descriptor
+    /// from 3 up closed and every signal unblocked and at its default.)
+    static let platformOptions: PlatformOptions = {
+        var options = PlatformOptions()
+        options.processGroupID = 0
+        options.teardownSequence = [.send(signal: .kill, toProcessGroup: true, allowedDurationToNextStep: .seconds(1))]
+        return options
+    }()
+
+    private static func cannotStart(_ options: DocumentChildOptions) -> OCRError {
+        OCRError(.internal, "cannot start \(options.executable): \(String(cString: strerror(errno)))")
+    }
+
+    /// What the native libraries (poppler, Leptonica, Tesseract) said about the document so
+    /// far, as the child last reported it.
+    public var nativeMessages: NativeMessages { said.withLock { $0 } }
+
     deinit {
+        // The runner reaps the child once it is dead, off any thread of ours.
         kill()
-        // The child is dead or dying: reap it off this thread, so it is no zombie.
-        guard ended.withLock({ $0 }) == nil else { return }
-        let (pid, io) = (self.pid, self.io)
-        Task.detached { _ = try? await io.runIfActive { ocr_child_reap(pid) } }
     }
 
     private static let brokenPipesIgnored: Void = { _ = ocr_process_ignore_broken_pipes() }()
@@ -70,14 +125,14 @@ public final class DocumentChild: Sendable {
         }
         defer { busy.store(false, ordering: .releasing) }
         let (requests, replies, maxAttachment) = (self.requests, self.replies, self.maxAttachment)
-        let outcome: Result<(ChildReply, [UInt8]), any Error>
+        let outcome: Result<(ChildReplyFrame, [UInt8]), any Error>
         do {
             outcome = try await withTaskCancellationHandler {
                 try await io.runIfActive {
                     Result {
                         try FrameChannel.write(request, to: requests)
                         return try FrameChannel.read(
-                            ChildReply.self,
+                            ChildReplyFrame.self,
                             from: replies,
                             maxMessage: Self.maxMessage,
                             maxAttachment: maxAttachment
@@ -92,9 +147,10 @@ public final class DocumentChild: Sendable {
             throw OCRError(.cancelled, "the worker is stopping")
         }
         switch outcome {
-        case .success(let answer):
+        case .success(let (frame, attachment)):
+            said.withLock { $0 = frame.messages }
             if Task.isCancelled { throw OCRError(.cancelled, "the job was stopped") }
-            return answer
+            return (frame.reply, attachment)
         case .failure(let failure):
             throw await error(after: failure, doing: doing)
         }
@@ -121,24 +177,20 @@ public final class DocumentChild: Sendable {
 
     static let reapDelay = Duration.seconds(5)
 
-    /// Waits on `io` for the child to end; nil if it cannot be waited for.
+    /// Waits for the child to end (swift-subprocess reaps it); nil if it cannot be waited for.
     private func reaped() async -> ChildExit? {
-        if let exit = ended.withLock({ $0 }) { return exit }
-        let pid = self.pid
-        guard let status = try? await io.runIfActive({ ocr_child_reap(pid) }), status != -1000 else { return nil }
-        let exit = ChildExit(reaped: status)
-        ended.withLock { $0 = exit }
-        return exit
+        switch await runner.result {
+        case .success(.exited(let status)): .exited(status)
+        case .success(.signaled(let signal)): .signaled(signal)
+        case .failure: nil
+        }
     }
 
-    /// SIGKILL to the child's process group, once; its pipes then end. Not after it was
-    /// reaped: its pid may be another process's by then.
+    /// SIGKILL to the child's process group, once; its pipes then end. swift-subprocess sends
+    /// it only while the child is not reaped, when its pid cannot be another process's.
     public func kill() {
         guard !killed.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        ended.withLock { exit in
-            guard exit == nil else { return }
-            _ = Glibc.kill(-pid, SIGKILL)
-        }
+        runner.cancel()
     }
 
     /// Whether a child can confine itself here: nil when it can, else why not.
@@ -146,23 +198,21 @@ public final class DocumentChild: Sendable {
         guard FileManager.default.isExecutableFile(atPath: options.executable) else {
             return "\(options.executable) is missing"
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: options.executable)
-        process.arguments = ["--check"]
-        process.environment = ["PATH": "/usr/bin:/bin", "SWIFT_BACKTRACE": "enable=no"]
-        process.standardInput = FileHandle.nullDevice
-        let status: Int32? = await withCheckedContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(returning: nil)
-            }
+        let status: TerminationStatus
+        do {
+            status = try await Subprocess.run(
+                .path(FilePath(options.executable)),
+                arguments: ["--check"],
+                environment: environment,
+                platformOptions: platformOptions,
+                output: .discarded,
+                error: .currentStandardError
+            ).terminationStatus
+        } catch {
+            return "cannot start \(options.executable): \(error)"
         }
-        guard let status else { return "cannot start \(options.executable)" }
-        guard process.terminationReason == .exit, status == 0 else {
-            return "\(options.executable) --check failed (status \(status)): it cannot keep itself off the network here"
+        guard status == .exited(0) else {
+            return "\(options.executable) --check failed (\(status)): it cannot keep itself off the network here"
         }
         return nil
     }

@@ -39,6 +39,9 @@ public enum DocumentChildServer {
         // whatever a library prints cannot corrupt the frames.
         let replies = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3)
         guard replies >= 0, dup2(STDERR_FILENO, STDOUT_FILENO) >= 0 else { return report("cannot set up its pipes") }
+        // What the native libraries print goes to the worker in the replies, counted, never
+        // on the worker's stderr.
+        guard NativeMessageLog.captureStandardError() else { return report("cannot capture its stderr") }
         var session = Session(options: options)
         let input = FileHandle.standardInput
         let output = FileHandle(fileDescriptor: replies, closeOnDealloc: true)
@@ -57,8 +60,9 @@ public enum DocumentChildServer {
                 return report("cannot read a request: \(error)")
             }
             let (reply, attachment) = session.answer(request)
+            session.messages.merge(NativeMessageLog.take())
             do {
-                try FrameChannel.write(reply, attachment: attachment, to: output)
+                try FrameChannel.write(ChildReplyFrame(reply: reply, messages: session.messages), attachment: attachment, to: output)
             } catch {
                 return report("cannot write a reply: \(error)")
             }
@@ -106,6 +110,8 @@ public enum DocumentChildServer {
         var aborts = false
         var straightener: PageStraightener??
         var reader: TesseractReader?
+        /// What the native libraries said about the document so far.
+        var messages = NativeMessages()
 
         init(options: Options) { self.options = options }
 

@@ -1,10 +1,11 @@
 import Foundation
 import OCRFleetModel
+import Subprocess
 
 /// Converts office files to PDF with LibreOffice headless: a private profile per conversion
 /// (so conversions run side by side), inside the sandbox that keeps it off the network
-/// (refused when the sandbox is required and none works here), and the whole process group
-/// killed when it runs over its time limit.
+/// (refused when the sandbox is required and none works here), and its whole process group
+/// killed when it runs over its time limit or the job stops.
 public struct LibreOfficeConverter: Sendable {
     public var timeLimit: Duration
     /// `soffice`, or nil when LibreOffice is not installed.
@@ -25,8 +26,14 @@ public struct LibreOfficeConverter: Sendable {
 
     static let packages = "libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui"
 
-    /// Converts `path` (an office file of `format`) into a PDF inside `directory`; its path.
-    public func convertToPDF(_ path: String, format: OfficeFormat, in directory: String) async throws(OCRError) -> String {
+    /// A converted file, and what LibreOffice printed while converting it.
+    public struct Conversion: Sendable {
+        public var pdf: String
+        public var messages: NativeMessages
+    }
+
+    /// Converts `path` (an office file of `format`) into a PDF inside `directory`.
+    public func convertToPDF(_ path: String, format: OfficeFormat, in directory: String) async throws(OCRError) -> Conversion {
         guard let executable else {
             throw OCRError(
                 .unsupportedFormat,
@@ -51,30 +58,35 @@ public struct LibreOfficeConverter: Sendable {
         } catch {
             throw OCRError(.internal, "cannot prepare the LibreOffice conversion: \(error)")
         }
-        let seconds = max(1, Int(timeLimit.components.seconds))
         let arguments = sandbox.wrap([
-            "/usr/bin/timeout", "--kill-after=5", "\(seconds)", executable, "--headless", "--invisible", "--nologo",
-            "--norestore", "--nolockcheck", "--nodefault", "-env:UserInstallation=file://\(work)/profile",
-            "--convert-to", "pdf", "--outdir", output, input,
+            executable, "--headless", "--invisible", "--nologo", "--norestore", "--nolockcheck", "--nodefault",
+            "-env:UserInstallation=file://\(work)/profile", "--convert-to", "pdf", "--outdir", output, input,
         ])
-        let status: Int32
-        let log: String
+        let outcome: ChildProcess.Outcome
         do {
-            // A stopped job stops its conversion: `timeout` passes the signal to LibreOffice.
-            (status, log) = try await ChildProcess.run(arguments, environment: ["HOME": work, "PATH": "/usr/bin:/bin"])
+            // A stopped job stops its conversion: the task's cancellation kills LibreOffice's group.
+            outcome = try await ChildProcess.run(
+                arguments,
+                environment: ["HOME": work, "PATH": "/usr/bin:/bin"],
+                library: "libreoffice",
+                timeLimit: timeLimit
+            )
         } catch {
             throw OCRError(.internal, "cannot start LibreOffice: \(error)")
         }
         let pdf = "\(output)/document.pdf"
-        if status == 124 || status == 137 {
-            throw OCRError(.engineTimeout, "LibreOffice did not convert the \(format.rawValue.uppercased()) within \(seconds) s")
-        }
-        guard status == 0, FileManager.default.fileExists(atPath: pdf) else {
+        guard let status = outcome.status else {
             throw OCRError(
-                .corruptDocument,
-                "LibreOffice cannot convert the \(format.rawValue.uppercased()) (exit \(status)): \(log.suffix(300))"
+                .engineTimeout,
+                "LibreOffice did not convert the \(format.rawValue.uppercased()) within \(timeLimit.components.seconds) s"
             )
         }
-        return pdf
+        guard outcome.succeeded, FileManager.default.fileExists(atPath: pdf) else {
+            throw OCRError(
+                .corruptDocument,
+                "LibreOffice cannot convert the \(format.rawValue.uppercased()) (\(status)): \(outcome.tail.suffix(300))"
+            )
+        }
+        return Conversion(pdf: pdf, messages: outcome.messages)
     }
 }

@@ -24,7 +24,8 @@ struct DocumentOpener: Sendable {
         path: String,
         format: DocumentFormat,
         password: String?,
-        timeLimit: Duration
+        timeLimit: Duration,
+        said: NativeMessageTally
     ) async throws(OCRError)
         -> any DocumentPages
     {
@@ -37,9 +38,11 @@ struct DocumentOpener: Sendable {
                 limits: limits,
                 options: child,
                 timeLimit: timeLimit,
-                threads: threads
+                threads: threads,
+                said: said
             )
         case .off:
+            said.takesFromProcess()
             let (limits, threads) = (self.limits, self.threads)
             let opened: Result<InProcessPages, OCRError>
             do {

@@ -14,6 +14,7 @@ final class IsolatedPages: DocumentPages {
     private let child: DocumentChild
     private let threads: NIOThreadPool
     private let limits: DocumentLimits
+    private let said: NativeMessageTally
     let pageCount: Int
     let hasTextLayer: Bool
 
@@ -25,17 +26,22 @@ final class IsolatedPages: DocumentPages {
         limits: DocumentLimits,
         options: DocumentChildOptions,
         timeLimit: Duration,
-        threads: NIOThreadPool
+        threads: NIOThreadPool,
+        said: NativeMessageTally
     ) async throws(OCRError) {
         // Its CPU limit is a backstop under the job's time limit, which the worker enforces.
-        child = try DocumentChild(
+        let child = try await DocumentChild(
             options: options,
             cpuTime: timeLimit + .seconds(5),
             maxPagePixels: limits.maxPagePixels,
             io: threads
         )
+        self.child = child
         self.threads = threads
         self.limits = limits
+        self.said = said
+        // What poppler said about a file it cannot open is kept too.
+        defer { said.document(child.nativeMessages) }
         let reply = try await child.exchange(
             .open(ChildOpening(path: path, format: format, password: password, limits: limits)),
             doing: "opening the document"
@@ -52,7 +58,7 @@ final class IsolatedPages: DocumentPages {
     }
 
     func text(page index: Int, includeInvisible: Bool) async throws(OCRError) -> PageText {
-        let (reply, _) = try await child.exchange(
+        let (reply, _) = try await ask(
             .text(page: index, includeInvisible: includeInvisible),
             doing: "reading the text of page \(index + 1)"
         )
@@ -76,7 +82,7 @@ final class IsolatedPages: DocumentPages {
             straighten: straightener != nil,
             knownScanned: knownScanned
         )
-        let (reply, bytes) = try await child.exchange(.render(rendering), doing: "rendering page \(index + 1)")
+        let (reply, bytes) = try await ask(.render(rendering), doing: "rendering page \(index + 1)")
         guard case .image(let resolution) = try Self.answer(reply) else {
             throw OCRError(.internal, "the document's process answered a render request with \(reply)")
         }
@@ -111,7 +117,7 @@ final class IsolatedPages: DocumentPages {
             let started = ContinuousClock.now
             do throws(OCRError) {
                 let page = try await engine.holdingPageSlot { () throws(OCRError) in
-                    let (reply, _) = try await child.exchange(.recognize(recognition), doing: "recognising page \(index + 1)")
+                    let (reply, _) = try await ask(.recognize(recognition), doing: "recognising page \(index + 1)")
                     guard case .recognized(let markdown, let width, let height) = try Self.answer(reply) else {
                         throw OCRError(.internal, "the document's process answered a recognition request with \(reply)")
                     }
@@ -137,6 +143,12 @@ final class IsolatedPages: DocumentPages {
                 return result
             }
         }
+    }
+
+    /// Asks the child, and keeps what it says the libraries said, whatever the outcome.
+    private func ask(_ request: ChildRequest, doing: String) async throws(OCRError) -> (ChildReply, [UInt8]) {
+        defer { said.document(child.nativeMessages) }
+        return try await child.exchange(request, doing: doing)
     }
 
     /// `reply`, unless it reports a failure: that is thrown.

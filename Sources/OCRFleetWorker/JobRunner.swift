@@ -182,6 +182,9 @@ struct JobRunner: Sendable {
         FleetMetrics.downloaded(bytes: source.bytes)
         logger.info("downloaded source", metadata: ["bytes": "\(source.bytes)"])
 
+        // One line for what native code said about the document, however the attempt ends.
+        let said = NativeMessageTally()
+        defer { said.log(to: logger) }
         let (format, document, indexes) = try await stage("convert") {
             let format = try DocumentFormat.detect(fileAt: source.path, zipLimits: configuration.limits.zip)
             let document = try await open(
@@ -189,7 +192,8 @@ struct JobRunner: Sendable {
                 format: format,
                 job: job,
                 directory: directory,
-                timeLimit: configuration.timeLimit(of: job)
+                timeLimit: configuration.timeLimit(of: job),
+                said: said
             )
             let indexes = try job.options.pages?.indexes(pageCount: document.pageCount) ?? Array(0..<document.pageCount)
             return (format, document, indexes)
@@ -297,7 +301,8 @@ struct JobRunner: Sendable {
         format: DocumentFormat,
         job: JobRequest,
         directory: String,
-        timeLimit: Duration
+        timeLimit: Duration,
+        said: NativeMessageTally
     ) async throws(OCRError) -> OpenedDocument {
         let mode = job.options.mode
         let limits = configuration.limits
@@ -318,8 +323,11 @@ struct JobRunner: Sendable {
             return .office(content)
         }
         if let office = format.office {
-            let pdf = try await converter.convertToPDF(path, format: office, in: directory)
-            return .paged(try await documents.open(path: pdf, format: .pdf, password: nil, timeLimit: timeLimit))
+            let conversion = try await converter.convertToPDF(path, format: office, in: directory)
+            said.converted(conversion.messages)
+            return .paged(
+                try await documents.open(path: conversion.pdf, format: .pdf, password: nil, timeLimit: timeLimit, said: said)
+            )
         }
         if mode == .text, format.isImage {
             throw OCRError(
@@ -328,7 +336,13 @@ struct JobRunner: Sendable {
             )
         }
         return .paged(
-            try await documents.open(path: path, format: format, password: job.options.password, timeLimit: timeLimit)
+            try await documents.open(
+                path: path,
+                format: format,
+                password: job.options.password,
+                timeLimit: timeLimit,
+                said: said
+            )
         )
     }
 

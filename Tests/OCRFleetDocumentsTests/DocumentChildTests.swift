@@ -14,14 +14,14 @@ import Testing
         return pool
     }()
 
-    static func child(testFaults: Bool = false) throws -> DocumentChild {
+    static func child(testFaults: Bool = false) async throws -> DocumentChild {
         let options = DocumentChildOptions(
             executable: BuiltExecutable.path("ocr-document-child"),
             memoryMegabytes: 3072,
             tessdata: nil,
             testFaults: testFaults
         )
-        return try DocumentChild(options: options, cpuTime: .seconds(120), maxPagePixels: 120_000_000, io: threads)
+        return try await DocumentChild(options: options, cpuTime: .seconds(120), maxPagePixels: 120_000_000, io: threads)
     }
 
     static func open(_ child: DocumentChild, _ path: String) async throws -> ChildReply {
@@ -50,7 +50,7 @@ import Testing
     }
 
     @Test func aChildReadsRendersAndRecognisesAPDFsPages() async throws {
-        let child = try Self.child()
+        let child = try await Self.child()
         let opened = try await Self.open(child, Fixtures.path("report-3p.pdf"))
         #expect(opened == .opened(pageCount: 3, hasTextLayer: true))
         guard case .text(let text) = try await child.exchange(.text(page: 0, includeInvisible: false), doing: "text").0 else {
@@ -100,7 +100,7 @@ import Testing
     @Test func killingTheTaskKillsAChildStuckInAPage() async throws {
         let path = try Self.file(Fixtures.nestedFormPDF(depth: 40))
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let child = try Self.child()
+        let child = try await Self.child()
         #expect(try await Self.open(child, path) == .opened(pageCount: 1, hasTextLayer: true))
         let reading = Task { try await child.exchange(.text(page: 0, includeInvisible: false), doing: "reading page 1") }
         try await Task.sleep(for: .seconds(1))
@@ -108,6 +108,26 @@ import Testing
         reading.cancel()
         await #expect(throws: OCRError(.cancelled, "the job was stopped")) { try await reading.value }
         #expect(ContinuousClock.now - stopped < .seconds(5))
+        // Killed and reaped: no process, not even a zombie, is left with its pid.
+        while kill(child.pid, 0) == 0, ContinuousClock.now - stopped < .seconds(10) { await Task.yield() }
+        #expect(kill(child.pid, 0) != 0, "the child \(child.pid) is left behind")
+    }
+
+    @Test func popplersMessagesComeBackCountedInTheReplies() async throws {
+        let path = try Self.file(Fixtures.damagedPDF(operators: 40))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let child = try await Self.child()
+        #expect(try await Self.open(child, path) == .opened(pageCount: 1, hasTextLayer: true))
+        guard case .text(let layer) = try await child.exchange(.text(page: 0, includeInvisible: false), doing: "text").0 else {
+            Issue.record("no text layer")
+            return
+        }
+        #expect(layer.words.map(\.text).joined(separator: " ").contains("damaged"))
+        let messages = child.nativeMessages
+        #expect((messages.counts["poppler.syntax_error"] ?? 0) >= 40, "\(messages)")
+        #expect(messages.worst == .error)
+        #expect(messages.first.contains { $0.contains("Unknown operator") }, "\(messages.first)")
+        #expect(messages.first.count <= NativeMessages.keptMessages)
     }
 
     @Test func theTestAbortCrashesOnlyAChildStartedForTests() async throws {
@@ -115,7 +135,7 @@ import Testing
         let path = try Self.file(Fixtures.markedPDF(DocumentChildServer.testAbortMarker))
         defer { try? FileManager.default.removeItem(atPath: path) }
 
-        let ordinary = try Self.child()
+        let ordinary = try await Self.child()
         #expect(try await Self.open(ordinary, path) == .opened(pageCount: 1, hasTextLayer: true))
         let text = try await ordinary.exchange(.text(page: 0, includeInvisible: false), doing: "reading page 1").0
         guard case .text(let layer) = text else {
@@ -124,7 +144,7 @@ import Testing
         }
         #expect(layer.words.count > 5)
 
-        let testing = try Self.child(testFaults: true)
+        let testing = try await Self.child(testFaults: true)
         #expect(try await Self.open(testing, path) == .opened(pageCount: 1, hasTextLayer: true))
         do {
             _ = try await testing.exchange(.text(page: 0, includeInvisible: false), doing: "reading the text of page 1")

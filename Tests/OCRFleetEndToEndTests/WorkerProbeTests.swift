@@ -100,4 +100,44 @@ import Testing
             #expect(jobLines >= 2, "\(text)")
         }
     }
+
+    /// poppler's hundreds of `Syntax Error` lines about a damaged PDF become one log line of
+    /// the job's, whether the child reads the document or the worker itself does.
+    @Test(arguments: ["process", "off"])
+    func aDamagedPDFsNativeMessagesAreOneLineOfTheJob(isolation: String) async throws {
+        let path = NSTemporaryDirectory() + "ocrfleet-damaged-\(UUID().uuidString.prefix(8)).pdf"
+        try Fixtures.damagedPDF(operators: 300).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try await withFleet(runWorker: false) { fleet in
+            let log = Pipe()
+            let worker = try BuiltExecutable.run(
+                "ocr-worker",
+                [],
+                environment: [
+                    "OCR_NATS_URL": fleet.server.url, "OCR_LOG_LEVEL": "info", "OCR_DOCUMENT_ISOLATION": isolation,
+                ],
+                stderr: log.fileHandleForWriting
+            )
+            try await fleet.submit(file: path, jobID: "damaged-\(isolation)")
+            #expect(try await fleet.waitForTerminalState("damaged-\(isolation)").state == .completed)
+            worker.terminate()
+            let text = try await BuiltExecutable.readAll(log, until: worker)
+
+            var summaries: [[String: String]] = []
+            for line in text.split(separator: "\n") {
+                let object = try #require(
+                    try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String],
+                    "not a JSON line (raw stderr?): \(line)"
+                )
+                if object["message"] == "native libraries' messages about the document" { summaries.append(object) }
+            }
+            #expect(summaries.count == 1, "\(text)")
+            let summary = try #require(summaries.first)
+            #expect(summary["job_id"] == "damaged-\(isolation)" && summary["attempt"] == "1")
+            #expect(summary["level"] == "warning")
+            #expect(Int(summary["native_messages"] ?? "") ?? 0 >= 300, "\(summary)")
+            #expect(summary["native_counts"]?.contains("poppler.syntax_error=") == true, "\(summary)")
+            #expect(summary["native_first"]?.contains("Unknown operator") == true, "\(summary)")
+        }
+    }
 }

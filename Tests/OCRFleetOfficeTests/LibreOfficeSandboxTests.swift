@@ -50,12 +50,56 @@ import Testing
         try #require(converter.executable != nil, "LibreOffice is installed (scripts/install-deps.sh)")
         let directory = try Self.workDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let pdf = try await converter.convertToPDF(
+        let conversion = try await converter.convertToPDF(
             try Self.source("office/handbook.doc", in: directory),
             format: .doc,
             in: directory
         )
-        #expect(try Data(contentsOf: URL(fileURLWithPath: pdf)).starts(with: Data("%PDF-".utf8)))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: conversion.pdf)).starts(with: Data("%PDF-".utf8)))
+        // What LibreOffice printed comes back counted, for the job's log line.
+        #expect((conversion.messages.counts["libreoffice.stdout"] ?? 0) >= 1, "\(conversion.messages)")
+        #expect(conversion.messages.first.contains { $0.contains("convert") }, "\(conversion.messages.first)")
+    }
+
+    /// A stand-in for `soffice` that starts a grandchild, notes its pid, and never ends.
+    static func hangingOffice(in directory: String) throws -> String {
+        let path = directory + "/soffice"
+        let script = """
+            #!/bin/bash
+            while [ $# -gt 0 ]; do
+              if [ "$1" = --outdir ]; then out="$2"; fi
+              shift
+            done
+            sleep 1000 &
+            echo $! >"$out/grandchild"
+            echo converting
+            sleep 1000
+
+            """
+        try script.write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+        return path
+    }
+
+    @Test func aConversionOverItsTimeLimitIsKilledWithEverythingItStarted() async throws {
+        let sandbox = await OfficeSandbox.probe(mode: .off)
+        let directory = try Self.workDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let converter = LibreOfficeConverter(timeLimit: .seconds(1), executable: try Self.hangingOffice(in: directory), sandbox: sandbox)
+        await #expect(throws: OCRError(.engineTimeout, "LibreOffice did not convert the ODT within 1 s")) {
+            _ = try await converter.convertToPDF(try Self.source("office/handbook.odt", in: directory), format: .odt, in: directory)
+        }
+        let pid = try #require(
+            Int32(String(contentsOfFile: directory + "/libreoffice/out/grandchild", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
+        )
+        // SIGKILL reached the whole group: the grandchild is gone, or a zombie its new parent has yet to reap.
+        func alive() -> Bool {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
+            return !stat.contains(") Z ")
+        }
+        let killed = ContinuousClock.now
+        while alive(), ContinuousClock.now - killed < .seconds(10) { await Task.yield() }
+        #expect(!alive(), "the conversion's grandchild \(pid) outlived it")
     }
 
     /// The seccomp layer alone is what the shipped Kubernetes security context allows.
@@ -74,7 +118,7 @@ import Testing
             try Self.source("office/handbook.odt", in: directory),
             format: .odt,
             in: directory
-        )
+        ).pdf
         #expect(try Data(contentsOf: URL(fileURLWithPath: pdf)).starts(with: Data("%PDF-".utf8)))
     }
 
@@ -121,7 +165,7 @@ import Testing
                     try Self.source("office/handbook.odt", in: directory),
                     format: .odt,
                     in: directory
-                )
+                ).pdf
                 let outcome = try String(contentsOfFile: directory + "/libreoffice/out/network", encoding: .utf8)
                 let error = (try? String(contentsOfFile: directory + "/libreoffice/out/network-error", encoding: .utf8)) ?? ""
                 #expect(FileManager.default.fileExists(atPath: pdf))

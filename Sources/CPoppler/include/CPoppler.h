@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include "CNativeMessages.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif

@@ -28,17 +28,8 @@ int ocr_process_confine(long cpu_seconds, long address_space);
    SIGPIPE: the worker writes to children that may have died. 0 or -1 with errno. */
 int ocr_process_ignore_broken_pipes(void);
 
-/* Starts `ocr-document-child` at `path` with its limits in a process group of its own, its stdin
-   and stdout pipes to the caller (*to_child, *from_child, close-on-exec here), stderr shared,
-   every other descriptor closed, no signal blocked, and an environment of PATH,
-   OMP_THREAD_LIMIT=1 and SWIFT_BACKTRACE=enable=no only (none of the worker's credentials; a
-   crash ends it at once rather than in Swift's backtracer). `tessdata` may be NULL. Returns its
-   pid, or -1 with errno. */
-int ocr_document_child_spawn(const char *path, long cpu_seconds, long memory_mb, const char *tessdata,
-                             int test_faults, int *to_child, int *from_child);
-
-/* Waits for child `pid` to end (blocking) and returns its exit status (0-255), or minus the
-   signal that ended it; -1000 with errno when it cannot be waited for. */
-int ocr_child_reap(int pid);
+/* A pipe whose ends are closed on exec, so no other child inherits them (a child's own end
+   is duplicated onto its stdin or stdout, which exec keeps). 0 or -1 with errno. */
+int ocr_pipe(int *read_end, int *write_end);
 
 #endif

@@ -35,6 +35,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", exact: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", exact: "2.4.1"),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", exact: "1.7.3"),
+        // Traces over OTLP/HTTP only: the gRPC exporter's dependencies are not built.
+        .package(url: "https://github.com/swift-otel/swift-otel.git", exact: "1.6.0", traits: ["OTLPHTTP"]),
+        .package(url: "https://github.com/swift-otel/swift-w3c-trace-context.git", exact: "1.0.0"),
     ],
     targets: [
         // Native libraries. Unsafe code lives in the targets that import these.
@@ -152,13 +155,13 @@ let package = Package(
         .target(
             name: "OCRFleetTracing",
             dependencies: [
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "OCRFleetConfiguration",
                 .product(name: "Instrumentation", package: "swift-distributed-tracing"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "OTel", package: "swift-otel"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "W3CTraceContext", package: "swift-w3c-trace-context"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -225,7 +228,6 @@ let package = Package(
             name: "ocr-worker",
             dependencies: [
                 "CProcessGuard", "OCRFleetWorker", "OCRFleetConfiguration", "OCRFleetTracing",
-                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
@@ -234,7 +236,7 @@ let package = Package(
         .executableTarget(
             name: "ocr-gateway",
             dependencies: [
-                "OCRFleetGateway", "OCRFleetConfiguration",
+                "OCRFleetGateway", "OCRFleetConfiguration", "OCRFleetTracing",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],

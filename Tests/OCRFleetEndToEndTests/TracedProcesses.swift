@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 import OCRFleetTesting
 
 /// `ocr-gateway` and `ocr-worker` as built, both tracing to a collector double and logging

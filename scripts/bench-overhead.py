@@ -31,6 +31,9 @@ class Collector(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         Collector.spans_bytes += len(self.rfile.read(int(self.headers.get("Content-Length", 0))))
         self.send_response(200)
+        # An empty protobuf ExportTraceServiceResponse: full success to an OTLP exporter.
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", "0")
         self.end_headers()
 
     def log_message(self, *args):
@@ -76,7 +79,7 @@ for name, values in per_job.items():
     median = statistics.median(values)
     lines.append(f"| {name} | {median:.2f} ({min(values):.2f}–{max(values):.2f}) | {median - plain:+.2f} ms ({(median - plain) / plain:+.1%}) |")
 lines.append("")
-lines.append(f"The collector received {Collector.spans_bytes / 1024:.0f} KiB of OTLP JSON in all.")
+lines.append(f"The collector received {Collector.spans_bytes / 1024:.0f} KiB of OTLP protobuf in all.")
 text = "\n".join(lines)
 print(text)
 os.makedirs(f"{root}/bench/results", exist_ok=True)

@@ -3,7 +3,8 @@ import Logging
 
 /// One JSON object a line on standard error, for log collectors: `time` (ISO 8601 with
 /// milliseconds, UTC), `level`, `logger`, `message`, then the metadata (`job_id`, `attempt`,
-/// …) as top-level string fields.
+/// and the metadata provider's, such as a span's `trace_id` and `span_id`) as top-level
+/// string fields.
 public struct JSONLogHandler: LogHandler {
     public var logLevel: Logger.Level = .info
     public var metadata: Logger.Metadata = [:]
@@ -11,8 +12,13 @@ public struct JSONLogHandler: LogHandler {
     let label: String
     let write: @Sendable (String) -> Void
 
-    public init(label: String, write: @escaping @Sendable (String) -> Void = Self.standardError) {
+    public init(
+        label: String,
+        metadataProvider: Logger.MetadataProvider? = nil,
+        write: @escaping @Sendable (String) -> Void = Self.standardError
+    ) {
         self.label = label
+        self.metadataProvider = metadataProvider
         self.write = write
     }
 

@@ -23,15 +23,25 @@ public enum ProcessSetup {
         case auto
     }
 
-    /// Logs to standard error at `level` (unknown names mean `info`) in `format`.
-    public static func bootstrapLogging(level: String, format: LogFormat = .auto) {
+    /// Logs to standard error at `level` (unknown names mean `info`) in `format`; every line
+    /// also carries what `metadataProvider` finds where it is logged (a tracer's span ids).
+    public static func bootstrapLogging(
+        level: String,
+        format: LogFormat = .auto,
+        metadataProvider: Logger.MetadataProvider? = nil
+    ) {
         let parsed = Logger.Level(rawValue: level.lowercased()) ?? .info
         let json = format == .json || (format == .auto && isatty(STDERR_FILENO) != 1)
-        LoggingSystem.bootstrap { label in
-            var handler: any LogHandler =
-                json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
-            handler.logLevel = parsed
-            return handler
-        }
+        LoggingSystem.bootstrap(
+            { label, provider in
+                var handler: any LogHandler =
+                    json
+                    ? JSONLogHandler(label: label, metadataProvider: provider)
+                    : StreamLogHandler.standardError(label: label, metadataProvider: provider)
+                handler.logLevel = parsed
+                return handler
+            },
+            metadataProvider: metadataProvider
+        )
     }
 }

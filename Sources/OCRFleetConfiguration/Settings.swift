@@ -188,8 +188,20 @@ public enum CommonSettings {
         "What job and callback URLs may reach besides public addresses, comma-separated: hosts (store.internal, *.svc.cluster.local), IPv4/IPv6 networks (10.0.0.0/8, fd00::/8, 127.0.0.1), each optionally with :port ([::1]:8080)."
     )
 
+    public static let otlpEndpoint = Setting(
+        "otlp.endpoint",
+        default: "unset (no traces)",
+        "OpenTelemetry collector for traces, OTLP/HTTP protobuf, e.g. http://otel-collector:4318 (/v1/traces is added unless a path is given)."
+    )
+
+    public static let traceSampleRatio = Setting(
+        "trace.sample.ratio",
+        default: "1",
+        "Share of the traces that start here (no caller's traceparent) to record, 0-1; a caller's sampled flag is always followed."
+    )
+
     public static let all = [
         natsURL, natsCreds, natsUser, natsPassword, natsTLSCA, natsInboxPrefix, streamReplicas, logLevel, logFormat,
-        egressAllow,
+        egressAllow, otlpEndpoint, traceSampleRatio,
     ]
 }

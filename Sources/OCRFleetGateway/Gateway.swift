@@ -145,7 +145,9 @@ public struct Gateway: Sendable {
         router.get("/v1/store/**") { request, context in try await storeGet(request, context: context) }
         router.put("/v1/store/**") { request, context in try await storePut(request, context: context) }
 
-        let api = router.group("/v1").add(middleware: authentication)
+        let api = router.group("/v1")
+        if configuration.tracing != nil { api.add(middleware: RequestTracing<GatewayRequestContext>()) }
+        api.add(middleware: authentication)
         api.post("/jobs") { request, context in try await submit(request, context: context) }
         api.get("/jobs") { request, context in try await listJobs(request, context: context) }
         api.get("/queue") { _, context in
@@ -241,7 +243,7 @@ public struct Gateway: Sendable {
         if let callback = submission.callback { try await checkCallback(callback) }
         let states = try streams.states()
         // A caller's trace continues through the job (the CloudEvents `traceparent` extension).
-        let traceparent = request.headers[HTTPField.Name("traceparent")!].flatMap(TraceContext.init(traceparent:))
+        let traceparent = JobTrace.traceparent(caller: request.headers[HTTPField.Name("traceparent")!])
         let claim: JobStateStore.ClaimAnswer
         do {
             claim = try await states.claim(submission.job.jobID, digest: submission.digest)
@@ -250,14 +252,14 @@ public struct Gateway: Sendable {
         }
         switch claim {
         case .claimed:
-            try await enqueue(submission, states: states, traceparent: traceparent?.traceparent)
+            try await enqueue(submission, states: states, traceparent: traceparent)
             FleetMetrics.jobSubmitted(withCallback: submission.callback != nil)
             return try jsonResponse(
                 Accepted(jobID: submission.clientID, state: .queued, base: configuration.publicURL),
                 status: .accepted
             )
         case .held(let held):
-            return try await existing(submission, held: held, states: states, traceparent: traceparent?.traceparent)
+            return try await existing(submission, held: held, states: states, traceparent: traceparent)
         }
     }
 

@@ -43,6 +43,8 @@ public struct GatewayConfiguration: Sendable {
     /// What rate limits, the failed-authentication throttle and the backlog reading count
     /// time with; tests set one they move by hand.
     public var clock: FleetClock = .continuous
+    /// Where traces go; nil: no tracer, and the job routes run without server spans.
+    public var tracing: TraceExport?
 
     public enum Settings {
         public static let host = Setting("http.host", default: "127.0.0.1", "Address to listen on.")
@@ -236,6 +238,7 @@ public struct GatewayConfiguration: Sendable {
         eventsKeepAlive = .seconds(try reader.int(Settings.sseKeepAlive, default: 15, range: 1...3600))
         logLevel = reader.string(CommonSettings.logLevel, default: "info")
         logFormat = try reader.choice(CommonSettings.logFormat, default: .auto)
+        tracing = try reader.traceExport()
     }
 
     static func s3Store(_ reader: SettingsReader) throws(SettingsError) -> (bucket: S3Bucket, prefix: String)? {

@@ -1,10 +1,12 @@
+import HTTPTypes
 import Hummingbird
 import NIOCore
 import Synchronization
 
 /// An HTTP endpoint that receives POSTs for a test (webhooks, OTLP trace exports): it records
 /// each one (headers lower-cased, body) and can answer 500 to the first ones, as a receiver
-/// that is down does.
+/// that is down does. Accepted POSTs get an empty body of `contentType` when one is given (an
+/// OTLP exporter reads an empty protobuf message as full success).
 public struct PostReceiver: Sendable {
     public struct Delivery: Sendable {
         public var headers: [String: String]
@@ -45,6 +47,7 @@ final class DeliveryLog: Sendable {
 public func withPostReceiver<T>(
     path: String = "/hooks/ocr",
     failing: Int = 0,
+    contentType: String? = nil,
     _ body: (PostReceiver) async throws -> T
 )
     async throws -> T
@@ -60,7 +63,10 @@ public func withPostReceiver<T>(
         let headers = Dictionary(request.headers.map { ($0.name.canonicalName, $0.value) }) { first, _ in first }
         let status = refuse ? 500 : 200
         log.entries.withLock { $0.append(.init(headers: headers, body: Array(bytes.readableBytesView), status: status)) }
-        return Response(status: refuse ? .internalServerError : .ok)
+        guard !refuse else { return Response(status: .internalServerError) }
+        var answer = HTTPFields()
+        answer[.contentType] = contentType
+        return Response(status: .ok, headers: answer)
     }
     let services = try await RunningServices.serve("the POST receiver", router: router)
     return try await services.whileRunning { try await body(PostReceiver(port: services.port, path: path, log: log)) }

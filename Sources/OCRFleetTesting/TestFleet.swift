@@ -116,7 +116,7 @@ public struct TestFleet: Sendable {
 
     /// Polls the gateway at `base` until `/readyz` answers 200: its streams are prepared in the
     /// background, after it starts serving.
-    static func waitUntilReady(_ base: String, http: HTTPClient, timeout: Duration = .seconds(60)) async throws {
+    public static func waitUntilReady(_ base: String, http: HTTPClient, timeout: Duration = .seconds(60)) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let response = try? await http.execute(HTTPClientRequest(url: base + "/readyz"), timeout: .seconds(10)),

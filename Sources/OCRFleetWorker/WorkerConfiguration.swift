@@ -54,8 +54,8 @@ public struct WorkerConfiguration: Sendable {
     /// Port of the probe and metrics server; nil: none.
     public var probePort: Int?
     public var probeHost: String
-    /// OpenTelemetry collector for traces (OTLP/HTTP); nil: no traces.
-    public var otlpEndpoint: String?
+    /// Where traces go; nil: no tracer.
+    public var tracing: TraceExport?
     public var logLevel: String
     public var logFormat: ProcessSetup.LogFormat
     public var faults: FaultInjection
@@ -210,11 +210,6 @@ public struct WorkerConfiguration: Sendable {
             "Port of /healthz, /readyz and /metrics (the container images set 8081; 0 picks a free one)."
         )
         public static let probeHost = Setting("probe.host", default: "0.0.0.0", "Address the probe server listens on.")
-        public static let otlpEndpoint = Setting(
-            "otlp.endpoint",
-            default: "unset (no traces)",
-            "OpenTelemetry collector for traces, OTLP/HTTP JSON, e.g. http://otel-collector:4318 (/v1/traces is added)."
-        )
 
         public static let all: [Setting] =
             CommonSettings.all + [
@@ -223,7 +218,7 @@ public struct WorkerConfiguration: Sendable {
                 maxLostAttempts, workerName, workDir, dpi, straighten,
                 maxDownloadBytes, maxPages, maxPagePixels, maxUnzippedBytes, maxZipEntries, conversionTimeout, libreOffice, officeSandbox,
                 documentIsolation, documentMemoryMB, wedgedGrace, sourceAllowHosts, connectTimeout, pageTimeout, jobTimeout, maxJobTimeout,
-                shutdownGrace, ackWait, retryBase, retryCap, probePort, probeHost, otlpEndpoint, testFaults,
+                shutdownGrace, ackWait, retryBase, retryCap, probePort, probeHost, testFaults,
             ]
     }
 
@@ -284,7 +279,7 @@ public struct WorkerConfiguration: Sendable {
             try reader.int(Settings.probePort, default: 0, range: 0...65535)
         }
         probeHost = reader.string(Settings.probeHost, default: "0.0.0.0")
-        otlpEndpoint = reader.string(Settings.otlpEndpoint)
+        tracing = try reader.traceExport()
         logLevel = reader.string(CommonSettings.logLevel, default: "info")
         logFormat = try reader.choice(CommonSettings.logFormat, default: .auto)
         var faultPoints = Set<FaultInjection.Point>()

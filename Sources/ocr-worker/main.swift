@@ -7,12 +7,15 @@ import OCRFleetEngines
 import OCRFleetTracing
 import OCRFleetWorker
 import ServiceLifecycle
-import Tracing
 import UnixSignals
 
 OpenMPThreadLimit.ensureSingleThreaded()
 let configuration = ProcessSetup.configuration { () throws(SettingsError) in try WorkerConfiguration() }
-ProcessSetup.bootstrapLogging(level: configuration.logLevel, format: configuration.logFormat)
+ProcessSetup.bootstrapLogging(
+    level: configuration.logLevel,
+    format: configuration.logFormat,
+    metadataProvider: configuration.tracing.map { _ in FleetTracing.loggingMetadataProvider }
+)
 let logger = Logger(label: "ocr-worker")
 // LibreOffice runs as this process's user: it must not read the credentials in its memory
 // or environment (/proc/<pid>/environ) and hand them back inside a converted document.
@@ -34,9 +37,13 @@ func serve() async throws {
     )
     let worker = Worker(configuration: configuration, nats: nats, engines: engines, logger: logger)
     var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: worker)]
-    if let endpoint = configuration.otlpEndpoint {
-        let exporter = OTLPExporter(endpoint: endpoint, serviceName: "ocr-worker", logger: logger)
-        InstrumentationSystem.bootstrap(OTLPTracer(exporter: exporter))
+    if let tracing = configuration.tracing {
+        let exporter = try FleetTracing.bootstrap(
+            tracing,
+            serviceName: "ocr-worker",
+            logLevel: configuration.logLevel,
+            logger: logger
+        )
         // Last to stop, so the spans of the jobs that drain are sent.
         services.insert(.init(service: exporter), at: 0)
     }

@@ -117,6 +117,23 @@ import Testing
         #expect(open.apiTokens == ["s3cret": "acme", "other": "default"])
     }
 
+    @Test func tracingIsOffWithoutAnEndpointAndItsRatioIsAShare() throws {
+        #expect(try WorkerConfiguration(arguments: ["ocr-worker"], environment: [:]).tracing == nil)
+        let gateway = try GatewayConfiguration(
+            arguments: ["ocr-gateway", "--trace-sample-ratio", "0.25"],
+            environment: ["OCR_OTLP_ENDPOINT": "http://collector:4318/"]
+        )
+        #expect(gateway.tracing == TraceExport(endpoint: "http://collector:4318", sampleRatio: 0.25))
+        #expect(gateway.tracing?.tracesURL == "http://collector:4318/v1/traces")
+        #expect(TraceExport(endpoint: "http://collector:4318/otlp/traces").tracesURL == "http://collector:4318/otlp/traces")
+        #expect {
+            _ = try WorkerConfiguration(
+                arguments: ["ocr-worker"],
+                environment: ["OCR_OTLP_ENDPOINT": "http://collector:4318", "OCR_TRACE_SAMPLE_RATIO": "2"]
+            )
+        } throws: { error in "\(error)".contains("OCR_TRACE_SAMPLE_RATIO") && "\(error)".contains("from 0 to 1") }
+    }
+
     /// A tenant's name is part of its job ids, so one that could spell another's is refused.
     @Test(arguments: ["tok:alpha=beta", "tok:a.b", "tok:", ":alpha", "tok:\(String(repeating: "t", count: 41))"])
     func gatewayRefusesTenantNamesThatAreNotNames(_ tokens: String) {

@@ -37,6 +37,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", exact: "1.7.3"),
         .package(url: "https://github.com/apple/swift-openapi-runtime.git", exact: "1.13.4"),
         .package(url: "https://github.com/apple/swift-http-types.git", exact: "1.8.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", exact: "2.1.0"),
     ],
     targets: [
         // Native libraries. Unsafe code lives in the targets that import these.
@@ -202,6 +203,8 @@ let package = Package(
                 "OCRFleetAPI", "OCRFleetBus", "OCRFleetConfiguration", "OCRFleetContent", "OCRFleetMetrics",
                 "OCRFleetModel", "OCRFleetTracing",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -329,7 +332,13 @@ let package = Package(
         ),
         .testTarget(
             name: "OCRFleetGatewayTests",
-            dependencies: ["OCRFleetGateway", "OCRFleetModel"],
+            dependencies: [
+                "OCRFleetAPI", "OCRFleetBus", "OCRFleetGateway", "OCRFleetModel", "OCRFleetTesting",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -132,7 +132,7 @@ public struct Gateway: Sendable {
         try? registerHandlers(
             on: GatewayTransport(open: router, authenticated: api),
             configuration: APIJSON.configuration,
-            middlewares: [SubmissionLimits(gateway: self)]
+            middlewares: [RedirectLocations(), SubmissionLimits(gateway: self)]
         )
         StoreRoutes(gateway: self).add(to: router)
         return router

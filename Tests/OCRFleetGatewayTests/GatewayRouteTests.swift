@@ -193,6 +193,14 @@ import Testing
             let noLetter = try await gateway.send(.post, "/v1/jobs/broken/retry")
             #expect(noLetter.status == .conflict && noLetter.error.code == "no_dead_letter")
 
+            // A result elsewhere is a redirect to its URL exactly as the job reported it.
+            let elsewhere = "https://bucket.example/results/done.md?X-Amz-Credential=a%2Fb&X-Amz-Signature=c0ffee"
+            var done = JobState(jobID: "done", state: .completed)
+            done.result = ResultSummary(url: elsewhere, bytes: 1, sha256: "")
+            try await states.put(done)
+            let redirect = try await gateway.send(.get, "/v1/jobs/done/result")
+            #expect(redirect.status == .found && redirect.headers[.location] == elsewhere)
+
             let cancelled = try await gateway.send(.delete, "/v1/jobs/queued")
             #expect(cancelled.status == .accepted && cancelled.json?["state"] as? String == "queued")
             let notReady = try await gateway.send(.get, "/v1/jobs/queued/result")

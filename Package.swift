@@ -49,6 +49,7 @@ let package = Package(
         // Traces over OTLP/HTTP only: the gRPC exporter's dependencies are not built.
         .package(url: "https://github.com/swift-otel/swift-otel.git", exact: "1.6.0", traits: ["OTLPHTTP"]),
         .package(url: "https://github.com/swift-otel/swift-w3c-trace-context.git", exact: "1.0.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", exact: "2.1.0"),
     ],
     targets: [
         // Native libraries. Unsafe code lives in the targets that import these.
@@ -226,6 +227,8 @@ let package = Package(
                 "OCRFleetModel", "OCRFleetTracing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -366,9 +369,12 @@ let package = Package(
         .testTarget(
             name: "OCRFleetGatewayTests",
             dependencies: [
-                "OCRFleetGateway", "OCRFleetModel", "OCRFleetTesting",
+                "OCRFleetAPI", "OCRFleetBus", "OCRFleetGateway", "OCRFleetModel", "OCRFleetTesting",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

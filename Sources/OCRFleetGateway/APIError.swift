@@ -11,19 +11,23 @@ struct APIError: HTTPResponseError {
     let field: String?
     /// Sent as `Retry-After` (whole seconds, at least one).
     let retryAfter: Duration?
+    /// Sent as `Allow` with a 405: the methods the path takes.
+    let allow: [HTTPRequest.Method]
 
     init(
         _ status: HTTPResponse.Status,
         code: String,
         _ message: String,
         field: String? = nil,
-        retryAfter: Duration? = nil
+        retryAfter: Duration? = nil,
+        allow: [HTTPRequest.Method] = []
     ) {
         self.status = status
         self.code = code
         self.message = message
         self.field = field
         self.retryAfter = retryAfter
+        self.allow = allow
     }
 
     static func invalid(_ message: String, field: String? = nil) -> APIError {
@@ -37,23 +41,14 @@ struct APIError: HTTPResponseError {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let data = try encoder.encode(APIErrorBody(error: APIErrorBody.Detail(code: code, message: message, field: field)))
-        var headers: HTTPFields = [.contentType: "application/json"]
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if let retryAfter {
             let seconds = max(1, retryAfter.components.seconds + (retryAfter.components.attoseconds > 0 ? 1 : 0))
             headers[.retryAfter] = "\(seconds)"
         }
+        if !allow.isEmpty { headers[.allow] = allow.map(\.rawValue).joined(separator: ", ") }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
-}
-
-/// A JSON response body.
-func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-    let data = try CloudEventCoding.encoder().encode(value)
-    return Response(
-        status: status,
-        headers: [.contentType: "application/json"],
-        body: .init(byteBuffer: ByteBuffer(bytes: data))
-    )
 }
 
 private struct APIErrorBody: Encodable {

@@ -4,8 +4,8 @@ import Hummingbird
 import NIOCore
 import OCRFleetModel
 
-/// The one place the gateway authenticates: every route behind it gets the caller's tenant
-/// in its context, or the request ends here.
+/// The one place the gateway authenticates: every route behind it runs with the caller's
+/// tenant bound (`Caller.current`), or the request ends here.
 ///
 /// - A client address that failed too often is refused with 429 before its token is looked
 ///   at, so guessing stays slow and a throttled guesser cannot tell a right guess from a
@@ -31,9 +31,8 @@ struct Authentication: RouterMiddleware {
         context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        var context = context
-        context.caller = try caller(of: request, address: clientAddress(of: request, peer: context.remoteAddress))
-        return try await next(request, context)
+        let caller = try caller(of: request, address: clientAddress(of: request, peer: context.remoteAddress))
+        return try await Caller.$current.withValue(caller) { try await next(request, context) }
     }
 
     func caller(of request: Request, address: String) throws(APIError) -> Caller {

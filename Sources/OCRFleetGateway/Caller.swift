@@ -4,6 +4,10 @@ import OCRFleetModel
 /// fleet: its job ids, its store keys. Every job route works through this, so a tenant
 /// reaches only its own jobs.
 ///
+/// `Authentication` binds the caller to the request's task (`Caller.current`) around the rest
+/// of the request, which is how the generated API handlers, which see no request context,
+/// learn who is asking.
+///
 /// A tenant's job ids are its own names: `invoice-1` of tenant `alpha` is the job
 /// `alpha=invoice-1` on the bus, in KV and in the store, and `beta`'s `invoice-1` is
 /// another job. Tenant names have no `=`, so the first `=` of a bus id ends the tenant.
@@ -12,6 +16,16 @@ struct Caller: Sendable, Equatable {
     let tenant: String?
 
     static let separator: Character = "="
+
+    /// The caller `Authentication` established for the request this task serves.
+    @TaskLocal static var current: Caller?
+
+    /// The request's caller. A handler reached without `Authentication` in front answers 401
+    /// instead of serving anyone's jobs.
+    static func required() throws(APIError) -> Caller {
+        guard let current else { throw Authentication.unauthorized }
+        return current
+    }
 
     /// The bus's id of the caller's job `clientID`.
     func busID(_ clientID: String) -> String {

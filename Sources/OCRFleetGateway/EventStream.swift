@@ -1,9 +1,9 @@
 import Foundation
 import HTTPTypes
-import Hummingbird
-import NIOCore
+import OCRFleetAPI
 import OCRFleetBus
 import OCRFleetModel
+import OpenAPIRuntime
 
 extension Gateway {
     /// After this long without an event, the replay of a job that had already ended is over.
@@ -15,9 +15,9 @@ extension Gateway {
     /// event is `id:` (its CloudEvent id), `event:` (its kind) and `data:` (the CloudEvent);
     /// a `: keep-alive` comment goes out after each `OCR_SSE_KEEPALIVE_S` without one. Events
     /// name the job by the caller's id. A tenant holds at most `OCR_MAX_EVENT_STREAMS` at once.
-    func events(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let (busID, state) = try await ownedJob(context)
-        guard let slot = eventStreams.take(try context.requireCaller().tenant ?? "") else {
+    public func followJob(_ input: Operations.FollowJob.Input) async throws -> Operations.FollowJob.Output {
+        let (busID, state) = try await ownedJob(input.path.id)
+        guard let slot = eventStreams.take(try Caller.required().tenant ?? "") else {
             throw APIError(
                 .tooManyRequests,
                 code: "too_many_streams",
@@ -35,46 +35,20 @@ extension Gateway {
         } catch {
             throw APIError(.serviceUnavailable, code: "unavailable", "the job's events cannot be read; try again")
         }
-        // A job that has ended may have outlived its events (kept 7 days): the replay ends
-        // when it falls quiet.
-        let watchdog = state.state.isTerminal ? subscription.endWhenQuiet(for: Self.replayIdle) : nil
-        let keepAlive = configuration.eventsKeepAlive
-        let body = ResponseBody { writer in
-            // Events and keep-alive comments meet in one stream, so only this task writes.
-            let (outbox, post) = AsyncStream.makeStream(of: String?.self)
-            let forward = Task {
-                for await message in subscription {
-                    watchdog?.heard()
-                    guard let event = try? LifecycleEvent.decode(message.payload) else { continue }
-                    post.yield(Self.serverSentEvent(event, as: state.jobID, payload: message.payload))
-                    if event.data.body.endsJob { break }
-                }
-                post.finish()
-            }
-            // A comment line now and then keeps proxies and load balancers from closing a
-            // stream that waits long for its next event.
-            let ticker = Task {
-                while !Task.isCancelled {
-                    try await Task.sleep(for: keepAlive)
-                    post.yield(nil)
-                }
-            }
-            defer {
-                withExtendedLifetime(slot) {}
-                forward.cancel()
-                ticker.cancel()
-                watchdog?.stop()
-                subscription.cancel()
-            }
-            for await item in outbox {
-                try await writer.write(ByteBuffer(string: item ?? ": keep-alive\n\n"))
-            }
-            try await writer.finish(nil)
-        }
-        return Response(
-            status: .ok,
-            headers: [.contentType: "text/event-stream", .cacheControl: "no-cache", HTTPField.Name("X-Accel-Buffering")!: "no"],
-            body: body
+        let stream = EventStreamSession(
+            subscription: subscription,
+            jobID: state.jobID,
+            // A job that has ended may have outlived its events (kept 7 days): the replay ends
+            // when it falls quiet.
+            replayIdle: state.state.isTerminal ? Self.replayIdle : nil,
+            keepAlive: configuration.eventsKeepAlive,
+            slot: slot
+        )
+        return .ok(
+            .init(
+                headers: .init(cacheControl: "no-cache", xAccelBuffering: "no"),
+                body: .textEventStream(HTTPBody(stream.bytes, length: .unknown, iterationBehavior: .single))
+            )
         )
     }
 

@@ -1,6 +1,7 @@
 import Foundation
-import Hummingbird
+import HTTPTypes
 import Logging
+import OCRFleetAPI
 import OCRFleetBus
 import OCRFleetContent
 import OCRFleetModel
@@ -10,9 +11,9 @@ extension Gateway {
     /// job that names the caller's part of this gateway's store signed afresh. Only the gateway
     /// can sign those, so this is how an uploaded job whose URLs expired runs again. Of two
     /// retries at once one replays; the other finds the job queued (409).
-    func retry(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let (busID, state) = try await ownedJob(context)
-        let caller = try context.requireCaller()
+    public func retryJob(_ input: Operations.RetryJob.Input) async throws -> Operations.RetryJob.Output {
+        let (busID, state) = try await ownedJob(input.path.id)
+        let caller = try Caller.required()
         guard state.state == .failed else { throw RetryRefusal.jobNotFailed(state.jobID, state.state) }
         try await checkBacklog()
         let queue = DeadLetterQueue(connection: nats, states: try streams.states())
@@ -40,10 +41,7 @@ extension Gateway {
             throw Self.retryUnavailable(logger, "cannot replay a dead letter", busID, error)
         }
         logger.info("job retried", metadata: ["job_id": "\(busID)", "resigned": "\(urls.keys.map(\.rawValue).sorted())"])
-        return try jsonResponse(
-            Accepted(jobID: state.jobID, state: .queued, base: configuration.publicURL),
-            status: .accepted
-        )
+        return .accepted(.init(body: .json(.init(jobID: state.jobID, state: .queued, base: configuration.publicURL))))
     }
 
     /// New URLs, with this gateway's lifetime, for each of the job's URLs that names an object

@@ -1,4 +1,4 @@
-// Generated from openapi.yaml (sha256 6a4b0ebe3fabff8a2b06859c0febacf34f5551cbde21bde7ffaeaff614030487) by scripts/generate-api.sh.
+// Generated from openapi.yaml (sha256 74fb26cc802d5817edde9b4df1601d73c452058d89fa23e674d786bc5b44bf48) by scripts/generate-api.sh.
 // swift-format-ignore-file
 /// The gateway's OpenAPI document as JSON, served at `/openapi.json`.
 public enum OpenAPIDocument {
@@ -24,6 +24,23 @@ public enum OpenAPIDocument {
    },
    "RateLimited": {
     "description": "Over the token's rate limit (`rate_limited`), or too many failed authentications from this address (`auth_throttled`), or, on event streams, the tenant holds OCR_MAX_EVENT_STREAMS already (`too_many_streams`).",
+    "headers": {
+     "Retry-After": {
+      "schema": {
+       "type": "integer"
+      }
+     }
+    },
+    "content": {
+     "application/json": {
+      "schema": {
+       "$ref": "#/components/schemas/Error"
+      }
+     }
+    }
+   },
+   "Unavailable": {
+    "description": "NATS unreachable or the job streams not ready yet (`unavailable`); try again.",
     "headers": {
      "Retry-After": {
       "schema": {
@@ -277,7 +294,7 @@ public enum OpenAPIDocument {
     ],
     "properties": {
      "job_id": {
-      "type": "string"
+      "$ref": "#/components/schemas/JobID"
      },
      "source": {
       "$ref": "#/components/schemas/Source"
@@ -515,6 +532,11 @@ public enum OpenAPIDocument {
      }
     }
    },
+   "JobID": {
+    "type": "string",
+    "pattern": "^[A-Za-z0-9_=-]{1,200}$",
+    "description": "A job id, the caller's idempotency key. With tokens, the tenant's name and `=` count against the 200 characters (`alpha`'s ids have at most 194)."
+   },
    "PageRanges": {
     "type": "string",
     "minLength": 1,
@@ -539,7 +561,7 @@ public enum OpenAPIDocument {
       "in": "query",
       "required": false,
       "schema": {
-       "type": "string"
+       "$ref": "#/components/schemas/JobID"
       },
       "description": "Job id (default: generated)."
      },
@@ -643,20 +665,30 @@ public enum OpenAPIDocument {
        "format": "uri"
       },
       "description": "Where the job's last event is POSTed (webhooks)."
+     },
+     {
+      "name": "traceparent",
+      "in": "header",
+      "required": false,
+      "schema": {
+       "type": "string"
+      },
+      "description": "A W3C trace context; the job's spans continue the caller's trace."
      }
     ],
     "requestBody": {
      "required": true,
+     "description": "The file as the body (`application/octet-stream`, any content type but the two below, or none), JSON with URLs, or a multipart upload.",
      "content": {
-      "application/json": {
-       "schema": {
-        "$ref": "#/components/schemas/Submission"
-       }
-      },
       "application/octet-stream": {
        "schema": {
         "type": "string",
         "format": "binary"
+       }
+      },
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/Submission"
        }
       },
       "multipart/form-data": {
@@ -673,8 +705,47 @@ public enum OpenAPIDocument {
          "options": {
           "type": "string",
           "description": "Options as a JSON object."
+         },
+         "engine": {
+          "type": "string"
+         },
+         "mode": {
+          "type": "string"
+         },
+         "pages": {
+          "type": "string"
+         },
+         "languages": {
+          "type": "string"
+         },
+         "resolution": {
+          "type": "string"
+         },
+         "prompt": {
+          "type": "string"
+         },
+         "on_page_error": {
+          "type": "string"
+         },
+         "password": {
+          "type": "string"
+         },
+         "timeout_s": {
+          "type": "string"
          }
+        },
+        "description": "A `file` part, an optional `options` part (a JSON object) and option fields of the query parameters' names. At most 32 parts, 16 header lines and 8 KiB of headers a part, 64 KiB a field."
+       },
+       "encoding": {
+        "file": {
+         "contentType": "*/*"
         }
+       }
+      },
+      "*/*": {
+       "schema": {
+        "type": "string",
+        "format": "binary"
        }
       }
      }
@@ -686,6 +757,44 @@ public enum OpenAPIDocument {
        "application/json": {
         "schema": {
          "$ref": "#/components/schemas/Accepted"
+        }
+       }
+      },
+      "links": {
+       "GetJob": {
+        "operationId": "getJob",
+        "parameters": {
+         "id": "$response.body#/job_id"
+        }
+       },
+       "FollowJob": {
+        "operationId": "followJob",
+        "parameters": {
+         "id": "$response.body#/job_id"
+        }
+       },
+       "GetResult": {
+        "operationId": "getResult",
+        "parameters": {
+         "id": "$response.body#/job_id"
+        }
+       },
+       "GetLayout": {
+        "operationId": "getLayout",
+        "parameters": {
+         "id": "$response.body#/job_id"
+        }
+       },
+       "CancelJob": {
+        "operationId": "cancelJob",
+        "parameters": {
+         "id": "$response.body#/job_id"
+        }
+       },
+       "RetryJob": {
+        "operationId": "retryJob",
+        "parameters": {
+         "id": "$response.body#/job_id"
         }
        }
       }
@@ -732,6 +841,13 @@ public enum OpenAPIDocument {
      },
      "503": {
       "description": "NATS unreachable, streams not ready, the backlog over OCR_MAX_BACKLOG (`backlog`), or the same request still being put in place (`in_progress`); with Retry-After.",
+      "headers": {
+       "Retry-After": {
+        "schema": {
+         "type": "integer"
+        }
+       }
+      },
       "content": {
        "application/json": {
         "schema": {
@@ -774,7 +890,7 @@ public enum OpenAPIDocument {
       "in": "query",
       "schema": {
        "type": "string",
-       "pattern": "^[0-9]{1,19}$"
+       "pattern": "^[1-9][0-9]{0,18}$"
       },
       "description": "The previous page's `next`."
      }
@@ -799,6 +915,9 @@ public enum OpenAPIDocument {
         }
        }
       }
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
      },
      "401": {
       "$ref": "#/components/responses/Unauthorized"
@@ -837,6 +956,9 @@ public enum OpenAPIDocument {
      },
      "404": {
       "$ref": "#/components/responses/NoSuchJob"
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
      },
      "401": {
       "$ref": "#/components/responses/Unauthorized"
@@ -883,6 +1005,9 @@ public enum OpenAPIDocument {
         }
        }
       }
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
      },
      "401": {
       "$ref": "#/components/responses/Unauthorized"
@@ -944,6 +1069,13 @@ public enum OpenAPIDocument {
      },
      "503": {
       "description": "NATS unreachable (`unavailable`), or the backlog over OCR_MAX_BACKLOG (`backlog`, with Retry-After).",
+      "headers": {
+       "Retry-After": {
+        "schema": {
+         "type": "integer"
+        }
+       }
+      },
       "content": {
        "application/json": {
         "schema": {
@@ -980,7 +1112,7 @@ public enum OpenAPIDocument {
      "200": {
       "description": "The markdown.",
       "content": {
-       "text/markdown": {
+       "text/markdown; charset=utf-8": {
         "schema": {
          "type": "string"
         }
@@ -988,7 +1120,14 @@ public enum OpenAPIDocument {
       }
      },
      "302": {
-      "description": "Where the result is (S3 or the job's own result URL)."
+      "description": "Where the result is (S3 or the job's own result URL).",
+      "headers": {
+       "Location": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
      },
      "404": {
       "$ref": "#/components/responses/NoSuchJob"
@@ -1002,6 +1141,9 @@ public enum OpenAPIDocument {
         }
        }
       }
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
      },
      "401": {
       "$ref": "#/components/responses/Unauthorized"
@@ -1039,7 +1181,14 @@ public enum OpenAPIDocument {
       }
      },
      "302": {
-      "description": "Where the layout is (S3)."
+      "description": "Where the layout is (S3).",
+      "headers": {
+       "Location": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
      },
      "404": {
       "description": "No such job, or no layout.",
@@ -1050,6 +1199,9 @@ public enum OpenAPIDocument {
         }
        }
       }
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
      },
      "401": {
       "$ref": "#/components/responses/Unauthorized"
@@ -1077,7 +1229,19 @@ public enum OpenAPIDocument {
     ],
     "responses": {
      "200": {
-      "description": "`text/event-stream`; each event's data is the CloudEvent.",
+      "description": "`text/event-stream`: each event is `id` (the CloudEvent id), `event` (its kind) and `data` (the CloudEvent, JSON); a `: keep-alive` comment every OCR_SSE_KEEPALIVE_S while none comes.",
+      "headers": {
+       "Cache-Control": {
+        "schema": {
+         "type": "string"
+        }
+       },
+       "X-Accel-Buffering": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      },
       "content": {
        "text/event-stream": {
         "schema": {
@@ -1088,6 +1252,9 @@ public enum OpenAPIDocument {
      },
      "404": {
       "$ref": "#/components/responses/NoSuchJob"
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
      },
      "401": {
       "$ref": "#/components/responses/Unauthorized"
@@ -1112,6 +1279,9 @@ public enum OpenAPIDocument {
         }
        }
       }
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
      },
      "401": {
       "$ref": "#/components/responses/Unauthorized"
@@ -1220,7 +1390,7 @@ public enum OpenAPIDocument {
      "200": {
       "description": "ok",
       "content": {
-       "text/plain": {
+       "text/plain; charset=utf-8": {
         "schema": {
          "type": "string"
         }
@@ -1239,7 +1409,7 @@ public enum OpenAPIDocument {
      "200": {
       "description": "ready",
       "content": {
-       "text/plain": {
+       "text/plain; charset=utf-8": {
         "schema": {
          "type": "string"
         }
@@ -1249,7 +1419,7 @@ public enum OpenAPIDocument {
      "503": {
       "description": "What is missing.",
       "content": {
-       "text/plain": {
+       "text/plain; charset=utf-8": {
         "schema": {
          "type": "string"
         }
@@ -1268,7 +1438,7 @@ public enum OpenAPIDocument {
      "200": {
       "description": "Prometheus text exposition format 0.0.4.",
       "content": {
-       "text/plain": {
+       "text/plain; version=0.0.4; charset=utf-8": {
         "schema": {
          "type": "string"
         }

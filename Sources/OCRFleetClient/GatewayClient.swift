@@ -91,7 +91,7 @@ public struct GatewayClient: Sendable {
     /// A completed job's markdown (followed to wherever the gateway redirects).
     public func result(_ id: String) async throws -> String {
         switch try await call({ try await api.getResult(path: .init(id: id)) }) {
-        case .ok(let answer): return try await String(collecting: try answer.body.textMarkdown, upTo: 256 << 20)
+        case .ok(let answer): return try await String(collecting: try answer.body.textMarkdownCharsetUtf8, upTo: 256 << 20)
         case let other: throw unexpected(other)
         }
     }

@@ -16,6 +16,8 @@ public struct EgressHTTPClient: Sendable {
         var configuration = configuration
         configuration.redirectConfiguration = .disallow
         configuration.dnsOverride = [:]
+        // Client spans would record whole URLs: presigned signatures, tokens in callback URLs.
+        configuration.tracing.tracer = nil
         self.configuration = configuration
         shared = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }

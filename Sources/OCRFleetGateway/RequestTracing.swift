@@ -6,8 +6,9 @@ import OCRFleetTracing
 /// caller's W3C trace context. Malformed trace headers are removed first: swift-otel logs the
 /// whole carrier when it cannot read one, and here that is every header, the bearer token too.
 struct RequestTracing<Context: RequestContext>: RouterMiddleware {
-    // Job API queries hold nothing secret (ids, modes, filters); the store's signed URLs are not traced.
-    let spans = TracingMiddleware<Context>(redactingQueryParameters: [])
+    // A submission's query may carry a PDF's password and a callback URL with its own token;
+    // the store's signed URLs are not traced at all.
+    let spans = TracingMiddleware<Context>(redactingQueryParameters: ["password", "callback_url"])
 
     func handle(
         _ request: Request,

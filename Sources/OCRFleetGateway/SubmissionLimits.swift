@@ -1,6 +1,6 @@
 import HTTPTypes
 import OCRFleetAPI
-import OpenAPIRuntime
+@_spi(Generated) import OpenAPIRuntime
 
 /// What `POST /v1/jobs` checks before its body is read: the backlog (`503 backlog`), then, as
 /// the body arrives, its size (`413`: `OCR_MAX_UPLOAD_BYTES` for a file, 1 MiB for JSON) and a
@@ -19,19 +19,23 @@ struct SubmissionLimits: ServerMiddleware {
         guard operationID == Operations.SubmitJob.id else { return try await next(request, body, metadata) }
         try await gateway.checkBacklog()
         guard let body else { return try await next(request, nil, metadata) }
-        let contentType = request.headerFields[.contentType]?.lowercased() ?? ""
+        // Judged by the runtime's own reading of the header, which decides what the body is
+        // parsed as: `application//json` is JSON to it, so it must get JSON's cap here too.
+        let mediaType = request.headerFields[.contentType].flatMap(OpenAPIMIMEType.init)
         let tooLarge: APIError
         let maxBytes: Int
-        if contentType.hasPrefix("application/json") {
+        if mediaType?.kind == .concrete(type: "application", subtype: "json") {
             maxBytes = Self.maxJSONBytes
             tooLarge = APIError(.contentTooLarge, code: "request_too_large", "a JSON body is at most \(maxBytes) bytes")
         } else {
             maxBytes = gateway.configuration.maxUploadBytes
             tooLarge = MultipartUpload.tooLarge(maxBytes)
         }
+        // The boundary the runtime's multipart parser will look for, so the shape checked is the
+        // one it parses; without one, the runtime refuses the body before reading it.
         let shape =
-            contentType.hasPrefix("multipart/form-data")
-            ? MultipartUpload.boundary(of: request.headerFields[.contentType] ?? "").map { MultipartShape(boundary: $0) } : nil
+            mediaType?.kind == .concrete(type: "multipart", subtype: "form-data")
+            ? mediaType?.parameters["boundary"].map { MultipartShape(boundary: $0) } : nil
         let limited = HTTPBody(
             LimitedBody(base: body, maxBytes: maxBytes, tooLarge: tooLarge, shape: shape),
             length: body.length,

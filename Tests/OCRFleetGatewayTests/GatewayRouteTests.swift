@@ -4,6 +4,7 @@ import HummingbirdTesting
 import OCRFleetAPI
 import OCRFleetBus
 import OCRFleetModel
+import OCRFleetTesting
 import Testing
 
 @testable import OCRFleetGateway
@@ -28,7 +29,8 @@ import Testing
     }
 
     @Test func anAddressThatKeepsFailingIsThrottledRightTokenOrNot() async throws {
-        try await RouteTestGateway.run(Self.tenants.merging(["OCR_AUTH_FAILURE_BURST": "2"]) { _, new in new }) { gateway in
+        let environment = Self.tenants.merging(["OCR_AUTH_FAILURE_BURST": "2"]) { _, new in new }
+        try await RouteTestGateway.run(environment, clock: FleetClock(ManualClock())) { gateway in
             for _ in 0..<2 { #expect(try await gateway.send(.get, "/v1/queue", token: "guess").status == .unauthorized) }
             let throttled = try await gateway.send(.get, "/v1/queue", token: "tokA")
             #expect(throttled.status == .tooManyRequests)
@@ -39,7 +41,8 @@ import Testing
 
     @Test func aTokenOverItsRateIs429WithRetryAfter() async throws {
         let environment = Self.tenants.merging(["OCR_RATE_LIMIT": "1", "OCR_RATE_BURST": "2"]) { _, new in new }
-        try await RouteTestGateway.run(environment) { gateway in
+        // Time stands still, so the bucket cannot refill between requests on a slow machine.
+        try await RouteTestGateway.run(environment, clock: FleetClock(ManualClock())) { gateway in
             for _ in 0..<2 { #expect(try await gateway.send(.get, "/v1/queue", token: "tokA").status == .ok) }
             let limited = try await gateway.send(.get, "/v1/queue", token: "tokA")
             #expect(limited.status == .tooManyRequests && limited.error.code == "rate_limited")
@@ -127,6 +130,27 @@ import Testing
         try await RouteTestGateway.run(["OCR_MAX_UPLOAD_BYTES": "8"]) { gateway in
             let answer = try await gateway.send(.post, "/v1/jobs", contentType: "application/pdf", body: "%PDF-1.4 a page")
             #expect(answer.status == .contentTooLarge && answer.error.code == "source_too_large")
+        }
+    }
+
+    /// The runtime reads `application//json` as JSON and `multipart//form-data` as a form: both
+    /// get the limits of what they are parsed as, not the upload cap.
+    @Test func oddlySpelledMediaTypesGetTheLimitsOfWhatTheyAreParsedAs() async throws {
+        try await RouteTestGateway.run { gateway in
+            let bigJSON = #"{"source": {"url": "https://example.com/a.pdf"}, "pad": ""# + String(repeating: "x", count: 1 << 20) + #""}"#
+            for contentType in ["application//json", "/Application/JSON"] {
+                let answer = try await gateway.send(.post, "/v1/jobs", contentType: contentType, body: bigJSON)
+                #expect(answer.status == .contentTooLarge && answer.error.code == "request_too_large", "\(contentType): \(answer.text)")
+            }
+            let boundary = "b0undary"
+            let parts = (0..<40).map { "--\(boundary)\r\nContent-Disposition: form-data; name=\"extra\($0)\"\r\n\r\nx\r\n" }.joined()
+            let form = try await gateway.send(
+                .post,
+                "/v1/jobs",
+                contentType: "multipart//form-data; boundary=\(boundary)",
+                body: parts + "--\(boundary)--\r\n"
+            )
+            #expect(form.status == .badRequest && form.text.contains("parts"), "\(form.text)")
         }
     }
 

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import OCRFleetBus
+import OCRFleetModel
 import OCRFleetTesting
 
 @testable import OCRFleetGateway
@@ -17,6 +18,7 @@ struct RouteTestGateway: Sendable {
 
     static func run(
         _ environment: [String: String] = [:],
+        clock: FleetClock = .continuous,
         _ body: @Sendable (RouteTestGateway) async throws -> Void
     ) async throws {
         try await withNATSServer { server in
@@ -26,10 +28,11 @@ struct RouteTestGateway: Sendable {
             defer { nats.close() }
             let store = FileManager.default.temporaryDirectory.appendingPathComponent("route-test-\(UUID().uuidString)").path
             defer { try? FileManager.default.removeItem(atPath: store) }
-            let configuration = try GatewayConfiguration(
+            var configuration = try GatewayConfiguration(
                 arguments: ["ocr-gateway"],
                 environment: ["OCR_NATS_URL": server.url, "OCR_STORE_DIR": store].merging(environment) { _, new in new }
             )
+            configuration.clock = clock
             let gateway = try Gateway(configuration: configuration, nats: nats, logger: logger)
             try await gateway.prepareStreams()
             try await gateway.makeApplication().test(.router) { client in

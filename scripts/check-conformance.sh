@@ -26,21 +26,7 @@ stop() {
 }
 trap stop EXIT
 
-# A port nobody listens on (bash's /dev/tcp connects only when something does).
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 40000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
-  done
-}
-
-wait_for() {
-  local what=$1 check=$2
-  for _ in $(seq 1 300); do eval "$check" && return 0; sleep 0.1; done
-  echo "$what did not start" >&2
-  return 1
-}
+. scripts/lib/processes.sh
 
 nats_port=$(free_port)
 nats-server -js -a 127.0.0.1 -p "$nats_port" -sd "$work/jetstream" -l "$work/nats.log" &

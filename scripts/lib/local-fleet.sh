@@ -24,24 +24,10 @@ stop_local_fleet() {
 }
 trap stop_local_fleet EXIT
 
-# A port nobody listens on (bash's /dev/tcp connects only when something does).
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 40000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
-  done
-}
+. "$(dirname "${BASH_SOURCE[0]}")/processes.sh"
 
 # Letters and digits starting with a letter: nats-server parses the variable it reads.
 new_password() { printf 'p%s' "$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"; }
-
-wait_for() {
-  local what=$1 check=$2
-  for _ in $(seq 1 300); do eval "$check" && return 0; sleep 0.1; done
-  echo "$what did not start" >&2
-  return 1
-}
 
 start_local_fleet() {
   local nats_port http_port monitor_port

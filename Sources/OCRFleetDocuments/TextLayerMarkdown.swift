@@ -1,14 +1,21 @@
 import Foundation
 import OCRFleetMarkdown
+import OCRFleetModel
 
 /// Markdown from a PDF page's text layer: poppler's reading-order blocks become paragraphs,
-/// larger type becomes headings, bulleted and numbered lines become (nested) list items,
-/// bold, italic and links are kept, and words hyphenated across lines are joined again.
+/// larger type becomes headings, bulleted and numbered lines become (nested) list items with
+/// their own numbers, words aligned in columns become GFM tables, running headers and footers
+/// become comments (or are left out), bold, italic and links are kept, and words hyphenated
+/// across lines are joined again.
 public struct TextLayerMarkdown: Sendable {
     public enum Kind: Sendable, Equatable {
         case heading(level: Int)
         case paragraph
         case list
+        case table
+        /// A running header or footer (`RunningLines`), written as an HTML comment.
+        case header
+        case footer
     }
 
     /// One block of the page, as written.
@@ -56,12 +63,73 @@ public struct TextLayerMarkdown: Sendable {
     public var markdown: String { blocks.map(\.markdown).joined(separator: "\n\n") }
 
     /// Writes `page`; `scale` is the document's (from `Scale(_:)` over a few pages), else
-    /// this page's own.
-    public init(_ page: PageText, scale: Scale? = nil) {
+    /// this page's own. Lines `runningLines` recognises open and close the page as
+    /// `<!-- header: … -->` and `<!-- footer: … -->`, or are left out with `.drop`.
+    public init(
+        _ page: PageText,
+        scale: Scale? = nil,
+        runningLines: RunningLines = .none,
+        headersFooters: HeaderFooterPolicy = .mark
+    ) {
         let scale = scale ?? Scale([page])
-        let markers = Self.detachedMarkers(page.words)
-        let blocks = Self.lines(of: page.words, markers: markers).compactMap { Self.block($0, markers: markers, scale: scale) }
-        self.blocks = Self.joiningLists(blocks)
+        let (body, headers, footers) = runningLines.split(page)
+        let words = body.words
+        let markers = Self.detachedMarkers(words)
+        let tables = TextLayerTable.find(in: words)
+        // Each table stands in the reading order where its first word does; the rest of the
+        // words are poppler's blocks as before.
+        var tableOf: [Int: Int] = [:]
+        for (number, table) in tables.enumerated() {
+            for index in table.words { tableOf[index] = number }
+        }
+        var blocks: [Block] = []
+        var flowing: [PageText.Word] = []
+        func flush() {
+            blocks += Self.lines(of: flowing, markers: markers).compactMap { Self.block($0, markers: markers, scale: scale) }
+            flowing = []
+        }
+        var written = Set<Int>()
+        for (index, word) in words.enumerated() {
+            guard let number = tableOf[index] else {
+                flowing.append(word)
+                continue
+            }
+            guard written.insert(number).inserted else { continue }
+            flush()
+            blocks.append(Self.tableBlock(tables[number], words))
+        }
+        flush()
+        blocks = Self.joiningLists(blocks)
+        if headersFooters == .mark {
+            func block(_ kind: Kind, _ label: String, _ line: RunningLines.Line) -> Block {
+                Block(kind: kind, box: line.box, markdown: Self.comment(label, line.text), text: line.text)
+            }
+            blocks.insert(contentsOf: headers.map { block(.header, "header", $0) }, at: 0)
+            blocks += footers.map { block(.footer, "footer", $0) }
+        }
+        self.blocks = blocks
+    }
+
+    /// `<!-- label: text -->`, with nothing in `text` that would end the comment early.
+    static func comment(_ label: String, _ text: String) -> String {
+        var text = text
+        while text.contains("--") { text = text.replacingOccurrences(of: "--", with: "- -") }
+        return "<!-- \(label): \(text) -->"
+    }
+
+    static func tableBlock(_ table: TextLayerTable, _ words: [PageText.Word]) -> Block {
+        let boxes = table.words.map { words[$0].box }
+        return Block(
+            kind: .table,
+            box: PageText.Box(
+                x0: boxes.map(\.x0).min() ?? 0,
+                y0: boxes.map(\.y0).min() ?? 0,
+                x1: boxes.map(\.x1).max() ?? 0,
+                y1: boxes.map(\.y1).max() ?? 0
+            ),
+            markdown: MarkdownWriting.table(table.cells),
+            text: table.text.map { $0.filter { !$0.isEmpty }.joined(separator: " ") }.joined(separator: " ")
+        )
     }
 
     /// The page's blocks as lines of words, in reading order, without blocks that hold only
@@ -174,47 +242,79 @@ public struct TextLayerMarkdown: Sendable {
 
     static let bullets: Set<Character> = ["•", "●", "▪", "■", "◦", "○", "‣", "⁃", "–", "-", "*", "·", "►", "➢", "✓"]
 
-    /// The marker a list line starts with, if any: a bullet, or `1.` `1)` `a.` `a)` `iv.`.
-    static func listMarker(_ word: String) -> (ordered: Bool, rest: Substring)? {
+    /// How a list line starts.
+    enum Marker: Equatable {
+        /// A bullet, and what follows it in the same word.
+        case bullet(rest: Substring)
+        /// `9.` or `3)`: a number markdown can write.
+        case number(String)
+        /// `a.`, `B)`, `iv.`, `(ii)`, `(3)`: a marker markdown has no ordered list for, kept
+        /// as the item's first word.
+        case literal(String)
+    }
+
+    /// The marker a list line starts with, if any: a bullet, or `1.` `1)` `a.` `A)` `iv.`
+    /// `(ii)` `(3)`.
+    static func listMarker(_ word: String) -> Marker? {
         if let first = word.first, bullets.contains(first) {
-            return (false, word.dropFirst())
+            return .bullet(rest: word.dropFirst())
         }
         guard let last = word.last, last == "." || last == ")" else { return nil }
-        let body = word.dropLast()
+        var body = word.dropLast()
+        let parenthesised = last == ")" && body.first == "("
+        if parenthesised { body = body.dropFirst() }
         guard !body.isEmpty, body.count <= 4 else { return nil }
-        if body.allSatisfy(\.isNumber) { return (true, "") }
-        if body.count == 1, body.first!.isLowercase { return (true, "") }
+        if body.allSatisfy(\.isNumber) { return parenthesised ? .literal(word) : .number(word) }
+        if body.count == 1, body.first!.isLetter { return .literal(word) }
+        let roman = body.lowercased()
+        if roman.allSatisfy({ "ivx".contains($0) }), romanNumerals.contains(roman) { return .literal(word) }
         return nil
     }
+
+    static let romanNumerals: Set<String> = [
+        "i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv", "xvi", "xvii",
+        "xviii", "xix", "xx",
+    ]
 
     /// Lists: every line that starts with a marker begins an item; lines without one carry
     /// the item on. Nesting follows how far the markers are indented.
     static func listItems(_ lines: [[PageText.Word]], markers: [Int: PageText.Word]) -> [ListItem]? {
-        /// The marker a line starts with, the list item's indent, and the line without it.
-        func marker(of line: [PageText.Word]) -> (ordered: Bool, indent: Double, rest: [PageText.Word])? {
+        /// The marker a line starts with, the list item's indent, and the line without it
+        /// (a literal marker stays: it is the item's first word).
+        func marker(of line: [PageText.Word]) -> (number: String?, indent: Double, rest: [PageText.Word])? {
             guard let head = line.first else { return nil }
-            if let detached = markers[head.line] { return (false, detached.box.x0, line) }
-            guard let found = listMarker(head.text) else { return nil }
-            var rest = Array(line.dropFirst())
-            if !found.rest.isEmpty {
-                var stripped = head
-                stripped.text = String(found.rest)
-                rest.insert(stripped, at: 0)
+            if let detached = markers[head.line] { return (nil, detached.box.x0, line) }
+            switch listMarker(head.text) {
+            case nil: return nil
+            case .bullet(let rest):
+                var words = Array(line.dropFirst())
+                if !rest.isEmpty {
+                    var stripped = head
+                    stripped.text = String(rest)
+                    words.insert(stripped, at: 0)
+                }
+                return (nil, head.box.x0, words)
+            case .number(let number): return (number, head.box.x0, Array(line.dropFirst()))
+            case .literal: return (nil, head.box.x0, line)
             }
-            return (found.ordered, head.box.x0, rest)
         }
         guard let first = lines.first, marker(of: first) != nil else { return nil }
-        var items: [(indent: Double, ordered: Bool, lines: [[PageText.Word]])] = []
+        var items: [(indent: Double, number: String?, lines: [[PageText.Word]])] = []
         for line in lines {
             if let found = marker(of: line) {
-                items.append((found.indent, found.ordered, [found.rest]))
+                items.append((found.indent, found.number, [found.rest]))
             } else {
                 items[items.count - 1].lines.append(line)
             }
         }
         // Indents within 6 points of each other are one level.
         return items.map {
-            ListItem(indent: ($0.indent / 6).rounded(), ordered: $0.ordered, markdown: joinLines($0.lines, styled: true))
+            ListItem(
+                indent: ($0.indent / 6).rounded(),
+                ordered: $0.number != nil,
+                markdown: joinLines($0.lines, styled: true),
+                number: $0.number
+            )
         }
     }
 

@@ -263,7 +263,8 @@ extension Gateway {
         let given: [String: String?] = [
             "engine": query.engine?.rawValue, "mode": query.mode?.rawValue, "pages": query.pages,
             "resolution": query.resolution?.rawValue, "prompt": query.prompt?.rawValue,
-            "on_page_error": query.onPageError?.rawValue, "password": query.password,
+            "on_page_error": query.onPageError?.rawValue, "headers_footers": query.headersFooters?.rawValue,
+            "password": query.password,
             "timeout_s": query.timeoutS.map { String($0) }, "languages": query.languages,
         ]
         return given.compactMapValues { $0 }
@@ -301,7 +302,7 @@ extension Gateway {
             optionFields = object
         }
         let parameters = upload.fields.merging(Self.optionParameters(query)) { _, query in query }
-        for name in ["engine", "mode", "pages", "resolution", "prompt", "on_page_error", "password"] {
+        for name in ["engine", "mode", "pages", "resolution", "prompt", "on_page_error", "headers_footers", "password"] {
             if let value = parameters[name] { optionFields[name] = value }
         }
         if let text = parameters["timeout_s"] {

@@ -68,6 +68,8 @@ enum MultipartUpload {
                 case .resolution(let part): fields["resolution"] = try await field("resolution", part.payload.body)
                 case .prompt(let part): fields["prompt"] = try await field("prompt", part.payload.body)
                 case .onPageError(let part): fields["on_page_error"] = try await field("on_page_error", part.payload.body)
+                case .headersFooters(let part):
+                    fields["headers_footers"] = try await field("headers_footers", part.payload.body)
                 case .password(let part): fields["password"] = try await field("password", part.payload.body)
                 case .timeoutS(let part): fields["timeout_s"] = try await field("timeout_s", part.payload.body)
                 case .undocumented(let part): _ = try await field("an unknown part", part.body)

@@ -19,11 +19,15 @@ public struct ListItem: Sendable, Equatable {
     public var indent: Double
     public var ordered: Bool
     public var markdown: String
+    /// The number the document gives the item, with its delimiter (`9.`, `3)`); nil: the
+    /// items of a level are counted from 1.
+    public var number: String?
 
-    public init(indent: Double, ordered: Bool, markdown: String) {
+    public init(indent: Double, ordered: Bool, markdown: String, number: String? = nil) {
         self.indent = indent
         self.ordered = ordered
         self.markdown = markdown
+        self.number = number
     }
 }
 
@@ -61,6 +65,8 @@ public enum MarkdownWriting {
                 out += leading + closing
                 continue
             }
+            let address = run.link.flatMap { autolink($0, spelled: run.text) }
+            if let address { text = address }
             if run.bold && run.italic {
                 text = "***\(text)***"
             } else if run.bold {
@@ -68,25 +74,100 @@ public enum MarkdownWriting {
             } else if run.italic {
                 text = "*\(text)*"
             }
-            if let link = run.link { text = "[\(text)](\(link))" }
+            if let link = run.link, address == nil {
+                text = "[\(text)](\(link.contains { $0 == " " || $0 == "(" || $0 == ")" } ? "<\(link)>" : link))"
+            }
             out += leading + text + closing
         }
         return out
     }
 
-    /// Markdown list lines, nested by indent (each distinct indent a level), numbered per
-    /// level; a level that changes between numbered and bulleted starts counting again.
+    /// `<link>` (or `<name@host>` for a `mailto:` link) when `plain`, a run's words, spells
+    /// the address itself, closing punctuation aside, and CommonMark can read it as one.
+    static func autolink(_ link: String, spelled words: String) -> String? {
+        var plain = Substring(words)
+        while plain.first == " " { plain.removeFirst() }
+        while plain.last == " " { plain.removeLast() }
+        func spells(_ address: Substring) -> Bool {
+            plain.hasPrefix(address) && plain.dropFirst(address.count).allSatisfy { ".,;:!?".contains($0) }
+        }
+        guard isAutolinkURI(link) else { return nil }
+        if spells(link[...]) { return "<\(link)>" }
+        if link.hasPrefix("mailto:"), case let address = link.dropFirst("mailto:".count), spells(address),
+            address.contains("@"), !address.contains("?")
+        {
+            return "<\(address)>"
+        }
+        return nil
+    }
+
+    /// What CommonMark reads as an autolink's URI: a scheme of 2 to 32 letters, digits, `+`,
+    /// `.`, `-` (a letter first), a colon, then no space, control character, `<` or `>`.
+    static func isAutolinkURI(_ link: String) -> Bool {
+        guard let colon = link.firstIndex(of: ":") else { return false }
+        let scheme = link[..<colon]
+        guard (2...32).contains(scheme.count), scheme.first?.isASCII == true, scheme.first?.isLetter == true,
+            scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+.-".contains($0)) })
+        else { return false }
+        return !link[colon...].contains { $0 == "<" || $0 == ">" || $0.isWhitespace || $0.asciiValue.map { $0 < 0x21 || $0 == 0x7F } == true }
+    }
+
+    /// Markdown list lines, nested by indent (each distinct indent a level, indented to the
+    /// content of the item above it), numbered per level: by the items' own numbers when they
+    /// have them, else counted; a level that changes between numbered and bulleted starts
+    /// counting again.
+    ///
+    /// CommonMark numbers a list from its first item and ignores the numbers of the others,
+    /// and an ordered list that does not start at 1 cannot follow a line of text directly. So
+    /// where the document's numbers do not go on by one (`9.` then `11.`), or such a list
+    /// begins, an empty HTML comment (`<!-- -->`) ends the list above and a new one starts
+    /// with the item's own number: each item renders with the number it has on the page.
     public static func list(_ items: [ListItem]) -> String {
         let indents = Array(Set(items.map { ($0.indent * 100).rounded() })).sorted()
-        var counters: [Int: (ordered: Bool, count: Int)] = [:]
-        return items.map { item in
+        /// The list being written at a level: what its items are, the number its next item
+        /// continues it with, and the column its items' content starts at.
+        struct Level {
+            var ordered: Bool
+            var delimiter: Character?
+            var next: Int
+            var content: Int
+        }
+        var levels: [Int: Level] = [:]
+        var lines: [String] = []
+        for item in items {
             let level = indents.firstIndex(of: (item.indent * 100).rounded()) ?? 0
-            for deeper in counters.keys where deeper > level { counters[deeper] = nil }
-            if counters[level]?.ordered != item.ordered { counters[level] = (item.ordered, 0) }
-            counters[level]!.count += 1
-            let marker = item.ordered ? "\(counters[level]!.count)." : "-"
-            return String(repeating: "  ", count: level) + marker + " " + item.markdown
-        }.joined(separator: "\n")
+            for deeper in levels.keys where deeper > level { levels[deeper] = nil }
+            let column = levels.filter { $0.key < level }.max { $0.key < $1.key }?.value.content ?? 0
+            let pad = String(repeating: " ", count: column)
+            let marker: String
+            var current = levels[level]
+            if item.ordered, let number = item.number.flatMap(ownNumber) {
+                let continues = current?.ordered == true && current?.delimiter == number.delimiter
+                if !lines.isEmpty, continues ? number.value != current?.next : number.value != 1 {
+                    lines.append(pad + "<!-- -->")
+                }
+                marker = "\(number.value)\(number.delimiter)"
+                current = Level(ordered: true, delimiter: number.delimiter, next: number.value + 1, content: 0)
+            } else {
+                if current?.ordered != item.ordered || current?.delimiter != nil {
+                    current = Level(ordered: item.ordered, delimiter: nil, next: 1, content: 0)
+                }
+                marker = item.ordered ? "\(current!.next)." : "-"
+                current!.next += 1
+            }
+            current!.content = column + marker.count + 1
+            levels[level] = current
+            lines.append(pad + marker + " " + item.markdown)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// `9.` or `3)`: the number and its delimiter, as CommonMark writes an ordered item.
+    static func ownNumber(_ marker: String) -> (value: Int, delimiter: Character)? {
+        guard let delimiter = marker.last, delimiter == "." || delimiter == ")",
+            let value = Int(marker.dropLast()), value >= 0, marker.count <= 10
+        else { return nil }
+        return (value, delimiter)
     }
 
     /// A GFM table: the first row is the header; rows are padded to the widest; pipes and

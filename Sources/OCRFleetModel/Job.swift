@@ -109,6 +109,14 @@ public enum PageErrorPolicy: String, Codable, Sendable, CaseIterable {
     case mark, fail
 }
 
+/// What becomes of a PDF's running headers, footers and page numbers in the markdown.
+public enum HeaderFooterPolicy: String, Codable, Sendable, CaseIterable {
+    /// Written as `<!-- header: … -->` / `<!-- footer: … -->` comments where they stand.
+    case mark
+    /// Left out (for retrieval, where they repeat on every chunk).
+    case drop
+}
+
 public struct JobOptions: Codable, Sendable, Equatable {
     public var engine: EngineChoice
     public var mode: RecognitionMode
@@ -119,6 +127,7 @@ public struct JobOptions: Codable, Sendable, Equatable {
     public var timeoutSeconds: Int?
     public var password: String?
     public var onPageError: PageErrorPolicy
+    public var headersFooters: HeaderFooterPolicy
 
     public init(
         engine: EngineChoice = .auto,
@@ -129,7 +138,8 @@ public struct JobOptions: Codable, Sendable, Equatable {
         prompt: PromptStyle = .markdown,
         timeoutSeconds: Int? = nil,
         password: String? = nil,
-        onPageError: PageErrorPolicy = .mark
+        onPageError: PageErrorPolicy = .mark,
+        headersFooters: HeaderFooterPolicy = .mark
     ) {
         self.engine = engine
         self.mode = mode
@@ -140,12 +150,14 @@ public struct JobOptions: Codable, Sendable, Equatable {
         self.timeoutSeconds = timeoutSeconds
         self.password = password
         self.onPageError = onPageError
+        self.headersFooters = headersFooters
     }
 
     enum CodingKeys: String, CodingKey {
         case engine, mode, pages, languages, resolution, prompt, password
         case timeoutSeconds = "timeout_s"
         case onPageError = "on_page_error"
+        case headersFooters = "headers_footers"
     }
 
     /// Every field is optional on the wire; absent or null fields take the contract's defaults.
@@ -161,5 +173,6 @@ public struct JobOptions: Codable, Sendable, Equatable {
         timeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .timeoutSeconds)
         password = try c.decodeIfPresent(String.self, forKey: .password)
         onPageError = try c.decodeIfPresent(PageErrorPolicy.self, forKey: .onPageError) ?? defaults.onPageError
+        headersFooters = try c.decodeIfPresent(HeaderFooterPolicy.self, forKey: .headersFooters) ?? defaults.headersFooters
     }
 }

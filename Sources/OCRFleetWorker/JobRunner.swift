@@ -222,6 +222,7 @@ struct JobRunner: Sendable {
                     engine: engine,
                     request: request,
                     policy: job.options.onPageError,
+                    headersFooters: job.options.headersFooters,
                     logger: logger,
                     progress: { done in await progress.pagesDone(done) }
                 )

@@ -19,8 +19,9 @@ struct PageRecognizer: Sendable {
     /// Turns scanned pages upright and straight before the engine; nil: pages go as rendered.
     let straightener: PageStraightener?
 
-    /// Pages whose type sizes set the heading levels.
-    static let scaleSamplePages = 8
+    /// Pages whose type sizes set the heading levels and whose repeated top and bottom lines
+    /// are the running headers and footers recognised on every page.
+    static let samplePages = 8
 
     struct Outcome: Sendable {
         var pages: [RecognizedPage]
@@ -39,6 +40,7 @@ struct PageRecognizer: Sendable {
         engine: Engine,
         request: RecognitionRequest,
         policy: PageErrorPolicy,
+        headersFooters: HeaderFooterPolicy,
         logger: Logger,
         progress: @escaping @Sendable (Int) async -> Void
     ) async throws(OCRError) -> Outcome {
@@ -55,6 +57,23 @@ struct PageRecognizer: Sendable {
         do {
             try await withThrowingTaskGroup(of: (Int, Result<RecognizedPage, OCRError>).self) { group in
                 var inflight = 0
+                let readsText = mode != .ocr && document.hasTextLayer
+                func readText(of index: Int) async throws -> PageText {
+                    try await document.text(page: index, includeInvisible: mode == .text)
+                }
+                // Heading levels come from the type sizes of the first pages, so they agree
+                // from page to page, and running headers and footers from what those pages
+                // repeat; those pages' text is kept for the loop below.
+                var sampled: [Int: PageText] = [:]
+                var scale: TextLayerMarkdown.Scale?
+                var running = RunningLines.none
+                if readsText {
+                    for index in indexes.prefix(Self.samplePages) { sampled[index] = try await readText(of: index) }
+                    let usable = sampled.sorted { $0.key < $1.key }.map(\.value).filter(\.isUsable)
+                    scale = TextLayerMarkdown.Scale(usable)
+                    running = RunningLines(usable)
+                }
+                let writing = TextLayerWriting(scale: scale, runningLines: running, headersFooters: headersFooters)
                 func finish(_ slot: Int, _ page: RecognizedPage) async {
                     pages[slot] = page
                     done += 1
@@ -76,20 +95,8 @@ struct PageRecognizer: Sendable {
                         }
                         logger.warning("page failed after retry; marked", metadata: ["page": "\(number)", "error": "\(error)"])
                         failed.append(number)
-                        await finish(slot, try await standIn(for: indexes[slot], of: document, error: error))
+                        await finish(slot, try await standIn(for: indexes[slot], of: document, error: error, writing: writing))
                     }
-                }
-                let readsText = mode != .ocr && document.hasTextLayer
-                func readText(of index: Int) async throws -> PageText {
-                    try await document.text(page: index, includeInvisible: mode == .text)
-                }
-                // Heading levels come from the type sizes of the first pages, so they agree
-                // from page to page; those pages' text is kept for the loop below.
-                var sampled: [Int: PageText] = [:]
-                var scale: TextLayerMarkdown.Scale?
-                if readsText {
-                    for index in indexes.prefix(Self.scaleSamplePages) { sampled[index] = try await readText(of: index) }
-                    scale = TextLayerMarkdown.Scale(Array(sampled.values.filter(\.isUsable)))
                 }
                 for (slot, index) in indexes.enumerated() {
                     try Task.checkCancellation()
@@ -104,7 +111,7 @@ struct PageRecognizer: Sendable {
                         }
                         if mode == .text || text.isUsable {
                             textPages += 1
-                            await finish(slot, RecognizedPage(text, scale: scale))
+                            await finish(slot, RecognizedPage(text, writing))
                             continue
                         }
                         logger.debug("page goes to the engine", metadata: ["page": "\(index + 1)", "reason": "\(text.unusableReason ?? "")"])
@@ -154,13 +161,18 @@ struct PageRecognizer: Sendable {
 
     /// What stands in for a page the engine failed on: its text layer, invisible or not, if
     /// it has one; else a visible marker.
-    private func standIn(for index: Int, of document: any DocumentPages, error: OCRError) async throws -> RecognizedPage {
+    private func standIn(
+        for index: Int,
+        of document: any DocumentPages,
+        error: OCRError,
+        writing: TextLayerWriting
+    ) async throws -> RecognizedPage {
         let marker = "<!-- page \(index + 1) could not be recognised: \(error.code.rawValue) -->"
         guard document.hasTextLayer,
             let text = try? await document.text(page: index, includeInvisible: true),
             !text.words.isEmpty
         else { return RecognizedPage(markdown: marker) }
-        var page = RecognizedPage(text)
+        var page = RecognizedPage(text, writing)
         page.markdown =
             "<!-- page \(index + 1) could not be recognised (\(error.code.rawValue)); its text layer stands in -->\n\n"
             + page.markdown
@@ -202,10 +214,23 @@ struct PageRecognizer: Sendable {
     }
 }
 
+/// What a document's text-layer pages are written with: what its first pages say about all
+/// of them, and the job's choice for running headers and footers.
+struct TextLayerWriting: Sendable {
+    var scale: TextLayerMarkdown.Scale?
+    var runningLines: RunningLines
+    var headersFooters: HeaderFooterPolicy
+}
+
 extension RecognizedPage {
     /// A page written from its text layer; the layout's boxes are in points.
-    init(_ text: PageText, scale: TextLayerMarkdown.Scale? = nil) {
-        let written = TextLayerMarkdown(text, scale: scale)
+    init(_ text: PageText, _ writing: TextLayerWriting) {
+        let written = TextLayerMarkdown(
+            text,
+            scale: writing.scale,
+            runningLines: writing.runningLines,
+            headersFooters: writing.headersFooters
+        )
         self.init(
             markdown: written.markdown,
             blocks: written.blocks.map { block in
@@ -214,6 +239,9 @@ extension RecognizedPage {
                     case .heading: "title"
                     case .paragraph: "text"
                     case .list: "list"
+                    case .table: "table"
+                    case .header: "header"
+                    case .footer: "footer"
                     }
                 let box = [block.box.x0, block.box.y0, block.box.x1, block.box.y1].map { Int($0.rounded()) }
                 return LayoutBlock(type: type, box: box, text: block.text)

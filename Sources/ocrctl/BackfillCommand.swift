@@ -55,6 +55,8 @@ struct BackfillCommand: AsyncParsableCommand {
     @Option(help: "Recognition mode.") var mode: RecognitionMode?
     @Option(help: "Pages, 1-based ranges such as 1-3,7.") var pages: String?
     @Option(help: "Tesseract languages, e.g. eng or eng+deu.") var languages: String?
+    @Option(help: "Running headers, footers and page numbers of PDF text layers: mark or drop.")
+    var headersFooters: HeaderFooterPolicy?
 
     @Option(help: "S3 service URL (env OCR_S3_ENDPOINT; default AWS for the region).") var s3Endpoint: String?
     @Option(help: "S3 region (env OCR_S3_REGION, default us-east-1).") var s3Region: String?
@@ -155,7 +157,14 @@ struct BackfillCommand: AsyncParsableCommand {
         plan.rate = rate
         plan.maxOutstanding = maxOutstanding
         plan.concurrency = concurrency
-        plan.options = JobChoices(engine: engine, mode: mode, pages: pages, languages: languages).options
+        plan.options =
+            JobChoices(
+                engine: engine,
+                mode: mode,
+                pages: pages,
+                languages: languages,
+                headersFooters: headersFooters
+            ).options
         return plan
     }
 

@@ -8,6 +8,7 @@ struct JobChoices {
     var pages: String?
     /// Tesseract languages as given: `eng+deu`.
     var languages: String?
+    var headersFooters: HeaderFooterPolicy?
 
     /// As the gateway takes them; what is not set is left to the fleet's defaults.
     var options: Components.Schemas.Options {
@@ -15,7 +16,8 @@ struct JobChoices {
             engine: engine.flatMap { .init(rawValue: $0.rawValue) },
             mode: mode.flatMap { .init(rawValue: $0.rawValue) },
             pages: pages,
-            languages: languages.map(Self.split)
+            languages: languages.map(Self.split),
+            headersFooters: headersFooters.flatMap { .init(rawValue: $0.rawValue) }
         )
     }
 
@@ -26,6 +28,7 @@ struct JobChoices {
         if let mode { options.mode = mode }
         if let pages { options.pages = try PageRanges(parsing: pages) }
         if let languages { options.languages = Self.split(languages) }
+        if let headersFooters { options.headersFooters = headersFooters }
         return options
     }
 

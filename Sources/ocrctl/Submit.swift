@@ -30,6 +30,8 @@ struct Submit: AsyncParsableCommand {
     @Option(help: "Recognition mode.") var mode: RecognitionMode?
     @Option(help: "Pages, 1-based ranges such as 1-3,7.") var pages: String?
     @Option(help: "Tesseract languages, e.g. eng or eng+deu.") var languages: String?
+    @Option(help: "Running headers, footers and page numbers of PDF text layers: mark or drop.")
+    var headersFooters: HeaderFooterPolicy?
     @Option(help: "With --nats: where the workers PUT each input's markdown; once per input.")
     var resultURL: [String] = []
 
@@ -55,7 +57,13 @@ struct Submit: AsyncParsableCommand {
     static func isURL(_ text: String) -> Bool { text.hasPrefix("http://") || text.hasPrefix("https://") }
 
     func run() async throws {
-        let choices = JobChoices(engine: engine, mode: mode, pages: pages, languages: languages)
+        let choices = JobChoices(
+            engine: engine,
+            mode: mode,
+            pages: pages,
+            languages: languages,
+            headersFooters: headersFooters
+        )
         if let output { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) }
 
         let jobs: any JobAccess
@@ -160,3 +168,4 @@ struct Submit: AsyncParsableCommand {
 
 extension EngineChoice: ExpressibleByArgument {}
 extension RecognitionMode: ExpressibleByArgument {}
+extension HeaderFooterPolicy: ExpressibleByArgument {}

@@ -37,6 +37,23 @@ import Testing
         #expect(markdown.contains("It is **required** reading and *short*. Questions"))
         #expect(markdown.contains("## Daily Checks\n\n"))
         #expect(markdown.contains(Fixtures.handbookLists), "\(markdown)")
+        // The DOCX's table, in its PDF, is a table again.
+        #expect(
+            markdown.contains(
+                """
+                ## Depots
+
+                | Depot | City | Vans |
+                | --- | --- | --- |
+                | North | Leeds | 12 |
+                | South | Bristol | 9 |
+                | Total |  | 21 |
+
+                ## Safety Notice
+                """
+            ),
+            "\(markdown)"
+        )
     }
 
     @Test func anInvisibleOCRLayerOverAScanIsNotUsableButCanStandIn() throws {

@@ -117,4 +117,28 @@ import VLLMDouble
             }
         }
     }
+
+    @Test func runningHeadersAndFootersAreMarkedOrDroppedAsTheJobAsks() async throws {
+        try await withFleet { fleet in
+            let (marked, markdown) = try await Self.run("structure/running.pdf", options: .init(), fleet: fleet, jobID: "running-mark")
+            guard case .completed(let completed)? = marked else {
+                Issue.record("not completed: \(String(describing: marked))")
+                return
+            }
+            #expect(completed.usage.pagesText == 5)
+            #expect(markdown.hasPrefix("<!-- page 1 -->\n\n<!-- header: Journal of Fleet Studies, Vol 2 -->\n\n# Part 1: Keys"))
+            #expect(markdown.contains("<!-- page 2 -->\n\n<!-- header: Harbour depots compared -->\n\n# Part 2: Fuel"))
+            #expect(markdown.contains("January.\n\n<!-- footer: Page 5 of 5 -->\n"))
+
+            let (_, dropped) = try await Self.run(
+                "structure/running.pdf",
+                options: .init(headersFooters: .drop),
+                fleet: fleet,
+                jobID: "running-drop"
+            )
+            #expect(dropped.hasPrefix("<!-- page 1 -->\n\n# Part 1: Keys and checks\n\n"))
+            #expect(!dropped.contains("header:") && !dropped.contains("footer:") && !dropped.contains("Page 2 of 5"))
+            #expect(dropped.hasSuffix("Records older than that are shredded in January.\n"))
+        }
+    }
 }

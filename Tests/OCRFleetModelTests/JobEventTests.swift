@@ -29,6 +29,7 @@ import Testing
         #expect(event.data.options.pages?.description == "1-20")
         #expect(event.data.options.timeoutSeconds == 900)
         #expect(event.data.options.onPageError == .mark)
+        #expect(event.data.options.headersFooters == .mark)
         #expect(event.data.metadata?["tenant"] == "acme")
         #expect(event.time.map(Timestamp.format) == "2026-11-23T10:00:00.000Z")
     }
@@ -47,7 +48,8 @@ import Testing
                 prompt: .free,
                 timeoutSeconds: 60,
                 password: "pw",
-                onPageError: .fail
+                onPageError: .fail,
+                headersFooters: .drop
             ),
             metadata: ["tenant": "t"]
         )

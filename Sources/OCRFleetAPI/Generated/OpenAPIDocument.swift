@@ -1,4 +1,4 @@
-// Generated from openapi.yaml (sha256 74fb26cc802d5817edde9b4df1601d73c452058d89fa23e674d786bc5b44bf48) by scripts/generate-api.sh.
+// Generated from openapi.yaml (sha256 8e3184ec955be13c64fa3f207c1e1431cdc7e137e0b5759f5be02c328acc0e0e) by scripts/generate-api.sh.
 // swift-format-ignore-file
 /// The gateway's OpenAPI document as JSON, served at `/openapi.json`.
 public enum OpenAPIDocument {
@@ -177,6 +177,14 @@ public enum OpenAPIDocument {
      "fail"
     ]
    },
+   "HeaderFooterPolicy": {
+    "type": "string",
+    "description": "What becomes of a PDF's running headers, footers and page numbers in the markdown (`mark`, HTML comments where they stand, or `drop`).",
+    "enum": [
+     "mark",
+     "drop"
+    ]
+   },
    "ErrorCode": {
     "type": "string",
     "enum": [
@@ -241,6 +249,9 @@ public enum OpenAPIDocument {
      },
      "on_page_error": {
       "$ref": "#/components/schemas/PageErrorPolicy"
+     },
+     "headers_footers": {
+      "$ref": "#/components/schemas/HeaderFooterPolicy"
      }
     }
    },
@@ -638,6 +649,15 @@ public enum OpenAPIDocument {
       "description": "What a page that cannot be recognised does to the job."
      },
      {
+      "name": "headers_footers",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "$ref": "#/components/schemas/HeaderFooterPolicy"
+      },
+      "description": "Running headers, footers and page numbers of PDF text layers marked or left out."
+     },
+     {
       "name": "password",
       "in": "query",
       "required": false,
@@ -725,6 +745,9 @@ public enum OpenAPIDocument {
           "type": "string"
          },
          "on_page_error": {
+          "type": "string"
+         },
+         "headers_footers": {
           "type": "string"
          },
          "password": {

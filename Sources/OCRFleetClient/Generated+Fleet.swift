@@ -16,6 +16,7 @@ extension Operations.SubmitJob.Input.Query {
             resolution: options.resolution,
             prompt: options.prompt,
             onPageError: options.onPageError,
+            headersFooters: options.headersFooters,
             password: options.password,
             timeoutS: options.timeoutS
         )

@@ -90,6 +90,18 @@ import Testing
         #expect(written.markdown.hasSuffix("Both depots report to the same office."))
     }
 
+    @Test func aReportWithHeadingsListsAndNoTablesGainsNone() throws {
+        let pdf = try PDFDocument(path: Fixtures.path("office/bench-20p.pdf"), password: nil)
+        let pages = try (0..<pdf.pageCount).map { try pdf.text(page: $0, includeInvisible: false) }
+        // As the worker does: type sizes and running lines from the first 8 pages.
+        let scale = TextLayerMarkdown.Scale(Array(pages.prefix(8)))
+        let running = RunningLines(Array(pages.prefix(8)))
+        for page in pages {
+            let kinds = TextLayerMarkdown(page, scale: scale, runningLines: running).blocks.map(\.kind)
+            #expect(!kinds.contains(.table) && !kinds.contains(.header) && !kinds.contains(.footer), "\(kinds)")
+        }
+    }
+
     static let runningBodies = [
         """
         # Part 1: Keys and checks

@@ -181,11 +181,12 @@ import Testing
         #expect(RunningLines(Array(pages.prefix(1))) == .none)
     }
 
-    /// A page of 612 × 792 points: `lines` of (text, size, top), each line a block of its own.
-    static func page(_ lines: [(String, Double, Double)]) -> PageText {
+    /// A page of 612 × 792 points: `lines` of (text, size, top), each line a block of its
+    /// own, indented by `left` points (72 for all, unless given).
+    static func page(_ lines: [(String, Double, Double)], left: [Double] = [], block: ((Int) -> Int)? = nil) -> PageText {
         var words: [PageText.Word] = []
         for (number, (text, size, top)) in lines.enumerated() {
-            var x = 72.0
+            var x = number < left.count ? left[number] : 72.0
             for part in text.split(separator: " ") {
                 let width = Double(part.count) * size * 0.5
                 words.append(
@@ -193,7 +194,7 @@ import Testing
                         text: String(part),
                         box: .init(x0: x, y0: top, x1: x + width, y1: top + size),
                         fontSize: size,
-                        block: number,
+                        block: block?(number) ?? number,
                         line: number,
                         bold: false,
                         italic: false,
@@ -238,6 +239,28 @@ import Testing
                 <!-- footer: - 5 - -->
 
                 <!-- footer: v -->
+                """
+        )
+    }
+
+    @Test func nestedItemsSitUnderTheContentOfANumberedItem() {
+        let lines: [(String, Double, Double)] = [
+            ("1. Check the vehicle", 10, 100),
+            ("- the tyres", 10, 114),
+            ("3. Sign the sheet", 10, 128),
+            ("4. Hand in the keys", 10, 142),
+            ("a. at the office", 10, 156),
+        ]
+        // One block, as poppler makes of a list; the dash and letter items are indented.
+        let page = Self.page(lines, left: [72, 90, 72, 72, 90], block: { _ in 0 })
+        #expect(
+            TextLayerMarkdown(page).markdown == """
+                1. Check the vehicle
+                   - the tyres
+                <!-- -->
+                3. Sign the sheet
+                4. Hand in the keys
+                   - a. at the office
                 """
         )
     }

@@ -63,9 +63,12 @@ let package = Package(
         ),
         .target(
             name: "CPoppler",
-            // poppler's core headers (Debian libpoppler-private-dev) have no pkg-config entry of their own.
-            cxxSettings: [.unsafeFlags(["-std=c++17", "-I/usr/include/poppler"])],
-            linkerSettings: [.linkedLibrary("poppler-cpp"), .linkedLibrary("poppler"), .linkedLibrary("lept")]
+            // poppler's core headers (Debian libpoppler-private-dev) have no pkg-config entry of their own;
+            // fribidi (libfribidi-dev) puts right-to-left text layers in logical order.
+            cxxSettings: [.unsafeFlags(["-std=c++17", "-I/usr/include/poppler", "-I/usr/include/fribidi"])],
+            linkerSettings: [
+                .linkedLibrary("poppler-cpp"), .linkedLibrary("poppler"), .linkedLibrary("fribidi"), .linkedLibrary("lept"),
+            ]
         ),
 
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("lept")]),
@@ -166,8 +169,8 @@ let package = Package(
             name: "OCRFleetWorker",
             dependencies: [
                 "OCRFleetBus", "OCRFleetConfiguration", "OCRFleetContent", "OCRFleetDeepSeek", "OCRFleetDocuments",
-                "OCRFleetEngines", "OCRFleetIsolation", "OCRFleetMetrics", "OCRFleetModel", "OCRFleetOffice",
-                "OCRFleetTracing",
+                "OCRFleetEngines", "OCRFleetIsolation", "OCRFleetMarkdown", "OCRFleetMetrics", "OCRFleetModel",
+                "OCRFleetOffice", "OCRFleetTracing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Instrumentation", package: "swift-distributed-tracing"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
@@ -237,6 +240,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -355,7 +359,8 @@ let package = Package(
         .testTarget(
             name: "OCRFleetDocumentsTests",
             dependencies: [
-                "CTesseract", "OCRFleetDocuments", "OCRFleetEngines", "OCRFleetIsolation", "OCRFleetModel", "OCRFleetTesting",
+                "CTesseract", "OCRFleetDocuments", "OCRFleetEngines", "OCRFleetIsolation", "OCRFleetMarkdown", "OCRFleetModel",
+                "OCRFleetTesting",
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings

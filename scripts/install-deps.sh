@@ -44,6 +44,7 @@ packages=(
   tesseract-ocr-eng tesseract-ocr-osd              # English and orientation data
   libpoppler-cpp-dev libpng-dev poppler-utils     # PDF rendering; pdftoppm for benchmarks
   libpoppler-private-dev                           # PDF text layer (poppler's TextOutputDev)
+  libfribidi-dev                                   # right-to-left text layers in logical order
   libzip-dev libxml2-dev                           # DOCX, PPTX, XLSX read natively
   libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui  # other office formats to PDF
   fonts-dejavu-core                                # fonts poppler falls back to

@@ -1,5 +1,6 @@
 #include "CPoppler.h"
 #include "NativeMessages.h"
+#include "TextLayerWords.h"
 
 #include <poppler/cpp/poppler-document.h>
 #include <poppler/cpp/poppler-global.h>
@@ -24,6 +25,7 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -366,6 +368,85 @@ void append(std::string &text, const char *bytes, size_t length, size_t *offset,
     text.append(bytes, length);
 }
 
+void appendUTF8(std::string &text, Unicode u) {
+    if (u > 0x10FFFF || (u >= 0xD800 && u <= 0xDFFF)) u = 0xFFFD;
+    if (u < 0x80) {
+        text += static_cast<char>(u);
+    } else if (u < 0x800) {
+        text += static_cast<char>(0xC0 | (u >> 6));
+        text += static_cast<char>(0x80 | (u & 0x3F));
+    } else if (u < 0x10000) {
+        text += static_cast<char>(0xE0 | (u >> 12));
+        text += static_cast<char>(0x80 | ((u >> 6) & 0x3F));
+        text += static_cast<char>(0x80 | (u & 0x3F));
+    } else {
+        text += static_cast<char>(0xF0 | (u >> 18));
+        text += static_cast<char>(0x80 | ((u >> 12) & 0x3F));
+        text += static_cast<char>(0x80 | ((u >> 6) & 0x3F));
+        text += static_cast<char>(0x80 | (u & 0x3F));
+    }
+}
+
+/* poppler's flows, blocks, lines and words, in its reading order. */
+std::vector<LayerBlock> layerBlocks(TextPage *page, const std::vector<LinkArea> &links) {
+    std::vector<LayerBlock> blocks;
+    int flowIndex = 0;
+    for (const TextFlow *flow = page->getFlows(); flow; flow = flow->getNext(), ++flowIndex) {
+        for (const TextBlock *block = flow->getBlocks(); block; block = block->getNext()) {
+            blocks.push_back({flowIndex, {}});
+            for (const TextLine *line = block->getLines(); line; line = line->getNext()) {
+                LayerLine &layerLine = blocks.back().lines.emplace_back();
+                for (const TextWord *word = line->getWords(); word; word = word->getNext()) {
+                    LayerWord entry{};
+                    word->getBBox(&entry.x0, &entry.y0, &entry.x1, &entry.y1);
+                    entry.fontSize = word->getFontSize();
+                    const TextFontInfo *font = word->getFontInfo(0);
+                    if (font && (font->isBold() || nameSays(font, {"Bold", "Black", "Heavy"})))
+                        entry.flags |= OCR_PDF_WORD_BOLD;
+                    if (font && (font->isItalic() || nameSays(font, {"Italic", "Oblique"})))
+                        entry.flags |= OCR_PDF_WORD_ITALIC;
+                    if (word->getSpaceAfter()) entry.flags |= OCR_PDF_WORD_SPACE_AFTER;
+                    if (!word->getNext() && line->isHyphenated()) entry.flags |= OCR_PDF_WORD_HYPHENATED;
+                    for (int index = 0; index < word->getLength(); ++index) entry.text.push_back(*word->getChar(index));
+                    const double middleX = (entry.x0 + entry.x1) / 2, middleY = (entry.y0 + entry.y1) / 2;
+                    for (const LinkArea &link : links) {
+                        if (middleX >= link.x0 && middleX <= link.x1 && middleY >= link.y0 && middleY <= link.y1) {
+                            entry.uri = link.uri;
+                            break;
+                        }
+                    }
+                    layerLine.words.push_back(std::move(entry));
+                }
+            }
+        }
+    }
+    return blocks;
+}
+
+/* The size most of the page's characters are set in; 10 for a page without text. */
+double commonFontSize(const std::vector<LayerBlock> &blocks) {
+    std::vector<std::pair<double, size_t>> weights;
+    for (const LayerBlock &block : blocks) {
+        for (const LayerLine &line : block.lines) {
+            for (const LayerWord &word : line.words) {
+                const double size = std::round(word.fontSize * 2) / 2;
+                auto found = std::find_if(weights.begin(), weights.end(), [&](const auto &w) { return w.first == size; });
+                if (found == weights.end()) {
+                    weights.emplace_back(size, word.text.size());
+                } else {
+                    found->second += word.text.size();
+                }
+            }
+        }
+    }
+    auto most = std::max_element(weights.begin(), weights.end(), [](const auto &a, const auto &b) { return a.second < b.second; });
+    return most == weights.end() ? 10 : most->first;
+}
+
+bool drawAnnotation(Annot *annot, void *undrawn) {
+    return !static_cast<std::set<const Annot *> *>(undrawn)->count(annot);
+}
+
 }  // namespace
 
 extern "C" ocr_pdf_status ocr_pdf_page_text(ocr_pdf *doc, int index, int include_invisible, ocr_pdf_text *out) {
@@ -378,47 +459,49 @@ extern "C" ocr_pdf_status ocr_pdf_page_text(ocr_pdf *doc, int index, int include
 
     TextLayerDevice device(include_invisible != 0);
     if (!device.isOk()) return OCR_PDF_RENDER_FAILED;
-    core->displayPage(&device, number, 72, 72, 0, false, true, false);
+    /* Form fields' values are written from the fields, not from their appearance streams. */
+    std::set<const Annot *> undrawn;
+    const std::vector<FormValue> values = formValues(core, number, &undrawn);
+    core->displayPage(&device, number, 72, 72, 0, false, true, false, nullptr, nullptr, drawAnnotation, &undrawn);
     double width = core->getPageCropWidth(number), height = core->getPageCropHeight(number);
     if (core->getPageRotate(number) % 180 != 0) std::swap(width, height);
 
     const std::vector<LinkArea> links = uriLinks(core, number, device.ctm);
     TextPage *page = device.takeText();
+    std::vector<LayerBlock> blocks = layerBlocks(page, links);
+    page->decRefCnt();
+    putInLogicalOrder(blocks);
+    placeFormValues(blocks, values, device.ctm, commonFontSize(blocks));
+
     std::vector<ocr_pdf_word> words;
     std::string text;
-    int flowIndex = 0, blockIndex = 0, lineIndex = 0;
-    for (const TextFlow *flow = page->getFlows(); flow; flow = flow->getNext(), ++flowIndex) {
-        for (const TextBlock *block = flow->getBlocks(); block; block = block->getNext(), ++blockIndex) {
-            for (const TextLine *line = block->getLines(); line; line = line->getNext(), ++lineIndex) {
-                for (const TextWord *word = line->getWords(); word; word = word->getNext()) {
-                    ocr_pdf_word entry{};
-                    word->getBBox(&entry.x_min, &entry.y_min, &entry.x_max, &entry.y_max);
-                    entry.font_size = word->getFontSize();
-                    entry.flow = flowIndex;
-                    entry.block = blockIndex;
-                    entry.line = lineIndex;
-                    const TextFontInfo *font = word->getFontInfo(0);
-                    if (font && (font->isBold() || nameSays(font, {"Bold", "Black", "Heavy"})))
-                        entry.flags |= OCR_PDF_WORD_BOLD;
-                    if (font && (font->isItalic() || nameSays(font, {"Italic", "Oblique"})))
-                        entry.flags |= OCR_PDF_WORD_ITALIC;
-                    if (word->getSpaceAfter()) entry.flags |= OCR_PDF_WORD_SPACE_AFTER;
-                    if (!word->getNext() && line->isHyphenated()) entry.flags |= OCR_PDF_WORD_HYPHENATED;
-                    std::unique_ptr<GooString> characters(word->getText());
-                    append(text, characters->c_str(), characters->getLength(), &entry.text_offset, &entry.text_length);
-                    const double middleX = (entry.x_min + entry.x_max) / 2, middleY = (entry.y_min + entry.y_max) / 2;
-                    for (const LinkArea &link : links) {
-                        if (middleX >= link.x0 && middleX <= link.x1 && middleY >= link.y0 && middleY <= link.y1) {
-                            append(text, link.uri.data(), link.uri.size(), &entry.uri_offset, &entry.uri_length);
-                            break;
-                        }
-                    }
-                    words.push_back(entry);
-                }
+    int blockIndex = 0, lineIndex = 0;
+    for (const LayerBlock &block : blocks) {
+        for (const LayerLine &line : block.lines) {
+            for (const LayerWord &word : line.words) {
+                ocr_pdf_word entry{};
+                entry.x_min = word.x0;
+                entry.y_min = word.y0;
+                entry.x_max = word.x1;
+                entry.y_max = word.y1;
+                entry.font_size = word.fontSize;
+                entry.flow = block.flow;
+                entry.block = blockIndex;
+                entry.line = lineIndex;
+                entry.flags = word.flags;
+                entry.text_offset = text.size();
+                for (Unicode u : word.text) appendUTF8(text, u);
+                entry.text_length = text.size() - entry.text_offset;
+                if (!word.uri.empty()) append(text, word.uri.data(), word.uri.size(), &entry.uri_offset, &entry.uri_length);
+                words.push_back(entry);
             }
+            ++lineIndex;
         }
+        ++blockIndex;
     }
-    page->decRefCnt();
+    for (const FormValue &value : values) {
+        for (const auto &word : value.words) device.visible += static_cast<int>(word.size());
+    }
 
     out->width = width;
     out->height = height;

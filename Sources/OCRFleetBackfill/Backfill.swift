@@ -57,13 +57,16 @@ public struct Backfill: Sendable {
     public let source: BackfillSource
     public let plan: BackfillPlan
     public let gateway: GatewayClient
+    /// What pacing, back-offs and the backlog's re-reads wait on.
+    public let clock: FleetClock
     /// Set to stop: no new submission starts, those in flight finish and are recorded.
     public let stop = StopRequest()
 
-    public init(source: BackfillSource, plan: BackfillPlan, gateway: GatewayClient) {
+    public init(source: BackfillSource, plan: BackfillPlan, gateway: GatewayClient, clock: FleetClock = .continuous) {
         self.source = source
         self.plan = plan
         self.gateway = gateway
+        self.clock = clock
     }
 
     /// How one document ended.
@@ -95,12 +98,12 @@ public struct Backfill: Sendable {
         report: (BackfillSummary) -> Void = { _ in },
         print: (String) -> Void = { _ in }
     ) async throws -> BackfillSummary {
-        let started = ContinuousClock.now
+        let started = clock.now
         var summary = BackfillSummary()
         summary.total = total
         let reader = try source.makeReader()
-        let pacer = Pacer(rate: plan.rate)
-        var backlog = BacklogWatch(gateway: gateway, limit: plan.maxOutstanding)
+        let pacer = Pacer(rate: plan.rate, clock: clock)
+        var backlog = BacklogWatch(gateway: gateway, limit: plan.maxOutstanding, clock: clock)
 
         func settle(_ outcome: Outcome) throws {
             switch outcome {
@@ -116,7 +119,7 @@ public struct Backfill: Sendable {
                 if summary.failures.count < 20 { summary.failures.append(reason) }
             case .abandoned: summary.interrupted = true
             }
-            summary.seconds = (ContinuousClock.now - started).seconds
+            summary.seconds = (clock.now - started).seconds
             report(summary)
         }
 
@@ -154,7 +157,7 @@ public struct Backfill: Sendable {
         }
         if stop.isRequested { summary.interrupted = true }
         try checkpoint?.sync()
-        summary.seconds = (ContinuousClock.now - started).seconds
+        summary.seconds = (clock.now - started).seconds
         return summary
     }
 
@@ -206,7 +209,7 @@ public struct Backfill: Sendable {
                 }
                 let pause = busy ? (failure.retryAfter ?? wait) : wait
                 wait = min(wait * 2, .seconds(30))
-                if await !stop.sleep(for: pause) { return .abandoned }
+                if await !stop.sleep(for: pause, on: clock) { return .abandoned }
             }
         }
         return .abandoned
@@ -252,12 +255,12 @@ public final class StopRequest: Sendable {
 
     public func request() { requested.store(true, ordering: .releasing) }
 
-    /// Sleeps for `duration` in short steps; false when a stop came first.
-    func sleep(for duration: Duration) async -> Bool {
-        let deadline = ContinuousClock.now + duration
-        while ContinuousClock.now < deadline {
+    /// Sleeps for `duration` on `clock` in short steps; false when a stop came first.
+    func sleep(for duration: Duration, on clock: FleetClock) async -> Bool {
+        let deadline = clock.now + duration
+        while clock.now < deadline {
             if isRequested { return false }
-            try? await Task.sleep(for: min(.milliseconds(100), deadline - ContinuousClock.now))
+            try? await clock.sleep(until: min(clock.now + .milliseconds(100), deadline))
         }
         return !isRequested
     }
@@ -266,20 +269,24 @@ public final class StopRequest: Sendable {
 /// Spaces submissions `1/rate` apart (no bursts: a backfill should be a steady load).
 final class Pacer: Sendable {
     private let interval: Duration?
-    private let next = Mutex<ContinuousClock.Instant>(.now)
+    private let clock: FleetClock
+    private let next: Mutex<FleetClock.Instant>
 
-    init(rate: Double?) {
+    init(rate: Double?, clock: FleetClock) {
         interval = rate.flatMap { $0 > 0 ? Duration.seconds(1 / $0) : nil }
+        self.clock = clock
+        next = Mutex(clock.now)
     }
 
     func wait() async {
         guard let interval else { return }
+        let now = clock.now
         let slot = next.withLock { next in
-            let slot = max(next, .now)
+            let slot = max(next, now)
             next = slot + interval
             return slot
         }
-        try? await Task.sleep(until: slot)
+        try? await clock.sleep(until: slot)
     }
 }
 
@@ -287,12 +294,14 @@ final class Pacer: Sendable {
 struct BacklogWatch {
     let gateway: GatewayClient
     let limit: Int
-    private var lastRead: (jobs: Int, at: ContinuousClock.Instant)?
+    let clock: FleetClock
+    private var lastRead: (jobs: Int, at: FleetClock.Instant)?
     private var sentSinceRead = 0
 
-    init(gateway: GatewayClient, limit: Int) {
+    init(gateway: GatewayClient, limit: Int, clock: FleetClock) {
         self.gateway = gateway
         self.limit = limit
+        self.clock = clock
     }
 
     /// Returns when the queue (as last read, plus what was sent since) is under the cap. A
@@ -300,16 +309,16 @@ struct BacklogWatch {
     mutating func waitForRoom(unless stop: StopRequest) async {
         guard limit > 0 else { return }
         while !stop.isRequested {
-            if lastRead == nil || ContinuousClock.now - lastRead!.at > .seconds(1) {
+            if lastRead == nil || clock.now - lastRead!.at > .seconds(1) {
                 guard let queue = try? await gateway.queue() else { return }
-                lastRead = (queue.jobs, .now)
+                lastRead = (queue.jobs, clock.now)
                 sentSinceRead = 0
             }
             if lastRead!.jobs + sentSinceRead < limit {
                 sentSinceRead += 1
                 return
             }
-            _ = await stop.sleep(for: .milliseconds(500))
+            _ = await stop.sleep(for: .milliseconds(500), on: clock)
             lastRead = nil
         }
     }

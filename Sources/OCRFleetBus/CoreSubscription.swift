@@ -1,4 +1,5 @@
 import CNats
+import OCRFleetModel
 import Synchronization
 
 /// A message received on a core NATS subscription, copied out of libnats.
@@ -121,35 +122,42 @@ public final class CoreSubscription: AsyncSequence, Sendable {
 
     public func makeAsyncIterator() -> AsyncStream<ReceivedMessage>.Iterator { stream.makeAsyncIterator() }
 
-    /// Ends the subscription once `quiet` passes without a call to the watch's `heard()`:
-    /// for replays of a history that may have nothing more to say.
-    public func endWhenQuiet(for quiet: Duration) -> QuietWatch { QuietWatch(self, quiet: quiet) }
+    /// Ends the subscription once `quiet` passes on `clock` without a call to the watch's
+    /// `heard()`: for replays of a history that may have nothing more to say.
+    public func endWhenQuiet(for quiet: Duration, clock: FleetClock = .continuous) -> QuietWatch {
+        QuietWatch(self, quiet: quiet, clock: clock)
+    }
 }
 
 /// Ends a subscription that falls quiet; call `heard()` on every message, `stop()` when done.
 public final class QuietWatch: Sendable {
     private final class Moment: Sendable {
-        let value = Mutex(ContinuousClock.now)
+        let value: Mutex<FleetClock.Instant>
+        init(_ instant: FleetClock.Instant) { value = Mutex(instant) }
     }
 
     private let lastHeard: Moment
+    private let clock: FleetClock
     private let task: Task<Void, Never>
 
-    init(_ subscription: CoreSubscription, quiet: Duration) {
-        let lastHeard = Moment()
+    init(_ subscription: CoreSubscription, quiet: Duration, clock: FleetClock) {
+        let lastHeard = Moment(clock.now)
         self.lastHeard = lastHeard
+        self.clock = clock
+        // Sleeps until the quiet would end, and again from the last message if one came since.
         task = Task {
             while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(100))
-                if ContinuousClock.now - lastHeard.value.withLock({ $0 }) > quiet {
+                let end = lastHeard.value.withLock { $0 } + quiet
+                if clock.now >= end {
                     subscription.cancel()
                     return
                 }
+                try? await clock.sleep(until: end)
             }
         }
     }
 
-    public func heard() { lastHeard.value.withLock { $0 = ContinuousClock.now } }
+    public func heard() { lastHeard.value.withLock { $0 = clock.now } }
 
     public func stop() { task.cancel() }
 }

@@ -102,13 +102,15 @@ extension PullConsumer {
     /// the caller can start (waiting there while it has no room), so no more are pulled than
     /// it can run; messages buffered past capacity could be redelivered elsewhere. The
     /// sequence ends when the task is cancelled or `shouldStop` says so, checked between
-    /// fetches so a fetched job is never dropped.
+    /// fetches so a fetched job is never dropped. A failed fetch is tried again a second
+    /// later on `clock`.
     public func messages(
         wait: Duration = .seconds(1),
+        clock: FleetClock = .continuous,
         batchSize: @escaping @Sendable () async -> Int,
         shouldStop: @escaping @Sendable () -> Bool = { false }
     ) -> PulledMessages {
-        PulledMessages(consumer: self, wait: wait, batchSize: batchSize, shouldStop: shouldStop)
+        PulledMessages(consumer: self, wait: wait, clock: clock, batchSize: batchSize, shouldStop: shouldStop)
     }
 }
 
@@ -117,6 +119,7 @@ public struct PulledMessages: AsyncSequence, Sendable {
 
     let consumer: PullConsumer
     let wait: Duration
+    let clock: FleetClock
     let batchSize: @Sendable () async -> Int
     let shouldStop: @Sendable () -> Bool
 
@@ -137,7 +140,7 @@ public struct PulledMessages: AsyncSequence, Sendable {
                     buffered = try await jobs.consumer.fetch(max: Swift.max(room, 1), wait: jobs.wait).reversed()
                 } catch {
                     jobs.consumer.connection.logger.warning("fetch failed; retrying", metadata: ["error": "\(error)"])
-                    try? await Task.sleep(for: .seconds(1))
+                    try? await jobs.clock.sleep(for: .seconds(1))
                 }
             }
             return buffered.popLast()

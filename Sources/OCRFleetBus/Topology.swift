@@ -87,8 +87,12 @@ public struct FleetTopology: Sendable {
     /// `body` (setting up or binding to the streams) until it succeeds. A cluster still
     /// electing its leaders, or too busy to answer within the JetStream timeout, is a reason
     /// to wait, not to exit: each failure is logged and tried again after a wait that doubles
-    /// from half a second to ten. Ends early only when the task is cancelled.
-    public static func untilReady<Result>(logger: Logger, _ body: () async throws -> Result) async throws -> Result {
+    /// from half a second to ten on `clock`. Ends early only when the task is cancelled.
+    public static func untilReady<Result>(
+        logger: Logger,
+        clock: FleetClock = .continuous,
+        _ body: () async throws -> Result
+    ) async throws -> Result {
         var wait = Duration.milliseconds(500)
         while true {
             do {
@@ -99,7 +103,7 @@ public struct FleetTopology: Sendable {
                     "the job streams are not ready; trying again",
                     metadata: ["error": "\(error)", "retry_in": "\(wait)"]
                 )
-                try await Task.sleep(for: wait)
+                try await clock.sleep(for: wait)
                 wait = min(wait * 2, .seconds(10))
             }
         }

@@ -28,10 +28,18 @@ public struct S3Client: Sendable {
     /// Lifetime of the URLs this client signs for its own requests.
     static let requestLifetime: Duration = .seconds(900)
 
-    public init(bucket: S3Bucket, http: HTTPClient = .shared) {
+    public init(bucket: S3Bucket, http: HTTPClient = S3Client.untracedHTTP) {
         self.bucket = bucket
         self.http = http
     }
+
+    /// The process's client for S3 requests. It records no client spans: a span would carry
+    /// the whole presigned URL, signature included.
+    public static let untracedHTTP: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.tracing.tracer = nil
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
 
     /// Streams the file at `path` to `key`.
     public func put(file path: String, key: String, contentType: String?) async throws {

@@ -45,6 +45,9 @@ public final class DeepSeekEngine: OCREngine {
             concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, configuration.maxInflight)
         )
         http.decompression = .disabled
+        // The job's own span covers its pages; a client span per page request would only add
+        // volume, and whether one is recorded must not depend on when the engine was made.
+        http.tracing.tracer = nil
         self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: http)
     }
 

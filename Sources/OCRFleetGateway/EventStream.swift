@@ -42,6 +42,7 @@ extension Gateway {
             // when it falls quiet.
             replayIdle: state.state.isTerminal ? Self.replayIdle : nil,
             keepAlive: configuration.eventsKeepAlive,
+            clock: configuration.clock,
             slot: slot
         )
         return .ok(

@@ -18,10 +18,11 @@ final class EventStreamSession: Sendable {
         jobID: String,
         replayIdle: Duration?,
         keepAlive: Duration,
+        clock: FleetClock,
         slot: EventStreamSlots.Lease
     ) {
         let (outbox, post) = AsyncStream.makeStream(of: String.self)
-        let watchdog = replayIdle.map { subscription.endWhenQuiet(for: $0) }
+        let watchdog = replayIdle.map { subscription.endWhenQuiet(for: $0, clock: clock) }
         self.outbox = outbox
         self.subscription = subscription
         self.watchdog = watchdog
@@ -39,7 +40,7 @@ final class EventStreamSession: Sendable {
         // that waits long for its next event.
         ticker = Task {
             while !Task.isCancelled {
-                try await Task.sleep(for: keepAlive)
+                try await clock.sleep(for: keepAlive)
                 post.yield(": keep-alive\n\n")
             }
         }

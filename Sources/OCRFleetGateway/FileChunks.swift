@@ -1,8 +1,10 @@
 import Foundation
+import NIOPosix
 import OpenAPIRuntime
 
 /// A file as a response body, read a chunk at a time as the client takes it. The file is
 /// opened when the body is first read and closed when the reader is done with it or gone.
+/// Opening and reading block, so they run on NIO's thread pool, not Swift's cooperative one.
 struct FileChunks: AsyncSequence, Sendable {
     typealias Element = ArraySlice<UInt8>
     let path: String
@@ -15,9 +17,17 @@ struct FileChunks: AsyncSequence, Sendable {
 
         mutating func next() async throws -> ArraySlice<UInt8>? {
             guard !done else { return nil }
-            if handle == nil { handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path)) }
-            guard let data = try handle?.read(upToCount: FileChunks.chunkSize), !data.isEmpty else {
-                try handle?.close()
+            let opened: FileHandle
+            if let handle {
+                opened = handle
+            } else {
+                let path = path
+                opened = try await NIOThreadPool.singleton.runIfActive { try FileHandle(forReadingFrom: URL(fileURLWithPath: path)) }
+                handle = opened
+            }
+            let data = try await NIOThreadPool.singleton.runIfActive { try opened.read(upToCount: FileChunks.chunkSize) }
+            guard let data, !data.isEmpty else {
+                try opened.close()
                 handle = nil
                 done = true
                 return nil

@@ -58,7 +58,7 @@ public struct Gateway: Sendable {
     /// job routes work from then on.
     public func prepareStreams() async throws {
         let topology = FleetTopology(replicas: configuration.streamReplicas)
-        let states = try await FleetTopology.untilReady(logger: logger) { [nats] in
+        let states = try await FleetTopology.untilReady(logger: logger, clock: configuration.clock) { [nats] in
             try await topology.ensureStreams(on: nats)
             return try await JobStateStore(connection: nats)
         }

@@ -9,7 +9,6 @@ import OCRFleetContent
 import OCRFleetMetrics
 import OCRFleetModel
 import ServiceLifecycle
-import Synchronization
 
 /// Webhook settings of the gateway (docs/api.md#webhooks).
 public struct WebhookSettings: Sendable {
@@ -78,7 +77,7 @@ struct WebhookNotifier: Service {
     private func deliverAll() async throws {
         let nats = gateway.nats
         let topology = FleetTopology(replicas: gateway.configuration.streamReplicas)
-        let (consumer, states) = try await FleetTopology.untilReady(logger: gateway.logger) {
+        let (consumer, states) = try await FleetTopology.untilReady(logger: gateway.logger, clock: gateway.configuration.clock) {
             let states = try gateway.streams.states()
             try await topology.ensureWebhookConsumer(on: nats, maxDeliver: settings.attempts)
             return (try await PullConsumer(connection: nats, binding: .webhooks), states)
@@ -87,16 +86,13 @@ struct WebhookNotifier: Service {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .seconds(5), read: .seconds(15))
         let http = EgressHTTPClient(configuration: configuration)
-        let inFlight = DeliveryCount()
-        let messages = consumer.messages(batchSize: {
-            while inFlight.value >= Self.concurrency { try? await Task.sleep(for: .milliseconds(20)) }
-            return Self.concurrency - inFlight.value
-        })
+        let slots = CapacityGate(slots: Self.concurrency)
+        let messages = consumer.messages(clock: gateway.configuration.clock, batchSize: { await slots.waitForFree() })
         await withDiscardingTaskGroup { group in
             for await message in messages {
-                inFlight.add(1)
+                slots.take()
                 group.addTask {
-                    defer { inFlight.add(-1) }
+                    defer { slots.put() }
                     await deliver(message, states: states, http: http)
                 }
             }
@@ -168,11 +164,4 @@ struct WebhookNotifier: Service {
             throw DeliveryFailure(description: "the receiver answered HTTP \(status.code)")
         }
     }
-}
-
-/// Deliveries running at once, read by the fetch loop to pull no more than it can start.
-private final class DeliveryCount: Sendable {
-    private let count = Atomic<Int>(0)
-    var value: Int { count.load(ordering: .relaxed) }
-    func add(_ delta: Int) { count.add(delta, ordering: .relaxed) }
 }

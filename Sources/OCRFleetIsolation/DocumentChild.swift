@@ -19,7 +19,7 @@ public final class DocumentChild: Sendable {
     private let replies: FileHandle
     private let io: NIOThreadPool
     /// Runs the child to its end and reaps it; cancelling it kills the child's process group
-    /// (swift-subprocess's teardown), never after it was reaped.
+    /// (swift-subprocess's teardown, which skips the signal once the child is reaped).
     private let runner: Task<TerminationStatus, any Error>
     private let killed = Atomic<Bool>(false)
     private let busy = Atomic<Bool>(false)
@@ -186,8 +186,11 @@ public final class DocumentChild: Sendable {
         }
     }
 
-    /// SIGKILL to the child's process group, once; its pipes then end. swift-subprocess sends
-    /// it only while the child is not reaped, when its pid cannot be another process's.
+    /// SIGKILL to the child's process group, once; its pipes then end. swift-subprocess checks
+    /// that the child is not reaped just before it signals the group (by `kill(-pgid)`: a
+    /// process descriptor cannot reach a group), so only a child reaped in the instant
+    /// between that check and the signal leaves its group id free to be taken; the kernel
+    /// hands out pids in order, so another group with that id then is not a practical risk.
     public func kill() {
         guard !killed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         runner.cancel()

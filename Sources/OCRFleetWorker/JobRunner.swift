@@ -242,7 +242,9 @@ struct JobRunner: Sendable {
         // Another attempt ended the job while this one recognised it: no upload.
         if let ended = await progress.endedElsewhere { throw JobEndedElsewhere(state: ended) }
         let numbers = indexes.map { $0 + 1 }
-        let markdown = MarkdownAssembler.assemble(pages: outcome.pages.map(\.markdown), numbers: numbers)
+        // Every path's pages (text layer, office XML, any engine) are folded here, once.
+        let pages = configuration.normalizeNFKC ? outcome.pages.map(\.compatibilityFolded) : outcome.pages
+        let markdown = MarkdownAssembler.assemble(pages: pages.map(\.markdown), numbers: numbers)
         let bytes = Array(markdown.utf8)
         let layoutLocation: String? = try await stage("upload") {
             try await content.upload(
@@ -250,10 +252,10 @@ struct JobRunner: Sendable {
                 to: job.result.url,
                 contentType: job.result.contentType ?? "text/markdown; charset=utf-8"
             )
-            guard let layoutURL = job.result.layoutURL, outcome.pages.contains(where: { !$0.blocks.isEmpty }) else {
+            guard let layoutURL = job.result.layoutURL, pages.contains(where: { !$0.blocks.isEmpty }) else {
                 return nil
             }
-            let layout = PageLayout.document(pages: outcome.pages, numbers: numbers)
+            let layout = PageLayout.document(pages: pages, numbers: numbers)
             try await content.upload(layout, to: layoutURL, contentType: "application/json", what: "layout")
             return Self.withoutQuery(layoutURL)
         }

@@ -82,7 +82,7 @@ public struct Worker: Service {
         let states: JobStateStore
         do {
             (consumer, advisories, states) = try await cancelWhenGracefulShutdown { [nats, logger] in
-                try await FleetTopology.untilReady(logger: logger) {
+                try await FleetTopology.untilReady(logger: logger, clock: configuration.clock) {
                     try await topology.ensureAll(on: nats)
                     return (
                         try await PullConsumer(connection: nats),
@@ -166,7 +166,7 @@ public struct Worker: Service {
         // Each advisory of a job the consumer gave up on goes to one worker, and stays in
         // OCR_ADVISORIES until one has handled it.
         let advisoryListener = Task { [logger] in
-            for await advisory in advisories.messages(wait: .seconds(5), batchSize: { 1 }) {
+            for await advisory in advisories.messages(wait: .seconds(5), clock: configuration.clock, batchSize: { 1 }) {
                 guard let notice = try? JSONDecoder().decode(MaxDeliveriesAdvisory.self, from: Data(advisory.payload))
                 else {
                     logger.warning("an advisory that is not a max-deliveries one; dropped")
@@ -198,6 +198,7 @@ public struct Worker: Service {
         defer { status.setPulling(false) }
         await withDiscardingTaskGroup { group in
             let jobs = consumer.messages(
+                clock: configuration.clock,
                 batchSize: { await gate.waitForFree() },
                 shouldStop: { Task.isShuttingDownGracefully }
             )

@@ -270,6 +270,59 @@ import Testing
         }
     }
 
+    /// Streams that are not ready yet are tried again after waits that double from half a
+    /// second, on the clock the caller gives.
+    @Test(.timeLimit(.minutes(1))) func untilReadyWaitsLongerAfterEachFailure() async throws {
+        struct NotReady: Error {}
+        let clock = ManualClock()
+        let tries = Counter()
+        let setUp = Task {
+            try await FleetTopology.untilReady(logger: Self.logger, clock: FleetClock(clock)) {
+                tries.add()
+                if tries.value < 3 { throw NotReady() }
+                return tries.value
+            }
+        }
+        await clock.sleepers(atLeast: 1)
+        #expect(tries.value == 1)
+        clock.advance(by: .milliseconds(499))
+        #expect(clock.sleeperCount == 1 && tries.value == 1, "the first wait is half a second")
+        clock.advance(by: .milliseconds(1))
+        await clock.sleepers(atLeast: 1)
+        clock.advance(by: .milliseconds(999))
+        #expect(clock.sleeperCount == 1 && tries.value == 2, "the second wait is a second")
+        clock.advance(by: .milliseconds(1))
+        #expect(try await setUp.value == 3)
+    }
+
+    /// A replay of a history that has nothing more to say ends once it has been quiet for the
+    /// given time, counted from its last message.
+    @Test(.timeLimit(.minutes(1))) func aQuietReplayEndsWhenItsQuietTimePasses() async throws {
+        try await withNATSServer { server in
+            let nats = try await Self.connect(server)
+            try await FleetTopology().ensureAll(on: nats)
+            try await nats.publish("ocr.events.queued.quiet", payload: Array("kept".utf8), messageID: "quiet")
+            let clock = ManualClock()
+            let replay = try await CoreSubscription(
+                replaying: StreamNames.events,
+                subject: Subjects.events(jobID: "quiet"),
+                connection: nats
+            )
+            let watch = replay.endWhenQuiet(for: .seconds(2), clock: FleetClock(clock))
+            defer { watch.stop() }
+            var iterator = replay.makeAsyncIterator()
+            #expect(await iterator.next()?.payload == Array("kept".utf8))
+            await clock.sleepers(atLeast: 1)
+            clock.advance(by: .seconds(1))
+            watch.heard()
+            clock.advance(by: .seconds(1))
+            // Heard a second ago: the watch sleeps on, until two seconds after that.
+            await clock.sleepers(atLeast: 1)
+            clock.advance(by: .seconds(1))
+            #expect(await iterator.next() == nil)
+        }
+    }
+
     static func fetchOne(_ consumer: PullConsumer, within limit: Duration) async throws -> JetStreamMessage? {
         let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {

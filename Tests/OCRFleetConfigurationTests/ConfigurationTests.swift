@@ -18,6 +18,8 @@ import Testing
         #expect(worker.engine == .auto)
         #expect(worker.deepseek == nil)
         #expect(worker.maxJobs == 4 && worker.maxInflightPages == 32 && worker.maxDeliver == 5)
+        #expect(worker.normalizeNFKC)
+        #expect(try !WorkerConfiguration(arguments: ["ocr-worker"], environment: ["OCR_NORMALIZE_NFKC": "false"]).normalizeNFKC)
         let gateway = try GatewayConfiguration(arguments: ["ocr-gateway"], environment: [:])
         #expect(gateway.port == 8080)
         #expect(gateway.publicURL == "http://127.0.0.1:8080")

@@ -102,8 +102,11 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: path) }
         let child = try await Self.child()
         #expect(try await Self.open(child, path) == .opened(pageCount: 1, hasTextLayer: true))
+        let idle = Self.cpuTicks(of: child.pid)
         let reading = Task { try await child.exchange(.text(page: 0, includeInvisible: false), doing: "reading page 1") }
-        try await Task.sleep(for: .seconds(1))
+        // Stopped once the child is busy with the page, however fast the machine gets there.
+        let busy = ContinuousClock.now + .seconds(30)
+        while Self.cpuTicks(of: child.pid) < idle + 10, ContinuousClock.now < busy { try await Task.sleep(for: .milliseconds(10)) }
         let stopped = ContinuousClock.now
         reading.cancel()
         await #expect(throws: OCRError(.cancelled, "the job was stopped")) { try await reading.value }
@@ -111,6 +114,17 @@ import Testing
         // Killed and reaped: no process, not even a zombie, is left with its pid.
         while kill(child.pid, 0) == 0, ContinuousClock.now - stopped < .seconds(10) { await Task.yield() }
         #expect(kill(child.pid, 0) != 0, "the child \(child.pid) is left behind")
+    }
+
+    /// The CPU time a process has used, in clock ticks (user and system, from /proc).
+    static func cpuTicks(of pid: pid_t) -> Int {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let end = stat.lastIndex(of: ")")
+        else { return 0 }
+        // Fields after the command's closing parenthesis, from the 3rd: utime is the 14th, stime the 15th.
+        let fields = stat[stat.index(after: end)...].split(separator: " ")
+        guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { return 0 }
+        return user + system
     }
 
     @Test func popplersMessagesComeBackCountedInTheReplies() async throws {

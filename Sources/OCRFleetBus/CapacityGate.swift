@@ -1,8 +1,8 @@
 import Synchronization
 
-/// Counts free job slots; the pull loop waits here so it never fetches more jobs than it
-/// can start at once.
-final class CapacityGate: Sendable {
+/// Counts free slots for pulled messages; a pull loop waits here (as its `batchSize`) so it
+/// never fetches more messages than it can start handling at once.
+public final class CapacityGate: Sendable {
     private struct State {
         var free: Int
         var waiter: CheckedContinuation<Void, Never>?
@@ -10,10 +10,10 @@ final class CapacityGate: Sendable {
 
     private let state: Mutex<State>
 
-    init(slots: Int) { state = Mutex(State(free: slots)) }
+    public init(slots: Int) { state = Mutex(State(free: slots)) }
 
     /// Waits until at least one slot is free and returns how many are.
-    func waitForFree() async -> Int {
+    public func waitForFree() async -> Int {
         while true {
             if let free = state.withLock({ $0.free > 0 ? $0.free : nil }) { return free }
             await withCheckedContinuation { continuation in
@@ -27,9 +27,9 @@ final class CapacityGate: Sendable {
         }
     }
 
-    func take() { state.withLock { $0.free -= 1 } }
+    public func take() { state.withLock { $0.free -= 1 } }
 
-    func put() {
+    public func put() {
         let waiter = state.withLock { state in
             state.free += 1
             defer { state.waiter = nil }

@@ -1,0 +1,16 @@
+import OCRFleetEngines
+import OCRFleetMarkdown
+
+extension RecognizedPage {
+    /// The page with its markdown and its layout blocks' text in NFKC (`OCR_NORMALIZE_NFKC`).
+    var compatibilityFolded: RecognizedPage {
+        var page = self
+        page.markdown = CompatibilityFolding.fold(markdown: markdown)
+        page.blocks = blocks.map { block in
+            var folded = block
+            folded.text = CompatibilityFolding.fold(text: block.text)
+            return folded
+        }
+        return page
+    }
+}

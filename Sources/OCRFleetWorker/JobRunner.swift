@@ -275,7 +275,11 @@ struct JobRunner: Sendable {
             durationMs: Int(total.milliseconds),
             timingsMs: timings,
             usage: PageUsage(pagesOCR: indexes.count - outcome.textPages, pagesText: outcome.textPages),
-            layout: layoutLocation
+            layout: layoutLocation,
+            pageConfidence: zip(numbers, outcome.pages).compactMap { number, page in
+                page.confidence.map { PageConfidence(page: number, confidence: $0) }
+            },
+            pagesLowConfidence: outcome.lowConfidencePages
         )
         return completed
     }

@@ -23,6 +23,8 @@ public struct WorkerConfiguration: Sendable {
     public var dpi: Double
     /// Turn scanned pages upright and deskew them before recognition.
     public var straighten: Bool
+    /// Pages an engine reads with a lower mean word confidence (0-100) are flagged.
+    public var lowConfidence: Int
     public var limits: DocumentLimits
     public var transfer: TransferLimits
     /// What source, result and layout URLs may reach (`OCR_EGRESS_ALLOW`), source hosts
@@ -131,6 +133,11 @@ public struct WorkerConfiguration: Sendable {
             default: "true",
             "Turn pages upright (Tesseract orientation detection, tesseract-ocr-osd) and correct small skew: every scan before DeepSeek reads it; with Tesseract, the pages it reads with low confidence."
         )
+        public static let lowConfidence = Setting(
+            "low.confidence",
+            default: "60",
+            "Pages Tesseract reads with a lower mean word confidence (0-100) open with <!-- low confidence: N --> and are listed in completed.pages_low_confidence; 0 flags none."
+        )
         public static let maxDownloadBytes = Setting("max.download.bytes", default: "536870912", "Largest source accepted (bytes).")
         public static let maxPages = Setting("max.pages", default: "2000", "Most pages accepted in one document.")
         public static let maxPagePixels = Setting(
@@ -215,7 +222,7 @@ public struct WorkerConfiguration: Sendable {
             CommonSettings.all + [
                 engine, vllmURL, vllmModel, vllmAPIKey, vllmMaxTokens, vllmRetryMaxTokens, vllmNgramSize, vllmWindowSize,
                 vllmWhitelist, vllmImageFormat, vllmPNGLevel, vllmJPEGQuality, vllmColor, vllmHealthInterval, maxJobs, maxInflightPages, maxDeliver,
-                maxLostAttempts, workerName, workDir, dpi, straighten,
+                maxLostAttempts, workerName, workDir, dpi, straighten, lowConfidence,
                 maxDownloadBytes, maxPages, maxPagePixels, maxUnzippedBytes, maxZipEntries, conversionTimeout, libreOffice, officeSandbox,
                 documentIsolation, documentMemoryMB, wedgedGrace, sourceAllowHosts, connectTimeout, pageTimeout, jobTimeout, maxJobTimeout,
                 shutdownGrace, ackWait, retryBase, retryCap, probePort, probeHost, testFaults,
@@ -246,6 +253,7 @@ public struct WorkerConfiguration: Sendable {
         workDirectory = reader.string(Settings.workDir, default: NSTemporaryDirectory())
         dpi = Double(try reader.int(Settings.dpi, default: 300, range: 50...1200))
         straighten = try reader.bool(Settings.straighten, default: true)
+        lowConfidence = try reader.int(Settings.lowConfidence, default: 60, range: 0...100)
         limits = DocumentLimits(
             maxPages: try reader.int(Settings.maxPages, default: 2000, range: 1...1_000_000),
             maxPagePixels: try reader.int(Settings.maxPagePixels, default: 120_000_000, range: 10_000...2_000_000_000),

@@ -1,4 +1,4 @@
-// Generated from openapi.yaml (sha256 74fb26cc802d5817edde9b4df1601d73c452058d89fa23e674d786bc5b44bf48) by scripts/generate-api.sh.
+// Generated from openapi.yaml (sha256 f3f7abe94ff36bf5332cf40ccde21a5d4a8ee6be8382b9bc29f739fcc99ad0f8) by scripts/generate-api.sh.
 // swift-format-ignore-file
 /// The gateway's OpenAPI document as JSON, served at `/openapi.json`.
 public enum OpenAPIDocument {
@@ -465,6 +465,32 @@ public enum OpenAPIDocument {
      },
      "pages_incomplete": {
       "type": "array",
+      "items": {
+       "type": "integer"
+      }
+     },
+     "page_confidence": {
+      "type": "array",
+      "description": "The engine's mean word confidence (0-100) of each page it reported one for (Tesseract), in page order.",
+      "items": {
+       "type": "object",
+       "required": [
+        "page",
+        "confidence"
+       ],
+       "properties": {
+        "page": {
+         "type": "integer"
+        },
+        "confidence": {
+         "type": "number"
+        }
+       }
+      }
+     },
+     "pages_low_confidence": {
+      "type": "array",
+      "description": "Pages read with a confidence under the worker's OCR_LOW_CONFIDENCE; their markdown opens with `<!-- low confidence: N -->`.",
       "items": {
        "type": "integer"
       }

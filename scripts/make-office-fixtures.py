@@ -10,6 +10,10 @@ make-fixtures.py), so the fixtures carry no third-party licence:
 - deck.pptx: two slides with titles, a text box, a table and speaker notes (python-pptx).
 - ledger.xlsx: two sheets with text, numbers, dates and a formula whose cached value
   LibreOffice computes (openpyxl writes formulas without values).
+- measures.fods: a two-sheet workbook of decimals, formatted prices, percentages, booleans,
+  dates, times, a long note per row, a cell comment, a scientific number, a fraction, an error
+  and a two-paragraph cell (written by hand); measures.xls and measures.ods are LibreOffice's
+  conversions of it, and measures.xlsx the same workbook as Excel writes it (below).
 - report.pdf: a born-digital three-page PDF (LibreOffice's export of a generated DOCX),
   with report.txt, its pdftotext output, as truth; scanned.pdf, a page of it rendered to a
   bitmap and given Tesseract's invisible text layer, as OCR'd scans are.
@@ -26,6 +30,7 @@ import random
 import shutil
 import subprocess
 import tempfile
+import zipfile
 
 from docx import Document
 from docx.enum.text import WD_BREAK
@@ -177,6 +182,59 @@ def ledger(path, work):
     shutil.copy(os.path.join(work, "calc", "ledger.xlsx"), path)
 
 
+MAIN_NS = ('xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+           'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
+
+
+def measures_xlsx(path):
+    """measures.fods as Excel writes it, part by part: 17-digit values (4.4000000000000004),
+    built-in number formats by id, shared strings with rich runs and a phonetic run, an
+    inline string, a formula's cached value, an error and a legacy comment."""
+    NS = MAIN_NS
+    H = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    parts = {}
+    parts['[Content_Types].xml'] = H + '''<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Default Extension="vml" ContentType="application/vnd.openxmlformats-officedocument.vmlDrawing"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/worksheets/sheet2.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/><Override PartName="/xl/comments1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"/></Types>'''
+    parts['_rels/.rels'] = H + '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+    parts['xl/workbook.xml'] = H + f'<workbook {NS}><workbookPr defaultThemeVersion="166925"/><bookViews><workbookView xWindow="0" yWindow="0" windowWidth="28800" windowHeight="12300"/></bookViews><sheets><sheet name="Stock" sheetId="1" r:id="rId1"/><sheet name="Formats" sheetId="2" r:id="rId2"/></sheets><calcPr calcId="191029"/></workbook>'
+    parts['xl/_rels/workbook.xml.rels'] = H + '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet2.xml"/><Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/><Relationship Id="rId4" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>'
+    # cellXfs: 0 General, 1 #,##0.00 (built-in 4), 2 0.0% (164), 3 d mmmm yyyy (165), 4 hh:mm (166),
+    # 5 0.00E+00 (built-in 11), 6 # ?/? (built-in 12), 7 General wrapped
+    parts['xl/styles.xml'] = H + f'''<styleSheet {NS}><numFmts count="3"><numFmt numFmtId="164" formatCode="0.0%"/><numFmt numFmtId="165" formatCode="d\\ mmmm\\ yyyy"/><numFmt numFmtId="166" formatCode="hh:mm"/></numFmts><fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font><font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="8"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="4" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="166" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="11" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="12" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1"><alignment wrapText="1"/></xf></cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'''
+    strings = ['Item', 'Weight', 'Price', 'Share', 'Checked', 'Delivered', 'At', 'Note', 'Flour',
+      '<r><t xml:space="preserve">Keep dry, </t></r><r><rPr><b/><sz val="11"/><rFont val="Calibri"/></rPr><t>store below 20 °C</t></r><r><t xml:space="preserve"> and away from the oven.</t></r>',
+      'Sugar', 'Total', 'Format', 'Value', 'Scientific', 'Fraction', 'Sum', 'Ratio', 'Remarks',
+      '<t xml:space="preserve">The scale was recalibrated on 1 March; weights before that date may read 0.2 kg high.\nSecond paragraph.</t><rPh sb="0" eb="3"><t>ザ</t></rPh>']
+    si = ''.join('<si>' + (s if s.startswith('<') else f'<t>{s}</t>') + '</si>' for s in strings)
+    parts['xl/sharedStrings.xml'] = H + f'<sst {NS} count="{len(strings)}" uniqueCount="{len(strings)}">{si}</sst>'
+    def row(r, cells): return f'<row r="{r}">' + ''.join(cells) + '</row>'
+    def s(ref, i, st=0): return f'<c r="{ref}" s="{st}" t="s"><v>{i}</v></c>' if st else f'<c r="{ref}" t="s"><v>{i}</v></c>'
+    def n(ref, v, st=0, f=None): return f'<c r="{ref}"' + (f' s="{st}"' if st else '') + '>' + (f'<f>{f}</f>' if f else '') + f'<v>{v}</v></c>'
+    sheet1 = [
+     row(1, [s(f'{c}1', i) for i, c in enumerate('ABCDEFGH')]),
+     row(2, [s('A2', 8), n('B2', '4.4000000000000004'), n('C2', '1234.5', 1), n('D2', '0.125', 2), '<c r="E2" t="b"><v>1</v></c>', n('F2', '46083', 3), n('G2', '0.35416666666666669', 4), s('H2', 9)]),
+     row(3, [s('A3', 10), n('B3', '27.299999999999997'), n('C3', '98765', 1), n('D3', '0.5', 2), '<c r="E3" t="b"><v>0</v></c>', n('F3', '46387', 3), n('G3', '0.73958333333333337', 4), '<c r="H3" t="inlineStr"><is><t>Order more before the holidays: the supplier closes on 23 December.</t></is></c>']),
+     row(4, [s('A4', 11), n('B4', '117.00000000000003', 0, 'B2+B3+85.3'), n('C4', '99999.5', 1, 'SUM(C2:C3)'), n('D4', '0.625', 2, 'SUM(D2:D3)')]),
+    ]
+    parts['xl/worksheets/sheet1.xml'] = H + f'<worksheet {NS}><dimension ref="A1:H4"/><sheetData>{"".join(sheet1)}</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/><legacyDrawing r:id="rId2"/></worksheet>'
+    parts['xl/worksheets/_rels/sheet1.xml.rels'] = H + '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments" Target="../comments1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/vmlDrawing" Target="../drawings/vmlDrawing1.vml"/></Relationships>'
+    parts['xl/comments1.xml'] = H + f'<comments {NS}><authors><author>Ada</author></authors><commentList><comment ref="H3" authorId="0"><text><r><rPr><sz val="9"/><color indexed="81"/><rFont val="Tahoma"/></rPr><t>Ask the supplier about the price.</t></r></text></comment></commentList></comments>'
+    parts['xl/drawings/vmlDrawing1.vml'] = '''<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" xmlns:x="urn:schemas-microsoft-com:office:excel"><o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="1"/></o:shapelayout><v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe"><v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype><v:shape id="_x0000_s1025" type="#_x0000_t202" style="position:absolute;margin-left:500pt;margin-top:20pt;width:108pt;height:59.25pt;z-index:1;visibility:hidden" fillcolor="#ffffe1" o:insetmode="auto"><v:fill color2="#ffffe1"/><v:shadow on="t" color="black" obscured="t"/><v:path o:connecttype="none"/><v:textbox style="mso-direction-alt:auto"><div style="text-align:left"></div></v:textbox><x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/><x:AutoFill>False</x:AutoFill><x:Row>2</x:Row><x:Column>7</x:Column></x:ClientData></v:shape></xml>'''
+    sheet2 = [
+     row(1, [s('A1', 12), s('B1', 13)]),
+     row(2, [s('A2', 14), n('B2', '123456', 5)]),
+     row(3, [s('A3', 15), n('B3', '1.5', 6)]),
+     row(4, [s('A4', 16), n('B4', '0.30000000000000004')]),
+     row(5, [s('A5', 17), '<c r="B5" t="e"><f>1/0</f><v>#DIV/0!</v></c>']),
+     row(6, [s('A6', 18), s('B6', 19, 7)]),
+    ]
+    parts['xl/worksheets/sheet2.xml'] = H + f'<worksheet {NS}><dimension ref="A1:B6"/><sheetData>{"".join(sheet2)}</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>'
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in parts.items():
+            info = zipfile.ZipInfo(name, date_time=(2026, 3, 2, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, text)
+
+
 def sentences(rng, count):
     out = []
     for _ in range(count):
@@ -218,6 +276,9 @@ def main():
         convert(os.path.join(OUT, "handbook.docx"), "pdf", OUT)
         deck(os.path.join(OUT, "deck.pptx"))
         ledger(os.path.join(OUT, "ledger.xlsx"), work)
+        measures_xlsx(os.path.join(OUT, "measures.xlsx"))
+        convert(os.path.join(OUT, "measures.fods"), "xls:MS Excel 97", OUT)
+        convert(os.path.join(OUT, "measures.fods"), "ods", OUT)
 
         for name, pages, seed in (("report", 3, 7), ("bench-20p", 20, 11)):
             docx = os.path.join(OUT if name == "bench-20p" else work, name + ".docx")

@@ -24,16 +24,36 @@ public struct RecognitionRequest: Sendable {
 
 /// One region of a page as an engine located it.
 public struct LayoutBlock: Codable, Sendable, Equatable {
-    /// The engine's block type: `text`, `title`, `table`, `image`, ...
+    /// The engine's block type: `text`, `title`, `table`, `image`, ... (Tesseract: `line`)
     public var type: String
     /// `[x1, y1, x2, y2]` in pixels of the page bitmap the engine saw.
     public var box: [Int]
     public var text: String
+    /// How sure the engine is of the text, 0-100, when it says (Tesseract).
+    public var confidence: Double?
+    /// The block's words, when the engine locates them (Tesseract).
+    public var words: [LayoutWord]?
 
-    public init(type: String, box: [Int], text: String) {
+    public init(type: String, box: [Int], text: String, confidence: Double? = nil, words: [LayoutWord]? = nil) {
         self.type = type
         self.box = box
         self.text = text
+        self.confidence = confidence
+        self.words = words
+    }
+}
+
+/// One word of a line, with its box and the engine's confidence in it (0-100).
+public struct LayoutWord: Codable, Sendable, Equatable {
+    public var text: String
+    /// `[x1, y1, x2, y2]` in pixels of the page bitmap the engine saw.
+    public var box: [Int]
+    public var confidence: Double
+
+    public init(text: String, box: [Int], confidence: Double) {
+        self.text = text
+        self.box = box
+        self.confidence = confidence
     }
 }
 
@@ -48,13 +68,24 @@ public struct RecognizedPage: Sendable {
     /// The answer is known to be incomplete (cut off at the token budget); the markdown
     /// carries a visible marker saying so.
     public var incomplete: Bool
+    /// The engine's mean word confidence on the page, 0-100; nil when the engine reports
+    /// none (DeepSeek-OCR, a text layer) or the page has no words.
+    public var confidence: Double?
 
-    public init(markdown: String, blocks: [LayoutBlock] = [], width: Int = 0, height: Int = 0, incomplete: Bool = false) {
+    public init(
+        markdown: String,
+        blocks: [LayoutBlock] = [],
+        width: Int = 0,
+        height: Int = 0,
+        incomplete: Bool = false,
+        confidence: Double? = nil
+    ) {
         self.markdown = markdown
         self.blocks = blocks
         self.width = width
         self.height = height
         self.incomplete = incomplete
+        self.confidence = confidence
     }
 }
 

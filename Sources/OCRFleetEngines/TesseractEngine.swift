@@ -77,12 +77,12 @@ public final class TesseractEngine: OCREngine {
     public func recognize(_ page: PageImage, request: RecognitionRequest) async throws(OCRError) -> RecognizedPage {
         let started = ContinuousClock.now
         do {
-            let (markdown, read) = try await withHandle(request) { [straightener] handle, timeout throws(OCRError) in
+            let recognized = try await withHandle(request) { [straightener] handle, timeout throws(OCRError) in
                 let read = try Self.recognizeUpright(page, handle: handle, straightener: straightener, timeout: timeout)
-                return (try handle.text(), read)
+                return try handle.result(width: read.width, height: read.height)
             }
             FleetMetrics.engineRequest(engine: name, status: "ok", took: .now - started)
-            return RecognizedPage(markdown: markdown, width: read.width, height: read.height)
+            return recognized
         } catch {
             FleetMetrics.engineRequest(engine: name, status: error.code.rawValue, took: .now - started)
             throw error
@@ -226,6 +226,54 @@ final class TesseractHandle: @unchecked Sendable {
         }
         defer { TessDeleteText(text) }
         return TesseractText.markdown(String(cString: text))
+    }
+
+    /// The last recognition as a page: its markdown, its lines with their words (boxes in
+    /// pixels of the `width` × `height` bitmap read, confidences 0-100) and its mean word
+    /// confidence (none for a page without words).
+    func result(width: Int, height: Int) throws(OCRError) -> RecognizedPage {
+        let lines = lines()
+        return RecognizedPage(
+            markdown: try text(),
+            blocks: lines,
+            width: width,
+            height: height,
+            confidence: lines.isEmpty ? nil : Double(meanConfidence)
+        )
+    }
+
+    /// The page's text lines in reading order, each with its words.
+    func lines() -> [LayoutBlock] {
+        guard let iterator = TessBaseAPIGetIterator(api) else { return [] }
+        defer { TessResultIteratorDelete(iterator) }
+        let page = TessResultIteratorGetPageIterator(iterator)
+        func box(_ level: TessPageIteratorLevel) -> [Int]? {
+            var left: Int32 = 0
+            var top: Int32 = 0
+            var right: Int32 = 0
+            var bottom: Int32 = 0
+            guard TessPageIteratorBoundingBox(page, level, &left, &top, &right, &bottom) != 0 else { return nil }
+            return [Int(left), Int(top), Int(right), Int(bottom)]
+        }
+        func text(_ level: TessPageIteratorLevel) -> String {
+            guard let raw = TessResultIteratorGetUTF8Text(iterator, level) else { return "" }
+            defer { TessDeleteText(raw) }
+            return String(cString: raw).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        // One decimal: Tesseract's confidences are not finer than that.
+        func confidence(_ level: TessPageIteratorLevel) -> Double {
+            (Double(TessResultIteratorConfidence(iterator, level)) * 10).rounded() / 10
+        }
+        var lines: [LayoutBlock] = []
+        repeat {
+            if lines.isEmpty || TessPageIteratorIsAtBeginningOf(page, RIL_TEXTLINE) != 0, let lineBox = box(RIL_TEXTLINE) {
+                lines.append(LayoutBlock(type: "line", box: lineBox, text: text(RIL_TEXTLINE), confidence: confidence(RIL_TEXTLINE), words: []))
+            }
+            let word = text(RIL_WORD)
+            guard !word.isEmpty, let wordBox = box(RIL_WORD), !lines.isEmpty else { continue }
+            lines[lines.count - 1].words?.append(LayoutWord(text: word, box: wordBox, confidence: confidence(RIL_WORD)))
+        } while TessResultIteratorNext(iterator, RIL_WORD) != 0
+        return lines.filter { !($0.words ?? []).isEmpty }
     }
 
     func paragraphs() -> [LayoutBlock] {

@@ -1,4 +1,5 @@
 import OCRFleetDocuments
+import OCRFleetEngines
 import OCRFleetModel
 
 /// What the worker asks of a document's child, one request at a time, each answered by one
@@ -75,7 +76,8 @@ public enum ChildReply: Codable, Sendable, Equatable {
     case text(PageText)
     /// The bitmap is attached, serialized (`PageImage.serialized()`).
     case image(resolution: Int)
-    case recognized(markdown: String, width: Int, height: Int)
+    /// Tesseract's lines and words with their boxes and confidences come along for the layout.
+    case recognized(markdown: String, width: Int, height: Int, blocks: [LayoutBlock], confidence: Double?)
     /// The request failed as the in-process code would have: a corrupt page, a page too large.
     case failed(code: ErrorCode, message: String)
 }

@@ -173,7 +173,14 @@ public enum DocumentChildServer {
                     pageTimeout: .milliseconds(recognition.pageTimeoutMilliseconds)
                 )
                 let page = try readerMade(straighten: recognition.straighten).recognize(image, request: request)
-                return (.recognized(markdown: page.markdown, width: page.width, height: page.height), [])
+                let reply = ChildReply.recognized(
+                    markdown: page.markdown,
+                    width: page.width,
+                    height: page.height,
+                    blocks: page.blocks,
+                    confidence: page.confidence
+                )
+                return (reply, [])
             }
         }
 

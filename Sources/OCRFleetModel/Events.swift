@@ -92,6 +92,12 @@ public struct JobCompleted: Codable, Sendable, Equatable {
     /// Where the per-page layout (blocks with boxes) was uploaded, without query string;
     /// present when the job gave `result.layout_url` and the engine reported blocks.
     public var layout: String?
+    /// The engine's mean word confidence of each page it reported one for (Tesseract's
+    /// pages with words), in page order.
+    public var pageConfidence: [PageConfidence]
+    /// Pages whose confidence is under the worker's `OCR_LOW_CONFIDENCE`; their markdown
+    /// says so.
+    public var pagesLowConfidence: [Int]
 
     public init(
         result: ResultSummary,
@@ -102,7 +108,9 @@ public struct JobCompleted: Codable, Sendable, Equatable {
         durationMs: Int,
         timingsMs: [String: Int],
         usage: PageUsage,
-        layout: String? = nil
+        layout: String? = nil,
+        pageConfidence: [PageConfidence] = [],
+        pagesLowConfidence: [Int] = []
     ) {
         self.result = result
         self.pages = pages
@@ -113,12 +121,16 @@ public struct JobCompleted: Codable, Sendable, Equatable {
         self.durationMs = durationMs
         self.timingsMs = timingsMs
         self.usage = usage
+        self.pageConfidence = pageConfidence
+        self.pagesLowConfidence = pagesLowConfidence
     }
 
     enum CodingKeys: String, CodingKey {
         case result, pages, engine, usage, layout
         case pagesFailed = "pages_failed"
         case pagesIncomplete = "pages_incomplete"
+        case pageConfidence = "page_confidence"
+        case pagesLowConfidence = "pages_low_confidence"
         case durationMs = "duration_ms"
         case timingsMs = "timings_ms"
     }
@@ -134,6 +146,19 @@ public struct JobCompleted: Codable, Sendable, Equatable {
         timingsMs = try container.decode([String: Int].self, forKey: .timingsMs)
         usage = try container.decode(PageUsage.self, forKey: .usage)
         layout = try container.decodeIfPresent(String.self, forKey: .layout)
+        pageConfidence = try container.decodeIfPresent([PageConfidence].self, forKey: .pageConfidence) ?? []
+        pagesLowConfidence = try container.decodeIfPresent([Int].self, forKey: .pagesLowConfidence) ?? []
+    }
+}
+
+/// A page's mean word confidence as the engine reported it, 0-100.
+public struct PageConfidence: Codable, Sendable, Equatable {
+    public var page: Int
+    public var confidence: Double
+
+    public init(page: Int, confidence: Double) {
+        self.page = page
+        self.confidence = confidence
     }
 }
 

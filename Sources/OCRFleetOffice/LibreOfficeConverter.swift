@@ -2,7 +2,8 @@ import Foundation
 import OCRFleetModel
 import Subprocess
 
-/// Converts office files to PDF with LibreOffice headless: a private profile per conversion
+/// Converts office files with LibreOffice headless (to PDF, or legacy spreadsheets to XLSX,
+/// which is read from its XML like any other): a private profile per conversion
 /// (so conversions run side by side), inside the sandbox that keeps it off the network
 /// (refused when the sandbox is required and none works here), and its whole process group
 /// killed when it runs over its time limit or the job stops.
@@ -26,14 +27,24 @@ public struct LibreOfficeConverter: Sendable {
 
     static let packages = "libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui"
 
+    /// What a conversion makes.
+    public enum Target: String, Sendable {
+        case pdf, xlsx
+    }
+
     /// A converted file, and what LibreOffice printed while converting it.
     public struct Conversion: Sendable {
-        public var pdf: String
+        public var output: String
         public var messages: NativeMessages
     }
 
-    /// Converts `path` (an office file of `format`) into a PDF inside `directory`.
-    public func convertToPDF(_ path: String, format: OfficeFormat, in directory: String) async throws(OCRError) -> Conversion {
+    /// Converts `path` (an office file of `format`) into a `target` file inside `directory`.
+    public func convert(
+        _ path: String,
+        format: OfficeFormat,
+        to target: Target,
+        in directory: String
+    ) async throws(OCRError) -> Conversion {
         guard let executable else {
             throw OCRError(
                 .unsupportedFormat,
@@ -60,7 +71,7 @@ public struct LibreOfficeConverter: Sendable {
         }
         let arguments = sandbox.wrap([
             executable, "--headless", "--invisible", "--nologo", "--norestore", "--nolockcheck", "--nodefault",
-            "-env:UserInstallation=file://\(work)/profile", "--convert-to", "pdf", "--outdir", output, input,
+            "-env:UserInstallation=file://\(work)/profile", "--convert-to", target.rawValue, "--outdir", output, input,
         ])
         let outcome: ChildProcess.Outcome
         do {
@@ -74,19 +85,19 @@ public struct LibreOfficeConverter: Sendable {
         } catch {
             throw OCRError(.internal, "cannot start LibreOffice: \(error)")
         }
-        let pdf = "\(output)/document.pdf"
+        let converted = "\(output)/document.\(target.rawValue)"
         guard let status = outcome.status else {
             throw OCRError(
                 .engineTimeout,
                 "LibreOffice did not convert the \(format.rawValue.uppercased()) within \(timeLimit.components.seconds) s"
             )
         }
-        guard outcome.succeeded, FileManager.default.fileExists(atPath: pdf) else {
+        guard outcome.succeeded, FileManager.default.fileExists(atPath: converted) else {
             throw OCRError(
                 .corruptDocument,
                 "LibreOffice cannot convert the \(format.rawValue.uppercased()) (\(status)): \(outcome.tail.suffix(300))"
             )
         }
-        return Conversion(pdf: pdf, messages: outcome.messages)
+        return Conversion(output: converted, messages: outcome.messages)
     }
 }

@@ -26,6 +26,8 @@ struct Relationships {
     struct Target {
         var path: String
         var external: Bool
+        /// The relationship's type URI (`…/relationships/comments`).
+        var type: String
     }
 
     var targets: [String: Target] = [:]
@@ -43,7 +45,11 @@ struct Relationships {
                 let target = reader.attribute("Target")
             else { continue }
             let external = reader.attribute("TargetMode") == "External"
-            targets[id] = Target(path: external ? target : Self.resolve(target, from: folder), external: external)
+            targets[id] = Target(
+                path: external ? target : Self.resolve(target, from: folder),
+                external: external,
+                type: reader.attribute("Type") ?? ""
+            )
         }
     }
 

@@ -3,13 +3,16 @@ import OCRFleetModel
 import OCRFleetXML
 
 /// An XLSX read from its XML: one page per sheet in workbook order, headed by the sheet's
-/// name, its cells as a GFM table (the first row the header) without empty rows and columns.
-/// Shared and inline strings, numbers, booleans, errors, dates (from the cell's number format,
-/// written as ISO 8601) and formulas' cached values.
+/// name, its cells as a GFM table (the first row the header) without empty rows and columns,
+/// each cell as a spreadsheet shows it ([formats.md](../../docs/formats.md#xlsx-from-its-xml)):
+/// numbers and dates through their number format, booleans as TRUE/FALSE, errors as written,
+/// formulas by their cached value, shared and inline strings with their rich-text runs. Cell
+/// comments are footnotes of their cell, defined under the sheet's table.
 public struct WorkbookDocument {
     let archive: ZipArchive
 
     static let workbookPart = "xl/workbook.xml"
+    static let commentsType = "/relationships/comments"
 
     public init(archive: ZipArchive) { self.archive = archive }
 
@@ -34,31 +37,36 @@ public struct WorkbookDocument {
             }
         }
         let strings = try sharedStrings()
-        let dateStyles = try self.dateStyles()
+        let styles = try WorkbookStyles(archive: archive)
         var pages: [[OfficeContent.Block]] = []
+        var notes = 0
         for sheet in sheets {
-            let rows = try cells(of: sheet.part, strings: strings, dateStyles: dateStyles, dates1904: dates1904)
+            var grid = try cells(of: sheet.part, strings: strings, styles: styles, dates1904: dates1904)
+            var footnotes: [String] = []
+            for comment in try comments(of: sheet.part) {
+                notes += 1
+                grid[comment.row, default: [:]][comment.column, default: ""] += "[^\(notes)]"
+                footnotes.append("[^\(notes)]: " + comment.text)
+            }
             var page: [OfficeContent.Block] = [.markdown("## " + MarkdownWriting.escapeInline(sheet.name))]
+            let rows = Self.table(grid)
             if !rows.isEmpty { page.append(.markdown(MarkdownWriting.table(rows))) }
+            if !footnotes.isEmpty { page.append(.markdown(footnotes.joined(separator: "\n"))) }
             pages.append(page)
         }
         return OfficeContent(pages: pages.isEmpty ? [[]] : pages)
     }
 
-    /// The sheet's non-empty rows, each cut to the columns that hold something anywhere.
-    func cells(
-        of part: String,
-        strings: [String],
-        dateStyles: Set<Int>,
-        dates1904: Bool
-    ) throws(OCRError)
-        -> [[String]]
-    {
+    /// Row → column → text, for the cells that show something.
+    typealias Grid = [Int: [Int: String]]
+
+    /// The sheet's cells as they show.
+    func cells(of part: String, strings: [String], styles: WorkbookStyles, dates1904: Bool) throws(OCRError) -> Grid {
         guard let bytes = try archive.read(part) else {
             throw OCRError(.corruptDocument, "the XLSX names a sheet it does not hold (\(part))")
         }
         let reader = try XMLReader(bytes, part: part)
-        var grid: [Int: [Int: String]] = [:]
+        var grid: Grid = [:]
         var row = 0
         var column = 0
         var type = "n"
@@ -66,6 +74,7 @@ public struct WorkbookDocument {
         var value = ""
         var inValue = false
         var inInline = false
+        var inPhonetic = false
         while let node = try reader.next() {
             switch node {
             case .start("row"):
@@ -80,26 +89,45 @@ public struct WorkbookDocument {
             case .end("v"): inValue = false
             case .start("is"): inInline = true
             case .end("is"): inInline = false
-            case .text(let text) where inValue || inInline:
+            case .start("rPh"): inPhonetic = true
+            case .end("rPh"): inPhonetic = false
+            case .text(let text) where inValue || (inInline && !inPhonetic):
                 value += text
             case .end("c"):
-                let text = Self.display(value, type: type, isDate: dateStyles.contains(style), dates1904: dates1904, strings: strings)
+                let text = Self.display(
+                    value,
+                    type: type,
+                    format: styles.format(ofStyle: style),
+                    dates1904: dates1904,
+                    strings: strings
+                )
                 if !text.isEmpty { grid[row, default: [:]][column] = text }
             default:
                 continue
             }
         }
-        let rows = grid.keys.sorted()
-        let columns = Set(grid.values.flatMap(\.keys)).sorted()
-        return rows.map { row in columns.map { grid[row]?[$0] ?? "" } }
+        return grid
     }
 
-    /// A cell's text: shared strings looked up, booleans as TRUE/FALSE, dates as ISO 8601.
-    static func display(_ value: String, type: String, isDate: Bool, dates1904: Bool, strings: [String]) -> String {
+    /// The grid's non-empty rows, each cut to the columns that hold something anywhere.
+    static func table(_ grid: Grid) -> [[String]] {
+        let columns = Set(grid.values.flatMap(\.keys)).sorted()
+        return grid.keys.sorted().map { row in columns.map { grid[row]?[$0] ?? "" } }
+    }
+
+    /// A cell's text: shared strings looked up, booleans as TRUE/FALSE, numbers through the
+    /// cell's number format, ISO 8601 dates (`t="d"`) through its date format (as written
+    /// without one), errors and strings as written.
+    static func display(_ value: String, type: String, format: NumberFormat, dates1904: Bool, strings: [String]) -> String {
         switch type {
         case "s": return Int(value).flatMap { strings.indices.contains($0) ? strings[$0] : nil } ?? ""
-        case "b": return value == "1" ? "TRUE" : "FALSE"
-        case "n" where isDate: return Double(value).map { date(serial: $0, dates1904: dates1904) } ?? value
+        case "b": return value == "1" || value.lowercased() == "true" ? "TRUE" : "FALSE"
+        case "n":
+            guard !value.isEmpty, let number = Double(value) else { return value }
+            return format.text(for: number, dates1904: dates1904)
+        case "d":
+            guard format.isDate, let serial = SerialDate.serial(iso: value, dates1904: dates1904) else { return value }
+            return format.text(for: serial, dates1904: dates1904)
         default: return value
         }
     }
@@ -114,33 +142,9 @@ public struct WorkbookDocument {
         return column > 0 ? column : nil
     }
 
-    /// A spreadsheet date serial as `yyyy-mm-dd`, with `THH:MM[:SS]` when it has a time.
-    static func date(serial: Double, dates1904: Bool) -> String {
-        // Serials count days from 1899-12-30 (absorbing Lotus's 29 February 1900), or from 1904-01-01.
-        let days = Int(serial.rounded(.down)) + (dates1904 ? 1462 : 0)
-        var seconds = Int(((serial - serial.rounded(.down)) * 86_400).rounded())
-        var dayNumber = days - 25_569  // days from 1970-01-01
-        if seconds == 86_400 {
-            dayNumber += 1
-            seconds = 0
-        }
-        // Howard Hinnant's civil-from-days.
-        let z = dayNumber + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        var text = "\(year)-\(two(month))-\(two(day))"
-        if seconds > 0 {
-            text += "T\(two(seconds / 3600)):\(two(seconds / 60 % 60))"
-            if seconds % 60 != 0 { text += ":\(two(seconds % 60))" }
-        }
-        return text
+    /// `B12` → 12.
+    static func row(of reference: String) -> Int? {
+        Int(reference.drop { $0.isLetter })
     }
 
     func sharedStrings() throws(OCRError) -> [String] {
@@ -166,63 +170,37 @@ public struct WorkbookDocument {
         return strings
     }
 
-    /// Indexes of the cell formats (`cellXfs`) whose number format shows a date.
-    func dateStyles() throws(OCRError) -> Set<Int> {
-        let part = "xl/styles.xml"
-        guard let bytes = try archive.read(part) else { return [] }
-        let reader = try XMLReader(bytes, part: part)
-        // Excel's built-in date and time formats.
-        var dateFormats = Set(14...22).union(45...47).union(27...36).union(50...58)
-        var styles: Set<Int> = []
-        var inCellFormats = false
-        var index = 0
-        while let node = try reader.next() {
-            switch node {
-            case .start("numFmt"):
-                if let id = reader.attribute("numFmtId").flatMap({ Int($0) }) {
-                    if Self.isDateFormat(reader.attribute("formatCode") ?? "") {
-                        dateFormats.insert(id)
-                    } else {
-                        dateFormats.remove(id)
+    /// The sheet's cell comments (notes), in sheet order, their text on one line each.
+    func comments(of sheetPart: String) throws(OCRError) -> [(row: Int, column: Int, text: String)] {
+        let relationships = try Relationships(of: sheetPart, in: archive)
+        var comments: [(row: Int, column: Int, text: String)] = []
+        for target in relationships.targets.values where !target.external && target.type.hasSuffix(Self.commentsType) {
+            guard let bytes = try archive.read(target.path) else { continue }
+            let reader = try XMLReader(bytes, part: target.path)
+            var reference = ""
+            var text = ""
+            var inText = false
+            var inPhonetic = false
+            while let node = try reader.next() {
+                switch node {
+                case .start("comment"):
+                    reference = reader.attribute("ref") ?? ""
+                    text = ""
+                case .start("rPh"): inPhonetic = true
+                case .end("rPh"): inPhonetic = false
+                case .start("t"): inText = !inPhonetic
+                case .end("t"): inText = false
+                case .text(let piece) where inText: text += piece
+                case .end("comment"):
+                    let line = text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+                    if let row = Self.row(of: reference), let column = Self.column(of: reference), !line.isEmpty {
+                        comments.append((row, column, MarkdownWriting.escapeInline(line)))
                     }
+                default:
+                    continue
                 }
-            case .start("cellXfs"):
-                inCellFormats = true
-                index = 0
-            case .end("cellXfs"):
-                inCellFormats = false
-            case .start("xf") where inCellFormats:
-                if let id = reader.attribute("numFmtId").flatMap({ Int($0) }), dateFormats.contains(id) {
-                    styles.insert(index)
-                }
-                index += 1
-            default:
-                continue
             }
         }
-        return styles
-    }
-
-    /// A format code with day or year fields, outside quoted text, escapes and `[…]` sections.
-    static func isDateFormat(_ code: String) -> Bool {
-        var quoted = false
-        var bracketed = false
-        var escaped = false
-        for character in code.lowercased() {
-            if escaped {
-                escaped = false
-                continue
-            }
-            switch character {
-            case "\\": escaped = true
-            case "\"": quoted.toggle()
-            case "[": bracketed = true
-            case "]": bracketed = false
-            case "d", "y":
-                if !quoted && !bracketed { return true }
-            default: continue
-            }
-        }
-        return false
+        return comments.sorted { ($0.row, $0.column) < ($1.row, $1.column) }
     }
 }

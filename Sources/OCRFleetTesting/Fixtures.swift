@@ -73,4 +73,30 @@ public enum Fixtures {
         1. Start the engine
         2. Read the dashboard
         """
+
+    /// What `measures.xlsx`, and the XLS and ODS LibreOffice wrote of `measures.fods`, show.
+    public static let measuresSheets = [
+        """
+        ## Stock
+
+        | Item | Weight | Price | Share | Checked | Delivered | At | Note |
+        | --- | --- | --- | --- | --- | --- | --- | --- |
+        | Flour | 4.4 | 1,234.50 | 12.5% | TRUE | 2 March 2026 | 08:30 | Keep dry, store below 20 °C and away from the oven. |
+        | Sugar | 27.3 | 98,765.00 | 50.0% | FALSE | 31 December 2026 | 17:45 | Order more before the holidays: the supplier closes on 23 December.[^1] |
+        | Total | 117 | 99,999.50 | 62.5% |  |  |  |  |
+
+        [^1]: Ask the supplier about the price.
+        """,
+        """
+        ## Formats
+
+        | Format | Value |
+        | --- | --- |
+        | Scientific | 1.23E+05 |
+        | Fraction | 1 1/2 |
+        | Sum | 0.3 |
+        | Ratio | #DIV/0! |
+        | Remarks | The scale was recalibrated on 1 March; weights before that date may read 0.2 kg high.<br>Second paragraph. |
+        """,
+    ]
 }

@@ -118,10 +118,11 @@ final class IsolatedPages: DocumentPages {
             do throws(OCRError) {
                 let page = try await engine.holdingPageSlot { () throws(OCRError) in
                     let (reply, _) = try await ask(.recognize(recognition), doing: "recognising page \(index + 1)")
-                    guard case .recognized(let markdown, let width, let height) = try Self.answer(reply) else {
+                    guard case .recognized(let markdown, let width, let height, let blocks, let confidence) = try Self.answer(reply)
+                    else {
                         throw OCRError(.internal, "the document's process answered a recognition request with \(reply)")
                     }
-                    return RecognizedPage(markdown: markdown, width: width, height: height)
+                    return RecognizedPage(markdown: markdown, blocks: blocks, width: width, height: height, confidence: confidence)
                 }
                 FleetMetrics.engineRequest(engine: engine.name, status: "ok", took: .now - started)
                 return .success(page)

@@ -278,15 +278,20 @@ struct JobRunner: Sendable {
             durationMs: Int(total.milliseconds),
             timingsMs: timings,
             usage: PageUsage(pagesOCR: indexes.count - outcome.textPages, pagesText: outcome.textPages),
-            layout: layoutLocation
+            layout: layoutLocation,
+            pageConfidence: zip(numbers, outcome.pages).compactMap { number, page in
+                page.confidence.map { PageConfidence(page: number, confidence: $0) }
+            },
+            pagesLowConfidence: outcome.lowConfidencePages
         )
         return completed
     }
 
     /// A job's document, ready for its pages: PDFs and images as they are, opened where
     /// `OCR_DOCUMENT_ISOLATION` says (a child process by default); DOCX, PPTX and XLSX read
-    /// from their XML unless the job asks for OCR; other office files, and those three in
-    /// `ocr` mode, converted to PDF by LibreOffice.
+    /// from their XML unless the job asks for OCR, as are XLS and ODS once LibreOffice has
+    /// made them XLSX; other office files, and all of these in `ocr` mode, converted to PDF by
+    /// LibreOffice.
     enum OpenedDocument {
         case paged(any DocumentPages)
         case office(OfficeContent)
@@ -309,6 +314,14 @@ struct JobRunner: Sendable {
     ) async throws(OCRError) -> OpenedDocument {
         let mode = job.options.mode
         let limits = configuration.limits
+        var path = path
+        var format = format
+        if [.xls, .ods].contains(format), mode != .ocr {
+            // Read as the XLSX LibreOffice makes of it: a PDF of a sheet cuts what overflows its cells.
+            let conversion = try await converter.convert(path, format: format.office ?? .xlsx, to: .xlsx, in: directory)
+            said.converted(conversion.messages)
+            (path, format) = (conversion.output, .xlsx)
+        }
         if [.docx, .pptx, .xlsx].contains(format), mode != .ocr {
             let archive = try ZipArchive(path: path, limits: limits.zip)
             let content =
@@ -326,10 +339,10 @@ struct JobRunner: Sendable {
             return .office(content)
         }
         if let office = format.office {
-            let conversion = try await converter.convertToPDF(path, format: office, in: directory)
+            let conversion = try await converter.convert(path, format: office, to: .pdf, in: directory)
             said.converted(conversion.messages)
             return .paged(
-                try await documents.open(path: conversion.pdf, format: .pdf, password: nil, timeLimit: timeLimit, said: said)
+                try await documents.open(path: conversion.output, format: .pdf, password: nil, timeLimit: timeLimit, said: said)
             )
         }
         if mode == .text, format.isImage {

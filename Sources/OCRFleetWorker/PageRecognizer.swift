@@ -18,6 +18,8 @@ struct PageRecognizer: Sendable {
     let maxInflight: Int
     /// Turns scanned pages upright and straight before the engine; nil: pages go as rendered.
     let straightener: PageStraightener?
+    /// Pages the engine reads with a lower mean confidence (0-100) are flagged in the markdown.
+    let lowConfidence: Double
 
     /// Pages whose type sizes set the heading levels and whose repeated top and bottom lines
     /// are the running headers and footers recognised on every page.
@@ -29,6 +31,8 @@ struct PageRecognizer: Sendable {
         var incompletePages: [Int]
         /// Pages written from their text layer, without the engine.
         var textPages: Int
+        /// Pages flagged for their low confidence.
+        var lowConfidencePages: [Int] = []
     }
 
     /// Renders and recognises `indexes` of `document` in order; `progress` is called with
@@ -52,6 +56,7 @@ struct PageRecognizer: Sendable {
         var pages = [RecognizedPage](repeating: RecognizedPage(markdown: ""), count: indexes.count)
         var failed: [Int] = []
         var incomplete: [Int] = []
+        var doubtful: [Int] = []
         var textPages = 0
         var done = 0
         do {
@@ -84,8 +89,12 @@ struct PageRecognizer: Sendable {
                     inflight -= 1
                     let number = indexes[slot] + 1
                     switch result {
-                    case .success(let page):
+                    case .success(var page):
                         if page.incomplete { incomplete.append(number) }
+                        if let confidence = page.confidence, confidence < lowConfidence {
+                            doubtful.append(number)
+                            page.markdown = Self.lowConfidenceMarker(confidence) + (page.markdown.isEmpty ? "" : "\n\n" + page.markdown)
+                        }
                         await finish(slot, page)
                     case .failure(let error):
                         // A server that is down fails the attempt (retried later), rather
@@ -155,8 +164,14 @@ struct PageRecognizer: Sendable {
             pages: pages,
             failedPages: failed.sorted(),
             incompletePages: incomplete.sorted(),
-            textPages: textPages
+            textPages: textPages,
+            lowConfidencePages: doubtful.sorted()
         )
+    }
+
+    /// What opens a page read with low confidence, for readers and scripts to route it.
+    static func lowConfidenceMarker(_ confidence: Double) -> String {
+        "<!-- low confidence: \(Int(confidence.rounded())) -->"
     }
 
     /// What stands in for a page the engine failed on: its text layer, invisible or not, if

@@ -146,7 +146,8 @@ public struct Worker: Service {
                 renderThreads: renderThreads,
                 limits: configuration.limits,
                 maxInflight: configuration.maxInflightPages,
-                straightener: straightener
+                straightener: straightener,
+                lowConfidence: Double(configuration.lowConfidence)
             ),
             documents: DocumentOpener(
                 isolation: configuration.documentIsolation,

@@ -68,7 +68,7 @@ import Testing
         }
         #expect(image.width == 850 && image.height == 1100 && image.resolution == 100)
         let recognition = ChildRecognition(page: 0, dpi: 150, languages: ["eng"], pageTimeout: .seconds(60), straighten: false)
-        guard case .recognized(let markdown, let width, _) = try await child.exchange(.recognize(recognition), doing: "ocr").0
+        guard case .recognized(let markdown, let width, _, _, _) = try await child.exchange(.recognize(recognition), doing: "ocr").0
         else {
             Issue.record("not recognised")
             return

@@ -87,6 +87,31 @@ import VLLMDouble
         }
     }
 
+    /// A legacy workbook becomes XLSX and is read from its XML: its long notes and TRUE stay
+    /// (LibreOffice's PDF of it cut the notes to their cells' width and printed TRUE as 1).
+    @Test func aLegacyWorkbookKeepsEveryCell() async throws {
+        try await withFleet { fleet in
+            let (completed, markdown) = try await Self.completed("office/measures.xls", options: .init(), fleet: fleet, jobID: "xls")
+            #expect(completed.pages == 2 && completed.usage.pagesText == 2)
+            #expect(
+                markdown
+                    == """
+                    <!-- page 1 -->
+
+                    \(Fixtures.measuresSheets[0])
+
+                    ---
+
+                    <!-- page 2 -->
+
+                    \(Fixtures.measuresSheets[1])
+
+                    """,
+                "\(markdown)"
+            )
+        }
+    }
+
     @Test func slidesAndSheetsAreReadFromTheirXML() async throws {
         try await withFleet { fleet in
             let (deck, slides) = try await Self.completed("office/deck.pptx", options: .init(), fleet: fleet, jobID: "pptx")

@@ -66,6 +66,34 @@ import Testing
         }
     }
 
+    @Test func completedCarriesEachPagesConfidenceAndTheDoubtfulOnes() throws {
+        let completed = JobCompleted(
+            result: ResultSummary(url: "https://s/x.md", bytes: 10, sha256: "ab"),
+            pages: 3,
+            pagesFailed: [],
+            engine: "tesseract",
+            durationMs: 1200,
+            timingsMs: [:],
+            usage: PageUsage(pagesOCR: 2, pagesText: 1),
+            pageConfidence: [PageConfidence(page: 1, confidence: 91), PageConfidence(page: 3, confidence: 41.5)],
+            pagesLowConfidence: [3]
+        )
+        let (decoded, data) = try roundTrip(.completed(completed))
+        #expect(decoded.data.body == .completed(completed))
+        let pages = try #require(data["page_confidence"] as? [[String: Any]])
+        #expect(pages.count == 2 && pages[1]["page"] as? Int == 3 && pages[1]["confidence"] as? Double == 41.5)
+        #expect(data["pages_low_confidence"] as? [Int] == [3])
+        // Events written before these fields decode with none.
+        let older = try JSONDecoder().decode(
+            JobCompleted.self,
+            from: Data(
+                #"{"result":{"url":"u","bytes":1,"sha256":"s"},"pages":1,"pages_failed":[],"engine":"tesseract","duration_ms":1,"timings_ms":{},"usage":{"pages_ocr":1,"pages_text":0}}"#
+                    .utf8
+            )
+        )
+        #expect(older.pageConfidence.isEmpty && older.pagesLowConfidence.isEmpty)
+    }
+
     @Test func failedEventCarriesCodeAndRetryability() throws {
         let (_, data) = try roundTrip(.failed(JobFailed(error: ErrorBody(OCRError(.corruptDocument, "bad")), willRetry: false)))
         let error = data["error"] as! [String: Any]

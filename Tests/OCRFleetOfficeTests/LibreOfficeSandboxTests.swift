@@ -31,7 +31,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let converter = LibreOfficeConverter(timeLimit: .seconds(120), sandbox: sandbox)
         await #expect {
-            try await converter.convertToPDF(Fixtures.path("office/handbook.doc"), format: .doc, in: directory)
+            try await converter.convert(Fixtures.path("office/handbook.doc"), format: .doc, to: .pdf, in: directory)
         } throws: { error in
             error as? OCRError
                 == OCRError(
@@ -50,12 +50,13 @@ import Testing
         try #require(converter.executable != nil, "LibreOffice is installed (scripts/install-deps.sh)")
         let directory = try Self.workDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let conversion = try await converter.convertToPDF(
+        let conversion = try await converter.convert(
             try Self.source("office/handbook.doc", in: directory),
             format: .doc,
+            to: .pdf,
             in: directory
         )
-        #expect(try Data(contentsOf: URL(fileURLWithPath: conversion.pdf)).starts(with: Data("%PDF-".utf8)))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: conversion.output)).starts(with: Data("%PDF-".utf8)))
         // What LibreOffice printed comes back counted, for the job's log line.
         #expect((conversion.messages.counts["libreoffice.stdout"] ?? 0) >= 1, "\(conversion.messages)")
         #expect(conversion.messages.first.contains { $0.contains("convert") }, "\(conversion.messages.first)")
@@ -87,7 +88,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let converter = LibreOfficeConverter(timeLimit: .seconds(1), executable: try Self.hangingOffice(in: directory), sandbox: sandbox)
         await #expect(throws: OCRError(.engineTimeout, "LibreOffice did not convert the ODT within 1 s")) {
-            _ = try await converter.convertToPDF(try Self.source("office/handbook.odt", in: directory), format: .odt, in: directory)
+            _ = try await converter.convert(try Self.source("office/handbook.odt", in: directory), format: .odt, to: .pdf, in: directory)
         }
         let pid = try #require(
             Int32(String(contentsOfFile: directory + "/libreoffice/out/grandchild", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
@@ -114,11 +115,12 @@ import Testing
         try #require(converter.executable != nil, "LibreOffice is installed (scripts/install-deps.sh)")
         let directory = try Self.workDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let pdf = try await converter.convertToPDF(
+        let pdf = try await converter.convert(
             try Self.source("office/handbook.odt", in: directory),
             format: .odt,
+            to: .pdf,
             in: directory
-        ).pdf
+        ).output
         #expect(try Data(contentsOf: URL(fileURLWithPath: pdf)).starts(with: Data("%PDF-".utf8)))
     }
 
@@ -161,11 +163,12 @@ import Testing
                 defer { try? FileManager.default.removeItem(atPath: directory) }
                 let office = try Self.networkProbingOffice(in: directory, port: server.port)
                 let converter = LibreOfficeConverter(timeLimit: .seconds(60), executable: office, sandbox: sandbox)
-                let pdf = try await converter.convertToPDF(
+                let pdf = try await converter.convert(
                     try Self.source("office/handbook.odt", in: directory),
                     format: .odt,
+                    to: .pdf,
                     in: directory
-                ).pdf
+                ).output
                 let outcome = try String(contentsOfFile: directory + "/libreoffice/out/network", encoding: .utf8)
                 let error = (try? String(contentsOfFile: directory + "/libreoffice/out/network-error", encoding: .utf8)) ?? ""
                 #expect(FileManager.default.fileExists(atPath: pdf))

@@ -1,4 +1,4 @@
-// Generated from openapi.yaml (sha256 8e3184ec955be13c64fa3f207c1e1431cdc7e137e0b5759f5be02c328acc0e0e) by scripts/generate-api.sh.
+// Generated from openapi.yaml (sha256 f7f11010409b59728d78250663e20a6bcf41bea60738845345e8721f7364a7be) by scripts/generate-api.sh.
 // swift-format-ignore-file
 /// The gateway's OpenAPI document as JSON, served at `/openapi.json`.
 public enum OpenAPIDocument {
@@ -476,6 +476,32 @@ public enum OpenAPIDocument {
      },
      "pages_incomplete": {
       "type": "array",
+      "items": {
+       "type": "integer"
+      }
+     },
+     "page_confidence": {
+      "type": "array",
+      "description": "The engine's mean word confidence (0-100) of each page it reported one for (Tesseract), in page order.",
+      "items": {
+       "type": "object",
+       "required": [
+        "page",
+        "confidence"
+       ],
+       "properties": {
+        "page": {
+         "type": "integer"
+        },
+        "confidence": {
+         "type": "number"
+        }
+       }
+      }
+     },
+     "pages_low_confidence": {
+      "type": "array",
+      "description": "Pages read with a confidence under the worker's OCR_LOW_CONFIDENCE; their markdown opens with `<!-- low confidence: N -->`.",
       "items": {
        "type": "integer"
       }

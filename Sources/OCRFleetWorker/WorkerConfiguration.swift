@@ -23,13 +23,10 @@ public struct WorkerConfiguration: Sendable {
     public var dpi: Double
     /// Turn scanned pages upright and deskew them before recognition.
     public var straighten: Bool
-<<<<<<< HEAD
     /// Fold compatibility characters (ligatures and the like) in every page's markdown (NFKC).
     public var normalizeNFKC: Bool
-=======
     /// Pages an engine reads with a lower mean word confidence (0-100) are flagged.
     public var lowConfidence: Int
->>>>>>> h-sheets
     public var limits: DocumentLimits
     public var transfer: TransferLimits
     /// What source, result and layout URLs may reach (`OCR_EGRESS_ALLOW`), source hosts
@@ -138,17 +135,15 @@ public struct WorkerConfiguration: Sendable {
             default: "true",
             "Turn pages upright (Tesseract orientation detection, tesseract-ocr-osd) and correct small skew: every scan before DeepSeek reads it; with Tesseract, the pages it reads with low confidence."
         )
-<<<<<<< HEAD
         public static let normalizeNFKC = Setting(
             "normalize.nfkc",
             default: "true",
             "Fold Unicode compatibility characters (ligatures such as ﬀ, full-width forms, Arabic presentation forms) in every page's markdown as NFKC does; link targets and code are left as they are."
-=======
+        )
         public static let lowConfidence = Setting(
             "low.confidence",
             default: "60",
             "Pages Tesseract reads with a lower mean word confidence (0-100) open with <!-- low confidence: N --> and are listed in completed.pages_low_confidence; 0 flags none."
->>>>>>> h-sheets
         )
         public static let maxDownloadBytes = Setting("max.download.bytes", default: "536870912", "Largest source accepted (bytes).")
         public static let maxPages = Setting("max.pages", default: "2000", "Most pages accepted in one document.")
@@ -234,11 +229,7 @@ public struct WorkerConfiguration: Sendable {
             CommonSettings.all + [
                 engine, vllmURL, vllmModel, vllmAPIKey, vllmMaxTokens, vllmRetryMaxTokens, vllmNgramSize, vllmWindowSize,
                 vllmWhitelist, vllmImageFormat, vllmPNGLevel, vllmJPEGQuality, vllmColor, vllmHealthInterval, maxJobs, maxInflightPages, maxDeliver,
-<<<<<<< HEAD
-                maxLostAttempts, workerName, workDir, dpi, straighten, normalizeNFKC,
-=======
-                maxLostAttempts, workerName, workDir, dpi, straighten, lowConfidence,
->>>>>>> h-sheets
+                maxLostAttempts, workerName, workDir, dpi, straighten, normalizeNFKC, lowConfidence,
                 maxDownloadBytes, maxPages, maxPagePixels, maxUnzippedBytes, maxZipEntries, conversionTimeout, libreOffice, officeSandbox,
                 documentIsolation, documentMemoryMB, wedgedGrace, sourceAllowHosts, connectTimeout, pageTimeout, jobTimeout, maxJobTimeout,
                 shutdownGrace, ackWait, retryBase, retryCap, probePort, probeHost, testFaults,
@@ -269,11 +260,8 @@ public struct WorkerConfiguration: Sendable {
         workDirectory = reader.string(Settings.workDir, default: NSTemporaryDirectory())
         dpi = Double(try reader.int(Settings.dpi, default: 300, range: 50...1200))
         straighten = try reader.bool(Settings.straighten, default: true)
-<<<<<<< HEAD
         normalizeNFKC = try reader.bool(Settings.normalizeNFKC, default: true)
-=======
         lowConfidence = try reader.int(Settings.lowConfidence, default: 60, range: 0...100)
->>>>>>> h-sheets
         limits = DocumentLimits(
             maxPages: try reader.int(Settings.maxPages, default: 2000, range: 1...1_000_000),
             maxPagePixels: try reader.int(Settings.maxPagePixels, default: 120_000_000, range: 10_000...2_000_000_000),

@@ -9,7 +9,7 @@ Sections: tesseract, engine, bus, memory, accuracy, isolation, public (all by de
 median of RUNS runs with their min and max. Writes bench/results/ocrbench.md and
 ocrbench.json; BASELINE=1 also copies the Markdown to bench/results/BASELINE.md.
 """
-import datetime, json, os, platform, re, shutil, statistics, subprocess, sys, threading, time, zlib, struct
+import datetime, json, os, platform, re, resource, shutil, statistics, subprocess, sys, threading, time, zlib, struct
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_fleet import Fleet, cpu_seconds, http, machine_busy, result_pages, words
@@ -534,11 +534,14 @@ def public_section(fleet):
                         "--sidecar", sidecar, page.file, f"{work}/{page.name}.pdf"], check=True, env=single)
         return open(sidecar).read()
 
-    texts = {}
+    texts, cli_cpu = {}, {}
     for page in pages:
         [job_id] = fleet.run_jobs([(page.file, f"&mode=hybrid&engine=tesseract&languages={page.language}")])
         texts[(page.name, "worker")] = fleet.result(job_id)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         texts[(page.name, "cli")] = cli(page)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cli_cpu[page.name] = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
         texts[(page.name, "ocrmypdf")] = ocrmypdf(page)
         log(f"public: {page.name}")
     ways = {"worker": "worker", "cli": "tesseract CLI", "ocrmypdf": "OCRmyPDF"}
@@ -591,15 +594,15 @@ def public_section(fleet):
         lines.append(row(f"{page.name} ({page.part})", figures["pages"][page.name]))
     lines += ["", "| page | category | what it is |", "|---|---|---|"]
     lines += [f"| {p.name} | {p.category} | {public_corpus.describe(p)} |" for p in pages]
-    costs, cost_lines = step_costs([p for p in scans if p.language == "eng"])
+    costs, cost_lines = step_costs([p for p in scans if p.language == "eng"], cli_cpu)
     figures["step_costs"] = costs
     return figures, lines + ["", *cost_lines]
 
 
-def step_costs(pages):
+def step_costs(pages, cli_cpu):
     """CPU per page of each preprocessing step the worker keeps (the same Leptonica calls
     through ctypes, repeated), beside the tesseract CLI's CPU reading the same page."""
-    import ctypes, resource
+    import ctypes
     lept = ctypes.CDLL("liblept.so.5")
     pointer = ctypes.c_void_p
     for name in ("pixRead", "pixConvertTo1", "pixConvertTo8", "pixScale", "pixConnCompBB"):
@@ -647,10 +650,7 @@ def step_costs(pages):
         factor = min(4.0, 20 / height) if height and height < 14 else None
         measured = cpu(lambda: measure(pix))
         enlarged = cpu(lambda: enlarge(pix, factor)) if factor else 0.0
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        run("tesseract", page.file, "-", "-l", "eng", "quiet", env={**os.environ, "OMP_THREAD_LIMIT": "1"})
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        reading = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        reading = cli_cpu[page.name]
         lept.pixDestroy(ctypes.byref(pix))
         figures[page.name] = {"glyph_px": height, "factor": factor, "measure_ms": measured * 1000,
                               "enlarge_ms": enlarged * 1000, "cli_ms": reading * 1000}

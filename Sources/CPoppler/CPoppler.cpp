@@ -20,6 +20,7 @@
 #include <leptonica/allheaders.h>
 
 #include <algorithm>
+#include <map>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -425,17 +426,11 @@ std::vector<LayerBlock> layerBlocks(TextPage *page, const std::vector<LinkArea> 
 
 /* The size most of the page's characters are set in; 10 for a page without text. */
 double commonFontSize(const std::vector<LayerBlock> &blocks) {
-    std::vector<std::pair<double, size_t>> weights;
+    std::map<double, size_t> weights;
     for (const LayerBlock &block : blocks) {
         for (const LayerLine &line : block.lines) {
             for (const LayerWord &word : line.words) {
-                const double size = std::round(word.fontSize * 2) / 2;
-                auto found = std::find_if(weights.begin(), weights.end(), [&](const auto &w) { return w.first == size; });
-                if (found == weights.end()) {
-                    weights.emplace_back(size, word.text.size());
-                } else {
-                    found->second += word.text.size();
-                }
+                if (std::isfinite(word.fontSize)) weights[std::round(word.fontSize * 2) / 2] += word.text.size();
             }
         }
     }
@@ -447,10 +442,13 @@ bool drawAnnotation(Annot *annot, void *undrawn) {
     return !static_cast<std::set<const Annot *> *>(undrawn)->count(annot);
 }
 
-}  // namespace
+/* Releases the device's text page however the reading ends. */
+struct HeldTextPage {
+    TextPage *page;
+    ~HeldTextPage() { page->decRefCnt(); }
+};
 
-extern "C" ocr_pdf_status ocr_pdf_page_text(ocr_pdf *doc, int index, int include_invisible, ocr_pdf_text *out) {
-    std::memset(out, 0, sizeof *out);
+ocr_pdf_status pageText(ocr_pdf *doc, int index, int include_invisible, ocr_pdf_text *out) {
     if (index < 0 || index >= doc->document->pages()) return OCR_PDF_BAD_PAGE;
     PDFDoc *core = coreDocument(doc);
     if (!core) return OCR_PDF_CORRUPT;
@@ -467,9 +465,11 @@ extern "C" ocr_pdf_status ocr_pdf_page_text(ocr_pdf *doc, int index, int include
     if (core->getPageRotate(number) % 180 != 0) std::swap(width, height);
 
     const std::vector<LinkArea> links = uriLinks(core, number, device.ctm);
-    TextPage *page = device.takeText();
-    std::vector<LayerBlock> blocks = layerBlocks(page, links);
-    page->decRefCnt();
+    std::vector<LayerBlock> blocks;
+    {
+        const HeldTextPage held{device.takeText()};
+        blocks = layerBlocks(held.page, links);
+    }
     putInLogicalOrder(blocks);
     placeFormValues(blocks, values, device.ctm, commonFontSize(blocks));
 
@@ -520,6 +520,19 @@ extern "C" ocr_pdf_status ocr_pdf_page_text(ocr_pdf *doc, int index, int include
     if (!text.empty()) std::memcpy(out->text, text.data(), text.size());
     out->text_length = text.size();
     return OCR_PDF_OK;
+}
+
+}  // namespace
+
+extern "C" ocr_pdf_status ocr_pdf_page_text(ocr_pdf *doc, int index, int include_invisible, ocr_pdf_text *out) {
+    std::memset(out, 0, sizeof *out);
+    /* No C++ exception (an allocation failing on a hostile page) may cross into Swift. */
+    try {
+        return pageText(doc, index, include_invisible, out);
+    } catch (...) {
+        ocr_pdf_text_free(out);
+        return OCR_PDF_RENDER_FAILED;
+    }
 }
 
 extern "C" void ocr_pdf_text_free(ocr_pdf_text *text) {

@@ -9,6 +9,7 @@
 #include <goo/gmem.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 namespace {
@@ -57,7 +58,10 @@ std::vector<FormValue> formValues(PDFDoc *doc, int number, std::set<const Annot 
     if (!page || !doc->getCatalog()->getForm()) return values;
     std::unique_ptr<FormPageWidgets> widgets = page->getFormWidgets();
     if (!widgets) return values;
-    for (int index = 0; index < widgets->getNumWidgets(); ++index) {
+    /* Each value is placed against every line of the page; past this many a page is an
+       attack, and the rest of its widgets are left to their appearance streams. */
+    const size_t mostValues = 1000;
+    for (int index = 0; index < widgets->getNumWidgets() && values.size() < mostValues; ++index) {
         FormWidget *widget = widgets->getWidget(index);
         const AnnotWidget *annot = widget ? widget->getWidgetAnnotation() : nullptr;
         if (!annot || (annot->getFlags() & (Annot::flagHidden | Annot::flagNoView))) continue;
@@ -146,6 +150,12 @@ void placeFormValues(std::vector<LayerBlock> &blocks, std::vector<FormValue> val
         value.x1 = std::max(xs[0], xs[1]);
         value.y0 = std::min(ys[0], ys[1]);
         value.y1 = std::max(ys[0], ys[1]);
+        /* A widget's /Rect is the document's to write: one off any page (or not a number at
+           all) has nowhere to stand. */
+        const double farthest = 1e6;
+        if (!(std::fabs(value.x0) < farthest && std::fabs(value.x1) < farthest && std::fabs(value.y0) < farthest &&
+              std::fabs(value.y1) < farthest))
+            continue;
         if (LayerLine *line = lineBeside(blocks, value)) {
             /* Along the line in reading order: the first word the value stands before. */
             auto at = std::find_if(line->words.begin(), line->words.end(), [&](const LayerWord &word) {

@@ -35,6 +35,8 @@ struct TextLayerTable: Sendable {
     /// The narrowest gutter, as a share of the type size: wider than a space between words
     /// (a quarter to a third of it), as narrow as cell padding allows.
     static let gutterShare = 0.45
+    /// The most columns a grid may have and still be written as a table.
+    static let maxColumns = 64
 
     /// The table `rows` make, if they make one.
     static func table(of rows: [VisualRow], _ words: [PageText.Word]) -> TextLayerTable? {
@@ -50,10 +52,19 @@ struct TextLayerTable: Sendable {
                 spans.append((box.x0, box.x1))
             }
         }
-        guard spans.count >= 2 else { return nil }
+        // A grid people read has a few columns; one of thousands is a page of scattered words,
+        // and its rows × columns cells would cost more than the page is worth.
+        guard spans.count >= 2, spans.count <= maxColumns, rows.count * spans.count <= indexes.count * 8 else { return nil }
         func column(of index: Int) -> Int {
             let middle = (words[index].box.x0 + words[index].box.x1) / 2
-            return spans.lastIndex { $0.x0 <= middle } ?? 0
+            // The last span starting at or before the middle (spans are sorted by x0).
+            var low = 0
+            var high = spans.count
+            while low < high {
+                let mid = (low + high) / 2
+                if spans[mid].x0 <= middle { low = mid + 1 } else { high = mid }
+            }
+            return max(low - 1, 0)
         }
         var grid: [[[Int]]] = rows.map { row in
             var cells = [[Int]](repeating: [], count: spans.count)

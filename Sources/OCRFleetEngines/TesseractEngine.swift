@@ -107,17 +107,24 @@ public final class TesseractEngine: OCREngine {
         straightener: PageStraightener?,
         timeout: Duration
     ) throws(OCRError) -> PageImage {
+        // One budget for every reading of the page, however many it takes.
+        let deadline = ContinuousClock.now + timeout
+        func left() throws(OCRError) -> Duration {
+            let rest = deadline - .now
+            guard rest > .zero else { throw OCRError(.engineTimeout, "Tesseract took longer than \(timeout) on a page") }
+            return rest
+        }
         let page = SmallTextEnlarger.enlarged(page)
-        try handle.recognize(page, timeout: timeout)
+        try handle.recognize(page, timeout: try left())
         if handle.meanConfidence == 0 {
             // Automatic layout finds no text block in an image of a word or a line alone
             // (a one-word Arabic scan read as nothing); read as one block, it reads. What
             // reads as doubtful noise that way (a picture) stays unread.
             handle.clear()
-            try handle.recognize(page, timeout: timeout, layout: PSM_SINGLE_BLOCK)
+            try handle.recognize(page, timeout: try left(), layout: PSM_SINGLE_BLOCK)
             if handle.meanConfidence < doubtfulConfidence {
                 handle.clear()
-                try handle.recognize(page, timeout: timeout)
+                try handle.recognize(page, timeout: try left())
             }
         }
         let confidence = handle.meanConfidence
@@ -125,10 +132,10 @@ public final class TesseractEngine: OCREngine {
         let (straight, correction) = straightener.straighten(page)
         guard correction != .init(quarterTurns: 0, skew: 0) else { return page }
         handle.clear()
-        try handle.recognize(straight, timeout: timeout)
+        try handle.recognize(straight, timeout: try left())
         if handle.meanConfidence >= confidence { return straight }
         handle.clear()
-        try handle.recognize(page, timeout: timeout)
+        try handle.recognize(page, timeout: try left())
         return page
     }
 

@@ -33,6 +33,15 @@ public enum CompatibilityFolding {
         var pending = String.UnicodeScalarView()
         var inFence = false
         var decompositions: [Unicode.Scalar: String] = [:]
+        /// For a string searched for on a line and not found: where that search stopped (the
+        /// line's end). Any later search for it before there fails too, so none rescans it:
+        /// a line of a thousand `<` without a `>` costs one pass, not a thousand.
+        var notFoundBefore: [String: Int] = [:]
+        /// For a run length of backticks with no closing run left: where that search began.
+        var noClosingRunFrom: [Int: Int] = [:]
+
+        /// The longest link destination kept verbatim; a longer one is folded as text.
+        static let longestDestination = 4096
 
         init(_ scalars: [Unicode.Scalar]) { self.scalars = scalars }
 
@@ -59,7 +68,14 @@ public enum CompatibilityFolding {
                         verbatim(upTo: run)
                     }
                 case "<":
-                    if let close = firstOnLine(">", from: index + 1) { verbatim(upTo: close + 1) } else { write(scalar) }
+                    // A comment is verbatim to its `-->`, so folding inside it cannot close it early.
+                    if scalars[index...].starts(with: "<!--".unicodeScalars), let close = firstOnLine("-->", from: index + 4) {
+                        verbatim(upTo: close + 3)
+                    } else if let close = firstOnLine(">", from: index + 1) {
+                        verbatim(upTo: close + 1)
+                    } else {
+                        write(scalar)
+                    }
                 case "]" where index + 1 < scalars.count && scalars[index + 1] == "(":
                     if let close = destinationEnd(from: index + 2) { verbatim(upTo: close + 1) } else { write(scalar) }
                 default:
@@ -89,17 +105,21 @@ public enum CompatibilityFolding {
             return min(at + 1, scalars.count)
         }
 
-        func firstOnLine(_ wanted: Unicode.Scalar, from start: Int) -> Int? {
+        mutating func firstOnLine(_ wanted: String, from start: Int) -> Int? {
+            if let end = notFoundBefore[wanted], start < end { return nil }
+            let pattern = Array(wanted.unicodeScalars)
             var at = start
             while at < scalars.count, scalars[at] != "\n" {
-                if scalars[at] == wanted { return at }
+                if scalars[at...].starts(with: pattern) { return at }
                 at += 1
             }
+            notFoundBefore[wanted] = at
             return nil
         }
 
         /// Where a code span of `count` backticks closes: the end of the next run of exactly as many.
-        func closingBackticks(count: Int, from start: Int) -> Int? {
+        mutating func closingBackticks(count: Int, from start: Int) -> Int? {
+            if let from = noClosingRunFrom[count], start >= from { return nil }
             var at = start
             while at < scalars.count {
                 guard scalars[at] == "`" else {
@@ -111,6 +131,7 @@ public enum CompatibilityFolding {
                 if run - at == count { return run }
                 at = run
             }
+            noClosingRunFrom[count] = start
             return nil
         }
 
@@ -118,7 +139,8 @@ public enum CompatibilityFolding {
         func destinationEnd(from start: Int) -> Int? {
             var depth = 0
             var at = start
-            while at < scalars.count, scalars[at] != "\n" {
+            // Bounded, so a line of `](` without a `)` costs a fixed scan each, not the line's length.
+            while at < scalars.count, scalars[at] != "\n", at - start < Self.longestDestination {
                 switch scalars[at] {
                 case "\\": at += 1
                 case "(": depth += 1

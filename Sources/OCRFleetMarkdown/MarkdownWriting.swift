@@ -75,7 +75,7 @@ public enum MarkdownWriting {
                 text = "*\(text)*"
             }
             if let link = run.link, address == nil {
-                text = "[\(text)](\(link.contains { $0 == " " || $0 == "(" || $0 == ")" } ? "<\(link)>" : link))"
+                text = "[\(text)](\(destination(link)))"
             }
             out += leading + text + closing
         }
@@ -94,11 +94,40 @@ public enum MarkdownWriting {
         guard isAutolinkURI(link) else { return nil }
         if spells(link[...]) { return "<\(link)>" }
         if link.hasPrefix("mailto:"), case let address = link.dropFirst("mailto:".count), spells(address),
-            address.contains("@"), !address.contains("?")
+            isEmailAddress(address)
         {
             return "<\(address)>"
         }
         return nil
+    }
+
+    /// A link's target as a link destination: a document's URI may hold what would end the
+    /// destination or open HTML (`http://a b><!-- …`), so spaces, `<`, `>`, parentheses,
+    /// backslashes and control characters are percent-encoded.
+    static func destination(_ link: String) -> String {
+        var out = ""
+        for scalar in link.unicodeScalars {
+            if scalar.value < 0x21 || scalar.value == 0x7F || "<>()\\".unicodeScalars.contains(scalar) {
+                for byte in String(scalar).utf8 { out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(2) }
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    /// CommonMark's email autolink address (`local@domain`), except one starting `!`, which
+    /// after `<` would open an HTML comment or declaration instead.
+    static func isEmailAddress(_ address: Substring) -> Bool {
+        let parts = address.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, let local = parts.first, !local.isEmpty, local.first != "!",
+            local.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ".!#$%&'*+/=?^_`{|}~-".contains($0)) })
+        else { return false }
+        let labels = parts[1].split(separator: ".", omittingEmptySubsequences: false)
+        return labels.allSatisfy { label in
+            (1...63).contains(label.count) && label.first != "-" && label.last != "-"
+                && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+        }
     }
 
     /// What CommonMark reads as an autolink's URI: a scheme of 2 to 32 letters, digits, `+`,
@@ -122,6 +151,9 @@ public enum MarkdownWriting {
     /// where the document's numbers do not go on by one (`9.` then `11.`), or such a list
     /// begins, an empty HTML comment (`<!-- -->`) ends the list above and a new one starts
     /// with the item's own number: each item renders with the number it has on the page.
+    /// The deepest list nesting written.
+    static let maxListDepth = 8
+
     public static func list(_ items: [ListItem]) -> String {
         let indents = Array(Set(items.map { ($0.indent * 100).rounded() })).sorted()
         /// The list being written at a level: what its items are, the number its next item
@@ -135,7 +167,9 @@ public enum MarkdownWriting {
         var levels: [Int: Level] = [:]
         var lines: [String] = []
         for item in items {
-            let level = indents.firstIndex(of: (item.indent * 100).rounded()) ?? 0
+            // Deeper than a reader follows, items stay at the last level: a hostile document's
+            // thousand indents would otherwise pad each line with thousands of spaces.
+            let level = min(indents.firstIndex(of: (item.indent * 100).rounded()) ?? 0, maxListDepth - 1)
             for deeper in levels.keys where deeper > level { levels[deeper] = nil }
             let column = levels.filter { $0.key < level }.max { $0.key < $1.key }?.value.content ?? 0
             let pad = String(repeating: " ", count: column)
@@ -218,7 +252,7 @@ public enum MarkdownWriting {
     /// A paragraph that happens to start like block syntax stays a paragraph.
     public static func escapeBlockStart(_ text: String) -> String {
         guard let first = text.first else { return text }
-        if "#>+|=".contains(first) || (first == "-" && text.dropFirst().first == " ") { return "\\" + text }
+        if "#>+|=~`".contains(first) || (first == "-" && text.dropFirst().first == " ") { return "\\" + text }
         if let marker = numberedMarker(text), text[text.index(after: marker)...].first == " " {
             var escaped = text
             escaped.insert("\\", at: marker)
@@ -231,7 +265,7 @@ public enum MarkdownWriting {
     /// that markdown would read as structure (`#`, `>`, a bullet, `12.`) escaped.
     public static func escapeRecognisedLine(_ line: String) -> String {
         var escaped = replacing(line) { $0 == "<" ? "&lt;" : nil }
-        if let first = escaped.first, "#>*+-|=".contains(first) {
+        if let first = escaped.first, "#>*+-|=~`".contains(first) {
             escaped = "\\" + escaped
         } else if let marker = numberedMarker(escaped) {
             escaped.insert("\\", at: marker)
@@ -246,4 +280,8 @@ public enum MarkdownWriting {
         else { return nil }
         return marker
     }
+}
+
+extension String {
+    fileprivate func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(width - count, 0)) + self }
 }

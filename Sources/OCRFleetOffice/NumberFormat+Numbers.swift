@@ -182,21 +182,26 @@ extension NumberFormat {
         }
         // Rounded to 15 digits first, like every number shown: 2.2000000000000002 is 2 1/5.
         let magnitude = Double(general(value)) ?? value
+        // Past 15 digits a fraction has nothing left to show, and its parts would not fit an Int.
+        guard magnitude < 1e15 else { return general(value) }
+        // Excel offers denominators of up to three digits; four keeps the search cheap per cell.
+        places = min(places, 4)
         var whole = hasWhole ? magnitude.rounded(.down) : 0
         let part = magnitude - whole
         var numerator = 0
         var denominator = 1
         if let fixed = Int(fixed), fixed > 0 {
+            guard let fitted = Int(exactly: (part * Double(fixed)).rounded()) else { return general(value) }
             denominator = fixed
-            numerator = Int((part * Double(fixed)).rounded())
+            numerator = fitted
         } else {
             var error = Double.infinity
             for candidate in 1...max(SerialDate.power(max(places, 1)) - 1, 1) {
                 let guess = (part * Double(candidate)).rounded()
                 let miss = abs(part - guess / Double(candidate))
-                if miss < error {
+                if miss < error, let fitted = Int(exactly: guess) {
                     error = miss
-                    (numerator, denominator) = (Int(guess), candidate)
+                    (numerator, denominator) = (fitted, candidate)
                 }
             }
         }

@@ -63,10 +63,16 @@ struct NumberFormat: Equatable {
 
     static let general = NumberFormat(code: "General")
 
+    /// The longest code Excel accepts; a longer one (a hostile workbook's, to multiply what
+    /// each cell writes) is read as General.
+    static let maxCodeLength = 255
+
     init(code: String) {
         // Windows' system long date and time, which follow the reader's locale: en-US's.
         let code =
-            code.contains("[$-F800]") ? "dddd, mmmm d, yyyy" : code.contains("[$-F400]") ? "h:mm:ss AM/PM" : code
+            code.count > Self.maxCodeLength
+            ? "General"
+            : code.contains("[$-F800]") ? "dddd, mmmm d, yyyy" : code.contains("[$-F400]") ? "h:mm:ss AM/PM" : code
         sections = Self.split(code).map(Self.section)
     }
 

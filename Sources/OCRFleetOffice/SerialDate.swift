@@ -20,7 +20,8 @@ struct SerialDate: Equatable {
     /// nil outside `range`. The time is rounded to `fractionDigits` places of a second.
     init?(serial: Double, dates1904: Bool, fractionDigits: Int = 0) {
         guard Self.range.contains(serial) else { return nil }
-        let unitsPerSecond = Self.power(fractionDigits)
+        // Excel shows at most thousandths of a second (`ss.000`).
+        let unitsPerSecond = Self.power(min(max(fractionDigits, 0), 3))
         let units = (serial * 86_400 * Double(unitsPerSecond)).rounded()
         let unitsPerDay = 86_400 * unitsPerSecond
         days = Int(units / Double(unitsPerDay))
@@ -83,7 +84,9 @@ struct SerialDate: Equatable {
         var timePart = parts.count == 2 ? parts[1] : nil
         if parts[0].contains("-") {
             let fields = parts[0].split(separator: "-").compactMap { Int($0) }
-            guard fields.count == 3 else { return nil }
+            guard fields.count == 3, (0...9999).contains(fields[0]), (1...12).contains(fields[1]),
+                (1...31).contains(fields[2])
+            else { return nil }
             let days = Self.days(fromCivil: fields[0], fields[1], fields[2]) + 25_569 - (dates1904 ? 1462 : 0)
             // Dates before 1 March 1900 sit a day later in the 1900 calendar.
             serial = Double(!dates1904 && days < 61 ? days - 1 : days)

@@ -46,7 +46,7 @@ public struct WorkbookDocument {
             for comment in try comments(of: sheet.part) {
                 notes += 1
                 grid[comment.row, default: [:]][comment.column, default: ""] += "[^\(notes)]"
-                footnotes.append("[^\(notes)]: " + comment.text)
+                footnotes.append("[^\(notes)]: " + MarkdownWriting.escapeInline(comment.text))
             }
             var page: [OfficeContent.Block] = [.markdown("## " + MarkdownWriting.escapeInline(sheet.name))]
             let rows = Self.table(grid)
@@ -101,7 +101,9 @@ public struct WorkbookDocument {
                     dates1904: dates1904,
                     strings: strings
                 )
-                if !text.isEmpty { grid[row, default: [:]][column] = text }
+                // A cell's text is the document's, never markup: `<!-- page 3 -->` in a cell
+                // must not read as the worker's own page marker.
+                if !text.isEmpty { grid[row, default: [:]][column] = MarkdownWriting.escapeInline(text) }
             default:
                 continue
             }

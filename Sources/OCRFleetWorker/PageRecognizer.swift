@@ -258,12 +258,19 @@ extension RecognizedPage {
                     case .header: "header"
                     case .footer: "footer"
                     }
-                let box = [block.box.x0, block.box.y0, block.box.x1, block.box.y1].map { Int($0.rounded()) }
+                let box = [block.box.x0, block.box.y0, block.box.x1, block.box.y1].map(Self.points)
                 return LayoutBlock(type: type, box: box, text: block.text)
             },
-            width: Int(text.width.rounded()),
-            height: Int(text.height.rounded())
+            width: Self.points(text.width),
+            height: Self.points(text.height)
         )
+    }
+
+    /// A length in points as the sidecar's whole number; a document's absurd or non-finite
+    /// coordinates (a box a billion points wide) are clamped, never a trap.
+    static func points(_ value: Double) -> Int {
+        guard value.isFinite else { return 0 }
+        return Int(min(max(value, -1e9), 1e9).rounded())
     }
 }
 

@@ -9,6 +9,11 @@ extension RecognizedPage {
         page.blocks = blocks.map { block in
             var folded = block
             folded.text = CompatibilityFolding.fold(text: block.text)
+            folded.words = block.words?.map { word in
+                var foldedWord = word
+                foldedWord.text = CompatibilityFolding.fold(text: word.text)
+                return foldedWord
+            }
             return folded
         }
         return page

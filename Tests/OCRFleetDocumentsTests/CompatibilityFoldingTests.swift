@@ -37,6 +37,10 @@ import Testing
             ("e\u{301}t\u{E9} ﬁ", "été fi"),
             ("\\＊ stays escaped", "\\＊ stays escaped"),
             ("plain ascii *as is*", "plain ascii *as is*"),
+            // Text inside a comment is not folded, so `﹣->` cannot become a closing `-->`.
+            ("<!-- header: A ﹣-> <b> ﬁ --> ﬁ", "<!-- header: A ﹣-> <b> ﬁ --> fi"),
+            // Openers with no closer on their line fold as text.
+            ("< ﬁ ](ﬁ ` ﬁ", "< fi ](fi ` fi"),
         ]
         for (markdown, folded) in cases {
             #expect(CompatibilityFolding.fold(markdown: markdown) == folded, "\(markdown)")

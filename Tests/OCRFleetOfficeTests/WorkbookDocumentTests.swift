@@ -84,6 +84,23 @@ import Testing
         #expect(NumberFormat(code: code).text(for: value, dates1904: false) == shown, "\(code)")
     }
 
+    /// A hostile workbook's formats and values show something, never trap, loop or multiply.
+    @Test func hostileFormatsAndValuesShowSomethingBounded() {
+        // Fractions of numbers too large for their parts, and denominators of many places.
+        #expect(NumberFormat(code: "# ?/?").text(for: 1e19, dates1904: false) == "1E+19")
+        #expect(NumberFormat(code: "?/2").text(for: 3e18, dates1904: false) == "3E+18")
+        #expect(NumberFormat(code: "?/99999999999999999999").text(for: 0.5, dates1904: false) == "1/2")
+        let places = String(repeating: "?", count: 30)
+        #expect(NumberFormat(code: "# \(places)/\(places)").text(for: 0.25, dates1904: false) == "1/4")
+        // A code longer than Excel takes is General.
+        #expect(NumberFormat(code: String(repeating: "0", count: 100_000)).text(for: 4.5, dates1904: false) == "4.5")
+        #expect(NumberFormat(code: "ss." + String(repeating: "0", count: 40)).text(for: 0.5, dates1904: false) == "00.000")
+        // Dates no calendar has.
+        for iso in ["9223372036854775807-01-01", "2026-9223372036854775807-01", "2026-13-01", "2026-01-32"] {
+            #expect(SerialDate.serial(iso: iso, dates1904: false) == nil, "\(iso)")
+        }
+    }
+
     @Test func datesFollowBothCalendarsAndBuiltInFormats() {
         let date = NumberFormat(code: WorkbookStyles.builtIn[14] ?? "")
         #expect(date.isDate && date.text(for: 46083, dates1904: false) == "2026-03-02")

@@ -9,7 +9,7 @@ Sections: tesseract, engine, bus, memory, accuracy, isolation, public (all by de
 median of RUNS runs with their min and max. Writes bench/results/ocrbench.md and
 ocrbench.json; BASELINE=1 also copies the Markdown to bench/results/BASELINE.md.
 """
-import datetime, html, json, os, platform, re, resource, shutil, statistics, subprocess, sys, threading, time, zlib, struct
+import datetime, html, json, os, platform, re, resource, shutil, statistics, subprocess, sys, threading, time, unicodedata, zlib, struct
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_fleet import Fleet, cpu_seconds, http, machine_busy, result_pages, words
@@ -431,11 +431,13 @@ def isolation_section(fleet):
 # --- Accuracy -------------------------------------------------------------------------------
 
 def plain(text):
-    """Words only: markdown markup, page comments and links dropped, lower case, single spaces;
+    """Words only: markdown markup, page comments, links and line breaks in cells (`<br>`) dropped,
+    ligatures and other compatibility forms folded (NFKC: "ﬁ" is "fi"), lower case, single spaces;
     what is compared, so that layout and markup are never counted as errors."""
     text = re.sub(r"<!--.*?-->", " ", text, flags=re.S)
     text = re.sub(r"\]\([^)]*\)", " ", text)
-    return " ".join(words(html.unescape(text)))  # "&lt;" is shown as "<": no word "lt"
+    text = re.sub(r"<br\s*/?>", " ", text, flags=re.I)
+    return " ".join(words(unicodedata.normalize("NFKC", html.unescape(text))))  # "&lt;" is "<": no word "lt"
 
 
 def accuracy_section(fleet):
@@ -530,8 +532,10 @@ def public_section(fleet):
         options = ["--force-ocr"] if page.file.endswith(".pdf") else []
         if not page.file.endswith(".pdf") and page.resolution == 0:
             options += ["--image-dpi", str(round(300 * page.reduced))]  # OCRmyPDF needs one; the scan's own
-        subprocess.run(["ocrmypdf", "-q", "-l", page.language, "--output-type", "pdf", "--optimize", "0", *options,
-                        "--sidecar", sidecar, page.file, f"{work}/{page.name}.pdf"], check=True, env=single)
+        done = subprocess.run(["ocrmypdf", "-q", "-l", page.language, "--output-type", "pdf", "--optimize", "0",
+                               *options, "--sidecar", sidecar, page.file, f"{work}/{page.name}.pdf"], env=single)
+        if done.returncode not in (0, 4):  # 4: its output PDF failed its check; the sidecar text is written
+            raise SystemExit(f"ocrmypdf ended {done.returncode} on {page.file}")
         return open(sidecar).read()
 
     texts, cli_cpu = {}, {}

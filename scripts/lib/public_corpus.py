@@ -10,7 +10,8 @@ worker, the tesseract CLI and OCRmyPDF read the same file. `part` splits the set
 chosen on "selection" pages; "held-out" pages were only measured.
 
 Truths: the text files shipped beside a page; for pdfminer's samples its own `pdf2txt.py -p1`
-output (`*.txt.ref`, so only their first page is measured, cut out with pdfseparate); for a
+output (`*.txt.ref`, so only their first page is measured, cut out with pdfseparate; a word it
+keeps hyphenated at a line's end is joined); for a
 spreadsheet what LibreOffice shows of every cell (its CSV export with "save cell contents as
 shown", every sheet, each under its sheet's name as a person sees the tabs).
 """
@@ -197,6 +198,9 @@ def truth(page, roots, cache):
     if page.truth_from == "LibreOffice":
         return shown_cells(f"{roots[page.package]}/{page.path}", cache)
     path = f"{roots[page.package]}/{page.truth_from}"
+    if path.endswith(".txt.ref"):
+        # pdfminer keeps a word hyphenated at a line's end as two; a reader sees one word.
+        return re.sub(r"(\w)-\n(?=[a-z])", r"\1", open(path, encoding="utf-8").read())
     return odt_text(path) if path.endswith(".odt") else open(path, encoding="utf-8").read()
 
 

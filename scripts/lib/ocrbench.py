@@ -5,8 +5,8 @@ comparison is a ratio on the same machine at the same moment.
 
     ocrbench.py BIN_DIR FLOOR_BIN [SECTION...]    (run by scripts/bench.sh)
 
-Sections: tesseract, engine, bus, memory, accuracy, isolation, public (all by default). Every figure is the
-median of RUNS runs with their min and max. Writes bench/results/ocrbench.md and
+Sections: tesseract, engine, bus, memory, accuracy, isolation, public (all by default). Every timing figure
+is the median of RUNS runs with their min and max; accuracy figures are of one run. Writes bench/results/ocrbench.md and
 ocrbench.json; BASELINE=1 also copies the Markdown to bench/results/BASELINE.md.
 """
 import datetime, html, json, os, platform, re, resource, shutil, statistics, subprocess, sys, threading, time, unicodedata, zlib, struct

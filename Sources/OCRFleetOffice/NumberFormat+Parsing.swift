@@ -29,6 +29,12 @@ extension NumberFormat {
         return sections
     }
 
+    /// The characters that are a token by themselves.
+    static let oneCharacterTokens: [Character: Token] = [
+        "0": .digit("0"), "#": .digit("#"), "?": .digit("?"), ".": .point, ",": .comma, "%": .percent,
+        "/": .slash, "@": .text,
+    ]
+
     /// One section's tokens; `m` and `mm` become minutes after hours or before seconds.
     static func section(_ code: String) -> Section {
         var section = Section()
@@ -47,6 +53,11 @@ extension NumberFormat {
         }
         while index < characters.count {
             let character = characters[index]
+            if let token = Self.oneCharacterTokens[character] {
+                section.tokens.append(token)
+                index += 1
+                continue
+            }
             switch character {
             case "\"":
                 let end = characters[(index + 1)...].firstIndex(of: "\"") ?? characters.count
@@ -64,24 +75,6 @@ extension NumberFormat {
                 let end = characters[index...].firstIndex(of: "]") ?? characters.count
                 bracket(String(characters[(index + 1)..<min(end, characters.count)]), into: &section)
                 index = end + 1
-            case "0", "#", "?":
-                section.tokens.append(.digit(character))
-                index += 1
-            case ".":
-                section.tokens.append(.point)
-                index += 1
-            case ",":
-                section.tokens.append(.comma)
-                index += 1
-            case "%":
-                section.tokens.append(.percent)
-                index += 1
-            case "/":
-                section.tokens.append(.slash)
-                index += 1
-            case "@":
-                section.tokens.append(.text)
-                index += 1
             case _ where "Ee".contains(character) && index + 1 < characters.count && "+-".contains(characters[index + 1]):
                 section.tokens.append(.exponent(plus: characters[index + 1] == "+"))
                 index += 2

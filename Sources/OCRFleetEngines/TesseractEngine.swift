@@ -79,7 +79,7 @@ public final class TesseractEngine: OCREngine {
         do {
             let recognized = try await withHandle(request) { [straightener] handle, timeout throws(OCRError) in
                 let read = try Self.recognizeUpright(page, handle: handle, straightener: straightener, timeout: timeout)
-                return try handle.result(width: read.width, height: read.height)
+                return handle.result(width: read.width, height: read.height)
             }
             FleetMetrics.engineRequest(engine: name, status: "ok", took: .now - started)
             return recognized
@@ -240,21 +240,19 @@ final class TesseractHandle: @unchecked Sendable {
     /// Mean word confidence of the last recognition, 0-100.
     var meanConfidence: Int32 { TessBaseAPIMeanTextConf(api) }
 
-    func text() throws(OCRError) -> String {
-        guard let text = TessBaseAPIGetUTF8Text(api) else {
-            throw OCRError(.internal, "Tesseract failed to recognise the page")
-        }
-        defer { TessDeleteText(text) }
-        return TesseractText.markdown(String(cString: text))
-    }
-
     /// The last recognition as a page: its markdown, its lines with their words (boxes in
     /// pixels of the `width` × `height` bitmap read, confidences 0-100) and its mean word
-    /// confidence (none for a page without words).
-    func result(width: Int, height: Int) throws(OCRError) -> RecognizedPage {
-        let lines = lines()
+    /// confidence (none for a page without words), its blocks in reading order.
+    func result(width: Int, height: Int) -> RecognizedPage {
+        let blocks = textBlocks()
+        let order = ReadingOrder.order(
+            blocks.map { ReadingOrder.Block(left: $0.box[0], top: $0.box[1], right: $0.box[2], bottom: $0.box[3], lines: $0.lines.count) },
+            rightToLeft: Self.runsRightToLeft(blocks.lazy.flatMap(\.lines).map(\.text))
+        )
+        let ordered = order.map { blocks[$0] }
+        let lines = ordered.flatMap(\.lines)
         return RecognizedPage(
-            markdown: try text(),
+            markdown: TesseractText.markdown(ordered.map(\.text).joined(separator: "\n\n")),
             blocks: lines,
             width: width,
             height: height,
@@ -262,8 +260,16 @@ final class TesseractHandle: @unchecked Sendable {
         )
     }
 
-    /// The page's text lines in reading order, each with its words.
-    func lines() -> [LayoutBlock] {
+    /// One text block of the last recognition: its box, its paragraphs' text (lines joined by
+    /// line breaks, paragraphs by a blank line) and its lines with their words.
+    struct TextBlock {
+        var box: [Int]
+        var text = ""
+        var lines: [LayoutBlock] = []
+    }
+
+    /// The text blocks of the last recognition in Tesseract's order; pictures and rules skipped.
+    func textBlocks() -> [TextBlock] {
         guard let iterator = TessBaseAPIGetIterator(api) else { return [] }
         defer { TessResultIteratorDelete(iterator) }
         let page = TessResultIteratorGetPageIterator(iterator)
@@ -284,16 +290,55 @@ final class TesseractHandle: @unchecked Sendable {
         func confidence(_ level: TessPageIteratorLevel) -> Double {
             (Double(TessResultIteratorConfidence(iterator, level)) * 10).rounded() / 10
         }
-        var lines: [LayoutBlock] = []
+        let pictures = Set([PT_FLOWING_IMAGE, PT_HEADING_IMAGE, PT_PULLOUT_IMAGE, PT_HORZ_LINE, PT_VERT_LINE].map(\.rawValue))
+        var blocks: [TextBlock] = []
+        var skipping = false
+        var first = true
         repeat {
-            if lines.isEmpty || TessPageIteratorIsAtBeginningOf(page, RIL_TEXTLINE) != 0, let lineBox = box(RIL_TEXTLINE) {
-                lines.append(LayoutBlock(type: "line", box: lineBox, text: text(RIL_TEXTLINE), confidence: confidence(RIL_TEXTLINE), words: []))
+            if first || TessPageIteratorIsAtBeginningOf(page, RIL_BLOCK) != 0 {
+                skipping = pictures.contains(TessPageIteratorBlockType(page).rawValue)
+                if !skipping, let blockBox = box(RIL_BLOCK) { blocks.append(TextBlock(box: blockBox)) }
+            }
+            let startsParagraph = first || TessPageIteratorIsAtBeginningOf(page, RIL_PARA) != 0
+            let startsLine = first || TessPageIteratorIsAtBeginningOf(page, RIL_TEXTLINE) != 0
+            first = false
+            guard !skipping, !blocks.isEmpty else { continue }
+            if startsLine, let lineBox = box(RIL_TEXTLINE) {
+                let line = text(RIL_TEXTLINE)
+                if !line.isEmpty {
+                    let last = blocks.count - 1
+                    if !blocks[last].text.isEmpty { blocks[last].text += startsParagraph ? "\n\n" : "\n" }
+                    blocks[last].text += line
+                    blocks[last].lines.append(
+                        LayoutBlock(type: "line", box: lineBox, text: line, confidence: confidence(RIL_TEXTLINE), words: [])
+                    )
+                }
             }
             let word = text(RIL_WORD)
-            guard !word.isEmpty, let wordBox = box(RIL_WORD), !lines.isEmpty else { continue }
-            lines[lines.count - 1].words?.append(LayoutWord(text: word, box: wordBox, confidence: confidence(RIL_WORD)))
+            guard !word.isEmpty, let wordBox = box(RIL_WORD), let last = blocks.indices.last, !blocks[last].lines.isEmpty
+            else { continue }
+            let line = blocks[last].lines.count - 1
+            blocks[last].lines[line].words?.append(LayoutWord(text: word, box: wordBox, confidence: confidence(RIL_WORD)))
         } while TessResultIteratorNext(iterator, RIL_WORD) != 0
-        return lines.filter { !($0.words ?? []).isEmpty }
+        return blocks.compactMap { block in
+            var block = block
+            block.lines.removeAll { ($0.words ?? []).isEmpty }
+            return block.lines.isEmpty ? nil : block
+        }
+    }
+
+    /// Whether most of the letters read are Arabic or Hebrew.
+    static func runsRightToLeft(_ lines: some Sequence<String>) -> Bool {
+        var balance = 0
+        for line in lines {
+            for scalar in line.unicodeScalars where scalar.properties.isAlphabetic {
+                switch scalar.value {
+                case 0x0590...0x08FF, 0xFB1D...0xFDFF, 0xFE70...0xFEFF: balance += 1
+                default: balance -= 1
+                }
+            }
+        }
+        return balance > 0
     }
 
     func paragraphs() -> [LayoutBlock] {

@@ -25,6 +25,6 @@ public final class TesseractReader {
             straightener: straightener,
             timeout: request.pageTimeout
         )
-        return try handle.result(width: read.width, height: read.height)
+        return handle.result(width: read.width, height: read.height)
     }
 }

@@ -237,6 +237,7 @@ class Leptonica:
 
 
 def prepare(cache):
+    cache = os.path.abspath(cache)  # apt and pip run inside it
     os.makedirs(cache, exist_ok=True)
     roots = {name: download(name, cache) for name in PACKAGES}
     leptonica = Leptonica()

@@ -137,7 +137,7 @@ struct JobRunner: Sendable {
     }
 
     /// The job's stages in order. A new stage is a file in `Stages/` and a line here.
-    var stages: StageSequence {
+    private var stages: StageSequence {
         StageSequence(stages: [
             DownloadStage(content: content),
             OpenStage(configuration: configuration, converter: converter, documents: documents),

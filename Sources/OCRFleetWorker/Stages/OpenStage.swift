@@ -25,7 +25,6 @@ struct OpenStage: JobStage {
 
     private func open(_ path: String, format: DocumentFormat, work: JobWork) async throws(OCRError) -> OpenedDocument {
         let mode = work.job.options.mode
-        let limits = configuration.limits
         let timeLimit = configuration.timeLimit(of: work.job)
         var path = path
         var format = format
@@ -36,20 +35,7 @@ struct OpenStage: JobStage {
             (path, format) = (conversion.output, .xlsx)
         }
         if [.docx, .pptx, .xlsx].contains(format), mode != .ocr {
-            let archive = try ZipArchive(path: path, limits: limits.zip)
-            let content =
-                switch format {
-                case .docx: try WordDocument(archive: archive).content(images: mode != .text)
-                case .pptx: try PresentationDocument(archive: archive).content(images: mode != .text)
-                default: try WorkbookDocument(archive: archive).content()
-                }
-            if content.pages.count > limits.maxPages {
-                throw OCRError(
-                    .sourceTooLarge,
-                    "the document has \(content.pages.count) pages, over the \(limits.maxPages)-page limit"
-                )
-            }
-            return .office(content)
+            return .office(try officeContent(path, format: format, mode: mode))
         }
         if let office = format.office {
             let conversion = try await converter.convert(path, format: office, to: .pdf, in: work.directory)
@@ -73,6 +59,31 @@ struct OpenStage: JobStage {
                 said: work.said
             )
         )
+    }
+
+    /// A DOCX, PPTX or XLSX read from its XML, pictures left out in `text` mode.
+    private func officeContent(
+        _ path: String,
+        format: DocumentFormat,
+        mode: RecognitionMode
+    ) throws(OCRError)
+        -> OfficeContent
+    {
+        let limits = configuration.limits
+        let archive = try ZipArchive(path: path, limits: limits.zip)
+        let content =
+            switch format {
+            case .docx: try WordDocument(archive: archive).content(images: mode != .text)
+            case .pptx: try PresentationDocument(archive: archive).content(images: mode != .text)
+            default: try WorkbookDocument(archive: archive).content()
+            }
+        if content.pages.count > limits.maxPages {
+            throw OCRError(
+                .sourceTooLarge,
+                "the document has \(content.pages.count) pages, over the \(limits.maxPages)-page limit"
+            )
+        }
+        return content
     }
 }
 

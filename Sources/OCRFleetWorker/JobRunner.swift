@@ -5,7 +5,6 @@ import Logging
 import NIOPosix
 import OCRFleetBus
 import OCRFleetContent
-import OCRFleetDocuments
 import OCRFleetEngines
 import OCRFleetMetrics
 import OCRFleetModel
@@ -137,6 +136,18 @@ struct JobRunner: Sendable {
         try? await attempt.message.nak(delay: .zero)
     }
 
+    /// The job's stages in order. A new stage is a file in `Stages/` and a line here.
+    private var stages: StageSequence {
+        StageSequence(stages: [
+            DownloadStage(content: content),
+            OpenStage(configuration: configuration, converter: converter, documents: documents),
+            StartedStage(),
+            RecognizeStage(recognizer: recognizer, clock: configuration.clock),
+            AssembleStage(normalizeNFKC: configuration.normalizeNFKC),
+            UploadStage(content: content),
+        ])
+    }
+
     /// Runs the job up to its uploaded result and returns what its `completed` event says;
     /// recording and announcing the end is `end`'s.
     private func run(
@@ -148,19 +159,6 @@ struct JobRunner: Sendable {
         -> JobCompleted
     {
         let started = ContinuousClock.now
-        var timings: [String: Int] = [:]
-        func lap(_ stage: String, since: ContinuousClock.Instant) {
-            let elapsed = ContinuousClock.now - since
-            timings[stage] = Int(elapsed.milliseconds)
-            FleetMetrics.stage(stage, took: elapsed)
-        }
-        /// Runs one stage in its span and times it.
-        func stage<T>(_ name: String, _ body: () async throws -> T) async throws -> T {
-            let started = ContinuousClock.now
-            let value = try await withSpan(name) { _ in try await body() }
-            lap(name, since: started)
-            return value
-        }
         let request = RecognitionRequest(
             languages: job.options.languages,
             prompt: job.options.prompt,
@@ -176,189 +174,46 @@ struct JobRunner: Sendable {
 
         // A URL the egress policy refuses fails the job before any of them is contacted.
         try await content.checkURLs(source: job.source.url, result: job.result.url, layout: job.result.layoutURL)
-        let source = try await stage("download") {
-            try await content.download(job.source.url, to: "\(directory)/source", expectedSHA256: job.source.sha256)
-        }
-        FleetMetrics.downloaded(bytes: source.bytes)
-        logger.info("downloaded source", metadata: ["bytes": "\(source.bytes)"])
-
         // One line for what native code said about the document, however the attempt ends.
         let said = NativeMessageTally()
         defer { said.log(to: logger) }
-        let (format, document, indexes) = try await stage("convert") {
-            let format = try DocumentFormat.detect(fileAt: source.path, zipLimits: configuration.limits.zip)
-            let document = try await open(
-                source.path,
-                format: format,
-                job: job,
-                directory: directory,
-                timeLimit: configuration.timeLimit(of: job),
-                said: said
-            )
-            let indexes = try job.options.pages?.indexes(pageCount: document.pageCount) ?? Array(0..<document.pageCount)
-            return (format, document, indexes)
-        }
-
-        // The state first: a job another attempt has ended meanwhile stops here, unannounced.
-        try await reporter.updateState { state in
-            state.state = .running
-            state.startedAt = Date()
-            state.format = format.rawValue
-            state.engine = engine.name
-            state.pagesTotal = indexes.count
-            state.pagesDone = 0
-            state.error = nil
-        }
-        try await reporter.publish(.started(JobStarted(format: format.rawValue, pagesTotal: indexes.count, engine: engine.name)))
-
-        let progress = ProgressThrottle(total: indexes.count, reporter: reporter, clock: configuration.clock, logger: logger)
-        let outcome: PageRecognizer.Outcome = try await stage("recognize") {
-            switch document {
-            case .paged(let paged):
-                try await recognizer.run(
-                    paged,
-                    indexes: indexes,
-                    mode: job.options.mode,
-                    engine: engine,
-                    request: request,
-                    policy: job.options.onPageError,
-                    headersFooters: job.options.headersFooters,
-                    logger: logger,
-                    progress: { done in await progress.pagesDone(done) }
-                )
-            case .office(let content):
-                try await recognizer.run(
-                    content,
-                    indexes: indexes,
-                    engine: engine,
-                    request: request,
-                    policy: job.options.onPageError,
-                    logger: logger,
-                    progress: { done in await progress.pagesDone(done) }
-                )
-            }
-        }
-
-        // Another attempt ended the job while this one recognised it: no upload.
-        if let ended = await progress.endedElsewhere { throw JobEndedElsewhere(state: ended) }
-        let numbers = indexes.map { $0 + 1 }
-        // Every path's pages (text layer, office XML, any engine) are folded here, once.
-        let pages = configuration.normalizeNFKC ? outcome.pages.map(\.compatibilityFolded) : outcome.pages
-        let markdown = MarkdownAssembler.assemble(pages: pages.map(\.markdown), numbers: numbers)
-        let bytes = Array(markdown.utf8)
-        let layoutLocation: String? = try await stage("upload") {
-            try await content.upload(
-                bytes,
-                to: job.result.url,
-                contentType: job.result.contentType ?? "text/markdown; charset=utf-8"
-            )
-            guard let layoutURL = job.result.layoutURL, pages.contains(where: { !$0.blocks.isEmpty }) else {
-                return nil
-            }
-            let layout = PageLayout.document(pages: pages, numbers: numbers)
-            try await content.upload(layout, to: layoutURL, contentType: "application/json", what: "layout")
-            return Self.withoutQuery(layoutURL)
-        }
-        FleetMetrics.uploaded(bytes: bytes.count)
-        FleetMetrics.pages(indexes.count - outcome.textPages, engine: engine.name, mode: job.options.mode.rawValue)
-        FleetMetrics.pages(outcome.textPages, engine: "text_layer", mode: job.options.mode.rawValue)
-
-        let total = ContinuousClock.now - started
-        let summary = ResultSummary(
-            url: Self.withoutQuery(job.result.url),
-            bytes: bytes.count,
-            sha256: SHA256.hash(data: bytes).hexString
+        var work = JobWork(
+            job: job,
+            directory: directory,
+            engine: engine,
+            request: request,
+            reporter: reporter,
+            logger: logger,
+            said: said
         )
-        let completed = JobCompleted(
-            result: summary,
-            pages: indexes.count,
+        try await stages.run(&work)
+        return try completed(work, took: ContinuousClock.now - started)
+    }
+
+    /// The `completed` event of a job whose stages all ran, and the pages it counts in the metrics.
+    private func completed(_ work: JobWork, took duration: Duration) throws -> JobCompleted {
+        let outcome = try work.needs(\.outcome, from: "recognize")
+        let (pages, engine, mode) = (work.indexes.count, work.engine.name, work.job.options.mode.rawValue)
+        FleetMetrics.pages(pages - outcome.textPages, engine: engine, mode: mode)
+        FleetMetrics.pages(outcome.textPages, engine: "text_layer", mode: mode)
+        return JobCompleted(
+            result: ResultSummary(
+                url: Self.withoutQuery(work.job.result.url),
+                bytes: work.markdown.count,
+                sha256: SHA256.hash(data: work.markdown).hexString
+            ),
+            pages: pages,
             pagesFailed: outcome.failedPages,
             pagesIncomplete: outcome.incompletePages,
-            engine: engine.name,
-            durationMs: Int(total.milliseconds),
-            timingsMs: timings,
-            usage: PageUsage(pagesOCR: indexes.count - outcome.textPages, pagesText: outcome.textPages),
-            layout: layoutLocation,
-            pageConfidence: zip(numbers, outcome.pages).compactMap { number, page in
+            engine: engine,
+            durationMs: Int(duration.milliseconds),
+            timingsMs: work.timings,
+            usage: PageUsage(pagesOCR: pages - outcome.textPages, pagesText: outcome.textPages),
+            layout: work.layout,
+            pageConfidence: zip(work.pageNumbers, outcome.pages).compactMap { number, page in
                 page.confidence.map { PageConfidence(page: number, confidence: $0) }
             },
             pagesLowConfidence: outcome.lowConfidencePages
-        )
-        return completed
-    }
-
-    /// A job's document, ready for its pages: PDFs and images as they are, opened where
-    /// `OCR_DOCUMENT_ISOLATION` says (a child process by default); DOCX, PPTX and XLSX read
-    /// from their XML unless the job asks for OCR, as are XLS and ODS once LibreOffice has
-    /// made them XLSX; other office files, and all of these in `ocr` mode, converted to PDF by
-    /// LibreOffice.
-    enum OpenedDocument {
-        case paged(any DocumentPages)
-        case office(OfficeContent)
-
-        var pageCount: Int {
-            switch self {
-            case .paged(let paged): paged.pageCount
-            case .office(let content): content.pages.count
-            }
-        }
-    }
-
-    private func open(
-        _ path: String,
-        format: DocumentFormat,
-        job: JobRequest,
-        directory: String,
-        timeLimit: Duration,
-        said: NativeMessageTally
-    ) async throws(OCRError) -> OpenedDocument {
-        let mode = job.options.mode
-        let limits = configuration.limits
-        var path = path
-        var format = format
-        if [.xls, .ods].contains(format), mode != .ocr {
-            // Read as the XLSX LibreOffice makes of it: a PDF of a sheet cuts what overflows its cells.
-            let conversion = try await converter.convert(path, format: format.office ?? .xlsx, to: .xlsx, in: directory)
-            said.converted(conversion.messages)
-            (path, format) = (conversion.output, .xlsx)
-        }
-        if [.docx, .pptx, .xlsx].contains(format), mode != .ocr {
-            let archive = try ZipArchive(path: path, limits: limits.zip)
-            let content =
-                switch format {
-                case .docx: try WordDocument(archive: archive).content(images: mode != .text)
-                case .pptx: try PresentationDocument(archive: archive).content(images: mode != .text)
-                default: try WorkbookDocument(archive: archive).content()
-                }
-            if content.pages.count > limits.maxPages {
-                throw OCRError(
-                    .sourceTooLarge,
-                    "the document has \(content.pages.count) pages, over the \(limits.maxPages)-page limit"
-                )
-            }
-            return .office(content)
-        }
-        if let office = format.office {
-            let conversion = try await converter.convert(path, format: office, to: .pdf, in: directory)
-            said.converted(conversion.messages)
-            return .paged(
-                try await documents.open(path: conversion.output, format: .pdf, password: nil, timeLimit: timeLimit, said: said)
-            )
-        }
-        if mode == .text, format.isImage {
-            throw OCRError(
-                .invalidJob,
-                "options.mode text reads the text of PDFs and office files; a \(format.rawValue) image has none (use hybrid or ocr)"
-            )
-        }
-        return .paged(
-            try await documents.open(
-                path: path,
-                format: format,
-                password: job.options.password,
-                timeLimit: timeLimit,
-                said: said
-            )
         )
     }
 
@@ -367,39 +222,5 @@ struct JobRunner: Sendable {
         components.query = nil
         components.fragment = nil
         return components.string ?? url
-    }
-}
-
-/// Publishes `progress` after the first page, then at most about once a second, and after
-/// the last page. Progress may be lost: bus trouble is not waited out for it.
-actor ProgressThrottle {
-    let total: Int
-    let reporter: LifecycleReporter
-    let logger: Logger
-    let clock: FleetClock
-    private var lastSent: FleetClock.Instant?
-    /// The end another attempt recorded, once a progress write found it.
-    private(set) var endedElsewhere: JobState?
-
-    init(total: Int, reporter: LifecycleReporter, clock: FleetClock, logger: Logger) {
-        self.total = total
-        self.reporter = reporter
-        self.clock = clock
-        self.logger = logger
-    }
-
-    func pagesDone(_ done: Int) async {
-        let now = clock.now
-        if let lastSent, done < total, now - lastSent < .seconds(1) { return }
-        lastSent = now
-        guard endedElsewhere == nil else { return }
-        do {
-            try await reporter.updateState(patient: false) { $0.pagesDone = done }
-            try await reporter.publish(.progress(JobProgress(pagesDone: done, pagesTotal: total)), patient: false)
-        } catch let elsewhere as JobEndedElsewhere {
-            endedElsewhere = elsewhere.state
-        } catch {
-            logger.notice("cannot publish progress", metadata: ["error": "\(error)"])
-        }
     }
 }

@@ -48,111 +48,24 @@ struct PageRecognizer: Sendable {
         logger: Logger,
         progress: @escaping @Sendable (Int) async -> Void
     ) async throws(OCRError) -> Outcome {
-        let inflightLimit = max(1, min(maxInflight, engine.concurrency))
-        let target = engine.renderTarget(for: request)
-        let gray = engine.rendersGray
-        // Tesseract straightens the pages it doubts itself; other engines get every scan straightened.
-        let straightener = engine.straightensItself ? nil : self.straightener
-        var pages = [RecognizedPage](repeating: RecognizedPage(markdown: ""), count: indexes.count)
-        var failed: [Int] = []
-        var incomplete: [Int] = []
-        var doubtful: [Int] = []
-        var textPages = 0
-        var done = 0
         do {
+            let sample = try await TextLayerSample(document, indexes: indexes, mode: mode, headersFooters: headersFooters)
+            var pipeline = PagePipeline(
+                self,
+                document: document,
+                indexes: indexes,
+                mode: mode,
+                engine: engine,
+                request: request,
+                policy: policy,
+                logger: logger,
+                progress: progress,
+                sample: sample
+            )
             try await withThrowingTaskGroup(of: (Int, Result<RecognizedPage, OCRError>).self) { group in
-                var inflight = 0
-                let readsText = mode != .ocr && document.hasTextLayer
-                func readText(of index: Int) async throws -> PageText {
-                    try await document.text(page: index, includeInvisible: mode == .text)
-                }
-                // Heading levels come from the type sizes of the first pages, so they agree
-                // from page to page, and running headers and footers from what those pages
-                // repeat; those pages' text is kept for the loop below.
-                var sampled: [Int: PageText] = [:]
-                var scale: TextLayerMarkdown.Scale?
-                var running = RunningLines.none
-                if readsText {
-                    for index in indexes.prefix(Self.samplePages) { sampled[index] = try await readText(of: index) }
-                    let usable = sampled.sorted { $0.key < $1.key }.map(\.value).filter(\.isUsable)
-                    scale = TextLayerMarkdown.Scale(usable)
-                    running = RunningLines(usable)
-                }
-                let writing = TextLayerWriting(scale: scale, runningLines: running, headersFooters: headersFooters)
-                func finish(_ slot: Int, _ page: RecognizedPage) async {
-                    pages[slot] = page
-                    done += 1
-                    await progress(done)
-                }
-                func collect() async throws {
-                    guard let (slot, result) = try await group.next() else { return }
-                    inflight -= 1
-                    let number = indexes[slot] + 1
-                    switch result {
-                    case .success(var page):
-                        if page.incomplete { incomplete.append(number) }
-                        if let confidence = page.confidence, confidence < lowConfidence {
-                            doubtful.append(number)
-                            page.markdown = Self.lowConfidenceMarker(confidence) + (page.markdown.isEmpty ? "" : "\n\n" + page.markdown)
-                        }
-                        await finish(slot, page)
-                    case .failure(let error):
-                        // A server that is down fails the attempt (retried later), rather
-                        // than marking every page of the document.
-                        if policy == .fail || !error.code.isRetryable || error.code == .engineUnavailable {
-                            throw OCRError(error.code, "page \(number): \(error.message)")
-                        }
-                        logger.warning("page failed after retry; marked", metadata: ["page": "\(number)", "error": "\(error)"])
-                        failed.append(number)
-                        await finish(slot, try await standIn(for: indexes[slot], of: document, error: error, writing: writing))
-                    }
-                }
-                for (slot, index) in indexes.enumerated() {
-                    try Task.checkCancellation()
-                    // Whether the page is a scan, to be straightened; nil: not known yet.
-                    var scanned: Bool? = document.hasTextLayer ? nil : true
-                    if readsText {
-                        let text: PageText
-                        if let sample = sampled.removeValue(forKey: index) {
-                            text = sample
-                        } else {
-                            text = try await readText(of: index)
-                        }
-                        if mode == .text || text.isUsable {
-                            textPages += 1
-                            await finish(slot, RecognizedPage(text, writing))
-                            continue
-                        }
-                        logger.debug("page goes to the engine", metadata: ["page": "\(index + 1)", "reason": "\(text.unusableReason ?? "")"])
-                        scanned = text.looksScanned
-                    }
-                    if let tesseract = engine as? TesseractEngine,
-                        let result = await document.recognize(page: index, with: tesseract, request: request)
-                    {
-                        // Read where the document is, rendered and recognised in one step.
-                        while inflight >= inflightLimit { try await collect() }
-                        group.addTask { (slot, result) }
-                        inflight += 1
-                        continue
-                    }
-                    let page = try await document.render(
-                        page: index,
-                        target: target,
-                        gray: gray,
-                        straightener: straightener,
-                        knownScanned: scanned
-                    )
-                    let prepared = try await renderThreads.runIfActive {
-                        Result { () throws(OCRError) -> Engine.PreparedPage in try engine.prepare(page, request: request) }
-                    }.get()
-                    while inflight >= inflightLimit { try await collect() }
-                    group.addTask {
-                        (slot, await Self.recognize(prepared, engine: engine, request: request))
-                    }
-                    inflight += 1
-                }
-                while inflight > 0 { try await collect() }
+                try await pipeline.run(in: &group)
             }
+            return pipeline.tally.outcome
         } catch let error as OCRError {
             throw error
         } catch is CancellationError {
@@ -160,38 +73,11 @@ struct PageRecognizer: Sendable {
         } catch {
             throw OCRError(.internal, "page pipeline: \(error)")
         }
-        return Outcome(
-            pages: pages,
-            failedPages: failed.sorted(),
-            incompletePages: incomplete.sorted(),
-            textPages: textPages,
-            lowConfidencePages: doubtful.sorted()
-        )
     }
 
     /// What opens a page read with low confidence, for readers and scripts to route it.
     static func lowConfidenceMarker(_ confidence: Double) -> String {
         "<!-- low confidence: \(Int(confidence.rounded())) -->"
-    }
-
-    /// What stands in for a page the engine failed on: its text layer, invisible or not, if
-    /// it has one; else a visible marker.
-    private func standIn(
-        for index: Int,
-        of document: any DocumentPages,
-        error: OCRError,
-        writing: TextLayerWriting
-    ) async throws -> RecognizedPage {
-        let marker = "<!-- page \(index + 1) could not be recognised: \(error.code.rawValue) -->"
-        guard document.hasTextLayer,
-            let text = try? await document.text(page: index, includeInvisible: true),
-            !text.words.isEmpty
-        else { return RecognizedPage(markdown: marker) }
-        var page = RecognizedPage(text, writing)
-        page.markdown =
-            "<!-- page \(index + 1) could not be recognised (\(error.code.rawValue)); its text layer stands in -->\n\n"
-            + page.markdown
-        return page
     }
 
     /// One page, retried once on a transient engine failure other than the engine being down.

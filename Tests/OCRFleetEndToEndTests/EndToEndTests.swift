@@ -51,6 +51,24 @@ import Testing
         }
     }
 
+    /// `timings_ms` names the four stages events.md lists, no more: the steps between them
+    /// (announcing the start, assembling the markdown) are not timed, and the stages fit in the
+    /// job's duration.
+    @Test func completedTimesItsFourStages() async throws {
+        try await withFleet { fleet in
+            let recorder = try fleet.recordEvents("ocr.events.*.timed")
+            try await fleet.nats.flush()
+            try await fleet.submit(file: Fixtures.path("invoice.png"), jobID: "timed")
+            let events = try await recorder.events { $0.kind == .completed || $0.kind == .failed }
+            guard case .completed(let completed) = events.last?.data.body else {
+                Issue.record("events: \(events.map(\.kind))")
+                return
+            }
+            #expect(Set(completed.timingsMs.keys) == ["download", "convert", "recognize", "upload"])
+            #expect(completed.timingsMs.values.reduce(0, +) <= completed.durationMs, "\(completed.timingsMs)")
+        }
+    }
+
     @Test func multipartUploadWithOptions() async throws {
         try await withFleet { fleet in
             let boundary = "ocrfleet-test-boundary"

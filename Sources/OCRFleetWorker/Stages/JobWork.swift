@@ -1,0 +1,49 @@
+import Logging
+import OCRFleetContent
+import OCRFleetDocuments
+import OCRFleetEngines
+import OCRFleetModel
+
+/// One attempt at a job on its way through the stages: what every stage reads (the job, its
+/// directory, engine, reporter and logger) and what each leaves for the ones after it.
+struct JobWork {
+    let job: JobRequest
+    /// The attempt's own directory, removed when the attempt ends.
+    let directory: String
+    let engine: any OCREngine
+    let request: RecognitionRequest
+    let reporter: LifecycleReporter
+    let logger: Logger
+    /// What native code said about the document, logged once however the attempt ends.
+    let said: NativeMessageTally
+
+    /// `download`'s: the source, in `directory`.
+    var source: DownloadedFile?
+    /// `convert`'s: the source's format, the document opened, and the 0-based pages the job
+    /// asks for, in order.
+    var format: DocumentFormat?
+    var document: OpenedDocument?
+    var indexes: [Int] = []
+    /// `recognize`'s: the pages recognised, and what their progress reports found.
+    var outcome: PageRecognizer.Outcome?
+    var progress: ProgressThrottle?
+    /// `assemble`'s: the pages as they go out, and the markdown made of them.
+    var pages: [RecognizedPage] = []
+    var markdown: [UInt8] = []
+    /// `upload`'s: the layout sidecar's URL without its query, when one was written.
+    var layout: String?
+    /// Each timed stage's duration in milliseconds, by name (the sequence's).
+    var timings: [String: Int] = [:]
+
+    /// The 1-based numbers of the pages the job asks for.
+    var pageNumbers: [Int] { indexes.map { $0 + 1 } }
+
+    /// What an earlier stage left; missing, the stages are listed out of order, a mistake
+    /// failed as `internal` rather than a trap.
+    func needs<Value>(_ product: KeyPath<JobWork, Value?>, from stage: String) throws(OCRError) -> Value {
+        guard let value = self[keyPath: product] else {
+            throw OCRError(.internal, "a stage ran before the \(stage) stage it depends on")
+        }
+        return value
+    }
+}

@@ -1,0 +1,27 @@
+import OCRFleetContent
+import OCRFleetEngines
+import OCRFleetMetrics
+import OCRFleetModel
+
+/// PUTs the markdown to `result.url`, and the layout sidecar to `result.layout_url` when the
+/// job asks for one and a page has blocks to put in it.
+struct UploadStage: JobStage {
+    let content: ContentClient
+
+    var name: String { "upload" }
+
+    func run(_ work: inout JobWork) async throws {
+        let result = work.job.result
+        try await content.upload(
+            work.markdown,
+            to: result.url,
+            contentType: result.contentType ?? "text/markdown; charset=utf-8"
+        )
+        if let layoutURL = result.layoutURL, work.pages.contains(where: { !$0.blocks.isEmpty }) {
+            let layout = PageLayout.document(pages: work.pages, numbers: work.pageNumbers)
+            try await content.upload(layout, to: layoutURL, contentType: "application/json", what: "layout")
+            work.layout = JobRunner.withoutQuery(layoutURL)
+        }
+        FleetMetrics.uploaded(bytes: work.markdown.count)
+    }
+}

@@ -2,8 +2,6 @@ import Foundation
 
 /// `chunks.jsonl`: one JSON object per chunk and line, keys sorted so records compare byte for byte.
 public enum ChunkLines {
-    public static let contentType = "application/jsonl; charset=utf-8"
-
     public static func encode(_ chunks: [Chunk]) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -157,7 +157,7 @@ import Testing
                 let range = chunk.markdownRange
                 var slice = String.UnicodeScalarView()
                 slice.append(contentsOf: markdown[range[0]..<range[1]])
-                let blocks = chunk.text.components(separatedBy: "\n\n")
+                let blocks = chunk.text.split(separator: "\n\n").map(String.init)
                 #expect(String(slice).hasPrefix(blocks.first!))
                 #expect(String(slice).hasSuffix(blocks.last!))
             }

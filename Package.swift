@@ -89,6 +89,8 @@ let package = Package(
             swiftSettings: swiftSettings + [.unsafeFlags(["-suppress-warnings"])]
         ),
         .target(name: "OCRFleetMarkdown", swiftSettings: swiftSettings),
+        // A job's recognised pages cut into chunks for retrieval (`options.chunk`); no I/O, no model.
+        .target(name: "OCRFleetChunking", dependencies: ["OCRFleetModel"], swiftSettings: swiftSettings),
         .target(name: "OCRFleetXML", dependencies: ["CLibXML2", "OCRFleetModel"], swiftSettings: swiftSettings),
         .target(
             name: "OCRFleetOffice",
@@ -345,6 +347,11 @@ let package = Package(
         .testTarget(
             name: "OCRFleetModelTests",
             dependencies: ["OCRFleetModel"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OCRFleetChunkingTests",
+            dependencies: ["OCRFleetChunking", "OCRFleetModel"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,57 @@
+import OCRFleetModel
+
+/// How a job's markdown is cut into chunks for retrieval (`options.chunk`).
+public struct ChunkingOptions: Codable, Sendable, Equatable {
+    /// Where chunks begin and end.
+    public enum Strategy: String, Codable, Sendable, CaseIterable {
+        /// One chunk per page; a page over `size` is split further.
+        case page
+        /// One chunk per markdown section under its heading path; tiny sections joined.
+        case heading
+        /// Windows of `size` tokens over the whole document, `overlap` tokens shared.
+        case tokens
+    }
+
+    public static let sizes = 16...8192
+
+    public var strategy: Strategy
+    /// Most tokens in a chunk (`ApproximateTokens`).
+    public var size: Int
+    /// Tokens a split chunk repeats from the end of the one before it.
+    public var overlap: Int
+
+    public init(strategy: Strategy = .heading, size: Int = 512, overlap: Int = 64) {
+        self.strategy = strategy
+        self.size = size
+        self.overlap = overlap
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case strategy, size, overlap
+    }
+
+    /// Every field is optional on the wire, as in the job's other options.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = ChunkingOptions()
+        strategy = try c.decodeIfPresent(Strategy.self, forKey: .strategy) ?? defaults.strategy
+        size = try c.decodeIfPresent(Int.self, forKey: .size) ?? defaults.size
+        overlap = try c.decodeIfPresent(Int.self, forKey: .overlap) ?? defaults.overlap
+    }
+
+    /// Fails as `invalid_job` naming the field when a value is out of range.
+    public func validate() throws(OCRError) {
+        guard Self.sizes.contains(size) else {
+            throw OCRError(
+                .invalidJob,
+                "options.chunk.size must be \(Self.sizes.lowerBound)-\(Self.sizes.upperBound) tokens, not \(size)"
+            )
+        }
+        guard overlap >= 0, overlap < size else {
+            throw OCRError(
+                .invalidJob,
+                "options.chunk.overlap must be at least 0 and less than options.chunk.size (\(size)), not \(overlap)"
+            )
+        }
+    }
+}

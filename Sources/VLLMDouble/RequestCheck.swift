@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import OCRFleetChatAPI
 import OCRFleetDeepSeek
 import OCRFleetDocuments
 

@@ -2,7 +2,7 @@ import OCRFleetModel
 import OCRFleetTesting
 import Testing
 
-@testable import OCRFleetDeepSeek
+import OCRFleetChatAPI
 
 /// The in-flight limit with time moved by hand: how many pages a worker keeps at the vLLM
 /// servers as they push back and recover.

@@ -101,8 +101,11 @@ public final class DeepSeekEngine: OCREngine {
             }
             let started = clock.now
             let remaining = deadline - started
-            let body = body(page, prompt: request.prompt, maxTokens: budget)
-            let outcome = await servers.send(body, to: endpoint, timeout: remaining)
+            let outcome = await servers.send(
+                body(page, prompt: request.prompt, maxTokens: budget),
+                to: endpoint,
+                timeout: remaining
+            )
             pool.checkIn(endpoint)
 
             switch outcome {

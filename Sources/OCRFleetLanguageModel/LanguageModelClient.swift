@@ -58,7 +58,11 @@ public final class LanguageModelClient: Sendable {
     public func monitorHealth() async { await servers.monitorHealth() }
 
     /// The model's answer to `messages`, valid against `schema`.
-    public func answer(_ messages: [ChatMessage], schema: JSONSchema, name: String = "extraction") async throws(LanguageModelError)
+    public func answer(
+        _ messages: [ChatMessage],
+        schema: JSONSchema,
+        name: String = "extraction"
+    ) async throws(LanguageModelError)
         -> ModelAnswer
     {
         let deadline = configuration.clock.now + configuration.requestTimeout
@@ -115,7 +119,10 @@ public final class LanguageModelClient: Sendable {
     }
 
     /// One chat completion, through the in-flight limit, failing over between servers.
-    private func complete(_ request: ChatCompletionRequest, deadline: FleetClock.Instant) async throws(LanguageModelError)
+    private func complete(
+        _ request: ChatCompletionRequest,
+        deadline: FleetClock.Instant
+    ) async throws(LanguageModelError)
         -> ChatCompletionAnswer.Choice
     {
         let clock = configuration.clock

@@ -9,7 +9,8 @@ import OCRFleetModel
 /// occur in its name and description; the value is coerced to the property's type (numbers
 /// with currency signs and thousands separators, yes/no, dates to ISO 8601). A property with
 /// `enum`, `const` options or a `oneOf`/`anyOf` of `const`s is a classification: the option
-/// whose words (its value and its description) occur most often in the text wins. It reads
+/// whose words (its value, and its description's words of four letters or more) occur most
+/// often in the text wins. It reads
 /// only the text it is given, never instructions.
 struct DocumentReader {
     struct Line {
@@ -108,7 +109,11 @@ struct DocumentReader {
             return values.map { ($0, Self.words(Self.text($0))) }
         }
         if let choices = node.oneOf ?? node.anyOf, choices.allSatisfy({ $0.constValue != nil }) {
-            return choices.map { ($0.constValue!, Self.words(Self.text($0.constValue!) + " " + ($0.description ?? ""))) }
+            // Short description words (a, of, for) would vote for every option.
+            return choices.map { choice in
+                let described = Self.words(choice.description ?? "").filter { $0.count >= 4 }
+                return (choice.constValue!, Self.words(Self.text(choice.constValue!)) + described)
+            }
         }
         if let value = node.constValue { return [(value, [])] }
         return nil

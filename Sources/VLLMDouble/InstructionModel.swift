@@ -142,11 +142,11 @@ extension VLLMDouble {
         return ""
     }
 
-    /// `value` with every member given a value of the wrong type.
+    /// `value` with every member given a value of the wrong type (a string or null becomes 0, anything else "wrong").
     static func violating(_ value: JSONValue) -> JSONValue {
         switch value {
-        case .object(let members): .object(members.mapValues { if case .string = $0 { .number(0) } else { .string("wrong") } })
-        case .string: .number(0)
+        case .object(let members): .object(members.mapValues(violating))
+        case .string, .null: .number(0)
         default: .string("wrong")
         }
     }

@@ -31,7 +31,7 @@ import Testing
             (#"{"items": {"pattern": "(unclosed"}}"#, "/items/pattern"),
             (#"{"properties": {"d": {"format": "uri"}}}"#, "/properties/d/format"),
             (#"{"properties": {"r": {"$ref": "https://example.com/s.json"}}}"#, "/properties/r/$ref"),
-            (#"{"$defs": {"a": {"type": "string"}}, "properties": {"r": {"$ref": "#/$defs/b"}}}"#, "/properties/r/$ref"),
+            (##"{"$defs": {"a": {"type": "string"}}, "properties": {"r": {"$ref": "#/$defs/b"}}}"##, "/properties/r/$ref"),
             (#"{"anyOf": []}"#, "/anyOf"),
             (#"{"properties": {"s": {"minLength": 5, "maxLength": 2}}}"#, "/properties/s/minLength"),
             (#"{"properties": {"n": {"minimum": "1"}}}"#, "/properties/n/minimum"),

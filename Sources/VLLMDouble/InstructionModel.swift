@@ -89,14 +89,8 @@ extension VLLMDouble {
             guard (0...20).contains(top) else { return reject("`top_logprobs` must be between 0 and 20.", param: "top_logprobs") }
         }
         let promptTokens = tokens(request.messages.flatMap(\.content).map(text).joined())
-        if let maxTokens = request.maxTokens {
-            guard maxTokens >= 1 else { return reject("max_tokens must be at least 1, got \(maxTokens).", param: "max_tokens") }
-            if maxTokens > behaviour.maxModelLength - promptTokens {
-                return reject(
-                    "'max_tokens' or 'max_completion_tokens' is too large: \(maxTokens). This model's maximum context length is \(behaviour.maxModelLength) tokens and your request has \(promptTokens) input tokens (\(maxTokens) > \(behaviour.maxModelLength) - \(promptTokens)).",
-                    param: "max_tokens"
-                )
-            }
+        if let problem = tokenBudgetProblem(request.maxTokens, promptTokens: promptTokens, behaviour: behaviour) {
+            return reject(problem, param: "max_tokens")
         }
         guard let format = request.responseFormat else { return .success(nil) }
         switch format.type {

@@ -105,7 +105,7 @@ import VLLMDouble
 
             server.double.injectAnswer(.invalidJSON)
             server.double.injectAnswer(.schemaViolation)
-            do {
+            do throws(LanguageModelError) {
                 _ = try await Self.extract(client)
                 Issue.record("an invalid answer was passed on")
             } catch {
@@ -124,7 +124,7 @@ import VLLMDouble
             let client = try await Self.client([server.baseURL]) { $0.requestTimeout = .seconds(1) }
             defer { Task { try await client.shutdown() } }
             server.double.inject(.hang)
-            do {
+            do throws(LanguageModelError) {
                 _ = try await Self.extract(client)
                 Issue.record("a hung request answered")
             } catch {
@@ -183,7 +183,7 @@ import VLLMDouble
             // The double reads only delimited text: the same document sent bare is not read,
             // and the double says so.
             let bare = [ChatMessage(role: "user", content: [.text(Self.invoice)])]
-            do {
+            do throws(LanguageModelError) {
                 let undelimited = try await client.answer(bare, schema: Self.schema)
                 #expect(undelimited.value != Self.expected)
             } catch {

@@ -56,6 +56,8 @@ struct DocumentReader {
     }
 
     private mutating func value(for given: SchemaNode, name: String?, at pointer: String) -> JSONValue? {
+        // A schema that refers to itself is filled to the depth a schema may be nested, then left.
+        guard Self.depth(of: pointer) <= JSONSchema.maxDepth else { return nil }
         let node = schema.resolve(given)
         if let options = Self.options(of: node) {
             return classify(options, name: name, node: node, at: pointer)
@@ -147,6 +149,7 @@ struct DocumentReader {
     /// What a required value the text does not give becomes: null where allowed, else the
     /// smallest value of its type.
     private func standIn(for given: SchemaNode, at pointer: String) -> JSONValue {
+        guard Self.depth(of: pointer) <= JSONSchema.maxDepth else { return .null }
         let node = schema.resolve(given)
         if let options = Self.options(of: node) { return options[0].value }
         if node.isNullable, node.types != nil { return .null }
@@ -164,6 +167,8 @@ struct DocumentReader {
             return .object(members)
         }
     }
+
+    static func depth(of pointer: String) -> Int { pointer.reduce(0) { $0 + ($1 == "/" ? 1 : 0) } }
 
     static func coerce(_ text: String, to node: SchemaNode) -> JSONValue? {
         let types = (node.types ?? [.string]).filter { $0 != .null }

@@ -122,4 +122,16 @@ import Testing
         #expect(schema.validate(.number(3)).map(\.message) == ["matches 2 of the `oneOf` schemas, not exactly one"])
         #expect(schema.validate(.string("x")).count == 1)
     }
+
+    @Test func aSchemaThatRefersToItselfEndsItsChecksAtABound() throws {
+        let schema = try Self.schema(
+            ##"{"$defs": {"node": {"type": "object", "properties": {"next": {"$ref": "#/$defs/node"}}}, "loop": {"anyOf": [{"$ref": "#/$defs/loop"}]}}, "properties": {"list": {"$ref": "#/$defs/node"}, "loop": {"$ref": "#/$defs/loop"}}}"##
+        )
+        var list: JSONValue = .object([:])
+        for _ in 0..<100 { list = .object(["next": list]) }
+        let deep = schema.validate(.object(["list": list]))
+        #expect(deep.map(\.message) == ["nested too deep"])
+        #expect(deep.first?.pointer.hasPrefix("/list/next/next") == true)
+        #expect(schema.validate(.object(["loop": .number(1)])).map(\.message) == ["nested too deep"])
+    }
 }

@@ -90,14 +90,22 @@ public final class ChatServers: Sendable {
         }
     }
 
-    /// Checks every server once; the problem of the first that answers but does not serve the
-    /// model (a configuration mistake), if any.
-    public func checkAll() async -> HealthProblem? {
+    /// Checks every server once, at start-up. Returns the problem of the first that answers but
+    /// does not serve the model: a configuration mistake, for the caller to refuse. One that
+    /// does not answer yet (still loading weights, say) is only logged, and checked again by
+    /// `monitorHealth`.
+    public func start() async -> HealthProblem? {
         var mistake: HealthProblem?
         for endpoint in pool.endpoints {
             if case .unhealthy(let problem) = await check(endpoint), case .modelNotServed = problem, mistake == nil {
                 mistake = problem
             }
+        }
+        if mistake == nil, !pool.hasHealthy {
+            logger.warning(
+                "no model server is healthy yet",
+                metadata: ["model": "\(configuration.model)", "problems": "\(pool.problems)"]
+            )
         }
         return mistake
     }

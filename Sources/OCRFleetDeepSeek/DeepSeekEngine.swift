@@ -64,10 +64,7 @@ public final class DeepSeekEngine: OCREngine {
     /// model is a configuration mistake and fails start-up; one that does not answer yet
     /// (still loading weights, say) is only logged, and checked again by `monitorHealth`.
     public func start() async throws(OCRError) {
-        if let mistake = await servers.checkAll() { throw OCRError(.engineUnavailable, mistake.description) }
-        if !pool.hasHealthy {
-            logger.warning("no vLLM server is healthy yet", metadata: ["problems": "\(pool.problems)"])
-        }
+        if let mistake = await servers.start() { throw OCRError(.engineUnavailable, mistake.description) }
     }
 
     /// Checks every server each `healthInterval` until the task is cancelled.

@@ -49,10 +49,7 @@ public final class LanguageModelClient: Sendable {
     /// mistake (`engine_unavailable`), one that does not answer yet is checked again by
     /// `monitorHealth`.
     public func start() async throws(LanguageModelError) {
-        if let mistake = await servers.checkAll() { throw LanguageModelError(.engineUnavailable, mistake.description) }
-        if !isHealthy {
-            logger.warning("no language model server is healthy yet", metadata: ["problems": "\(servers.pool.problems)"])
-        }
+        if let mistake = await servers.start() { throw LanguageModelError(.engineUnavailable, mistake.description) }
     }
 
     public func monitorHealth() async { await servers.monitorHealth() }

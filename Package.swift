@@ -155,16 +155,31 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What every model client shares: the OpenAI-compatible chat API's wire types, servers
+        // with health checks and balancing, the adaptive in-flight limit.
         .target(
-            name: "OCRFleetDeepSeek",
+            name: "OCRFleetChatAPI",
             dependencies: [
-                "OCRFleetDocuments", "OCRFleetEngines", "OCRFleetMetrics", "OCRFleetModel",
+                "OCRFleetMetrics", "OCRFleetModel",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "OCRFleetDeepSeek",
+            dependencies: [
+                "OCRFleetChatAPI", "OCRFleetDocuments", "OCRFleetEngines", "OCRFleetModel",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "OCRFleetLanguageModel",
+            dependencies: ["OCRFleetChatAPI", "OCRFleetModel", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -249,7 +264,8 @@ let package = Package(
         .target(
             name: "VLLMDouble",
             dependencies: [
-                "OCRFleetDeepSeek", "OCRFleetDocuments", "OCRFleetEngines",
+                "OCRFleetChatAPI", "OCRFleetDeepSeek", "OCRFleetDocuments", "OCRFleetEngines", "OCRFleetLanguageModel",
+                "OCRFleetModel",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -411,8 +427,13 @@ let package = Package(
         .testTarget(
             name: "OCRFleetDeepSeekTests",
             dependencies: [
-                "OCRFleetDeepSeek", "OCRFleetDocuments", "OCRFleetEngines", "OCRFleetModel", "OCRFleetTesting", "VLLMDouble",
+                "OCRFleetChatAPI", "OCRFleetDeepSeek", "OCRFleetDocuments", "OCRFleetEngines", "OCRFleetModel", "OCRFleetTesting", "VLLMDouble",
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OCRFleetLanguageModelTests",
+            dependencies: ["OCRFleetChatAPI", "OCRFleetLanguageModel", "OCRFleetModel", "OCRFleetTesting", "VLLMDouble"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -12,6 +12,8 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case sourceUnreachable = "source_unreachable"
     case engineUnavailable = "engine_unavailable"
     case engineTimeout = "engine_timeout"
+    /// The language model answered twice and neither answer was valid against the job's schema.
+    case modelInvalidOutput = "model_invalid_output"
     case resultUploadFailed = "result_upload_failed"
     /// The result's store refuses its URL (expired, forbidden, gone): no retry can upload it.
     case resultRejected = "result_rejected"
@@ -27,7 +29,7 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
         switch self {
         case .sourceUnreachable, .engineUnavailable, .engineTimeout, .resultUploadFailed, .internal: true
         case .invalidJob, .sourceNotFound, .sourceTooLarge, .unsupportedFormat, .corruptDocument,
-            .encryptedDocument, .documentCrashed, .resultRejected, .workerLost, .cancelled:
+            .encryptedDocument, .documentCrashed, .modelInvalidOutput, .resultRejected, .workerLost, .cancelled:
             false
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import OCRFleetChatAPI
 import OCRFleetDeepSeek
 import OCRFleetDocuments
 
@@ -97,14 +98,8 @@ extension VLLMDouble {
             return reject("Failed to load image: cannot identify image file")
         }
         let promptTokens = ImageTokens.count(width: size.width, height: size.height) + tokens(text) + 1
-        if let maxTokens = request.maxTokens {
-            guard maxTokens >= 1 else { return reject("max_tokens must be at least 1, got \(maxTokens).", param: "max_tokens") }
-            if maxTokens > behaviour.maxModelLength - promptTokens {
-                return reject(
-                    "'max_tokens' or 'max_completion_tokens' is too large: \(maxTokens). This model's maximum context length is \(behaviour.maxModelLength) tokens and your request has \(promptTokens) input tokens (\(maxTokens) > \(behaviour.maxModelLength) - \(promptTokens)).",
-                    param: "max_tokens"
-                )
-            }
+        if let problem = tokenBudgetProblem(request.maxTokens, promptTokens: promptTokens, behaviour: behaviour) {
+            return reject(problem, param: "max_tokens")
         }
         return .success(
             CheckedRequest(
@@ -115,5 +110,16 @@ extension VLLMDouble {
                 grounding: text.contains("<|grounding|>")
             )
         )
+    }
+
+    /// vLLM's refusal of a `max_tokens` under 1 or over what the context leaves after the prompt.
+    static func tokenBudgetProblem(_ maxTokens: Int?, promptTokens: Int, behaviour: Behaviour) -> String? {
+        guard let maxTokens else { return nil }
+        guard maxTokens >= 1 else { return "max_tokens must be at least 1, got \(maxTokens)." }
+        guard maxTokens <= behaviour.maxModelLength - promptTokens else {
+            return
+                "'max_tokens' or 'max_completion_tokens' is too large: \(maxTokens). This model's maximum context length is \(behaviour.maxModelLength) tokens and your request has \(promptTokens) input tokens (\(maxTokens) > \(behaviour.maxModelLength) - \(promptTokens))."
+        }
+        return nil
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import OCRFleetChatAPI
 
 // vLLM's answers as it serialises them (`vllm/entrypoints/openai/protocol.py`, pydantic's
 // `model_dump()`): every field of its models, fields without a value written as `null`, not
@@ -94,10 +95,13 @@ struct ChatCompletion: Encodable {
     var finishReason: String
     var promptTokens: Int
     var completionTokens: Int
+    /// The tokens' log-probabilities, when the request asked for them.
+    var logprobs: [TokenLogprob]?
 
     enum Keys: String, CodingKey {
         case id, object, created, model, choices, usage, index, message, logprobs, role, content, refusal, annotations,
-            audio
+            audio, token, logprob, bytes
+        case topLogprobs = "top_logprobs"
         case serviceTier = "service_tier"
         case systemFingerprint = "system_fingerprint"
         case promptLogprobs = "prompt_logprobs"
@@ -129,7 +133,19 @@ struct ChatCompletion: Encodable {
         for key in [Keys.refusal, .annotations, .audio, .functionCall] { try message.encode(none, forKey: key) }
         try message.encode([String](), forKey: .toolCalls)
         try message.encode(none, forKey: .reasoningContent)
-        try choice.encode(none, forKey: .logprobs)
+        if let logprobs {
+            var content = choice.nestedContainer(keyedBy: Keys.self, forKey: .logprobs)
+            var tokens = content.nestedUnkeyedContainer(forKey: .content)
+            for token in logprobs {
+                var entry = tokens.nestedContainer(keyedBy: Keys.self)
+                try entry.encode(token.token, forKey: .token)
+                try entry.encode(token.logprob, forKey: .logprob)
+                try entry.encode(token.bytes, forKey: .bytes)
+                try entry.encode([String](), forKey: .topLogprobs)
+            }
+        } else {
+            try choice.encode(none, forKey: .logprobs)
+        }
         try choice.encode(finishReason, forKey: .finishReason)
         try choice.encode(none, forKey: .stopReason)
         try container.encode(none, forKey: .serviceTier)

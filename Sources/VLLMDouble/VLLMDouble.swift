@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOFoundationCompat
+import OCRFleetChatAPI
 import OCRFleetDeepSeek
 import OCRFleetDocuments
 import OCRFleetEngines
@@ -14,7 +15,9 @@ import Synchronization
 /// `/v1/chat/completions`), checks each request as vLLM does and answers as vLLM does, in
 /// DeepSeek-OCR's grounded format; with `recognizeText` it reads the received image with
 /// Tesseract, so a garbled or wrongly sized image shows up as wrong text. Latency, 429/503
-/// answers, hangs, cut-off answers and repetition loops can be injected.
+/// answers, hangs, cut-off answers and repetition loops can be injected. With
+/// `instructionModel` it also serves an instruction model's structured answers
+/// (`InstructionModel.swift`), whose invalid answers can be injected too.
 public final class VLLMDouble: Sendable {
     /// How the double behaves; change it at any time with `update`.
     public struct Behaviour: Sendable {
@@ -33,6 +36,8 @@ public final class VLLMDouble: Sendable {
         /// Answer `GET /v1/models` with this status and JSON body instead of vLLM's list: what
         /// another OpenAI-compatible server, a proxy or a broken deployment would send.
         public var modelsAnswer: (status: Int, body: String)?
+        /// Also serve an instruction model under this name, answering `response_format` requests.
+        public var instructionModel: String?
 
         public init() {}
     }
@@ -45,8 +50,21 @@ public final class VLLMDouble: Sendable {
         case hang
     }
 
+    /// What the instruction model answers instead of a valid answer, once per injection.
+    public enum AnswerFault: Sendable {
+        /// Text that is not JSON.
+        case invalidJSON
+        /// JSON of the wrong type at every property of the schema.
+        case schemaViolation
+    }
+
     /// What the double has seen.
     public struct Statistics: Sendable {
+        /// The instruction model's requests, in order.
+        public var instructionRequests: [ChatCompletionRequest] = []
+        /// Instruction requests whose document was not inside a `<document-NONCE>` block: the
+        /// double then reads no text at all.
+        public var undelimitedDocuments = 0
         public var completions = 0
         public var inflight = 0
         public var peakInflight = 0
@@ -60,6 +78,7 @@ public final class VLLMDouble: Sendable {
     struct State {
         var behaviour: Behaviour
         var faults: [Fault] = []
+        var answerFaults: [AnswerFault] = []
         var statistics = Statistics()
     }
 
@@ -78,6 +97,11 @@ public final class VLLMDouble: Sendable {
     /// The next `count` chat completions get `fault` instead of an answer.
     public func inject(_ fault: Fault, count: Int = 1) {
         state.withLock { $0.faults += Array(repeating: fault, count: count) }
+    }
+
+    /// The next `count` instruction answers get `fault`.
+    public func injectAnswer(_ fault: AnswerFault, count: Int = 1) {
+        state.withLock { $0.answerFaults += Array(repeating: fault, count: count) }
     }
 
     public var statistics: Statistics { state.withLock { $0.statistics } }
@@ -129,7 +153,19 @@ public final class VLLMDouble: Sendable {
             maxModelLen: behaviour.maxModelLength,
             permission: [ModelPermission(created: now)]
         )
-        return try Self.json(ModelList(data: [card]), status: .ok)
+        var cards = [card]
+        if let instruction = behaviour.instructionModel {
+            cards.append(
+                ModelCard(
+                    id: instruction,
+                    created: now,
+                    root: instruction,
+                    maxModelLen: behaviour.maxModelLength,
+                    permission: [ModelPermission(created: now)]
+                )
+            )
+        }
+        return try Self.json(ModelList(data: cards), status: .ok)
     }
 
     func chatCompletion(_ request: Request) async -> Response {
@@ -179,6 +215,9 @@ public final class VLLMDouble: Sendable {
             $0.statistics.completions += 1
             $0.statistics.lastRequest = completion
             $0.statistics.maxTokensSeen.append(completion.maxTokens ?? -1)
+        }
+        if completion.model == behaviour.instructionModel {
+            return await instructionAnswer(completion, behaviour: behaviour)
         }
         let checked: CheckedRequest
         switch Self.check(completion, body: body, behaviour: behaviour) {

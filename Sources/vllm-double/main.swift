@@ -19,6 +19,8 @@ struct VLLMDoubleCommand: AsyncParsableCommand {
     @Option(help: "Context length reported and enforced.") var maxModelLen = 8192
     @Flag(help: "Answer a fixed block instead of reading the image with Tesseract.") var noOcr = false
     @Flag(help: "Reject lists in vllm_xargs, as older vLLM releases do.") var legacyXargs = false
+    @Option(help: "Also serve an instruction model of this name, answering structured-output requests from the document's text.")
+    var instructionModel: String?
 
     func run() async throws {
         var behaviour = VLLMDouble.Behaviour()
@@ -27,6 +29,7 @@ struct VLLMDoubleCommand: AsyncParsableCommand {
         behaviour.maxModelLength = maxModelLen
         behaviour.recognizeText = !noOcr
         behaviour.legacyExtraArguments = legacyXargs
+        behaviour.instructionModel = instructionModel
         var logger = Logger(label: "vllm-double")
         logger.logLevel = .warning
         let double = try VLLMDouble(behaviour: behaviour, logger: logger)

@@ -1,8 +1,7 @@
+import OCRFleetChatAPI
 import OCRFleetModel
 import OCRFleetTesting
 import Testing
-
-@testable import OCRFleetDeepSeek
 
 /// The in-flight limit with time moved by hand: how many pages a worker keeps at the vLLM
 /// servers as they push back and recover.

@@ -1,4 +1,5 @@
 import Foundation
+import OCRFleetChatAPI
 import OCRFleetDeepSeek
 import OCRFleetDocuments
 import OCRFleetEngines

@@ -111,8 +111,9 @@ import Testing
     @Test func errorClassesMatchTheContract() {
         let permanent: Set<ErrorCode> = [
             .invalidJob, .sourceNotFound, .sourceTooLarge, .unsupportedFormat, .corruptDocument, .encryptedDocument,
-            .documentCrashed, .resultRejected, .workerLost, .cancelled,
+            .documentCrashed, .modelInvalidOutput, .resultRejected, .workerLost, .cancelled,
         ]
+        #expect(ErrorCode.modelInvalidOutput.rawValue == "model_invalid_output")
         for code in ErrorCode.allCases {
             #expect(code.isRetryable == !permanent.contains(code), "\(code)")
         }

@@ -1,4 +1,4 @@
-// Generated from openapi.yaml (sha256 f7f11010409b59728d78250663e20a6bcf41bea60738845345e8721f7364a7be) by scripts/generate-api.sh.
+// Generated from openapi.yaml (sha256 66e31e5cfb022c6812b5433cc6497354498650288abc44826b770c04fa29d760) by scripts/generate-api.sh.
 // swift-format-ignore-file
 /// The gateway's OpenAPI document as JSON, served at `/openapi.json`.
 public enum OpenAPIDocument {
@@ -198,6 +198,7 @@ public enum OpenAPIDocument {
      "source_unreachable",
      "engine_unavailable",
      "engine_timeout",
+     "model_invalid_output",
      "result_upload_failed",
      "result_rejected",
      "worker_lost",

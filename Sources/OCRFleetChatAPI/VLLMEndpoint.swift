@@ -1,6 +1,6 @@
 import Synchronization
 
-/// One vLLM server: its base URL (`http://host:8000/v1`), whether it is healthy, and how
+/// One OpenAI-compatible model server (vLLM): its base URL (`http://host:8000/v1`), whether it is healthy, and how
 /// many requests are out to it.
 public final class VLLMEndpoint: Sendable {
     public let baseURL: String
@@ -9,16 +9,16 @@ public final class VLLMEndpoint: Sendable {
 
     struct State {
         var healthy = false
-        var outstanding = 0
-        var maxModelLength: Int?
-        var problem: String? = "not checked yet"
+        public var outstanding = 0
+        public var maxModelLength: Int?
+        public var problem: String? = "not checked yet"
         /// Health checks in a row that got no answer.
         var unansweredChecks = 0
     }
 
     private let state = Mutex(State())
 
-    init(baseURL: String) {
+    public init(baseURL: String) {
         var base = baseURL
         while base.hasSuffix("/") { base.removeLast() }
         self.baseURL = base
@@ -26,13 +26,13 @@ public final class VLLMEndpoint: Sendable {
         healthURL = root + "/health"
     }
 
-    var isHealthy: Bool { state.withLock { $0.healthy } }
-    var outstanding: Int { state.withLock { $0.outstanding } }
-    var problem: String? { state.withLock { $0.problem } }
+    public var isHealthy: Bool { state.withLock { $0.healthy } }
+    public var outstanding: Int { state.withLock { $0.outstanding } }
+    public var problem: String? { state.withLock { $0.problem } }
     /// The served model's context length from `/v1/models`, when the server says.
-    var maxModelLength: Int? { state.withLock { $0.maxModelLength } }
+    public var maxModelLength: Int? { state.withLock { $0.maxModelLength } }
 
-    func markHealthy(maxModelLength: Int?) {
+    public func markHealthy(maxModelLength: Int?) {
         state.withLock {
             $0.healthy = true
             $0.problem = nil
@@ -41,7 +41,7 @@ public final class VLLMEndpoint: Sendable {
         }
     }
 
-    func markUnhealthy(_ problem: String) {
+    public func markUnhealthy(_ problem: String) {
         state.withLock {
             $0.healthy = false
             $0.problem = problem
@@ -52,7 +52,7 @@ public final class VLLMEndpoint: Sendable {
     /// second in a row, as one slow answer from a busy server (or a busy worker) is not an
     /// outage, and marking it would fail every page sent meanwhile. A refused page request
     /// marks it at once.
-    func healthCheckUnanswered(_ problem: String) {
+    public func healthCheckUnanswered(_ problem: String) {
         state.withLock {
             $0.unansweredChecks += 1
             if !$0.healthy || $0.unansweredChecks >= 2 {
@@ -67,33 +67,40 @@ public final class VLLMEndpoint: Sendable {
     fileprivate func load() -> (healthy: Bool, outstanding: Int) { state.withLock { ($0.healthy, $0.outstanding) } }
 }
 
-/// Several vLLM servers behind one engine, balanced by least outstanding requests; an
+/// Several servers behind one client, balanced by least outstanding requests; an
 /// unhealthy one gets no requests until a health check passes again.
-final class EndpointPool: Sendable {
-    let endpoints: [VLLMEndpoint]
+public final class EndpointPool: Sendable {
+    public let endpoints: [VLLMEndpoint]
 
-    init(urls: [String]) {
+    public init(urls: [String]) {
         endpoints = urls.map(VLLMEndpoint.init(baseURL:))
     }
 
-    var hasHealthy: Bool { endpoints.contains { $0.isHealthy } }
+    public var hasHealthy: Bool { endpoints.contains { $0.isHealthy } }
 
-    /// The healthy endpoint with the fewest requests out, counted as one more; nil if none is healthy.
-    func checkOut() -> VLLMEndpoint? {
+    /// The healthy endpoint with the fewest requests out, counted as one more; nil if none is
+    /// healthy. `avoiding` (the one that just refused) is taken only when no other is healthy.
+    public func checkOut(avoiding avoided: VLLMEndpoint? = nil) -> VLLMEndpoint? {
         var best: (endpoint: VLLMEndpoint, outstanding: Int)?
-        for endpoint in endpoints {
+        for endpoint in endpoints where endpoint !== avoided {
             let load = endpoint.load()
             guard load.healthy else { continue }
             if best == nil || load.outstanding < best!.outstanding { best = (endpoint, load.outstanding) }
         }
+        if best == nil, let avoided, avoided.isHealthy { best = (avoided, 0) }
         best?.endpoint.take()
         return best?.endpoint
     }
 
-    func checkIn(_ endpoint: VLLMEndpoint) { endpoint.put() }
+    /// Whether a server other than `endpoint` is healthy.
+    public func hasHealthy(besides endpoint: VLLMEndpoint) -> Bool {
+        endpoints.contains { $0 !== endpoint && $0.isHealthy }
+    }
+
+    public func checkIn(_ endpoint: VLLMEndpoint) { endpoint.put() }
 
     /// Why no endpoint is usable, for error messages.
-    var problems: String {
+    public var problems: String {
         endpoints.map { "\($0.baseURL): \($0.problem ?? "healthy")" }.joined(separator: "; ")
     }
 }

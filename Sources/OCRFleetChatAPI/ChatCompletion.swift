@@ -1,8 +1,9 @@
 import Foundation
+import OCRFleetModel
 
-/// The chat completion request the engine sends to vLLM's OpenAI-compatible API
+/// The chat completion request the fleet's model clients send to an OpenAI-compatible API
 /// (`POST /v1/chat/completions`), with vLLM's extensions `skip_special_tokens` and
-/// `vllm_xargs`; the vLLM double decodes the same type.
+/// `vllm_xargs`; the vLLM double decodes the same type. Fields left nil are not sent.
 public struct ChatCompletionRequest: Codable, Sendable, Equatable {
     public var model: String
     public var messages: [ChatMessage]
@@ -12,12 +13,19 @@ public struct ChatCompletionRequest: Codable, Sendable, Equatable {
     /// Arguments for vLLM's per-request logits processors; DeepSeek-OCR's
     /// `NGramPerReqLogitsProcessor` reads `ngram_size`, `window_size` and `whitelist_token_ids`.
     public var vllmXargs: [String: ExtraArgument]?
+    /// Structured output, as OpenAI and vLLM document it.
+    public var responseFormat: ResponseFormat?
+    /// Ask for each generated token's log-probability (`choices[].logprobs.content`).
+    public var logprobs: Bool?
+    public var topLogprobs: Int?
 
     enum CodingKeys: String, CodingKey {
-        case model, messages, temperature
+        case model, messages, temperature, logprobs
         case maxTokens = "max_tokens"
         case skipSpecialTokens = "skip_special_tokens"
         case vllmXargs = "vllm_xargs"
+        case responseFormat = "response_format"
+        case topLogprobs = "top_logprobs"
     }
 
     public init(
@@ -25,8 +33,11 @@ public struct ChatCompletionRequest: Codable, Sendable, Equatable {
         messages: [ChatMessage],
         maxTokens: Int?,
         temperature: Double?,
-        skipSpecialTokens: Bool?,
-        vllmXargs: [String: ExtraArgument]?
+        skipSpecialTokens: Bool? = nil,
+        vllmXargs: [String: ExtraArgument]? = nil,
+        responseFormat: ResponseFormat? = nil,
+        logprobs: Bool? = nil,
+        topLogprobs: Int? = nil
     ) {
         self.model = model
         self.messages = messages
@@ -34,6 +45,43 @@ public struct ChatCompletionRequest: Codable, Sendable, Equatable {
         self.temperature = temperature
         self.skipSpecialTokens = skipSpecialTokens
         self.vllmXargs = vllmXargs
+        self.responseFormat = responseFormat
+        self.logprobs = logprobs
+        self.topLogprobs = topLogprobs
+    }
+}
+
+/// `response_format`: `{"type": "json_schema", "json_schema": {"name", "schema", "strict"}}`
+/// asks for JSON valid against `schema` (vLLM enforces it with its structured-output backend);
+/// `{"type": "json_object"}` and `{"type": "text"}` are the other types OpenAI defines.
+public struct ResponseFormat: Codable, Sendable, Equatable {
+    public struct JSONSchemaFormat: Codable, Sendable, Equatable {
+        public var name: String
+        public var schema: JSONValue?
+        public var strict: Bool?
+
+        public init(name: String, schema: JSONValue?, strict: Bool?) {
+            self.name = name
+            self.schema = schema
+            self.strict = strict
+        }
+    }
+
+    public var type: String
+    public var jsonSchema: JSONSchemaFormat?
+
+    enum CodingKeys: String, CodingKey {
+        case type
+        case jsonSchema = "json_schema"
+    }
+
+    public init(type: String, jsonSchema: JSONSchemaFormat?) {
+        self.type = type
+        self.jsonSchema = jsonSchema
+    }
+
+    public static func jsonSchema(name: String, schema: JSONValue) -> ResponseFormat {
+        ResponseFormat(type: "json_schema", jsonSchema: JSONSchemaFormat(name: name, schema: schema, strict: true))
     }
 }
 
@@ -121,38 +169,58 @@ public enum ExtraArgument: Codable, Sendable, Equatable {
     }
 }
 
-/// What the engine reads of a chat completion answer: the first choice's text and why it
-/// ended, and the generated token count. Everything else vLLM sends (ids, timestamps, logprobs,
-/// its own additions) is ignored, so a release that adds, drops or renames those changes nothing.
-struct ChatCompletionAnswer: Decodable {
-    struct Choice: Decodable {
-        struct Message: Decodable { var content: String? }
-        var message: Message
-        var finishReason: String?
+/// What the clients read of a chat completion answer: the first choice's text, why it ended
+/// and its tokens' log-probabilities when asked for, and the generated token count. Everything
+/// else vLLM sends (ids, timestamps, its own additions) is ignored, so a release that adds,
+/// drops or renames those changes nothing.
+public struct ChatCompletionAnswer: Decodable, Sendable {
+    public struct Choice: Decodable, Sendable {
+        public struct Message: Decodable, Sendable { public var content: String? }
+        /// `{"content": [{"token", "logprob", "bytes", "top_logprobs"}]}`; null unless asked for.
+        public struct Logprobs: Decodable, Sendable {
+            public var content: [TokenLogprob]?
+        }
+        public var message: Message
+        public var finishReason: String?
+        public var logprobs: Logprobs?
 
         enum CodingKeys: String, CodingKey {
-            case message
+            case message, logprobs
             case finishReason = "finish_reason"
         }
     }
 
-    struct Usage: Decodable {
-        var completionTokens: Int?
+    public struct Usage: Decodable, Sendable {
+        public var completionTokens: Int?
 
         enum CodingKeys: String, CodingKey { case completionTokens = "completion_tokens" }
     }
 
-    var choices: [Choice]
-    var usage: Usage?
+    public var choices: [Choice]
+    public var usage: Usage?
+}
+
+/// One generated token and its natural-log probability.
+public struct TokenLogprob: Codable, Sendable, Equatable {
+    public var token: String
+    public var logprob: Double
+    /// The token's UTF-8 bytes: a token may be part of a character, so the text is rebuilt from these when present.
+    public var bytes: [UInt8]?
+
+    public init(token: String, logprob: Double, bytes: [UInt8]?) {
+        self.token = token
+        self.logprob = logprob
+        self.bytes = bytes
+    }
 }
 
 /// What the health check reads of `GET /v1/models`: the served model ids, and vLLM's
 /// `max_model_len`, which sizes the token-budget retry. `object`, `created`, `owned_by`,
 /// `root`, `parent` and `permission` are ignored: servers and releases differ in them.
-struct ServedModels: Decodable {
-    struct Model: Decodable {
-        var id: String
-        var maxModelLen: Int?
+public struct ServedModels: Decodable, Sendable {
+    public struct Model: Decodable, Sendable {
+        public var id: String
+        public var maxModelLen: Int?
 
         enum CodingKeys: String, CodingKey {
             case id
@@ -160,15 +228,15 @@ struct ServedModels: Decodable {
         }
     }
 
-    var data: [Model]
+    public var data: [Model]
 }
 
 /// The message of vLLM's error body: `{"error": {"message", …}}` in current releases, the
 /// same fields at the top level in older ones.
-struct VLLMErrorMessage: Decodable {
-    var message: String
+public struct VLLMErrorMessage: Decodable, Sendable {
+    public var message: String
 
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         enum Keys: String, CodingKey { case error, message }
         let container = try decoder.container(keyedBy: Keys.self)
         if let nested = try? container.nestedContainer(keyedBy: Keys.self, forKey: .error) {
@@ -181,8 +249,8 @@ struct VLLMErrorMessage: Decodable {
 
 /// Why an answer could not be read, in a server operator's terms: the field that is missing
 /// or wrong, as a path into the JSON (`data[0].id`), or that the body is not JSON at all.
-enum AnswerProblem {
-    static func describe(_ error: any Error, body: String) -> String {
+public enum AnswerProblem {
+    public static func describe(_ error: any Error, body: String) -> String {
         guard let error = error as? DecodingError else { return "\(error)" }
         switch error {
         case .keyNotFound(let key, let context):
@@ -201,7 +269,7 @@ enum AnswerProblem {
     }
 
     /// The start of a body on one line, for messages.
-    static func snippet(_ body: String, limit: Int = 200) -> String {
+    public static func snippet(_ body: String, limit: Int = 200) -> String {
         let line = body.split(whereSeparator: \.isNewline).joined(separator: " ").trimmingCharacters(in: .whitespaces)
         if line.isEmpty { return "(empty)" }
         return line.count > limit ? String(line.prefix(limit)) + "…" : line

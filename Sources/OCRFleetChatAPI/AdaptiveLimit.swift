@@ -1,7 +1,7 @@
 import OCRFleetModel
 import Synchronization
 
-/// How many requests may be at the vLLM servers at once: at most `maximum`, lowered when
+/// How many requests may be at a model's servers at once: at most `maximum`, lowered when
 /// the servers push back and raised again as they recover (additive increase,
 /// multiplicative decrease, as TCP does).
 ///
@@ -12,8 +12,8 @@ import Synchronization
 ///   token, because a dense page takes longer than a blank one without the server being
 ///   any busier.
 /// - Each answered request raises the limit by 1/limit, about one per round of requests.
-final class AdaptiveLimit: Sendable {
-    enum Signal {
+public final class AdaptiveLimit: Sendable {
+    public enum Signal {
         /// `tokens`: the answer's length, when the server reports it.
         case answered(latency: Duration, tokens: Int?)
         case overloaded
@@ -27,8 +27,8 @@ final class AdaptiveLimit: Sendable {
 
     private struct State {
         var limit: Double
-        var inUse = 0
-        var peak = 0
+        public var inUse = 0
+        public var peak = 0
         var waiters: [Waiter] = []
         var nextID: UInt64 = 0
         var smoothedLatency: Double?
@@ -38,13 +38,13 @@ final class AdaptiveLimit: Sendable {
         var lastRoundTrip = 0.1
     }
 
-    let maximum: Int
-    let latencyTolerance: Double
+    public let maximum: Int
+    public let latencyTolerance: Double
     /// Tells whether a round trip has passed since the last decrease.
-    let clock: FleetClock
+    public let clock: FleetClock
     private let state: Mutex<State>
 
-    init(maximum: Int, latencyTolerance: Double = 3, clock: FleetClock = .continuous) {
+    public init(maximum: Int, latencyTolerance: Double = 3, clock: FleetClock = .continuous) {
         self.maximum = max(1, maximum)
         self.latencyTolerance = latencyTolerance
         self.clock = clock
@@ -52,15 +52,15 @@ final class AdaptiveLimit: Sendable {
     }
 
     /// The current limit.
-    var current: Int { state.withLock { Int($0.limit) } }
+    public var current: Int { state.withLock { Int($0.limit) } }
     /// Requests out now, and the most there have been at once.
-    var inUse: Int { state.withLock { $0.inUse } }
-    var peak: Int { state.withLock { $0.peak } }
+    public var inUse: Int { state.withLock { $0.inUse } }
+    public var peak: Int { state.withLock { $0.peak } }
     /// Requests waiting for a place.
-    var waiting: Int { state.withLock { $0.waiters.count } }
+    public var waiting: Int { state.withLock { $0.waiters.count } }
 
     /// Waits for a free place; false if the task was cancelled while waiting.
-    func acquire() async -> Bool {
+    public func acquire() async -> Bool {
         let id = state.withLock { state -> UInt64 in
             state.nextID += 1
             return state.nextID
@@ -94,7 +94,7 @@ final class AdaptiveLimit: Sendable {
     }
 
     /// Returns a place and reports how the request went.
-    func release(_ signal: Signal) {
+    public func release(_ signal: Signal) {
         let now = clock.now
         let ready = state.withLock { state -> [Waiter] in
             state.inUse -= 1

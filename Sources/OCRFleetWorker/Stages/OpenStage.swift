@@ -1,3 +1,4 @@
+import NIOPosix
 import OCRFleetContent
 import OCRFleetDocuments
 import OCRFleetModel
@@ -35,7 +36,17 @@ struct OpenStage: JobStage {
             (path, format) = (conversion.output, .xlsx)
         }
         if [.docx, .pptx, .xlsx].contains(format), mode != .ocr {
-            return .office(try officeContent(path, format: format, mode: mode))
+            // Unzipping and parsing the XML is CPU work: on the document threads, off Swift's pool.
+            let (officePath, officeFormat) = (path, format)
+            let read: Result<OfficeContent, OCRError>
+            do {
+                read = try await documents.threads.runIfActive {
+                    Result { () throws(OCRError) in try officeContent(officePath, format: officeFormat, mode: mode) }
+                }
+            } catch {
+                throw OCRError(.cancelled, "the worker is stopping")
+            }
+            return .office(try read.get())
         }
         if let office = format.office {
             let conversion = try await converter.convert(path, format: office, to: .pdf, in: work.directory)

@@ -8,17 +8,21 @@ public struct RecognitionRequest: Sendable {
     public var resolution: Resolution
     /// Time budget of one page; over it the page fails with `engine_timeout`.
     public var pageTimeout: Duration
+    /// Most pixels of a page bitmap (`OCR_MAX_PAGE_PIXELS`), enlarged pages included.
+    public var maxPagePixels: Int
 
     public init(
         languages: [String] = ["eng"],
         prompt: PromptStyle = .markdown,
         resolution: Resolution = .base,
-        pageTimeout: Duration = .seconds(120)
+        pageTimeout: Duration = .seconds(120),
+        maxPagePixels: Int = DocumentLimits().maxPagePixels
     ) {
         self.languages = languages
         self.prompt = prompt
         self.resolution = resolution
         self.pageTimeout = pageTimeout
+        self.maxPagePixels = maxPagePixels
     }
 }
 

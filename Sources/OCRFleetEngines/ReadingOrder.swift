@@ -10,7 +10,8 @@
 ///   aligned and close) starts above the right block's bottom, so a heading far below a
 ///   centred address is not read before it;
 /// - one-line blocks in bands of their own at the top and bottom of the page (running
-///   headers, page numbers, footers) are read first and last, not beside the columns.
+///   headers, page numbers, footers) are read first and last, not beside the columns, unless
+///   each of them continues a column (the headings opening two columns, say).
 /// Blocks with no order between them are taken top first, then left first.
 public enum ReadingOrder {
     /// One text block: its box in page pixels and how many lines it holds.
@@ -22,10 +23,12 @@ public enum ReadingOrder {
         public var lines: Int
 
         public init(left: Int, top: Int, right: Int, bottom: Int, lines: Int) {
-            self.left = left
-            self.top = top
-            self.right = max(left, right)
-            self.bottom = max(top, bottom)
+            // Bounded, so sums and differences of coordinates cannot overflow.
+            let bound = 1 << 40
+            self.left = min(max(left, -bound), bound)
+            self.top = min(max(top, -bound), bound)
+            self.right = max(self.left, min(right, bound))
+            self.bottom = max(self.top, min(bottom, bound))
             self.lines = max(1, lines)
         }
 
@@ -51,11 +54,24 @@ public enum ReadingOrder {
         let width = blocks.map(\.right).max() ?? 0
         let page = rightToLeft ? blocks.map { $0.mirrored(within: width) } : blocks
         var bands = Self.bands(page)
-        let oneLine = { (band: [Int]) in band.allSatisfy { page[$0].lines == 1 } }
+        let lineHeight = Self.lineHeight(page)
+        // A band of one-line blocks that do not all continue a column of the band beside it.
+        func isFurniture(_ band: [Int], beside: [Int], below: Bool) -> Bool {
+            band.allSatisfy { page[$0].lines == 1 }
+                && !band.allSatisfy { index in
+                    beside.contains { other in
+                        below
+                            ? continues(page[other], with: page[index], lineHeight: lineHeight)
+                            : continues(page[index], with: page[other], lineHeight: lineHeight)
+                    }
+                }
+        }
         var head: [[Int]] = []
         var tail: [[Int]] = []
-        while bands.count > 1, oneLine(bands[0]) { head.append(bands.removeFirst()) }
-        while bands.count > 1, oneLine(bands[bands.count - 1]) { tail.insert(bands.removeLast(), at: 0) }
+        while bands.count > 1, isFurniture(bands[0], beside: bands[1], below: false) { head.append(bands.removeFirst()) }
+        while bands.count > 1, isFurniture(bands[bands.count - 1], beside: bands[bands.count - 2], below: true) {
+            tail.insert(bands.removeLast(), at: 0)
+        }
         let body = bands.flatMap { $0 }
         return (head + [body] + tail).flatMap { sorted($0, of: page) }
     }
@@ -117,23 +133,16 @@ public enum ReadingOrder {
         }
     }
 
-    /// For each block, the top of the column it continues: blocks stacked under one another,
-    /// overlapping across at least half of the narrower one's width, no more than two lines and
-    /// a half apart (a heading and its paragraph, one paragraph and the next).
+    /// For each block, the top of the column it continues (`continues`: a heading and its
+    /// paragraph, one paragraph and the next).
     static func columnTops(_ blocks: [Block]) -> [Int] {
-        let heights = blocks.map(\.lineHeight).sorted()
-        let lineHeight = heights[heights.count / 2]
+        let lineHeight = Self.lineHeight(blocks)
         let byTop = blocks.indices.sorted { (blocks[$0].top, blocks[$0].left) < (blocks[$1].top, blocks[$1].left) }
         var columns: [(top: Int, last: Int)] = []
         var tops = [Int](repeating: 0, count: blocks.count)
         for index in byTop {
             let block = blocks[index]
-            let column = columns.firstIndex { column in
-                let last = blocks[column.last]
-                let shared = min(last.right, block.right) - max(last.left, block.left)
-                let gap = block.top - last.bottom
-                return 2 * shared >= min(last.width, block.width) && 2 * gap >= -lineHeight && 2 * gap <= 5 * lineHeight
-            }
+            let column = columns.firstIndex { continues(blocks[$0.last], with: block, lineHeight: lineHeight) }
             if let column {
                 columns[column].last = index
                 tops[index] = columns[column].top
@@ -143,5 +152,19 @@ public enum ReadingOrder {
             }
         }
         return tops
+    }
+
+    /// Whether `lower` continues the column `upper` ends: it stands under it, overlapping across
+    /// at least half of the narrower one's width, no more than two lines and a half below.
+    static func continues(_ upper: Block, with lower: Block, lineHeight: Int) -> Bool {
+        let shared = min(upper.right, lower.right) - max(upper.left, lower.left)
+        let gap = lower.top - upper.bottom
+        return 2 * shared >= min(upper.width, lower.width) && 2 * gap >= -lineHeight && 2 * gap <= 5 * lineHeight
+    }
+
+    /// The median height of a line in `blocks`.
+    static func lineHeight(_ blocks: [Block]) -> Int {
+        let heights = blocks.map(\.lineHeight).sorted()
+        return heights.isEmpty ? 0 : heights[heights.count / 2]
     }
 }

@@ -16,15 +16,17 @@ enum SmallTextEnlarger {
     static let largestFactor = 4.0
     /// Fewer glyphs than this say nothing about the text's size (a logo, a blank page).
     static let fewestGlyphs = 20
-    /// An enlarged page has at most this many pixels (40 MB in gray): a letter page at 100 DPI
-    /// enlarged 2.5× has 5.8 million.
-    static let largestPixels = 40_000_000.0
+    /// An enlarged page has at most this many pixels (40 MB in gray), fewer when the worker's
+    /// page cap (`maxPixels`) is lower: a letter page at 100 DPI enlarged 2.5× has 5.8 million.
+    static let largestPixels = 40_000_000
 
-    /// `page`, enlarged when its text is small; otherwise `page` itself. Blocking.
-    static func enlarged(_ page: PageImage) -> PageImage {
+    /// `page`, enlarged when its text is small, to at most `maxPixels` pixels; otherwise `page`
+    /// itself. Blocking.
+    static func enlarged(_ page: PageImage, maxPixels: Int = largestPixels) -> PageImage {
         guard let height = medianGlyphHeight(page), height < smallest else { return page }
         let pixels = Double(page.width) * Double(page.height)
-        let factor = Float(min(largestFactor, target / Double(height), (largestPixels / pixels).squareRoot()))
+        let cap = Double(min(largestPixels, maxPixels))
+        let factor = Float(min(largestFactor, target / Double(height), (cap / pixels).squareRoot()))
         guard factor > 1 else { return page }
         // Interpolating needs gray levels: a 1 bpp page would only have its pixels repeated.
         var source = pixGetDepth(page.pix) == 1 ? pixConvertTo8(page.pix, 0) : pixClone(page.pix)

@@ -78,7 +78,13 @@ public final class TesseractEngine: OCREngine {
         let started = ContinuousClock.now
         do {
             let recognized = try await withHandle(request) { [straightener] handle, timeout throws(OCRError) in
-                let read = try Self.recognizeUpright(page, handle: handle, straightener: straightener, timeout: timeout)
+                let read = try Self.recognizeUpright(
+                    page,
+                    handle: handle,
+                    straightener: straightener,
+                    timeout: timeout,
+                    maxPixels: request.maxPagePixels
+                )
                 return handle.result(width: read.width, height: read.height)
             }
             FleetMetrics.engineRequest(engine: name, status: "ok", took: .now - started)
@@ -105,7 +111,8 @@ public final class TesseractEngine: OCREngine {
         _ page: PageImage,
         handle: TesseractHandle,
         straightener: PageStraightener?,
-        timeout: Duration
+        timeout: Duration,
+        maxPixels: Int
     ) throws(OCRError) -> PageImage {
         // One budget for every reading of the page, however many it takes.
         let deadline = ContinuousClock.now + timeout
@@ -114,7 +121,7 @@ public final class TesseractEngine: OCREngine {
             guard rest > .zero else { throw OCRError(.engineTimeout, "Tesseract took longer than \(timeout) on a page") }
             return rest
         }
-        let page = SmallTextEnlarger.enlarged(page)
+        let page = SmallTextEnlarger.enlarged(page, maxPixels: maxPixels)
         try handle.recognize(page, timeout: try left())
         if handle.meanConfidence == 0 {
             // Automatic layout finds no text block in an image of a word or a line alone
@@ -246,7 +253,10 @@ final class TesseractHandle: @unchecked Sendable {
     func result(width: Int, height: Int) -> RecognizedPage {
         let blocks = textBlocks()
         let order = ReadingOrder.order(
-            blocks.map { ReadingOrder.Block(left: $0.box[0], top: $0.box[1], right: $0.box[2], bottom: $0.box[3], lines: $0.lines.count) },
+            blocks.map { block in
+                let box = block.box
+                return ReadingOrder.Block(left: box[0], top: box[1], right: box[2], bottom: box[3], lines: block.lines.count)
+            },
             rightToLeft: Self.runsRightToLeft(blocks.lazy.flatMap(\.lines).map(\.text))
         )
         let ordered = order.map { blocks[$0] }
@@ -260,12 +270,20 @@ final class TesseractHandle: @unchecked Sendable {
         )
     }
 
-    /// One text block of the last recognition: its box, its paragraphs' text (lines joined by
-    /// line breaks, paragraphs by a blank line) and its lines with their words.
+    /// One text block of the last recognition: its paragraphs' text (lines joined by line
+    /// breaks, paragraphs by a blank line) and its lines with their words.
     struct TextBlock {
-        var box: [Int]
         var text = ""
         var lines: [LayoutBlock] = []
+
+        /// The box around its lines.
+        var box: [Int] {
+            let boxes = lines.map(\.box)
+            return [
+                boxes.map { $0[0] }.min() ?? 0, boxes.map { $0[1] }.min() ?? 0,
+                boxes.map { $0[2] }.max() ?? 0, boxes.map { $0[3] }.max() ?? 0,
+            ]
+        }
     }
 
     /// The text blocks of the last recognition in Tesseract's order; pictures and rules skipped.
@@ -297,7 +315,7 @@ final class TesseractHandle: @unchecked Sendable {
         repeat {
             if first || TessPageIteratorIsAtBeginningOf(page, RIL_BLOCK) != 0 {
                 skipping = pictures.contains(TessPageIteratorBlockType(page).rawValue)
-                if !skipping, let blockBox = box(RIL_BLOCK) { blocks.append(TextBlock(box: blockBox)) }
+                if !skipping { blocks.append(TextBlock()) }
             }
             let startsParagraph = first || TessPageIteratorIsAtBeginningOf(page, RIL_PARA) != 0
             let startsLine = first || TessPageIteratorIsAtBeginningOf(page, RIL_TEXTLINE) != 0

@@ -23,7 +23,8 @@ public final class TesseractReader {
             page,
             handle: handle,
             straightener: straightener,
-            timeout: request.pageTimeout
+            timeout: request.pageTimeout,
+            maxPixels: request.maxPagePixels
         )
         return handle.result(width: read.width, height: read.height)
     }

@@ -170,7 +170,8 @@ public enum DocumentChildServer {
                 )
                 let request = RecognitionRequest(
                     languages: recognition.languages,
-                    pageTimeout: .milliseconds(recognition.pageTimeoutMilliseconds)
+                    pageTimeout: .milliseconds(recognition.pageTimeoutMilliseconds),
+                    maxPagePixels: limits.maxPagePixels
                 )
                 let page = try readerMade(straighten: recognition.straighten).recognize(image, request: request)
                 let reply = ChildReply.recognized(

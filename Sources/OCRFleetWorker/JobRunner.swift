@@ -5,6 +5,7 @@ import Logging
 import NIOPosix
 import OCRFleetBus
 import OCRFleetContent
+import OCRFleetDocuments
 import OCRFleetEngines
 import OCRFleetMetrics
 import OCRFleetModel
@@ -163,7 +164,8 @@ struct JobRunner: Sendable {
             languages: job.options.languages,
             prompt: job.options.prompt,
             resolution: job.options.resolution,
-            pageTimeout: configuration.pageTimeout
+            pageTimeout: configuration.pageTimeout,
+            maxPagePixels: configuration.limits.maxPagePixels
         )
         let engine = try engines.engine(for: job.options.engine)
         try engine.validate(request)

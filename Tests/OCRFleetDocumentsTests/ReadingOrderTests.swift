@@ -53,6 +53,25 @@ import Testing
         #expect(ReadingOrder.order(shuffled.map { blocks[$0] }).map { shuffled[$0] } == Array(0...9))
     }
 
+    /// One-line blocks level with each other that open (or close) two columns are the columns'
+    /// own headings (or last lines), not a running header or footer.
+    @Test func headingsOpeningTwoColumnsStayWithTheirColumns() {
+        let headings = [
+            Self.block(0, 100, 400, 120),
+            Self.block(0, 150, 400, 900, lines: 30),
+            Self.block(500, 100, 900, 120),
+            Self.block(500, 150, 900, 900, lines: 30),
+        ]
+        #expect(ReadingOrder.order(headings) == [0, 1, 2, 3])
+        let endings = [
+            Self.block(0, 100, 400, 850, lines: 30),
+            Self.block(0, 870, 400, 895),
+            Self.block(500, 100, 900, 850, lines: 30),
+            Self.block(500, 870, 900, 895),
+        ]
+        #expect(ReadingOrder.order(endings) == [0, 1, 2, 3])
+    }
+
     @Test func rightToLeftColumnsAreReadFromTheRight() {
         let blocks = [
             Self.block(100, 300, 900, 2000, lines: 40),  // left column

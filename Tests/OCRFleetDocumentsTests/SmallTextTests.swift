@@ -37,6 +37,16 @@ import Testing
         #expect(SmallTextEnlarger.enlarged(enlarged) === enlarged)
     }
 
+    /// An operator's `OCR_MAX_PAGE_PIXELS` bounds the enlarged page too.
+    @Test func enlargesNoFurtherThanThePagePixelCap() throws {
+        let page = try Self.lowResolutionPage()
+        let cap = page.width * page.height * 2
+        let enlarged = SmallTextEnlarger.enlarged(page, maxPixels: cap)
+        #expect(enlarged.width * enlarged.height <= cap)
+        #expect(enlarged.width > page.width, "still enlarged, as far as the cap allows")
+        #expect(SmallTextEnlarger.enlarged(page, maxPixels: page.width * page.height) === page)
+    }
+
     @Test func leaves300DpiPagesAsTheyAre() throws {
         let (_, document) = try PagedDocument.open(path: Fixtures.path("bench-10p.pdf"), password: nil, limits: .init())
         let page = try document.render(page: 0, dpi: 300, limits: .init())

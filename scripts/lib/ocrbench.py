@@ -681,23 +681,25 @@ def step_costs(pages, cli_cpu):
              "| page | glyph height | enlarged | blocks | measure ms | enlarge ms | order ms | CLI ms | steps ÷ CLI |",
              "|---|---|---|---|---|---|---|---|---|"]
     figures = {}
-    for page in pages:
-        pix = pointer(lept.pixRead(page.file.encode()))
-        height = measure(pix)
-        factor = min(4.0, 20 / height) if height and height < 14 else None
-        measured = cpu(lambda: measure(pix))
-        enlarged = cpu(lambda: enlarge(pix, factor)) if factor else 0.0
-        reading = cli_cpu[page.name]
-        lept.pixDestroy(ctypes.byref(pix))
-        blocks, ordered = order_cpu(page)
-        figures[page.name] = {"glyph_px": height, "factor": factor, "measure_ms": measured * 1000,
-                              "enlarge_ms": enlarged * 1000, "blocks": blocks, "order_ms": ordered * 1000,
-                              "cli_ms": reading * 1000}
-        steps = measured + enlarged + ordered
-        lines.append(f"| {page.name} | {height} px | {f'×{factor:.2f}' if factor else 'no'} | {blocks} | "
-                     f"{measured * 1000:.1f} | {enlarged * 1000:.1f} | {ordered * 1000:.3f} | {reading * 1000:.0f} | "
-                     f"{steps / max(reading, 1e-6) * 100:.1f} % |")
-    os.remove(orderer)
+    try:
+        for page in pages:
+            pix = pointer(lept.pixRead(page.file.encode()))
+            height = measure(pix)
+            factor = min(4.0, 20 / height) if height and height < 14 else None
+            measured = cpu(lambda: measure(pix))
+            enlarged = cpu(lambda: enlarge(pix, factor)) if factor else 0.0
+            reading = cli_cpu[page.name]
+            lept.pixDestroy(ctypes.byref(pix))
+            blocks, ordered = order_cpu(page)
+            figures[page.name] = {"glyph_px": height, "factor": factor, "measure_ms": measured * 1000,
+                                  "enlarge_ms": enlarged * 1000, "blocks": blocks, "order_ms": ordered * 1000,
+                                  "cli_ms": reading * 1000}
+            steps = measured + enlarged + ordered
+            lines.append(f"| {page.name} | {height} px | {f'×{factor:.2f}' if factor else 'no'} | {blocks} | "
+                         f"{measured * 1000:.1f} | {enlarged * 1000:.1f} | {ordered * 1000:.3f} | {reading * 1000:.0f} | "
+                         f"{steps / max(reading, 1e-6) * 100:.1f} % |")
+    finally:
+        os.remove(orderer)
     return figures, lines
 
 

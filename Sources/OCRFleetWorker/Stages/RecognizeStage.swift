@@ -38,5 +38,8 @@ struct RecognizeStage: JobStage {
                 progress: { done in await progress.pagesDone(done) }
             )
         }
+        // Its pages are read: an isolated document's child process and memory go now, not
+        // after the upload.
+        work.document = nil
     }
 }

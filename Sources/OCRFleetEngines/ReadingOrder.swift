@@ -53,26 +53,24 @@ public enum ReadingOrder {
         guard blocks.count > 1, blocks.count <= maxBlocks else { return Array(blocks.indices) }
         let width = blocks.map(\.right).max() ?? 0
         let page = rightToLeft ? blocks.map { $0.mirrored(within: width) } : blocks
-        var bands = Self.bands(page)
+        let bands = Self.bands(page)
         let lineHeight = Self.lineHeight(page)
-        // A band of one-line blocks that do not all continue a column of the band beside it.
-        func isFurniture(_ band: [Int], beside: [Int], below: Bool) -> Bool {
-            band.allSatisfy { page[$0].lines == 1 }
-                && !band.allSatisfy { index in
-                    beside.contains { other in
-                        below
-                            ? continues(page[other], with: page[index], lineHeight: lineHeight)
-                            : continues(page[index], with: page[other], lineHeight: lineHeight)
-                    }
-                }
+        let oneLine = { (band: [Int]) in band.allSatisfy { page[$0].lines == 1 } }
+        func linked(_ upper: Int, _ lower: Int) -> Bool { continues(page[upper], with: page[lower], lineHeight: lineHeight) }
+        // The one-line bands at each end of the page, the band next to the body first: a band
+        // whose every block opens a column below it (closes one above it) is the body's; from
+        // the first that is not, the bands are headers (footers).
+        var first = 0
+        while first < bands.count - 1, oneLine(bands[first]) { first += 1 }
+        while first > 0, bands[first - 1].allSatisfy({ upper in bands[first].contains { linked(upper, $0) } }) { first -= 1 }
+        var last = bands.count - 1
+        while last > first, oneLine(bands[last]) { last -= 1 }
+        while last < bands.count - 1, bands[last + 1].allSatisfy({ lower in bands[last].contains { linked($0, lower) } }) {
+            last += 1
         }
-        var head: [[Int]] = []
-        var tail: [[Int]] = []
-        while bands.count > 1, isFurniture(bands[0], beside: bands[1], below: false) { head.append(bands.removeFirst()) }
-        while bands.count > 1, isFurniture(bands[bands.count - 1], beside: bands[bands.count - 2], below: true) {
-            tail.insert(bands.removeLast(), at: 0)
-        }
-        let body = bands.flatMap { $0 }
+        let head = Array(bands[..<first])
+        let tail = Array(bands[(last + 1)...])
+        let body = bands[first...last].flatMap { $0 }
         return (head + [body] + tail).flatMap { sorted($0, of: page) }
     }
 

@@ -53,7 +53,21 @@ import Testing
         #expect(ReadingOrder.order(shuffled.map { blocks[$0] }).map { shuffled[$0] } == Array(0...9))
     }
 
-    /// One-line blocks level with each other that open (or close) two columns are the columns'
+    /// A page number and a running footer, each in a band of its own under two columns (the
+    /// UNLV magazine page), are read after both columns.
+    @Test func aFooterInTwoBandsIsReadAfterTheColumns() {
+        let blocks = [
+            Self.block(219, 3175, 277, 3191),  // 0 page number
+            Self.block(1111, 387, 1434, 424),  // 1 running header
+            Self.block(281, 600, 1237, 3137, lines: 53),  // 2 left column
+            Self.block(217, 3192, 1053, 3225),  // 3 footer
+            Self.block(1311, 602, 2267, 3139, lines: 53),  // 4 right column
+            Self.block(1082, 2319, 1462, 2612, lines: 7),  // 5 caption between the columns
+        ]
+        #expect(ReadingOrder.order(blocks) == [1, 2, 4, 5, 0, 3])
+    }
+
+    /// One-line blocks level with each other that open (or close) two columns are the columns''
     /// own headings (or last lines), not a running header or footer.
     @Test func headingsOpeningTwoColumnsStayWithTheirColumns() {
         let headings = [

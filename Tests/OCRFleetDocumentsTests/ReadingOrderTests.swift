@@ -67,7 +67,7 @@ import Testing
         #expect(ReadingOrder.order(blocks) == [1, 2, 4, 5, 0, 3])
     }
 
-    /// One-line blocks level with each other that open (or close) two columns are the columns''
+    /// One-line blocks level with each other that open (or close) two columns are the columns'
     /// own headings (or last lines), not a running header or footer.
     @Test func headingsOpeningTwoColumnsStayWithTheirColumns() {
         let headings = [

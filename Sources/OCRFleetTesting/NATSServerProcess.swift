@@ -138,7 +138,8 @@ public final class NATSServerProcess: Sendable {
         try running.run()
         process.withLock { $0 = running }
         // Ready once it says so in its log; a port in use or a bad flag shows up as an exit.
-        let deadline = ContinuousClock.now + .seconds(20)
+        // Only a failure waits this long; a loaded machine can take seconds to start it.
+        let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             if let text = try? String(contentsOfFile: log, encoding: .utf8), text.contains("Server is ready") { return }
             guard running.isRunning else { break }

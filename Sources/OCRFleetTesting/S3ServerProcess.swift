@@ -41,7 +41,8 @@ public final class S3ServerProcess: Sendable {
         running.standardError = FileHandle(forWritingAtPath: log)
         running.standardInput = FileHandle.nullDevice
         try running.run()
-        let deadline = ContinuousClock.now + .seconds(30)
+        // Only a failure waits this long: moto's imports take tens of seconds on a loaded machine.
+        let deadline = ContinuousClock.now + .seconds(120)
         var server: S3ServerProcess?
         while ContinuousClock.now < deadline, running.isRunning {
             let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""

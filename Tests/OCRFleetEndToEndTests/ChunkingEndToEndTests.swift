@@ -117,19 +117,24 @@ import Testing
         try await withFleet { fleet in
             let failures = try fleet.recordEvents("ocr.events.failed.>")
             try await fleet.nats.flush()
+            // A chunks URL is checked against the egress policy as the result URL is.
+            var metadata = try Self.job(fleet, "chunks-to-metadata", "invoice.png", chunk: ChunkingOptions(), chunksURL: true)
+            metadata.result.chunksURL = "http://169.254.169.254/latest/chunks.jsonl"
             let jobs = [
                 try Self.job(fleet, "no-chunks-url", "invoice.png", chunk: ChunkingOptions(), chunksURL: false),
                 try Self.job(fleet, "tiny-chunks", "invoice.png", chunk: ChunkingOptions(size: 15, overlap: 0), chunksURL: true),
+                metadata,
             ]
             for job in jobs { try await fleet.nats.publish(JobEvent.request(job, source: "urn:test:chunks")) }
             var messages: [String: String] = [:]
-            for event in try await failures.events(count: 2) {
+            for event in try await failures.events(count: 3) {
                 guard case .failed(let failed) = event.data.body else { continue }
                 #expect(failed.error.code == .invalidJob && !failed.willRetry)
                 messages[event.data.header.jobID] = failed.error.message
             }
             #expect(messages["no-chunks-url"]?.contains("options.chunk needs result.chunks_url") == true, "\(messages)")
             #expect(messages["tiny-chunks"] == "options.chunk.size must be 16-8192 tokens, not 15", "\(messages)")
+            #expect(messages["chunks-to-metadata"]?.hasPrefix("the chunks URL") == true, "\(messages)")
             #expect(!FileManager.default.fileExists(atPath: fleet.store.path(for: "results/tiny-chunks.chunks.jsonl")))
         }
     }

@@ -90,7 +90,7 @@ let package = Package(
         ),
         .target(name: "OCRFleetMarkdown", swiftSettings: swiftSettings),
         // A job's recognised pages cut into chunks for retrieval (`options.chunk`); no I/O, no model.
-        .target(name: "OCRFleetChunking", dependencies: ["OCRFleetModel"], swiftSettings: swiftSettings),
+        .target(name: "OCRFleetChunking", dependencies: ["OCRFleetMarkdown", "OCRFleetModel"], swiftSettings: swiftSettings),
         .target(name: "OCRFleetXML", dependencies: ["CLibXML2", "OCRFleetModel"], swiftSettings: swiftSettings),
         .target(
             name: "OCRFleetOffice",
@@ -185,8 +185,8 @@ let package = Package(
         .target(
             name: "OCRFleetWorker",
             dependencies: [
-                "OCRFleetBus", "OCRFleetConfiguration", "OCRFleetContent", "OCRFleetDeepSeek", "OCRFleetDocuments",
-                "OCRFleetEngines", "OCRFleetIsolation", "OCRFleetMarkdown", "OCRFleetMetrics", "OCRFleetModel",
+                "OCRFleetBus", "OCRFleetChunking", "OCRFleetConfiguration", "OCRFleetContent", "OCRFleetDeepSeek",
+                "OCRFleetDocuments", "OCRFleetEngines", "OCRFleetIsolation", "OCRFleetMarkdown", "OCRFleetMetrics", "OCRFleetModel",
                 "OCRFleetOffice", "OCRFleetTracing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Instrumentation", package: "swift-distributed-tracing"),
@@ -367,7 +367,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OCRFleetChunkingTests",
-            dependencies: ["OCRFleetChunking", "OCRFleetModel"],
+            dependencies: ["OCRFleetChunking", "OCRFleetMarkdown", "OCRFleetModel"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,3 +1,5 @@
+import OCRFleetMarkdown
+
 /// A job's pages as one stream of tokens, each knowing its page, block and the gap before it.
 struct ChunkingDocument {
     struct Token {
@@ -31,7 +33,7 @@ struct ChunkingDocument {
     init(_ pages: [ChunkingPage], work: inout Int) {
         self.pages = pages
         scalars = pages.map { Array($0.markdown.unicodeScalars) }
-        pageOffsets = Self.offsets(pages, scalars)
+        pageOffsets = AssembledMarkdown.pageOffsets(numbers: pages.map(\.number), scalarCounts: scalars.map(\.count))
         var headings: [(level: Int, title: String)] = []
         var path = 0
         for (pageIndex, page) in scalars.enumerated() {
@@ -64,21 +66,6 @@ struct ChunkingDocument {
             }
             pageTokens.append(pageStart..<tokens.count)
         }
-    }
-
-    /// Offsets of the pages' markdown in the document the worker assembles (docs/output.md):
-    /// each page after `<!-- page N -->` and a blank line, pages joined by `\n\n---\n\n`.
-    static func offsets(_ pages: [ChunkingPage], _ scalars: [[Unicode.Scalar]]) -> [Int] {
-        var offsets: [Int] = []
-        var position = 0
-        for (index, page) in pages.enumerated() {
-            if index > 0 { position += "\n\n---\n\n".unicodeScalars.count }
-            position += "<!-- page \(page.number) -->".unicodeScalars.count
-            if !scalars[index].isEmpty { position += 2 }
-            offsets.append(position)
-            position += scalars[index].count
-        }
-        return offsets
     }
 
     /// The text of `range`: each block's part from its first token to its last, blocks

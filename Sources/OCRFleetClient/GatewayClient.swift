@@ -96,6 +96,15 @@ public struct GatewayClient: Sendable {
         }
     }
 
+    /// A completed job's `chunks.jsonl`, one JSON object per chunk and line (followed to
+    /// wherever the gateway redirects); a 404 `GatewayError` when the job has none.
+    public func chunks(_ id: String) async throws -> String {
+        switch try await call({ try await api.getChunks(path: .init(id: id)) }) {
+        case .ok(let answer): return try await String(collecting: try answer.body.applicationJsonl, upTo: 256 << 20)
+        case let other: throw unexpected(other)
+        }
+    }
+
     /// Jobs in `OCR_JOBS` (waiting or running) and the gateway's limit on them.
     public func queue() async throws -> Components.Schemas.Queue {
         switch try await call({ try await api.getQueue() }) {

@@ -17,6 +17,9 @@ extension Operations.SubmitJob.Input.Query {
             prompt: options.prompt,
             onPageError: options.onPageError,
             headersFooters: options.headersFooters,
+            chunk: options.chunk.map { $0.strategy ?? .heading },
+            chunkSize: options.chunk?.size,
+            chunkOverlap: options.chunk?.overlap,
             password: options.password,
             timeoutS: options.timeoutS
         )

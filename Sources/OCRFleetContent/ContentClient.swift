@@ -64,13 +64,20 @@ public struct ContentClient: Sendable {
 
     public func shutdown() async throws { try await http.shutdown() }
 
-    /// Refuses a job whose source, result or layout URL the policy refuses, or whose result
-    /// or layout URL has expired, before any of them is contacted: no attempt could deliver
-    /// its work. A host that does not resolve now is left to the transfer itself, which fails
-    /// as retryable.
-    public func checkURLs(source: String, result: String, layout: String?, now: Date = Date()) async throws(OCRError) {
+    /// Refuses a job whose source, result, layout or chunks URL the policy refuses, or whose
+    /// result, layout or chunks URL has expired, before any of them is contacted: no attempt
+    /// could deliver its work. A host that does not resolve now is left to the transfer
+    /// itself, which fails as retryable.
+    public func checkURLs(
+        source: String,
+        result: String,
+        layout: String?,
+        chunks: String? = nil,
+        now: Date = Date()
+    ) async throws(OCRError) {
         var urls = [(source, "source", true), (result, "result", false)]
         if let layout { urls.append((layout, "layout", false)) }
+        if let chunks { urls.append((chunks, "chunks", false)) }
         for (url, what, _) in urls.dropFirst() {
             if let expiry = PresignedURL.expiry(of: url), expiry < now {
                 throw OCRError(.resultRejected, "the \(what) URL expired at \(expiry.formatted(.iso8601))")

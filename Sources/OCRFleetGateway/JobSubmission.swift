@@ -24,6 +24,15 @@ extension Gateway {
             submission = try await uploadSubmission(.multipart(parts), query: input.query, caller: caller)
         }
         defer { if let path = submission.upload?.path { store.discard(receivedAt: path) } }
+        if let chunk = submission.job.options.chunk {
+            if let problem = chunk.problem { throw APIError.invalid(problem.message, field: problem.field) }
+            guard submission.job.result.chunksURL != nil else {
+                throw APIError.invalid(
+                    "options.chunk with a result of your own needs result.chunks_url, where chunks.jsonl is PUT",
+                    field: "result.chunks_url"
+                )
+            }
+        }
         do {
             try submission.job.validate()
         } catch {
@@ -200,7 +209,11 @@ extension Gateway {
         let job = JobRequest(
             jobID: caller.busID(clientID),
             source: submission.source,
-            result: submission.result ?? ResultTarget(url: resultPutURL(caller.storeKey("results/\(clientID).md"))),
+            result: submission.result
+                ?? ResultTarget(
+                    url: resultPutURL(caller.storeKey("results/\(clientID).md")),
+                    chunksURL: options.chunk == nil ? nil : resultPutURL(caller.storeKey(Self.chunksKey(clientID)))
+                ),
             options: options,
             metadata: Self.metadata(submission.metadata, caller: caller)
         )
@@ -264,7 +277,8 @@ extension Gateway {
             "engine": query.engine?.rawValue, "mode": query.mode?.rawValue, "pages": query.pages,
             "resolution": query.resolution?.rawValue, "prompt": query.prompt?.rawValue,
             "on_page_error": query.onPageError?.rawValue, "headers_footers": query.headersFooters?.rawValue,
-            "password": query.password,
+            "chunk": query.chunk?.rawValue, "chunk_size": query.chunkSize.map { String($0) },
+            "chunk_overlap": query.chunkOverlap.map { String($0) }, "password": query.password,
             "timeout_s": query.timeoutS.map { String($0) }, "languages": query.languages,
         ]
         return given.compactMapValues { $0 }
@@ -312,6 +326,7 @@ extension Gateway {
         if let languages = parameters["languages"] {
             optionFields["languages"] = languages.split(whereSeparator: { $0 == "," || $0 == "+" }).map(String.init)
         }
+        if let chunk = try Self.chunkFields(parameters, options: optionFields["chunk"]) { optionFields["chunk"] = chunk }
         let options: JobOptions
         do {
             options = try JSONDecoder().decode(
@@ -336,7 +351,8 @@ extension Gateway {
             source: source,
             result: ResultTarget(
                 url: resultPutURL(caller.storeKey("results/\(clientID).md")),
-                layoutURL: resultPutURL(caller.storeKey(Self.layoutKey(clientID)))
+                layoutURL: resultPutURL(caller.storeKey(Self.layoutKey(clientID))),
+                chunksURL: options.chunk == nil ? nil : resultPutURL(caller.storeKey(Self.chunksKey(clientID)))
             ),
             options: options,
             metadata: Self.metadata(nil, caller: caller)
@@ -353,6 +369,23 @@ extension Gateway {
             asked: asked,
             upload: Submission.Upload(path: path, key: objectKey)
         )
+    }
+
+    /// `options.chunk` from the `chunk`, `chunk_size` and `chunk_overlap` parameters over what
+    /// the options part says of it; nil when neither asks for chunks.
+    static func chunkFields(_ parameters: [String: String], options: Any?) throws(APIError) -> [String: Any]? {
+        let given = ["chunk", "chunk_size", "chunk_overlap"].filter { parameters[$0] != nil }
+        guard !given.isEmpty else { return nil }
+        var chunk = options as? [String: Any] ?? [:]
+        if let strategy = parameters["chunk"] { chunk["strategy"] = strategy }
+        for (name, key) in [("chunk_size", "size"), ("chunk_overlap", "overlap")] {
+            guard let text = parameters[name] else { continue }
+            guard let value = Int(text) else {
+                throw APIError.invalid("\(name) must be a whole number of tokens", field: "options.chunk.\(key)")
+            }
+            chunk[key] = value
+        }
+        return chunk
     }
 
     func resultPutURL(_ key: String) -> String {

@@ -70,6 +70,9 @@ enum MultipartUpload {
                 case .onPageError(let part): fields["on_page_error"] = try await field("on_page_error", part.payload.body)
                 case .headersFooters(let part):
                     fields["headers_footers"] = try await field("headers_footers", part.payload.body)
+                case .chunk(let part): fields["chunk"] = try await field("chunk", part.payload.body)
+                case .chunkSize(let part): fields["chunk_size"] = try await field("chunk_size", part.payload.body)
+                case .chunkOverlap(let part): fields["chunk_overlap"] = try await field("chunk_overlap", part.payload.body)
                 case .password(let part): fields["password"] = try await field("password", part.payload.body)
                 case .timeoutS(let part): fields["timeout_s"] = try await field("timeout_s", part.payload.body)
                 case .undocumented(let part): _ = try await field("an unknown part", part.body)

@@ -42,6 +42,19 @@ extension Gateway {
         }
     }
 
+    /// `GET /v1/jobs/{id}/chunks`: the `chunks.jsonl` of a completed job that asked for chunks.
+    public func getChunks(_ input: Operations.GetChunks.Input) async throws -> Operations.GetChunks.Output {
+        let (_, state) = try await ownedJob(input.path.id)
+        let key = try Caller.required().storeKey(Self.chunksKey(state.jobID))
+        guard state.state == .completed, let location = try await store.location(of: key) else {
+            throw APIError.notFound("job \(state.jobID) has no chunks (it did not ask for options.chunk, or it is not completed)")
+        }
+        switch location {
+        case .redirect(let url): return .found(.init(headers: .init(location: url)))
+        case .file(let path): return .ok(.init(body: .applicationJsonl(try FileChunks.body(of: path))))
+        }
+    }
+
     /// Layouts are a few boxes a page; one over this is not the gateway's to hold in memory.
     static let maxLayoutBytes = 64 << 20
 
@@ -54,6 +67,8 @@ extension Gateway {
     }
 
     static func layoutKey(_ clientID: String) -> String { "results/\(clientID).layout.json" }
+
+    static func chunksKey(_ clientID: String) -> String { "results/\(clientID).chunks.jsonl" }
 }
 
 extension OpenAPIObjectContainer {

@@ -38,13 +38,17 @@ public struct JobStarted: Codable, Sendable, Equatable {
 public struct JobProgress: Codable, Sendable, Equatable {
     public var pagesDone: Int
     public var pagesTotal: Int
+    /// The stage after recognition that starts now (`chunk`); nil for pages done.
+    public var stage: String?
 
-    public init(pagesDone: Int, pagesTotal: Int) {
+    public init(pagesDone: Int, pagesTotal: Int, stage: String? = nil) {
         self.pagesDone = pagesDone
         self.pagesTotal = pagesTotal
+        self.stage = stage
     }
 
     enum CodingKeys: String, CodingKey {
+        case stage
         case pagesDone = "pages_done"
         case pagesTotal = "pages_total"
     }
@@ -59,6 +63,23 @@ public struct ResultSummary: Codable, Sendable, Equatable {
     public init(url: String, bytes: Int, sha256: String) {
         self.url = url
         self.bytes = bytes
+        self.sha256 = sha256
+    }
+}
+
+/// Where a job's `chunks.jsonl` went and what it holds.
+public struct ChunksSummary: Codable, Sendable, Equatable {
+    /// `result.chunks_url` without its query string.
+    public var url: String
+    public var bytes: Int
+    /// Chunks in the file, one a line.
+    public var count: Int
+    public var sha256: String
+
+    public init(url: String, bytes: Int, count: Int, sha256: String) {
+        self.url = url
+        self.bytes = bytes
+        self.count = count
         self.sha256 = sha256
     }
 }
@@ -98,6 +119,8 @@ public struct JobCompleted: Codable, Sendable, Equatable {
     /// Pages whose confidence is under the worker's `OCR_LOW_CONFIDENCE`; their markdown
     /// says so.
     public var pagesLowConfidence: [Int]
+    /// The job's `chunks.jsonl`, present when it asked for `options.chunk`.
+    public var chunks: ChunksSummary?
 
     public init(
         result: ResultSummary,
@@ -110,7 +133,8 @@ public struct JobCompleted: Codable, Sendable, Equatable {
         usage: PageUsage,
         layout: String? = nil,
         pageConfidence: [PageConfidence] = [],
-        pagesLowConfidence: [Int] = []
+        pagesLowConfidence: [Int] = [],
+        chunks: ChunksSummary? = nil
     ) {
         self.result = result
         self.pages = pages
@@ -123,10 +147,11 @@ public struct JobCompleted: Codable, Sendable, Equatable {
         self.usage = usage
         self.pageConfidence = pageConfidence
         self.pagesLowConfidence = pagesLowConfidence
+        self.chunks = chunks
     }
 
     enum CodingKeys: String, CodingKey {
-        case result, pages, engine, usage, layout
+        case result, pages, engine, usage, layout, chunks
         case pagesFailed = "pages_failed"
         case pagesIncomplete = "pages_incomplete"
         case pageConfidence = "page_confidence"
@@ -148,6 +173,7 @@ public struct JobCompleted: Codable, Sendable, Equatable {
         layout = try container.decodeIfPresent(String.self, forKey: .layout)
         pageConfidence = try container.decodeIfPresent([PageConfidence].self, forKey: .pageConfidence) ?? []
         pagesLowConfidence = try container.decodeIfPresent([Int].self, forKey: .pagesLowConfidence) ?? []
+        chunks = try container.decodeIfPresent(ChunksSummary.self, forKey: .chunks)
     }
 }
 

@@ -64,17 +64,26 @@ public struct ResultTarget: Codable, Sendable, Equatable {
     /// Optional presigned PUT URL for the layout sidecar: JSON with each page's blocks
     /// (type, box in page pixels, text), written when the engine reports them.
     public var layoutURL: String?
+    /// Presigned PUT URL for `chunks.jsonl`; required when the job asks for `options.chunk`.
+    public var chunksURL: String?
 
-    public init(url: String, contentType: String? = "text/markdown; charset=utf-8", layoutURL: String? = nil) {
+    public init(
+        url: String,
+        contentType: String? = "text/markdown; charset=utf-8",
+        layoutURL: String? = nil,
+        chunksURL: String? = nil
+    ) {
         self.url = url
         self.contentType = contentType
         self.layoutURL = layoutURL
+        self.chunksURL = chunksURL
     }
 
     enum CodingKeys: String, CodingKey {
         case url
         case contentType = "content_type"
         case layoutURL = "layout_url"
+        case chunksURL = "chunks_url"
     }
 }
 
@@ -128,6 +137,8 @@ public struct JobOptions: Codable, Sendable, Equatable {
     public var password: String?
     public var onPageError: PageErrorPolicy
     public var headersFooters: HeaderFooterPolicy
+    /// Cut the markdown into `chunks.jsonl` too (uploaded to `result.chunks_url`); nil: no chunks.
+    public var chunk: ChunkingOptions?
 
     public init(
         engine: EngineChoice = .auto,
@@ -139,7 +150,8 @@ public struct JobOptions: Codable, Sendable, Equatable {
         timeoutSeconds: Int? = nil,
         password: String? = nil,
         onPageError: PageErrorPolicy = .mark,
-        headersFooters: HeaderFooterPolicy = .mark
+        headersFooters: HeaderFooterPolicy = .mark,
+        chunk: ChunkingOptions? = nil
     ) {
         self.engine = engine
         self.mode = mode
@@ -151,10 +163,11 @@ public struct JobOptions: Codable, Sendable, Equatable {
         self.password = password
         self.onPageError = onPageError
         self.headersFooters = headersFooters
+        self.chunk = chunk
     }
 
     enum CodingKeys: String, CodingKey {
-        case engine, mode, pages, languages, resolution, prompt, password
+        case engine, mode, pages, languages, resolution, prompt, password, chunk
         case timeoutSeconds = "timeout_s"
         case onPageError = "on_page_error"
         case headersFooters = "headers_footers"
@@ -174,5 +187,6 @@ public struct JobOptions: Codable, Sendable, Equatable {
         password = try c.decodeIfPresent(String.self, forKey: .password)
         onPageError = try c.decodeIfPresent(PageErrorPolicy.self, forKey: .onPageError) ?? defaults.onPageError
         headersFooters = try c.decodeIfPresent(HeaderFooterPolicy.self, forKey: .headersFooters) ?? defaults.headersFooters
+        chunk = try c.decodeIfPresent(ChunkingOptions.self, forKey: .chunk)
     }
 }

@@ -111,7 +111,9 @@ extension JobRequest {
         guard Self.isValidJobID(jobID) else {
             throw OCRError(.invalidJob, "job_id '\(jobID)' must be 1-200 characters of A-Z a-z 0-9 - _ =")
         }
-        for (field, text) in [("source.url", source.url), ("result.url", result.url)] + (result.layoutURL.map { [("result.layout_url", $0)] } ?? []) {
+        let optional = [("result.layout_url", result.layoutURL), ("result.chunks_url", result.chunksURL)]
+        let urls = [("source.url", source.url), ("result.url", result.url)] + optional.compactMap { name, url in url.map { (name, $0) } }
+        for (field, text) in urls {
             guard let url = URL(string: text), let scheme = url.scheme?.lowercased(),
                 scheme == "http" || scheme == "https", url.host != nil
             else {
@@ -125,6 +127,12 @@ extension JobRequest {
         }
         if let timeout = options.timeoutSeconds, timeout <= 0 {
             throw OCRError(.invalidJob, "options.timeout_s must be positive")
+        }
+        if let chunk = options.chunk {
+            try chunk.validate()
+            guard result.chunksURL != nil else {
+                throw OCRError(.invalidJob, "options.chunk needs result.chunks_url, the presigned URL chunks.jsonl is written to")
+            }
         }
     }
 }

@@ -1,6 +1,6 @@
-/// A URL a job names: where its source is read, where its markdown and its layout go.
+/// A URL a job names: where its source is read, where its markdown, layout and chunks go.
 public enum JobURLField: String, Sendable, CaseIterable {
-    case source, result, layout
+    case source, result, layout, chunks
 
     /// The field's name in the job's JSON, as the API names it in errors (`source.url`, …).
     public var path: String {
@@ -8,6 +8,7 @@ public enum JobURLField: String, Sendable, CaseIterable {
         case .source: "source.url"
         case .result: "result.url"
         case .layout: "result.layout_url"
+        case .chunks: "result.chunks_url"
         }
     }
 
@@ -20,6 +21,7 @@ public enum JobURLField: String, Sendable, CaseIterable {
         case .source: ("source", "url")
         case .result: ("result", "url")
         case .layout: ("result", "layout_url")
+        case .chunks: ("result", "chunks_url")
         }
     }
 }

@@ -145,6 +145,7 @@ struct JobRunner: Sendable {
             StartedStage(),
             RecognizeStage(recognizer: recognizer, clock: configuration.clock),
             AssembleStage(normalizeNFKC: configuration.normalizeNFKC),
+            ChunkStage(threads: recognizer.renderThreads),
             UploadStage(content: content),
         ])
     }
@@ -175,7 +176,12 @@ struct JobRunner: Sendable {
         defer { try? FileManager.default.removeItem(atPath: directory) }
 
         // A URL the egress policy refuses fails the job before any of them is contacted.
-        try await content.checkURLs(source: job.source.url, result: job.result.url, layout: job.result.layoutURL)
+        try await content.checkURLs(
+            source: job.source.url,
+            result: job.result.url,
+            layout: job.result.layoutURL,
+            chunks: job.result.chunksURL
+        )
         // One line for what native code said about the document, however the attempt ends.
         let said = NativeMessageTally()
         defer { said.log(to: logger) }
@@ -215,7 +221,19 @@ struct JobRunner: Sendable {
             pageConfidence: zip(work.pageNumbers, outcome.pages).compactMap { number, page in
                 page.confidence.map { PageConfidence(page: number, confidence: $0) }
             },
-            pagesLowConfidence: outcome.lowConfidencePages
+            pagesLowConfidence: outcome.lowConfidencePages,
+            chunks: chunksSummary(work)
+        )
+    }
+
+    /// What the `completed` event says of the job's `chunks.jsonl`, when it has one.
+    private func chunksSummary(_ work: JobWork) -> ChunksSummary? {
+        guard let url = work.job.result.chunksURL, let chunks = work.chunks else { return nil }
+        return ChunksSummary(
+            url: Self.withoutQuery(url),
+            bytes: chunks.lines.count,
+            count: chunks.count,
+            sha256: SHA256.hash(data: chunks.lines).hexString
         )
     }
 

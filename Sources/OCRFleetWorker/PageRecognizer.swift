@@ -160,16 +160,6 @@ extension RecognizedPage {
     }
 }
 
-/// Assembles the pages' markdown: each page opens with a `<!-- page N -->` comment and
-/// pages are separated by a thematic break.
-enum MarkdownAssembler {
-    static func assemble(pages: [String], numbers: [Int]) -> String {
-        zip(numbers, pages).map { number, text in
-            text.isEmpty ? "<!-- page \(number) -->" : "<!-- page \(number) -->\n\n\(text)"
-        }.joined(separator: "\n\n---\n\n") + "\n"
-    }
-}
-
 /// The layout sidecar: `{"pages": [{"page", "width", "height", "blocks": [{"type", "box", "text"}]}]}`
 /// with boxes in pixels of the page bitmap the engine saw (`width` × `height`).
 enum PageLayout {

@@ -2,7 +2,8 @@ import Logging
 import OCRFleetModel
 
 /// Publishes `progress` after the first page, then at most about once a second, and after
-/// the last page. Progress may be lost: bus trouble is not waited out for it.
+/// the last page; and as each stage after recognition starts. Progress may be lost: bus
+/// trouble is not waited out for it.
 actor ProgressThrottle {
     let total: Int
     let reporter: LifecycleReporter
@@ -29,6 +30,16 @@ actor ProgressThrottle {
             try await reporter.publish(.progress(JobProgress(pagesDone: done, pagesTotal: total)), patient: false)
         } catch let elsewhere as JobEndedElsewhere {
             endedElsewhere = elsewhere.state
+        } catch {
+            logger.notice("cannot publish progress", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Announces a stage after recognition as it starts, every page done; never throttled.
+    func stageStarted(_ stage: String) async {
+        guard endedElsewhere == nil else { return }
+        do {
+            try await reporter.publish(.progress(JobProgress(pagesDone: total, pagesTotal: total, stage: stage)), patient: false)
         } catch {
             logger.notice("cannot publish progress", metadata: ["error": "\(error)"])
         }

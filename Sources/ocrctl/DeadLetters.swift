@@ -116,7 +116,7 @@ struct DeadLetters: AsyncParsableCommand {
             if failures > 0 { throw ExitCode(1) }
         }
 
-        /// The first of the letter's job URLs (source, result, layout) whose presigned expiry has passed.
+        /// The first of the letter's job URLs (source, result, layout, chunks) whose presigned expiry has passed.
         static func expiredURL(
             of entry: DeadLetterEntry,
             now: Date = Date()

@@ -10,7 +10,7 @@ struct GatewaySignedURL {
 
     /// `url`, presigned, when a gateway signed it for the bus's job `busID`: a URL of a
     /// gateway's own store (`…/v1/store/<key>?expires=…&signature=…`), or an S3 presigned URL
-    /// of a key the gateway gives the job's upload, result or layout. Nil for anything else.
+    /// of a key the gateway gives the job's upload, result, layout or chunks. Nil for anything else.
     init?(_ url: String, busID: String) {
         guard let components = URLComponents(string: url), let query = components.queryItems else { return nil }
         let names = Set(query.map(\.name))
@@ -35,10 +35,11 @@ struct GatewaySignedURL {
         jobID = reading.jobID
     }
 
-    /// The keys a gateway's store gives job `jobID` of `tenant`: upload, markdown, layout.
+    /// The keys a gateway's store gives job `jobID` of `tenant`: upload, markdown, layout, chunks.
     static func storeKeys(tenant: String?, jobID: String) -> [String] {
         let prefix = tenant.map { "tenants/\($0)/" } ?? ""
-        return ["sources/\(jobID)/source", "results/\(jobID).md", "results/\(jobID).layout.json"].map { prefix + $0 }
+        return ["sources/\(jobID)/source", "results/\(jobID).md", "results/\(jobID).layout.json", "results/\(jobID).chunks.jsonl"]
+            .map { prefix + $0 }
     }
 
     /// What to run instead of the replay.

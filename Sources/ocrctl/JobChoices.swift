@@ -9,6 +9,8 @@ struct JobChoices {
     /// Tesseract languages as given: `eng+deu`.
     var languages: String?
     var headersFooters: HeaderFooterPolicy?
+    /// `chunks.jsonl` too, cut this way; nil: no chunks.
+    var chunk: ChunkingOptions? = nil
 
     /// As the gateway takes them; what is not set is left to the fleet's defaults.
     var options: Components.Schemas.Options {
@@ -17,7 +19,10 @@ struct JobChoices {
             mode: mode.flatMap { .init(rawValue: $0.rawValue) },
             pages: pages,
             languages: languages.map(Self.split),
-            headersFooters: headersFooters.flatMap { .init(rawValue: $0.rawValue) }
+            headersFooters: headersFooters.flatMap { .init(rawValue: $0.rawValue) },
+            chunk: chunk.map {
+                Components.Schemas.ChunkOptions(strategy: .init(rawValue: $0.strategy.rawValue), size: $0.size, overlap: $0.overlap)
+            }
         )
     }
 
@@ -29,6 +34,7 @@ struct JobChoices {
         if let pages { options.pages = try PageRanges(parsing: pages) }
         if let languages { options.languages = Self.split(languages) }
         if let headersFooters { options.headersFooters = headersFooters }
+        options.chunk = chunk
         return options
     }
 

@@ -10,7 +10,7 @@ struct OCRCtl: AsyncParsableCommand {
         commandName: "ocrctl",
         abstract: "Submit documents to the OCR fleet and follow their jobs.",
         subcommands: [
-            Submit.self, Status.self, Result.self, Watch.self, Events.self, Cancel.self, RetryJob.self,
+            Submit.self, Status.self, Result.self, Chunks.self, Watch.self, Events.self, Cancel.self, RetryJob.self,
             DeadLetters.self, BackfillCommand.self,
         ]
     )
@@ -64,6 +64,19 @@ struct Result: AsyncParsableCommand {
         let markdown = try await gateway.client().result(id)
         if json { return printJSON(["job_id": id, "markdown": markdown]) }
         FileHandle.standardOutput.write(Data(markdown.utf8))
+    }
+}
+
+struct Chunks: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print a completed job's chunks.jsonl (submitted with --chunk): one JSON object per chunk and line."
+    )
+
+    @OptionGroup var gateway: GatewayOptions
+    @Argument(help: "Job id.") var id: String
+
+    func run() async throws {
+        FileHandle.standardOutput.write(Data(try await gateway.client().chunks(id).utf8))
     }
 }
 

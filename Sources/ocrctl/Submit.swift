@@ -23,7 +23,10 @@ struct Submit: AsyncParsableCommand {
     @Flag(help: "Wait for the jobs (one progress bar across them) and print their markdown (or write it with -o).")
     var wait = false
 
-    @Option(name: .shortAndLong, help: "With --wait: write <name>.md files into this directory instead of printing.")
+    @Option(
+        name: .shortAndLong,
+        help: "With --wait: write <name>.md files (and <name>.chunks.jsonl with --chunk) into this directory instead of printing."
+    )
     var output: String?
 
     @Option(help: "Engine.") var engine: EngineChoice?
@@ -32,8 +35,14 @@ struct Submit: AsyncParsableCommand {
     @Option(help: "Tesseract languages, e.g. eng or eng+deu.") var languages: String?
     @Option(help: "Running headers, footers and page numbers of PDF text layers: mark or drop.")
     var headersFooters: HeaderFooterPolicy?
+    @Option(help: "Also cut the markdown into chunks.jsonl: page, heading or tokens.")
+    var chunk: ChunkingOptions.Strategy?
+    @Option(help: "With --chunk: most tokens in a chunk (default 512).") var chunkSize: Int?
+    @Option(help: "With --chunk: tokens a split chunk repeats from the one before (default 64).") var chunkOverlap: Int?
     @Option(help: "With --nats: where the workers PUT each input's markdown; once per input.")
     var resultURL: [String] = []
+    @Option(help: "With --nats and --chunk: where the workers PUT each input's chunks.jsonl; once per input.")
+    var chunksURL: [String] = []
 
     @Flag(help: "Print one JSON object per job instead of text.")
     var json = false
@@ -41,6 +50,12 @@ struct Submit: AsyncParsableCommand {
     func validate() throws {
         if output != nil && !wait { throw ValidationError("-o needs --wait") }
         if let pages { _ = try PageRanges(parsing: pages) }
+        if chunk == nil, chunkSize != nil || chunkOverlap != nil { throw ValidationError("--chunk-size and --chunk-overlap go with --chunk") }
+        do {
+            try chunking?.validate()
+        } catch {
+            throw ValidationError(error.message.replacingOccurrences(of: "options.chunk.", with: "--chunk-"))
+        }
         if bus.url != nil {
             guard inputs.allSatisfy(Self.isURL) else { throw ValidationError("with --nats, inputs must be http(s) URLs") }
             guard resultURL.count == inputs.count, resultURL.allSatisfy(Self.isURL) else {
@@ -49,12 +64,24 @@ struct Submit: AsyncParsableCommand {
             if output != nil {
                 throw ValidationError("with --nats the markdown is at the result URLs; -o needs the gateway")
             }
+            if chunk != nil, chunksURL.count != inputs.count || !chunksURL.allSatisfy(Self.isURL) {
+                throw ValidationError("with --nats and --chunk, give one http(s) --chunks-url per input")
+            }
         } else if !resultURL.isEmpty {
             throw ValidationError("--result-url goes with --nats")
         }
+        if chunk == nil, !chunksURL.isEmpty { throw ValidationError("--chunks-url goes with --chunk and --nats") }
     }
 
     static func isURL(_ text: String) -> Bool { text.hasPrefix("http://") || text.hasPrefix("https://") }
+
+    /// The chunk options the flags ask for, the rest the contract's defaults.
+    var chunking: ChunkingOptions? {
+        chunk.map { strategy in
+            let defaults = ChunkingOptions()
+            return ChunkingOptions(strategy: strategy, size: chunkSize ?? defaults.size, overlap: chunkOverlap ?? defaults.overlap)
+        }
+    }
 
     func run() async throws {
         let choices = JobChoices(
@@ -62,7 +89,8 @@ struct Submit: AsyncParsableCommand {
             mode: mode,
             pages: pages,
             languages: languages,
-            headersFooters: headersFooters
+            headersFooters: headersFooters,
+            chunk: chunking
         )
         if let output { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) }
 
@@ -71,11 +99,11 @@ struct Submit: AsyncParsableCommand {
         if let nats = bus.options {
             let busJobs = try await BusJobs.connect(nats)
             jobs = busJobs
-            for (input, result) in zip(inputs, resultURL) {
+            for (index, (input, result)) in zip(inputs, resultURL).enumerated() {
                 let job = JobRequest(
                     jobID: "job-" + UUID().uuidString.lowercased(),
                     source: SourceDocument(url: input),
-                    result: ResultTarget(url: result),
+                    result: ResultTarget(url: result, chunksURL: chunk == nil ? nil : chunksURL[index]),
                     options: try choices.jobOptions()
                 )
                 try await busJobs.submit(job)
@@ -123,6 +151,11 @@ struct Submit: AsyncParsableCommand {
                 let path = "\(output)/\(name.isEmpty ? id : name).md"
                 try markdown.write(toFile: path, atomically: true, encoding: .utf8)
                 report(["input": input, "job_id": id, "state": "completed", "output": path], text: "\(input) → \(path)")
+                if chunk != nil {
+                    let chunksPath = "\(output)/\(name.isEmpty ? id : name).chunks.jsonl"
+                    try await client.chunks(id).write(toFile: chunksPath, atomically: true, encoding: .utf8)
+                    report(["input": input, "job_id": id, "chunks": chunksPath], text: "\(input) → \(chunksPath)")
+                }
             } else if json {
                 report(["input": input, "job_id": id, "state": "completed", "markdown": markdown], text: "")
             } else {
@@ -169,3 +202,4 @@ struct Submit: AsyncParsableCommand {
 extension EngineChoice: ExpressibleByArgument {}
 extension RecognitionMode: ExpressibleByArgument {}
 extension HeaderFooterPolicy: ExpressibleByArgument {}
+extension ChunkingOptions.Strategy: ExpressibleByArgument {}

@@ -1,5 +1,6 @@
 import Foundation
 import OCRFleetChunking
+import OCRFleetModel
 import Testing
 
 @Suite struct ChunkLinesTests {

@@ -1,4 +1,5 @@
 import OCRFleetChunking
+import OCRFleetModel
 import Testing
 
 @Suite struct ChunkStrategyTests {

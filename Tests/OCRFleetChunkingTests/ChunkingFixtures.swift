@@ -1,3 +1,6 @@
+import OCRFleetMarkdown
+import OCRFleetModel
+
 @testable import OCRFleetChunking
 
 /// Chunks of `pages` with the given options; the options are valid in every test.
@@ -17,11 +20,9 @@ func chunkCountingWork(
     return (chunks, work)
 }
 
-/// The assembled markdown of `pages` as docs/output.md describes it.
+/// The markdown the worker assembles of `pages` (docs/output.md), which the ranges point into.
 func assembled(_ pages: [ChunkingPage]) -> String {
-    pages.map { page in
-        page.markdown.isEmpty ? "<!-- page \(page.number) -->" : "<!-- page \(page.number) -->\n\n\(page.markdown)"
-    }.joined(separator: "\n\n---\n\n") + "\n"
+    AssembledMarkdown.assemble(pages: pages.map(\.markdown), numbers: pages.map(\.number))
 }
 
 let report = """

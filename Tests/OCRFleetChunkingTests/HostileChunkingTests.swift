@@ -1,4 +1,5 @@
 import OCRFleetChunking
+import OCRFleetModel
 import Testing
 
 /// Inputs built to make the chunker slow, deep or huge: each must end, bounded, with chunks

@@ -52,6 +52,31 @@ import Testing
         }
     }
 
+    @Test func submitWithChunkWritesTheChunksAndChunksPrintsThem() async throws {
+        try await withFleet { fleet in
+            let directory = NSTemporaryDirectory() + "ocrctl-\(UUID().uuidString.prefix(8))"
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let (status, output) = try await DeadLetterCommandTests.run([
+                "submit", "--gateway", fleet.gatewayURL, "--wait", "-o", directory, "--json",
+                "--chunk", "page", "--chunk-size", "64", "--chunk-overlap", "0", Fixtures.path("report-3p.pdf"),
+            ])
+            #expect(status == 0, "\(output)")
+            let written = try String(contentsOfFile: directory + "/report-3p.chunks.jsonl", encoding: .utf8)
+            #expect(written.split(separator: "\n").count == 3 && written.contains(#""pages":[3]"#), "\(written)")
+            let firstLine = try #require(output.split(separator: "\n").first)
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(firstLine.utf8)) as? [String: String])
+            let jobID = try #require(report["job_id"])
+
+            let (printed, chunks) = try await DeadLetterCommandTests.run(["chunks", jobID, "--gateway", fleet.gatewayURL])
+            #expect(printed == 0 && chunks == written)
+
+            let (refused, message) = try await DeadLetterCommandTests.run([
+                "submit", "--gateway", fleet.gatewayURL, "--chunk", "heading", "--chunk-size", "15", Fixtures.path("invoice.png"),
+            ])
+            #expect(refused != 0 && message.contains("--chunk-size must be 16-8192 tokens, not 15"), "\(message)")
+        }
+    }
+
     @Test func eventsPrintsOneLinePerEvent() async throws {
         try await withFleet { fleet in
             let output = Pipe()

@@ -50,6 +50,7 @@ import Testing
         let cases: [(LifecycleData.Body, [String])] = [
             (.started(JobStarted(format: "pdf", pagesTotal: 3, engine: "tesseract")), ["format", "pages_total", "engine"]),
             (.progress(JobProgress(pagesDone: 1, pagesTotal: 3)), ["pages_done", "pages_total"]),
+            (.progress(JobProgress(pagesDone: 3, pagesTotal: 3, stage: "chunk")), ["pages_done", "pages_total", "stage"]),
             (.completed(completed), ["result", "pages", "pages_failed", "engine", "duration_ms", "timings_ms", "usage"]),
             (.failed(JobFailed(error: ErrorBody(OCRError(.sourceUnreachable, "x")), willRetry: true)), ["error", "will_retry"]),
             (.cancelled, []),
@@ -92,6 +93,28 @@ import Testing
             )
         )
         #expect(older.pageConfidence.isEmpty && older.pagesLowConfidence.isEmpty)
+    }
+
+    @Test func completedSaysWhereTheChunksWentOnlyWhenThereAreSome() throws {
+        let chunks = ChunksSummary(url: "https://s/x.jsonl", bytes: 420, count: 3, sha256: "cd")
+        let completed = JobCompleted(
+            result: ResultSummary(url: "https://s/x.md", bytes: 10, sha256: "ab"),
+            pages: 1,
+            pagesFailed: [],
+            engine: "tesseract",
+            durationMs: 5,
+            timingsMs: [:],
+            usage: PageUsage(pagesOCR: 1, pagesText: 0),
+            chunks: chunks
+        )
+        let (decoded, data) = try roundTrip(.completed(completed))
+        #expect(decoded.data.body == .completed(completed))
+        let object = try #require(data["chunks"] as? [String: Any])
+        #expect(object["url"] as? String == "https://s/x.jsonl" && object["bytes"] as? Int == 420)
+        #expect(object["count"] as? Int == 3 && object["sha256"] as? String == "cd")
+        var without = completed
+        without.chunks = nil
+        #expect(try roundTrip(.completed(without)).1["chunks"] == nil)
     }
 
     @Test func failedEventCarriesCodeAndRetryability() throws {

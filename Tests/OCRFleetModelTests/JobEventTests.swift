@@ -38,7 +38,7 @@ import Testing
         let job = JobRequest(
             jobID: "job-1",
             source: SourceDocument(url: "https://a.example/x.pdf", contentType: "application/pdf"),
-            result: ResultTarget(url: "https://a.example/x.md"),
+            result: ResultTarget(url: "https://a.example/x.md", chunksURL: "https://a.example/x.jsonl"),
             options: JobOptions(
                 engine: .tesseract,
                 mode: .ocr,
@@ -49,7 +49,8 @@ import Testing
                 timeoutSeconds: 60,
                 password: "pw",
                 onPageError: .fail,
-                headersFooters: .drop
+                headersFooters: .drop,
+                chunk: ChunkingOptions(strategy: .tokens, size: 128, overlap: 8)
             ),
             metadata: ["tenant": "t"]
         )
@@ -97,6 +98,22 @@ import Testing
         (
             #"{"specversion":"1.0","id":"1","source":"s","type":"ocrfleet.job.requested","data":{"job_id":"j","source":{"url":"http://h/x"},"result":{"url":"http://h/y"},"options":{"pages":"3-1"}}}"#,
             "page"
+        ),
+        (
+            #"{"specversion":"1.0","id":"1","source":"s","type":"ocrfleet.job.requested","data":{"job_id":"j","source":{"url":"http://h/x"},"result":{"url":"http://h/y"},"options":{"chunk":{"strategy":"heading"}}}}"#,
+            "options.chunk needs result.chunks_url"
+        ),
+        (
+            #"{"specversion":"1.0","id":"1","source":"s","type":"ocrfleet.job.requested","data":{"job_id":"j","source":{"url":"http://h/x"},"result":{"url":"http://h/y","chunks_url":"http://h/z"},"options":{"chunk":{"size":15}}}}"#,
+            "options.chunk.size must be 16-8192 tokens, not 15"
+        ),
+        (
+            #"{"specversion":"1.0","id":"1","source":"s","type":"ocrfleet.job.requested","data":{"job_id":"j","source":{"url":"http://h/x"},"result":{"url":"http://h/y","chunks_url":"http://h/z"},"options":{"chunk":{"strategy":"sentences"}}}}"#,
+            "chunk.strategy"
+        ),
+        (
+            #"{"specversion":"1.0","id":"1","source":"s","type":"ocrfleet.job.requested","data":{"job_id":"j","source":{"url":"http://h/x"},"result":{"url":"http://h/y","chunks_url":"ftp://h/z"}}}"#,
+            "result.chunks_url"
         ),
     ])
     func invalidJobsFailWithInvalidJob(body: String, mentions: String) {

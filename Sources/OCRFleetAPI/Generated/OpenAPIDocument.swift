@@ -1,4 +1,4 @@
-// Generated from openapi.yaml (sha256 66e31e5cfb022c6812b5433cc6497354498650288abc44826b770c04fa29d760) by scripts/generate-api.sh.
+// Generated from openapi.yaml (sha256 5354ea393f047c357c9fd4d85f021ff01abb90e0f4af80cd102b63d4c0674768) by scripts/generate-api.sh.
 // swift-format-ignore-file
 /// The gateway's OpenAPI document as JSON, served at `/openapi.json`.
 public enum OpenAPIDocument {
@@ -185,6 +185,59 @@ public enum OpenAPIDocument {
      "drop"
     ]
    },
+   "ChunkStrategy": {
+    "type": "string",
+    "description": "Where chunks begin and end (`page`, `heading` or `tokens` windows).",
+    "enum": [
+     "page",
+     "heading",
+     "tokens"
+    ]
+   },
+   "ChunkOptions": {
+    "type": "object",
+    "description": "Cut the markdown into `chunks.jsonl` too (docs/output.md); every field optional.",
+    "properties": {
+     "strategy": {
+      "$ref": "#/components/schemas/ChunkStrategy"
+     },
+     "size": {
+      "type": "integer",
+      "minimum": 16,
+      "maximum": 8192,
+      "description": "Most tokens in a chunk (default: 512)."
+     },
+     "overlap": {
+      "type": "integer",
+      "minimum": 0,
+      "description": "Tokens a split chunk repeats from the one before, less than size (default: 64)."
+     }
+    }
+   },
+   "ChunksSummary": {
+    "type": "object",
+    "description": "Where the job's chunks.jsonl went and what it holds.",
+    "required": [
+     "url",
+     "bytes",
+     "count",
+     "sha256"
+    ],
+    "properties": {
+     "url": {
+      "type": "string"
+     },
+     "bytes": {
+      "type": "integer"
+     },
+     "count": {
+      "type": "integer"
+     },
+     "sha256": {
+      "type": "string"
+     }
+    }
+   },
    "ErrorCode": {
     "type": "string",
     "enum": [
@@ -253,6 +306,9 @@ public enum OpenAPIDocument {
      },
      "headers_footers": {
       "$ref": "#/components/schemas/HeaderFooterPolicy"
+     },
+     "chunk": {
+      "$ref": "#/components/schemas/ChunkOptions"
      }
     }
    },
@@ -296,6 +352,11 @@ public enum OpenAPIDocument {
      "layout_url": {
       "type": "string",
       "format": "uri"
+     },
+     "chunks_url": {
+      "type": "string",
+      "format": "uri",
+      "description": "Where chunks.jsonl is PUT; required with options.chunk."
      }
     }
    },
@@ -532,6 +593,9 @@ public enum OpenAPIDocument {
      },
      "layout": {
       "type": "string"
+     },
+     "chunks": {
+      "$ref": "#/components/schemas/ChunksSummary"
      }
     }
    },
@@ -685,6 +749,36 @@ public enum OpenAPIDocument {
       "description": "Running headers, footers and page numbers of PDF text layers marked or left out."
      },
      {
+      "name": "chunk",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "$ref": "#/components/schemas/ChunkStrategy"
+      },
+      "description": "Cut the markdown into chunks.jsonl too, by this strategy (GET /v1/jobs/{id}/chunks)."
+     },
+     {
+      "name": "chunk_size",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 16,
+       "maximum": 8192
+      },
+      "description": "Most tokens in a chunk (with chunk)."
+     },
+     {
+      "name": "chunk_overlap",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 0
+      },
+      "description": "Tokens a split chunk repeats from the one before (with chunk)."
+     },
+     {
       "name": "password",
       "in": "query",
       "required": false,
@@ -777,6 +871,15 @@ public enum OpenAPIDocument {
          "headers_footers": {
           "type": "string"
          },
+         "chunk": {
+          "type": "string"
+         },
+         "chunk_size": {
+          "type": "string"
+         },
+         "chunk_overlap": {
+          "type": "string"
+         },
          "password": {
           "type": "string"
          },
@@ -831,6 +934,12 @@ public enum OpenAPIDocument {
        },
        "GetLayout": {
         "operationId": "getLayout",
+        "parameters": {
+         "id": "$response.body#/job_id"
+        }
+       },
+       "GetChunks": {
+        "operationId": "getChunks",
         "parameters": {
          "id": "$response.body#/job_id"
         }
@@ -1242,6 +1351,64 @@ public enum OpenAPIDocument {
      },
      "404": {
       "description": "No such job, or no layout.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "429": {
+      "$ref": "#/components/responses/RateLimited"
+     }
+    }
+   }
+  },
+  "/v1/jobs/{id}/chunks": {
+   "get": {
+    "operationId": "getChunks",
+    "summary": "The chunks.jsonl of a completed job that asked for chunks.",
+    "parameters": [
+     {
+      "name": "id",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9_=-]{1,200}$"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "One JSON object per chunk and line (docs/output.md).",
+      "content": {
+       "application/jsonl": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "302": {
+      "description": "Where the chunks are (S3).",
+      "headers": {
+       "Location": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such job, or no chunks (not asked for, or not completed).",
       "content": {
        "application/json": {
         "schema": {

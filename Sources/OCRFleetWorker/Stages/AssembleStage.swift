@@ -1,4 +1,5 @@
 import OCRFleetEngines
+import OCRFleetMarkdown
 
 /// The recognised pages as they go out: folded to NFKC (`OCR_NORMALIZE_NFKC`), every path's
 /// pages here, once, and assembled into the job's markdown.
@@ -13,7 +14,7 @@ struct AssembleStage: JobStage {
         if let ended = await work.progress?.endedElsewhere { throw JobEndedElsewhere(state: ended) }
         let outcome = try work.needs(\.outcome, from: "recognize")
         work.pages = normalizeNFKC ? outcome.pages.map(\.compatibilityFolded) : outcome.pages
-        let markdown = MarkdownAssembler.assemble(pages: work.pages.map(\.markdown), numbers: work.pageNumbers)
+        let markdown = AssembledMarkdown.assemble(pages: work.pages.map(\.markdown), numbers: work.pageNumbers)
         work.markdown = Array(markdown.utf8)
     }
 }

@@ -30,10 +30,17 @@ struct JobWork {
     /// `assemble`'s: the pages as they go out, and the markdown made of them.
     var pages: [RecognizedPage] = []
     var markdown: [UInt8] = []
+    /// `chunk`'s: `chunks.jsonl` and how many chunks it holds, when the job asks for chunks.
+    var chunks: Chunks?
     /// `upload`'s: the layout sidecar's URL without its query, when one was written.
     var layout: String?
     /// Each timed stage's duration in milliseconds, by name (the sequence's).
     var timings: [String: Int] = [:]
+
+    struct Chunks: Sendable {
+        var lines: [UInt8]
+        var count: Int
+    }
 
     /// The 1-based numbers of the pages the job asks for.
     var pageNumbers: [Int] { indexes.map { $0 + 1 } }

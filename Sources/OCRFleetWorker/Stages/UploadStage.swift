@@ -3,8 +3,9 @@ import OCRFleetEngines
 import OCRFleetMetrics
 import OCRFleetModel
 
-/// PUTs the markdown to `result.url`, and the layout sidecar to `result.layout_url` when the
-/// job asks for one and a page has blocks to put in it.
+/// PUTs the markdown to `result.url`, the layout sidecar to `result.layout_url` when the
+/// job asks for one and a page has blocks to put in it, and `chunks.jsonl` to
+/// `result.chunks_url` when the job asks for chunks.
 struct UploadStage: JobStage {
     let content: ContentClient
 
@@ -21,6 +22,9 @@ struct UploadStage: JobStage {
             let layout = PageLayout.document(pages: work.pages, numbers: work.pageNumbers)
             try await content.upload(layout, to: layoutURL, contentType: "application/json", what: "layout")
             work.layout = JobRunner.withoutQuery(layoutURL)
+        }
+        if let chunksURL = result.chunksURL, let chunks = work.chunks {
+            try await content.upload(chunks.lines, to: chunksURL, contentType: "application/jsonl", what: "chunks")
         }
         FleetMetrics.uploaded(bytes: work.markdown.count)
     }

@@ -1,5 +1,4 @@
 import Foundation
-import OCRFleetChunking
 import OCRFleetModel
 import Testing
 
@@ -40,7 +39,6 @@ import Testing
         ]
         for (options, message) in cases {
             #expect(throws: OCRError(.invalidJob, message)) { try options.validate() }
-            #expect(throws: OCRError(.invalidJob, message)) { try Chunker(options) }
         }
         try ChunkingOptions(size: 16, overlap: 15).validate()
         try ChunkingOptions(size: 8192, overlap: 0).validate()

@@ -1,5 +1,3 @@
-import OCRFleetModel
-
 /// How a job's markdown is cut into chunks for retrieval (`options.chunk`).
 public struct ChunkingOptions: Codable, Sendable, Equatable {
     /// Where chunks begin and end.
@@ -39,19 +37,26 @@ public struct ChunkingOptions: Codable, Sendable, Equatable {
         overlap = try c.decodeIfPresent(Int.self, forKey: .overlap) ?? defaults.overlap
     }
 
-    /// Fails as `invalid_job` naming the field when a value is out of range.
-    public func validate() throws(OCRError) {
+    /// The first value out of range: its field in the job and what is wrong with it; nil when
+    /// every value is in range.
+    public var problem: (field: String, message: String)? {
         guard Self.sizes.contains(size) else {
-            throw OCRError(
-                .invalidJob,
+            return (
+                "options.chunk.size",
                 "options.chunk.size must be \(Self.sizes.lowerBound)-\(Self.sizes.upperBound) tokens, not \(size)"
             )
         }
         guard overlap >= 0, overlap < size else {
-            throw OCRError(
-                .invalidJob,
+            return (
+                "options.chunk.overlap",
                 "options.chunk.overlap must be at least 0 and less than options.chunk.size (\(size)), not \(overlap)"
             )
         }
+        return nil
+    }
+
+    /// Fails as `invalid_job` naming the field when a value is out of range.
+    public func validate() throws(OCRError) {
+        if let problem { throw OCRError(.invalidJob, problem.message) }
     }
 }

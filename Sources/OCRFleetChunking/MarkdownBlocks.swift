@@ -77,7 +77,8 @@ enum MarkdownBlocks {
                 continue
             }
             let indented = t - lineStart > 3
-            if !indented, hasPrefix(s, "<!--", at: t, end: lineEnd) {
+            // At any indentation: the worker pads a nested list's `<!-- -->` break to its level.
+            if hasPrefix(s, "<!--", at: t, end: lineEnd) {
                 close()
                 if !contains(s, "-->", from: t + 4, to: lineEnd) { open = .comment }
             } else if !indented, s[t] == "`" || s[t] == "~", run(of: s[t], in: s, from: t, to: lineEnd) >= 3 {

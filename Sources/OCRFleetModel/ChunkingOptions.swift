@@ -46,10 +46,12 @@ public struct ChunkingOptions: Codable, Sendable, Equatable {
                 "options.chunk.size must be \(Self.sizes.lowerBound)-\(Self.sizes.upperBound) tokens, not \(size)"
             )
         }
-        guard overlap >= 0, overlap < size else {
+        // At most half a window: each window then moves on by half its size or more, so the
+        // chunks' text is at most twice the document's.
+        guard overlap >= 0, overlap <= size / 2 else {
             return (
                 "options.chunk.overlap",
-                "options.chunk.overlap must be at least 0 and less than options.chunk.size (\(size)), not \(overlap)"
+                "options.chunk.overlap must be 0 to half of options.chunk.size (\(size / 2)), not \(overlap)"
             )
         }
         return nil

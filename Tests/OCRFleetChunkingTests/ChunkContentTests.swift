@@ -53,6 +53,10 @@ import Testing
                 9. Name of the applicant agency
                 <!-- -->
                 11. Employer identification number
+                    - Federal
+                      - Assigned by the IRS
+                      <!-- -->
+                      4) Other
 
                 <!-- a comment
                 over lines -->
@@ -68,7 +72,7 @@ import Testing
             let chunks = try chunk([page], strategy, size: 64)
             #expect(
                 chunks.map(\.text) == [
-                    "# Part 3: Repairs\n\n9. Name of the applicant agency\n\n11. Employer identification number\n\nClosing words."
+                    "# Part 3: Repairs\n\n9. Name of the applicant agency\n\n11. Employer identification number\n    - Federal\n      - Assigned by the IRS\n\n4) Other\n\nClosing words."
                 ]
             )
         }

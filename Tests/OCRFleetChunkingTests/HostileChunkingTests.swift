@@ -71,8 +71,8 @@ import Testing
                 return ChunkingPage(number: number, markdown: markdown, width: 100, height: 200, blocks: blocks)
             }
         }
-        // Chunks overlapping by all but one token are the costliest: their text is the work.
-        for (pages, size, overlap) in [(5_000, 512, 64), (500, 16, 15)] {
+        // Chunks overlapping by half their size are the costliest: their text is the work.
+        for (pages, size, overlap) in [(5_000, 512, 64), (500, 16, 8)] {
             let small = document(pages / 10)
             let large = document(pages)
             for strategy in ChunkingOptions.Strategy.allCases {

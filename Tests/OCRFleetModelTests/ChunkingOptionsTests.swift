@@ -30,17 +30,22 @@ import Testing
             (ChunkingOptions(size: 8193, overlap: 0), "options.chunk.size must be 16-8192 tokens, not 8193"),
             (
                 ChunkingOptions(size: 64, overlap: -1),
-                "options.chunk.overlap must be at least 0 and less than options.chunk.size (64), not -1"
+                "options.chunk.overlap must be 0 to half of options.chunk.size (32), not -1"
             ),
             (
-                ChunkingOptions(size: 64, overlap: 64),
-                "options.chunk.overlap must be at least 0 and less than options.chunk.size (64), not 64"
+                ChunkingOptions(size: 64, overlap: 33),
+                "options.chunk.overlap must be 0 to half of options.chunk.size (32), not 33"
+            ),
+            // Windows one token apart would repeat a document thousands of times over.
+            (
+                ChunkingOptions(size: 8192, overlap: 8191),
+                "options.chunk.overlap must be 0 to half of options.chunk.size (4096), not 8191"
             ),
         ]
         for (options, message) in cases {
             #expect(throws: OCRError(.invalidJob, message)) { try options.validate() }
         }
-        try ChunkingOptions(size: 16, overlap: 15).validate()
+        try ChunkingOptions(size: 16, overlap: 8).validate()
         try ChunkingOptions(size: 8192, overlap: 0).validate()
     }
 }

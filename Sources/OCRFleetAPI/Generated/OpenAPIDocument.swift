@@ -1,4 +1,4 @@
-// Generated from openapi.yaml (sha256 5354ea393f047c357c9fd4d85f021ff01abb90e0f4af80cd102b63d4c0674768) by scripts/generate-api.sh.
+// Generated from openapi.yaml (sha256 6efc8aa45bd6c550cfd06a04489ae7a8004bd41e8c34d7b61fd6ad8d757cdde7) by scripts/generate-api.sh.
 // swift-format-ignore-file
 /// The gateway's OpenAPI document as JSON, served at `/openapi.json`.
 public enum OpenAPIDocument {
@@ -210,7 +210,7 @@ public enum OpenAPIDocument {
      "overlap": {
       "type": "integer",
       "minimum": 0,
-      "description": "Tokens a split chunk repeats from the one before, less than size (default: 64)."
+      "description": "Tokens a split chunk repeats from the one before, at most half of size (default: 64)."
      }
     }
    },

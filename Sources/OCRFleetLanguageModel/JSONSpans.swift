@@ -1,4 +1,5 @@
 import Foundation
+import OCRFleetModel
 
 /// Where each value of a JSON text lies, by the JSON pointer of the value: the byte range of
 /// its UTF-8 text (a string's with its quotes). Used to find the tokens a model generated for a

@@ -38,7 +38,8 @@ public struct JobStarted: Codable, Sendable, Equatable {
 public struct JobProgress: Codable, Sendable, Equatable {
     public var pagesDone: Int
     public var pagesTotal: Int
-    /// The stage after recognition that starts now (`chunk`); nil for pages done.
+    /// The stage after recognition that starts now (`chunk`, `classify`, `split`, `extract`);
+    /// nil for pages done.
     public var stage: String?
 
     public init(pagesDone: Int, pagesTotal: Int, stage: String? = nil) {
@@ -84,6 +85,85 @@ public struct ChunksSummary: Codable, Sendable, Equatable {
     }
 }
 
+/// Where a job's `extraction.json` went, and what it says in brief.
+public struct ExtractionSummary: Codable, Sendable, Equatable {
+    /// `result.extraction_url` without its query string.
+    public var url: String
+    public var bytes: Int
+    public var sha256: String
+    /// The document's label, with `options.classify`.
+    public var label: String?
+    public var labelConfidence: Double?
+    /// Sections found, with `options.split`.
+    public var sections: Int?
+    /// With `options.extract`: fields with a value, fields in all, and the lowest confidence
+    /// of a filled field (over every section's, with `extract_each`).
+    public var fieldsFilled: Int?
+    public var fieldsTotal: Int?
+    public var lowestConfidence: Double?
+    /// The stages that failed (`classify`, `extract`), each with its code; the others' results stand.
+    public var failed: [FailedStage]
+
+    public init(
+        url: String,
+        bytes: Int,
+        sha256: String,
+        label: String? = nil,
+        labelConfidence: Double? = nil,
+        sections: Int? = nil,
+        fieldsFilled: Int? = nil,
+        fieldsTotal: Int? = nil,
+        lowestConfidence: Double? = nil,
+        failed: [FailedStage] = []
+    ) {
+        self.url = url
+        self.bytes = bytes
+        self.sha256 = sha256
+        self.label = label
+        self.labelConfidence = labelConfidence
+        self.sections = sections
+        self.fieldsFilled = fieldsFilled
+        self.fieldsTotal = fieldsTotal
+        self.lowestConfidence = lowestConfidence
+        self.failed = failed
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case url, bytes, sha256, label, sections, failed
+        case labelConfidence = "label_confidence"
+        case fieldsFilled = "fields_filled"
+        case fieldsTotal = "fields_total"
+        case lowestConfidence = "lowest_confidence"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        url = try c.decode(String.self, forKey: .url)
+        bytes = try c.decode(Int.self, forKey: .bytes)
+        sha256 = try c.decode(String.self, forKey: .sha256)
+        label = try c.decodeIfPresent(String.self, forKey: .label)
+        labelConfidence = try c.decodeIfPresent(Double.self, forKey: .labelConfidence)
+        sections = try c.decodeIfPresent(Int.self, forKey: .sections)
+        fieldsFilled = try c.decodeIfPresent(Int.self, forKey: .fieldsFilled)
+        fieldsTotal = try c.decodeIfPresent(Int.self, forKey: .fieldsTotal)
+        lowestConfidence = try c.decodeIfPresent(Double.self, forKey: .lowestConfidence)
+        failed = try c.decodeIfPresent([FailedStage].self, forKey: .failed) ?? []
+    }
+}
+
+/// A stage after recognition that gave no result; the job completed without it.
+public struct FailedStage: Codable, Sendable, Equatable {
+    public var stage: String
+    public var code: ErrorCode
+    public var message: String
+
+    public init(stage: String, code: ErrorCode, message: String) {
+        self.stage = stage
+        self.code = code
+        self.message = message
+    }
+}
+
 public struct PageUsage: Codable, Sendable, Equatable {
     public var pagesOCR: Int
     public var pagesText: Int
@@ -121,6 +201,8 @@ public struct JobCompleted: Codable, Sendable, Equatable {
     public var pagesLowConfidence: [Int]
     /// The job's `chunks.jsonl`, present when it asked for `options.chunk`.
     public var chunks: ChunksSummary?
+    /// The job's `extraction.json`, present when it asked for `classify`, `split` or `extract`.
+    public var extraction: ExtractionSummary?
 
     public init(
         result: ResultSummary,
@@ -134,7 +216,8 @@ public struct JobCompleted: Codable, Sendable, Equatable {
         layout: String? = nil,
         pageConfidence: [PageConfidence] = [],
         pagesLowConfidence: [Int] = [],
-        chunks: ChunksSummary? = nil
+        chunks: ChunksSummary? = nil,
+        extraction: ExtractionSummary? = nil
     ) {
         self.result = result
         self.pages = pages
@@ -148,10 +231,11 @@ public struct JobCompleted: Codable, Sendable, Equatable {
         self.pageConfidence = pageConfidence
         self.pagesLowConfidence = pagesLowConfidence
         self.chunks = chunks
+        self.extraction = extraction
     }
 
     enum CodingKeys: String, CodingKey {
-        case result, pages, engine, usage, layout, chunks
+        case result, pages, engine, usage, layout, chunks, extraction
         case pagesFailed = "pages_failed"
         case pagesIncomplete = "pages_incomplete"
         case pageConfidence = "page_confidence"
@@ -174,6 +258,7 @@ public struct JobCompleted: Codable, Sendable, Equatable {
         pageConfidence = try container.decodeIfPresent([PageConfidence].self, forKey: .pageConfidence) ?? []
         pagesLowConfidence = try container.decodeIfPresent([Int].self, forKey: .pagesLowConfidence) ?? []
         chunks = try container.decodeIfPresent(ChunksSummary.self, forKey: .chunks)
+        extraction = try container.decodeIfPresent(ExtractionSummary.self, forKey: .extraction)
     }
 }
 

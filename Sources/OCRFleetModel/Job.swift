@@ -66,17 +66,22 @@ public struct ResultTarget: Codable, Sendable, Equatable {
     public var layoutURL: String?
     /// Presigned PUT URL for `chunks.jsonl`; required when the job asks for `options.chunk`.
     public var chunksURL: String?
+    /// Presigned PUT URL for `extraction.json`; required when the job asks for
+    /// `options.classify`, `options.split` or `options.extract`.
+    public var extractionURL: String?
 
     public init(
         url: String,
         contentType: String? = "text/markdown; charset=utf-8",
         layoutURL: String? = nil,
-        chunksURL: String? = nil
+        chunksURL: String? = nil,
+        extractionURL: String? = nil
     ) {
         self.url = url
         self.contentType = contentType
         self.layoutURL = layoutURL
         self.chunksURL = chunksURL
+        self.extractionURL = extractionURL
     }
 
     enum CodingKeys: String, CodingKey {
@@ -84,6 +89,7 @@ public struct ResultTarget: Codable, Sendable, Equatable {
         case contentType = "content_type"
         case layoutURL = "layout_url"
         case chunksURL = "chunks_url"
+        case extractionURL = "extraction_url"
     }
 }
 
@@ -139,6 +145,12 @@ public struct JobOptions: Codable, Sendable, Equatable {
     public var headersFooters: HeaderFooterPolicy
     /// Cut the markdown into `chunks.jsonl` too (uploaded to `result.chunks_url`); nil: no chunks.
     public var chunk: ChunkingOptions?
+    /// Label each page and the document (`extraction.json`'s `classification`); nil: no labels.
+    public var classify: ClassificationOptions?
+    /// Cut the document into sections by page label; needs `classify`.
+    public var split: SplitOptions?
+    /// Extract a schema's values with citations; nil: no extraction.
+    public var extract: ExtractionOptions?
 
     public init(
         engine: EngineChoice = .auto,
@@ -151,7 +163,10 @@ public struct JobOptions: Codable, Sendable, Equatable {
         password: String? = nil,
         onPageError: PageErrorPolicy = .mark,
         headersFooters: HeaderFooterPolicy = .mark,
-        chunk: ChunkingOptions? = nil
+        chunk: ChunkingOptions? = nil,
+        classify: ClassificationOptions? = nil,
+        split: SplitOptions? = nil,
+        extract: ExtractionOptions? = nil
     ) {
         self.engine = engine
         self.mode = mode
@@ -164,14 +179,20 @@ public struct JobOptions: Codable, Sendable, Equatable {
         self.onPageError = onPageError
         self.headersFooters = headersFooters
         self.chunk = chunk
+        self.classify = classify
+        self.split = split
+        self.extract = extract
     }
 
     enum CodingKeys: String, CodingKey {
-        case engine, mode, pages, languages, resolution, prompt, password, chunk
+        case engine, mode, pages, languages, resolution, prompt, password, chunk, classify, split, extract
         case timeoutSeconds = "timeout_s"
         case onPageError = "on_page_error"
         case headersFooters = "headers_footers"
     }
+
+    /// Whether the job asks for a stage that writes `extraction.json`.
+    public var analyses: Bool { classify != nil || split != nil || extract != nil }
 
     /// Every field is optional on the wire; absent or null fields take the contract's defaults.
     public init(from decoder: any Decoder) throws {
@@ -188,5 +209,8 @@ public struct JobOptions: Codable, Sendable, Equatable {
         onPageError = try c.decodeIfPresent(PageErrorPolicy.self, forKey: .onPageError) ?? defaults.onPageError
         headersFooters = try c.decodeIfPresent(HeaderFooterPolicy.self, forKey: .headersFooters) ?? defaults.headersFooters
         chunk = try c.decodeIfPresent(ChunkingOptions.self, forKey: .chunk)
+        classify = try c.decodeIfPresent(ClassificationOptions.self, forKey: .classify)
+        split = try c.decodeIfPresent(SplitOptions.self, forKey: .split)
+        extract = try c.decodeIfPresent(ExtractionOptions.self, forKey: .extract)
     }
 }

@@ -111,7 +111,10 @@ extension JobRequest {
         guard Self.isValidJobID(jobID) else {
             throw OCRError(.invalidJob, "job_id '\(jobID)' must be 1-200 characters of A-Z a-z 0-9 - _ =")
         }
-        let optional = [("result.layout_url", result.layoutURL), ("result.chunks_url", result.chunksURL)]
+        let optional = [
+            ("result.layout_url", result.layoutURL), ("result.chunks_url", result.chunksURL),
+            ("result.extraction_url", result.extractionURL),
+        ]
         let urls = [("source.url", source.url), ("result.url", result.url)] + optional.compactMap { name, url in url.map { (name, $0) } }
         for (field, text) in urls {
             guard let url = URL(string: text), let scheme = url.scheme?.lowercased(),
@@ -133,6 +136,17 @@ extension JobRequest {
             guard result.chunksURL != nil else {
                 throw OCRError(.invalidJob, "options.chunk needs result.chunks_url, the presigned URL chunks.jsonl is written to")
             }
+        }
+        try options.classify?.validate()
+        try options.extract?.validate()
+        if options.split != nil, options.classify == nil {
+            throw OCRError(.invalidJob, "options.split cuts the document by page label: it needs options.classify")
+        }
+        if options.analyses, result.extractionURL == nil {
+            throw OCRError(
+                .invalidJob,
+                "options.classify, options.split and options.extract need result.extraction_url, the presigned URL extraction.json is written to"
+            )
         }
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import OCRFleetModel
 
 /// A JSON Schema (draft 2020-12) in the subset the fleet checks answers against, parsed once.
 ///

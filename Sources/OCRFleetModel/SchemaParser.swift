@@ -1,5 +1,4 @@
 import Foundation
-import OCRFleetModel
 
 /// Reads a schema's keywords into `SchemaNode`s, refusing what the subset does not support
 /// and counting against the bounds.

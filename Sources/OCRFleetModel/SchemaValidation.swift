@@ -1,5 +1,4 @@
 import Foundation
-import OCRFleetModel
 
 extension JSONSchema {
     /// Every way `instance` fails the schema, each with its place in the instance; empty when
@@ -155,7 +154,8 @@ extension JSONSchema {
         }
     }
 
-    static func text(_ value: JSONValue) -> String {
+    /// `value` as compact JSON with sorted keys.
+    public static func text(_ value: JSONValue) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return (try? encoder.encode(value)).flatMap { String(bytes: $0, encoding: .utf8) } ?? "?"

@@ -1,4 +1,3 @@
-import OCRFleetModel
 
 /// A schema the fleet cannot use: invalid, outside the supported subset, or over its bounds.
 /// `pointer` is where in the schema (RFC 6901), so a submitter can find the problem; the job
@@ -19,7 +18,7 @@ public struct SchemaError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 /// One way an instance fails its schema; `pointer` is where in the instance (RFC 6901).
-public struct SchemaViolation: Sendable, Equatable, CustomStringConvertible {
+public struct SchemaViolation: Codable, Sendable, Equatable, CustomStringConvertible {
     public var pointer: String
     public var message: String
 

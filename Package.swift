@@ -185,7 +185,7 @@ let package = Package(
         .target(
             name: "OCRFleetWorker",
             dependencies: [
-                "OCRFleetBus", "OCRFleetChunking", "OCRFleetConfiguration", "OCRFleetContent", "OCRFleetDeepSeek",
+                "OCRFleetBus", "OCRFleetChunking", "OCRFleetConfiguration", "OCRFleetContent", "OCRFleetDeepSeek", "OCRFleetLanguageModel",
                 "OCRFleetDocuments", "OCRFleetEngines", "OCRFleetIsolation", "OCRFleetMarkdown", "OCRFleetMetrics", "OCRFleetModel",
                 "OCRFleetOffice", "OCRFleetTracing",
                 .product(name: "Hummingbird", package: "hummingbird"),

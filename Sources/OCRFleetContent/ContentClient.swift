@@ -73,11 +73,13 @@ public struct ContentClient: Sendable {
         result: String,
         layout: String?,
         chunks: String? = nil,
+        extraction: String? = nil,
         now: Date = Date()
     ) async throws(OCRError) {
         var urls = [(source, "source", true), (result, "result", false)]
         if let layout { urls.append((layout, "layout", false)) }
         if let chunks { urls.append((chunks, "chunks", false)) }
+        if let extraction { urls.append((extraction, "extraction", false)) }
         for (url, what, _) in urls.dropFirst() {
             if let expiry = PresignedURL.expiry(of: url), expiry < now {
                 throw OCRError(.resultRejected, "the \(what) URL expired at \(expiry.formatted(.iso8601))")

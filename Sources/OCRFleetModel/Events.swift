@@ -162,6 +162,10 @@ public struct FailedStage: Codable, Sendable, Equatable {
         self.code = code
         self.message = message
     }
+
+    public init(stage: String, _ error: StageError) {
+        self.init(stage: stage, code: error.code, message: error.message)
+    }
 }
 
 public struct PageUsage: Codable, Sendable, Equatable {

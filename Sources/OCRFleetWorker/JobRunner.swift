@@ -3,6 +3,7 @@ import Foundation
 import Instrumentation
 import Logging
 import NIOPosix
+import OCRFleetAnalysis
 import OCRFleetBus
 import OCRFleetContent
 import OCRFleetDocuments
@@ -30,6 +31,8 @@ struct JobRunner: Sendable {
     let converter: LibreOfficeConverter
     let retry: RetryPolicy
     let patience: BusPatience
+    /// The classify and extract stages' model; nil when the worker has no `OCR_LLM_URL`.
+    let analyzer: DocumentAnalyzer?
     let logger: Logger
 
     /// One span per attempt (`ocr.job`), continuing the trace the job carries, with a
@@ -146,6 +149,9 @@ struct JobRunner: Sendable {
             RecognizeStage(recognizer: recognizer, clock: configuration.clock),
             AssembleStage(normalizeNFKC: configuration.normalizeNFKC),
             ChunkStage(threads: recognizer.renderThreads),
+            ClassifyStage(analyzer: analyzer),
+            SplitStage(),
+            ExtractStage(analyzer: analyzer),
             UploadStage(content: content),
         ])
     }
@@ -180,7 +186,8 @@ struct JobRunner: Sendable {
             source: job.source.url,
             result: job.result.url,
             layout: job.result.layoutURL,
-            chunks: job.result.chunksURL
+            chunks: job.result.chunksURL,
+            extraction: job.result.extractionURL
         )
         // One line for what native code said about the document, however the attempt ends.
         let said = NativeMessageTally()
@@ -222,7 +229,8 @@ struct JobRunner: Sendable {
                 page.confidence.map { PageConfidence(page: number, confidence: $0) }
             },
             pagesLowConfidence: outcome.lowConfidencePages,
-            chunks: chunksSummary(work)
+            chunks: chunksSummary(work),
+            extraction: extractionSummary(work)
         )
     }
 
@@ -235,6 +243,28 @@ struct JobRunner: Sendable {
             count: chunks.count,
             sha256: SHA256.hash(data: chunks.lines).hexString
         )
+    }
+
+    /// What the `completed` event says of the job's `extraction.json`, when it has one.
+    private func extractionSummary(_ work: JobWork) -> ExtractionSummary? {
+        guard let url = work.job.result.extractionURL, let json = work.extractionJSON, let analysis = work.analysis else {
+            return nil
+        }
+        var summary = ExtractionSummary(url: Self.withoutQuery(url), bytes: json.count, sha256: SHA256.hash(data: json).hexString)
+        if let classification = analysis.classification {
+            summary.label = classification.label
+            summary.labelConfidence = classification.confidence
+            if let error = classification.error { summary.failed.append(FailedStage(stage: "classify", error)) }
+        }
+        summary.sections = analysis.sections?.count
+        let extractions = [analysis.extraction].compactMap { $0 } + (analysis.sections ?? []).compactMap(\.extraction)
+        if !extractions.isEmpty {
+            summary.fieldsFilled = extractions.map(\.filled).reduce(0, +)
+            summary.fieldsTotal = extractions.map(\.fields.count).reduce(0, +)
+            summary.lowestConfidence = extractions.compactMap(\.lowestConfidence).min()
+            if let error = extractions.lazy.compactMap(\.error).first { summary.failed.append(FailedStage(stage: "extract", error)) }
+        }
+        return summary
     }
 
     static func withoutQuery(_ url: String) -> String {

@@ -1,11 +1,13 @@
 import Foundation
 import Logging
 import NIOPosix
+import OCRFleetAnalysis
 import OCRFleetBus
 import OCRFleetContent
 import OCRFleetDeepSeek
 import OCRFleetEngines
 import OCRFleetIsolation
+import OCRFleetLanguageModel
 import OCRFleetModel
 import OCRFleetOffice
 import ServiceLifecycle
@@ -36,19 +38,26 @@ public struct Worker: Service {
 
     public func run() async throws {
         let content = ContentClient(limits: configuration.transfer, policy: configuration.egress)
+        let languageModel = configuration.languageModel.map { settings in
+            var settings = settings
+            settings.clock = configuration.clock
+            return LanguageModelClient(configuration: settings, logger: logger)
+        }
         do {
-            try await serve(content)
+            try await serve(content, languageModel: languageModel)
         } catch {
             // HTTP clients must be shut down however the worker ends.
             try? await content.shutdown()
             try? await engines.deepseek?.shutdown()
+            try? await languageModel?.shutdown()
             throw error
         }
         try await content.shutdown()
         try await engines.deepseek?.shutdown()
+        try await languageModel?.shutdown()
     }
 
-    private func serve(_ content: ContentClient) async throws {
+    private func serve(_ content: ContentClient, languageModel: LanguageModelClient?) async throws {
         let documentChild = DocumentChildOptions(
             memoryMegabytes: configuration.documentMemoryMegabytes,
             tessdata: engines.tesseract.dataPath,
@@ -65,6 +74,11 @@ public struct Worker: Service {
         try await engines.deepseek?.start()
         let health = Task { [engines] in await engines.deepseek?.monitorHealth() }
         defer { health.cancel() }
+        // So is an instruction model server that serves another model; one that is not up yet
+        // is checked again, and meanwhile the classify and extract stages report it unavailable.
+        try await languageModel?.start()
+        let languageModelHealth = Task { await languageModel?.monitorHealth() }
+        defer { languageModelHealth.cancel() }
         let retry = RetryPolicy(
             maxDeliver: configuration.maxDeliver,
             maxLost: configuration.maxLostAttempts,
@@ -162,6 +176,9 @@ public struct Worker: Service {
             ),
             retry: retry,
             patience: configuration.busPatience,
+            analyzer: languageModel.map {
+                DocumentAnalyzer(model: $0, contextTokens: configuration.languageModelContext, logger: logger)
+            },
             logger: logger
         )
         // Each advisory of a job the consumer gave up on goes to one worker, and stays in

@@ -4,6 +4,7 @@ import OCRFleetConfiguration
 import OCRFleetContent
 import OCRFleetDeepSeek
 import OCRFleetDocuments
+import OCRFleetLanguageModel
 import OCRFleetModel
 import OCRFleetOffice
 
@@ -14,6 +15,11 @@ public struct WorkerConfiguration: Sendable {
     public var engine: EngineChoice
     /// The DeepSeek-OCR engine's settings; nil when no vLLM URL is configured.
     public var deepseek: DeepSeekConfiguration?
+    /// The instruction model of the classify and extract stages; nil when no `OCR_LLM_URL`
+    /// is configured (those stages then fail as `engine_unavailable`, the OCR result stands).
+    public var languageModel: LanguageModelConfiguration?
+    /// The instruction model's context window in tokens: long documents are read in pieces that fit.
+    public var languageModelContext: Int
     public var maxJobs: Int
     public var maxInflightPages: Int
     public var maxDeliver: Int
@@ -106,6 +112,33 @@ public struct WorkerConfiguration: Sendable {
         public static let vllmJPEGQuality = Setting("vllm.jpeg.quality", default: "90", "Quality of JPEG pages, 1-100.")
         public static let vllmColor = Setting("vllm.color", default: "false", "Send colour pages (true) or gray (false, a third of the bytes).")
         public static let vllmHealthInterval = Setting("vllm.health.interval.s", default: "10", "Seconds between health checks of each vLLM server.")
+        public static let llmURL = Setting(
+            "llm.url",
+            default: "unset",
+            "Base URL(s) of OpenAI-compatible servers of the instruction model that classifies and extracts (vLLM: http://llm:8000/v1), comma-separated; unset, jobs asking for classify or extract complete without them."
+        )
+        public static let llmModel = Setting(
+            "llm.model",
+            default: "Qwen/Qwen2.5-7B-Instruct",
+            "The instruction model's served name; start-up fails if a server answers without it."
+        )
+        public static let llmAPIKey = Setting("llm.api.key", default: "unset", "Bearer token for the instruction model's servers.")
+        public static let llmMaxInflight = Setting(
+            "llm.max.inflight",
+            default: "16",
+            "Instruction-model requests in flight across all jobs of the worker, lowered while the servers push back."
+        )
+        public static let llmTimeout = Setting(
+            "llm.timeout.s",
+            default: "120",
+            "Seconds one instruction-model answer may take, retries after 429/503 included."
+        )
+        public static let llmContextTokens = Setting(
+            "llm.context.tokens",
+            default: "32768",
+            "The instruction model's context window (vLLM's --max-model-len): long documents are read in pieces that fit."
+        )
+        public static let llmMaxTokens = Setting("llm.max.tokens", default: "2048", "Token budget of one instruction-model answer.")
         public static let maxJobs = Setting("max.jobs", default: "4", "Jobs this worker runs at once.")
         public static let maxInflightPages = Setting(
             "max.inflight.pages",
@@ -228,7 +261,7 @@ public struct WorkerConfiguration: Sendable {
         public static let all: [Setting] =
             CommonSettings.all + [
                 engine, vllmURL, vllmModel, vllmAPIKey, vllmMaxTokens, vllmRetryMaxTokens, vllmNgramSize, vllmWindowSize,
-                vllmWhitelist, vllmImageFormat, vllmPNGLevel, vllmJPEGQuality, vllmColor, vllmHealthInterval, maxJobs, maxInflightPages, maxDeliver,
+                vllmWhitelist, vllmImageFormat, vllmPNGLevel, vllmJPEGQuality, vllmColor, vllmHealthInterval, llmURL, llmModel, llmAPIKey, llmMaxInflight, llmTimeout, llmContextTokens, llmMaxTokens, maxJobs, maxInflightPages, maxDeliver,
                 maxLostAttempts, workerName, workDir, dpi, straighten, normalizeNFKC, lowConfidence,
                 maxDownloadBytes, maxPages, maxPagePixels, maxUnzippedBytes, maxZipEntries, conversionTimeout, libreOffice, officeSandbox,
                 documentIsolation, documentMemoryMB, wedgedGrace, sourceAllowHosts, connectTimeout, pageTimeout, jobTimeout, maxJobTimeout,
@@ -254,6 +287,8 @@ public struct WorkerConfiguration: Sendable {
         maxJobs = try reader.int(Settings.maxJobs, default: 4, range: 1...1024)
         maxInflightPages = try reader.int(Settings.maxInflightPages, default: 32, range: 1...4096)
         deepseek = try Self.deepseek(reader, maxInflight: maxInflightPages)
+        languageModel = try Self.languageModel(reader)
+        languageModelContext = try reader.int(Settings.llmContextTokens, default: 32768, range: 1024...10_000_000)
         maxDeliver = try reader.int(Settings.maxDeliver, default: 5, range: 1...100)
         maxLostAttempts = try reader.int(Settings.maxLostAttempts, default: 10, range: 0...1000)
         workerName = name
@@ -319,6 +354,22 @@ public struct WorkerConfiguration: Sendable {
     /// A job's time limit: its `options.timeout_s`, else `OCR_JOB_TIMEOUT_S`, at most `OCR_MAX_JOB_TIMEOUT_S`.
     public func timeLimit(of job: JobRequest) -> Duration {
         min(job.options.timeoutSeconds.map { Duration.seconds($0) } ?? jobTimeout, maxJobTimeout)
+    }
+
+    private static func languageModel(_ reader: SettingsReader) throws(SettingsError) -> LanguageModelConfiguration? {
+        let urls = reader.list(Settings.llmURL)
+        guard !urls.isEmpty else { return nil }
+        for url in urls where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            throw .invalidValue(Settings.llmURL, url, expected: "http:// or https:// URLs")
+        }
+        return LanguageModelConfiguration(
+            endpoints: urls,
+            model: reader.string(Settings.llmModel, default: "Qwen/Qwen2.5-7B-Instruct"),
+            apiKey: reader.string(Settings.llmAPIKey),
+            maxInflight: try reader.int(Settings.llmMaxInflight, default: 16, range: 1...4096),
+            requestTimeout: .seconds(try reader.int(Settings.llmTimeout, default: 120, range: 1...86_400)),
+            maxTokens: try reader.int(Settings.llmMaxTokens, default: 2048, range: 16...1_000_000)
+        )
     }
 
     private static func deepseek(_ reader: SettingsReader, maxInflight: Int) throws(SettingsError) -> DeepSeekConfiguration? {

@@ -123,6 +123,7 @@ public final class VLLMDouble: Sendable {
                 [
                     "completions": statistics.completions, "peak_inflight": statistics.peakInflight,
                     "bytes_received": statistics.bytesReceived,
+                    "instruction_requests": statistics.instructionRequests.count,
                 ],
                 status: .ok
             )

@@ -1,4 +1,5 @@
 import Logging
+import OCRFleetAnalysis
 import OCRFleetContent
 import OCRFleetDocuments
 import OCRFleetEngines
@@ -32,6 +33,12 @@ struct JobWork {
     var markdown: [UInt8] = []
     /// `chunk`'s: `chunks.jsonl` and how many chunks it holds, when the job asks for chunks.
     var chunks: Chunks?
+    /// `classify`'s, `split`'s and `extract`'s: `extraction.json`, when the job asks for any
+    /// of them, and the pages as they read them.
+    var analysis: ExtractionDocument?
+    var analysisPagesMade: [AnalysisPage]?
+    /// `upload`'s: `extraction.json` as uploaded.
+    var extractionJSON: [UInt8]?
     /// `upload`'s: the layout sidecar's URL without its query, when one was written.
     var layout: String?
     /// Each timed stage's duration in milliseconds, by name (the sequence's).

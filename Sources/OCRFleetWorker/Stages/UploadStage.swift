@@ -1,3 +1,4 @@
+import Foundation
 import OCRFleetContent
 import OCRFleetEngines
 import OCRFleetMetrics
@@ -5,7 +6,8 @@ import OCRFleetModel
 
 /// PUTs the markdown to `result.url`, the layout sidecar to `result.layout_url` when the
 /// job asks for one and a page has blocks to put in it, and `chunks.jsonl` to
-/// `result.chunks_url` when the job asks for chunks.
+/// `result.chunks_url` when the job asks for chunks, and `extraction.json` to
+/// `result.extraction_url` when it asks for classify, split or extract.
 struct UploadStage: JobStage {
     let content: ContentClient
 
@@ -25,6 +27,13 @@ struct UploadStage: JobStage {
         }
         if let chunksURL = result.chunksURL, let chunks = work.chunks {
             try await content.upload(chunks.lines, to: chunksURL, contentType: "application/jsonl", what: "chunks")
+        }
+        if let extractionURL = result.extractionURL, let analysis = work.analysis {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            let json = Array(try encoder.encode(analysis))
+            try await content.upload(json, to: extractionURL, contentType: "application/json", what: "extraction")
+            work.extractionJSON = json
         }
         FleetMetrics.uploaded(bytes: work.markdown.count)
     }

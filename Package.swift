@@ -182,6 +182,16 @@ let package = Package(
             dependencies: ["OCRFleetChatAPI", "OCRFleetModel", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        // The stages after recognition that read the text with the instruction model: classify,
+        // split, extract with citations and confidences (docs/extraction.md).
+        .target(
+            name: "OCRFleetAnalysis",
+            dependencies: [
+                "OCRFleetChatAPI", "OCRFleetLanguageModel", "OCRFleetMarkdown", "OCRFleetModel",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "OCRFleetWorker",
             dependencies: [
@@ -434,6 +444,15 @@ let package = Package(
         .testTarget(
             name: "OCRFleetLanguageModelTests",
             dependencies: ["OCRFleetChatAPI", "OCRFleetLanguageModel", "OCRFleetModel", "OCRFleetTesting", "VLLMDouble"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OCRFleetAnalysisTests",
+            dependencies: [
+                "OCRFleetAnalysis", "OCRFleetDocuments", "OCRFleetLanguageModel", "OCRFleetMarkdown", "OCRFleetModel",
+                "OCRFleetTesting", "VLLMDouble",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -27,6 +27,13 @@ public struct ModelAnswer: Sendable {
         return exp(tokens.map(\.logprob).reduce(0, +) / Double(tokens.count))
     }
 
+    /// The JSON pointer of every value in the answer, in the order the model wrote them (an
+    /// object or array before its members).
+    public var pointers: [String] {
+        JSONSpans.locate(content).sorted { ($0.value.lowerBound, $0.value.upperBound) < ($1.value.lowerBound, $1.value.upperBound) }
+            .map(\.key)
+    }
+
     /// The confidence of the value at `pointer` (RFC 6901, `/total`): the mean of exp(logprob)
     /// over the tokens that overlap the value's text in the answer (a string's quotes
     /// included), so one unlikely token in a field lowers that field and not the others. Nil

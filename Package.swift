@@ -195,8 +195,8 @@ let package = Package(
         .target(
             name: "OCRFleetWorker",
             dependencies: [
-                "OCRFleetBus", "OCRFleetChunking", "OCRFleetConfiguration", "OCRFleetContent", "OCRFleetDeepSeek", "OCRFleetLanguageModel",
-                "OCRFleetDocuments", "OCRFleetEngines", "OCRFleetIsolation", "OCRFleetMarkdown", "OCRFleetMetrics", "OCRFleetModel",
+                "OCRFleetAnalysis", "OCRFleetBus", "OCRFleetChunking", "OCRFleetConfiguration", "OCRFleetContent", "OCRFleetDeepSeek",
+                "OCRFleetDocuments", "OCRFleetEngines", "OCRFleetIsolation", "OCRFleetLanguageModel", "OCRFleetMarkdown", "OCRFleetMetrics", "OCRFleetModel",
                 "OCRFleetOffice", "OCRFleetTracing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Instrumentation", package: "swift-distributed-tracing"),
@@ -449,7 +449,7 @@ let package = Package(
         .testTarget(
             name: "OCRFleetAnalysisTests",
             dependencies: [
-                "OCRFleetAnalysis", "OCRFleetDocuments", "OCRFleetLanguageModel", "OCRFleetMarkdown", "OCRFleetModel",
+                "OCRFleetAnalysis", "OCRFleetChatAPI", "OCRFleetDocuments", "OCRFleetLanguageModel", "OCRFleetMarkdown", "OCRFleetModel",
                 "OCRFleetTesting", "VLLMDouble",
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -261,7 +261,8 @@ public struct WorkerConfiguration: Sendable {
         public static let all: [Setting] =
             CommonSettings.all + [
                 engine, vllmURL, vllmModel, vllmAPIKey, vllmMaxTokens, vllmRetryMaxTokens, vllmNgramSize, vllmWindowSize,
-                vllmWhitelist, vllmImageFormat, vllmPNGLevel, vllmJPEGQuality, vllmColor, vllmHealthInterval, llmURL, llmModel, llmAPIKey, llmMaxInflight, llmTimeout, llmContextTokens, llmMaxTokens, maxJobs, maxInflightPages, maxDeliver,
+                vllmWhitelist, vllmImageFormat, vllmPNGLevel, vllmJPEGQuality, vllmColor, vllmHealthInterval, llmURL, llmModel, llmAPIKey,
+                llmMaxInflight, llmTimeout, llmContextTokens, llmMaxTokens, maxJobs, maxInflightPages, maxDeliver,
                 maxLostAttempts, workerName, workDir, dpi, straighten, normalizeNFKC, lowConfidence,
                 maxDownloadBytes, maxPages, maxPagePixels, maxUnzippedBytes, maxZipEntries, conversionTimeout, libreOffice, officeSandbox,
                 documentIsolation, documentMemoryMB, wedgedGrace, sourceAllowHosts, connectTimeout, pageTimeout, jobTimeout, maxJobTimeout,

@@ -1,4 +1,5 @@
 import Foundation
+import OCRFleetLanguageModel
 import OCRFleetModel
 import OCRFleetTesting
 import Testing

@@ -1,5 +1,6 @@
 import OCRFleetAnalysis
-import OCRFleetMarkdown
+import OCRFleetEngines
+import OCRFleetModel
 
 extension JobWork {
     /// The assembled pages as the classify, split and extract stages read them: each page's
@@ -7,30 +8,22 @@ extension JobWork {
     /// Made once, by the first of those stages that runs.
     mutating func analysisPages() -> [AnalysisPage] {
         if let analysisPagesMade { return analysisPagesMade }
-        let offsets = AssembledMarkdown.pageOffsets(
-            numbers: pageNumbers,
-            scalarCounts: pages.map { $0.markdown.unicodeScalars.count }
-        )
-        let made = zip(zip(pageNumbers, offsets), pages).map { numbered, page in
-            AnalysisPage(
-                number: numbered.0,
-                markdown: page.markdown,
-                markdownOffset: numbered.1,
-                blocks: page.blocks.map { block in
-                    AnalysisBlock(
-                        box: block.box,
-                        text: block.text,
-                        words: (block.words ?? []).map { AnalysisWord(text: $0.text, box: $0.box, confidence: $0.confidence) }
-                    )
-                },
-                ocrConfidence: page.confidence
-            )
+        var made = AnalysisPage.laidOut(numbers: pageNumbers, markdown: pages.map(\.markdown))
+        for (index, page) in pages.enumerated() {
+            made[index].ocrConfidence = page.confidence
+            made[index].blocks = page.blocks.map { block in
+                AnalysisBlock(
+                    box: block.box,
+                    text: block.text,
+                    words: (block.words ?? []).map { AnalysisWord(text: $0.text, box: $0.box, confidence: $0.confidence) }
+                )
+            }
         }
         analysisPagesMade = made
         return made
     }
 
-    /// The model's stages' part of `extraction.json`, begun by the first of them that runs.
+    /// `extraction.json` as the model's stages fill it, begun by the first of them that runs.
     var analysisDocument: ExtractionDocument {
         get { analysis ?? ExtractionDocument() }
         set { analysis = newValue }

@@ -196,7 +196,8 @@ let package = Package(
             name: "OCRFleetWorker",
             dependencies: [
                 "OCRFleetAnalysis", "OCRFleetBus", "OCRFleetChunking", "OCRFleetConfiguration", "OCRFleetContent", "OCRFleetDeepSeek",
-                "OCRFleetDocuments", "OCRFleetEngines", "OCRFleetIsolation", "OCRFleetLanguageModel", "OCRFleetMarkdown", "OCRFleetMetrics", "OCRFleetModel",
+                "OCRFleetDocuments", "OCRFleetEngines", "OCRFleetIsolation", "OCRFleetLanguageModel", "OCRFleetMarkdown", "OCRFleetMetrics",
+                "OCRFleetModel",
                 "OCRFleetOffice", "OCRFleetTracing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Instrumentation", package: "swift-distributed-tracing"),

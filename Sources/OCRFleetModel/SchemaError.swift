@@ -1,4 +1,3 @@
-
 /// A schema the fleet cannot use: invalid, outside the supported subset, or over its bounds.
 /// `pointer` is where in the schema (RFC 6901), so a submitter can find the problem; the job
 /// fails with `invalid_job`.

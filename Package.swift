@@ -449,7 +449,7 @@ let package = Package(
         .testTarget(
             name: "OCRFleetAnalysisTests",
             dependencies: [
-                "OCRFleetAnalysis", "OCRFleetDocuments", "OCRFleetLanguageModel", "OCRFleetMarkdown", "OCRFleetModel",
+                "OCRFleetAnalysis", "OCRFleetChatAPI", "OCRFleetDocuments", "OCRFleetLanguageModel", "OCRFleetMarkdown", "OCRFleetModel",
                 "OCRFleetTesting", "VLLMDouble",
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,5 +1,6 @@
 import Foundation
 import OCRFleetChatAPI
+import OCRFleetLanguageModel
 import OCRFleetModel
 import OCRFleetTesting
 import Synchronization

@@ -49,6 +49,41 @@ import VLLMDouble
         }
     }
 
+    @Test func aLongPageIsCutToTheContextAndADocumentWithoutTextIsNotAsked() async throws {
+        let invoice = AnalysisFixture.named("bundle").pages[0]
+        let long = invoice + "\n\n" + String(repeating: "Terms and conditions apply to every delivery.\n", count: 400)
+        try await AnalysisHarness.withAnalyzer(contextTokens: 2100) { analyzer, server in
+            let options = try AnalysisFixture.labels
+            let budget = analyzer.textBudget(schema: try DocumentAnalyzer.labelSchema(options), instructions: nil, purpose: .classification)
+            let result = try await analyzer.classify(AnalysisFixture.pages([long]).pages, options: options)
+            #expect(result.pages.map(\.label) == ["invoice"])
+            let sent = try #require(server.double.statistics.instructionRequests.last)
+            guard case .text(let user) = sent.messages[1].content.first else {
+                Issue.record("messages: \(sent.messages)")
+                return
+            }
+            let document = user.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().dropLast().joined(separator: "\n")
+            #expect(long.hasPrefix(document) && document.utf8.count <= budget * 3 && document.utf8.count > (budget - 1) * 3 - 100)
+
+            let empty = try await analyzer.classify(AnalysisFixture.pages(["", " \n "]).pages, options: options)
+            #expect(empty.label == nil && empty.pages.isEmpty && empty.error == nil)
+            #expect(server.double.statistics.instructionRequests.count == 1)
+            #expect(DocumentAnalyzer.sections(AnalysisFixture.pages(["", " \n "]).pages, classification: empty).isEmpty)
+        }
+    }
+
+    @Test func aContextTooSmallForAnyTextIsAnErrorBeforeAnyRequest() async throws {
+        let pages = AnalysisFixture.pages(AnalysisFixture.named("bundle").pages).pages
+        try await AnalysisHarness.withAnalyzer(contextTokens: 1024) { analyzer, server in
+            let classification = try await analyzer.classify(pages, options: try AnalysisFixture.labels)
+            #expect(classification.error?.code == .engineUnavailable && classification.error?.message.contains("1024 tokens") == true)
+            let schema = try AnalysisFixture.schema("invoice.schema.json")
+            let extraction = try await analyzer.extract(pages, options: ExtractionOptions(schema: schema.source), schema: schema)
+            #expect(extraction.error?.code == .engineUnavailable && extraction.requests == 0)
+            #expect(server.double.statistics.instructionRequests.isEmpty)
+        }
+    }
+
     @Test func instructionsOnAPageDoNotChangeItsLabel() async throws {
         let invoice = AnalysisFixture.named("bundle").pages[0]
         let hostile =

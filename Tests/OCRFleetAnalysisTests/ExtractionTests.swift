@@ -115,7 +115,7 @@ import VLLMDouble
             filler, filler, filler + "\n" + filler + "\n" + filler,
             "Items: Stapler, Copy paper A4\n\nTotal due: $99.00\n\nSupplier: Harbour Print Co",
         ]
-        try await AnalysisHarness.withAnalyzer(contextTokens: 1900) { analyzer, server in
+        try await AnalysisHarness.withAnalyzer(contextTokens: 2412) { analyzer, server in
             let (markdown, pages) = AnalysisFixture.pages(texts)
             let schema = try AnalysisFixture.schema("invoice.schema.json")
             let options = try Self.options("invoice.schema.json")

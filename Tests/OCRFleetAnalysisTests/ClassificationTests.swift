@@ -36,6 +36,16 @@ import VLLMDouble
         }
     }
 
+    @Test func withoutLogprobsEachPageCountsOne() async throws {
+        let bundle = AnalysisFixture.named("bundle")
+        try await AnalysisHarness.withAnalyzer(logprobs: false) { analyzer, _ in
+            let result = try await analyzer.classify(AnalysisFixture.pages(bundle.pages).pages, options: try AnalysisFixture.labels)
+            #expect(result.pages.map(\.label) == bundle.pageLabels)
+            #expect(result.pages.allSatisfy { $0.confidence == nil })
+            #expect(result.label == "letter" && result.confidence == 0.5)
+        }
+    }
+
     @Test func aPageWithoutTextTakesItsNeighboursLabelUnasked() async throws {
         let bundle = AnalysisFixture.named("bundle")
         try await AnalysisHarness.withAnalyzer { analyzer, server in

@@ -56,6 +56,9 @@ enum CitationFinder {
         /(?:[$€£¥]\s?)?(?:\d{1,3}(?:[,.' \u{00A0}\u{202F}]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)(?!\d)/
 
     static func numberSpan(_ value: Double, in text: String) -> Range<String.Index>? {
+        // However it is written, the value holds the last three digits of its whole part: a
+        // page without them is not scanned (the scan costs milliseconds a page).
+        if abs(value) < 1e15, !text.contains(String(String(Int(abs(value).rounded(.down))).suffix(3))) { return nil }
         for match in text.matches(of: numberToken) {
             let start = match.range.lowerBound
             if start > text.startIndex, isWordCharacter(text[text.index(before: start)]) { continue }
@@ -120,28 +123,47 @@ enum CitationFinder {
     nonisolated(unsafe) static let monthFirstPattern = /(?i)([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})(?!\d)/
     nonisolated(unsafe) static let dayFirstPattern = /(?i)(\d{1,2})(?:st|nd|rd|th)?\.?\s+([a-z]{3,9})\.?,?\s+(\d{4})(?!\d)/
 
-    /// The earliest span that writes `date`.
+    /// The first span that writes `date`. Every way of writing it holds the year, so only the
+    /// text around each occurrence of the year is matched: from a word start up to 20
+    /// characters before it to 6 after it (`-MM-DD`).
     static func dateSpan(_ date: CalendarDate, in text: String) -> Range<String.Index>? {
+        for year in text.ranges(of: String(date.year)) {
+            var start = text.index(year.lowerBound, offsetBy: -20, limitedBy: text.startIndex) ?? text.startIndex
+            while start > text.startIndex, !text[text.index(before: start)].isWhitespace { start = text.index(before: start) }
+            let end = text.index(year.upperBound, offsetBy: 6, limitedBy: text.endIndex) ?? text.endIndex
+            if let span = dateSpan(date, in: text, window: text[start..<end], year: year) { return span }
+        }
+        return nil
+    }
+
+    private static func dateSpan(
+        _ date: CalendarDate,
+        in text: String,
+        window: Substring,
+        year: Range<String.Index>
+    ) -> Range<String.Index>? {
         var spans: [Range<String.Index>] = []
-        for match in text.matches(of: isoPattern)
+        for match in window.matches(of: isoPattern)
         where CalendarDate(year: Int(match.1)!, month: Int(match.2)!, day: Int(match.3)!) == date {
             spans.append(match.range)
         }
-        for match in text.matches(of: numericPattern) where Int(match.3) == date.year {
+        for match in window.matches(of: numericPattern) where Int(match.3) == date.year {
             let first = Int(match.1)!
             let second = Int(match.2)!
             if (first == date.month && second == date.day) || (first == date.day && second == date.month) { spans.append(match.range) }
         }
-        for match in text.matches(of: monthFirstPattern)
+        for match in window.matches(of: monthFirstPattern)
         where month(match.1) == date.month && Int(match.2) == date.day && Int(match.3) == date.year {
             spans.append(match.range)
         }
-        for match in text.matches(of: dayFirstPattern)
+        for match in window.matches(of: dayFirstPattern)
         where Int(match.1) == date.day && month(match.2) == date.month && Int(match.3) == date.year {
             spans.append(match.range)
         }
         return spans.filter { span in
-            span.lowerBound == text.startIndex || !isWordCharacter(text[text.index(before: span.lowerBound)])
+            span.overlaps(year)
+                && (span.lowerBound == text.startIndex || !isWordCharacter(text[text.index(before: span.lowerBound)]))
+                && (span.upperBound == text.endIndex || !text[span.upperBound].isNumber)
         }.min { $0.lowerBound < $1.lowerBound }
     }
 }

@@ -29,22 +29,23 @@ public struct DocumentAnalyzer: Sendable {
     /// decides how many are out.
     var width: Int { max(1, model.configuration.maxInflight) }
 
-    /// Tokens left for the document's text in one request: the context less the answer's
-    /// budget, the prompt around the text and `promptMargin`.
+    /// Tokens left for the document's text in one request: the context less twice the answer's
+    /// budget (a re-ask sends the first answer back, and an answer cut off at its budget is
+    /// the likeliest to need one), the prompt around the text and `promptMargin`.
     func textBudget(schema: JSONSchema, instructions: String?, purpose: ExtractionPrompt.Purpose) -> Int {
         let bare = ExtractionPrompt(document: "", schema: schema, instructions: instructions, purpose: purpose)
         let promptTokens = bare.messages.flatMap(\.content).reduce(0) { total, part in
             if case .text(let text) = part { return total + TokenEstimate.count(text) }
             return total
         }
-        return contextTokens - model.configuration.maxTokens - promptTokens - Self.promptMargin
+        return contextTokens - 2 * model.configuration.maxTokens - promptTokens - Self.promptMargin
     }
 
     func contextTooSmall(_ budget: Int) -> StageError {
         StageError(
             code: .engineUnavailable,
             message: "the model's context of \(contextTokens) tokens leaves \(budget) for the document's text once the "
-                + "answer (\(model.configuration.maxTokens)) and the prompt are counted; at least \(Self.minimumTextTokens) are needed"
+                + "answer (twice \(model.configuration.maxTokens), for a re-ask) and the prompt are counted; at least \(Self.minimumTextTokens) are needed"
         )
     }
 }

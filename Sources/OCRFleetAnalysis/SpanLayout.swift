@@ -29,7 +29,7 @@ struct SpanLayout {
                 break search
             }
         }
-        if words.isEmpty, let block = page.blocks.first(where: { Self.normalized($0.text).contains(target) }) {
+        if words.isEmpty, let block = page.blocks.first(where: { $0.box.count == 4 && Self.normalized($0.text).contains(target) }) {
             box = block.box
         }
     }

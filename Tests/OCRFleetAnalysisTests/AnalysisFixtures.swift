@@ -100,8 +100,14 @@ enum AnalysisHarness {
         return logger
     }
 
-    static func client(_ url: String, maxInflight: Int = 16) async throws -> LanguageModelClient {
-        var configuration = LanguageModelConfiguration(endpoints: [url], model: model, maxInflight: maxInflight, maxTokens: 512)
+    static func client(_ url: String, maxInflight: Int = 16, logprobs: Bool = true) async throws -> LanguageModelClient {
+        var configuration = LanguageModelConfiguration(
+            endpoints: [url],
+            model: model,
+            maxInflight: maxInflight,
+            maxTokens: 512,
+            logprobs: logprobs
+        )
         configuration.connectTimeout = .seconds(2)
         let client = LanguageModelClient(configuration: configuration, logger: logger)
         try await client.start()
@@ -113,10 +119,11 @@ enum AnalysisHarness {
         behaviour: VLLMDouble.Behaviour = behaviour,
         contextTokens: Int = 8192,
         maxInflight: Int = 16,
+        logprobs: Bool = true,
         _ body: (DocumentAnalyzer, VLLMDoubleServer) async throws -> T
     ) async throws -> T {
         try await withVLLMDouble(behaviour) { server in
-            let client = try await client(server.baseURL, maxInflight: maxInflight)
+            let client = try await client(server.baseURL, maxInflight: maxInflight, logprobs: logprobs)
             do {
                 let result = try await body(DocumentAnalyzer(model: client, contextTokens: contextTokens, logger: logger), server)
                 try await client.shutdown()

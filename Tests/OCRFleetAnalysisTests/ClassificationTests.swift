@@ -36,6 +36,16 @@ import VLLMDouble
         }
     }
 
+    @Test func withoutLogprobsEachPageCountsOne() async throws {
+        let bundle = AnalysisFixture.named("bundle")
+        try await AnalysisHarness.withAnalyzer(logprobs: false) { analyzer, _ in
+            let result = try await analyzer.classify(AnalysisFixture.pages(bundle.pages).pages, options: try AnalysisFixture.labels)
+            #expect(result.pages.map(\.label) == bundle.pageLabels)
+            #expect(result.pages.allSatisfy { $0.confidence == nil })
+            #expect(result.label == "letter" && result.confidence == 0.5)
+        }
+    }
+
     @Test func aPageWithoutTextTakesItsNeighboursLabelUnasked() async throws {
         let bundle = AnalysisFixture.named("bundle")
         try await AnalysisHarness.withAnalyzer { analyzer, server in
@@ -46,6 +56,41 @@ import VLLMDouble
             #expect(server.double.statistics.instructionRequests.count == 2)
             // Only the pages asked count: a tie of 0.9 each, the label listed first wins, 0.9 / 2.
             #expect(result.label == "invoice" && abs((result.confidence ?? 0) - 0.45) < 1e-9)
+        }
+    }
+
+    @Test func aLongPageIsCutToTheContextAndADocumentWithoutTextIsNotAsked() async throws {
+        let invoice = AnalysisFixture.named("bundle").pages[0]
+        let long = invoice + "\n\n" + String(repeating: "Terms and conditions apply to every delivery.\n", count: 400)
+        try await AnalysisHarness.withAnalyzer(contextTokens: 2100) { analyzer, server in
+            let options = try AnalysisFixture.labels
+            let budget = analyzer.textBudget(schema: try DocumentAnalyzer.labelSchema(options), instructions: nil, purpose: .classification)
+            let result = try await analyzer.classify(AnalysisFixture.pages([long]).pages, options: options)
+            #expect(result.pages.map(\.label) == ["invoice"])
+            let sent = try #require(server.double.statistics.instructionRequests.last)
+            guard case .text(let user) = sent.messages[1].content.first else {
+                Issue.record("messages: \(sent.messages)")
+                return
+            }
+            let document = user.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().dropLast().joined(separator: "\n")
+            #expect(long.hasPrefix(document) && document.utf8.count <= budget * 3 && document.utf8.count > (budget - 1) * 3 - 100)
+
+            let empty = try await analyzer.classify(AnalysisFixture.pages(["", " \n "]).pages, options: options)
+            #expect(empty.label == nil && empty.pages.isEmpty && empty.error == nil)
+            #expect(server.double.statistics.instructionRequests.count == 1)
+            #expect(DocumentAnalyzer.sections(AnalysisFixture.pages(["", " \n "]).pages, classification: empty).isEmpty)
+        }
+    }
+
+    @Test func aContextTooSmallForAnyTextIsAnErrorBeforeAnyRequest() async throws {
+        let pages = AnalysisFixture.pages(AnalysisFixture.named("bundle").pages).pages
+        try await AnalysisHarness.withAnalyzer(contextTokens: 1024) { analyzer, server in
+            let classification = try await analyzer.classify(pages, options: try AnalysisFixture.labels)
+            #expect(classification.error?.code == .engineUnavailable && classification.error?.message.contains("1024 tokens") == true)
+            let schema = try AnalysisFixture.schema("invoice.schema.json")
+            let extraction = try await analyzer.extract(pages, options: ExtractionOptions(schema: schema.source), schema: schema)
+            #expect(extraction.error?.code == .engineUnavailable && extraction.requests == 0)
+            #expect(server.double.statistics.instructionRequests.isEmpty)
         }
     }
 

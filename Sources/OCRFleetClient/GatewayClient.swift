@@ -39,7 +39,9 @@ public struct GatewayClient: Sendable {
         )
     }
 
-    /// Streams a local file to `POST /v1/jobs` with its length, never holding it whole.
+    /// Streams a local file to `POST /v1/jobs` with its length, never holding it whole. The
+    /// options go in the query; labels and a schema, which do not belong in a URL, make it a
+    /// multipart upload whose `classify`, `extract` and `instructions` fields carry them.
     public func submit(
         file path: String,
         jobID: String? = nil,
@@ -54,8 +56,31 @@ public struct GatewayClient: Sendable {
             let size = try await handle.info().size
             let chunks = handle.readChunks().map { ArraySlice($0.readableBytesView) }
             let body = HTTPBody(chunks, length: .known(size), iterationBehavior: .single)
-            return try await submit(.init(query: query, body: .binary(body)))
+            let fields = try Self.analysisFields(options)
+            guard !fields.isEmpty else { return try await submit(.init(query: query, body: .binary(body))) }
+            let file = Operations.SubmitJob.Input.Body.MultipartFormPayload.file(
+                .init(payload: .init(body: body), filename: query.filename)
+            )
+            return try await submit(.init(query: query, body: .multipartForm(MultipartBody(fields + [file]))))
         }
+    }
+
+    /// The form fields of the options a query cannot carry: `classify` and `extract` as JSON,
+    /// `instructions` as text.
+    static func analysisFields(
+        _ options: Components.Schemas.Options
+    ) throws -> [Operations.SubmitJob.Input.Body.MultipartFormPayload] {
+        var fields: [Operations.SubmitJob.Input.Body.MultipartFormPayload] = []
+        if let classify = options.classify {
+            fields.append(.classify(.init(payload: .init(body: HTTPBody(try JSONEncoder().encode(classify))))))
+        }
+        if let extract = options.extract {
+            fields.append(.extract(.init(payload: .init(body: HTTPBody(try JSONEncoder().encode(extract.schema))))))
+            if let instructions = extract.instructions {
+                fields.append(.instructions(.init(payload: .init(body: HTTPBody(instructions)))))
+            }
+        }
+        return fields
     }
 
     /// Submits a document the workers can fetch themselves (`POST /v1/jobs` with JSON).
@@ -101,6 +126,15 @@ public struct GatewayClient: Sendable {
     public func chunks(_ id: String) async throws -> String {
         switch try await call({ try await api.getChunks(path: .init(id: id)) }) {
         case .ok(let answer): return try await String(collecting: try answer.body.applicationJsonl, upTo: 256 << 20)
+        case let other: throw unexpected(other)
+        }
+    }
+
+    /// A completed job's `extraction.json` (followed to wherever the gateway redirects); a 404
+    /// `GatewayError` when the job asked for no `classify`, `split` or `extract`.
+    public func extraction(_ id: String) async throws -> ExtractionDocument {
+        switch try await call({ try await api.getExtraction(path: .init(id: id)) }) {
+        case .ok(let answer): return try ExtractionDocument(try answer.body.json)
         case let other: throw unexpected(other)
         }
     }

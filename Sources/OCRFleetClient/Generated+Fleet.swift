@@ -1,10 +1,12 @@
 import Foundation
 import OCRFleetAPI
 import OCRFleetModel
+import OpenAPIRuntime
 
 extension Operations.SubmitJob.Input.Query {
     /// An upload's parameters: its job id, its file name and the job's options, which an
-    /// upload carries in its query (`languages` as `eng+deu`).
+    /// upload carries in its query (`languages` as `eng+deu`) but for labels and a schema
+    /// (`GatewayClient.analysisFields`).
     public init(jobID: String?, filename: String?, options: Components.Schemas.Options) {
         self.init(
             jobId: jobID,
@@ -20,9 +22,17 @@ extension Operations.SubmitJob.Input.Query {
             chunk: options.chunk.map { $0.strategy ?? .heading },
             chunkSize: options.chunk?.size,
             chunkOverlap: options.chunk?.overlap,
+            split: options.split.map { $0.extractEach == true ? .extractEach : ._true },
             password: options.password,
             timeoutS: options.timeoutS
         )
+    }
+}
+
+extension ExtractionDocument {
+    /// The gateway's answer, which is `extraction.json` as the worker wrote it.
+    init(_ answer: OpenAPIObjectContainer) throws {
+        self = try JSONDecoder().decode(ExtractionDocument.self, from: JSONEncoder().encode(answer))
     }
 }
 

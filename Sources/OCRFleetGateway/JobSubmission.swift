@@ -33,6 +33,7 @@ extension Gateway {
                 )
             }
         }
+        try Self.checkAnalyses(submission.job)
         do {
             try submission.job.validate()
         } catch {
@@ -212,7 +213,8 @@ extension Gateway {
             result: submission.result
                 ?? ResultTarget(
                     url: resultPutURL(caller.storeKey("results/\(clientID).md")),
-                    chunksURL: options.chunk == nil ? nil : resultPutURL(caller.storeKey(Self.chunksKey(clientID)))
+                    chunksURL: options.chunk == nil ? nil : resultPutURL(caller.storeKey(Self.chunksKey(clientID))),
+                    extractionURL: options.analyses ? resultPutURL(caller.storeKey(Self.extractionKey(clientID))) : nil
                 ),
             options: options,
             metadata: Self.metadata(submission.metadata, caller: caller)
@@ -225,6 +227,35 @@ extension Gateway {
             callbackURL: submission.callbackURL
         )
         return Submission(clientID: clientID, job: job, callback: submission.callbackURL, asked: asked)
+    }
+
+    /// `classify`, `split` and `extract` refused with the field at fault named; a schema's
+    /// problem by its JSON pointer.
+    static func checkAnalyses(_ job: JobRequest) throws(APIError) {
+        let options = job.options
+        if let problem = options.classify?.problem { throw APIError.invalid(problem.message, field: problem.field) }
+        if options.split != nil, options.classify == nil {
+            throw APIError.invalid("options.split cuts the document by page label: it needs options.classify", field: "options.split")
+        }
+        if let extract = options.extract {
+            do {
+                _ = try extract.parsedSchema()
+            } catch {
+                throw APIError.invalid(error.message, field: "options.extract.schema")
+            }
+            if let instructions = extract.instructions, instructions.count > ExtractionOptions.maxInstructionsLength {
+                throw APIError.invalid(
+                    "options.extract.instructions is over \(ExtractionOptions.maxInstructionsLength) characters",
+                    field: "options.extract.instructions"
+                )
+            }
+        }
+        if options.analyses, job.result.extractionURL == nil {
+            throw APIError.invalid(
+                "options.classify, split and extract with a result of your own need result.extraction_url, where extraction.json is PUT",
+                field: "result.extraction_url"
+            )
+        }
     }
 
     /// The caller's job id, or a new one; 400 when it is not a valid id for the caller.
@@ -278,7 +309,7 @@ extension Gateway {
             "resolution": query.resolution?.rawValue, "prompt": query.prompt?.rawValue,
             "on_page_error": query.onPageError?.rawValue, "headers_footers": query.headersFooters?.rawValue,
             "chunk": query.chunk?.rawValue, "chunk_size": query.chunkSize.map { String($0) },
-            "chunk_overlap": query.chunkOverlap.map { String($0) }, "password": query.password,
+            "chunk_overlap": query.chunkOverlap.map { String($0) }, "split": query.split?.rawValue, "password": query.password,
             "timeout_s": query.timeoutS.map { String($0) }, "languages": query.languages,
         ]
         return given.compactMapValues { $0 }
@@ -327,7 +358,7 @@ extension Gateway {
             optionFields["languages"] = languages.split(whereSeparator: { $0 == "," || $0 == "+" }).map(String.init)
         }
         if let chunk = try Self.chunkFields(parameters, options: optionFields["chunk"]) { optionFields["chunk"] = chunk }
-        let options: JobOptions
+        var options: JobOptions
         do {
             options = try JSONDecoder().decode(
                 JobOptions.self,
@@ -336,6 +367,7 @@ extension Gateway {
         } catch let error as DecodingError {
             throw APIError.invalid("options: \(error.summary)", field: error.fieldPath.map { "options.\($0)" })
         }
+        try AnalysisFields.apply(parameters, to: &options)
         let filename = query.filename ?? upload.filename
         let callback = query.callbackUrl
         let objectKey = caller.storeKey("sources/\(clientID)/source")
@@ -352,7 +384,8 @@ extension Gateway {
             result: ResultTarget(
                 url: resultPutURL(caller.storeKey("results/\(clientID).md")),
                 layoutURL: resultPutURL(caller.storeKey(Self.layoutKey(clientID))),
-                chunksURL: options.chunk == nil ? nil : resultPutURL(caller.storeKey(Self.chunksKey(clientID)))
+                chunksURL: options.chunk == nil ? nil : resultPutURL(caller.storeKey(Self.chunksKey(clientID))),
+                extractionURL: options.analyses ? resultPutURL(caller.storeKey(Self.extractionKey(clientID))) : nil
             ),
             options: options,
             metadata: Self.metadata(nil, caller: caller)

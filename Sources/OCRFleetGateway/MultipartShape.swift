@@ -88,8 +88,9 @@ final class MultipartShape: @unchecked Sendable {
         decide()
         guard isFile == false else { return }
         fieldBytes += bytes
-        if fieldBytes > MultipartUpload.maxFieldBytes {
-            failure = APIError.invalid("form field '\(fieldName ?? "")' is too large", field: fieldName)
+        let maxBytes = MultipartUpload.maxBytes(ofField: fieldName)
+        if fieldBytes > maxBytes {
+            failure = APIError.invalid("form field '\(fieldName ?? "")' is over \(maxBytes) bytes", field: fieldName)
         }
     }
 

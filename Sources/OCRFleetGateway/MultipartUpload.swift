@@ -4,6 +4,7 @@ import HTTPTypes
 import NIOFileSystem
 import OCRFleetAPI
 import OCRFleetContent
+import OCRFleetModel
 import OpenAPIRuntime
 
 /// A file received in a request and written to the store as it arrived.
@@ -73,6 +74,10 @@ enum MultipartUpload {
                 case .chunk(let part): fields["chunk"] = try await field("chunk", part.payload.body)
                 case .chunkSize(let part): fields["chunk_size"] = try await field("chunk_size", part.payload.body)
                 case .chunkOverlap(let part): fields["chunk_overlap"] = try await field("chunk_overlap", part.payload.body)
+                case .classify(let part): fields["classify"] = try await field("classify", part.payload.body)
+                case .split(let part): fields["split"] = try await field("split", part.payload.body)
+                case .extract(let part): fields["extract"] = try await field("extract", part.payload.body)
+                case .instructions(let part): fields["instructions"] = try await field("instructions", part.payload.body)
                 case .password(let part): fields["password"] = try await field("password", part.payload.body)
                 case .timeoutS(let part): fields["timeout_s"] = try await field("timeout_s", part.payload.body)
                 case .undocumented(let part): _ = try await field("an unknown part", part.body)
@@ -95,13 +100,19 @@ enum MultipartUpload {
         )
     }
 
+    /// The most a form field may hold: a schema (`extract`) what a schema may, the others `maxFieldBytes`.
+    static func maxBytes(ofField name: String?) -> Int {
+        name == "extract" ? JSONSchema.maxBytes : maxFieldBytes
+    }
+
     private static func field(_ name: String, _ body: HTTPBody) async throws -> String {
+        let maxBytes = maxBytes(ofField: name)
         do {
-            return try await String(collecting: body, upTo: maxFieldBytes)
+            return try await String(collecting: body, upTo: maxBytes)
         } catch let error as APIError {
             throw error
         } catch {
-            throw APIError.invalid("form field '\(name)' is over \(maxFieldBytes) bytes", field: name)
+            throw APIError.invalid("form field '\(name)' is over \(maxBytes) bytes", field: name)
         }
     }
 

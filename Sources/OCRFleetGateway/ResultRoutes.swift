@@ -55,7 +55,26 @@ extension Gateway {
         }
     }
 
-    /// Layouts are a few boxes a page; one over this is not the gateway's to hold in memory.
+    /// `GET /v1/jobs/{id}/extraction`: the `extraction.json` of a completed job that asked for
+    /// `classify`, `split` or `extract`.
+    public func getExtraction(_ input: Operations.GetExtraction.Input) async throws -> Operations.GetExtraction.Output {
+        let (_, state) = try await ownedJob(input.path.id)
+        let key = try Caller.required().storeKey(Self.extractionKey(state.jobID))
+        guard state.state == .completed, let location = try await store.location(of: key) else {
+            throw APIError.notFound(
+                "job \(state.jobID) has no extraction (it did not ask for options.classify, split or extract, or it is not completed)"
+            )
+        }
+        switch location {
+        case .redirect(let url): return .found(.init(headers: .init(location: url)))
+        case .file(let path):
+            let document = try await OpenAPIObjectContainer(collecting: FileChunks.body(of: path), upTo: Self.maxLayoutBytes)
+            return .ok(.init(body: .json(document)))
+        }
+    }
+
+    /// Layouts are a few boxes a page, extractions a few values and citations a field; one
+    /// over this is not the gateway's to hold in memory.
     static let maxLayoutBytes = 64 << 20
 
     /// The job's stored `completed` event, if it has one.
@@ -69,6 +88,8 @@ extension Gateway {
     static func layoutKey(_ clientID: String) -> String { "results/\(clientID).layout.json" }
 
     static func chunksKey(_ clientID: String) -> String { "results/\(clientID).chunks.jsonl" }
+
+    static func extractionKey(_ clientID: String) -> String { "results/\(clientID).extraction.json" }
 }
 
 extension OpenAPIObjectContainer {

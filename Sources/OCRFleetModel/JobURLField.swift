@@ -1,6 +1,7 @@
-/// A URL a job names: where its source is read, where its markdown, layout and chunks go.
+/// A URL a job names: where its source is read, where its markdown, layout, chunks and
+/// extraction go.
 public enum JobURLField: String, Sendable, CaseIterable {
-    case source, result, layout, chunks
+    case source, result, layout, chunks, extraction
 
     /// The field's name in the job's JSON, as the API names it in errors (`source.url`, …).
     public var path: String {
@@ -9,6 +10,7 @@ public enum JobURLField: String, Sendable, CaseIterable {
         case .result: "result.url"
         case .layout: "result.layout_url"
         case .chunks: "result.chunks_url"
+        case .extraction: "result.extraction_url"
         }
     }
 
@@ -22,6 +24,7 @@ public enum JobURLField: String, Sendable, CaseIterable {
         case .result: ("result", "url")
         case .layout: ("result", "layout_url")
         case .chunks: ("result", "chunks_url")
+        case .extraction: ("result", "extraction_url")
         }
     }
 }

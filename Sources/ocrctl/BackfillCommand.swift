@@ -158,7 +158,7 @@ struct BackfillCommand: AsyncParsableCommand {
         plan.maxOutstanding = maxOutstanding
         plan.concurrency = concurrency
         plan.options =
-            JobChoices(
+            try JobChoices(
                 engine: engine,
                 mode: mode,
                 pages: pages,

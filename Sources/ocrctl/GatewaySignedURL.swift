@@ -35,11 +35,15 @@ struct GatewaySignedURL {
         jobID = reading.jobID
     }
 
-    /// The keys a gateway's store gives job `jobID` of `tenant`: upload, markdown, layout, chunks.
+    /// The keys a gateway's store gives job `jobID` of `tenant`: upload, markdown, layout,
+    /// chunks, extraction.
     static func storeKeys(tenant: String?, jobID: String) -> [String] {
         let prefix = tenant.map { "tenants/\($0)/" } ?? ""
-        return ["sources/\(jobID)/source", "results/\(jobID).md", "results/\(jobID).layout.json", "results/\(jobID).chunks.jsonl"]
-            .map { prefix + $0 }
+        return [
+            "sources/\(jobID)/source", "results/\(jobID).md", "results/\(jobID).layout.json", "results/\(jobID).chunks.jsonl",
+            "results/\(jobID).extraction.json",
+        ]
+        .map { prefix + $0 }
     }
 
     /// What to run instead of the replay.

@@ -1,3 +1,4 @@
+import Foundation
 import OCRFleetAPI
 import OCRFleetModel
 
@@ -11,19 +12,34 @@ struct JobChoices {
     var headersFooters: HeaderFooterPolicy?
     /// `chunks.jsonl` too, cut this way; nil: no chunks.
     var chunk: ChunkingOptions? = nil
+    /// Labels, sections and values for `extraction.json`; nil: not asked for.
+    var classify: ClassificationOptions? = nil
+    var split: SplitOptions? = nil
+    var extract: ExtractionOptions? = nil
 
     /// As the gateway takes them; what is not set is left to the fleet's defaults.
     var options: Components.Schemas.Options {
-        Components.Schemas.Options(
-            engine: engine.flatMap { .init(rawValue: $0.rawValue) },
-            mode: mode.flatMap { .init(rawValue: $0.rawValue) },
-            pages: pages,
-            languages: languages.map(Self.split),
-            headersFooters: headersFooters.flatMap { .init(rawValue: $0.rawValue) },
-            chunk: chunk.map {
-                Components.Schemas.ChunkOptions(strategy: .init(rawValue: $0.strategy.rawValue), size: $0.size, overlap: $0.overlap)
-            }
-        )
+        get throws {
+            var options = Components.Schemas.Options(
+                engine: engine.flatMap { .init(rawValue: $0.rawValue) },
+                mode: mode.flatMap { .init(rawValue: $0.rawValue) },
+                pages: pages,
+                languages: languages.map(Self.split),
+                headersFooters: headersFooters.flatMap { .init(rawValue: $0.rawValue) },
+                chunk: chunk.map {
+                    Components.Schemas.ChunkOptions(strategy: .init(rawValue: $0.strategy.rawValue), size: $0.size, overlap: $0.overlap)
+                }
+            )
+            options.classify = try classify.map(Self.converted)
+            options.split = try split.map(Self.converted)
+            options.extract = try extract.map(Self.converted)
+            return options
+        }
+    }
+
+    /// The contract's type as the generated one: the same JSON.
+    static func converted<Generated: Decodable>(_ value: some Encodable) throws -> Generated {
+        try JSONDecoder().decode(Generated.self, from: JSONEncoder().encode(value))
     }
 
     /// As a job on the bus carries them.
@@ -35,6 +51,9 @@ struct JobChoices {
         if let languages { options.languages = Self.split(languages) }
         if let headersFooters { options.headersFooters = headersFooters }
         options.chunk = chunk
+        options.classify = classify
+        options.split = split
+        options.extract = extract
         return options
     }
 

@@ -10,7 +10,7 @@ struct OCRCtl: AsyncParsableCommand {
         commandName: "ocrctl",
         abstract: "Submit documents to the OCR fleet and follow their jobs.",
         subcommands: [
-            Submit.self, Status.self, Result.self, Chunks.self, Watch.self, Events.self, Cancel.self, RetryJob.self,
+            Submit.self, Status.self, Result.self, Chunks.self, Extraction.self, Watch.self, Events.self, Cancel.self, RetryJob.self,
             DeadLetters.self, BackfillCommand.self,
         ]
     )
@@ -77,6 +77,19 @@ struct Chunks: AsyncParsableCommand {
 
     func run() async throws {
         FileHandle.standardOutput.write(Data(try await gateway.client().chunks(id).utf8))
+    }
+}
+
+struct Extraction: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print a completed job's extraction.json (submitted with --classify or --extract): labels, sections, values."
+    )
+
+    @OptionGroup var gateway: GatewayOptions
+    @Argument(help: "Job id.") var id: String
+
+    func run() async throws {
+        FileHandle.standardOutput.write(try ExtractionText.json(try await gateway.client().extraction(id)))
     }
 }
 

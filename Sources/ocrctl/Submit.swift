@@ -25,7 +25,10 @@ struct Submit: AsyncParsableCommand {
 
     @Option(
         name: .shortAndLong,
-        help: "With --wait: write <name>.md files (and <name>.chunks.jsonl with --chunk) into this directory instead of printing."
+        help: """
+            With --wait: write <name>.md files (and <name>.chunks.jsonl with --chunk, <name>.extraction.json with --classify or \
+            --extract) into this directory instead of printing.
+            """
     )
     var output: String?
 
@@ -39,10 +42,20 @@ struct Submit: AsyncParsableCommand {
     var chunk: ChunkingOptions.Strategy?
     @Option(help: "With --chunk: most tokens in a chunk (default 512).") var chunkSize: Int?
     @Option(help: "With --chunk: tokens a split chunk repeats from the one before (default 64).") var chunkOverlap: Int?
+    @Option(help: "Label each page and the document: a JSON file of [{\"name\": …, \"description\": …}], 2-100 labels.")
+    var classify: String?
+    @Flag(help: "With --classify: cut the document into sections of consecutive pages with the same label.")
+    var split = false
+    @Flag(help: "With --split and --extract: extract each section on its own.") var extractEach = false
+    @Option(help: "Extract the values of a JSON Schema file (the subset docs/extraction.md lists), with citations.")
+    var extract: String?
+    @Option(help: "With --extract: what to extract, in words, for the model.") var instructions: String?
     @Option(help: "With --nats: where the workers PUT each input's markdown; once per input.")
     var resultURL: [String] = []
     @Option(help: "With --nats and --chunk: where the workers PUT each input's chunks.jsonl; once per input.")
     var chunksURL: [String] = []
+    @Option(help: "With --nats and --classify or --extract: where the workers PUT each input's extraction.json; once per input.")
+    var extractionURL: [String] = []
 
     @Flag(help: "Print one JSON object per job instead of text.")
     var json = false
@@ -56,6 +69,7 @@ struct Submit: AsyncParsableCommand {
         } catch {
             throw ValidationError(error.message.replacingOccurrences(of: "options.chunk.", with: "--chunk-"))
         }
+        _ = try analyses.options()
         if bus.url != nil {
             guard inputs.allSatisfy(Self.isURL) else { throw ValidationError("with --nats, inputs must be http(s) URLs") }
             guard resultURL.count == inputs.count, resultURL.allSatisfy(Self.isURL) else {
@@ -67,10 +81,20 @@ struct Submit: AsyncParsableCommand {
             if chunk != nil, chunksURL.count != inputs.count || !chunksURL.allSatisfy(Self.isURL) {
                 throw ValidationError("with --nats and --chunk, give one http(s) --chunks-url per input")
             }
+            if analyses.isAsked, extractionURL.count != inputs.count || !extractionURL.allSatisfy(Self.isURL) {
+                throw ValidationError("with --nats and --classify or --extract, give one http(s) --extraction-url per input")
+            }
         } else if !resultURL.isEmpty {
             throw ValidationError("--result-url goes with --nats")
         }
         if chunk == nil, !chunksURL.isEmpty { throw ValidationError("--chunks-url goes with --chunk and --nats") }
+        if !analyses.isAsked, !extractionURL.isEmpty {
+            throw ValidationError("--extraction-url goes with --classify or --extract and --nats")
+        }
+    }
+
+    var analyses: AnalysisFiles {
+        AnalysisFiles(classify: classify, split: split, extractEach: extractEach, extract: extract, instructions: instructions)
     }
 
     static func isURL(_ text: String) -> Bool { text.hasPrefix("http://") || text.hasPrefix("https://") }
@@ -84,13 +108,17 @@ struct Submit: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let asked = try analyses.options()
         let choices = JobChoices(
             engine: engine,
             mode: mode,
             pages: pages,
             languages: languages,
             headersFooters: headersFooters,
-            chunk: chunking
+            chunk: chunking,
+            classify: asked.classify,
+            split: asked.split,
+            extract: asked.extract
         )
         if let output { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) }
 
@@ -103,7 +131,11 @@ struct Submit: AsyncParsableCommand {
                 let job = JobRequest(
                     jobID: "job-" + UUID().uuidString.lowercased(),
                     source: SourceDocument(url: input),
-                    result: ResultTarget(url: result, chunksURL: chunk == nil ? nil : chunksURL[index]),
+                    result: ResultTarget(
+                        url: result,
+                        chunksURL: chunk == nil ? nil : chunksURL[index],
+                        extractionURL: analyses.isAsked ? extractionURL[index] : nil
+                    ),
                     options: try choices.jobOptions()
                 )
                 try await busJobs.submit(job)
@@ -116,12 +148,12 @@ struct Submit: AsyncParsableCommand {
             for input in inputs {
                 let accepted: Components.Schemas.Accepted
                 if Self.isURL(input) {
-                    accepted = try await client.submit(.init(source: .init(url: input), options: choices.options))
+                    accepted = try await client.submit(.init(source: .init(url: input), options: try choices.options))
                 } else {
                     guard FileManager.default.isReadableFile(atPath: input) else {
                         throw ValidationError("cannot read \(input)")
                     }
-                    accepted = try await client.submit(file: input, options: choices.options)
+                    accepted = try await client.submit(file: input, options: try choices.options)
                 }
                 submitted.append((input, accepted.jobId))
                 if !wait { report(["input": input, "job_id": accepted.jobId], text: "\(accepted.jobId)  \(input)") }
@@ -155,6 +187,11 @@ struct Submit: AsyncParsableCommand {
                     let chunksPath = "\(output)/\(name.isEmpty ? id : name).chunks.jsonl"
                     try await client.chunks(id).write(toFile: chunksPath, atomically: true, encoding: .utf8)
                     report(["input": input, "job_id": id, "chunks": chunksPath], text: "\(input) → \(chunksPath)")
+                }
+                if analyses.isAsked {
+                    let extractionPath = "\(output)/\(name.isEmpty ? id : name).extraction.json"
+                    try ExtractionText.json(try await client.extraction(id)).write(to: URL(fileURLWithPath: extractionPath), options: .atomic)
+                    report(["input": input, "job_id": id, "extraction": extractionPath], text: "\(input) → \(extractionPath)")
                 }
             } else if json {
                 report(["input": input, "job_id": id, "state": "completed", "markdown": markdown], text: "")

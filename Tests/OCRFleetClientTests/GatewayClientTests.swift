@@ -94,4 +94,61 @@ struct GatewayClientTests {
         #expect(query.jobId == "inv-1" && query.filename == "scan.pdf" && query.languages == "eng+deu")
         #expect(query.engine == .tesseract && query.mode == .ocr && query.pages == "1-3" && query.timeoutS == 30)
     }
+
+    @Test func extractionIsReadAsTheContractsDocument() async throws {
+        let body = """
+            {"version": 1, "classification": {"label": "invoice", "confidence": 0.8,
+             "pages": [{"page": 1, "label": "invoice", "confidence": 0.8}]},
+             "extraction": {"values": {"total": 12.5}, "requests": 1, "pieces": 1,
+             "fields": [{"pointer": "/total", "value": 12.5, "confidence": 0.9,
+                         "confidence_parts": {"model": 0.9, "validation": 1},
+                         "citation": {"page": 1, "box": [1, 2, 3, 4], "text": "12.50", "markdown_range": [5, 10]}}]}}
+            """
+        let transport = CannedTransport(.ok, headers: Self.json, body: body)
+        let document = try await Self.client(transport).extraction("a")
+        #expect(transport.requests.first?.path == "/v1/jobs/a/extraction")
+        #expect(document.classification?.label == "invoice" && document.classification?.pages.first?.page == 1)
+        let field = try #require(document.extraction?.fields.first)
+        #expect(document.extraction?.values == .object(["total": .number(12.5)]))
+        #expect(field.pointer == "/total" && field.citation?.box == [1, 2, 3, 4] && field.confidenceParts.evidence == nil)
+    }
+
+    /// Labels and a schema do not go in a URL: an upload with them is a multipart form whose
+    /// fields carry them, `split` still in the query.
+    @Test func anUploadWithLabelsOrASchemaIsAFormWithThemAsFields() async throws {
+        let schema = try JSONDecoder().decode(OpenAPIObjectContainer.self, from: Data(#"{"type": "object"}"#.utf8))
+        let options = Components.Schemas.Options(
+            classify: .init(labels: [.init(name: "invoice", description: "a bill"), .init(name: "letter")]),
+            split: .init(extractEach: true),
+            extract: .init(schema: schema, instructions: "the total")
+        )
+        var fields: [String: String] = [:]
+        for part in try GatewayClient.analysisFields(options) {
+            switch part {
+            case .classify(let part): fields["classify"] = try await String(collecting: part.payload.body, upTo: 1 << 16)
+            case .extract(let part): fields["extract"] = try await String(collecting: part.payload.body, upTo: 1 << 16)
+            case .instructions(let part): fields["instructions"] = try await String(collecting: part.payload.body, upTo: 1 << 16)
+            default: Issue.record("unexpected part \(part)")
+            }
+        }
+        let labels = try JSONDecoder().decode(ClassificationOptions.self, from: Data(try #require(fields["classify"]).utf8))
+        #expect(labels == ClassificationOptions(labels: [.init(name: "invoice", description: "a bill"), .init(name: "letter")]))
+        #expect(try JSONDecoder().decode(JSONValue.self, from: Data(try #require(fields["extract"]).utf8)) == .object(["type": .string("object")]))
+        #expect(fields["instructions"] == "the total")
+        #expect(try GatewayClient.analysisFields(.init(split: .init())).isEmpty)
+
+        let file = NSTemporaryDirectory() + "client-\(UUID().uuidString.prefix(8)).pdf"
+        try Data("%PDF-1.4".utf8).write(to: URL(fileURLWithPath: file))
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let transport = CannedTransport(
+            .accepted,
+            headers: Self.json,
+            body: #"{"job_id": "a", "state": "queued", "status_url": "/v1/jobs/a", "result_url": "/v1/jobs/a/result"}"#
+        )
+        _ = try await Self.client(transport).submit(file: file, options: options)
+        let request = try #require(transport.requests.first)
+        #expect(request.headerFields[.contentType]?.hasPrefix("multipart/form-data; boundary=") == true)
+        #expect(request.path?.contains("split=extract_each") == true, "\(request.path ?? "")")
+        #expect(request.path?.contains("classify") == false && request.path?.contains("extract=") == false)
+    }
 }

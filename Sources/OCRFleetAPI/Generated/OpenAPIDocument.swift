@@ -1,4 +1,4 @@
-// Generated from openapi.yaml (sha256 6efc8aa45bd6c550cfd06a04489ae7a8004bd41e8c34d7b61fd6ad8d757cdde7) by scripts/generate-api.sh.
+// Generated from openapi.yaml (sha256 daecc7557bf1905b3e37ebc816829ffe96091356aa286dae891c028003f6f9ad) by scripts/generate-api.sh.
 // swift-format-ignore-file
 /// The gateway's OpenAPI document as JSON, served at `/openapi.json`.
 public enum OpenAPIDocument {
@@ -238,6 +238,139 @@ public enum OpenAPIDocument {
      }
     }
    },
+   "ClassifyLabel": {
+    "type": "object",
+    "required": [
+     "name"
+    ],
+    "properties": {
+     "name": {
+      "type": "string",
+      "minLength": 1,
+      "maxLength": 64,
+      "description": "What the label is called in results, on one line; unique in the job."
+     },
+     "description": {
+      "type": "string",
+      "maxLength": 1000,
+      "description": "What the model reads to tell the labels apart."
+     }
+    }
+   },
+   "ClassifyOptions": {
+    "type": "object",
+    "description": "Label each page and the document (extraction.json's `classification`, docs/extraction.md).",
+    "required": [
+     "labels"
+    ],
+    "properties": {
+     "labels": {
+      "type": "array",
+      "minItems": 2,
+      "maxItems": 100,
+      "items": {
+       "$ref": "#/components/schemas/ClassifyLabel"
+      }
+     }
+    }
+   },
+   "SplitOptions": {
+    "type": "object",
+    "description": "Cut the document into sections of consecutive pages with the same page label; needs classify.",
+    "properties": {
+     "extract_each": {
+      "type": "boolean",
+      "description": "With extract: extract each section on its own instead of the whole document (default: false)."
+     }
+    }
+   },
+   "ExtractOptions": {
+    "type": "object",
+    "description": "Extract a JSON Schema's values with citations (extraction.json's `extraction`, docs/extraction.md).",
+    "required": [
+     "schema"
+    ],
+    "properties": {
+     "schema": {
+      "type": "object",
+      "description": "A JSON Schema (draft 2020-12) in the subset docs/extraction.md lists, at most 256 KiB; a schema outside it is `400 invalid_job` whose message names the JSON pointer of the problem."
+     },
+     "instructions": {
+      "type": "string",
+      "maxLength": 4000,
+      "description": "What to extract, in words, for the model."
+     }
+    }
+   },
+   "ExtractionSummary": {
+    "type": "object",
+    "description": "Where the job's extraction.json went and what it says in brief.",
+    "required": [
+     "url",
+     "bytes",
+     "sha256"
+    ],
+    "properties": {
+     "url": {
+      "type": "string"
+     },
+     "bytes": {
+      "type": "integer"
+     },
+     "sha256": {
+      "type": "string"
+     },
+     "label": {
+      "type": "string",
+      "description": "The document's label, with classify."
+     },
+     "label_confidence": {
+      "type": "number"
+     },
+     "sections": {
+      "type": "integer",
+      "description": "Sections found, with split."
+     },
+     "fields_filled": {
+      "type": "integer",
+      "description": "With extract, fields with a value (over every section's with extract_each)."
+     },
+     "fields_total": {
+      "type": "integer"
+     },
+     "lowest_confidence": {
+      "type": "number",
+      "description": "The lowest confidence (0-1) of a filled field."
+     },
+     "failed": {
+      "type": "array",
+      "description": "The stages that gave no result; the others' results stand and the job completed.",
+      "items": {
+       "$ref": "#/components/schemas/FailedStage"
+      }
+     }
+    }
+   },
+   "FailedStage": {
+    "type": "object",
+    "required": [
+     "stage",
+     "code",
+     "message"
+    ],
+    "properties": {
+     "stage": {
+      "type": "string",
+      "description": "`classify`, `split` or `extract`."
+     },
+     "code": {
+      "$ref": "#/components/schemas/ErrorCode"
+     },
+     "message": {
+      "type": "string"
+     }
+    }
+   },
    "ErrorCode": {
     "type": "string",
     "enum": [
@@ -309,6 +442,15 @@ public enum OpenAPIDocument {
      },
      "chunk": {
       "$ref": "#/components/schemas/ChunkOptions"
+     },
+     "classify": {
+      "$ref": "#/components/schemas/ClassifyOptions"
+     },
+     "split": {
+      "$ref": "#/components/schemas/SplitOptions"
+     },
+     "extract": {
+      "$ref": "#/components/schemas/ExtractOptions"
      }
     }
    },
@@ -357,6 +499,11 @@ public enum OpenAPIDocument {
       "type": "string",
       "format": "uri",
       "description": "Where chunks.jsonl is PUT; required with options.chunk."
+     },
+     "extraction_url": {
+      "type": "string",
+      "format": "uri",
+      "description": "Where extraction.json is PUT; required with options.classify, split or extract."
      }
     }
    },
@@ -596,6 +743,9 @@ public enum OpenAPIDocument {
      },
      "chunks": {
       "$ref": "#/components/schemas/ChunksSummary"
+     },
+     "extraction": {
+      "$ref": "#/components/schemas/ExtractionSummary"
      }
     }
    },
@@ -779,6 +929,19 @@ public enum OpenAPIDocument {
       "description": "Tokens a split chunk repeats from the one before (with chunk)."
      },
      {
+      "name": "split",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "string",
+       "enum": [
+        "true",
+        "extract_each"
+       ]
+      },
+      "description": "Cut the document into sections by page label (needs a classify form field), `extract_each` to extract each section on its own. Labels and a schema do not go in a URL; send them as form fields."
+     },
+     {
       "name": "password",
       "in": "query",
       "required": false,
@@ -880,6 +1043,22 @@ public enum OpenAPIDocument {
          "chunk_overlap": {
           "type": "string"
          },
+         "classify": {
+          "type": "string",
+          "description": "The labels as JSON: `[{\"name\": …, \"description\": …}]` or `{\"labels\": […]}`."
+         },
+         "split": {
+          "type": "string",
+          "description": "`true` or `extract_each`."
+         },
+         "extract": {
+          "type": "string",
+          "description": "The schema as JSON, a field or a file part."
+         },
+         "instructions": {
+          "type": "string",
+          "description": "What to extract, in words (with extract)."
+         },
          "password": {
           "type": "string"
          },
@@ -887,10 +1066,16 @@ public enum OpenAPIDocument {
           "type": "string"
          }
         },
-        "description": "A `file` part, an optional `options` part (a JSON object) and option fields of the query parameters' names. At most 32 parts, 16 header lines and 8 KiB of headers a part, 64 KiB a field."
+        "description": "A `file` part, an optional `options` part (a JSON object), option fields of the query parameters' names, and `classify`, `extract` and `instructions`. At most 32 parts, 16 header lines and 8 KiB of headers a part, 64 KiB a field but `extract`, which may have the schema's 256 KiB."
        },
        "encoding": {
         "file": {
+         "contentType": "*/*"
+        },
+        "classify": {
+         "contentType": "*/*"
+        },
+        "extract": {
          "contentType": "*/*"
         }
        }
@@ -940,6 +1125,12 @@ public enum OpenAPIDocument {
        },
        "GetChunks": {
         "operationId": "getChunks",
+        "parameters": {
+         "id": "$response.body#/job_id"
+        }
+       },
+       "GetExtraction": {
+        "operationId": "getExtraction",
         "parameters": {
          "id": "$response.body#/job_id"
         }
@@ -1429,6 +1620,64 @@ public enum OpenAPIDocument {
     }
    }
   },
+  "/v1/jobs/{id}/extraction": {
+   "get": {
+    "operationId": "getExtraction",
+    "summary": "The extraction.json of a completed job that asked for classify, split or extract.",
+    "parameters": [
+     {
+      "name": "id",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9_=-]{1,200}$"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "The document's label and page labels, its sections and the extracted values with their citations and confidences (docs/extraction.md).",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object"
+        }
+       }
+      }
+     },
+     "302": {
+      "description": "Where extraction.json is (S3).",
+      "headers": {
+       "Location": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such job, or no extraction (not asked for, or not completed).",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "429": {
+      "$ref": "#/components/responses/RateLimited"
+     }
+    }
+   }
+  },
   "/v1/jobs/{id}/events": {
    "get": {
     "operationId": "followJob",
@@ -1446,7 +1695,7 @@ public enum OpenAPIDocument {
     ],
     "responses": {
      "200": {
-      "description": "`text/event-stream`: each event is `id` (the CloudEvent id), `event` (its kind) and `data` (the CloudEvent, JSON); a `: keep-alive` comment every OCR_SSE_KEEPALIVE_S while none comes.",
+      "description": "`text/event-stream`: each event is `id` (the CloudEvent id), `event` (its kind) and `data` (the CloudEvent, JSON); a `: keep-alive` comment every OCR_SSE_KEEPALIVE_S while none comes. A `progress` event with `stage` (`chunk`, `classify`, `split`, `extract`) goes out as a stage after recognition starts.",
       "headers": {
        "Cache-Control": {
         "schema": {

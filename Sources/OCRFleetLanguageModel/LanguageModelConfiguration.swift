@@ -1,8 +1,8 @@
 import OCRFleetModel
 
-/// How to reach the instruction model that extracts and classifies. The settings that will
-/// fill it: `OCR_LLM_URL` (`endpoints`, comma-separated base URLs), `OCR_LLM_MODEL`,
-/// `OCR_LLM_API_KEY`, `OCR_LLM_MAX_INFLIGHT` and `OCR_LLM_TIMEOUT`; the defaults are below.
+/// How to reach the instruction model that extracts and classifies. The worker fills it from
+/// `OCR_LLM_URL` (`endpoints`, comma-separated base URLs), `OCR_LLM_MODEL`, `OCR_LLM_API_KEY`,
+/// `OCR_LLM_MAX_INFLIGHT`, `OCR_LLM_TIMEOUT_S` and `OCR_LLM_MAX_TOKENS`; the defaults are below.
 public struct LanguageModelConfiguration: Sendable {
     /// OpenAI-compatible base URLs, `http://host:8000/v1`; requests go to the least busy
     /// healthy one, and fail over to another when one refuses or is down.

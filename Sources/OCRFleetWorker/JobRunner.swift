@@ -177,6 +177,7 @@ struct JobRunner: Sendable {
         let engine = try engines.engine(for: job.options.engine)
         try engine.validate(request)
 
+        let timeLimit = configuration.timeLimit(of: job)
         let directory = "\(configuration.workDirectory)/ocr-\(job.jobID)-\(attempt)-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -199,7 +200,10 @@ struct JobRunner: Sendable {
             request: request,
             reporter: reporter,
             logger: logger,
-            said: said
+            said: said,
+            modelDeadline: ModelStageDeadline.instant(jobStarted: configuration.clock.now, timeLimit: timeLimit),
+            timeLimit: timeLimit,
+            clock: configuration.clock
         )
         try await stages.run(&work)
         return try completed(work, took: ContinuousClock.now - started)

@@ -36,10 +36,14 @@ actor ProgressThrottle {
     }
 
     /// Announces a stage after recognition as it starts, every page done; never throttled.
+    /// The state is written first, so an end another attempt recorded meanwhile is found.
     func stageStarted(_ stage: String) async {
         guard endedElsewhere == nil else { return }
         do {
+            try await reporter.updateState(patient: false) { [total] in $0.pagesDone = total }
             try await reporter.publish(.progress(JobProgress(pagesDone: total, pagesTotal: total, stage: stage)), patient: false)
+        } catch let elsewhere as JobEndedElsewhere {
+            endedElsewhere = elsewhere.state
         } catch {
             logger.notice("cannot publish progress", metadata: ["error": "\(error)"])
         }

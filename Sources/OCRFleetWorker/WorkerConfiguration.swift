@@ -343,6 +343,15 @@ public struct WorkerConfiguration: Sendable {
             faultPoints.insert(point)
         }
         faults = FaultInjection(faultPoints)
+        // Each request keeps twice the answer's budget out of the context (a re-ask sends the
+        // first answer back) besides the prompt: less than this leaves no room for any text.
+        if let languageModel, languageModelContext < 2 * languageModel.maxTokens + 1024 {
+            throw .invalidValue(
+                Settings.llmContextTokens,
+                "\(languageModelContext)",
+                expected: "at least twice OCR_LLM_MAX_TOKENS (\(languageModel.maxTokens)) plus 1024 tokens of prompt and text"
+            )
+        }
         if engine == .deepseek, deepseek == nil {
             throw .invalidValue(Settings.engine, "deepseek", expected: "OCR_VLLM_URL to be set for the deepseek engine")
         }

@@ -11,12 +11,12 @@ struct ChunkStage: JobStage {
     let threads: NIOThreadPool
 
     var name: String { "chunk" }
+    var announcesStart: Bool { true }
 
     func applies(to work: JobWork) -> Bool { work.job.options.chunk != nil }
 
     func run(_ work: inout JobWork) async throws {
         guard let options = work.job.options.chunk else { return }
-        await work.progress?.stageStarted(name)
         let chunker = try Chunker(options)
         let pages = zip(work.pageNumbers, work.pages).map { number, page in
             ChunkingPage(

@@ -3,39 +3,52 @@ import OCRFleetModel
 
 /// Extracts the job's schema from the recognised text with citations and confidences: once
 /// for the document, or once per section with `options.split.extract_each` (when there are
-/// sections). A model that is down or never answers validly leaves the values out with the
-/// stage's error in `extraction.json`; the job's markdown still goes out.
+/// sections). A model that is down, never answers validly or outlasts the stage's deadline
+/// leaves the values out with the stage's error in `extraction.json`; the job's markdown still
+/// goes out.
 struct ExtractStage: JobStage {
     let analyzer: DocumentAnalyzer?
     /// Sections extracted at once; the model client's own limit bounds the requests.
     static let sectionsAtOnce = 8
 
     var name: String { "extract" }
+    var announcesStart: Bool { true }
 
     func applies(to work: JobWork) -> Bool { work.job.options.extract != nil }
 
     func run(_ work: inout JobWork) async throws {
         guard let options = work.job.options.extract else { return }
-        await work.progress?.stageStarted(name)
         let schema = try options.parsedSchema()
         let pages = work.analysisPages()
+        let sections = work.job.options.split?.extractEach == true ? work.analysis?.sections ?? [] : []
         guard let analyzer else {
-            work.analysisDocument.extraction = FieldExtraction(
-                values: nil,
-                fields: [],
-                requests: 0,
-                pieces: 0,
-                error: .noLanguageModel
-            )
+            record(Self.failed(.noLanguageModel), sections: sections, in: &work)
             return
         }
-        guard work.job.options.split?.extractEach == true, let sections = work.analysis?.sections, !sections.isEmpty
-        else {
-            work.analysisDocument.extraction = try await analyzer.extract(pages, options: options, schema: schema)
+        let timedOut = Self.failed(ModelStageDeadline.timedOut(name, timeLimit: work.timeLimit))
+        guard !sections.isEmpty else {
+            let extraction = try await ModelStageDeadline.run(until: work.modelDeadline, clock: work.clock) {
+                try await analyzer.extract(pages, options: options, schema: schema)
+            }
+            work.analysisDocument.extraction = extraction ?? timedOut
             return
         }
-        let extractions = try await withThrowingTaskGroup(of: (Int, FieldExtraction).self) { group in
-            var extractions = [FieldExtraction?](repeating: nil, count: sections.count)
+        let extractions = try await ModelStageDeadline.run(until: work.modelDeadline, clock: work.clock) {
+            try await Self.extract(sections, of: pages, with: analyzer, options: options, schema: schema)
+        }
+        record(extractions ?? sections.map { _ in timedOut }, sections: sections, in: &work)
+    }
+
+    /// Each section's values, at most `sectionsAtOnce` sections at a time.
+    static func extract(
+        _ sections: [DocumentSection],
+        of pages: [AnalysisPage],
+        with analyzer: DocumentAnalyzer,
+        options: ExtractionOptions,
+        schema: JSONSchema
+    ) async throws -> [FieldExtraction] {
+        try await withThrowingTaskGroup(of: (Int, FieldExtraction).self) { group in
+            var extractions = sections.map { _ in Self.failed(StageError(code: .internal, message: "not extracted")) }
             for (index, section) in sections.enumerated() {
                 if index >= Self.sectionsAtOnce, case let (done, extraction)? = try await group.next() {
                     extractions[done] = extraction
@@ -46,8 +59,22 @@ struct ExtractStage: JobStage {
             for try await (done, extraction) in group { extractions[done] = extraction }
             return extractions
         }
-        for index in sections.indices {
-            work.analysisDocument.sections?[index].extraction = extractions[index]
+    }
+
+    /// `extractions` as the document's values, or as each section's with `extract_each`.
+    private func record(_ extraction: FieldExtraction, sections: [DocumentSection], in work: inout JobWork) {
+        record(sections.isEmpty ? [extraction] : sections.map { _ in extraction }, sections: sections, in: &work)
+    }
+
+    private func record(_ extractions: [FieldExtraction], sections: [DocumentSection], in work: inout JobWork) {
+        guard !sections.isEmpty else {
+            work.analysisDocument.extraction = extractions.first
+            return
         }
+        for index in sections.indices { work.analysisDocument.sections?[index].extraction = extractions[index] }
+    }
+
+    static func failed(_ error: StageError) -> FieldExtraction {
+        FieldExtraction(values: nil, fields: [], requests: 0, pieces: 0, error: error)
     }
 }

@@ -7,6 +7,9 @@ protocol JobStage: Sendable {
     /// Whether the stage gets a span and a timing. The stages events, metrics and dashboards
     /// name are timed; a quick step between them is not, so as not to add keys they never had.
     var isTimed: Bool { get }
+    /// Whether a `progress` event with the stage's name goes out as it starts: the stages
+    /// after recognition, which a submitter otherwise sees nothing of.
+    var announcesStart: Bool { get }
     /// Whether the stage has work for this job; one that has none is passed over, untimed.
     func applies(to work: JobWork) -> Bool
     func run(_ work: inout JobWork) async throws
@@ -14,6 +17,8 @@ protocol JobStage: Sendable {
 
 extension JobStage {
     var isTimed: Bool { true }
+
+    var announcesStart: Bool { false }
 
     func applies(to work: JobWork) -> Bool { true }
 }

@@ -17,6 +17,11 @@ struct JobWork {
     let logger: Logger
     /// What native code said about the document, logged once however the attempt ends.
     let said: NativeMessageTally
+    /// When the model stages must have finished, so the markdown still goes out within the
+    /// job's time limit (`ModelStageDeadline`).
+    let modelDeadline: FleetClock.Instant
+    let timeLimit: Duration
+    let clock: FleetClock
 
     /// `download`'s: the source, in `directory`.
     var source: DownloadedFile?

@@ -5,11 +5,11 @@ import OCRFleetModel
 /// contents of a bundle. No sections when classification failed.
 struct SplitStage: JobStage {
     var name: String { "split" }
+    var announcesStart: Bool { true }
 
     func applies(to work: JobWork) -> Bool { work.job.options.split != nil }
 
     func run(_ work: inout JobWork) async throws {
-        await work.progress?.stageStarted(name)
         guard let classification = work.analysis?.classification, classification.error == nil else {
             work.analysisDocument.sections = []
             return

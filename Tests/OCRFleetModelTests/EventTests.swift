@@ -201,4 +201,29 @@ import Testing
         )
         #expect(JSONValue.object(replaced) == expected, "no layout URL added where the job had none")
     }
+
+    /// A retry signs a job's `extraction_url` afresh like its other result URLs.
+    @Test func theExtractionURLIsOneOfTheJobsURLs() throws {
+        let original = Array(
+            #"{"id":"x","data":{"job_id":"j","source":{"url":"https://s/a"},"result":{"url":"https://r/a.md","extraction_url":"https://r/a.json"}}}"#
+                .utf8
+        )
+        let letter = DeadLetter(
+            originalPayload: original,
+            jobID: "j",
+            error: OCRError(.resultUploadFailed, "expired"),
+            attempts: 1,
+            firstAttemptAt: nil,
+            lastAttemptAt: Date(),
+            streamSequence: 1
+        )
+        #expect(letter.jobURLs.map(\.field) == [.source, .result, .extraction])
+        #expect(JobURLField.extraction.path == "result.extraction_url" && JobURLField.extraction.isWritten)
+        let replaced = try #require(letter.original(replacingURLs: [.extraction: "https://r/b.json"]))
+        guard case .object(let data)? = replaced["data"], case .object(let result)? = data["result"] else {
+            Issue.record("no result in \(replaced)")
+            return
+        }
+        #expect(result["extraction_url"] == .string("https://r/b.json") && result["url"] == .string("https://r/a.md"))
+    }
 }

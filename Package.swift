@@ -385,7 +385,7 @@ let package = Package(
             name: "OCRFleetConfigurationTests",
             dependencies: [
                 "OCRFleetBus", "OCRFleetConfiguration", "OCRFleetContent", "OCRFleetGateway", "OCRFleetDeepSeek",
-                "OCRFleetDocuments", "OCRFleetModel", "OCRFleetTesting", "OCRFleetWorker",
+                "OCRFleetDocuments", "OCRFleetLanguageModel", "OCRFleetModel", "OCRFleetTesting", "OCRFleetWorker",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

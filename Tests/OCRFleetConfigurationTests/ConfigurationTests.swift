@@ -6,6 +6,7 @@ import OCRFleetContent
 import OCRFleetDeepSeek
 import OCRFleetDocuments
 import OCRFleetGateway
+import OCRFleetLanguageModel
 import OCRFleetModel
 import OCRFleetWorker
 import Synchronization
@@ -58,6 +59,31 @@ import Testing
         }
         #expect(throws: SettingsError.self) {
             _ = try WorkerConfiguration(arguments: ["ocr-worker"], environment: ["OCR_VLLM_URL": "vllm:8000"])
+        }
+    }
+
+    @Test func languageModelSettingsBuildTheModelClient() throws {
+        #expect(try WorkerConfiguration(arguments: ["ocr-worker"], environment: [:]).languageModel == nil)
+        let worker = try WorkerConfiguration(
+            arguments: ["ocr-worker"],
+            environment: [
+                "OCR_LLM_URL": "http://llm:8000/v1", "OCR_LLM_API_KEY": "k", "OCR_LLM_MAX_INFLIGHT": "4",
+                "OCR_LLM_TIMEOUT_S": "30", "OCR_LLM_CONTEXT_TOKENS": "8192", "OCR_LLM_MAX_TOKENS": "1024",
+            ]
+        )
+        let model = try #require(worker.languageModel)
+        #expect(model.endpoints == ["http://llm:8000/v1"] && model.model == "Qwen/Qwen2.5-7B-Instruct" && model.apiKey == "k")
+        #expect(model.maxInflight == 4 && model.requestTimeout == .seconds(30) && model.maxTokens == 1024)
+        #expect(worker.languageModelContext == 8192)
+        // A context that leaves no room for text once two answers' budgets are kept out is refused at start.
+        #expect(throws: SettingsError.self) {
+            _ = try WorkerConfiguration(
+                arguments: ["ocr-worker"],
+                environment: ["OCR_LLM_URL": "http://llm:8000/v1", "OCR_LLM_CONTEXT_TOKENS": "4096"]
+            )
+        }
+        #expect(throws: SettingsError.self) {
+            _ = try WorkerConfiguration(arguments: ["ocr-worker"], environment: ["OCR_LLM_URL": "llm:8000"])
         }
     }
 

@@ -1,4 +1,4 @@
-// Generated from openapi.yaml (sha256 daecc7557bf1905b3e37ebc816829ffe96091356aa286dae891c028003f6f9ad) by scripts/generate-api.sh.
+// Generated from openapi.yaml (sha256 871323e0d401fd9a2e8394a393eded385a3d807df769c72479111149e64bc8e3) by scripts/generate-api.sh.
 // swift-format-ignore-file
 /// The gateway's OpenAPI document as JSON, served at `/openapi.json`.
 public enum OpenAPIDocument {
@@ -361,7 +361,7 @@ public enum OpenAPIDocument {
     "properties": {
      "stage": {
       "type": "string",
-      "description": "`classify`, `split` or `extract`."
+      "description": "`classify` or `extract` (with `extract_each`, the first section that failed)."
      },
      "code": {
       "$ref": "#/components/schemas/ErrorCode"

@@ -254,4 +254,38 @@ import VLLMDouble
             #expect(messages["extraction-to-metadata"]?.hasPrefix("the extraction URL") == true, "\(messages)")
         }
     }
+
+    /// The whole path a developer takes: `ocrctl submit` through the gateway to a worker and the
+    /// model, `--wait -o` writing the form's markdown and `extraction.json`.
+    @Test func ocrctlThroughTheGatewayExtractsAForm() async throws {
+        try await withVLLMDouble(Self.behaviour) { llm in
+            try await withFleet(workerEnvironment: Self.environment(llm.baseURL)) { fleet in
+                let output = NSTemporaryDirectory() + "analysis-ocrctl-\(UUID().uuidString.prefix(8))"
+                defer { try? FileManager.default.removeItem(atPath: output) }
+                let submit = try BuiltExecutable.run(
+                    "ocrctl",
+                    [
+                        "submit", "--gateway", fleet.gatewayURL, "--wait", "-o", output, "--mode", "text",
+                        "--extract", Fixtures.path("analysis/form.schema.json"), Fixtures.path("analysis/form.pdf"),
+                    ]
+                )
+                defer { submit.terminate() }
+                try await BuiltExecutable.waitForExit(submit)
+                #expect(submit.terminationStatus == 0)
+                let markdown = try String(contentsOfFile: output + "/form.md", encoding: .utf8)
+                let written = try Data(contentsOf: URL(fileURLWithPath: output + "/form.extraction.json"))
+                let extraction = try #require(try JSONDecoder().decode(ExtractionDocument.self, from: written).extraction)
+                #expect(
+                    extraction.values
+                        == .object([
+                            "full_name": .string("Maria Jensen"), "date_of_birth": .string("1984-09-07"),
+                            "policy_number": .string("PH-2291-55"), "smoker": .bool(false), "consent_given": .bool(true),
+                        ]),
+                    "\(markdown)"
+                )
+                let birth = try #require(extraction.fields.first { $0.pointer == "/date_of_birth" }?.citation)
+                #expect(birth.text == "7 Sep 1984" && Self.slice(markdown, birth.markdownRange) == birth.text)
+            }
+        }
+    }
 }

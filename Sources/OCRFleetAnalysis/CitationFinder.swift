@@ -8,44 +8,99 @@ import OCRFleetModel
 /// `03/01/2026` or `01.03.2026` (either order), `March 1, 2026` or `1 Mar 2026`. Booleans and
 /// null are not looked for.
 enum CitationFinder {
-    /// The first span of `page.markdown` that gives `value`.
+    /// The first span of `text` that gives `value`.
     static func span(of value: JSONValue, in text: String) -> Range<String.Index>? {
-        switch value {
-        case .string(let string):
-            if let date = isoDate(string), let range = dateSpan(date, in: text) { return range }
-            return stringSpan(string, in: text)
-        case .number(let number):
-            return numberSpan(number, in: text)
-        default:
-            return nil
+        Query(value)?.span(in: text, lowercased: text.lowercased())
+    }
+
+    /// A value prepared once for all the pages it is looked for on: its regular expression
+    /// compiled, and a token every way of writing it contains, so a page without that token
+    /// is passed over without a scan.
+    struct Query {
+        private enum Kind {
+            case string(StringPattern)
+            case date(CalendarDate, StringPattern?)
+            case number(Double)
+        }
+
+        private let kind: Kind
+        /// Lower-cased; nil when there is none to check (the page is scanned).
+        let key: String?
+
+        init?(_ value: JSONValue) {
+            switch value {
+            case .string(let string):
+                if let date = isoDate(string) {
+                    kind = .date(date, StringPattern(string))
+                    key = String(date.year)
+                } else {
+                    guard let pattern = StringPattern(string) else { return nil }
+                    kind = .string(pattern)
+                    // The longest run of ASCII letters and digits: a lower-cased page holds it
+                    // wherever the case-insensitive pattern matches.
+                    let runs = string.lowercased().split { !($0.isASCII && ($0.isLetter || $0.isNumber)) }
+                    key = runs.max { $0.count < $1.count }.map(String.init)
+                }
+            case .number(let number):
+                kind = .number(number)
+                // However it is written, the number holds the last three digits of its whole part.
+                key = abs(number) < 1e15 ? String(String(Int(abs(number).rounded(.down))).suffix(3)) : nil
+            default:
+                return nil
+            }
+        }
+
+        /// The first span of `text` that gives the value; `lowercased` is `text.lowercased()`.
+        func span(in text: String, lowercased: String) -> Range<String.Index>? {
+            if let key, !lowercased.contains(key) { return nil }
+            switch kind {
+            case .string(let pattern):
+                return pattern.span(in: text)
+            case .date(let date, let pattern):
+                return dateSpan(date, in: text) ?? pattern?.span(in: text)
+            case .number(let number):
+                return numberSpan(number, in: text)
+            }
         }
     }
 
-    static func stringSpan(_ value: String, in text: String) -> Range<String.Index>? {
-        let words = value.split(whereSeparator: \.isWhitespace)
-        guard !words.isEmpty else { return nil }
-        let pattern = words.map { word in
-            word.map { character -> String in
-                let escaped = NSRegularExpression.escapedPattern(for: String(character))
-                return (character.isASCII && character.isPunctuation) || character.isSymbol ? "\\\\?" + escaped : escaped
-            }.joined()
-        }.joined(separator: "\\s+")
-        guard let regex = try? Regex(pattern).ignoresCase() else { return nil }
-        let first = words.first!.first!
-        let last = words.last!.last!
-        for match in text.matches(of: regex) {
-            // A value that starts or ends with a letter or digit is not part of a longer word.
-            if first.isLetter || first.isNumber, match.range.lowerBound > text.startIndex,
-                isWordCharacter(text[text.index(before: match.range.lowerBound)])
-            {
-                continue
-            }
-            if last.isLetter || last.isNumber, match.range.upperBound < text.endIndex, isWordCharacter(text[match.range.upperBound]) {
-                continue
-            }
-            return match.range
+    /// A string's words, case-insensitively, any run of white space between them and a
+    /// backslash escape allowed before punctuation, not inside a longer word.
+    struct StringPattern {
+        private let regex: Regex<AnyRegexOutput>
+        private let first: Character
+        private let last: Character
+
+        init?(_ value: String) {
+            let words = value.split(whereSeparator: \.isWhitespace)
+            guard let first = words.first?.first, let last = words.last?.last else { return nil }
+            let pattern = words.map { word in
+                word.map { character -> String in
+                    let escaped = NSRegularExpression.escapedPattern(for: String(character))
+                    return (character.isASCII && character.isPunctuation) || character.isSymbol ? "\\\\?" + escaped : escaped
+                }.joined()
+            }.joined(separator: "\\s+")
+            guard let regex = try? Regex(pattern).ignoresCase() else { return nil }
+            self.regex = regex
+            self.first = first
+            self.last = last
         }
-        return nil
+
+        func span(in text: String) -> Range<String.Index>? {
+            for match in text.matches(of: regex) {
+                // A value that starts or ends with a letter or digit is not part of a longer word.
+                if first.isLetter || first.isNumber, match.range.lowerBound > text.startIndex,
+                    isWordCharacter(text[text.index(before: match.range.lowerBound)])
+                {
+                    continue
+                }
+                if last.isLetter || last.isNumber, match.range.upperBound < text.endIndex, isWordCharacter(text[match.range.upperBound]) {
+                    continue
+                }
+                return match.range
+            }
+            return nil
+        }
     }
 
     static func isWordCharacter(_ character: Character) -> Bool { character.isLetter || character.isNumber }
@@ -53,12 +108,9 @@ enum CitationFinder {
     /// Number-looking tokens: an optional currency sign, digits with thousands separators
     /// (`,` `.` `'` or a space) and a decimal part.
     nonisolated(unsafe) static let numberToken =
-        /(?:[$€£¥]\s?)?(?:\d{1,3}(?:[,.' \u{00A0}\u{202F}]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)(?!\d)/
+        /(?:[$€£¥]\s?)?(?:[0-9]{1,3}(?:[,.' \u{00A0}\u{202F}][0-9]{3})+(?:[.,][0-9]+)?|[0-9]+(?:[.,][0-9]+)?)(?![0-9])/
 
     static func numberSpan(_ value: Double, in text: String) -> Range<String.Index>? {
-        // However it is written, the value holds the last three digits of its whole part: a
-        // page without them is not scanned (the scan costs milliseconds a page).
-        if abs(value) < 1e15, !text.contains(String(String(Int(abs(value).rounded(.down))).suffix(3))) { return nil }
         for match in text.matches(of: numberToken) {
             let start = match.range.lowerBound
             if start > text.startIndex, isWordCharacter(text[text.index(before: start)]) { continue }
@@ -77,12 +129,12 @@ enum CitationFinder {
     /// The values a number token may mean: with both `.` and `,`, the last is the decimal
     /// separator; one of them once, followed by three digits, may be either.
     static func readings(of token: Substring) -> [Double] {
-        let digits = token.filter { $0.isNumber || $0 == "." || $0 == "," || $0 == "'" }.filter { $0 != "'" }
+        let digits = token.filter { $0.isASCII && ($0.isNumber || $0 == "." || $0 == ",") }
         let separators = digits.filter { $0 == "." || $0 == "," }
         func reading(decimal: Character?) -> Double? {
             var plain = ""
             for character in digits {
-                if character.isNumber {
+                if character != "." && character != "," {
                     plain.append(character)
                 } else if character == decimal {
                     plain.append(".")
@@ -104,8 +156,10 @@ enum CitationFinder {
     }
 
     static func isoDate(_ text: String) -> CalendarDate? {
-        guard let match = text.wholeMatch(of: /(\d{4})-(\d{2})-(\d{2})/) else { return nil }
-        return CalendarDate(year: Int(match.1)!, month: Int(match.2)!, day: Int(match.3)!)
+        guard let match = text.wholeMatch(of: /([0-9]{4})-([0-9]{2})-([0-9]{2})/),
+            let year = Int(match.1), let month = Int(match.2), let day = Int(match.3)
+        else { return nil }
+        return CalendarDate(year: year, month: month, day: day)
     }
 
     static let months = [
@@ -118,18 +172,17 @@ enum CitationFinder {
         return months.firstIndex { $0.hasPrefix(name) || (name == "sept" && $0 == "september") }.map { $0 + 1 }
     }
 
-    nonisolated(unsafe) static let isoPattern = /(\d{4})-(\d{2})-(\d{2})(?!\d)/
-    nonisolated(unsafe) static let numericPattern = /(\d{1,2})[.\/](\d{1,2})[.\/](\d{4})(?!\d)/
-    nonisolated(unsafe) static let monthFirstPattern = /(?i)([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})(?!\d)/
-    nonisolated(unsafe) static let dayFirstPattern = /(?i)(\d{1,2})(?:st|nd|rd|th)?\.?\s+([a-z]{3,9})\.?,?\s+(\d{4})(?!\d)/
+    nonisolated(unsafe) static let isoPattern = /([0-9]{4})-([0-9]{2})-([0-9]{2})(?![0-9])/
+    nonisolated(unsafe) static let numericPattern = /([0-9]{1,2})[.\/]([0-9]{1,2})[.\/]([0-9]{4})(?![0-9])/
+    nonisolated(unsafe) static let monthFirstPattern = /(?i)([a-z]{3,9})\.?\s+([0-9]{1,2})(?:st|nd|rd|th)?,?\s+([0-9]{4})(?![0-9])/
+    nonisolated(unsafe) static let dayFirstPattern = /(?i)([0-9]{1,2})(?:st|nd|rd|th)?\.?\s+([a-z]{3,9})\.?,?\s+([0-9]{4})(?![0-9])/
 
     /// The first span that writes `date`. Every way of writing it holds the year, so only the
-    /// text around each occurrence of the year is matched: from a word start up to 20
-    /// characters before it to 6 after it (`-MM-DD`).
+    /// text around each occurrence of the year is matched: from 20 characters before it (the
+    /// longest way, `September 30th, `, has 16) to 6 after it (`-MM-DD`).
     static func dateSpan(_ date: CalendarDate, in text: String) -> Range<String.Index>? {
         for year in text.ranges(of: String(date.year)) {
-            var start = text.index(year.lowerBound, offsetBy: -20, limitedBy: text.startIndex) ?? text.startIndex
-            while start > text.startIndex, !text[text.index(before: start)].isWhitespace { start = text.index(before: start) }
+            let start = text.index(year.lowerBound, offsetBy: -20, limitedBy: text.startIndex) ?? text.startIndex
             let end = text.index(year.upperBound, offsetBy: 6, limitedBy: text.endIndex) ?? text.endIndex
             if let span = dateSpan(date, in: text, window: text[start..<end], year: year) { return span }
         }
@@ -144,12 +197,11 @@ enum CitationFinder {
     ) -> Range<String.Index>? {
         var spans: [Range<String.Index>] = []
         for match in window.matches(of: isoPattern)
-        where CalendarDate(year: Int(match.1)!, month: Int(match.2)!, day: Int(match.3)!) == date {
+        where Int(match.1) == date.year && Int(match.2) == date.month && Int(match.3) == date.day {
             spans.append(match.range)
         }
         for match in window.matches(of: numericPattern) where Int(match.3) == date.year {
-            let first = Int(match.1)!
-            let second = Int(match.2)!
+            guard let first = Int(match.1), let second = Int(match.2) else { continue }
             if (first == date.month && second == date.day) || (first == date.day && second == date.month) { spans.append(match.range) }
         }
         for match in window.matches(of: monthFirstPattern)

@@ -50,8 +50,17 @@ extension DocumentAnalyzer {
             logger.warning("extraction failed", metadata: ["error": "\(failure)", "pieces": "\(pieces.count)"])
             return FieldExtraction(values: nil, fields: [], requests: requests, pieces: pieces.count, error: StageError(failure))
         }
-        var merged = MergedValue(answers[0]!, piece: 0)
-        for index in 1..<pieces.count { merged = merged.merged(with: MergedValue(answers[index]!, piece: index)) }
+        let answered = pieces.indices.compactMap { answers[$0] }
+        guard answered.count == pieces.count else {
+            // Only a client shut down under the stage leaves a piece unanswered without a failure.
+            let error = StageError(code: .engineUnavailable, message: "the language model client stopped before every piece was answered")
+            return FieldExtraction(values: nil, fields: [], requests: requests, pieces: pieces.count, error: error)
+        }
+        var merged = MergedValue(answered[0], piece: 0)
+        for index in 1..<pieces.count {
+            let sharesPage = pieces[index - 1].pages.last == pieces[index].pages.first
+            merged = merged.merged(with: MergedValue(answered[index], piece: index), repeatsOf: sharesPage ? index - 1 : nil)
+        }
         merged = merged.cut(to: schema.root, in: schema)
         let values = merged.value
         let violations = schema.validate(values)
@@ -69,8 +78,22 @@ extension DocumentAnalyzer {
                 )
             )
         }
-        let fields = merged.leaves().map { pointer, value, origin in
-            field(pointer: pointer, value: value, answer: answers[origin.piece]!, at: origin.pointer, piece: pieces[origin.piece], pages: pages)
+        let lowercased = pages.map { $0.markdown.lowercased() }
+        var fields: [ExtractedField] = []
+        for (pointer, value, origin) in merged.leaves() {
+            // A value found on no page is looked for on every page: a large document must stay stoppable.
+            await Task.yield()
+            fields.append(
+                try field(
+                    pointer: pointer,
+                    value: value,
+                    answer: answered[origin.piece],
+                    at: origin.pointer,
+                    piece: pieces[origin.piece],
+                    pages: pages,
+                    lowercased: lowercased
+                )
+            )
         }
         return FieldExtraction(values: values, fields: fields, requests: requests, pieces: pieces.count)
     }
@@ -81,8 +104,9 @@ extension DocumentAnalyzer {
         answer: ModelAnswer,
         at answerPointer: String,
         piece: TextPiece,
-        pages: [AnalysisPage]
-    )
+        pages: [AnalysisPage],
+        lowercased: [String]
+    ) throws
         -> ExtractedField
     {
         let modelConfidence = answer.confidence(at: answerPointer)
@@ -91,10 +115,13 @@ extension DocumentAnalyzer {
         var evidence: Double?
         switch value {
         case .string, .number:
-            let order = piece.pages + pages.indices.filter { !piece.pages.contains($0) }
+            let query = CitationFinder.Query(value)
+            let piecePages = Set(piece.pages)
+            let order = piece.pages + pages.indices.filter { !piecePages.contains($0) }
             for index in order {
+                if Task.isCancelled { throw CancellationError() }
                 let page = pages[index]
-                guard let range = CitationFinder.span(of: value, in: page.markdown) else { continue }
+                guard let range = query?.span(in: page.markdown, lowercased: lowercased[index]) else { continue }
                 let text = String(page.markdown[range])
                 let layout = SpanLayout(span: text, page: page)
                 let start = page.markdown.unicodeScalars.distance(from: page.markdown.startIndex, to: range.lowerBound)

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import OCRFleetChatAPI
 import OCRFleetLanguageModel
@@ -34,8 +35,12 @@ public struct DocumentAnalyzer: Sendable {
     /// the likeliest to need one), the prompt around the text and `promptMargin`.
     func textBudget(schema: JSONSchema, instructions: String?, purpose: ExtractionPrompt.Purpose) -> Int {
         let bare = ExtractionPrompt(document: "", schema: schema, instructions: instructions, purpose: purpose)
+        // The random nonce is counted as if all digits, so the budget is the same for every prompt.
+        let worstBoundary = String(repeating: "0", count: bare.boundary.utf8.count)
         let promptTokens = bare.messages.flatMap(\.content).reduce(0) { total, part in
-            if case .text(let text) = part { return total + TokenEstimate.count(text) }
+            if case .text(let text) = part {
+                return total + TokenEstimate.count(text.replacingOccurrences(of: bare.boundary, with: worstBoundary))
+            }
             return total
         }
         return contextTokens - 2 * model.configuration.maxTokens - promptTokens - Self.promptMargin

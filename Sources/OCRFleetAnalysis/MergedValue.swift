@@ -46,10 +46,14 @@ indirect enum MergedValue: Sendable {
         }
     }
 
-    /// `self`, an earlier piece's, merged with `later`: a scalar keeps the first value that is
-    /// not null, arrays are concatenated without repeating an item, objects are merged member
-    /// by member (members only the later piece has come after the others).
-    func merged(with later: MergedValue) -> MergedValue {
+    /// `self`, the earlier pieces', merged with `later`: a scalar keeps the first value that is
+    /// not null, arrays are concatenated, objects are merged member by member (members only
+    /// the later piece has come after the others). Equal items are real rows (two "Shipping
+    /// 10.00" lines) and are kept, except across the cut of a page split between two pieces:
+    /// with `previous`, the piece before `later` that read the other part of its first page,
+    /// an item of `later` equal to one of `previous`'s is read twice and dropped (once per
+    /// item of `previous`).
+    func merged(with later: MergedValue, repeatsOf previous: Int? = nil) -> MergedValue {
         switch (self, later) {
         case (.leaf(.null, _), _):
             return later
@@ -57,17 +61,20 @@ indirect enum MergedValue: Sendable {
             return self
         case (.array(let first), .array(let second)):
             var items = first
-            var seen = first.map(\.value)
-            for item in second where !seen.contains(item.value) {
-                items.append(item)
-                seen.append(item.value)
+            var repeats = previous.map { piece in first.filter { $0.comes(from: piece) }.map(\.value) } ?? []
+            for item in second {
+                if let index = repeats.firstIndex(of: item.value) {
+                    repeats.remove(at: index)
+                } else {
+                    items.append(item)
+                }
             }
             return .array(items)
         case (.object(let first), .object(let second)):
             var members = first
             for (name, value) in second {
                 if let index = members.firstIndex(where: { $0.name == name }) {
-                    members[index].value = members[index].value.merged(with: value)
+                    members[index].value = members[index].value.merged(with: value, repeatsOf: previous)
                 } else {
                     members.append((name, value))
                 }
@@ -75,6 +82,15 @@ indirect enum MergedValue: Sendable {
             return .object(members)
         default:
             return self
+        }
+    }
+
+    /// Whether any of the value's leaves was read by `piece`.
+    func comes(from piece: Int) -> Bool {
+        switch self {
+        case .leaf(_, let origin): origin.piece == piece
+        case .array(let elements): elements.contains { $0.comes(from: piece) }
+        case .object(let members): members.contains { $0.value.comes(from: piece) }
         }
     }
 

@@ -12,15 +12,21 @@ enum TextPieces {
     static func split(_ pages: [AnalysisPage], budget: Int) -> [TextPiece] {
         var pieces: [TextPiece] = []
         var current: TextPiece?
+        // The current piece's tokens, counted part by part: counted apart, parts can only count more than joined.
+        var tokens = 0
+        let separatorTokens = TokenEstimate.count(pageSeparator)
         for (index, page) in pages.enumerated() where !page.markdown.allSatisfy(\.isWhitespace) {
             for part in parts(of: page.markdown, budget: budget) {
-                if var piece = current, TokenEstimate.count(piece.text + pageSeparator + part) <= budget {
+                let partTokens = TokenEstimate.count(part)
+                if var piece = current, tokens + separatorTokens + partTokens <= budget {
                     piece.text += pageSeparator + part
                     if piece.pages.last != index { piece.pages.append(index) }
                     current = piece
+                    tokens += separatorTokens + partTokens
                 } else {
                     if let current { pieces.append(current) }
                     current = TextPiece(pages: [index], text: part)
+                    tokens = partTokens
                 }
             }
         }
@@ -28,29 +34,39 @@ enum TextPieces {
         return pieces
     }
 
-    /// The page's text in parts of at most `budget` tokens, cut after line ends.
+    /// The page's text in parts of at most `budget` tokens, cut after line ends. A part's
+    /// lines are gathered and joined once, with its token count kept as they are added.
     static func parts(of text: String, budget: Int) -> [String] {
         guard TokenEstimate.count(text) > budget else { return [text] }
         var parts: [String] = []
-        var current = ""
+        var lines: [Substring] = []
+        var tokens = 0
+        func flush(last: Bool) {
+            let part = lines.joined(separator: "\n")
+            if last ? !part.allSatisfy(\.isWhitespace) : !part.isEmpty { parts.append(part) }
+            lines = []
+            tokens = 0
+        }
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             var line = Substring(line)
-            let joined = current.isEmpty ? String(line) : current + "\n" + line
-            if TokenEstimate.count(joined) <= budget {
-                current = joined
+            let lineTokens = TokenEstimate.count(line)
+            // Counted apart, a line and its newline can only count more than joined.
+            if lines.isEmpty ? lineTokens <= budget : tokens + TokenEstimate.count("\n") + lineTokens <= budget {
+                tokens += (lines.isEmpty ? 0 : TokenEstimate.count("\n")) + lineTokens
+                lines.append(line)
                 continue
             }
-            if !current.isEmpty { parts.append(current) }
-            current = ""
-            while TokenEstimate.count(String(line)) > budget {
+            if !lines.isEmpty { flush(last: false) }
+            while TokenEstimate.count(line) > budget {
                 // A single character over the budget (a long grapheme cluster) goes whole.
-                let head = max(1, TokenEstimate.prefix(of: String(line), tokens: budget).count)
+                let head = max(1, TokenEstimate.prefix(of: line, tokens: budget).count)
                 parts.append(String(line.prefix(head)))
                 line = line.dropFirst(head)
             }
-            current = String(line)
+            lines = [line]
+            tokens = TokenEstimate.count(line)
         }
-        if !current.allSatisfy(\.isWhitespace) { parts.append(current) }
+        flush(last: true)
         return parts
     }
 }

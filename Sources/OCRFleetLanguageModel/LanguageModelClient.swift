@@ -44,6 +44,8 @@ public final class LanguageModelClient: Sendable {
     public var isHealthy: Bool { servers.pool.hasHealthy }
     public var inflightLimit: Int { servers.limit.current }
     public var peakInflight: Int { servers.limit.peak }
+    /// Requests waiting behind the in-flight limit.
+    public var waitingRequests: Int { servers.limit.waiting }
 
     /// Checks every server once; a server that does not serve the model is a configuration
     /// mistake (`engine_unavailable`), one that does not answer yet is checked again by
@@ -62,7 +64,8 @@ public final class LanguageModelClient: Sendable {
     ) async throws(LanguageModelError)
         -> ModelAnswer
     {
-        let deadline = configuration.clock.now + configuration.requestTimeout
+        // Set when the request is first sent, not while it waits behind the in-flight limit.
+        var deadline: FleetClock.Instant?
         var conversation = messages
         var violations: [SchemaViolation] = []
         for attempt in 1...2 {
@@ -74,7 +77,7 @@ public final class LanguageModelClient: Sendable {
                 responseFormat: .jsonSchema(name: name, schema: schema.source),
                 logprobs: configuration.logprobs ? true : nil
             )
-            let choice = try await complete(request, deadline: deadline)
+            let choice = try await complete(request, deadline: &deadline)
             let content = choice.message.content ?? ""
             let value: JSONValue
             do {
@@ -115,10 +118,11 @@ public final class LanguageModelClient: Sendable {
             + "\nAnswer again with one JSON value valid against the schema, and nothing else."
     }
 
-    /// One chat completion, through the in-flight limit, failing over between servers.
+    /// One chat completion, through the in-flight limit, failing over between servers;
+    /// `deadline`, when nil, is set `requestTimeout` after the request first leaves the limit.
     private func complete(
         _ request: ChatCompletionRequest,
-        deadline: FleetClock.Instant
+        deadline: inout FleetClock.Instant?
     ) async throws(LanguageModelError)
         -> ChatCompletionAnswer.Choice
     {
@@ -134,7 +138,9 @@ public final class LanguageModelClient: Sendable {
                 throw LanguageModelError(.engineUnavailable, "no healthy language model server (\(pool.problems))")
             }
             let started = clock.now
-            let outcome = await servers.send(request, to: endpoint, timeout: deadline - started)
+            let due = deadline ?? started + configuration.requestTimeout
+            deadline = due
+            let outcome = await servers.send(request, to: endpoint, timeout: due - started)
             pool.checkIn(endpoint)
             switch outcome {
             case .answered(let choice, let tokens):
@@ -147,7 +153,7 @@ public final class LanguageModelClient: Sendable {
                 // Another healthy server takes the request at once, once per server; then wait and retry.
                 if pushbacks < pool.endpoints.count, pool.hasHealthy(besides: endpoint) { continue }
                 let resume = clock.now + (retryAfter ?? ChatServers.backoff(attempt: pushbacks))
-                guard resume < deadline else {
+                guard resume < due else {
                     throw LanguageModelError(
                         .engineUnavailable,
                         "the language model at \(endpoint.baseURL) answered \(status) until the request's time ran out"

@@ -1,9 +1,10 @@
 /// The labels a job's pages and document are classified with (`options.classify`).
 public struct ClassificationOptions: Codable, Sendable, Equatable {
     public struct Label: Codable, Sendable, Equatable {
-        /// What the label is called in results: 1-64 characters, unique in the job.
+        /// What the label is called in results: 1-64 characters (Unicode scalars, so stacked
+        /// combining marks count each), unique in the job.
         public var name: String
-        /// What the model reads to tell the labels apart; at most 1,000 characters.
+        /// What the model reads to tell the labels apart; at most 1,000 characters (Unicode scalars).
         public var description: String?
 
         public init(name: String, description: String? = nil) {
@@ -33,7 +34,7 @@ public struct ClassificationOptions: Codable, Sendable, Equatable {
         var seen: Set<String> = []
         for (index, label) in labels.enumerated() {
             let field = "options.classify.labels[\(index)]"
-            guard (1...Self.maxNameLength).contains(label.name.count),
+            guard (1...Self.maxNameLength).contains(label.name.unicodeScalars.count),
                 label.name.allSatisfy({ !$0.isNewline && $0 != "\u{0}" })
             else {
                 return ("\(field).name", "\(field).name must be 1-\(Self.maxNameLength) characters on one line")
@@ -41,7 +42,7 @@ public struct ClassificationOptions: Codable, Sendable, Equatable {
             guard seen.insert(label.name).inserted else {
                 return ("\(field).name", "\(field).name '\(label.name)' is given twice")
             }
-            if let description = label.description, description.count > Self.maxDescriptionLength {
+            if let description = label.description, description.unicodeScalars.count > Self.maxDescriptionLength {
                 return ("\(field).description", "\(field).description is over \(Self.maxDescriptionLength) characters")
             }
         }

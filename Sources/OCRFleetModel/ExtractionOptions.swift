@@ -7,7 +7,7 @@ public struct ExtractionOptions: Codable, Sendable, Equatable {
 
     /// The values' JSON Schema (draft 2020-12, the subset docs/extraction.md lists).
     public var schema: JSONValue
-    /// What to extract, in words, for the model; at most 4,000 characters.
+    /// What to extract, in words, for the model; at most 4,000 characters (Unicode scalars).
     public var instructions: String?
 
     public init(schema: JSONValue, instructions: String? = nil) {
@@ -28,7 +28,7 @@ public struct ExtractionOptions: Codable, Sendable, Equatable {
     /// Fails as `invalid_job` with the JSON pointer of the schema's first problem.
     public func validate() throws(OCRError) {
         _ = try parsedSchema()
-        if let instructions, instructions.count > Self.maxInstructionsLength {
+        if let instructions, instructions.unicodeScalars.count > Self.maxInstructionsLength {
             throw OCRError(.invalidJob, "options.extract.instructions is over \(Self.maxInstructionsLength) characters")
         }
     }

@@ -13,11 +13,15 @@ import Foundation
 /// constraint the fleet would not check never passes silently.
 ///
 /// Bounds, each refused with the pointer of the place that crosses it: schema JSON of at most
-/// 256 KiB, schemas nested at most 32 deep, at most 1,000 properties in all.
+/// 256 KiB, schemas nested at most 32 deep, at most 1,000 properties in all, patterns of at
+/// most 1,000 characters, no `$ref` cycle without a property or item in it. Checking an
+/// instance visits at most `maxValidationSteps` schemas; beyond, the instance is not checked
+/// further and has the one violation that the schema is too costly to check it against.
 public struct JSONSchema: Sendable {
     public static let maxBytes = 256 << 10
     public static let maxDepth = 32
     public static let maxProperties = 1000
+    public static let maxValidationSteps = 100_000
 
     public let root: SchemaNode
     public let definitions: [String: SchemaNode]
@@ -48,6 +52,7 @@ public struct JSONSchema: Sendable {
                 definitions[name] = try parser.parse(schema, at: JSONPointer.appending(name, to: "/$defs"), depth: 1)
             }
         }
+        try SchemaParser.refuseDirectCycles(in: definitions)
         root = try parser.parse(value, at: "", depth: 0)
         self.definitions = definitions
         source = value
@@ -97,7 +102,8 @@ public final class SchemaNode: Sendable {
     public let constValue: JSONValue?
     public let minLength: Int?
     public let maxLength: Int?
-    public let pattern: String?
+    public var pattern: String? { compiledPattern?.source }
+    public let compiledPattern: SchemaPattern?
     public let format: Format?
     public let minimum: Double?
     public let maximum: Double?
@@ -122,7 +128,7 @@ public final class SchemaNode: Sendable {
         constValue = keywords.constValue
         minLength = keywords.minLength
         maxLength = keywords.maxLength
-        pattern = keywords.pattern
+        compiledPattern = keywords.pattern
         format = keywords.format
         minimum = keywords.minimum
         maximum = keywords.maximum

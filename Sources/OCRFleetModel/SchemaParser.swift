@@ -14,7 +14,7 @@ struct SchemaParser {
         var constValue: JSONValue?
         var minLength: Int?
         var maxLength: Int?
-        var pattern: String?
+        var pattern: SchemaPattern?
         var format: SchemaNode.Format?
         var minimum: Double?
         var maximum: Double?
@@ -98,10 +98,13 @@ struct SchemaParser {
             case "exclusiveMaximum": keywords.exclusiveMaximum = try Self.number(member, at: at)
             case "pattern":
                 guard case .string(let pattern) = member else { throw SchemaError(at, "`pattern` must be a string") }
-                guard (try? NSRegularExpression(pattern: pattern)) != nil else {
+                guard pattern.unicodeScalars.count <= SchemaPattern.maxPatternLength else {
+                    throw SchemaError(at, "`pattern` is over \(SchemaPattern.maxPatternLength) characters")
+                }
+                guard let compiled = SchemaPattern(pattern) else {
                     throw SchemaError(at, "`pattern` is not a valid regular expression")
                 }
-                keywords.pattern = pattern
+                keywords.pattern = compiled
             case "format":
                 guard case .string(let name) = member else { throw SchemaError(at, "`format` must be a string") }
                 guard let format = SchemaNode.Format(rawValue: name) else {
@@ -138,6 +141,47 @@ struct SchemaParser {
             throw SchemaError(JSONPointer.appending("minItems", to: pointer), "`minItems` is over `maxItems`")
         }
         return SchemaNode(pointer: pointer, keywords: keywords)
+    }
+
+    /// Refuses a `$ref` cycle that an instance can go round without descending into a
+    /// property or an item (`{"a": {"anyOf": [{"$ref": "#/$defs/a"}, …]}}`): checking it
+    /// would never end, or take exponentially long.
+    static func refuseDirectCycles(in definitions: [String: SchemaNode]) throws(SchemaError) {
+        // Depth-first without recursion: a chain of thousands of definitions fits in 256 KiB.
+        var finished: Set<String> = []
+        var onPath: Set<String> = []
+        for start in definitions.keys.sorted() where !finished.contains(start) {
+            var stack: [(name: String, next: [(name: String, pointer: String)])] = []
+            if let node = definitions[start] {
+                stack.append((start, Array(directReferences(of: node).reversed())))
+                onPath.insert(start)
+            }
+            while !stack.isEmpty {
+                guard let reference = stack[stack.count - 1].next.popLast() else {
+                    let done = stack.removeLast().name
+                    onPath.remove(done)
+                    finished.insert(done)
+                    continue
+                }
+                if onPath.contains(reference.name) {
+                    throw SchemaError(
+                        reference.pointer,
+                        "`$defs` '\(reference.name)' refers to itself through `$ref`, `anyOf` or `oneOf` without a property or item between"
+                    )
+                }
+                guard !finished.contains(reference.name), let node = definitions[reference.name] else { continue }
+                stack.append((reference.name, Array(directReferences(of: node).reversed())))
+                onPath.insert(reference.name)
+            }
+        }
+    }
+
+    /// The `$ref`s an instance reaches at its own place: `node`'s own and its `anyOf` and `oneOf` options', each with its pointer.
+    private static func directReferences(of node: SchemaNode) -> [(name: String, pointer: String)] {
+        var references: [(name: String, pointer: String)] = []
+        if let name = node.reference { references.append((name, JSONPointer.appending("$ref", to: node.pointer))) }
+        for option in (node.anyOf ?? []) + (node.oneOf ?? []) { references += directReferences(of: option) }
+        return references
     }
 
     private static func types(_ value: JSONValue, at pointer: String) throws(SchemaError) -> [JSONType] {

@@ -5,7 +5,9 @@ extension JSONSchema {
     /// it is valid. Within `anyOf` and `oneOf` the violations of the closest option are given.
     public func validate(_ instance: JSONValue) -> [SchemaViolation] {
         var violations: [SchemaViolation] = []
-        validate(instance, against: root, at: "", depth: 0, into: &violations)
+        var steps = 0
+        validate(instance, against: root, at: "", depth: 0, steps: &steps, into: &violations)
+        guard steps <= Self.maxValidationSteps else { return [SchemaViolation("", "the schema is too costly to check this answer against")] }
         return violations
     }
 
@@ -14,8 +16,12 @@ extension JSONSchema {
         against given: SchemaNode,
         at pointer: String,
         depth: Int,
+        steps: inout Int,
         into violations: inout [SchemaViolation]
     ) {
+        // `anyOf` and `oneOf` check every option, so nested ones multiply: the visits are bounded.
+        steps += 1
+        guard steps <= Self.maxValidationSteps else { return }
         // Instances deeper than any schema this subset allows can only come from a recursive `$ref`.
         guard depth <= Self.maxDepth * 2 else {
             violations.append(SchemaViolation(pointer, "nested too deep"))
@@ -47,11 +53,18 @@ extension JSONSchema {
             }
             if let items = node.items {
                 for (index, element) in elements.enumerated() {
-                    validate(element, against: items, at: JSONPointer.appending(index, to: pointer), depth: depth + 1, into: &violations)
+                    validate(
+                        element,
+                        against: items,
+                        at: JSONPointer.appending(index, to: pointer),
+                        depth: depth + 1,
+                        steps: &steps,
+                        into: &violations
+                    )
                 }
             }
         case .object(let members):
-            checkObject(members, node, at: pointer, depth: depth, into: &violations)
+            checkObject(members, node, at: pointer, depth: depth, steps: &steps, into: &violations)
         case .null, .bool:
             break
         }
@@ -59,7 +72,7 @@ extension JSONSchema {
             var outcomes: [[SchemaViolation]] = []
             for option in options {
                 var found: [SchemaViolation] = []
-                validate(instance, against: option, at: pointer, depth: depth + 1, into: &found)
+                validate(instance, against: option, at: pointer, depth: depth + 1, steps: &steps, into: &found)
                 outcomes.append(found)
             }
             let passing = outcomes.filter(\.isEmpty).count
@@ -76,6 +89,7 @@ extension JSONSchema {
         _ node: SchemaNode,
         at pointer: String,
         depth: Int,
+        steps: inout Int,
         into violations: inout [SchemaViolation]
     ) {
         for name in node.required where members[name] == nil {
@@ -85,14 +99,14 @@ extension JSONSchema {
         for (name, schema) in node.properties {
             declared.insert(name)
             guard let value = members[name] else { continue }
-            validate(value, against: schema, at: JSONPointer.appending(name, to: pointer), depth: depth + 1, into: &violations)
+            validate(value, against: schema, at: JSONPointer.appending(name, to: pointer), depth: depth + 1, steps: &steps, into: &violations)
         }
         for (name, value) in members.sorted(by: { $0.key < $1.key }) where !declared.contains(name) {
             let at = JSONPointer.appending(name, to: pointer)
             switch node.additionalProperties {
             case .allowed: break
             case .forbidden: violations.append(SchemaViolation(at, "is not a property of the schema"))
-            case .schema(let schema): validate(value, against: schema, at: at, depth: depth + 1, into: &violations)
+            case .schema(let schema): validate(value, against: schema, at: at, depth: depth + 1, steps: &steps, into: &violations)
             }
         }
     }
@@ -106,10 +120,14 @@ extension JSONSchema {
         if let max = node.maxLength, length > max {
             violations.append(SchemaViolation(pointer, "must be at most \(max) characters long"))
         }
-        if let pattern = node.pattern, let expression = try? NSRegularExpression(pattern: pattern),
-            expression.firstMatch(in: string, range: NSRange(string.startIndex..., in: string)) == nil
-        {
-            violations.append(SchemaViolation(pointer, "does not match the pattern \(pattern)"))
+        if let pattern = node.compiledPattern {
+            if length > SchemaPattern.maxCheckedLength {
+                violations.append(
+                    SchemaViolation(pointer, "is too long to check against pattern (over \(SchemaPattern.maxCheckedLength) characters)")
+                )
+            } else if !pattern.isFound(in: string) {
+                violations.append(SchemaViolation(pointer, "does not match the pattern \(pattern.source)"))
+            }
         }
         if let format = node.format, !Self.conforms(string, to: format) {
             violations.append(SchemaViolation(pointer, "is not a valid \(format.rawValue)"))
@@ -177,7 +195,7 @@ extension JSONSchema {
 /// RFC 3339 dates and times, as JSON Schema's `date` and `date-time` formats define them.
 public enum FormatCheck {
     public static func isDate(_ text: String) -> Bool {
-        guard let match = text.wholeMatch(of: /(\d{4})-(\d{2})-(\d{2})/),
+        guard let match = text.wholeMatch(of: /([0-9]{4})-([0-9]{2})-([0-9]{2})/),
             let year = Int(match.1), let month = Int(match.2), let day = Int(match.3), (1...12).contains(month), day >= 1
         else { return false }
         let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
@@ -186,7 +204,7 @@ public enum FormatCheck {
     }
 
     public static func isTime(_ text: String) -> Bool {
-        guard let match = text.wholeMatch(of: /(\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-](\d{2}):(\d{2}))/),
+        guard let match = text.wholeMatch(of: /([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?([Zz]|[+-]([0-9]{2}):([0-9]{2}))/),
             let hour = Int(match.1), let minute = Int(match.2), let second = Int(match.3)
         else { return false }
         if let offsetHour = match.6.flatMap({ Int($0) }), let offsetMinute = match.7.flatMap({ Int($0) }),

@@ -115,7 +115,7 @@ import VLLMDouble
             filler, filler, filler + "\n" + filler + "\n" + filler,
             "Items: Stapler, Copy paper A4\n\nTotal due: $99.00\n\nSupplier: Harbour Print Co",
         ]
-        try await AnalysisHarness.withAnalyzer(contextTokens: 2412) { analyzer, server in
+        try await AnalysisHarness.withAnalyzer(contextTokens: 2530) { analyzer, server in
             let (markdown, pages) = AnalysisFixture.pages(texts)
             let schema = try AnalysisFixture.schema("invoice.schema.json")
             let options = try Self.options("invoice.schema.json")
@@ -129,7 +129,9 @@ import VLLMDouble
                 result.values
                     == .object([
                         "invoice_number": .string("LONG-7"), "invoice_date": .null, "supplier": .string("Harbour Print Co"),
-                        "total": .number(99), "items": .array([.string("Copy paper A4"), .string("Toner cartridge"), .string("Stapler")]),
+                        "total": .number(99),
+                        // Pieces 1 and 3 share no page: the second "Copy paper A4" is another row, kept.
+                        "items": .array([.string("Copy paper A4"), .string("Toner cartridge"), .string("Stapler"), .string("Copy paper A4")]),
                     ])
             )
             let total = try #require(result.fields.first { $0.pointer == "/total" })
@@ -243,12 +245,84 @@ import VLLMDouble
         #expect(cited(.bool(true), "yes") == nil)
     }
 
+    @Test func digitsOtherThanASCIIAreNotReadAsNumbersAndDoNotCrash() {
+        func cited(_ value: JSONValue, _ text: String) -> String? {
+            CitationFinder.span(of: value, in: text).map { String(text[$0]) }
+        }
+        // Arabic-Indic digits match Regex's `\d` but not `Int(_:)`.
+        #expect(cited(.string("٢٠٢٦-٠٣-٠١"), "Dated 2026-03-01") == nil)
+        #expect(cited(.string("٢٠٢٦-٠٣-٠١"), "Dated ٢٠٢٦-٠٣-٠١") == "٢٠٢٦-٠٣-٠١", "found as the string itself")
+        #expect(cited(.string("2026-03-01"), "Dated 2026-٠٣-٠١, ٠٣/٠١/2026 or 1 March 2026") == "1 March 2026")
+        #expect(cited(.string("2026-03-01"), "Dated ٠١ March 2026") == nil)
+        #expect(cited(.number(2026), "Year ٢٠٢٦ and 12026") == nil)
+        #expect(!FormatCheck.isDate("٢٠٢٦-٠٣-٠١"))
+    }
+
+    @Test func aValueIsOnlyScannedForOnPagesThatHoldItsKeyToken() throws {
+        let query = try #require(CitationFinder.Query(.string("ACME Supplies, Ltd")))
+        #expect(query.key == "supplies")
+        let text = "From ACME Supplies, Ltd."
+        #expect(query.span(in: text, lowercased: text.lowercased()).map { String(text[$0]) } == "ACME Supplies, Ltd")
+        // The pre-check decides: told the page lacks the token, the page is not scanned.
+        #expect(query.span(in: text, lowercased: "from acme") == nil)
+        #expect(CitationFinder.Query(.number(1234.5))?.key == "234")
+        #expect(CitationFinder.Query(.string("2026-03-01"))?.key == "2026")
+        #expect(CitationFinder.Query(.bool(true)) == nil)
+    }
+
+    @Test func aDateIsLookedForInTwentyCharactersBeforeItsYear() {
+        func cited(_ value: JSONValue, _ text: String) -> String? {
+            CitationFinder.span(of: value, in: text).map { String(text[$0]) }
+        }
+        #expect(cited(.string("2026-09-30"), "Due:September 30th, 2026") == "September 30th, 2026")
+        #expect(cited(.string("2026-03-01"), String(repeating: "x", count: 100_000) + " 1 March 2026") == "1 March 2026")
+        #expect(cited(.string("2026-03-01"), "x1 March 2026") == nil, "not inside a longer word")
+    }
+
+    @Test func equalItemsAreKeptExceptAcrossTheCutOfASplitPage() {
+        func piece(_ items: [String], _ index: Int) -> MergedValue {
+            let value = JSONValue.object(["items": .array(items.map { .string($0) })])
+            let content = "{\"items\": [" + items.map { "\"\($0)\"" }.joined(separator: ", ") + "]}"
+            return MergedValue(ModelAnswer(value: value, content: content, tokens: nil, attempts: 1), piece: index)
+        }
+        let first = piece(["Paper", "Shipping 10.00", "Shipping 10.00"], 0)
+        let second = piece(["Shipping 10.00", "Toner"], 1)
+        // Two "Shipping 10.00" lines on one page are two rows; another piece's one is a third.
+        #expect(
+            first.merged(with: second).value
+                == .object(["items": .array(["Paper", "Shipping 10.00", "Shipping 10.00", "Shipping 10.00", "Toner"].map { .string($0) })])
+        )
+        // Across the cut of a page both pieces read, a repeat of the previous piece's item is dropped, once per item.
+        #expect(
+            first.merged(with: second, repeatsOf: 0).value
+                == .object(["items": .array(["Paper", "Shipping 10.00", "Shipping 10.00", "Toner"].map { .string($0) })])
+        )
+        let third = piece(["Toner", "Toner", "Paper"], 2)
+        let merged = first.merged(with: second, repeatsOf: 0).merged(with: third, repeatsOf: 1)
+        #expect(
+            merged.value
+                == .object(["items": .array(["Paper", "Shipping 10.00", "Shipping 10.00", "Toner", "Toner", "Paper"].map { .string($0) })])
+        )
+    }
+
+    @Test func digitsCountAsOneTokenEach() {
+        #expect(TokenEstimate.count(String(repeating: "7", count: 300)) == 300)
+        #expect(TokenEstimate.count("abcdef") == 2)
+        #expect(TokenEstimate.count("Total 1234.50") == 6 + 3)
+        #expect(TokenEstimate.prefix(of: "123456789", tokens: 4) == "1234")
+        #expect(TokenEstimate.prefix(of: "ab12cd", tokens: 3) == "ab12c")
+    }
+
     @Test func pagesLongerThanTheBudgetAreCutAtLineEnds() {
         let lines = (1...40).map { "Line number \($0) of a long page." }
         let pages = AnalysisPage.laidOut(numbers: [1, 2, 3], markdown: ["Short first page.", lines.joined(separator: "\n"), "Last."])
         let pieces = TextPieces.split(pages, budget: 100)
         #expect(pieces.allSatisfy { TokenEstimate.count($0.text) <= 100 })
-        #expect(pieces.flatMap(\.pages) == [0] + Array(repeating: 1, count: pieces.count - 1) + [2] || pieces.last?.pages == [1, 2])
+        // About 7 lines of 30 bytes (10 tokens) and 2 digits (2 tokens) fit 100 tokens: the short
+        // page and the long page's first part fill a piece, the last part and "Last." another.
+        #expect(pieces.map(\.pages) == [[0, 1], [1], [1], [1], [1], [1, 2]])
+        #expect(pieces.first?.text.hasPrefix("Short first page.\n\nLine number 1 of") == true)
+        #expect(pieces.last?.text.hasSuffix("Line number 40 of a long page.\n\nLast.") == true)
         #expect(pieces.filter { $0.pages.contains(1) }.count > 1, "the long page is in several pieces")
         let longParts = pieces.flatMap { $0.text.split(separator: "\n") }.filter { $0.hasPrefix("Line number") }
         #expect(longParts.map(String.init) == lines, "cut at line ends, nothing lost")

@@ -125,13 +125,49 @@ import Testing
 
     @Test func aSchemaThatRefersToItselfEndsItsChecksAtABound() throws {
         let schema = try Self.schema(
-            ##"{"$defs": {"node": {"type": "object", "properties": {"next": {"$ref": "#/$defs/node"}}}, "loop": {"anyOf": [{"$ref": "#/$defs/loop"}]}}, "properties": {"list": {"$ref": "#/$defs/node"}, "loop": {"$ref": "#/$defs/loop"}}}"##
+            ##"{"$defs": {"node": {"type": "object", "properties": {"next": {"$ref": "#/$defs/node"}}}}, "properties": {"list": {"$ref": "#/$defs/node"}}}"##
         )
         var list: JSONValue = .object([:])
         for _ in 0..<100 { list = .object(["next": list]) }
         let deep = schema.validate(.object(["list": list]))
         #expect(deep.map(\.message) == ["nested too deep"])
         #expect(deep.first?.pointer.hasPrefix("/list/next/next") == true)
-        #expect(schema.validate(.object(["loop": .number(1)])).map(\.message) == ["nested too deep"])
+    }
+
+    @Test func aReferenceCycleWithoutAPropertyOrItemIsRefused() {
+        let cases: [(schema: String, pointer: String)] = [
+            (##"{"$defs": {"a": {"anyOf": [{"$ref": "#/$defs/a"}, {"$ref": "#/$defs/a"}]}}, "$ref": "#/$defs/a"}"##, "/$defs/a/anyOf/0/$ref"),
+            (
+                ##"{"$defs": {"loop": {"anyOf": [{"$ref": "#/$defs/loop"}]}}, "properties": {"l": {"$ref": "#/$defs/loop"}}}"##,
+                "/$defs/loop/anyOf/0/$ref"
+            ),
+            (##"{"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"oneOf": [{"type": "null"}, {"$ref": "#/$defs/a"}]}}}"##, "/$defs/b/oneOf/1/$ref"),
+        ]
+        for (schema, pointer) in cases {
+            let error = Self.refusal(schema)
+            #expect(error?.pointer == pointer, "\(schema): \(error.map(String.init(describing:)) ?? "accepted")")
+        }
+        // Through a property or an item, an instance must nest to go round: allowed.
+        #expect(Self.refusal(##"{"$defs": {"t": {"anyOf": [{"type": "null"}, {"items": {"$ref": "#/$defs/t"}}]}}, "$ref": "#/$defs/t"}"##) == nil)
+    }
+
+    @Test func aSchemaTooCostlyToCheckGivesOneViolation() throws {
+        // 32 definitions of two options each, both the next: 2^32 paths for one instance.
+        var definitions = (0..<32).map { ##""a\##($0)": {"anyOf": [{"$ref": "#/$defs/a\##($0 + 1)"}, {"$ref": "#/$defs/a\##($0 + 1)"}]}"## }
+        definitions.append(#""a32": {"type": "string"}"#)
+        let schema = try Self.schema(#"{"$defs": {"# + definitions.joined(separator: ", ") + ##"}, "$ref": "#/$defs/a0"}"##)
+        let violations = schema.validate(.number(1))
+        #expect(violations.map(\.pointer) == [""])
+        #expect(violations.map(\.message) == ["the schema is too costly to check this answer against"])
+    }
+
+    @Test func patternsAreBoundedInLengthAndInWhatTheyCheck() throws {
+        let long = String(repeating: "a", count: SchemaPattern.maxPatternLength + 1)
+        #expect(Self.refusal(#"{"properties": {"p": {"pattern": "\#(long)"}}}"#)?.pointer == "/properties/p/pattern")
+        let schema = try Self.schema(#"{"type": "string", "pattern": "^(a+)+$"}"#)
+        #expect(schema.validate(.string("aaaa")).isEmpty)
+        #expect(schema.validate(.string("aab")).map(\.message) == ["does not match the pattern ^(a+)+$"])
+        let huge = String(repeating: "a", count: SchemaPattern.maxCheckedLength) + "b"
+        #expect(schema.validate(.string(huge)).map(\.message) == ["is too long to check against pattern (over 10000 characters)"])
     }
 }

@@ -134,6 +134,28 @@ import VLLMDouble
         }
     }
 
+    @Test func theTimeoutStartsWhenTheRequestIsSentNotWhileItWaitsForAPlace() async throws {
+        try await withVLLMDouble(Self.behaviour) { server in
+            let clock = ManualClock()
+            let client = try await Self.client([server.baseURL]) {
+                $0.maxInflight = 1
+                $0.requestTimeout = .seconds(60)
+                $0.clock = FleetClock(clock)
+            }
+            defer { Task { try await client.shutdown() } }
+            server.double.inject(.hang)
+            let hanging = Task { try await Self.extract(client) }
+            #expect(try await eventually { server.double.statistics.inflight == 1 }, "the first request holds the only place")
+            let queued = Task { try await Self.extract(client) }
+            #expect(try await eventually { client.waitingRequests == 1 }, "the second request waits for a place")
+            clock.advance(by: .seconds(61))
+            hanging.cancel()
+            let answer = try await queued.value
+            #expect(answer.value == Self.expected, "a request that waited longer than its timeout is still sent and answered")
+            #expect(server.double.statistics.completions >= 1)
+        }
+    }
+
     @Test func aRefusingServerFailsOverToAnother() async throws {
         try await withVLLMDouble(Self.behaviour) { first in
             try await withVLLMDouble(Self.behaviour) { second in

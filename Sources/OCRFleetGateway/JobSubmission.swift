@@ -243,7 +243,7 @@ extension Gateway {
             } catch {
                 throw APIError.invalid(error.message, field: "options.extract.schema")
             }
-            if let instructions = extract.instructions, instructions.count > ExtractionOptions.maxInstructionsLength {
+            if let instructions = extract.instructions, instructions.unicodeScalars.count > ExtractionOptions.maxInstructionsLength {
                 throw APIError.invalid(
                     "options.extract.instructions is over \(ExtractionOptions.maxInstructionsLength) characters",
                     field: "options.extract.instructions"

@@ -134,6 +134,15 @@ struct SchemaParser {
                 throw SchemaError(at, "the keyword `\(key)` is not supported")
             }
         }
+        // Checking follows a `$ref` to its definition alone: a constraint beside it would never be checked.
+        if keywords.reference != nil,
+            let beside = members.keys.sorted().first(where: { $0 != "$ref" && $0 != "$defs" && !Self.annotations.contains($0) })
+        {
+            throw SchemaError(
+                JSONPointer.appending(beside, to: pointer),
+                "`\(beside)` beside a `$ref` is not supported: put it in the definition the `$ref` names"
+            )
+        }
         if let min = keywords.minLength, let max = keywords.maxLength, min > max {
             throw SchemaError(JSONPointer.appending("minLength", to: pointer), "`minLength` is over `maxLength`")
         }

@@ -46,8 +46,10 @@ import Testing
             let hung = try await fleet.waitForTerminalState("nested-forms", timeout: .seconds(60))
             #expect(hung.state == .failed && hung.error?.code == .engineTimeout, "\(hung)")
             #expect(hung.error?.message.contains("time limit") == true, "\(hung)")
+            // Not before its limit, and by the limit rather than by the wedged-job grace (30 s past
+            // it) or a redelivery, whatever a loaded machine adds to download and start-up.
             let took = (hung.finishedAt ?? .distantFuture).timeIntervalSince(submitted)
-            #expect(took >= 19 && took < 30, "ended \(took) s after it was submitted, with timeout_s 20")
+            #expect(took >= 19 && took < 45, "ended \(took) s after it was submitted, with timeout_s 20")
             // The worker went on while the hang held a slot: the other slot completed at least the
             // first of them before the limit ended the hang (all four, on an idle machine).
             #expect(finished.min() ?? .distantFuture < hung.finishedAt ?? .distantPast, "the worker carried on meanwhile")

@@ -32,6 +32,8 @@ import Testing
             (#"{"properties": {"d": {"format": "uri"}}}"#, "/properties/d/format"),
             (#"{"properties": {"r": {"$ref": "https://example.com/s.json"}}}"#, "/properties/r/$ref"),
             (##"{"$defs": {"a": {"type": "string"}}, "properties": {"r": {"$ref": "#/$defs/b"}}}"##, "/properties/r/$ref"),
+            // A constraint beside a `$ref` would never be checked: refused, not ignored.
+            (##"{"$defs": {"a": {"type": "string"}}, "properties": {"r": {"$ref": "#/$defs/a", "maxLength": 3}}}"##, "/properties/r/maxLength"),
             (#"{"anyOf": []}"#, "/anyOf"),
             (#"{"properties": {"s": {"minLength": 5, "maxLength": 2}}}"#, "/properties/s/minLength"),
             (#"{"properties": {"n": {"minimum": "1"}}}"#, "/properties/n/minimum"),

@@ -348,4 +348,32 @@ extension TestFleet {
             store.presignedURL(.put, objectKey: "outbox/\(name).md", expires: expires)
         )
     }
+
+    /// A job for `fixture`, put in the gateway's store under `sources/<jobID>/`, its markdown
+    /// going to `results/<jobID>.md` and, when asked, `chunks.jsonl` and `extraction.json` beside
+    /// it; every URL presigned for ten minutes.
+    public func storedJob(
+        _ jobID: String,
+        _ fixture: String,
+        options: JobOptions,
+        chunksURL: Bool = false,
+        extractionURL: Bool = false
+    ) throws -> JobRequest {
+        let expires = Date().addingTimeInterval(600)
+        let key = "sources/\(jobID)/source"
+        let path = store.path(for: key)
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Fixtures.path(fixture), toPath: path)
+        func put(_ name: String) -> String { store.presignedURL(.put, objectKey: "results/\(jobID)\(name)", expires: expires) }
+        return JobRequest(
+            jobID: jobID,
+            source: SourceDocument(url: store.presignedURL(.get, objectKey: key, expires: expires)),
+            result: ResultTarget(
+                url: put(".md"),
+                chunksURL: chunksURL ? put(".chunks.jsonl") : nil,
+                extractionURL: extractionURL ? put(".extraction.json") : nil
+            ),
+            options: options
+        )
+    }
 }

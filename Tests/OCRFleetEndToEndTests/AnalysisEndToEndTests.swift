@@ -38,7 +38,6 @@ import VLLMDouble
         }
     }
 
-    /// A job for `fixture`, put in the fleet's store, its markdown and extraction.json going there too.
     static func job(
         _ fleet: TestFleet,
         _ jobID: String,
@@ -48,21 +47,7 @@ import VLLMDouble
     ) throws
         -> JobRequest
     {
-        let expires = Date().addingTimeInterval(600)
-        let key = "sources/\(jobID)/source"
-        let path = fleet.store.path(for: key)
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: Fixtures.path(fixture), toPath: path)
-        return JobRequest(
-            jobID: jobID,
-            source: SourceDocument(url: fleet.store.presignedURL(.get, objectKey: key, expires: expires)),
-            result: ResultTarget(
-                url: fleet.store.presignedURL(.put, objectKey: "results/\(jobID).md", expires: expires),
-                extractionURL: extractionURL
-                    ? fleet.store.presignedURL(.put, objectKey: "results/\(jobID).extraction.json", expires: expires) : nil
-            ),
-            options: options
-        )
+        try fleet.storedJob(jobID, fixture, options: options, extractionURL: extractionURL)
     }
 
     /// Runs `job` over NATS to its `completed` event; the uploaded markdown and extraction.json with it.

@@ -33,7 +33,6 @@ import Testing
         }
     }
 
-    /// A job for `fixture`, put in the fleet's store, with its markdown and chunks going there too.
     static func job(
         _ fleet: TestFleet,
         _ jobID: String,
@@ -43,20 +42,7 @@ import Testing
     ) throws
         -> JobRequest
     {
-        let expires = Date().addingTimeInterval(600)
-        let key = "sources/\(jobID)/source"
-        let path = fleet.store.path(for: key)
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: Fixtures.path(fixture), toPath: path)
-        return JobRequest(
-            jobID: jobID,
-            source: SourceDocument(url: fleet.store.presignedURL(.get, objectKey: key, expires: expires)),
-            result: ResultTarget(
-                url: fleet.store.presignedURL(.put, objectKey: "results/\(jobID).md", expires: expires),
-                chunksURL: chunksURL ? fleet.store.presignedURL(.put, objectKey: "results/\(jobID).chunks.jsonl", expires: expires) : nil
-            ),
-            options: JobOptions(chunk: chunk)
-        )
+        try fleet.storedJob(jobID, fixture, options: JobOptions(chunk: chunk), chunksURL: chunksURL)
     }
 
     @Test func aJobOverNATSChunksItsMarkdownByHeading() async throws {

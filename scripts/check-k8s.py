@@ -3,16 +3,19 @@
 
 - every Kubernetes object against the API's own schema, strictly (no unknown fields), with
   kubernetes-validate (PyPI, schemas bundled; KUBERNETES_VERSION, default 1.33.0);
-- KEDA's ScaledObject and the Prometheus operator's ServiceMonitor, which kubernetes-validate
-  does not know, against the subsets of their CRD schemas written below (the fields used);
+- KEDA's ScaledObject and the Prometheus operator's ServiceMonitor and PrometheusRule, which
+  kubernetes-validate does not know, against the subsets of their CRD schemas written below (the
+  fields used);
+- the PrometheusRule's rules with promtool (`check rules`), and its unit tests in
+  k8s/tests/*.test.yaml (`test rules`, each against the rules as `ocrfleet-rules.yaml`);
 - the kustomizations' resources and patches exist, and each patch names an object of the base;
 - the fleet's own facts agree across files: the ScaledObject's stream and consumer are the
   contract's, its monitoring port is the one nats-values.yaml opens, the worker's grace period
   outlasts its drain, the probe ports match the images, every metric the Grafana dashboard
-  queries is one the code records, nats-values.yaml carries deploy/nats-users.conf verbatim
+  and the rules query is one the code records, nats-values.yaml carries deploy/nats-users.conf verbatim
   with a password Secret for each user, and the gateway and worker connect as users of it.
 """
-import glob, json, os, re, sys
+import glob, json, os, re, shutil, subprocess, sys, tempfile
 
 import jsonschema, kubernetes_validate, yaml
 
@@ -54,6 +57,16 @@ CRD_SCHEMAS = {
                     "type": "object", "additionalProperties": False,
                     "properties": {"port": string, "path": string, "interval": {"type": "string", "pattern": "^[0-9]+[smh]$"},
                                    "scheme": string}}}}}}},
+    ("monitoring.coreos.com/v1", "PrometheusRule"): {
+        "type": "object", "required": ["apiVersion", "kind", "metadata", "spec"], "additionalProperties": False,
+        "properties": {"apiVersion": string, "kind": string, "metadata": metadata, "spec": {
+            "type": "object", "required": ["groups"], "additionalProperties": False,
+            "properties": {"groups": {"type": "array", "minItems": 1, "items": {
+                "type": "object", "required": ["name", "rules"], "additionalProperties": False,
+                "properties": {"name": string, "interval": string, "rules": {"type": "array", "items": {
+                    "type": "object", "required": ["expr"], "additionalProperties": False,
+                    "properties": {"record": string, "alert": string, "expr": string, "for": string,
+                                   "labels": labels, "annotations": labels}}}}}}}}}},
 }
 
 
@@ -150,14 +163,39 @@ for name in ["ocr-gateway", "ocr-worker"]:
 dashboard = json.loads(objects[("ConfigMap", "ocrfleet-dashboard")]["data"]["ocrfleet.json"])
 recorded = "".join(open(path).read() for path in glob.glob(os.path.join(root, "Sources/**/*.swift"), recursive=True))
 for panel in dashboard["panels"]:
-    for target in panel["targets"]:
+    for target in panel.get("targets", []):
         for metric in set(re.findall(r"ocrfleet_[a-z_]+", target["expr"])):
             name = re.sub(r"_(bucket|count|sum)$", "", metric)
             if f'"{name}"' not in recorded:
                 problems.append(f"dashboard panel '{panel['title']}' queries {metric}, which no code records")
 
+# The rules: promtool's syntax check and the unit tests, and every metric they read is recorded.
+rules = objects[("PrometheusRule", "ocrfleet")]["spec"]
+rule_count = sum(len(group["rules"]) for group in rules["groups"])
+for group in rules["groups"]:
+    for rule in group["rules"]:
+        for metric in set(re.findall(r"ocrfleet_[a-z_]+", rule["expr"])):
+            name = re.sub(r"_(bucket|count|sum)$", "", metric)
+            if f'"{name}"' not in recorded:
+                problems.append(f"rule '{rule.get('alert') or rule.get('record')}' reads {metric}, which no code records")
+promtool = shutil.which("promtool")
+if not promtool:
+    problems.append("promtool is not installed (scripts/install-deps.sh installs Debian's prometheus)")
+else:
+    with tempfile.TemporaryDirectory() as directory:
+        with open(os.path.join(directory, "ocrfleet-rules.yaml"), "w") as f:
+            yaml.safe_dump({"groups": rules["groups"]}, f)
+        tests = sorted(glob.glob(os.path.join(root, "k8s/tests/*.test.yaml")))
+        for test in tests:
+            shutil.copy(test, directory)
+        for command in [["check", "rules", "ocrfleet-rules.yaml"],
+                        ["test", "rules"] + [os.path.basename(test) for test in tests]]:
+            run = subprocess.run([promtool] + command, cwd=directory, capture_output=True, text=True)
+            if run.returncode != 0:
+                problems.append(f"promtool {' '.join(command)}:\n{run.stdout}{run.stderr}")
+
 for problem in problems:
     print(problem, file=sys.stderr)
 print(f"k8s: {len(objects)} objects checked against Kubernetes {version} and the KEDA and Prometheus operator "
-      f"schemas; {len(dashboard['panels'])} dashboard panels; {len(problems)} problems")
+      f"schemas; {len(dashboard['panels'])} dashboard panels; {rule_count} rules; {len(problems)} problems")
 sys.exit(1 if problems else 0)

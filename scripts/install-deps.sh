@@ -51,6 +51,7 @@ packages=(
   libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui  # other office formats to PDF
   fonts-dejavu-core                                # fonts poppler falls back to
   curl                                             # health checks in scripts
+  prometheus                                       # promtool: the alert rules checked and unit-tested
 )
 
 missing=()

@@ -101,6 +101,42 @@ public enum FleetMetrics {
         Gauge(label: "ocrfleet_queue_jobs").record(Int64(clamping: jobs))
     }
 
+    // MARK: Review
+
+    /// Fields a job's review looked at (its filled and required fields), by document label
+    /// (`none` without one): the review rate's denominator.
+    public static func reviewFields(_ count: Int, label: String) {
+        guard count > 0 else { return }
+        Counter(label: "ocrfleet_review_fields_total", dimensions: [("label", label)]).increment(by: count)
+    }
+
+    /// A review item the worker queued: `field` or `page`, and each of its reasons.
+    public static func reviewItem(label: String, kind: String, reasons: [String]) {
+        Counter(label: "ocrfleet_review_items_total", dimensions: [("label", label), ("kind", kind)]).increment()
+        for reason in reasons {
+            Counter(label: "ocrfleet_review_reasons_total", dimensions: [("label", label), ("reason", reason)]).increment()
+        }
+    }
+
+    /// A reviewer's decision on an item (`confirm`, `correct`, `reject`), by label and field
+    /// (its pointer with array indices as `*`, so the schema bounds the series; `page` for a
+    /// page), and how long the item waited from being queued to the decision.
+    public static func reviewDecided(label: String, field: String, action: String, waited: Duration) {
+        Counter(
+            label: "ocrfleet_review_decisions_total",
+            dimensions: [("label", label), ("field", field), ("action", action)]
+        ).increment()
+        Metrics.Timer(label: "ocrfleet_review_wait_seconds", dimensions: [("label", label)]).record(duration: waited)
+    }
+
+    /// Undecided review items of every tenant, and how long the oldest has waited, as read
+    /// when the gateway is scraped.
+    public static func reviewBacklog(items: UInt64, oldestAge: Duration) {
+        Gauge(label: "ocrfleet_review_items_waiting").record(Int64(clamping: items))
+        Gauge(label: "ocrfleet_review_oldest_item_age_seconds")
+            .record(Double(oldestAge.components.seconds) + Double(oldestAge.components.attoseconds) / 1e18)
+    }
+
     // MARK: NATS
 
     public static func natsReconnected() {

@@ -25,6 +25,35 @@ panels = [
     ("Webhook deliveries per second, by outcome", "sum by (outcome) (rate(ocrfleet_gateway_webhook_deliveries_total[5m]))"),
     ("NATS reconnects", "sum(increase(ocrfleet_nats_reconnects_total[1h]))"),
 ]
+# Human review (docs/review.md): the rates of k8s/base/alerts.yaml's recording rules, the queue.
+review_panels = [
+    ("Review rate by label (share of fields sent to people, 1 d)", "ocrfleet:review_rate:ratio_1d"),
+    ("Review items per hour, by reason", "sum by (reason) (increase(ocrfleet_review_reasons_total[1h]))"),
+    ("Correction rate by label and field (1 d)", "ocrfleet:review_correction_rate:ratio_1d"),
+    ("Accuracy by label, this week and last (confirmed share, 7 d)",
+     "ocrfleet:review_accuracy:ratio_7d or label_replace(ocrfleet:review_accuracy:ratio_7d offset 7d, \"week\", \"last\", \"\", \"\")"),
+    ("Items waiting for a reviewer", "max(ocrfleet_review_items_waiting)"),
+    ("Oldest waiting item's age (h)", "max(ocrfleet_review_oldest_item_age_seconds) / 3600"),
+    ("Time in queue p95 by label (h)",
+     "histogram_quantile(0.95, sum by (le, label) (rate(ocrfleet_review_wait_seconds_bucket[1h]))) / 3600"),
+]
+
+
+def grid(panels, first_id, top):
+    return [
+        {
+            "id": first_id + index,
+            "title": title,
+            "type": "timeseries",
+            "datasource": {"type": "prometheus", "uid": "${datasource}"},
+            "gridPos": {"h": 8, "w": 12, "x": (index % 2) * 12, "y": top + (index // 2) * 8},
+            "targets": [{"refId": "A", "expr": expr, "legendFormat": "__auto"}],
+        }
+        for index, (title, expr) in enumerate(panels)
+    ]
+
+
+review_top = ((len(panels) + 1) // 2) * 8
 dashboard = {
     "title": "ocrfleet",
     "uid": "ocrfleet",
@@ -32,17 +61,10 @@ dashboard = {
     "time": {"from": "now-6h", "to": "now"},
     "refresh": "30s",
     "templating": {"list": [{"name": "datasource", "type": "datasource", "query": "prometheus"}]},
-    "panels": [
-        {
-            "id": index + 1,
-            "title": title,
-            "type": "timeseries",
-            "datasource": {"type": "prometheus", "uid": "${datasource}"},
-            "gridPos": {"h": 8, "w": 12, "x": (index % 2) * 12, "y": (index // 2) * 8},
-            "targets": [{"refId": "A", "expr": expr, "legendFormat": "__auto"}],
-        }
-        for index, (title, expr) in enumerate(panels)
-    ],
+    "panels": grid(panels, 1, 0)
+    + [{"id": len(panels) + 1, "type": "row", "title": "Review", "collapsed": False, "panels": [],
+        "gridPos": {"h": 1, "w": 24, "x": 0, "y": review_top}}]
+    + grid(review_panels, len(panels) + 2, review_top + 1),
 }
 text = json.dumps(dashboard, indent=2)
 yaml = """# Written by scripts/lib/make-dashboard.py: edit there.

@@ -178,6 +178,13 @@ for group in rules["groups"]:
             name = re.sub(r"_(bucket|count|sum)$", "", metric)
             if f'"{name}"' not in recorded:
                 problems.append(f"rule '{rule.get('alert') or rule.get('record')}' reads {metric}, which no code records")
+containers = {container["name"] for (kind, _), doc in objects.items() if kind in ("Deployment", "StatefulSet")
+              for container in doc["spec"]["template"]["spec"]["containers"]}
+for group in rules["groups"]:
+    for rule in group["rules"]:
+        for names in re.findall(r'container=~"([^"]+)"', rule["expr"]):
+            if set(names.split("|")) != containers:
+                problems.append(f"rule '{rule.get('alert')}' watches containers {names}, the manifests have {sorted(containers)}")
 promtool = shutil.which("promtool")
 if not promtool:
     problems.append("promtool is not installed (scripts/install-deps.sh installs Debian's prometheus)")

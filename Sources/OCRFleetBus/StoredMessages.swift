@@ -42,6 +42,20 @@ public struct StoredMessages: Sendable {
         }
     }
 
+    /// How many messages are kept and when the oldest was stored (nil when none is): on a
+    /// work queue, how much waits and for how long.
+    public func backlog() async throws -> (count: UInt64, oldest: Date?) {
+        try await connection.blockingCall { [connection, stream] in
+            var info: UnsafeMutablePointer<jsStreamInfo>?
+            var code = jsErrCode(rawValue: 0)
+            try check("read stream \(stream)", js_GetStreamInfo(&info, connection.jetStream, stream, nil, &code), code)
+            defer { jsStreamInfo_Destroy(info) }
+            let state = info!.pointee.State
+            let oldest = state.Msgs > 0 && state.FirstTime > 0 ? Date(timeIntervalSince1970: Double(state.FirstTime) / 1e9) : nil
+            return (state.Msgs, oldest)
+        }
+    }
+
     /// The message at `sequence`; nil when it was deleted or never existed.
     public func message(at sequence: UInt64) async throws -> StoredMessage? {
         try await connection.blockingCall { [connection, stream] in

@@ -77,6 +77,7 @@ public final class EndpointPool: Sendable {
     }
 
     public var hasHealthy: Bool { endpoints.contains { $0.isHealthy } }
+    public var healthyCount: Int { endpoints.filter(\.isHealthy).count }
 
     /// The healthy endpoint with the fewest requests out, counted as one more; nil if none is
     /// healthy. `avoiding` (the one that just refused) is taken only when no other is healthy.

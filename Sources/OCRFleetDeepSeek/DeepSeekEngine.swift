@@ -53,6 +53,8 @@ public final class DeepSeekEngine: OCREngine {
 
     /// Whether any server passed its last health check.
     public var isHealthy: Bool { pool.hasHealthy }
+    /// How many of the configured servers are healthy now.
+    public var serverHealth: (healthy: Int, total: Int) { (pool.healthyCount, pool.endpoints.count) }
     /// The current in-flight limit (lowered while servers push back) and the most requests
     /// that have been out at once.
     public var inflightLimit: Int { limit.current }

@@ -2,6 +2,7 @@ import Foundation
 import OCRFleetAPI
 import OCRFleetBus
 import OCRFleetMetrics
+import OCRFleetModel
 import OpenAPIRuntime
 
 extension Gateway {
@@ -19,10 +20,26 @@ extension Gateway {
         return .ok(.init(body: .textPlainCharsetUtf8(HTTPBody("ready\n"))))
     }
 
-    /// `GET /metrics`: this replica's metrics, with the queue depth read now.
+    /// `GET /metrics`: this replica's metrics, with the queue's depth and age and the dead
+    /// letters read now.
     public func metrics(_ input: Operations.Metrics.Input) async throws -> Operations.Metrics.Output {
-        if streams.isReady, let jobs = try? await backlog.count() { FleetMetrics.queueDepth(jobs) }
+        if streams.isReady {
+            if let jobs = try? await StoredMessages(connection: nats, stream: StreamNames.jobs).backlog() {
+                FleetMetrics.queueDepth(jobs.count)
+                FleetMetrics.queueAge(age(of: jobs.oldest))
+            }
+            if let letters = try? await StoredMessages(connection: nats, stream: StreamNames.deadLetters).bounds() {
+                FleetMetrics.deadLetters(letters.count)
+            }
+        }
         return .ok(.init(body: .textPlainCharsetUtf8Version_0_0_4(HTTPBody(MetricsExport.exposition()))))
+    }
+
+    /// How long ago `stored` was, by the servers' clock against ours (0 when nothing is stored,
+    /// and never negative when the clocks disagree).
+    func age(of stored: Date?) -> Duration {
+        guard let stored else { return .zero }
+        return .milliseconds(max(0, Int(Date().timeIntervalSince(stored) * 1000)))
     }
 
     /// `GET /openapi.json`: the document the API is generated from.

@@ -68,6 +68,12 @@ public enum FleetMetrics {
             .record(duration: duration)
     }
 
+    /// An engine's model servers, healthy and configured, as read when the worker is scraped.
+    public static func modelServers(engine: String, healthy: Int, total: Int) {
+        Gauge(label: "ocrfleet_model_servers_healthy", dimensions: [("engine", engine)]).record(healthy)
+        Gauge(label: "ocrfleet_model_servers", dimensions: [("engine", engine)]).record(total)
+    }
+
     // MARK: Gateway
 
     /// One HTTP request, by method, route pattern (`/v1/jobs/{id}`, so labels stay few;
@@ -99,6 +105,16 @@ public enum FleetMetrics {
     /// Jobs in `OCR_JOBS`, as read when the gateway is scraped.
     public static func queueDepth(_ jobs: UInt64) {
         Gauge(label: "ocrfleet_queue_jobs").record(Int64(clamping: jobs))
+    }
+
+    /// How long the oldest job in `OCR_JOBS` (waiting or running) has been there; 0 when none.
+    public static func queueAge(_ age: Duration) {
+        Gauge(label: "ocrfleet_queue_oldest_job_age_seconds").record(age.seconds)
+    }
+
+    /// Dead letters kept in `OCR_DLQ`, as read when the gateway is scraped.
+    public static func deadLetters(_ count: UInt64) {
+        Gauge(label: "ocrfleet_dlq_jobs").record(Int64(clamping: count))
     }
 
     // MARK: Review
@@ -133,8 +149,7 @@ public enum FleetMetrics {
     /// when the gateway is scraped.
     public static func reviewBacklog(items: UInt64, oldestAge: Duration) {
         Gauge(label: "ocrfleet_review_items_waiting").record(Int64(clamping: items))
-        Gauge(label: "ocrfleet_review_oldest_item_age_seconds")
-            .record(Double(oldestAge.components.seconds) + Double(oldestAge.components.attoseconds) / 1e18)
+        Gauge(label: "ocrfleet_review_oldest_item_age_seconds").record(oldestAge.seconds)
     }
 
     // MARK: NATS
@@ -142,4 +157,8 @@ public enum FleetMetrics {
     public static func natsReconnected() {
         Counter(label: "ocrfleet_nats_reconnects_total").increment()
     }
+}
+
+extension Duration {
+    fileprivate var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

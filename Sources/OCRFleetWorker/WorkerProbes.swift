@@ -95,7 +95,10 @@ public struct WorkerProbes: Sendable {
             return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ready\n" + office)))
         }
         router.get("/metrics") { _, _ in
-            Response(
+            if let health = engines.deepseek?.serverHealth {
+                FleetMetrics.modelServers(engine: "deepseek", healthy: health.healthy, total: health.total)
+            }
+            return Response(
                 status: .ok,
                 headers: [.contentType: MetricsExport.contentType],
                 body: .init(byteBuffer: ByteBuffer(bytes: MetricsExport.exposition()))

@@ -89,7 +89,7 @@ extension GatewaySelfDescriptionTests {
             return 0
         }
 
-        @Test func requestsJobsAndTheQueueAreCounted() async throws {
+        @Test func requestsJobsTheQueueAndDeadLettersAreCounted() async throws {
             try await withFleet(runWorker: false) { fleet in
                 let (_, before) = try await fleet.request("GET", "/metrics")
                 let accepted = #"ocrfleet_gateway_requests_total{method="POST",route="/v1/jobs",status="202"}"#
@@ -113,6 +113,10 @@ extension GatewaySelfDescriptionTests {
                 #expect(Self.value(accepted, in: after) - Self.value(accepted, in: before) >= 3)
                 #expect(Self.value(refused, in: after) - Self.value(refused, in: before) >= 1)
                 #expect(Self.value("ocrfleet_queue_jobs", in: after) == 3)
+                // The oldest of the three has waited since it was submitted; nothing is dead-lettered.
+                #expect(after.contains("\nocrfleet_queue_oldest_job_age_seconds "))
+                #expect((0..<600).contains(Self.value("ocrfleet_queue_oldest_job_age_seconds", in: after)))
+                #expect(after.contains("\nocrfleet_dlq_jobs 0"))
                 #expect(after.contains(#"ocrfleet_gateway_request_duration_seconds_bucket{method="POST",route="/v1/jobs",le="0.005"}"#))
                 #expect(after.contains("# TYPE ocrfleet_gateway_requests_total counter"))
             }

@@ -64,6 +64,36 @@ import Testing
             #expect(worker.terminationStatus == 0)
         }
     }
+
+    /// Two vLLM servers configured, one answering: the metrics say one of two is healthy (what
+    /// the `OCRFleetModelServersDown` alert reads).
+    @Test func metricsCountTheHealthyModelServers() async throws {
+        try await withFleet(runWorker: false) { fleet in
+            try await withVLLMDouble { vllm in
+                let ports = try await FreePort.find(count: 2)
+                let worker = try BuiltExecutable.run(
+                    "ocr-worker",
+                    [],
+                    environment: [
+                        "OCR_NATS_URL": fleet.server.url, "OCR_PROBE_PORT": "\(ports[0])", "OCR_PROBE_HOST": "127.0.0.1",
+                        "OCR_VLLM_URL": "\(vllm.baseURL),http://127.0.0.1:\(ports[1])/v1", "OCR_LOG_LEVEL": "error",
+                    ]
+                )
+                defer { worker.terminate() }
+                let base = "http://127.0.0.1:\(ports[0])"
+                let deadline = ContinuousClock.now + .seconds(60)
+                var metrics = ""
+                while Self.sample(#"ocrfleet_model_servers_healthy{engine="deepseek"}"#, in: metrics) != 1 {
+                    guard ContinuousClock.now < deadline, worker.isRunning else {
+                        throw TestEnvironmentError("the worker never reported a healthy server:\n\(metrics)")
+                    }
+                    try await Task.sleep(for: .milliseconds(100))
+                    metrics = (try? await Self.get(base + "/metrics"))?.body ?? ""
+                }
+                #expect(Self.sample(#"ocrfleet_model_servers{engine="deepseek"}"#, in: metrics) == 2)
+            }
+        }
+    }
 }
 
 /// What the worker writes to its log when a collector, not a person, reads it.

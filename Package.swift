@@ -113,6 +113,7 @@ let package = Package(
             name: "OCRFleetBus",
             dependencies: [
                 "CNats", "OCRFleetConfiguration", "OCRFleetMetrics", "OCRFleetModel",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -428,6 +429,14 @@ let package = Package(
         .testTarget(
             name: "OCRFleetBusTests",
             dependencies: ["OCRFleetBus", "OCRFleetModel", "OCRFleetTesting", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OCRFleetReviewTests",
+            dependencies: [
+                "OCRFleetBus", "OCRFleetModel", "OCRFleetTesting",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -119,6 +119,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Human review: the desk reviewers' claims and decisions go through, and the planner
+        // of a job's review items (docs/review.md).
+        .target(
+            name: "OCRFleetReview",
+            dependencies: ["OCRFleetBus", "OCRFleetModel", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "OCRFleetContent",
             dependencies: [
@@ -434,7 +441,7 @@ let package = Package(
         .testTarget(
             name: "OCRFleetReviewTests",
             dependencies: [
-                "OCRFleetBus", "OCRFleetModel", "OCRFleetTesting",
+                "OCRFleetBus", "OCRFleetModel", "OCRFleetReview", "OCRFleetTesting",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -207,6 +207,8 @@ public struct JobCompleted: Codable, Sendable, Equatable {
     public var chunks: ChunksSummary?
     /// The job's `extraction.json`, present when it asked for `classify`, `split` or `extract`.
     public var extraction: ExtractionSummary?
+    /// With `options.review`: whether values wait for people (docs/review.md).
+    public var review: ReviewSummary?
 
     public init(
         result: ResultSummary,
@@ -221,7 +223,8 @@ public struct JobCompleted: Codable, Sendable, Equatable {
         pageConfidence: [PageConfidence] = [],
         pagesLowConfidence: [Int] = [],
         chunks: ChunksSummary? = nil,
-        extraction: ExtractionSummary? = nil
+        extraction: ExtractionSummary? = nil,
+        review: ReviewSummary? = nil
     ) {
         self.result = result
         self.pages = pages
@@ -236,10 +239,11 @@ public struct JobCompleted: Codable, Sendable, Equatable {
         self.pagesLowConfidence = pagesLowConfidence
         self.chunks = chunks
         self.extraction = extraction
+        self.review = review
     }
 
     enum CodingKeys: String, CodingKey {
-        case result, pages, engine, usage, layout, chunks, extraction
+        case result, pages, engine, usage, layout, chunks, extraction, review
         case pagesFailed = "pages_failed"
         case pagesIncomplete = "pages_incomplete"
         case pageConfidence = "page_confidence"
@@ -263,6 +267,7 @@ public struct JobCompleted: Codable, Sendable, Equatable {
         pagesLowConfidence = try container.decodeIfPresent([Int].self, forKey: .pagesLowConfidence) ?? []
         chunks = try container.decodeIfPresent(ChunksSummary.self, forKey: .chunks)
         extraction = try container.decodeIfPresent(ExtractionSummary.self, forKey: .extraction)
+        review = try container.decodeIfPresent(ReviewSummary.self, forKey: .review)
     }
 }
 
@@ -313,6 +318,8 @@ public struct LifecycleData: Codable, Sendable, Equatable {
         case completed(JobCompleted)
         case failed(JobFailed)
         case cancelled
+        /// After `completed`: the review finished; not an end of the job.
+        case reviewed(JobReviewed)
 
         public var kind: EventKind {
             switch self {
@@ -321,6 +328,7 @@ public struct LifecycleData: Codable, Sendable, Equatable {
             case .completed: .completed
             case .failed: .failed
             case .cancelled: .cancelled
+            case .reviewed: .reviewed
             }
         }
 
@@ -329,7 +337,7 @@ public struct LifecycleData: Codable, Sendable, Equatable {
             switch self {
             case .completed, .cancelled: true
             case .failed(let failed): !failed.willRetry
-            case .started, .progress: false
+            case .started, .progress, .reviewed: false
             }
         }
     }
@@ -350,6 +358,7 @@ public struct LifecycleData: Codable, Sendable, Equatable {
         case .completed(let value): try value.encode(to: encoder)
         case .failed(let value): try value.encode(to: encoder)
         case .cancelled: break
+        case .reviewed(let value): try value.encode(to: encoder)
         }
     }
 
@@ -363,6 +372,7 @@ public struct LifecycleData: Codable, Sendable, Equatable {
         case .completed: body = .completed(try JobCompleted(from: decoder))
         case .failed: body = .failed(try JobFailed(from: decoder))
         case .cancelled: body = .cancelled
+        case .reviewed: body = .reviewed(try JobReviewed(from: decoder))
         case nil:
             throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "event kind unknown"))
         }
@@ -375,11 +385,14 @@ public typealias LifecycleEvent = CloudEvent<LifecycleData>
 
 extension CloudEvent where Payload == LifecycleData {
     /// A lifecycle event. A terminal one gets `terminalID`, so every publish of it (a retry,
-    /// another worker, a redelivery) has the same id; other events get fresh ids.
+    /// another worker, a redelivery) has the same id, as does a `reviewed` one
+    /// (`<job_id>.reviewed.v<N>`); other events get fresh ids.
     public static func lifecycle(_ data: LifecycleData, source: String, finishedAt: Date? = nil) -> LifecycleEvent {
         let kind = data.body.kind
         let id =
-            if data.body.endsJob, let finishedAt = finishedAt ?? (kind == .completed ? Date() : nil) {
+            if case .reviewed(let reviewed) = data.body {
+                "\(data.header.jobID).reviewed.v\(reviewed.version)"
+            } else if data.body.endsJob, let finishedAt = finishedAt ?? (kind == .completed ? Date() : nil) {
                 terminalID(jobID: data.header.jobID, kind: kind, finishedAt: finishedAt)
             } else {
                 UUID().uuidString.lowercased()

@@ -151,6 +151,8 @@ public struct JobOptions: Codable, Sendable, Equatable {
     public var split: SplitOptions?
     /// Extract a schema's values with citations; nil: no extraction.
     public var extract: ExtractionOptions?
+    /// Send uncertain values to people (docs/review.md); needs `extract`.
+    public var review: ReviewOptions?
 
     public init(
         engine: EngineChoice = .auto,
@@ -166,7 +168,8 @@ public struct JobOptions: Codable, Sendable, Equatable {
         chunk: ChunkingOptions? = nil,
         classify: ClassificationOptions? = nil,
         split: SplitOptions? = nil,
-        extract: ExtractionOptions? = nil
+        extract: ExtractionOptions? = nil,
+        review: ReviewOptions? = nil
     ) {
         self.engine = engine
         self.mode = mode
@@ -182,10 +185,11 @@ public struct JobOptions: Codable, Sendable, Equatable {
         self.classify = classify
         self.split = split
         self.extract = extract
+        self.review = review
     }
 
     enum CodingKeys: String, CodingKey {
-        case engine, mode, pages, languages, resolution, prompt, password, chunk, classify, split, extract
+        case engine, mode, pages, languages, resolution, prompt, password, chunk, classify, split, extract, review
         case timeoutSeconds = "timeout_s"
         case onPageError = "on_page_error"
         case headersFooters = "headers_footers"
@@ -212,5 +216,6 @@ public struct JobOptions: Codable, Sendable, Equatable {
         classify = try c.decodeIfPresent(ClassificationOptions.self, forKey: .classify)
         split = try c.decodeIfPresent(SplitOptions.self, forKey: .split)
         extract = try c.decodeIfPresent(ExtractionOptions.self, forKey: .extract)
+        review = try c.decodeIfPresent(ReviewOptions.self, forKey: .review)
     }
 }

@@ -139,6 +139,12 @@ extension JobRequest {
         }
         try options.classify?.validate()
         try options.extract?.validate()
+        if let review = options.review {
+            guard options.extract != nil else {
+                throw OCRError(.invalidJob, "options.review sends extracted values to people: it needs options.extract")
+            }
+            try review.validate()
+        }
         if options.split != nil, options.classify == nil {
             throw OCRError(.invalidJob, "options.split cuts the document by page label: it needs options.classify")
         }

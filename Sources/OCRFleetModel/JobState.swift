@@ -28,6 +28,8 @@ public struct JobState: Codable, Sendable, Equatable {
     /// The `completed` event's data, once the job completed: what a worker that finds the
     /// job completed but unannounced publishes.
     public var completion: JobCompleted?
+    /// With `options.review`: the review as the job ended.
+    public var review: JobReviewStatus?
     public var metadata: [String: String]?
 
     public init(jobID: String, state: Phase, attempts: Int = 0, updatedAt: Date = Date()) {
@@ -38,7 +40,7 @@ public struct JobState: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case state, attempts, format, engine, worker, result, error, completion, metadata
+        case state, attempts, format, engine, worker, result, error, completion, review, metadata
         case failedAttempts = "failed_attempts"
         case jobID = "job_id"
         case createdAt = "created_at"

@@ -12,14 +12,14 @@ public struct SchemaPattern: @unchecked Sendable {  // NSRegularExpression is im
     public let source: String
     let expression: NSRegularExpression
 
-    init?(_ source: String) {
+    public init?(_ source: String) {
         guard let expression = try? NSRegularExpression(pattern: source) else { return nil }
         self.source = source
         self.expression = expression
     }
 
     /// Whether the pattern is found anywhere in `string`.
-    func isFound(in string: String) -> Bool {
+    public func isFound(in string: String) -> Bool {
         expression.firstMatch(in: string, range: NSRange(string.startIndex..., in: string)) != nil
     }
 }

@@ -20,6 +20,19 @@ public enum Subjects {
 
     /// Every event of one job.
     public static func events(jobID: String) -> String { "ocr.events.*.\(jobID)" }
+
+    /// `ocr.reviews.<tenant>`: a tenant's lane of review items waiting for a reviewer.
+    public static func reviews(tenant: String) -> String { "ocr.reviews.\(tenant)" }
+    public static let reviewsWildcard = "ocr.reviews.*"
+    /// `ocr.review.audit.<tenant>`: a tenant's review audit trail.
+    public static func reviewAudit(tenant: String) -> String { "ocr.review.audit.\(tenant)" }
+    public static let reviewAuditWildcard = "ocr.review.audit.*"
+    /// `ocr.review.corrections.<tenant>.<label key>`: a tenant's corrections of one label's
+    /// fields (the key: the label's SHA-256, 16 lower-case hex digits, or `none`).
+    public static func reviewCorrections(tenant: String, labelKey: String) -> String {
+        "ocr.review.corrections.\(tenant).\(labelKey)"
+    }
+    public static let reviewCorrectionsWildcard = "ocr.review.corrections.*.*"
 }
 
 public enum StreamNames {
@@ -34,6 +47,16 @@ public enum StreamNames {
     /// The workers' durable consumer of `OCR_ADVISORIES`: each advisory goes to one worker.
     public static let advisoryConsumer = "ocr-advisories"
     public static let jobStateBucket = "ocr-jobs"
+    /// Review items waiting for a reviewer, one work-queue lane per tenant.
+    public static let reviews = "OCR_REVIEWS"
+    /// A tenant's pull consumer of `OCR_REVIEWS`: `review-<tenant>`.
+    public static func reviewConsumer(tenant: String) -> String { "review-\(tenant)" }
+    public static let reviewAudit = "OCR_REVIEW_AUDIT"
+    public static let reviewCorrections = "OCR_REVIEW_CORRECTIONS"
+    /// Items (`item.<id>`), cases (`job.<job_id>`) and extraction documents (`doc.<job_id>.<k>`).
+    public static let reviewBucket = "ocr-reviews"
+    /// Items' PNG crops, under the item's id.
+    public static let reviewCropBucket = "ocr-review-crops"
 }
 
 public enum EventTypes {
@@ -44,4 +67,6 @@ public enum EventTypes {
 
 public enum EventKind: String, Codable, Sendable, CaseIterable {
     case started, progress, completed, failed, cancelled
+    /// A completed job's review finished (docs/review.md); not an end of the job.
+    case reviewed
 }

@@ -47,6 +47,9 @@ struct Events: AsyncParsableCommand {
             detail = "code=\(failed.error.code.rawValue) will_retry=\(failed.willRetry) message=\"\(failed.error.message)\""
         case .cancelled:
             detail = ""
+        case .reviewed(let reviewed):
+            detail =
+                "version=\(reviewed.version) items=\(reviewed.items) confirmed=\(reviewed.confirmed) corrected=\(reviewed.corrected) rejected=\(reviewed.rejected)"
         }
         return "\(time) \(event.kind.rawValue) \(header.jobID) attempt=\(header.attempt) worker=\(header.worker) \(detail)"
     }

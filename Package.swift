@@ -123,7 +123,7 @@ let package = Package(
         // of a job's review items (docs/review.md).
         .target(
             name: "OCRFleetReview",
-            dependencies: ["OCRFleetBus", "OCRFleetModel", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["OCRFleetBus", "OCRFleetMetrics", "OCRFleetModel", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -20,8 +20,8 @@ extension Gateway {
         return .ok(.init(body: .textPlainCharsetUtf8(HTTPBody("ready\n"))))
     }
 
-    /// `GET /metrics`: this replica's metrics, with the queue's depth and age and the dead
-    /// letters read now.
+    /// `GET /metrics`: this replica's metrics, with the queue's depth and age, the dead letters
+    /// and the review items waiting read now.
     public func metrics(_ input: Operations.Metrics.Input) async throws -> Operations.Metrics.Output {
         if streams.isReady {
             if let jobs = try? await StoredMessages(connection: nats, stream: StreamNames.jobs).backlog() {
@@ -30,6 +30,10 @@ extension Gateway {
             }
             if let letters = try? await StoredMessages(connection: nats, stream: StreamNames.deadLetters).bounds() {
                 FleetMetrics.deadLetters(letters.count)
+            }
+            // Each undecided review item keeps its message in the work queue until its decision.
+            if let reviews = try? await StoredMessages(connection: nats, stream: StreamNames.reviews).backlog() {
+                FleetMetrics.reviewBacklog(items: reviews.count, oldestAge: age(of: reviews.oldest))
             }
         }
         return .ok(.init(body: .textPlainCharsetUtf8Version_0_0_4(HTTPBody(MetricsExport.exposition()))))

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import OCRFleetBus
+import OCRFleetMetrics
 import OCRFleetModel
 
 /// Where reviewers' claims and decisions go through (the gateway runs it): claims and
@@ -75,6 +76,14 @@ public struct ReviewDesk: Sendable {
         let decision = ReviewDecision(action: action, value: action == .correct ? value : nil, note: note, reviewer: reviewer, at: now)
         let reviewCase = try await store.decide(id: id, tenant: tenant, decision: decision)
         let decided = try await store.item(id) ?? item
+        if !item.state.isDecided {
+            FleetMetrics.reviewDecided(
+                label: item.label ?? "none",
+                field: item.metricsField,
+                action: action.rawValue,
+                waited: .milliseconds(max(0, Int(now.timeIntervalSince(item.createdAt) * 1000)))
+            )
+        }
         var reviewed: JobReviewed?
         if reviewCase.isReadyToFinish { reviewed = try await finish(reviewCase, now: now) }
         return Outcome(item: decided, reviewCase: try await store.caseOf(jobID: item.jobID) ?? reviewCase, reviewed: reviewed)

@@ -409,6 +409,7 @@ std::vector<LayerBlock> layerBlocks(TextPage *page, const std::vector<LinkArea> 
                     if (word->getSpaceAfter()) entry.flags |= OCR_PDF_WORD_SPACE_AFTER;
                     if (!word->getNext() && line->isHyphenated()) entry.flags |= OCR_PDF_WORD_HYPHENATED;
                     for (int index = 0; index < word->getLength(); ++index) entry.text.push_back(*word->getChar(index));
+                    if (font && font->getWMode() == 1) layerLine.verticalGlyphs += entry.text.size();
                     const double middleX = (entry.x0 + entry.x1) / 2, middleY = (entry.y0 + entry.y1) / 2;
                     for (const LinkArea &link : links) {
                         if (middleX >= link.x0 && middleX <= link.x1 && middleY >= link.y0 && middleY <= link.y1) {
@@ -471,6 +472,7 @@ ocr_pdf_status pageText(ocr_pdf *doc, int index, int include_invisible, ocr_pdf_
         blocks = layerBlocks(held.page, links);
     }
     putInLogicalOrder(blocks);
+    putVerticalInReadingOrder(blocks);
     placeFormValues(blocks, values, device.ctm, commonFontSize(blocks));
 
     std::vector<ocr_pdf_word> words;

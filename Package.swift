@@ -205,7 +205,7 @@ let package = Package(
             dependencies: [
                 "OCRFleetAnalysis", "OCRFleetBus", "OCRFleetChunking", "OCRFleetConfiguration", "OCRFleetContent", "OCRFleetDeepSeek",
                 "OCRFleetDocuments", "OCRFleetEngines", "OCRFleetIsolation", "OCRFleetLanguageModel", "OCRFleetMarkdown", "OCRFleetMetrics",
-                "OCRFleetModel",
+                "OCRFleetModel", "OCRFleetReview",
                 "OCRFleetOffice", "OCRFleetTracing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Instrumentation", package: "swift-distributed-tracing"),
@@ -475,8 +475,8 @@ let package = Package(
         .testTarget(
             name: "OCRFleetEndToEndTests",
             dependencies: [
-                "CTesseract", "OCRFleetAPI", "OCRFleetBus", "OCRFleetClient", "OCRFleetContent", "OCRFleetGateway",
-                "OCRFleetModel", "OCRFleetTesting",
+                "CTesseract", "OCRFleetAPI", "OCRFleetBus", "OCRFleetChatAPI", "OCRFleetClient", "OCRFleetContent", "OCRFleetDocuments",
+                "OCRFleetGateway", "OCRFleetModel", "OCRFleetReview", "OCRFleetTesting",
                 "OCRFleetTracing", "VLLMDouble",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),

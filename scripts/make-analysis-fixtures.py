@@ -8,6 +8,9 @@ content), and what the classify, split and extract stages should find in them:
 - bundle.pdf: four pages, three documents: an invoice (page 1), a letter (pages 2-3), a
   receipt (page 4);
 - invoice.schema.json, form.schema.json: the schemas to extract with;
+- review.schema.json: an invoice schema for human review (docs/review.md): `due_date` is not
+  on the invoices (null, required: a validation failure) and `amount` ("Amount payable") is
+  not a label the double knows (a stand-in of low confidence, until a correction teaches it);
 - labels.json: `options.classify` for the bundle (invoice, letter, receipt);
 - expected.json: per fixture its pages' markdown as the text layer gives it, and the values,
   page labels, document label and sections the stages should find.
@@ -162,6 +165,21 @@ FORM_SCHEMA = {
     },
 }
 
+REVIEW_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["invoice_number", "invoice_date", "due_date", "supplier", "total", "amount"],
+    "properties": {
+        "invoice_number": {"type": ["string", "null"]},
+        "invoice_date": {"type": ["string", "null"], "format": "date"},
+        "due_date": {"type": ["string", "null"], "format": "date", "description": "Payment due date"},
+        "supplier": {"type": ["string", "null"]},
+        "total": {"type": ["number", "null"], "description": "Total due"},
+        "amount": {"type": "number", "description": "Amount payable"},
+    },
+}
+
 EXPECTED = {
     "invoice-a": {
         "schema": "invoice.schema.json",
@@ -241,4 +259,5 @@ for name, pages in [("invoice-a", INVOICE_A), ("invoice-b", INVOICE_B), ("form",
 write_json("labels.json", LABELS)
 write_json("invoice.schema.json", INVOICE_SCHEMA)
 write_json("form.schema.json", FORM_SCHEMA)
+write_json("review.schema.json", REVIEW_SCHEMA)
 write_json("expected.json", EXPECTED)

@@ -11,9 +11,14 @@ extension DocumentAnalyzer {
     /// merged value that still fails is `model_invalid_output` with its violations. Each value
     /// that is not an object or array gets a citation, found in the pages of the piece it came
     /// from and then in any page, and a confidence (`ConfidenceParts`). A failure is in
-    /// `error`, with `values` nil.
-    public func extract(_ pages: [AnalysisPage], options: ExtractionOptions, schema: JSONSchema) async throws -> FieldExtraction {
-        let budget = textBudget(schema: schema, instructions: options.instructions, purpose: .extraction)
+    /// `error`, with `values` nil. `corrections` go into every piece's prompt as examples.
+    public func extract(
+        _ pages: [AnalysisPage],
+        options: ExtractionOptions,
+        schema: JSONSchema,
+        corrections: [CorrectionExample] = []
+    ) async throws -> FieldExtraction {
+        let budget = textBudget(schema: schema, instructions: options.instructions, purpose: .extraction, corrections: corrections)
         guard budget >= Self.minimumTextTokens else {
             return FieldExtraction(values: nil, fields: [], requests: 0, pieces: 0, error: contextTooSmall(budget))
         }
@@ -26,7 +31,7 @@ extension DocumentAnalyzer {
         let model = self.model
         let instructions = options.instructions
         await forEachBounded(Array(pieces.enumerated()), width: width) { index, piece -> (Int, Result<ModelAnswer, LanguageModelError>) in
-            let prompt = ExtractionPrompt(document: piece.text, schema: schema, instructions: instructions)
+            let prompt = ExtractionPrompt(document: piece.text, schema: schema, instructions: instructions, corrections: corrections)
             do throws(LanguageModelError) {
                 return (index, .success(try await model.answer(prompt.messages, schema: schema)))
             } catch {

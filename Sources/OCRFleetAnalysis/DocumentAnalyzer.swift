@@ -33,13 +33,19 @@ public struct DocumentAnalyzer: Sendable {
     /// Tokens left for the document's text in one request: the context less twice the answer's
     /// budget (a re-ask sends the first answer back, and an answer cut off at its budget is
     /// the likeliest to need one), the prompt around the text and `promptMargin`.
-    func textBudget(schema: JSONSchema, instructions: String?, purpose: ExtractionPrompt.Purpose) -> Int {
-        let bare = ExtractionPrompt(document: "", schema: schema, instructions: instructions, purpose: purpose)
+    func textBudget(
+        schema: JSONSchema,
+        instructions: String?,
+        purpose: ExtractionPrompt.Purpose,
+        corrections: [CorrectionExample] = []
+    ) -> Int {
+        let bare = ExtractionPrompt(document: "", schema: schema, instructions: instructions, purpose: purpose, corrections: corrections)
         // The random nonce is counted as if all digits, so the budget is the same for every prompt.
-        let worstBoundary = String(repeating: "0", count: bare.boundary.utf8.count)
+        let nonce = String(bare.boundary.dropFirst("document-".count))
+        let worstNonce = String(repeating: "0", count: nonce.utf8.count)
         let promptTokens = bare.messages.flatMap(\.content).reduce(0) { total, part in
             if case .text(let text) = part {
-                return total + TokenEstimate.count(text.replacingOccurrences(of: bare.boundary, with: worstBoundary))
+                return total + TokenEstimate.count(text.replacingOccurrences(of: nonce, with: worstNonce))
             }
             return total
         }

@@ -60,6 +60,8 @@ public struct Gateway: Sendable {
         let topology = FleetTopology(replicas: configuration.streamReplicas)
         let states = try await FleetTopology.untilReady(logger: logger, clock: configuration.clock) { [nats] in
             try await topology.ensureStreams(on: nats)
+            // The review streams and buckets, which workers (on their own user) only bind to.
+            try await ReviewTopology(replicas: configuration.streamReplicas).ensure(on: nats)
             return try await JobStateStore(connection: nats)
         }
         streams.open(states)

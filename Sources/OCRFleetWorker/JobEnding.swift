@@ -42,6 +42,7 @@ extension JobRunner {
                     state.pagesDone = completion.pages
                     state.result = completion.result
                     state.completion = completion
+                    state.review = completion.review.map { JobReviewStatus(needsReview: $0.needsReview, open: $0.items, items: $0.items) }
                     state.error = nil
                 case .failed(let error):
                     state.state = .failed

@@ -33,6 +33,8 @@ struct JobRunner: Sendable {
     let patience: BusPatience
     /// The classify and extract stages' model; nil when the worker has no `OCR_LLM_URL`.
     let analyzer: DocumentAnalyzer?
+    /// Where the review stage stores items and the extract stage reads earlier corrections.
+    let reviews: ReviewStore
     let logger: Logger
 
     /// One span per attempt (`ocr.job`), continuing the trace the job carries, with a
@@ -151,7 +153,8 @@ struct JobRunner: Sendable {
             ChunkStage(threads: recognizer.renderThreads),
             ClassifyStage(analyzer: analyzer),
             SplitStage(),
-            ExtractStage(analyzer: analyzer),
+            ExtractStage(analyzer: analyzer, corrections: reviews),
+            ReviewStage(store: reviews, crops: ReviewCrops(threads: recognizer.renderThreads)),
             UploadStage(content: content),
         ])
     }
@@ -234,7 +237,8 @@ struct JobRunner: Sendable {
             },
             pagesLowConfidence: outcome.lowConfidencePages,
             chunks: chunksSummary(work),
-            extraction: extractionSummary(work)
+            extraction: extractionSummary(work),
+            review: work.review
         )
     }
 

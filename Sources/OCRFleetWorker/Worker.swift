@@ -94,14 +94,18 @@ public struct Worker: Service {
         let consumer: PullConsumer
         let advisories: PullConsumer
         let states: JobStateStore
+        let reviews: ReviewStore
         do {
-            (consumer, advisories, states) = try await cancelWhenGracefulShutdown { [nats, logger] in
+            (consumer, advisories, states, reviews) = try await cancelWhenGracefulShutdown { [nats, logger] in
                 try await FleetTopology.untilReady(logger: logger, clock: configuration.clock) {
                     try await topology.ensureAll(on: nats)
+                    // The review items' streams and buckets, which the review stage stores into.
+                    let reviews = try await ReviewStore.ensureTopology(on: nats, replicas: configuration.streamReplicas)
                     return (
                         try await PullConsumer(connection: nats),
                         try await PullConsumer(connection: nats, binding: .advisories),
-                        try await JobStateStore(connection: nats)
+                        try await JobStateStore(connection: nats),
+                        reviews
                     )
                 }
             }
@@ -179,6 +183,7 @@ public struct Worker: Service {
             analyzer: languageModel.map {
                 DocumentAnalyzer(model: $0, contextTokens: configuration.languageModelContext, logger: logger)
             },
+            reviews: reviews,
             logger: logger
         )
         // Each advisory of a job the consumer gave up on goes to one worker, and stays in

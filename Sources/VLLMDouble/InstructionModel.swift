@@ -10,7 +10,8 @@ import Synchronization
 /// schema from the document (`DocumentReader`). The document is read only from inside the
 /// user message's `<document-NONCE>` … `</document-NONCE>` block; the system message and
 /// anything outside the block are never read, and a request without the block is counted in
-/// `Statistics.undelimitedDocuments` and answered from no text at all.
+/// `Statistics.undelimitedDocuments` and answered from no text at all. Earlier corrections in
+/// the prompt are honoured as `Corrections.swift` describes.
 ///
 /// With `logprobs`, the answer is cut into tokens of up to four bytes that never straddle a
 /// value: a value read from the text gets log(0.9) per token, a stand-in the schema required
@@ -37,10 +38,17 @@ extension VLLMDouble {
         var segments: [(text: String, logprob: Double)]
         if let schema {
             var reader = DocumentReader(text: document ?? "", schema: schema)
-            var value = reader.read()
+            var read: Set<String> = []
+            var value = Self.applying(
+                Self.corrections(in: request.messages),
+                to: reader.read(),
+                document: document ?? "",
+                read: &read
+            )
+            read.formUnion(reader.found)
             if fault == .schemaViolation { value = Self.violating(value) }
             segments = []
-            Self.write(value, at: "", read: reader.found, into: &segments)
+            Self.write(value, at: "", read: read, into: &segments)
         } else {
             segments = [("The document says: " + (document ?? ""), Self.readLogprob)]
         }

@@ -42,6 +42,8 @@ struct JobWork {
     /// of them, and the pages as they read them.
     var analysis: ExtractionDocument?
     var analysisPagesMade: [AnalysisPage]?
+    /// `review`'s: what `completed.review` says, when the job asks for review.
+    var review: ReviewSummary?
     /// `upload`'s: `extraction.json` as uploaded.
     var extractionJSON: [UInt8]?
     /// `upload`'s: the layout sidecar's URL without its query, when one was written.

@@ -39,7 +39,7 @@ struct RecognizeStage: JobStage {
             )
         }
         // Its pages are read: an isolated document's child process and memory go now, not
-        // after the upload.
-        work.document = nil
+        // after the upload; with review, after the review stage has cropped the pages it cites.
+        if work.job.options.review == nil { work.document = nil }
     }
 }

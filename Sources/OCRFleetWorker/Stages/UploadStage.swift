@@ -29,12 +29,17 @@ struct UploadStage: JobStage {
             try await content.upload(chunks.lines, to: chunksURL, contentType: "application/jsonl", what: "chunks")
         }
         if let extractionURL = result.extractionURL, let analysis = work.analysis {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            let json = Array(try encoder.encode(analysis))
+            let json = try Self.json(analysis)
             try await content.upload(json, to: extractionURL, contentType: "application/json", what: "extraction")
             work.extractionJSON = json
         }
         FleetMetrics.uploaded(bytes: work.markdown.count)
+    }
+
+    /// `extraction.json` as uploaded, and as the review stores it as the document's version 1.
+    static func json(_ document: ExtractionDocument) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(document))
     }
 }

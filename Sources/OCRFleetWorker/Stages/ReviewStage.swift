@@ -1,0 +1,61 @@
+import Foundation
+import OCRFleetAnalysis
+import OCRFleetBus
+import OCRFleetModel
+import OCRFleetReview
+
+/// Sends the extracted values people should look at to review (`options.review`,
+/// docs/review.md#worker): plans the items (`ReviewPlanner`), crops the regions they cite
+/// (`ReviewCrops`), and stores the case, the extraction document, the crops and the items and
+/// queues them (`ReviewStore.open`) before the job can complete, so `completed` never names
+/// items that do not exist. A retried attempt plans the same ids and stores them again. A
+/// store that fails fails the attempt as `result_upload_failed`, retried like an upload.
+struct ReviewStage: JobStage {
+    let store: ReviewStore
+    let crops: ReviewCrops
+
+    var name: String { "review" }
+    var announcesStart: Bool { true }
+
+    func applies(to work: JobWork) -> Bool { work.job.options.review != nil && work.job.options.extract != nil }
+
+    func run(_ work: inout JobWork) async throws {
+        guard let options = work.job.options.review else { return }
+        let tenant = work.job.metadata?["tenant"] ?? "default"
+        guard ReviewItem.isValidTenant(tenant) else {
+            throw OCRError(.invalidJob, "metadata.tenant must be 1-40 of A-Z, a-z, 0-9, - and _ for its review lane")
+        }
+        let document = work.analysisDocument
+        let schema = try work.job.options.extract?.parsedSchema()
+        let planner = ReviewPlanner(jobID: work.job.jobID, tenant: tenant, options: options, schema: schema)
+        let pages = work.analysisPages().map { page in
+            ReviewPage(number: page.number, markdown: page.markdown, markdownOffset: page.markdownOffset, confidence: page.ocrConfidence)
+        }
+        let now = Date()
+        var items = planner.items(of: document, pages: pages, markdown: String(decoding: work.markdown, as: UTF8.self), createdAt: now)
+        guard !items.isEmpty else {
+            work.document = nil
+            work.review = ReviewSummary(needsReview: false, items: 0)
+            return
+        }
+        let images = await crops.crops(for: items, in: work)
+        // The recognize stage kept the document open for the crops; its child process goes now.
+        work.document = nil
+        for index in items.indices { items[index].crop = images[items[index].id] != nil }
+        let reviewCase = ReviewCase(
+            jobID: work.job.jobID,
+            tenant: tenant,
+            label: document.classification?.label,
+            attempt: work.reporter.header.attempt,
+            itemIDs: items.map(\.id),
+            schema: work.job.options.extract?.schema,
+            createdAt: now
+        )
+        do {
+            try await store.open(case: reviewCase, items: items, document: try UploadStage.json(document), crops: images)
+        } catch {
+            throw OCRError(.resultUploadFailed, "the review items could not be stored: \(error)")
+        }
+        work.review = ReviewSummary(items: items)
+    }
+}

@@ -1,6 +1,7 @@
 import Foundation
 import OCRFleetAnalysis
 import OCRFleetBus
+import OCRFleetMetrics
 import OCRFleetModel
 import OCRFleetReview
 
@@ -36,6 +37,7 @@ struct ReviewStage: JobStage {
         guard !items.isEmpty else {
             work.document = nil
             work.review = ReviewSummary(needsReview: false, items: 0)
+            Self.count(fieldsOf: document, items: [])
             return
         }
         let images = await crops.crops(for: items, in: work)
@@ -57,5 +59,19 @@ struct ReviewStage: JobStage {
             throw OCRError(.resultUploadFailed, "the review items could not be stored: \(error)")
         }
         work.review = ReviewSummary(items: items)
+        Self.count(fieldsOf: document, items: items)
+    }
+
+    /// The review metrics: the fields looked at and the items queued, by label (the review
+    /// rate's two sides).
+    static func count(fieldsOf document: ExtractionDocument, items: [ReviewItem]) {
+        let label = document.classification?.label ?? "none"
+        if let extraction = document.extraction { FleetMetrics.reviewFields(extraction.fields.count, label: label) }
+        for section in document.sections ?? [] {
+            if let extraction = section.extraction { FleetMetrics.reviewFields(extraction.fields.count, label: section.label) }
+        }
+        for item in items {
+            FleetMetrics.reviewItem(label: item.label ?? "none", kind: item.kind.rawValue, reasons: item.reasons.map(\.rawValue))
+        }
     }
 }

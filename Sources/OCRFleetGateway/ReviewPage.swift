@@ -36,7 +36,7 @@ enum ReviewPage {
         nav button { width: 100%; text-align: left; font: 13px monospace; background: none; border: 0; padding: .25rem; cursor: pointer; }
         nav button:hover { background: #eef; }
         main { padding: 1rem; }
-        #error { background: #fdd; color: #700; padding: .5rem 1rem; border: 1px solid #c99; white-space: pre-wrap; }
+        #error { margin: .5rem 1rem; background: #fdd; color: #700; padding: .5rem 1rem; border: 1px solid #c99; white-space: pre-wrap; }
         #item-crop { max-width: 100%; border: 1px solid #999; }
         pre { background: #f4f4f4; padding: .5rem; white-space: pre-wrap; word-break: break-word; }
         mark { background: #ff6; }
@@ -57,6 +57,7 @@ enum ReviewPage {
         </head>
         <body>
         <header><h1>ocrfleet review</h1><span id="who"></span><button type="button" id="sign-out">sign out</button></header>
+        <p id="error" role="alert" hidden></p>
         <form id="sign-in" hidden>
         <p>The token is kept in this tab only (sessionStorage) and sent as a bearer token.</p>
         <label>Token <input id="token" type="password" autocomplete="off"></label>
@@ -66,7 +67,6 @@ enum ReviewPage {
         <div id="desk" hidden>
         <nav><p>Open items: <span id="queue-count">0</span> <button type="button" id="next">claim next (n)</button></p><ol id="queue"></ol></nav>
         <main>
-        <p id="error" role="alert" hidden></p>
         <p id="status" role="status"></p>
         <p><kbd>n</kbd> next <kbd>c</kbd> confirm <kbd>e</kbd> edit, <kbd>Enter</kbd> save <kbd>r</kbd> reject</p>
         <section id="item" hidden>

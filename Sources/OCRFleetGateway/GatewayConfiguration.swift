@@ -38,8 +38,6 @@ public struct GatewayConfiguration: Sendable {
     public var webhooks: WebhookSettings?
     /// Interval of the keep-alive comments on event streams.
     public var eventsKeepAlive: Duration
-    /// How long a reviewer's claim on a review item lasts.
-    public var reviewLease: Duration
     public var logLevel: String
     public var logFormat: ProcessSetup.LogFormat
     /// What rate limits, the failed-authentication throttle and the backlog reading count
@@ -151,18 +149,12 @@ public struct GatewayConfiguration: Sendable {
             "Seconds between keep-alive comments on GET /v1/jobs/{id}/events, under proxies' idle timeouts."
         )
 
-        public static let reviewLease = Setting(
-            "review.lease.s",
-            default: "600",
-            "Seconds a reviewer's claim on a review item lasts (the ack wait of each tenant's review consumer); after it another reviewer may claim the item."
-        )
-
         public static let all: [Setting] =
             CommonSettings.all + [
                 host, port, apiTokens, storeDir, storeURL, s3Endpoint, s3Region, s3PathStyle, s3AccessKeyID,
                 s3SecretAccessKey, s3SessionToken, storeSecret, publicURL, urlLifetime, maxUploadBytes, rateLimit, rateBurst,
                 authFailureBurst, authFailureRate, forwardedHops, maxEventStreams, maxBacklog, webhookSecret, webhookAttempts, webhookRetryBase,
-                webhookAllowHosts, sseKeepAlive, reviewLease,
+                webhookAllowHosts, sseKeepAlive,
             ]
     }
 
@@ -244,7 +236,6 @@ public struct GatewayConfiguration: Sendable {
             )
         }
         eventsKeepAlive = .seconds(try reader.int(Settings.sseKeepAlive, default: 15, range: 1...3600))
-        reviewLease = .seconds(try reader.int(Settings.reviewLease, default: 600, range: 10...86_400))
         logLevel = reader.string(CommonSettings.logLevel, default: "info")
         logFormat = try reader.choice(CommonSettings.logFormat, default: .auto)
         tracing = try reader.traceExport()

@@ -113,9 +113,17 @@ let package = Package(
             name: "OCRFleetBus",
             dependencies: [
                 "CNats", "OCRFleetConfiguration", "OCRFleetMetrics", "OCRFleetModel",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // Human review: the desk reviewers' claims and decisions go through, and the planner
+        // of a job's review items (docs/review.md).
+        .target(
+            name: "OCRFleetReview",
+            dependencies: ["OCRFleetBus", "OCRFleetModel", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -428,6 +436,14 @@ let package = Package(
         .testTarget(
             name: "OCRFleetBusTests",
             dependencies: ["OCRFleetBus", "OCRFleetModel", "OCRFleetTesting", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OCRFleetReviewTests",
+            dependencies: [
+                "OCRFleetBus", "OCRFleetModel", "OCRFleetReview", "OCRFleetTesting",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

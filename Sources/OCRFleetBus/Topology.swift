@@ -73,7 +73,7 @@ public struct FleetTopology: Sendable {
                 // compare equal, and users that may not change streams would try to.
                 config.Duplicates = 2 * 60 * Self.nanosecondsPerSecond
             }
-            try Self.ensureBucket(nats, replicas: Int32(replicas))
+            try Self.ensureBucket(nats, StreamNames.jobStateBucket, replicas: Int32(replicas), history: 5)
         }
     }
 
@@ -109,7 +109,7 @@ public struct FleetTopology: Sendable {
         }
     }
 
-    private static func ensureStream(
+    static func ensureStream(
         _ nats: NATSConnection,
         name: String,
         subjects: [String],
@@ -170,6 +170,9 @@ public struct FleetTopology: Sendable {
         return subjects(current) == subjects(wanted) && current.Retention == wanted.Retention
             && current.MaxAge == wanted.MaxAge && current.Duplicates == wanted.Duplicates
             && current.Replicas == wanted.Replicas && current.Storage == wanted.Storage
+            // Only the review streams set these; the others keep the server's defaults.
+            && (wanted.MaxMsgsPerSubject <= 0 || current.MaxMsgsPerSubject == wanted.MaxMsgsPerSubject)
+            && (!wanted.AllowDirect || current.AllowDirect)
     }
 
     private func ensureConsumer(_ nats: NATSConnection) throws {
@@ -205,7 +208,7 @@ public struct FleetTopology: Sendable {
         }
     }
 
-    private static func ensureConsumer(
+    static func ensureConsumer(
         _ nats: NATSConnection,
         _ name: String,
         on stream: String,
@@ -230,22 +233,29 @@ public struct FleetTopology: Sendable {
         try check("create consumer \(name)", status, code)
     }
 
-    private static func ensureBucket(_ nats: NATSConnection, replicas: Int32) throws {
+    static func ensureBucket(
+        _ nats: NATSConnection,
+        _ name: String,
+        replicas: Int32,
+        history: UInt8,
+        maxValueSize: Int32 = -1
+    ) throws {
         var kv: OpaquePointer?
-        if js_KeyValue(&kv, nats.jetStream, StreamNames.jobStateBucket) == NATS_OK {
+        if js_KeyValue(&kv, nats.jetStream, name) == NATS_OK {
             kvStore_Destroy(kv)
             return
         }
         var config = kvConfig()
         kvConfig_Init(&config)
-        config.History = 5
+        config.History = history
         config.StorageType = js_FileStorage
         config.Replicas = replicas
-        let status = StreamNames.jobStateBucket.withCString { bucket in
+        config.MaxValueSize = maxValueSize
+        let status = name.withCString { bucket in
             config.Bucket = bucket
             return js_CreateKeyValue(&kv, nats.jetStream, &config)
         }
         kvStore_Destroy(kv)
-        try check("create KV bucket \(StreamNames.jobStateBucket)", status)
+        try check("create KV bucket \(name)", status)
     }
 }

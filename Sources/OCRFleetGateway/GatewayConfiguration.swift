@@ -38,6 +38,8 @@ public struct GatewayConfiguration: Sendable {
     public var webhooks: WebhookSettings?
     /// Interval of the keep-alive comments on event streams.
     public var eventsKeepAlive: Duration
+    /// How long a reviewer's claim holds a review item (the review consumers' ack wait).
+    public var reviewLease: Duration
     public var logLevel: String
     public var logFormat: ProcessSetup.LogFormat
     /// What rate limits, the failed-authentication throttle and the backlog reading count
@@ -116,6 +118,11 @@ public struct GatewayConfiguration: Sendable {
             default: "100",
             "Event streams (GET /v1/jobs/{id}/events) one tenant may hold open on one replica; more get 429."
         )
+        public static let reviewLease = Setting(
+            "review.lease.s",
+            default: "600",
+            "Seconds a reviewer's claim holds a review item before it returns to the queue."
+        )
         public static let maxBacklog = Setting(
             "max.backlog",
             default: "100000",
@@ -154,7 +161,7 @@ public struct GatewayConfiguration: Sendable {
                 host, port, apiTokens, storeDir, storeURL, s3Endpoint, s3Region, s3PathStyle, s3AccessKeyID,
                 s3SecretAccessKey, s3SessionToken, storeSecret, publicURL, urlLifetime, maxUploadBytes, rateLimit, rateBurst,
                 authFailureBurst, authFailureRate, forwardedHops, maxEventStreams, maxBacklog, webhookSecret, webhookAttempts, webhookRetryBase,
-                webhookAllowHosts, sseKeepAlive,
+                webhookAllowHosts, sseKeepAlive, reviewLease,
             ]
     }
 
@@ -236,6 +243,7 @@ public struct GatewayConfiguration: Sendable {
             )
         }
         eventsKeepAlive = .seconds(try reader.int(Settings.sseKeepAlive, default: 15, range: 1...3600))
+        reviewLease = .seconds(try reader.int(Settings.reviewLease, default: 600, range: 1...86_400))
         logLevel = reader.string(CommonSettings.logLevel, default: "info")
         logFormat = try reader.choice(CommonSettings.logFormat, default: .auto)
         tracing = try reader.traceExport()

@@ -1,3 +1,5 @@
+import Foundation
+
 /// `extraction.json`, what a job's `classify`, `split` and `extract` stages found, uploaded to
 /// `result.extraction_url` (docs/extraction.md). Each part is present when the job asked for
 /// it; a stage that failed keeps its part with an `error` and leaves the others standing.
@@ -139,18 +141,41 @@ public struct ExtractedField: Codable, Sendable, Equatable {
     public var confidenceParts: ConfidenceParts
     /// Where the value was read; nil when it is null or was not found in the text.
     public var citation: Citation?
+    /// In a reviewed version (docs/review.md): the person's decision on the value.
+    public var reviewed: FieldReview?
 
-    public init(pointer: String, value: JSONValue, confidence: Double?, confidenceParts: ConfidenceParts, citation: Citation?) {
+    public init(
+        pointer: String,
+        value: JSONValue,
+        confidence: Double?,
+        confidenceParts: ConfidenceParts,
+        citation: Citation?,
+        reviewed: FieldReview? = nil
+    ) {
         self.pointer = pointer
         self.value = value
         self.confidence = confidence
         self.confidenceParts = confidenceParts
         self.citation = citation
+        self.reviewed = reviewed
     }
 
     enum CodingKeys: String, CodingKey {
-        case pointer, value, confidence, citation
+        case pointer, value, confidence, citation, reviewed
         case confidenceParts = "confidence_parts"
+    }
+}
+
+/// Who decided a reviewed field's value, how and when.
+public struct FieldReview: Codable, Sendable, Equatable {
+    public var reviewer: String
+    public var action: ReviewDecision.Action
+    public var at: Date
+
+    public init(reviewer: String, action: ReviewDecision.Action, at: Date) {
+        self.reviewer = reviewer
+        self.action = action
+        self.at = at
     }
 }
 

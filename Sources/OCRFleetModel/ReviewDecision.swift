@@ -40,9 +40,14 @@ public struct ReviewDecision: Codable, Sendable, Equatable {
 public struct ReviewClaim: Codable, Sendable, Equatable {
     public var reviewer: String
     public var until: Date
+    /// The reply subject of the queue delivery the claim holds (set by the store, nil for a
+    /// claim by id): the decision acknowledges it, a release gives it back. Internal to the
+    /// fleet; the API need not show it.
+    public var delivery: String?
 
-    public init(reviewer: String, until: Date) {
+    public init(reviewer: String, until: Date, delivery: String? = nil) {
         self.reviewer = reviewer
         self.until = until
+        self.delivery = delivery
     }
 }

@@ -162,6 +162,16 @@ import Testing
         } throws: { error in "\(error)".contains("OCR_TRACE_SAMPLE_RATIO") && "\(error)".contains("from 0 to 1") }
     }
 
+    @Test func reviewLeaseIsSecondsFromOneToADay() throws {
+        #expect(try GatewayConfiguration(arguments: ["ocr-gateway"], environment: [:]).reviewLease == .seconds(600))
+        #expect(
+            try GatewayConfiguration(arguments: ["ocr-gateway"], environment: ["OCR_REVIEW_LEASE_S": "30"]).reviewLease == .seconds(30)
+        )
+        #expect {
+            _ = try GatewayConfiguration(arguments: ["ocr-gateway", "--review-lease-s", "0"], environment: [:])
+        } throws: { error in "\(error)".contains("OCR_REVIEW_LEASE_S") || "\(error)".contains("review-lease-s") }
+    }
+
     /// A tenant's name is part of its job ids, so one that could spell another's is refused.
     @Test(arguments: ["tok:alpha=beta", "tok:a.b", "tok:", ":alpha", "tok:\(String(repeating: "t", count: 41))"])
     func gatewayRefusesTenantNamesThatAreNotNames(_ tokens: String) {

@@ -1,3 +1,4 @@
+import HTTPTypes
 import OCRFleetBus
 import OCRFleetReview
 import Synchronization

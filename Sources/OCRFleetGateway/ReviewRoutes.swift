@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import Logging
 import OCRFleetAPI
 import OCRFleetBus
 import OCRFleetModel
@@ -139,7 +140,7 @@ extension Gateway {
         guard let png = try await Self.reviewCall({ try await store.crop(id) }) else {
             throw APIError.notFound("no crop of review item \(id)")
         }
-        return .ok(.init(body: .imagePng(HTTPBody(png))))
+        return .ok(.init(body: .png(HTTPBody(png))))
     }
 
     /// The caller's item named in the path. Another tenant's item is 404, exactly like a

@@ -1,5 +1,6 @@
 import Foundation
 import OCRFleetBus
+import OCRFleetContent
 import OCRFleetModel
 import OCRFleetTesting
 import Testing

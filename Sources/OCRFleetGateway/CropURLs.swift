@@ -12,10 +12,12 @@ struct CropURLs: Sendable {
 
     static let routePrefix = "/review/crops/"
     static let lifetime: Duration = .seconds(900)
+    static let unescaped = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_."))
 
     func url(busItemID: String, now: Date = Date()) -> String {
         let expiry = Int(now.timeIntervalSince1970) + Int(Self.lifetime.components.seconds)
-        let escaped = busItemID.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? busItemID
+        // `=` (the tenant's separator) is escaped; letters, digits, `-`, `_` and `.` stay.
+        let escaped = busItemID.addingPercentEncoding(withAllowedCharacters: Self.unescaped) ?? busItemID
         return "\(publicURL)\(Self.routePrefix)\(escaped)?expires=\(expiry)&signature=\(sign(busItemID, expiry: expiry))"
     }
 

@@ -152,6 +152,7 @@ public struct Gateway: Sendable {
         router.add(middleware: RequestMetrics())
         router.add(middleware: UndeclaredMethods(routes: declaredRoutes))
         router.add(middleware: OpenAPIErrors())
+        router.add(middleware: ReviewPageHeaders())
         let api = router.group()
         if configuration.tracing != nil { api.add(middleware: RequestTracing<GatewayRequestContext>()) }
         api.add(middleware: authentication)

@@ -7,12 +7,8 @@ extension Gateway {
     /// `GET /review`: the review page. It holds no data: the script asks for a token, keeps it
     /// in the tab's `sessionStorage` and calls the `/v1/reviews` API with it.
     public func reviewPage(_ input: Operations.ReviewPage.Input) async throws -> Operations.ReviewPage.Output {
-        .ok(
-            .init(
-                headers: .init(contentSecurityPolicy: ReviewPage.contentSecurityPolicy),
-                body: .textHtmlCharsetUtf8(HTTPBody(ReviewPage.html))
-            )
-        )
+        // The policy header is `ReviewPageHeaders`'s: the generated server would encode it.
+        .ok(.init(body: .textHtmlCharsetUtf8(HTTPBody(ReviewPage.html))))
     }
 
     /// `GET /review/app.js`: the page's script.

@@ -19,6 +19,9 @@ extension Gateway {
             throw APIError.invalid("limit must be a whole number from 1 to \(Self.maxReviewPage)", field: "limit")
         }
         let state = input.query.state.map { ReviewItemState(rawValue: $0.rawValue) ?? .open }
+        if let after = input.query.after, after.split(separator: ".").last.map({ Int($0) == nil }) ?? true {
+            throw APIError.invalid("after must be the next item id of an earlier page", field: "after")
+        }
         let after = input.query.after.map(caller.busID)
         let store = try reviews.store()
         // One more than asked for tells whether a next page exists.

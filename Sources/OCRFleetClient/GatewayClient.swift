@@ -133,10 +133,7 @@ public struct GatewayClient: Sendable {
     /// A completed job's `extraction.json` (followed to wherever the gateway redirects); a 404
     /// `GatewayError` when the job asked for no `classify`, `split` or `extract`.
     public func extraction(_ id: String) async throws -> ExtractionDocument {
-        switch try await call({ try await api.getExtraction(path: .init(id: id)) }) {
-        case .ok(let answer): return try ExtractionDocument(try answer.body.json)
-        case let other: throw unexpected(other)
-        }
+        try await extraction(id, version: nil)
     }
 
     /// Jobs in `OCR_JOBS` (waiting or running) and the gateway's limit on them.
@@ -177,7 +174,7 @@ public struct GatewayClient: Sendable {
     }
 
     /// Runs one operation, with the runtime's wrapping taken off the errors callers act on.
-    private func call<Output>(_ operation: () async throws -> Output) async throws -> Output {
+    func call<Output>(_ operation: () async throws -> Output) async throws -> Output {
         do {
             return try await operation()
         } catch let error as ClientError {
@@ -193,7 +190,7 @@ public struct GatewayClient: Sendable {
     }
 
     /// An answer below 400 that the operation does not expect (a redirect not followed).
-    private func unexpected(_ output: some Sendable) -> GatewayError {
+    func unexpected(_ output: some Sendable) -> GatewayError {
         GatewayError(description: "unexpected answer from the gateway at \(baseURL): \(output)")
     }
 }

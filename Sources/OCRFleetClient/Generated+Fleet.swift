@@ -30,9 +30,10 @@ extension Operations.SubmitJob.Input.Query {
 }
 
 extension ExtractionDocument {
-    /// The gateway's answer, which is `extraction.json` as the worker wrote it.
+    /// The gateway's answer, which is `extraction.json` as the worker wrote it, or a reviewed
+    /// version (whose `reviewed.at` are the fleet's timestamps).
     init(_ answer: OpenAPIObjectContainer) throws {
-        self = try JSONDecoder().decode(ExtractionDocument.self, from: JSONEncoder().encode(answer))
+        self = try CloudEventCoding.decoder().decode(ExtractionDocument.self, from: JSONEncoder().encode(answer))
     }
 }
 

@@ -14,6 +14,10 @@ import OCRFleetModel
 struct Caller: Sendable, Equatable {
     /// nil on a gateway without tokens (loopback only): ids are the bus's own.
     let tenant: String?
+    /// The reviewer a review request names when it sends no `X-Reviewer`: `token-` and the
+    /// first 8 hex digits of the token's SHA-256 (the token itself is never shown), or
+    /// `anonymous` on a gateway without tokens.
+    var tokenReviewer = "anonymous"
 
     static let separator: Character = "="
 
@@ -49,6 +53,10 @@ struct Caller: Sendable, Equatable {
 
     /// The longest job id the caller may choose.
     var maxJobIDLength: Int { JobRequest.maxJobIDLength - (tenant.map { $0.utf8.count + 1 } ?? 0) }
+
+    /// The tenant review items are filed under: the token's, or `default` (a job's
+    /// `metadata.tenant` when it has none) on a gateway without tokens.
+    var reviewTenant: String { tenant ?? "default" }
 
     /// Where the caller's objects live in the store: under `tenants/<tenant>/`.
     func storeKey(_ key: String) -> String { tenant.map { "tenants/\($0)/\(key)" } ?? key }

@@ -48,6 +48,28 @@ enum DocumentStore: Sendable {
         }
     }
 
+    /// Writes `bytes` as the object `key` (a reviewed extraction version): to a file beside
+    /// it renamed into place, so a reader never sees half of it, or a PUT to the bucket.
+    func put(_ bytes: [UInt8], key: String, contentType: String) async throws {
+        switch self {
+        case .local:
+            let spool = try spoolPath()
+            let chunks = AsyncStream<ArraySlice<UInt8>> { chunks in
+                chunks.yield(ArraySlice(bytes))
+                chunks.finish()
+            }
+            _ = try await MultipartUpload.write(chunks, to: spool, maxBytes: bytes.count)
+            try await commit(receivedAt: spool, key: key, contentType: contentType)
+        case .s3(let client, let prefix):
+            try await client.put(bytes, key: prefix + key, contentType: contentType)
+        }
+    }
+
+    /// The URL of the object `key` without a signature: what events name it by.
+    func plainURL(of key: String) -> String {
+        String(presignedURL(.get, key: key, lifetime: .seconds(60)).prefix { $0 != "?" })
+    }
+
     /// Drops a received upload that will not become a job.
     func discard(receivedAt path: String) {
         try? FileManager.default.removeItem(atPath: path)

@@ -6,6 +6,7 @@ import OCRFleetBus
 import OCRFleetContent
 import OCRFleetMetrics
 import OCRFleetModel
+import OCRFleetReview
 import OpenAPIRuntime
 import ServiceLifecycle
 
@@ -15,6 +16,7 @@ public struct Gateway: Sendable {
     let configuration: GatewayConfiguration
     let nats: NATSConnection
     let streams = JobStreams()
+    let reviews = ReviewAccess()
     let authentication: Authentication
     let eventStreams: EventStreamSlots
     let backlog: BacklogGauge
@@ -66,6 +68,29 @@ public struct Gateway: Sendable {
         }
         streams.open(states)
         logger.info("job streams ready")
+        let reviewStore = try await FleetTopology.untilReady(logger: logger, clock: configuration.clock) { [nats, configuration] in
+            try await ReviewStore(connection: nats, lease: configuration.reviewLease, replicas: configuration.streamReplicas)
+        }
+        reviews.open(
+            store: reviewStore,
+            desk: ReviewDesk(store: reviewStore, source: "urn:ocrfleet:gateway", name: "ocr-gateway") { [store] version in
+                try await Self.storeReviewedVersion(version, in: store)
+            }
+        )
+        logger.info("review streams ready")
+    }
+
+    /// Stores a finished review's extraction version where `GET /v1/jobs/{id}/extraction`
+    /// finds it: under the tenant's part of the store when the job is a tenant's
+    /// (`<tenant>=<id>` on the bus), and returns its URL without a signature.
+    static func storeReviewedVersion(_ version: ReviewDesk.Version, in store: DocumentStore) async throws -> String {
+        let owner = Caller(tenant: version.tenant)
+        let clientID = owner.clientID(ofBusID: version.jobID)
+        let key =
+            clientID.map { owner.storeKey(reviewedExtractionKey($0, version: version.version)) }
+            ?? reviewedExtractionKey(version.jobID, version: version.version)
+        try await store.put(version.bytes, key: key, contentType: "application/json")
+        return store.plainURL(of: key)
     }
 
     /// The services to run beside the application: stream preparation (which ends when the
@@ -129,6 +154,7 @@ public struct Gateway: Sendable {
         router.add(middleware: RequestMetrics())
         router.add(middleware: UndeclaredMethods(routes: declaredRoutes))
         router.add(middleware: OpenAPIErrors())
+        router.add(middleware: ReviewPageHeaders())
         let api = router.group()
         if configuration.tracing != nil { api.add(middleware: RequestTracing<GatewayRequestContext>()) }
         api.add(middleware: authentication)
@@ -169,6 +195,9 @@ public struct Gateway: Sendable {
     }
 
     static let backlogRetry = Duration.seconds(5)
+
+    /// Signs and checks review crop URLs with the store's secret.
+    var cropURLs: CropURLs { CropURLs(publicURL: configuration.publicURL, secret: configuration.storeSecret) }
 
     static func newJobID() -> String { "job-" + UUID().uuidString.lowercased() }
 }

@@ -55,11 +55,19 @@ extension Gateway {
         }
     }
 
-    /// `GET /v1/jobs/{id}/extraction`: the `extraction.json` of a completed job that asked for
-    /// `classify`, `split` or `extract`.
+    /// `GET /v1/jobs/{id}/extraction?version=N`: the `extraction.json` of a completed job that
+    /// asked for `classify`, `split` or `extract`; version 1 is the worker's, each finished
+    /// review stored the next (`reviews/<job>/extraction.v<N>.json`). Newest by default.
     public func getExtraction(_ input: Operations.GetExtraction.Input) async throws -> Operations.GetExtraction.Output {
-        let (_, state) = try await ownedJob(input.path.id)
-        let key = try Caller.required().storeKey(Self.extractionKey(state.jobID))
+        let (busID, state) = try await ownedJob(input.path.id)
+        let caller = try Caller.required()
+        var newest = 1
+        if reviews.isReady, let reviewCase = try await reviews.store().caseOf(jobID: busID) { newest = reviewCase.version }
+        let version = input.query.version ?? newest
+        guard (1...newest).contains(version) else {
+            throw APIError.notFound("job \(state.jobID) has no extraction version \(version) (the newest is \(newest))")
+        }
+        let key = caller.storeKey(version == 1 ? Self.extractionKey(state.jobID) : Self.reviewedExtractionKey(state.jobID, version: version))
         guard state.state == .completed, let location = try await store.location(of: key) else {
             throw APIError.notFound(
                 "job \(state.jobID) has no extraction (it did not ask for options.classify, split or extract, or it is not completed)"
@@ -69,7 +77,7 @@ extension Gateway {
         case .redirect(let url): return .found(.init(headers: .init(location: url)))
         case .file(let path):
             let document = try await OpenAPIObjectContainer(collecting: FileChunks.body(of: path), upTo: Self.maxLayoutBytes)
-            return .ok(.init(body: .json(document)))
+            return .ok(.init(headers: .init(ocrFleetExtractionVersion: version), body: .json(document)))
         }
     }
 
@@ -90,6 +98,11 @@ extension Gateway {
     static func chunksKey(_ clientID: String) -> String { "results/\(clientID).chunks.jsonl" }
 
     static func extractionKey(_ clientID: String) -> String { "results/\(clientID).extraction.json" }
+
+    /// Where a finished review stores version `version` (2 or more) of a job's extraction.json.
+    static func reviewedExtractionKey(_ clientID: String, version: Int) -> String {
+        "reviews/\(clientID)/extraction.v\(version).json"
+    }
 }
 
 extension OpenAPIObjectContainer {

@@ -11,7 +11,7 @@ struct OCRCtl: AsyncParsableCommand {
         abstract: "Submit documents to the OCR fleet and follow their jobs.",
         subcommands: [
             Submit.self, Status.self, Result.self, Chunks.self, Extraction.self, Watch.self, Events.self, Cancel.self, RetryJob.self,
-            DeadLetters.self, BackfillCommand.self,
+            DeadLetters.self, BackfillCommand.self, Review.self,
         ]
     )
 }
@@ -87,9 +87,10 @@ struct Extraction: AsyncParsableCommand {
 
     @OptionGroup var gateway: GatewayOptions
     @Argument(help: "Job id.") var id: String
+    @Option(help: "Which version: 1 is the worker's, each finished review adds one (default: the newest).") var version: Int?
 
     func run() async throws {
-        FileHandle.standardOutput.write(try ExtractionText.json(try await gateway.client().extraction(id)))
+        FileHandle.standardOutput.write(try ExtractionText.json(try await gateway.client().extraction(id, version: version)))
     }
 }
 

@@ -15,6 +15,8 @@ import OCRFleetTesting
 struct RouteTestGateway: Sendable {
     let client: any TestClientProtocol
     let nats: NATSConnection
+    /// The gateway's local store.
+    let storeDirectory: String
 
     static func run(
         _ environment: [String: String] = [:],
@@ -36,7 +38,7 @@ struct RouteTestGateway: Sendable {
             let gateway = try Gateway(configuration: configuration, nats: nats, logger: logger)
             try await gateway.prepareStreams()
             try await gateway.makeApplication().test(.router) { client in
-                try await body(RouteTestGateway(client: client, nats: nats))
+                try await body(RouteTestGateway(client: client, nats: nats, storeDirectory: store))
             }
         }
     }
@@ -47,10 +49,12 @@ struct RouteTestGateway: Sendable {
         _ uri: String,
         token: String? = nil,
         contentType: String? = nil,
-        body: String? = nil
+        body: String? = nil,
+        reviewer: String? = nil
     ) async throws -> TestResponse {
         var headers: HTTPFields = [:]
         if let token { headers[.authorization] = "Bearer \(token)" }
+        if let reviewer { headers[HTTPField.Name("X-Reviewer")!] = reviewer }
         if let contentType { headers[.contentType] = contentType }
         return try await client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
     }

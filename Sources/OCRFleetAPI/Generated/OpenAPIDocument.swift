@@ -1,4 +1,4 @@
-// Generated from openapi.yaml (sha256 871323e0d401fd9a2e8394a393eded385a3d807df769c72479111149e64bc8e3) by scripts/generate-api.sh.
+// Generated from openapi.yaml (sha256 9e0523f9b9554a1fd17b656dca1aa1d910e6bd20589b986397ab1cf90834554c) by scripts/generate-api.sh.
 // swift-format-ignore-file
 /// The gateway's OpenAPI document as JSON, served at `/openapi.json`.
 public enum OpenAPIDocument {
@@ -75,6 +75,36 @@ public enum OpenAPIDocument {
       }
      }
     }
+   },
+   "NoSuchReview": {
+    "description": "No such review item of the caller's tenant (another tenant's item answers exactly the same).",
+    "content": {
+     "application/json": {
+      "schema": {
+       "$ref": "#/components/schemas/Error"
+      }
+     }
+    }
+   },
+   "ReviewConflict": {
+    "description": "The item is not the caller's to decide or release: another reviewer holds it (`claimed`), the caller's claim ran out and someone else took it (`claim_expired`), the caller holds no claim (`not_claimed`), or it is decided already (`already_decided`).",
+    "content": {
+     "application/json": {
+      "schema": {
+       "$ref": "#/components/schemas/Error"
+      }
+     }
+    }
+   },
+   "ReviewItemAnswer": {
+    "description": "The item, with `crop_url` when it has a crop.",
+    "content": {
+     "application/json": {
+      "schema": {
+       "$ref": "#/components/schemas/ReviewItem"
+      }
+     }
+    }
    }
   },
   "parameters": {
@@ -101,6 +131,24 @@ public enum OpenAPIDocument {
     "schema": {
      "type": "string"
     }
+   },
+   "ReviewIDPath": {
+    "name": "id",
+    "in": "path",
+    "required": true,
+    "schema": {
+     "$ref": "#/components/schemas/ReviewID"
+    }
+   },
+   "Reviewer": {
+    "name": "X-Reviewer",
+    "in": "header",
+    "required": false,
+    "schema": {
+     "type": "string",
+     "pattern": "^[^\\x00-\\x1f\\x7f]{0,64}$"
+    },
+    "description": "Who reviews, within the token's tenant (absent or blank, `token-` and the first 8 hex digits of the token's SHA-256; `anonymous` on a gateway without tokens). docs/security.md says what it is trusted for."
    }
   },
   "securitySchemes": {
@@ -451,6 +499,87 @@ public enum OpenAPIDocument {
      },
      "extract": {
       "$ref": "#/components/schemas/ExtractOptions"
+     },
+     "review": {
+      "$ref": "#/components/schemas/ReviewOptions"
+     }
+    }
+   },
+   "ReviewOptions": {
+    "type": "object",
+    "description": "Send uncertain, anomalous and sampled values to people (docs/review.md); needs extract.",
+    "properties": {
+     "threshold": {
+      "type": "number",
+      "minimum": 0,
+      "maximum": 1,
+      "description": "A filled field whose confidence is under it goes to review (default: 0.8)."
+     },
+     "label_thresholds": {
+      "type": "object",
+      "maxProperties": 100,
+      "additionalProperties": {
+       "type": "number",
+       "minimum": 0,
+       "maximum": 1
+      },
+      "description": "Per document (or section) label; overrides threshold."
+     },
+     "sample_rate": {
+      "type": "number",
+      "minimum": 0,
+      "maximum": 1,
+      "description": "The share of confident fields sampled for calibration (default: 0.05)."
+     },
+     "page_threshold": {
+      "type": "number",
+      "minimum": 0,
+      "maximum": 100,
+      "description": "A page whose engine confidence is under it goes to review."
+     },
+     "rules": {
+      "type": "array",
+      "maxItems": 100,
+      "items": {
+       "$ref": "#/components/schemas/ReviewRule"
+      }
+     }
+    }
+   },
+   "ReviewRule": {
+    "type": "object",
+    "description": "An anomaly check on one field; one or more of pattern, minimum/maximum, not_after/not_before.",
+    "required": [
+     "name",
+     "field"
+    ],
+    "properties": {
+     "name": {
+      "type": "string",
+      "minLength": 1,
+      "maxLength": 64
+     },
+     "label": {
+      "type": "string"
+     },
+     "field": {
+      "type": "string",
+      "description": "A JSON pointer into the values; `*` for every element of an array."
+     },
+     "pattern": {
+      "type": "string"
+     },
+     "minimum": {
+      "type": "number"
+     },
+     "maximum": {
+      "type": "number"
+     },
+     "not_after": {
+      "type": "string"
+     },
+     "not_before": {
+      "type": "string"
      }
     }
    },
@@ -650,6 +779,26 @@ public enum OpenAPIDocument {
      "completion": {
       "$ref": "#/components/schemas/JobCompletion"
      },
+     "review": {
+      "type": "object",
+      "description": "With options.review, the review as the job ended (GET /v1/reviews for where it is now).",
+      "required": [
+       "needs_review",
+       "open",
+       "items"
+      ],
+      "properties": {
+       "needs_review": {
+        "type": "boolean"
+       },
+       "open": {
+        "type": "integer"
+       },
+       "items": {
+        "type": "integer"
+       }
+      }
+     },
      "metadata": {
       "type": "object",
       "additionalProperties": {
@@ -746,6 +895,28 @@ public enum OpenAPIDocument {
      },
      "extraction": {
       "$ref": "#/components/schemas/ExtractionSummary"
+     },
+     "review": {
+      "type": "object",
+      "description": "With options.review, whether values wait for people, how many items and why (docs/review.md).",
+      "required": [
+       "needs_review",
+       "items"
+      ],
+      "properties": {
+       "needs_review": {
+        "type": "boolean"
+       },
+       "items": {
+        "type": "integer"
+       },
+       "reasons": {
+        "type": "object",
+        "additionalProperties": {
+         "type": "integer"
+        }
+       }
+      }
      }
     }
    },
@@ -794,6 +965,222 @@ public enum OpenAPIDocument {
     "minLength": 1,
     "pattern": "^ *[1-9][0-9]{0,8}(-([1-9][0-9]{0,8})?)? *(, *[1-9][0-9]{0,8}(-([1-9][0-9]{0,8})?)? *)*$",
     "description": "1-based page ranges such as `1-3,7,10-` (an open end runs to the last page). A range must not end before it starts; one that starts past the last page fails the job as `invalid_job`."
+   },
+   "ReviewID": {
+    "type": "string",
+    "pattern": "^[A-Za-z0-9_=-]{1,200}\\.[1-9][0-9]{0,5}$",
+    "description": "A review item's id, `<job_id>.<n>` (the caller's job id, n from 1 in document order)."
+   },
+   "ReviewState": {
+    "type": "string",
+    "enum": [
+     "open",
+     "claimed",
+     "confirmed",
+     "corrected",
+     "rejected"
+    ]
+   },
+   "ReviewAction": {
+    "type": "string",
+    "enum": [
+     "confirm",
+     "correct",
+     "reject"
+    ]
+   },
+   "ReviewReason": {
+    "type": "string",
+    "enum": [
+     "low_confidence",
+     "validation_failed",
+     "anomaly",
+     "sampled",
+     "low_confidence_page"
+    ]
+   },
+   "ReviewClaim": {
+    "type": "object",
+    "required": [
+     "reviewer",
+     "until"
+    ],
+    "properties": {
+     "reviewer": {
+      "type": "string"
+     },
+     "until": {
+      "type": "string",
+      "format": "date-time"
+     }
+    }
+   },
+   "ReviewDecision": {
+    "type": "object",
+    "required": [
+     "action",
+     "reviewer",
+     "at"
+    ],
+    "properties": {
+     "action": {
+      "$ref": "#/components/schemas/ReviewAction"
+     },
+     "value": {
+      "description": "The corrected value (`correct`)."
+     },
+     "note": {
+      "type": "string"
+     },
+     "reviewer": {
+      "type": "string"
+     },
+     "at": {
+      "type": "string",
+      "format": "date-time"
+     }
+    }
+   },
+   "ReviewItem": {
+    "type": "object",
+    "description": "A field or page waiting for (or given) a person's decision (docs/review.md).",
+    "required": [
+     "id",
+     "job_id",
+     "tenant",
+     "kind",
+     "reasons",
+     "message",
+     "context",
+     "crop",
+     "created_at",
+     "state"
+    ],
+    "properties": {
+     "id": {
+      "type": "string"
+     },
+     "job_id": {
+      "type": "string"
+     },
+     "tenant": {
+      "type": "string"
+     },
+     "label": {
+      "type": [
+       "string",
+       "null"
+      ]
+     },
+     "section": {
+      "type": [
+       "integer",
+       "null"
+      ]
+     },
+     "kind": {
+      "type": "string",
+      "enum": [
+       "field",
+       "page"
+      ]
+     },
+     "pointer": {
+      "type": "string",
+      "description": "The field's JSON pointer in the extracted values (`field` items)."
+     },
+     "page": {
+      "type": "integer",
+      "description": "The 1-based page (`page` items)."
+     },
+     "value": {
+      "description": "The value as extracted; a page's markdown for `page` items."
+     },
+     "confidence": {
+      "type": "number"
+     },
+     "reasons": {
+      "type": "array",
+      "items": {
+       "$ref": "#/components/schemas/ReviewReason"
+      }
+     },
+     "rule": {
+      "type": "string"
+     },
+     "message": {
+      "type": "string"
+     },
+     "citation": {
+      "type": "object",
+      "description": "Where the value was read (page, box, text, markdown_range; docs/extraction.md)."
+     },
+     "context": {
+      "type": "string",
+      "description": "Up to about 600 characters of the document's markdown around the citation."
+     },
+     "crop": {
+      "type": "boolean",
+      "description": "Whether a PNG of the cited region is stored."
+     },
+     "crop_url": {
+      "type": "string",
+      "description": "A presigned URL of the crop, valid for 15 minutes, that needs no token (an `<img>` can show it); only on an item read alone, claimed or decided, and only when `crop` is true."
+     },
+     "created_at": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "state": {
+      "$ref": "#/components/schemas/ReviewState"
+     },
+     "claim": {
+      "$ref": "#/components/schemas/ReviewClaim"
+     },
+     "decision": {
+      "$ref": "#/components/schemas/ReviewDecision"
+     }
+    }
+   },
+   "ReviewList": {
+    "type": "object",
+    "required": [
+     "items"
+    ],
+    "properties": {
+     "items": {
+      "type": "array",
+      "items": {
+       "$ref": "#/components/schemas/ReviewItem"
+      }
+     },
+     "next": {
+      "type": "string",
+      "description": "Give as `after` for the next page."
+     },
+     "next_url": {
+      "type": "string"
+     }
+    }
+   },
+   "ReviewVerdict": {
+    "type": "object",
+    "description": "A reviewer's decision on a claimed item.",
+    "required": [
+     "action"
+    ],
+    "properties": {
+     "action": {
+      "$ref": "#/components/schemas/ReviewAction"
+     },
+     "value": {
+      "description": "The right value (`correct` only, and required there); it must validate against the field's schema."
+     },
+     "note": {
+      "type": "string",
+      "maxLength": 2000
+     }
+    }
    }
   }
  },
@@ -1623,7 +2010,7 @@ public enum OpenAPIDocument {
   "/v1/jobs/{id}/extraction": {
    "get": {
     "operationId": "getExtraction",
-    "summary": "The extraction.json of a completed job that asked for classify, split or extract.",
+    "summary": "The extraction.json of a completed job that asked for classify, split or extract; with review, a version.",
     "parameters": [
      {
       "name": "id",
@@ -1633,11 +2020,29 @@ public enum OpenAPIDocument {
        "type": "string",
        "pattern": "^[A-Za-z0-9_=-]{1,200}$"
       }
+     },
+     {
+      "name": "version",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 1000000
+      },
+      "description": "Which version: 1 is the worker's, each finished review adds one (default: the newest)."
      }
     ],
     "responses": {
      "200": {
-      "description": "The document's label and page labels, its sections and the extracted values with their citations and confidences (docs/extraction.md).",
+      "description": "The document's label and page labels, its sections and the extracted values with their citations and confidences (docs/extraction.md); reviewed versions mark the fields a person decided.",
+      "headers": {
+       "OCRFleet-Extraction-Version": {
+        "schema": {
+         "type": "integer"
+        }
+       }
+      },
       "content": {
        "application/json": {
         "schema": {
@@ -1656,8 +2061,18 @@ public enum OpenAPIDocument {
        }
       }
      },
+     "400": {
+      "description": "A bad parameter.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
      "404": {
-      "description": "No such job, or no extraction (not asked for, or not completed).",
+      "description": "No such job, or no extraction (not asked for, or not completed), or no such version.",
       "content": {
        "application/json": {
         "schema": {
@@ -1754,6 +2169,438 @@ public enum OpenAPIDocument {
      },
      "429": {
       "$ref": "#/components/responses/RateLimited"
+     }
+    }
+   }
+  },
+  "/v1/reviews": {
+   "get": {
+    "operationId": "listReviews",
+    "summary": "The caller's tenant's review items, oldest first.",
+    "parameters": [
+     {
+      "name": "state",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "$ref": "#/components/schemas/ReviewState"
+      },
+      "description": "Only items in this state (default: every state)."
+     },
+     {
+      "name": "limit",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 1000,
+       "default": 100
+      },
+      "description": "Items on the page."
+     },
+     {
+      "name": "after",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "$ref": "#/components/schemas/ReviewID"
+      },
+      "description": "The previous page's `next`."
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "A page of items.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/ReviewList"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "A bad parameter.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "429": {
+      "$ref": "#/components/responses/RateLimited"
+     }
+    }
+   }
+  },
+  "/v1/reviews/claim": {
+   "post": {
+    "operationId": "claimNextReview",
+    "summary": "Claim the next open item of the caller's tenant for OCR_REVIEW_LEASE_S.",
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/Reviewer"
+     }
+    ],
+    "responses": {
+     "200": {
+      "$ref": "#/components/responses/ReviewItemAnswer"
+     },
+     "204": {
+      "description": "No item is open."
+     },
+     "400": {
+      "description": "A bad X-Reviewer.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "429": {
+      "$ref": "#/components/responses/RateLimited"
+     }
+    }
+   }
+  },
+  "/v1/reviews/{id}": {
+   "get": {
+    "operationId": "getReview",
+    "summary": "A review item.",
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/ReviewIDPath"
+     }
+    ],
+    "responses": {
+     "200": {
+      "$ref": "#/components/responses/ReviewItemAnswer"
+     },
+     "404": {
+      "$ref": "#/components/responses/NoSuchReview"
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "429": {
+      "$ref": "#/components/responses/RateLimited"
+     }
+    }
+   },
+   "post": {
+    "operationId": "decideReview",
+    "summary": "Confirm, correct or reject a claimed item; the last decision of a job makes its extraction's next version and publishes `reviewed`.",
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/ReviewIDPath"
+     },
+     {
+      "$ref": "#/components/parameters/Reviewer"
+     }
+    ],
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/ReviewVerdict"
+       }
+      }
+     }
+    },
+    "responses": {
+     "200": {
+      "$ref": "#/components/responses/ReviewItemAnswer"
+     },
+     "400": {
+      "description": "A bad body or X-Reviewer (`invalid_review`, `field` naming what).",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "404": {
+      "$ref": "#/components/responses/NoSuchReview"
+     },
+     "409": {
+      "$ref": "#/components/responses/ReviewConflict"
+     },
+     "422": {
+      "description": "A correction that does not validate against the field's schema (`invalid_correction`).",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "429": {
+      "$ref": "#/components/responses/RateLimited"
+     }
+    }
+   }
+  },
+  "/v1/reviews/{id}/claim": {
+   "post": {
+    "operationId": "claimReview",
+    "summary": "Claim this item for OCR_REVIEW_LEASE_S (again, to extend a claim the caller holds).",
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/ReviewIDPath"
+     },
+     {
+      "$ref": "#/components/parameters/Reviewer"
+     }
+    ],
+    "responses": {
+     "200": {
+      "$ref": "#/components/responses/ReviewItemAnswer"
+     },
+     "400": {
+      "description": "A bad X-Reviewer.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "404": {
+      "$ref": "#/components/responses/NoSuchReview"
+     },
+     "409": {
+      "$ref": "#/components/responses/ReviewConflict"
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "429": {
+      "$ref": "#/components/responses/RateLimited"
+     }
+    }
+   }
+  },
+  "/v1/reviews/{id}/release": {
+   "post": {
+    "operationId": "releaseReview",
+    "summary": "Give a claimed item back to the queue undecided.",
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/ReviewIDPath"
+     },
+     {
+      "$ref": "#/components/parameters/Reviewer"
+     }
+    ],
+    "responses": {
+     "200": {
+      "$ref": "#/components/responses/ReviewItemAnswer"
+     },
+     "400": {
+      "description": "A bad X-Reviewer.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "404": {
+      "$ref": "#/components/responses/NoSuchReview"
+     },
+     "409": {
+      "$ref": "#/components/responses/ReviewConflict"
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "429": {
+      "$ref": "#/components/responses/RateLimited"
+     }
+    }
+   }
+  },
+  "/v1/reviews/{id}/crop": {
+   "get": {
+    "operationId": "getReviewCrop",
+    "summary": "The item's crop, through its presigned URL.",
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/ReviewIDPath"
+     }
+    ],
+    "responses": {
+     "302": {
+      "description": "The presigned URL of the crop (`crop_url`).",
+      "headers": {
+       "Location": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such item of the caller's tenant, or it has no crop.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "429": {
+      "$ref": "#/components/responses/RateLimited"
+     }
+    }
+   }
+  },
+  "/review": {
+   "get": {
+    "operationId": "reviewPage",
+    "summary": "The review page (HTML; it asks for a token and uses the API above).",
+    "security": [],
+    "responses": {
+     "200": {
+      "description": "The page.",
+      "headers": {
+       "Content-Security-Policy": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      },
+      "content": {
+       "text/html; charset=utf-8": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/review/app.js": {
+   "get": {
+    "operationId": "reviewScript",
+    "summary": "The review page's script.",
+    "security": [],
+    "responses": {
+     "200": {
+      "description": "The script.",
+      "content": {
+       "text/javascript; charset=utf-8": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/review/crops/{id}": {
+   "get": {
+    "operationId": "reviewCrop",
+    "summary": "A review item's crop (PNG) through a presigned URL (`crop_url`).",
+    "security": [],
+    "parameters": [
+     {
+      "name": "id",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9_=-]{1,250}\\.[1-9][0-9]{0,5}$"
+      }
+     },
+     {
+      "$ref": "#/components/parameters/Expires"
+     },
+     {
+      "$ref": "#/components/parameters/Signature"
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "The PNG.",
+      "content": {
+       "image/png": {
+        "schema": {
+         "type": "string",
+         "format": "binary"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "An `expires` that is no whole number.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "403": {
+      "$ref": "#/components/responses/BadSignature"
+     },
+     "404": {
+      "description": "No such crop.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
      }
     }
    }

@@ -19,7 +19,7 @@ extension Gateway {
             throw APIError.invalid("limit must be a whole number from 1 to \(Self.maxReviewPage)", field: "limit")
         }
         let state = input.query.state.map { ReviewItemState(rawValue: $0.rawValue) ?? .open }
-        if let after = input.query.after, after.split(separator: ".").last.map({ Int($0) == nil }) ?? true {
+        if let after = input.query.after, !Self.isReviewID(after) {
             throw APIError.invalid("after must be the next item id of an earlier page", field: "after")
         }
         let after = input.query.after.map(caller.busID)
@@ -168,11 +168,20 @@ extension Gateway {
         return answer
     }
 
+    /// `<job_id>.<n>`, n from 1 without leading zeros, as the document's `ReviewID` says.
+    static func isReviewID(_ id: String) -> Bool {
+        guard let dot = id.lastIndex(of: ".") else { return false }
+        let number = id[id.index(after: dot)...]
+        return JobRequest.isValidJobID(String(id[..<dot])) && (1...6).contains(number.count)
+            && number.allSatisfy { ("0"..."9").contains($0) } && !number.hasPrefix("0")
+    }
+
     /// The reviewer a request acts as: `X-Reviewer`, else (absent, or blank once HTTP has
     /// trimmed it) the token's own name.
     static func reviewer(_ header: String?, _ caller: Caller) throws(APIError) -> String {
         guard let header, !header.isEmpty else { return caller.tokenReviewer }
-        let control = header.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7f }
+        // A tab is legal inside an HTTP field value; other control characters are not.
+        let control = header.unicodeScalars.contains { ($0.value < 0x20 && $0.value != 0x09) || $0.value == 0x7f }
         guard header.unicodeScalars.count <= 64, !control else {
             throw APIError(
                 .badRequest,

@@ -1,4 +1,4 @@
-// Generated from openapi.yaml (sha256 9e0523f9b9554a1fd17b656dca1aa1d910e6bd20589b986397ab1cf90834554c) by scripts/generate-api.sh.
+// Generated from openapi.yaml (sha256 494eff62119b1c9d1395e987da2984f9237eef5dc367d59fd332414bb567292a) by scripts/generate-api.sh.
 // swift-format-ignore-file
 /// The gateway's OpenAPI document as JSON, served at `/openapi.json`.
 public enum OpenAPIDocument {
@@ -146,7 +146,7 @@ public enum OpenAPIDocument {
     "required": false,
     "schema": {
      "type": "string",
-     "pattern": "^[^\\x00-\\x1f\\x7f]{0,64}$"
+     "pattern": "^[^\\x00-\\x08\\x0a-\\x1f\\x7f]{0,64}$"
     },
     "description": "Who reviews, within the token's tenant (absent or blank, `token-` and the first 8 hex digits of the token's SHA-256; `anonymous` on a gateway without tokens). docs/security.md says what it is trusted for."
    }

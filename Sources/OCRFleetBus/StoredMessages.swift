@@ -32,27 +32,27 @@ public struct StoredMessages: Sendable {
 
     /// First and last sequence and how many messages are kept.
     public func bounds() async throws -> (first: UInt64, last: UInt64, count: UInt64) {
-        try await connection.blockingCall { [connection, stream] in
-            var info: UnsafeMutablePointer<jsStreamInfo>?
-            var code = jsErrCode(rawValue: 0)
-            try check("read stream \(stream)", js_GetStreamInfo(&info, connection.jetStream, stream, nil, &code), code)
-            defer { jsStreamInfo_Destroy(info) }
-            let state = info!.pointee.State
-            return (state.FirstSeq, state.LastSeq, state.Msgs)
-        }
+        let state = try await state()
+        return (state.first, state.last, state.count)
     }
 
     /// How many messages are kept and when the oldest was stored (nil when none is): on a
     /// work queue, how much waits and for how long.
     public func backlog() async throws -> (count: UInt64, oldest: Date?) {
+        let state = try await state()
+        let oldest = state.count > 0 && state.firstTime > 0 ? Date(timeIntervalSince1970: Double(state.firstTime) / 1e9) : nil
+        return (state.count, oldest)
+    }
+
+    /// The stream's state, as far as these read it.
+    private func state() async throws -> (first: UInt64, last: UInt64, count: UInt64, firstTime: Int64) {
         try await connection.blockingCall { [connection, stream] in
             var info: UnsafeMutablePointer<jsStreamInfo>?
             var code = jsErrCode(rawValue: 0)
             try check("read stream \(stream)", js_GetStreamInfo(&info, connection.jetStream, stream, nil, &code), code)
             defer { jsStreamInfo_Destroy(info) }
             let state = info!.pointee.State
-            let oldest = state.Msgs > 0 && state.FirstTime > 0 ? Date(timeIntervalSince1970: Double(state.FirstTime) / 1e9) : nil
-            return (state.Msgs, oldest)
+            return (state.FirstSeq, state.LastSeq, state.Msgs, state.FirstTime)
         }
     }
 

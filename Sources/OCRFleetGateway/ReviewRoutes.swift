@@ -149,6 +149,8 @@ extension Gateway {
     /// The caller's item named in the path. Another tenant's item is 404, exactly like a
     /// missing one.
     func ownedReview(_ id: String, _ caller: Caller) async throws -> ReviewItem {
+        // An id the document's pattern refuses names no item (and may not be a KV key).
+        guard Self.isReviewID(id) else { throw APIError.notFound("no review item \(id)") }
         let store = try reviews.store()
         let busID = caller.busID(id)
         guard let item = try await Self.reviewCall({ try await store.item(busID, tenant: caller.reviewTenant) }) else {

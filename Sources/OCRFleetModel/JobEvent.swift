@@ -144,6 +144,13 @@ extension JobRequest {
                 throw OCRError(.invalidJob, "options.review sends extracted values to people: it needs options.extract")
             }
             try review.validate()
+            // The tenant names the job's review lane, a subject token: refused before any work.
+            if let tenant = metadata?["tenant"], !ReviewItem.isValidTenant(tenant) {
+                throw OCRError(
+                    .invalidJob,
+                    "options.review needs metadata.tenant to be 1-40 of A-Z, a-z, 0-9, - and _ (its review lane), not '\(tenant.prefix(64))'"
+                )
+            }
         }
         if options.split != nil, options.classify == nil {
             throw OCRError(.invalidJob, "options.split cuts the document by page label: it needs options.classify")

@@ -44,6 +44,11 @@ import Testing
                 #expect(answer.status == .notFound, "\(method) \(path)")
                 #expect(answer.text.replacingOccurrences(of: "inv-1.1", with: "inv-9.1") == missing.text, "\(method) \(path)")
             }
+            // Ids the document's pattern refuses name no item either.
+            for odd in ["inv-1.+1", "inv-1.01", "inv-1", "inv-1.1.1"] {
+                let answer = try await gateway.send(.get, "/v1/reviews/\(odd)", token: "tokA")
+                #expect(answer.status == .notFound && answer.error.code == "not_found", "\(odd)")
+            }
             let listed = try await gateway.send(.get, "/v1/reviews", token: "tokB")
             #expect((listed.json?["items"] as? [Any])?.isEmpty == true)
             #expect(try await gateway.send(.post, "/v1/reviews/claim", token: "tokB").status == .noContent)

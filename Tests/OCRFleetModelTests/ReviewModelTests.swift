@@ -14,22 +14,22 @@ import Testing
          ]}
         """
 
-    static func job(options: String) -> String {
+    static func job(options: String, metadata: String = "{}") -> String {
         """
         {"specversion": "1.0", "id": "e-1", "source": "urn:t", "type": "ocrfleet.job.requested",
          "data": {"job_id": "j-1",
                   "source": {"url": "https://a.example/x.pdf"},
                   "result": {"url": "https://a.example/x.md", "extraction_url": "https://a.example/x.json"},
-                  "options": \(options)}}
+                  "options": \(options), "metadata": \(metadata)}}
         """
     }
 
     static let extract = #""extract": {"schema": {"type": "object", "properties": {"total": {"type": "number"}}}}"#
 
-    static func refusal(review: String, extract: Bool = true) -> String? {
+    static func refusal(review: String, extract: Bool = true, metadata: String = "{}") -> String? {
         let options = "{" + (extract ? Self.extract + ", " : "") + "\"review\": \(review)}"
         do {
-            _ = try JobEvent.parse(body: Array(job(options: options).utf8), headers: [:])
+            _ = try JobEvent.parse(body: Array(job(options: options, metadata: metadata).utf8), headers: [:])
             return nil
         } catch {
             #expect(error.code == .invalidJob)
@@ -63,6 +63,16 @@ import Testing
                 == "options.review sends extracted values to people: it needs options.extract"
         )
         #expect(Self.refusal(review: "{}") == nil)
+    }
+
+    /// A NATS publisher may stamp any tenant; one that cannot name a review lane is refused
+    /// before the job is run, not after its OCR.
+    @Test func reviewNeedsATenantThatNamesALane() {
+        #expect(Self.refusal(review: "{}", metadata: #"{"tenant": "alpha"}"#) == nil)
+        #expect(
+            Self.refusal(review: "{}", metadata: #"{"tenant": "a.b"}"#)
+                == "options.review needs metadata.tenant to be 1-40 of A-Z, a-z, 0-9, - and _ (its review lane), not 'a.b'"
+        )
     }
 
     @Test(arguments: [

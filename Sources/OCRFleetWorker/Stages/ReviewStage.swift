@@ -22,10 +22,8 @@ struct ReviewStage: JobStage {
 
     func run(_ work: inout JobWork) async throws {
         guard let options = work.job.options.review else { return }
+        // A job whose tenant cannot name a review lane was refused when it was read.
         let tenant = work.job.metadata?["tenant"] ?? "default"
-        guard ReviewItem.isValidTenant(tenant) else {
-            throw OCRError(.invalidJob, "metadata.tenant must be 1-40 of A-Z, a-z, 0-9, - and _ for its review lane")
-        }
         let document = work.analysisDocument
         let schema = try work.job.options.extract?.parsedSchema()
         let planner = ReviewPlanner(jobID: work.job.jobID, tenant: tenant, options: options, schema: schema)

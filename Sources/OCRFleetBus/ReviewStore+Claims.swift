@@ -108,9 +108,10 @@ extension ReviewStore {
     }
 
     /// Records `decision` on the item `reviewer` holds (even past its lease, while nobody
-    /// else has taken it), acknowledges its queue message, writes the audit record and, for
-    /// a correction (or a confirmed sampled value), the correction; then counts the item
-    /// decided in its case, which is returned. Repeating the same decision is harmless.
+    /// else has taken it), counts the item decided in its case (returned), then acknowledges
+    /// its queue message and writes the audit record and, for a correction (or a confirmed
+    /// sampled value), the correction. Repeating the same decision is harmless, and redoes
+    /// the steps after the first.
     @discardableResult
     public func decide(id: String, tenant: String, decision: ReviewDecision) async throws -> ReviewCase {
         try Self.checkReviewer(decision.reviewer)
@@ -138,6 +139,15 @@ extension ReviewStore {
         }
         if let refusal { throw refusal }
         guard let decided, let before else { throw ReviewStoreError.notFound }
+        // The case counts the item first: a step below that fails (the caller repeats the
+        // decision to redo it) can then never leave the case waiting for a decided item.
+        let updated = try await bucket.modify(Self.caseKey(decided.jobID), as: ReviewCase.self) { current in
+            guard !current.decided.contains(id) else { return nil }
+            var next = current
+            next.decided.append(id)
+            return next
+        }
+        guard let updated else { throw ReviewStoreError.notFound }
         if let delivery = before.claim?.delivery { try await connection.ackReview(delivery) }
         let after: JSONValue =
             switch decision.action {
@@ -176,13 +186,6 @@ extension ReviewStore {
                 )
             )
         }
-        let updated = try await bucket.modify(Self.caseKey(decided.jobID), as: ReviewCase.self) { current in
-            guard !current.decided.contains(id) else { return nil }
-            var next = current
-            next.decided.append(id)
-            return next
-        }
-        guard let updated else { throw ReviewStoreError.notFound }
         return updated
     }
 

@@ -77,6 +77,9 @@ def main():
     driver = chromium(profile)
     try:
         driver.get(arguments.url + "/review")
+        # A name a browser cannot send as a header is refused on the page, before any request.
+        sign_in(driver, arguments.token, "审阅者")
+        wait(driver, "the name refused", lambda d: "Latin-1" in text(d, "error"))
         # A wrong token: the page says why and asks again.
         sign_in(driver, "not-" + arguments.token, arguments.reviewer)
         wait(driver, "the 401 shown", lambda d: "401 unauthorized" in text(d, "error"))

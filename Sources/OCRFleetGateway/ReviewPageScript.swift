@@ -188,6 +188,11 @@ enum ReviewPageScript {
 
           $("sign-in").addEventListener("submit", (event) => {
             event.preventDefault();
+            // A browser sends header values as Latin-1 only; another name could never be sent.
+            if (/[^\u0020-\u007e\u00a0-\u00ff]/.test($("reviewer").value)) {
+              showError("The reviewer name can only hold Latin-1 characters (a browser cannot send others in X-Reviewer).");
+              return;
+            }
             store.setItem("ocrfleet.token", $("token").value);
             store.setItem("ocrfleet.reviewer", $("reviewer").value);
             $("token").value = "";

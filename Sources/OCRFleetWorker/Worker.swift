@@ -222,7 +222,10 @@ public struct Worker: Service {
         await withDiscardingTaskGroup { group in
             let jobs = consumer.messages(
                 clock: configuration.clock,
-                batchSize: { await gate.waitForFree() },
+                batchSize: {
+                    await waitForDefaultEngine(engines)
+                    return await gate.waitForFree()
+                },
                 shouldStop: { Task.isShuttingDownGracefully }
             )
             for await message in jobs {
@@ -237,6 +240,19 @@ public struct Worker: Service {
         }
         // Messages are settled and released by now, so the subscription can go.
         withExtendedLifetime((consumer, advisories)) {}
+    }
+}
+
+extension Worker {
+    /// A worker whose jobs default to DeepSeek-OCR pulls none while no vLLM server is healthy
+    /// (it is not ready then either): each job it took would fail for the worker's own want of
+    /// an engine and spend the job's retries, and a restarted worker's first check may only
+    /// have come too soon. The health checks mark the server healthy again.
+    func waitForDefaultEngine(_ engines: EngineRouter) async {
+        guard configuration.engine == .deepseek, let deepseek = engines.deepseek else { return }
+        while !deepseek.isHealthy, !Task.isShuttingDownGracefully, !Task.isCancelled {
+            try? await configuration.clock.sleep(for: .milliseconds(250))
+        }
     }
 }
 

@@ -19,19 +19,23 @@ import Testing
         text.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
     }
 
+    /// The built worker on `fleet`'s NATS with its probes on a free loopback port, and their base URL.
+    static func probedWorker(_ fleet: TestFleet, _ environment: [String: String]) async throws -> (Process, String) {
+        let port = try await FreePort.find()
+        let worker = try BuiltExecutable.run(
+            "ocr-worker",
+            [],
+            environment: environment.merging([
+                "OCR_NATS_URL": fleet.server.url, "OCR_PROBE_PORT": "\(port)", "OCR_PROBE_HOST": "127.0.0.1",
+            ]) { $1 }
+        )
+        return (worker, "http://127.0.0.1:\(port)")
+    }
+
     @Test func probesAndMetricsFollowTheWorker() async throws {
         try await withFleet(runWorker: false) { fleet in
-            let port = try await FreePort.find()
-            let worker = try BuiltExecutable.run(
-                "ocr-worker",
-                [],
-                environment: [
-                    "OCR_NATS_URL": fleet.server.url, "OCR_PROBE_PORT": "\(port)", "OCR_PROBE_HOST": "127.0.0.1",
-                    "OCR_WORKER_NAME": "probed", "OCR_LOG_LEVEL": "warning",
-                ]
-            )
+            let (worker, base) = try await Self.probedWorker(fleet, ["OCR_WORKER_NAME": "probed", "OCR_LOG_LEVEL": "warning"])
             defer { worker.terminate() }
-            let base = "http://127.0.0.1:\(port)"
             let deadline = ContinuousClock.now + .seconds(60)
             while (try? await Self.get(base + "/readyz"))?.status != 200 {
                 #expect(worker.isRunning)
@@ -70,17 +74,12 @@ import Testing
     @Test func metricsCountTheHealthyModelServers() async throws {
         try await withFleet(runWorker: false) { fleet in
             try await withVLLMDouble { vllm in
-                let ports = try await FreePort.find(count: 2)
-                let worker = try BuiltExecutable.run(
-                    "ocr-worker",
-                    [],
-                    environment: [
-                        "OCR_NATS_URL": fleet.server.url, "OCR_PROBE_PORT": "\(ports[0])", "OCR_PROBE_HOST": "127.0.0.1",
-                        "OCR_VLLM_URL": "\(vllm.baseURL),http://127.0.0.1:\(ports[1])/v1", "OCR_LOG_LEVEL": "error",
-                    ]
+                let silent = try await FreePort.find()
+                let (worker, base) = try await Self.probedWorker(
+                    fleet,
+                    ["OCR_VLLM_URL": "\(vllm.baseURL),http://127.0.0.1:\(silent)/v1", "OCR_LOG_LEVEL": "error"]
                 )
                 defer { worker.terminate() }
-                let base = "http://127.0.0.1:\(ports[0])"
                 let deadline = ContinuousClock.now + .seconds(60)
                 var metrics = ""
                 while Self.sample(#"ocrfleet_model_servers_healthy{engine="deepseek"}"#, in: metrics) != 1 {

@@ -296,8 +296,8 @@ let package = Package(
         .target(
             name: "OCRFleetTesting",
             dependencies: [
-                "CTesseract", "OCRFleetAPI", "OCRFleetBus", "OCRFleetClient", "OCRFleetContent", "OCRFleetEngines",
-                "OCRFleetGateway", "OCRFleetModel",
+                "CTesseract", "OCRFleetAPI", "OCRFleetBus", "OCRFleetChatAPI", "OCRFleetClient", "OCRFleetContent",
+                "OCRFleetEngines", "OCRFleetGateway", "OCRFleetModel",
                 "OCRFleetWorker", "VLLMDouble",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

@@ -6,6 +6,7 @@ import NIOFoundationCompat
 import NIOHTTP1
 import OCRFleetMetrics
 import OCRFleetModel
+import Synchronization
 
 /// The OpenAI-compatible servers of one model, as every model client of the fleet uses them:
 /// a keep-alive connection pool, health checks (`/health`, then `/v1/models` serving the
@@ -55,6 +56,8 @@ public final class ChatServers: Sendable {
     public let limit: AdaptiveLimit
     private let http: HTTPClient
     private let logger: Logger
+    /// The round of checks under way on behalf of requests that found no healthy server.
+    private let recheck = Mutex<Task<Void, Never>?>(nil)
 
     public init(configuration: Configuration, logger: Logger) {
         self.configuration = configuration
@@ -126,6 +129,27 @@ public final class ChatServers: Sendable {
                 }
             }
         }
+    }
+
+    /// Checks every unhealthy server now, for a request that found none healthy: the last
+    /// check may only have come while the server (or this host) was too busy to answer, and
+    /// a server that came back since need not wait for the next round. Requests at the same
+    /// time share one round.
+    public func recheckUnhealthy() async {
+        let round = recheck.withLock { running in
+            if let running { return running }
+            let round = Task {
+                await withDiscardingTaskGroup { group in
+                    for endpoint in pool.endpoints where !endpoint.isHealthy {
+                        group.addTask { _ = await self.check(endpoint) }
+                    }
+                }
+                recheck.withLock { $0 = nil }
+            }
+            running = round
+            return round
+        }
+        await round.value
     }
 
     /// `GET /health` (the server is up) and `GET /v1/models` (it serves our model), each

@@ -92,10 +92,16 @@ public final class DeepSeekEngine: OCREngine {
         var budget = configuration.maxTokens
         var extended = false
         var pushbacks = 0
+        var rechecked = false
         while true {
             guard await limit.acquire() else { throw OCRError(.cancelled, "the job was stopped") }
             guard let endpoint = pool.checkOut() else {
                 limit.release(.failed)
+                if !rechecked {
+                    rechecked = true
+                    await servers.recheckUnhealthy()
+                    continue
+                }
                 throw OCRError(.engineUnavailable, "no healthy vLLM server (\(pool.problems))")
             }
             let started = clock.now

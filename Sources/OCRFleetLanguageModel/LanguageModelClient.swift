@@ -131,10 +131,16 @@ public final class LanguageModelClient: Sendable {
         let pool = servers.pool
         var pushbacks = 0
         var avoided: VLLMEndpoint?
+        var rechecked = false
         while true {
             guard await limit.acquire() else { throw LanguageModelError(.cancelled, "the request was stopped") }
             guard let endpoint = pool.checkOut(avoiding: avoided) else {
                 limit.release(.failed)
+                if !rechecked {
+                    rechecked = true
+                    await servers.recheckUnhealthy()
+                    continue
+                }
                 throw LanguageModelError(.engineUnavailable, "no healthy language model server (\(pool.problems))")
             }
             let started = clock.now

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import OCRFleetAnalysis
-import OCRFleetLanguageModel
+@testable import OCRFleetLanguageModel
 import OCRFleetMarkdown
 import OCRFleetModel
 import OCRFleetTesting
@@ -111,6 +111,7 @@ enum AnalysisHarness {
         configuration.connectTimeout = .seconds(2)
         let client = LanguageModelClient(configuration: configuration, logger: logger)
         try await client.start()
+        await client.servers.untilEveryServerIsHealthy()
         return client
     }
 

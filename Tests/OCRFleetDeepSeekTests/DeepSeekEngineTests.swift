@@ -1,6 +1,6 @@
 import Foundation
 import OCRFleetChatAPI
-import OCRFleetDeepSeek
+@testable import OCRFleetDeepSeek
 import OCRFleetDocuments
 import OCRFleetEngines
 import OCRFleetModel
@@ -20,6 +20,7 @@ import VLLMDouble
         change(&configuration)
         let engine = DeepSeekEngine(configuration: configuration)
         try await engine.start()
+        await engine.servers.untilEveryServerIsHealthy()
         return engine
     }
 
@@ -230,6 +231,7 @@ import VLLMDouble
                 let engine = DeepSeekEngine(configuration: DeepSeekConfiguration(endpoints: [first.baseURL, second.baseURL]))
                 defer { Task { try await engine.shutdown() } }
                 try await engine.start()
+                await engine.servers.untilEveryServerIsHealthy()
                 let prepared = try engine.prepare(try Self.page(), request: RecognitionRequest())
                 func burst() async throws {
                     try await withThrowingTaskGroup(of: Void.self) { group in

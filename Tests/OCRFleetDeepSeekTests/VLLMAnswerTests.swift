@@ -1,6 +1,6 @@
 import Foundation
 import OCRFleetChatAPI
-import OCRFleetDeepSeek
+@testable import OCRFleetDeepSeek
 import OCRFleetDocuments
 import OCRFleetEngines
 import OCRFleetModel
@@ -29,6 +29,7 @@ import VLLMDouble
             let engine = DeepSeekEngine(configuration: DeepSeekConfiguration(endpoints: [server.baseURL]))
             defer { Task { try await engine.shutdown() } }
             try await engine.start()
+            await engine.servers.untilEveryServerIsHealthy()
             #expect(engine.isHealthy)
             let page = try await engine.recognize(page: try DeepSeekEngineTests.page(), request: RecognitionRequest())
             #expect(page.markdown.contains("A page of"))

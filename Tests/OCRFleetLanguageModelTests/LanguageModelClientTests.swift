@@ -1,6 +1,6 @@
 import Foundation
 import OCRFleetChatAPI
-import OCRFleetLanguageModel
+@testable import OCRFleetLanguageModel
 import OCRFleetModel
 import OCRFleetTesting
 import Testing
@@ -63,6 +63,7 @@ import VLLMDouble
         change(&configuration)
         let client = LanguageModelClient(configuration: configuration)
         try await client.start()
+        await client.servers.untilEveryServerIsHealthy()
         return client
     }
 

@@ -1,11 +1,12 @@
 import Foundation
 import Logging
 import OCRFleetAnalysis
-@testable import OCRFleetLanguageModel
 import OCRFleetMarkdown
 import OCRFleetModel
 import OCRFleetTesting
 import VLLMDouble
+
+@testable import OCRFleetLanguageModel
 
 /// `fixtures/analysis/` (scripts/make-analysis-fixtures.py): each fixture's pages as the text
 /// layer gives them and what the stages should find, with a layout for each page laid out

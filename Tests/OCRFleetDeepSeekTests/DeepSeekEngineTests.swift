@@ -1,12 +1,13 @@
 import Foundation
 import OCRFleetChatAPI
-@testable import OCRFleetDeepSeek
 import OCRFleetDocuments
 import OCRFleetEngines
 import OCRFleetModel
 import OCRFleetTesting
 import Testing
 import VLLMDouble
+
+@testable import OCRFleetDeepSeek
 
 /// The engine against the vLLM double, which checks each request as vLLM does.
 @Suite(.serialized) struct DeepSeekEngineTests {

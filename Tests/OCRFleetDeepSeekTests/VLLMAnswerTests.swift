@@ -1,12 +1,13 @@
 import Foundation
 import OCRFleetChatAPI
-@testable import OCRFleetDeepSeek
 import OCRFleetDocuments
 import OCRFleetEngines
 import OCRFleetModel
 import OCRFleetTesting
 import Testing
 import VLLMDouble
+
+@testable import OCRFleetDeepSeek
 
 /// What the engine reads of vLLM's answers, and what it says when an answer is not what vLLM
 /// sends; and that the double answers with every field vLLM's own models serialise.

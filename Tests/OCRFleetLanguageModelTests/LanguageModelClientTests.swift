@@ -1,10 +1,11 @@
 import Foundation
 import OCRFleetChatAPI
-@testable import OCRFleetLanguageModel
 import OCRFleetModel
 import OCRFleetTesting
 import Testing
 import VLLMDouble
+
+@testable import OCRFleetLanguageModel
 
 /// The client against the vLLM double serving an instruction model, which checks requests as
 /// vLLM does and fills the schema from the delimited document only.

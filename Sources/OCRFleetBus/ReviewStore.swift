@@ -18,6 +18,8 @@ public final class ReviewStore: Sendable {
     public let lease: Duration
     let bucket: ReviewBucket
     let cropBucket: ReviewBucket
+    /// The lanes' messages, for deleting one by sequence.
+    var queue: StoredMessages { StoredMessages(connection: connection, stream: StreamNames.reviews) }
     /// Tenants whose consumer this process has made or checked.
     private let lanes = Mutex<Set<String>>([])
     private let topology: ReviewTopology
@@ -82,8 +84,10 @@ public final class ReviewStore: Sendable {
             }
             // Stored before: an open one takes this attempt's content, a claimed or decided one stays.
             let stored = try await bucket.modify(key, as: ReviewItem.self) { current in
-                guard current.state == .open, current != item else { return nil }
-                return item
+                var next = item
+                next.queueSequence = current.queueSequence
+                guard current.state == .open, current != next else { return nil }
+                return next
             }
             if let stored, !stored.state.isDecided { queued.append(stored) }
         }
@@ -103,11 +107,18 @@ public final class ReviewStore: Sendable {
             }
         }
         for item in queued {
-            try await connection.publish(
+            let sequence = try await connection.publish(
                 Subjects.reviews(tenant: item.tenant),
                 payload: Array(item.id.utf8),
                 messageID: "review-\(item.id)"
             )
+            guard sequence > 0 else { continue }
+            _ = try await bucket.modify(Self.itemKey(item.id), as: ReviewItem.self) { current in
+                guard current.queueSequence != sequence else { return nil }
+                var next = current
+                next.queueSequence = sequence
+                return next
+            }
         }
     }
 
@@ -131,6 +142,12 @@ public final class ReviewStore: Sendable {
     public func caseOf(jobID: String) async throws -> ReviewCase? {
         guard JobRequest.isValidJobID(jobID) else { return nil }
         return try await bucket.value(Self.caseKey(jobID), as: ReviewCase.self)?.value
+    }
+
+    /// The job ids of every case in the bucket: reads every case key, so it costs what the
+    /// bucket holds.
+    public func caseJobIDs() async throws -> [String] {
+        try await bucket.keys(prefix: "job.").map { String($0.dropFirst(4)) }.sorted()
     }
 
     /// The extraction document as the worker stored it, from its pieces.

@@ -94,9 +94,13 @@ public struct Gateway: Sendable {
     }
 
     /// The services to run beside the application: stream preparation (which ends when the
-    /// streams are ready, or quietly at shutdown) and, with `OCR_WEBHOOK_SECRET`, webhook delivery.
+    /// streams are ready, or quietly at shutdown), the sweep that finishes reviews and, with
+    /// `OCR_WEBHOOK_SECRET`, webhook delivery.
     public var backgroundServices: [ServiceGroupConfiguration.ServiceConfiguration] {
-        [.init(service: StreamPreparation(gateway: self), successTerminationBehavior: .ignore)]
+        [
+            .init(service: StreamPreparation(gateway: self), successTerminationBehavior: .ignore),
+            .init(service: ReviewFinishing(gateway: self)),
+        ]
             + (webhookDelivery.map { [$0] } ?? [])
     }
 

@@ -40,6 +40,8 @@ public struct GatewayConfiguration: Sendable {
     public var eventsKeepAlive: Duration
     /// How long a reviewer's claim holds a review item (the review consumers' ack wait).
     public var reviewLease: Duration
+    /// How often reviews left decided but unannounced are finished.
+    public var reviewSweep: Duration
     public var logLevel: String
     public var logFormat: ProcessSetup.LogFormat
     /// What rate limits, the failed-authentication throttle and the backlog reading count
@@ -123,6 +125,11 @@ public struct GatewayConfiguration: Sendable {
             default: "600",
             "Seconds a reviewer's claim holds a review item before it returns to the queue."
         )
+        public static let reviewSweep = Setting(
+            "review.sweep.s",
+            default: "60",
+            "Seconds between sweeps that finish reviews whose last decision was recorded but whose version was not stored and announced."
+        )
         public static let maxBacklog = Setting(
             "max.backlog",
             default: "100000",
@@ -161,7 +168,7 @@ public struct GatewayConfiguration: Sendable {
                 host, port, apiTokens, storeDir, storeURL, s3Endpoint, s3Region, s3PathStyle, s3AccessKeyID,
                 s3SecretAccessKey, s3SessionToken, storeSecret, publicURL, urlLifetime, maxUploadBytes, rateLimit, rateBurst,
                 authFailureBurst, authFailureRate, forwardedHops, maxEventStreams, maxBacklog, webhookSecret, webhookAttempts, webhookRetryBase,
-                webhookAllowHosts, sseKeepAlive, reviewLease,
+                webhookAllowHosts, sseKeepAlive, reviewLease, reviewSweep,
             ]
     }
 
@@ -244,6 +251,7 @@ public struct GatewayConfiguration: Sendable {
         }
         eventsKeepAlive = .seconds(try reader.int(Settings.sseKeepAlive, default: 15, range: 1...3600))
         reviewLease = .seconds(try reader.int(Settings.reviewLease, default: 600, range: 1...86_400))
+        reviewSweep = .seconds(try reader.int(Settings.reviewSweep, default: 60, range: 1...86_400))
         logLevel = reader.string(CommonSettings.logLevel, default: "info")
         logFormat = try reader.choice(CommonSettings.logFormat, default: .auto)
         tracing = try reader.traceExport()

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import OCRFleetModel
 import OpenAPIRuntime
 
@@ -8,7 +9,8 @@ import OpenAPIRuntime
 /// code wraps every error in a `ServerError`: a handler's or middleware's own `APIError` is
 /// answered as it is; a request the generated code could not decode (a parameter or body that
 /// does not fit the document) is `400 invalid_job` naming the field, or the status the runtime
-/// chose (415 for a content type the operation does not take).
+/// chose (415 for a content type the operation does not take). Anything else is a `500`, with
+/// its cause in the log.
 struct OpenAPIErrors<Context: RequestContext>: RouterMiddleware {
     func handle(
         _ request: Request,
@@ -18,7 +20,15 @@ struct OpenAPIErrors<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as ServerError {
-            throw Self.answer(to: error)
+            let answer = Self.answer(to: error)
+            if answer.status == .internalServerError {
+                // The caller only learns that it failed; the operator needs why.
+                context.logger.error(
+                    "request failed inside the gateway",
+                    metadata: ["operation": "\(error.operationID)", "error": "\(error.underlyingError)"]
+                )
+            }
+            throw answer
         }
     }
 

@@ -96,9 +96,26 @@ public struct ReviewDesk: Sendable {
         return try await finish(reviewCase, now: now)
     }
 
+    /// Finishes every case left decided but unannounced (the gateway's sweep): the jobs
+    /// finished, and those that failed again with why, to be tried at the next sweep.
+    public func finishEveryPending(now: Date = Date()) async throws -> (finished: [String], failed: [(jobID: String, error: any Error)]) {
+        var finished: [String] = []
+        var failed: [(jobID: String, error: any Error)] = []
+        for jobID in try await store.caseJobIDs() {
+            do {
+                if try await finishPending(jobID: jobID, now: now) != nil { finished.append(jobID) }
+            } catch {
+                failed.append((jobID, error))
+            }
+        }
+        return (finished, failed)
+    }
+
     /// Builds, stores and announces version N+1. Repeating it (a retried decision, two
-    /// finishers) stores the same bytes at the same key and publishes the same event id under
-    /// the same `Nats-Msg-Id`, which the events stream drops.
+    /// finishers, the sweep after a finisher that stopped half-way) stores the same bytes at
+    /// the same key, and publishes the event only when the events stream does not hold it
+    /// already; two at the same time publish the same event id under the same `Nats-Msg-Id`,
+    /// which the stream drops.
     func finish(_ reviewCase: ReviewCase, now: Date) async throws -> JobReviewed {
         guard let bytes = try await store.document(jobID: reviewCase.jobID) else {
             throw ReviewStoreError.invalid("job \(reviewCase.jobID)'s extraction document is missing")
@@ -129,14 +146,28 @@ public struct ReviewDesk: Sendable {
             LifecycleData(header: EventHeader(jobID: reviewCase.jobID, attempt: reviewCase.attempt, worker: name), body: .reviewed(body)),
             source: source
         )
-        try await store.connection.publish(
-            Subjects.event(.reviewed, jobID: reviewCase.jobID),
-            payload: Array(try encoder.encode(event)),
-            headers: ["Content-Type": CloudEventCoding.contentType],
-            messageID: JobReviewed.messageID(jobID: reviewCase.jobID, version: version)
-        )
+        let subject = Subjects.event(.reviewed, jobID: reviewCase.jobID)
+        if try await !isAnnounced(version: version, on: subject) {
+            try await store.connection.publish(
+                subject,
+                payload: Array(try encoder.encode(event)),
+                headers: ["Content-Type": CloudEventCoding.contentType],
+                messageID: JobReviewed.messageID(jobID: reviewCase.jobID, version: version)
+            )
+        }
         _ = try await store.markReviewed(jobID: reviewCase.jobID, fromVersion: reviewCase.version, at: now)
         return body
+    }
+
+    /// Whether the events stream's newest `reviewed` event of the job is of `version`: the
+    /// stream's duplicate window (two minutes) does not cover a finisher that stopped after
+    /// publishing and is repeated later.
+    func isAnnounced(version: Int, on subject: String) async throws -> Bool {
+        let events = StoredMessages(connection: store.connection, stream: StreamNames.events)
+        guard let last = try await events.last(on: subject),
+            case .reviewed(let announced) = try? LifecycleEvent.decode(last.payload).data.body
+        else { return false }
+        return announced.version >= version
     }
 
     /// Refuses a corrected value the job's schema would refuse at the item's place: the

@@ -58,7 +58,7 @@ import Testing
             #expect(try await Self.ocrctl(["claim", "inv-1.3", "--reviewer", "ada"], fleet).status == 0)
             #expect(try await Self.ocrctl(["reject", "inv-1.3", "--reviewer", "ada"], fleet).status == 0)
             let (nothing, none) = try await Self.ocrctl(["claim", "--reviewer", "ada"], fleet)
-            #expect(nothing == 3 && none.contains("nothing open"), "\(none)")
+            #expect(nothing == 3 && none.contains("nothing open"), "\(nothing) \(none)")
 
             let (printed, extraction) = try await DeadLetterCommandTests.run(
                 ["extraction", "inv-1", "--gateway", fleet.gatewayURL, "--token", "tokA"]

@@ -1,10 +1,11 @@
 import Foundation
 import OCRFleetBus
 import OCRFleetModel
-import OCRFleetReview
 import OCRFleetTesting
 import Synchronization
 import Testing
+
+@testable import OCRFleetReview
 
 /// The desk finishes a job's review once: the last decision stores version 2 of
 /// `extraction.json` with the people's values and publishes one `reviewed` event.
@@ -95,6 +96,39 @@ import Testing
             #expect(events.count == 1)
             #expect(Set(versions.versions.withLock { $0.map(\.key) }).count == 1)
             #expect(try await store.caseOf(jobID: "alpha=inv-1")?.version == 2)
+        }
+    }
+
+    @Test func aReviewWhoseVersionCouldNotBeStoredIsFinishedByTheSweep() async throws {
+        try await withNATSServer { server in
+            let store = try await ReviewFixtures.store(server)
+            let failing = ReviewDesk(store: store, source: "urn:ocrfleet:gateway", name: "gateway-test") { _ in
+                throw ReviewStoreError.invalid("the store is down")
+            }
+            let items = try await ReviewFixtures.open(store, count: 1)
+            _ = try await failing.claim(id: items[0].id, tenant: "alpha", reviewer: "ann")
+            await #expect(throws: ReviewStoreError.invalid("the store is down")) {
+                _ = try await failing.decide(id: items[0].id, tenant: "alpha", reviewer: "ann", action: .confirm)
+            }
+            #expect(try await store.item(items[0].id)?.state == .confirmed)
+            #expect(try await store.caseOf(jobID: "alpha=inv-1")?.isReadyToFinish == true)
+            #expect(try await Self.reviewedEvents(store, jobID: "alpha=inv-1").isEmpty)
+            // A case that still waits for its reviewers is left alone.
+            _ = try await ReviewFixtures.open(store, jobID: "alpha=inv-2", count: 1)
+
+            let versions = StoredVersions()
+            let desk = Self.desk(store, versions)
+            let sweep = try await desk.finishEveryPending()
+            #expect(sweep.finished == ["alpha=inv-1"] && sweep.failed.isEmpty)
+            #expect(try await Self.reviewedEvents(store, jobID: "alpha=inv-1").map(\.id) == ["alpha=inv-1.reviewed.v2"])
+            #expect(try await store.caseOf(jobID: "alpha=inv-1")?.version == 2)
+            #expect(try await store.caseOf(jobID: "alpha=inv-2")?.version == 1)
+            #expect(versions.versions.withLock { $0.count } == 1)
+            #expect(try await desk.finishEveryPending().finished.isEmpty, "the next sweep has nothing to do")
+            // A finisher repeated after the duplicate window sees the version announced already.
+            let subject = Subjects.event(.reviewed, jobID: "alpha=inv-1")
+            #expect(try await desk.isAnnounced(version: 2, on: subject))
+            #expect(try await !desk.isAnnounced(version: 3, on: subject))
         }
     }
 

@@ -25,6 +25,33 @@ import Testing
         }
     }
 
+    @Test func anItemDecidedAfterAClaimByIdLeavesTheLane() async throws {
+        try await withNATSServer { server in
+            let store = try await ReviewFixtures.store(server)
+            let items = try await ReviewFixtures.open(store)
+            let lane = StoredMessages(connection: store.connection, stream: StreamNames.reviews)
+            #expect(try await lane.backlog().count == 3)
+            #expect(try await store.item(items[1].id)?.queueSequence != nil)
+            _ = try await store.claim(id: items[1].id, tenant: "alpha", reviewer: "ann")
+            try await store.decide(id: items[1].id, tenant: "alpha", decision: ReviewDecision(action: .confirm, reviewer: "ann", at: Date()))
+            #expect(try await lane.backlog().count == 2, "the decided item no longer counts as waiting")
+            // Deciding it again (a retried request) finds its message gone, and is harmless.
+            try await store.decide(id: items[1].id, tenant: "alpha", decision: ReviewDecision(action: .confirm, reviewer: "ann", at: Date()))
+            let first = try #require(try await store.claim(tenant: "alpha", reviewer: "bob"))
+            try await store.decide(id: first.id, tenant: "alpha", decision: ReviewDecision(action: .confirm, reviewer: "bob", at: Date()))
+            // The last item released back to the lane, then claimed by id and decided: its
+            // message, delivered once, is left for the next claim, which settles it as stale
+            // and finds nothing open.
+            let last = try #require(try await store.claim(tenant: "alpha", reviewer: "bob"))
+            try await store.release(id: last.id, tenant: "alpha", reviewer: "bob")
+            _ = try await store.claim(id: last.id, tenant: "alpha", reviewer: "bob")
+            try await store.decide(id: last.id, tenant: "alpha", decision: ReviewDecision(action: .reject, reviewer: "bob", at: Date()))
+            #expect(try await store.claim(tenant: "alpha", reviewer: "bob") == nil)
+            #expect(try await lane.backlog().count == 0)
+            #expect(Set([first.id, last.id, items[1].id]) == Set(items.map(\.id)))
+        }
+    }
+
     @Test func reviewersClaimingAtOnceNeverShareAnItem() async throws {
         try await withNATSServer { server in
             let store = try await ReviewFixtures.store(server)

@@ -228,6 +228,11 @@ import Testing
         #expect(object["reasons"] as? [String: Int] == ["low_confidence": 2, "anomaly": 1])
         let (_, none) = try Self.roundTrip(ReviewSummary(items: []))
         #expect(none.keys.sorted() == ["items", "needs_review"])
+        // Items left out past the cap are counted, and said only when there are some.
+        let capped = ReviewSummary(items: items, omitted: 7)
+        let (cappedBack, cappedObject) = try Self.roundTrip(capped)
+        #expect(cappedBack == capped && cappedObject["omitted"] as? Int == 7)
+        #expect(object["omitted"] == nil)
     }
 
     @Test func auditRecordsAndCorrectionsRoundTrip() throws {

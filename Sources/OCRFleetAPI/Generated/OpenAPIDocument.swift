@@ -1,4 +1,4 @@
-// Generated from openapi.yaml (sha256 494eff62119b1c9d1395e987da2984f9237eef5dc367d59fd332414bb567292a) by scripts/generate-api.sh.
+// Generated from openapi.yaml (sha256 53d61ac34aa117b554bda6f3f9090439d38496dbfcfb065ce59c9511583a185f) by scripts/generate-api.sh.
 // swift-format-ignore-file
 /// The gateway's OpenAPI document as JSON, served at `/openapi.json`.
 public enum OpenAPIDocument {
@@ -915,6 +915,10 @@ public enum OpenAPIDocument {
         "additionalProperties": {
          "type": "integer"
         }
+       },
+       "omitted": {
+        "type": "integer",
+        "description": "Planned items past the 1,000 one job queues, left out (pages first); absent when none were."
        }
       }
      }

@@ -31,7 +31,9 @@ struct ReviewStage: JobStage {
             ReviewPage(number: page.number, markdown: page.markdown, markdownOffset: page.markdownOffset, confidence: page.ocrConfidence)
         }
         let now = Date()
-        var items = planner.items(of: document, pages: pages, markdown: String(decoding: work.markdown, as: UTF8.self), createdAt: now)
+        let planned = planner.items(of: document, pages: pages, markdown: String(decoding: work.markdown, as: UTF8.self), createdAt: now)
+        // Fields come first, so pages are the first left out.
+        var items = Array(planned.prefix(ReviewSummary.maxItems))
         guard !items.isEmpty else {
             work.document = nil
             work.review = ReviewSummary(needsReview: false, items: 0)
@@ -56,7 +58,7 @@ struct ReviewStage: JobStage {
         } catch {
             throw OCRError(.resultUploadFailed, "the review items could not be stored: \(error)")
         }
-        work.review = ReviewSummary(items: items)
+        work.review = ReviewSummary(items: items, omitted: planned.count - items.count)
         Self.count(fieldsOf: document, items: items)
     }
 

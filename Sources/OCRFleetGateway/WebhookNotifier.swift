@@ -57,8 +57,8 @@ public struct WebhookSettings: Sendable {
     }
 }
 
-/// POSTs each job's last event (`completed`, `cancelled`, or `failed` without a retry) to
-/// the job's `callback_url`, signed, retried with a growing wait. Every gateway replica runs
+/// POSTs each job's last event (`completed`, `cancelled`, or `failed` without a retry), and
+/// each `reviewed` event after it, to the job's `callback_url`, signed, retried with a growing wait. Every gateway replica runs
 /// one on the shared durable consumer `ocr-webhooks`, so each event is delivered by one of
 /// them and a replica that stops mid-delivery leaves the event to another.
 struct WebhookNotifier: Service {
@@ -102,7 +102,7 @@ struct WebhookNotifier: Service {
 
     func deliver(_ message: JetStreamMessage, states: JobStateStore, http: EgressHTTPClient) async {
         let logger = gateway.logger
-        guard let busEvent = try? LifecycleEvent.decode(message.payload), busEvent.data.body.endsJob else {
+        guard let busEvent = try? LifecycleEvent.decode(message.payload), Self.isPosted(busEvent) else {
             try? await message.ack()
             return
         }
@@ -138,6 +138,12 @@ struct WebhookNotifier: Service {
                 try? await message.nak(delay: settings.delay(after: attempt))
             }
         }
+    }
+
+    /// The job's last event, and each `reviewed` after it: a review finished days later is
+    /// news the receiver waits for too.
+    static func isPosted(_ event: LifecycleEvent) -> Bool {
+        event.data.body.endsJob || event.data.body.kind == .reviewed
     }
 
     struct DeliveryFailure: Error, CustomStringConvertible {

@@ -13,7 +13,7 @@ import VLLMDouble
 /// `chromium-driver`) by keyboard, the `reviewed` event and the new extraction version read
 /// back, and a repeat submission that benefits from the correction, for its tenant only.
 @Suite(.serialized) struct ReviewPageBrowserTests {
-    static let tokens = ["OCR_API_TOKENS": "tokA:alpha,tokB:beta"]
+    static let gateway = ["OCR_API_TOKENS": "tokA:alpha,tokB:beta"].merging(WebhookTests.gatewayEnvironment) { _, new in new }
 
     /// Runs the browser script; its status and everything it wrote.
     static func browse(_ url: String, token: String, reviewer: String, actions: String) async throws -> (Int32, String) {
@@ -44,7 +44,13 @@ import VLLMDouble
 
     /// Submits the invoice as `multipart/form-data` with the options part, as `curl -F` would,
     /// and waits for the job's `completed` event.
-    static func submit(_ fleet: TestFleet, jobID: String, tenant: String, token: String) async throws -> JobCompleted {
+    static func submit(
+        _ fleet: TestFleet,
+        jobID: String,
+        tenant: String,
+        token: String,
+        callback: String? = nil
+    ) async throws -> JobCompleted {
         let ended = try fleet.recordEvents("ocr.events.completed.\(tenant)=\(jobID)")
         try await fleet.nats.flush()
         let boundary = "ocrfleet-\(UUID().uuidString)"
@@ -58,7 +64,8 @@ import VLLMDouble
         body += Array("\r\n--\(boundary)--\r\n".utf8)
         let accepted = try await fleet.request(
             "POST",
-            "/v1/jobs?job_id=\(jobID)",
+            "/v1/jobs?job_id=\(jobID)"
+                + (callback.map { "&callback_url=" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0) } ?? ""),
             body: body,
             contentType: "multipart/form-data; boundary=\(boundary)",
             token: token
@@ -86,13 +93,19 @@ import VLLMDouble
     }
 
     @Test func aFixtureBatchIsReviewedInTheBrowserAndTheCorrectionIsLearned() async throws {
+        try await withPostReceiver { receiver in
+            try await Self.reviewTheBatch(callback: receiver)
+        }
+    }
+
+    static func reviewTheBatch(callback receiver: PostReceiver) async throws {
         try await withVLLMDouble(AnalysisEndToEndTests.behaviour) { llm in
             try await withFleet(
                 workerEnvironment: AnalysisEndToEndTests.environment(llm.baseURL),
-                gatewayEnvironment: Self.tokens
+                gatewayEnvironment: Self.gateway
             ) { fleet in
-                // The batch: alpha's invoice and beta's, under the same job id.
-                async let alphaEnded = Self.submit(fleet, jobID: "inv-1", tenant: "alpha", token: "tokA")
+                // The batch: alpha's invoice (with a callback) and beta's, under the same job id.
+                async let alphaEnded = Self.submit(fleet, jobID: "inv-1", tenant: "alpha", token: "tokA", callback: receiver.url)
                 async let betaEnded = Self.submit(fleet, jobID: "inv-1", tenant: "beta", token: "tokB")
                 let (alpha, beta) = try await (alphaEnded, betaEnded)
                 let expected = ReviewSummary(needsReview: true, items: 3, reasons: [.lowConfidence: 1, .validationFailed: 1, .anomaly: 1])
@@ -137,6 +150,12 @@ import VLLMDouble
                 let first = try await fleet.exchange("GET", "/v1/jobs/inv-1/extraction?version=1", token: "tokA")
                 #expect(Self.values(first.body)?["amount"] as? Double == 0 && Self.values(first.body)?["due_date"] is NSNull)
                 #expect(try await fleet.request("GET", "/v1/jobs/inv-1/extraction?version=3", token: "tokA").status == 404)
+                // The callback heard the job end, then its review finish, under alpha's own id.
+                let posted = try await receiver.accepted(2)
+                #expect(posted.map { $0.headers["ocrfleet-event"] ?? "" } == ["completed", "reviewed"])
+                #expect(posted.allSatisfy { $0.headers["ocrfleet-job-id"] == "inv-1" && WebhookTests.isSigned($0) })
+                let heard = try LifecycleEvent.decode(posted[1].body)
+                #expect(heard.data.body == .reviewed(reviewed) && heard.data.header.jobID == "inv-1")
 
                 // beta's items were never in alpha's queue, and are all still open.
                 #expect(try await Self.openPointers(fleet, token: "tokB", jobID: "inv-1") == ["/amount", "/due_date", "/total"])

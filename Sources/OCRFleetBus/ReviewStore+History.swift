@@ -14,7 +14,7 @@ extension ReviewStore {
     func publishAudit(_ record: ReviewAuditRecord) async throws {
         let at = Int((record.at.timeIntervalSince1970 * 1000).rounded())
         try await connection.publish(
-            Subjects.reviewAudit(tenant: record.tenant),
+            Subjects.reviewAudit(tenant: record.tenant, jobID: record.jobID),
             payload: Array(try CloudEventCoding.encoder().encode(record)),
             headers: ["Content-Type": "application/json"],
             messageID: "audit-\(record.item)-\(record.action.rawValue)-\(at)"
@@ -40,11 +40,17 @@ extension ReviewStore {
         return Array(corrections.filter { $0.label == label }.prefix(limit))
     }
 
-    /// A tenant's audit trail, oldest first: every record, or one item's.
+    /// A tenant's audit trail, oldest first: one item's (read from its job's subject), or
+    /// every record (read across the tenant's jobs).
     public func auditTrail(tenant: String, item: String? = nil, limit: Int = 1000) async throws -> [ReviewAuditRecord] {
         guard ReviewItem.isValidTenant(tenant), limit > 0 else { return [] }
+        var subject = Subjects.reviewAudit(tenant: tenant)
+        if let item {
+            guard Self.isValidItemID(item), let dot = item.lastIndex(of: ".") else { return [] }
+            subject = Subjects.reviewAudit(tenant: tenant, jobID: String(item[..<dot]))
+        }
         var records: [ReviewAuditRecord] = []
-        for payload in try await messages(in: StreamNames.reviewAudit, on: Subjects.reviewAudit(tenant: tenant), limit: .max) {
+        for payload in try await messages(in: StreamNames.reviewAudit, on: subject, limit: .max) {
             guard let record = try? CloudEventCoding.decoder().decode(ReviewAuditRecord.self, from: Data(payload)),
                 item.map({ $0 == record.item }) ?? true
             else { continue }

@@ -36,6 +36,14 @@ extension GatewayClient {
         }
     }
 
+    /// The item's audit trail, oldest first.
+    public func reviewAudit(_ id: String) async throws -> [Components.Schemas.ReviewAuditRecord] {
+        switch try await call({ try await api.getReviewAudit(path: .init(id: id)) }) {
+        case .ok(let answer): return try answer.body.json.records
+        case let other: throw unexpected(other)
+        }
+    }
+
     public func claimReview(_ id: String, reviewer: String?) async throws -> ReviewItem {
         switch try await call({ try await api.claimReview(path: .init(id: id), headers: .init(xReviewer: reviewer)) }) {
         case .ok(let answer): return try answer.body.json

@@ -125,6 +125,21 @@ extension Gateway {
 
     static let maxNoteLength = 2000
 
+    /// `GET /v1/reviews/{id}/audit`: the item's audit trail, oldest first.
+    public func getReviewAudit(_ input: Operations.GetReviewAudit.Input) async throws -> Operations.GetReviewAudit.Output {
+        let caller = try Caller.required()
+        let item = try await ownedReview(input.path.id, caller)
+        let store = try reviews.store()
+        let records = try await Self.reviewCall { try await store.auditTrail(tenant: caller.reviewTenant, item: item.id) }
+        let shown = try records.map { record in
+            var record = record
+            record.item = caller.clientID(ofBusID: record.item) ?? record.item
+            record.jobID = caller.clientID(ofBusID: record.jobID) ?? record.jobID
+            return try APIJSON.convert(record, to: Components.Schemas.ReviewAuditRecord.self)
+        }
+        return .ok(.init(body: .json(.init(records: shown))))
+    }
+
     /// `GET /v1/reviews/{id}/crop`: a redirect to the crop's presigned URL.
     public func getReviewCrop(_ input: Operations.GetReviewCrop.Input) async throws -> Operations.GetReviewCrop.Output {
         let caller = try Caller.required()

@@ -1,7 +1,7 @@
 import Foundation
 
 /// One entry of the review audit trail (stream `OCR_REVIEW_AUDIT`, subject
-/// `ocr.review.audit.<tenant>`): who did what to an item, when, and the value before and after.
+/// `ocr.review.audit.<tenant>.<job_id>`): who did what to an item, when, and the value before and after.
 public struct ReviewAuditRecord: Codable, Sendable, Equatable {
     public enum Action: String, Codable, Sendable, CaseIterable {
         case claim, release

@@ -24,9 +24,12 @@ public enum Subjects {
     /// `ocr.reviews.<tenant>`: a tenant's lane of review items waiting for a reviewer.
     public static func reviews(tenant: String) -> String { "ocr.reviews.\(tenant)" }
     public static let reviewsWildcard = "ocr.reviews.*"
-    /// `ocr.review.audit.<tenant>`: a tenant's review audit trail.
-    public static func reviewAudit(tenant: String) -> String { "ocr.review.audit.\(tenant)" }
-    public static let reviewAuditWildcard = "ocr.review.audit.*"
+    /// `ocr.review.audit.<tenant>.<job_id>`: a job's review audit trail, a subject of its own
+    /// so that one job's trail is read without the tenant's others.
+    public static func reviewAudit(tenant: String, jobID: String) -> String { "ocr.review.audit.\(tenant).\(jobID)" }
+    /// Every job's trail of a tenant.
+    public static func reviewAudit(tenant: String) -> String { "ocr.review.audit.\(tenant).>" }
+    public static let reviewAuditWildcard = "ocr.review.audit.>"
     /// `ocr.review.corrections.<tenant>.<label key>`: a tenant's corrections of one label's
     /// fields (the key: the label's SHA-256, 16 lower-case hex digits, or `none`).
     public static func reviewCorrections(tenant: String, labelKey: String) -> String {

@@ -16,7 +16,9 @@ public enum ReviewFixture {
         ]),
     ])
 
-    public static let markdown = "<!-- page 1 -->\n\n# Invoice\n\nACME Corp, 2024-01-31\n\nTotal: 12.50\n"
+    /// The invoice's markdown; its last line is a hostile document's terminal escape (it would
+    /// set a terminal's window title), which no reader may pass on raw.
+    public static let markdown = "<!-- page 1 -->\n\n# Invoice\n\nACME Corp, 2024-01-31\n\nTotal: 12.50\n\n\u{1B}]0;owned\u{07}Ref 7\n"
 
     static func field(_ pointer: String, _ value: JSONValue, _ confidence: Double, cited text: String) -> ExtractedField {
         let start = markdown.utf8.count - (markdown.range(of: text).map { markdown[$0.lowerBound...].utf8.count } ?? 0)

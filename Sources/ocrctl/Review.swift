@@ -8,7 +8,7 @@ import OCRFleetModel
 struct Review: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List, claim and decide the fields and pages waiting for a person's review.",
-        subcommands: [List.self, Show.self, Claim.self, Confirm.self, Correct.self, Reject.self, Release.self]
+        subcommands: [List.self, Show.self, Claim.self, Confirm.self, Correct.self, Reject.self, Release.self, Audit.self]
     )
 
     /// The gateway and who reviews.
@@ -38,7 +38,23 @@ struct Review: AsyncParsableCommand {
         if let claim = item.claim { fields.append("claimed-by=\(claim.reviewer) until=\(Timestamp.format(claim.until))") }
         if let decision = item.decision { fields.append("\(decision.action.rawValue)-by=\(decision.reviewer)") }
         fields.append("\"\(item.message)\"")
-        return fields.joined(separator: " ")
+        return printable(fields.joined(separator: " "))
+    }
+
+    /// Text from a document made safe for a terminal: control characters other than line
+    /// breaks and tabs (an escape sequence could rewrite the screen or the window title) are
+    /// shown as `\u{…}` instead of sent.
+    static func printable(_ text: String) -> String {
+        var shown = ""
+        for scalar in text.unicodeScalars {
+            let isControl = scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+            if isControl, scalar != "\n", scalar != "\t" {
+                shown += "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                shown.unicodeScalars.append(scalar)
+            }
+        }
+        return shown
     }
 
     struct List: AsyncParsableCommand {
@@ -78,9 +94,30 @@ struct Review: AsyncParsableCommand {
             if options.json { return printJSON(item) }
             print(Review.line(item))
             if let value = item.value { print("value: \(String(decoding: try Review.json(value), as: UTF8.self))") }
-            if let label = item.label { print("label: \(label)") }
+            if let label = item.label { print("label: \(Review.printable(label))") }
             if let url = item.cropUrl { print("crop: \(url)") }
-            print("context:\n\(item.context)")
+            print("context:\n\(Review.printable(item.context))")
+        }
+    }
+
+    struct Audit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print an item's audit trail, oldest first: who claimed, released, took over and decided it, when, before and after."
+        )
+
+        @OptionGroup var options: Options
+        @Argument(help: "Review item id (<job id>.<n>).") var id: String
+
+        func run() async throws {
+            let records = try await options.client().reviewAudit(id)
+            if options.json { return printJSON(records) }
+            for record in records {
+                var fields = [Timestamp.format(record.at), record.action.rawValue, "by=\(record.reviewer)"]
+                fields.append("before=\(String(decoding: try Review.json(record.before), as: UTF8.self))")
+                fields.append("after=\(String(decoding: try Review.json(record.after), as: UTF8.self))")
+                if let note = record.note { fields.append("note=\"\(note)\"") }
+                print(Review.printable(fields.joined(separator: " ")))
+            }
         }
     }
 

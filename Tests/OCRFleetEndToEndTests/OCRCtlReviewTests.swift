@@ -32,6 +32,8 @@ import Testing
 
             let (shown, show) = try await Self.ocrctl(["show", "inv-1.2"], fleet)
             #expect(shown == 0 && show.contains("value: \"ACME\"") && show.contains("Total: 12.50"), "\(show)")
+            // The document's escape sequence is shown, not sent to the terminal.
+            #expect(!show.unicodeScalars.contains("\u{1B}") && show.contains("\\u{1b}]0;owned\\u{7}Ref 7"), "\(show)")
 
             let (claimed, claim) = try await Self.ocrctl(["claim", "--reviewer", "ada", "--json"], fleet)
             #expect(claimed == 0 && Self.object(claim)?["id"] as? String == "inv-1.1", "\(claim)")
@@ -59,6 +61,10 @@ import Testing
             #expect(try await Self.ocrctl(["reject", "inv-1.3", "--reviewer", "ada"], fleet).status == 0)
             let (nothing, none) = try await Self.ocrctl(["claim", "--reviewer", "ada"], fleet)
             #expect(nothing == 3 && none.contains("nothing open"), "\(nothing) \(none)")
+            let (audited, trail) = try await Self.ocrctl(["audit", "inv-1.3"], fleet)
+            let actions = trail.split(separator: "\n").map { $0.split(separator: " ").dropFirst().first.map(String.init) ?? "" }
+            #expect(audited == 0 && actions == ["claim", "release", "claim", "reject"], "\(trail)")
+            #expect(trail.contains("reject by=ada before=\"2024-01-31\" after=null"), "\(trail)")
 
             let (printed, extraction) = try await DeadLetterCommandTests.run(
                 ["extraction", "inv-1", "--gateway", fleet.gatewayURL, "--token", "tokA"]

@@ -30,7 +30,7 @@ import Testing
             let missing = try await gateway.send(.get, "/v1/reviews/inv-9.1", token: "tokB")
             #expect(missing.status == .notFound && missing.error.code == "not_found")
             let routes: [(HTTPRequest.Method, String, String?)] = [
-                (.get, "", nil), (.get, "/crop", nil), (.post, "/claim", nil), (.post, "/release", nil),
+                (.get, "", nil), (.get, "/crop", nil), (.get, "/audit", nil), (.post, "/claim", nil), (.post, "/release", nil),
                 (.post, "", #"{"action": "confirm"}"#),
             ]
             for (method, path, body) in routes {
@@ -120,6 +120,21 @@ import Testing
             #expect(released.status == .ok && released.json?["state"] as? String == "open")
             let notHeld = try await gateway.send(.post, "/v1/reviews/inv-1.2/release", token: "tokA")
             #expect(notHeld.status == .conflict && notHeld.error.code == "not_claimed")
+
+            // Each item's trail says who did what, when, before and after, under alpha's ids.
+            let trail = try await gateway.send(.get, "/v1/reviews/inv-1.1/audit", token: "tokA")
+            let records = (trail.json?["records"] as? [[String: Any]]) ?? []
+            #expect(records.map { $0["action"] as? String ?? "" } == ["claim", "correct"], "\(trail.text)")
+            #expect(
+                records.allSatisfy { $0["item"] as? String == "inv-1.1" && $0["job_id"] as? String == "inv-1" && $0["reviewer"] as? String == "ada" }
+            )
+            #expect(
+                records.last?["before"] as? Double == 12.5 && records.last?["after"] as? Double == 13.5
+                    && records.last?["note"] as? String == "misread"
+            )
+            let released2 = try await gateway.send(.get, "/v1/reviews/inv-1.2/audit", token: "tokA")
+            let actions = ((released2.json?["records"] as? [[String: Any]]) ?? []).map { $0["action"] as? String ?? "" }
+            #expect(actions == ["claim", "release"], "\(released2.text)")
         }
     }
 

@@ -1,4 +1,4 @@
-// Generated from openapi.yaml (sha256 53d61ac34aa117b554bda6f3f9090439d38496dbfcfb065ce59c9511583a185f) by scripts/generate-api.sh.
+// Generated from openapi.yaml (sha256 2e973c373755e243c9c505a5a6b29da08b549ccdc58f065473830b9cad9802d9) by scripts/generate-api.sh.
 // swift-format-ignore-file
 /// The gateway's OpenAPI document as JSON, served at `/openapi.json`.
 public enum OpenAPIDocument {
@@ -1164,6 +1164,73 @@ public enum OpenAPIDocument {
      },
      "next_url": {
       "type": "string"
+     }
+    }
+   },
+   "ReviewAuditRecord": {
+    "type": "object",
+    "description": "One claim, release, takeover or decision on a review item (docs/review.md#audit-trail).",
+    "required": [
+     "item",
+     "job_id",
+     "tenant",
+     "reviewer",
+     "at",
+     "action",
+     "before",
+     "after"
+    ],
+    "properties": {
+     "item": {
+      "type": "string"
+     },
+     "job_id": {
+      "type": "string"
+     },
+     "tenant": {
+      "type": "string"
+     },
+     "reviewer": {
+      "type": "string"
+     },
+     "at": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "action": {
+      "type": "string",
+      "enum": [
+       "claim",
+       "release",
+       "takeover",
+       "confirm",
+       "correct",
+       "reject"
+      ]
+     },
+     "before": {
+      "description": "The value before a decision; for claims and releases, the item's state."
+     },
+     "after": {
+      "description": "The value after a decision (null for reject); for claims and releases, the item's state."
+     },
+     "note": {
+      "type": "string"
+     }
+    }
+   },
+   "ReviewAuditTrail": {
+    "type": "object",
+    "required": [
+     "records"
+    ],
+    "properties": {
+     "records": {
+      "type": "array",
+      "description": "Oldest first.",
+      "items": {
+       "$ref": "#/components/schemas/ReviewAuditRecord"
+      }
      }
     }
    },
@@ -2449,6 +2516,41 @@ public enum OpenAPIDocument {
      },
      "409": {
       "$ref": "#/components/responses/ReviewConflict"
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "429": {
+      "$ref": "#/components/responses/RateLimited"
+     }
+    }
+   }
+  },
+  "/v1/reviews/{id}/audit": {
+   "get": {
+    "operationId": "getReviewAudit",
+    "summary": "The item's audit trail, oldest first; who claimed, released, took over and decided it, when, with the value before and after.",
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/ReviewIDPath"
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "The item's records.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/ReviewAuditTrail"
+        }
+       }
+      }
+     },
+     "404": {
+      "$ref": "#/components/responses/NoSuchReview"
      },
      "503": {
       "$ref": "#/components/responses/Unavailable"

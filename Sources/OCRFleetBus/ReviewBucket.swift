@@ -71,15 +71,32 @@ final class ReviewBucket: @unchecked Sendable {
         return current.bytes == bytes
     }
 
-    /// Every key that starts with `prefix`.
+    /// Every key under `prefix` (which ends in a dot): a watch of `<prefix>>` for its
+    /// current keys only, so the server reads that prefix's subjects, not the bucket's.
     func keys(prefix: String) async throws -> [String] {
         try await connection.blockingCall { [self] in
-            var list = kvKeysList()
-            let status = kvStore_Keys(&list, kv, nil)
-            if status == NATS_NOT_FOUND { return [] }
-            try check("list the keys of KV \(name)", status)
-            defer { kvKeysList_Destroy(&list) }
-            return (0..<Int(list.Count)).compactMap { list.Keys[$0].map { String(cString: $0) } }.filter { $0.hasPrefix(prefix) }
+            var options = kvWatchOptions()
+            kvWatchOptions_Init(&options)
+            options.MetaOnly = true
+            options.IgnoreDeletes = true
+            var watcher: OpaquePointer?
+            try check("list the keys \(prefix)> of KV \(name)", kvStore_Watch(&watcher, kv, prefix + ">", &options))
+            defer { kvWatcher_Destroy(watcher) }
+            var keys: [String] = []
+            while true {
+                var entry: OpaquePointer?
+                try check("list the keys \(prefix)> of KV \(name)", kvWatcher_Next(&entry, watcher, 10_000))
+                // No entry: the current keys are all listed.
+                guard let entry else { return keys }
+                defer { kvEntry_Destroy(entry) }
+                if let key = kvEntry_Key(entry) { keys.append(String(cString: key)) }
+            }
+        }
+    }
+
+    func delete(_ key: String) async throws {
+        try await connection.blockingCall { [self] in
+            try check("delete \(key) from KV \(name)", kvStore_Delete(kv, key))
         }
     }
 

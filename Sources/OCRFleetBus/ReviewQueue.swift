@@ -30,32 +30,6 @@ extension NATSConnection {
         }
     }
 
-    /// Whether the tenant's consumer has never delivered the lane's message at `sequence`: it
-    /// delivers in stream order, so one past the last delivered never was (nor was any, while
-    /// the consumer is not made yet). Only such a
-    /// message may be deleted: the server owes a redelivery of one that was delivered (a
-    /// released item, a claim that ran out), and nats-server 2.9 then parks the next `no_wait`
-    /// pull instead of answering it.
-    func reviewNeverDelivered(_ sequence: UInt64, tenant: String) async throws -> Bool {
-        try await blockingCall { [self] in
-            var info: UnsafeMutablePointer<jsConsumerInfo>?
-            var code = jsErrCode(rawValue: 0)
-            let status = js_GetConsumerInfo(
-                &info,
-                jetStream,
-                StreamNames.reviews,
-                StreamNames.reviewConsumer(tenant: tenant),
-                nil,
-                &code
-            )
-            // No consumer yet: nobody has pulled from the lane.
-            if code == JSConsumerNotFoundErr { return true }
-            try check("read the review consumer of \(tenant)", status, code)
-            defer { jsConsumerInfo_Destroy(info) }
-            return sequence > info!.pointee.Delivered.Stream
-        }
-    }
-
     /// Acknowledges a delivery (on a work queue: removes the message).
     func settle(_ reply: String, _ verb: String) async throws {
         try publishCore(reply, payload: Array(verb.utf8))

@@ -47,8 +47,8 @@ extension ReviewStore {
     }
 
     /// Claims one item by id for `reviewer` (or renews the reviewer's own claim). The queue
-    /// message stays where it is; whoever pulls it while the claim runs puts it back, and the
-    /// decision deletes it.
+    /// message stays where it is; whoever pulls it while the claim runs puts it back, and
+    /// once the item is decided, the next claim to pull it acknowledges it as stale.
     public func claim(id: String, tenant: String, reviewer: String, now: Date = Date()) async throws -> ReviewItem {
         try Self.checkReviewer(reviewer)
         guard try await item(id, tenant: tenant) != nil else { throw ReviewStoreError.notFound }
@@ -110,7 +110,7 @@ extension ReviewStore {
 
     /// Records `decision` on the item `reviewer` holds (even past its lease, while nobody
     /// else has taken it), counts the item decided in its case (returned), then acknowledges
-    /// (or, claimed by id, deletes) its queue message and writes the audit record and, for a correction (or a confirmed
+    /// its queue message (held by a claim-next; one claimed by id is left for the next claim) and writes the audit record and, for a correction (or a confirmed
     /// sampled value), the correction. Repeating the same decision is harmless, and redoes
     /// the steps after the first.
     @discardableResult
@@ -149,14 +149,9 @@ extension ReviewStore {
             return next
         }
         guard let updated else { throw ReviewStoreError.notFound }
-        if let delivery = before.claim?.delivery {
-            try await connection.ackReview(delivery)
-        } else if let sequence = decided.queueSequence, try await connection.reviewNeverDelivered(sequence, tenant: tenant) {
-            // Claimed by id before anyone pulled it: the message would otherwise wait in the
-            // lane (and count in its backlog) until a claim pulls it as stale. One delivered
-            // before is left to that.
-            try await queue.deleteIfPresent(sequence)
-        }
+        // The sweep finds a case to finish by this mark, not by reading every case.
+        if updated.isReadyToFinish { try await bucket.put(Self.readyKey(updated.jobID), Array("1".utf8)) }
+        if let delivery = before.claim?.delivery { try await connection.ackReview(delivery) }
         let after: JSONValue =
             switch decision.action {
             case .confirm: decided.value
@@ -210,7 +205,14 @@ extension ReviewStore {
             next.reviewedAt = at
             return next
         }
+        try await bucket.delete(Self.readyKey(jobID))
         return moved
+    }
+
+    /// Takes a case off the sweep's list without finishing it: its job ended without
+    /// completing.
+    public func abandon(jobID: String) async throws {
+        try await bucket.delete(Self.readyKey(jobID))
     }
 
     /// The same decision, made again: its time aside.

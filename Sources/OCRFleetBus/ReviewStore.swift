@@ -18,8 +18,6 @@ public final class ReviewStore: Sendable {
     public let lease: Duration
     let bucket: ReviewBucket
     let cropBucket: ReviewBucket
-    /// The lanes' messages, for deleting one by sequence.
-    var queue: StoredMessages { StoredMessages(connection: connection, stream: StreamNames.reviews) }
     /// Tenants whose consumer this process has made or checked.
     private let lanes = Mutex<Set<String>>([])
     private let topology: ReviewTopology
@@ -84,10 +82,8 @@ public final class ReviewStore: Sendable {
             }
             // Stored before: an open one takes this attempt's content, a claimed or decided one stays.
             let stored = try await bucket.modify(key, as: ReviewItem.self) { current in
-                var next = item
-                next.queueSequence = current.queueSequence
-                guard current.state == .open, current != next else { return nil }
-                return next
+                guard current.state == .open, current != item else { return nil }
+                return item
             }
             if let stored, !stored.state.isDecided { queued.append(stored) }
         }
@@ -107,18 +103,11 @@ public final class ReviewStore: Sendable {
             }
         }
         for item in queued {
-            let sequence = try await connection.publish(
+            try await connection.publish(
                 Subjects.reviews(tenant: item.tenant),
                 payload: Array(item.id.utf8),
                 messageID: "review-\(item.id)"
             )
-            guard sequence > 0 else { continue }
-            _ = try await bucket.modify(Self.itemKey(item.id), as: ReviewItem.self) { current in
-                guard current.queueSequence != sequence else { return nil }
-                var next = current
-                next.queueSequence = sequence
-                return next
-            }
         }
     }
 
@@ -144,10 +133,11 @@ public final class ReviewStore: Sendable {
         return try await bucket.value(Self.caseKey(jobID), as: ReviewCase.self)?.value
     }
 
-    /// The job ids of every case in the bucket: reads every case key, so it costs what the
-    /// bucket holds.
-    public func caseJobIDs() async throws -> [String] {
-        try await bucket.keys(prefix: "job.").map { String($0.dropFirst(4)) }.sorted()
+    /// The job ids of the cases marked ready to finish (`ready.<job_id>`: every item
+    /// decided, the version not yet announced), for the sweep: it costs what waits, not what
+    /// the bucket holds.
+    public func readyJobIDs() async throws -> [String] {
+        try await bucket.keys(prefix: "ready.").map { String($0.dropFirst(6)) }.sorted()
     }
 
     /// The extraction document as the worker stored it, from its pieces.
@@ -163,8 +153,8 @@ public final class ReviewStore: Sendable {
     }
 
     /// One page of a tenant's items in id order, after the id `after`. `state` filters: an
-    /// item whose claim ran out by `now` counts as `open`, not `claimed`. Reads every item
-    /// key of the bucket, so it costs what the bucket holds.
+    /// item whose claim ran out by `now` counts as `open`, not `claimed`. Lists every item key
+    /// (of every tenant), so it costs what the bucket's items are.
     public func items(
         tenant: String,
         state: ReviewItemState? = nil,
@@ -196,6 +186,7 @@ public final class ReviewStore: Sendable {
     static func itemKey(_ id: String) -> String { "item.\(id)" }
     static func caseKey(_ jobID: String) -> String { "job.\(jobID)" }
     static func documentKey(jobID: String, piece: Int) -> String { "doc.\(jobID).\(piece)" }
+    static func readyKey(_ jobID: String) -> String { "ready.\(jobID)" }
 
     /// `<job_id>.<n>`: a KV key token and message id.
     static func isValidItemID(_ id: String) -> Bool {

@@ -98,20 +98,6 @@ public struct StoredMessages: Sendable {
         }
     }
 
-    /// Deletes the message at `sequence` unless it is gone already (acknowledged off a work
-    /// queue, deleted, or never there).
-    public func deleteIfPresent(_ sequence: UInt64) async throws {
-        do {
-            try await delete(sequence)
-        } catch let error as NATSError where error.isNotFound || Self.goneCodes.contains(error.jetStreamCode) {
-            return
-        }
-    }
-
-    /// What the server answers for a sequence it no longer holds: "sequence not found" or,
-    /// from some versions, a failed delete.
-    static let goneCodes: Set<Int> = [Int(JSSequenceNotFoundErr.rawValue), Int(JSStreamMsgDeleteFailed.rawValue)]
-
     public func purge() async throws {
         try await connection.blockingCall { [connection, stream] in
             var code = jsErrCode(rawValue: 0)

@@ -97,7 +97,9 @@ public final class DeepSeekEngine: OCREngine {
             guard await limit.acquire() else { throw OCRError(.cancelled, "the job was stopped") }
             guard let endpoint = pool.checkOut() else {
                 limit.release(.failed)
-                if !rechecked {
+                // A check takes up to 4 s (two requests of 2 s): only a page with that much
+                // time left waits for one.
+                if !rechecked, deadline - clock.now > .seconds(4) {
                     rechecked = true
                     await servers.recheckUnhealthy()
                     continue

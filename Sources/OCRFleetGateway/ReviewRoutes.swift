@@ -180,7 +180,6 @@ extension Gateway {
         var shown = item
         shown.id = caller.clientID(ofBusID: item.id) ?? item.id
         shown.jobID = caller.clientID(ofBusID: item.jobID) ?? item.jobID
-        shown.queueSequence = nil
         shown.claim?.delivery = nil
         var answer = try APIJSON.convert(shown, to: Components.Schemas.ReviewItem.self)
         if withCrop, item.crop { answer.cropUrl = cropURLs.url(busItemID: item.id) }

@@ -41,10 +41,6 @@ public struct ReviewItem: Codable, Sendable, Equatable {
     public var state: ReviewItemState
     public var claim: ReviewClaim?
     public var decision: ReviewDecision?
-    /// The sequence of the item's message in `OCR_REVIEWS` (set by the store once queued), so
-    /// a decision on an item claimed by id removes it. Internal to the fleet; the API does
-    /// not show it.
-    public var queueSequence: UInt64?
 
     public init(
         id: String,
@@ -111,7 +107,6 @@ public struct ReviewItem: Codable, Sendable, Equatable {
         case context, crop, state, claim, decision
         case jobID = "job_id"
         case createdAt = "created_at"
-        case queueSequence = "queue_sequence"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -136,7 +131,6 @@ public struct ReviewItem: Codable, Sendable, Equatable {
         state = try c.decode(ReviewItemState.self, forKey: .state)
         claim = try c.decodeIfPresent(ReviewClaim.self, forKey: .claim)
         decision = try c.decodeIfPresent(ReviewDecision.self, forKey: .decision)
-        queueSequence = try c.decodeIfPresent(UInt64.self, forKey: .queueSequence)
     }
 
     /// `label`, `section` and `value` are written even when null, as the contract shows them.
@@ -162,6 +156,5 @@ public struct ReviewItem: Codable, Sendable, Equatable {
         try c.encode(state, forKey: .state)
         try c.encodeIfPresent(claim, forKey: .claim)
         try c.encodeIfPresent(decision, forKey: .decision)
-        try c.encodeIfPresent(queueSequence, forKey: .queueSequence)
     }
 }

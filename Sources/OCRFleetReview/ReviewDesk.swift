@@ -85,7 +85,7 @@ public struct ReviewDesk: Sendable {
             )
         }
         var reviewed: JobReviewed?
-        if reviewCase.isReadyToFinish { reviewed = try await finish(reviewCase, now: now) }
+        if reviewCase.isReadyToFinish { reviewed = try await finishIfCompleted(reviewCase, now: now) }
         return Outcome(item: decided, reviewCase: try await store.caseOf(jobID: item.jobID) ?? reviewCase, reviewed: reviewed)
     }
 
@@ -93,15 +93,30 @@ public struct ReviewDesk: Sendable {
     /// finisher stopped half-way); nil when there is nothing to finish.
     public func finishPending(jobID: String, now: Date = Date()) async throws -> JobReviewed? {
         guard let reviewCase = try await store.caseOf(jobID: jobID), reviewCase.isReadyToFinish else { return nil }
+        return try await finishIfCompleted(reviewCase, now: now)
+    }
+
+    /// Finishes the case once its job has completed: the worker queues items before it
+    /// uploads and announces `completed`, and `reviewed` must not come before that event, nor
+    /// after a `failed` one. A job still running is left for the sweep; a case whose job
+    /// ended otherwise (failed for good, cancelled) is never finished, and leaves the sweep.
+    func finishIfCompleted(_ reviewCase: ReviewCase, now: Date) async throws -> JobReviewed? {
+        let states = try await JobStateStore(connection: store.connection)
+        // A job state gone (expired) leaves only the case to go by.
+        if let state = try await states.get(reviewCase.jobID)?.state, state != .completed {
+            if state.isTerminal { try await store.abandon(jobID: reviewCase.jobID) }
+            return nil
+        }
         return try await finish(reviewCase, now: now)
     }
 
-    /// Finishes every case left decided but unannounced (the gateway's sweep): the jobs
-    /// finished, and those that failed again with why, to be tried at the next sweep.
+    /// Finishes every case marked ready (the gateway's sweep): left decided but unannounced,
+    /// or decided before its job completed. The jobs finished, and those that failed again
+    /// with why, to be tried at the next sweep.
     public func finishEveryPending(now: Date = Date()) async throws -> (finished: [String], failed: [(jobID: String, error: any Error)]) {
         var finished: [String] = []
         var failed: [(jobID: String, error: any Error)] = []
-        for jobID in try await store.caseJobIDs() {
+        for jobID in try await store.readyJobIDs() {
             do {
                 if try await finishPending(jobID: jobID, now: now) != nil { finished.append(jobID) }
             } catch {

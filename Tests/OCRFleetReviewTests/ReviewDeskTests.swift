@@ -125,10 +125,43 @@ import Testing
             #expect(try await store.caseOf(jobID: "alpha=inv-2")?.version == 1)
             #expect(versions.versions.withLock { $0.count } == 1)
             #expect(try await desk.finishEveryPending().finished.isEmpty, "the next sweep has nothing to do")
+            #expect(try await store.readyJobIDs().isEmpty)
             // A finisher repeated after the duplicate window sees the version announced already.
             let subject = Subjects.event(.reviewed, jobID: "alpha=inv-1")
             #expect(try await desk.isAnnounced(version: 2, on: subject))
             #expect(try await !desk.isAnnounced(version: 3, on: subject))
+        }
+    }
+
+    @Test func aReviewDecidedBeforeItsJobCompletedIsFinishedOnlyAfter() async throws {
+        try await withNATSServer { server in
+            let store = try await ReviewFixtures.store(server)
+            let states = try await JobStateStore(connection: store.connection)
+            let versions = StoredVersions()
+            let desk = Self.desk(store, versions)
+            // The worker queued the items and is still uploading when a reviewer decides them.
+            try await states.put(JobState(jobID: "alpha=inv-1", state: .running))
+            let items = try await ReviewFixtures.open(store, count: 1)
+            _ = try await desk.claim(id: items[0].id, tenant: "alpha", reviewer: "ann")
+            let early = try await desk.decide(id: items[0].id, tenant: "alpha", reviewer: "ann", action: .confirm)
+            #expect(early.reviewed == nil && early.reviewCase.isReadyToFinish)
+            #expect(try await desk.finishEveryPending().finished.isEmpty)
+            #expect(try await Self.reviewedEvents(store, jobID: "alpha=inv-1").isEmpty)
+            // Once it completed, the sweep finishes it.
+            try await states.put(JobState(jobID: "alpha=inv-1", state: .completed))
+            #expect(try await desk.finishEveryPending().finished == ["alpha=inv-1"])
+            #expect(try await Self.reviewedEvents(store, jobID: "alpha=inv-1").count == 1)
+
+            // A job that failed for good after queueing its items is never announced as reviewed,
+            // and leaves the sweep's list.
+            try await states.put(JobState(jobID: "alpha=inv-2", state: .running))
+            let orphans = try await ReviewFixtures.open(store, jobID: "alpha=inv-2", count: 1)
+            _ = try await desk.claim(id: orphans[0].id, tenant: "alpha", reviewer: "ann")
+            _ = try await desk.decide(id: orphans[0].id, tenant: "alpha", reviewer: "ann", action: .confirm)
+            try await states.put(JobState(jobID: "alpha=inv-2", state: .failed))
+            #expect(try await desk.finishEveryPending().finished.isEmpty)
+            #expect(try await store.readyJobIDs().isEmpty)
+            #expect(try await Self.reviewedEvents(store, jobID: "alpha=inv-2").isEmpty)
         }
     }
 

@@ -169,6 +169,69 @@ import VLLMDouble
         }
     }
 
+    /// An earlier attempt opened the job's review and stopped before `completed`; a reviewer
+    /// claimed its item meanwhile. The retried attempt keeps that review: the same item, still
+    /// claimed, and the document it was planned from as the job's `extraction.json`.
+    @Test func aRetriedAttemptKeepsTheReviewAnEarlierOneOpened() async throws {
+        try await withVLLMDouble(AnalysisEndToEndTests.behaviour) { llm in
+            try await withFleet(workerEnvironment: AnalysisEndToEndTests.environment(llm.baseURL)) { fleet in
+                let store = try await ReviewStore.ensureTopology(on: fleet.nats)
+                let earlier = ExtractionDocument(
+                    extraction: FieldExtraction(
+                        values: .object(["amount": .number(99)]),
+                        fields: [
+                            ExtractedField(
+                                pointer: "/amount",
+                                value: .number(99),
+                                confidence: 0.3,
+                                confidenceParts: ConfidenceParts(model: 0.3, validation: 1, evidence: nil),
+                                citation: nil
+                            )
+                        ],
+                        requests: 1,
+                        pieces: 1
+                    )
+                )
+                let item = ReviewItem(
+                    id: "review-kept.1",
+                    jobID: "review-kept",
+                    tenant: "default",
+                    kind: .field,
+                    pointer: "/amount",
+                    value: .number(99),
+                    confidence: 0.3,
+                    reasons: [.lowConfidence],
+                    message: "/amount was read with confidence 0.3",
+                    createdAt: Date()
+                )
+                try await store.open(
+                    case: ReviewCase(jobID: "review-kept", tenant: "default", itemIDs: [item.id], createdAt: Date()),
+                    items: [item],
+                    document: Array(try CloudEventCoding.encoder().encode(earlier)),
+                    crops: [:]
+                )
+                _ = try await store.claim(id: item.id, tenant: "default", reviewer: "rita")
+
+                let job = try fleet.storedJob(
+                    "review-kept",
+                    "analysis/invoice-a.pdf",
+                    options: JobOptions(
+                        mode: .text,
+                        extract: ExtractionOptions(schema: try Self.schema("review.schema.json")),
+                        review: ReviewOptions(sampleRate: 0)
+                    ),
+                    extractionURL: true
+                )
+                let (completed, document, _, _) = try await Self.complete(fleet, job)
+                #expect(completed.review == ReviewSummary(needsReview: true, items: 1, reasons: [.lowConfidence: 1]))
+                #expect(document.extraction?.values == .object(["amount": .number(99)]), "the document the item cites")
+                let kept = try #require(try await store.item(item.id))
+                #expect(kept.claim?.reviewer == "rita" && kept.state == .claimed)
+                #expect(try await store.item("review-kept.2") == nil, "nothing planned again")
+            }
+        }
+    }
+
     @Test func aCorrectedMistakeIsNotRepeated() async throws {
         try await withVLLMDouble(AnalysisEndToEndTests.behaviour) { llm in
             try await withFleet(workerEnvironment: AnalysisEndToEndTests.environment(llm.baseURL)) { fleet in

@@ -9,8 +9,9 @@ import OCRFleetReview
 /// docs/review.md#worker): plans the items (`ReviewPlanner`), crops the regions they cite
 /// (`ReviewCrops`), and stores the case, the extraction document, the crops and the items and
 /// queues them (`ReviewStore.open`) before the job can complete, so `completed` never names
-/// items that do not exist. A retried attempt plans the same ids and stores them again. A
-/// store that fails fails the attempt as `result_upload_failed`, retried like an upload.
+/// items that do not exist. A retried attempt keeps the review an earlier one opened, and
+/// uploads the document its items were planned from. A store that fails fails the attempt as
+/// `result_upload_failed`, retried like an upload.
 struct ReviewStage: JobStage {
     let store: ReviewStore
     let crops: ReviewCrops
@@ -24,6 +25,12 @@ struct ReviewStage: JobStage {
         guard let options = work.job.options.review else { return }
         // A job whose tenant cannot name a review lane was refused when it was read.
         let tenant = work.job.metadata?["tenant"] ?? "default"
+        if let kept = try await keptReview(of: work.job.jobID) {
+            work.analysisDocument = kept.document
+            work.document = nil
+            work.review = ReviewSummary(items: kept.items)
+            return
+        }
         let document = work.analysisDocument
         let schema = try work.job.options.extract?.parsedSchema()
         let planner = ReviewPlanner(jobID: work.job.jobID, tenant: tenant, options: options, schema: schema)
@@ -60,6 +67,28 @@ struct ReviewStage: JobStage {
         }
         work.review = ReviewSummary(items: items, omitted: planned.count - items.count)
         Self.count(fieldsOf: document, items: items)
+    }
+
+    /// The review an earlier attempt of the job opened, with the document its items were
+    /// planned from; nil when none did. A retried attempt keeps it: reviewers may hold or
+    /// have decided its items already, and a new plan (a model need not answer the same
+    /// twice) would put other fields under the same ids. The job then uploads that document,
+    /// so its `extraction.json` is what the items cite.
+    func keptReview(of jobID: String) async throws(OCRError) -> (document: ExtractionDocument, items: [ReviewItem])? {
+        do {
+            guard let reviewCase = try await store.caseOf(jobID: jobID), let bytes = try await store.document(jobID: jobID) else {
+                return nil
+            }
+            let document = try CloudEventCoding.decoder().decode(ExtractionDocument.self, from: Data(bytes))
+            var items: [ReviewItem] = []
+            for id in reviewCase.itemIDs {
+                guard let item = try await store.item(id) else { return nil }
+                items.append(item)
+            }
+            return (document, items)
+        } catch {
+            throw OCRError(.resultUploadFailed, "the review an earlier attempt opened could not be read: \(error)")
+        }
     }
 
     /// The review metrics: the fields looked at and the items queued, by label (the review

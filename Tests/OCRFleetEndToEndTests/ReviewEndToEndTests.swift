@@ -272,6 +272,12 @@ import VLLMDouble
                 let amount = try #require(secondDocument.extraction?.fields.first { $0.pointer == "/amount" })
                 #expect(amount.citation?.text == "$1,234.50")
                 #expect((amount.confidence ?? 0) >= 0.8, "\(amount)")
+                let before = firstDocument.extraction?.fields.first { $0.pointer == "/amount" }
+                print(
+                    "learning loop: /amount was \(before?.value ?? .null) at confidence \(before?.confidence ?? 0) "
+                        + "(a review item); after one correction, \(amount.value) at confidence \(amount.confidence ?? 0), "
+                        + "cited \"\(amount.citation?.text ?? "")\" (no item)"
+                )
                 #expect(secondCompleted.review?.reasons[.lowConfidence] == nil, "\(String(describing: secondCompleted.review))")
                 let secondItems = try await store.items(tenant: "default", limit: 100).filter { $0.jobID == "learn-2" }
                 #expect(!secondItems.contains { $0.pointer == "/amount" }, "\(secondItems)")

@@ -151,7 +151,13 @@ extension ReviewStore {
         guard let updated else { throw ReviewStoreError.notFound }
         // The sweep finds a case to finish by this mark, not by reading every case.
         if updated.isReadyToFinish { try await bucket.put(Self.readyKey(updated.jobID), Array("1".utf8)) }
-        if let delivery = before.claim?.delivery { try await connection.ackReview(delivery) }
+        if let delivery = before.claim?.delivery {
+            try await connection.ackReview(delivery)
+        } else {
+            // Claimed by id: the item's message waits in the lane until a claim pulls it; the
+            // sweep settles the lane if no claim does.
+            try await bucket.put(Self.settleKey(tenant), Array("1".utf8))
+        }
         let after: JSONValue =
             switch decision.action {
             case .confirm: decided.value
@@ -207,6 +213,36 @@ extension ReviewStore {
         }
         try await bucket.delete(Self.readyKey(jobID))
         return moved
+    }
+
+    /// Tenants whose lanes may hold messages of items decided after a claim by id.
+    public func lanesToSettle() async throws -> [String] {
+        try await bucket.keys(prefix: "settle.").map { String($0.dropFirst(7)) }.sorted()
+    }
+
+    /// Settles the messages at the head of a tenant's lane whose items are decided (or gone),
+    /// as a claim would on its way, and gives the first undecided one back at once: the lane's
+    /// backlog and its oldest item's age then count what waits. Returns how many it settled.
+    /// Deleting the messages at the decision instead would be quicker, but nats-server 2.9
+    /// parks later `no_wait` pulls of a consumer whose stream lost a message it had not
+    /// delivered.
+    @discardableResult
+    public func settleLane(tenant: String, limit: Int = 1000) async throws -> Int {
+        guard ReviewItem.isValidTenant(tenant) else { return 0 }
+        try await ensureLane(tenant)
+        var settled = 0
+        while settled < limit {
+            guard let delivery = try await connection.nextReview(tenant: tenant) else { break }
+            guard let item = try await item(delivery.itemID, tenant: tenant), !item.state.isDecided else {
+                try await connection.ackReview(delivery.reply)
+                settled += 1
+                continue
+            }
+            try await connection.nakReview(delivery.reply)
+            break
+        }
+        if settled < limit { try await bucket.delete(Self.settleKey(tenant)) }
+        return settled
     }
 
     /// Takes a case off the sweep's list without finishing it: its job ended without

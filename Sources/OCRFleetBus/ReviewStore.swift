@@ -187,6 +187,7 @@ public final class ReviewStore: Sendable {
     static func caseKey(_ jobID: String) -> String { "job.\(jobID)" }
     static func documentKey(jobID: String, piece: Int) -> String { "doc.\(jobID).\(piece)" }
     static func readyKey(_ jobID: String) -> String { "ready.\(jobID)" }
+    static func settleKey(_ tenant: String) -> String { "settle.\(tenant)" }
 
     /// `<job_id>.<n>`: a KV key token and message id.
     static func isValidItemID(_ id: String) -> Bool {

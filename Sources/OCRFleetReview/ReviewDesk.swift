@@ -110,12 +110,16 @@ public struct ReviewDesk: Sendable {
         return try await finish(reviewCase, now: now)
     }
 
-    /// Finishes every case marked ready (the gateway's sweep): left decided but unannounced,
-    /// or decided before its job completed. The jobs finished, and those that failed again
+    /// The gateway's sweep: settles the lanes where items were decided after a claim by id
+    /// (`ReviewStore.settleLane`), then finishes every case marked ready, left decided but
+    /// unannounced or decided before its job completed. The jobs finished, and what failed
     /// with why, to be tried at the next sweep.
     public func finishEveryPending(now: Date = Date()) async throws -> (finished: [String], failed: [(jobID: String, error: any Error)]) {
         var finished: [String] = []
         var failed: [(jobID: String, error: any Error)] = []
+        for tenant in try await store.lanesToSettle() {
+            do { try await store.settleLane(tenant: tenant) } catch { failed.append(("lane \(tenant)", error)) }
+        }
         for jobID in try await store.readyJobIDs() {
             do {
                 if try await finishPending(jobID: jobID, now: now) != nil { finished.append(jobID) }

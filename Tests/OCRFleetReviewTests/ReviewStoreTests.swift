@@ -53,6 +53,27 @@ import Testing
         }
     }
 
+    /// A lane whose items were all decided by id, with no claim to settle their messages: the
+    /// sweep's settling leaves its backlog counting only what waits.
+    @Test func theSweepSettlesALaneOfItemsDecidedById() async throws {
+        try await withNATSServer { server in
+            let store = try await ReviewFixtures.store(server)
+            let items = try await ReviewFixtures.open(store, count: 3)
+            let lane = StoredMessages(connection: store.connection, stream: StreamNames.reviews)
+            for item in items.dropLast() {
+                _ = try await store.claim(id: item.id, tenant: "alpha", reviewer: "ann")
+                try await store.decide(id: item.id, tenant: "alpha", decision: ReviewDecision(action: .confirm, reviewer: "ann", at: Date()))
+            }
+            #expect(try await lane.backlog().count == 3)
+            #expect(try await store.lanesToSettle() == ["alpha"])
+            #expect(try await store.settleLane(tenant: "alpha") == 2)
+            #expect(try await lane.backlog().count == 1, "the undecided item still waits")
+            #expect(try await store.lanesToSettle().isEmpty)
+            let last = try #require(try await store.claim(tenant: "alpha", reviewer: "bob"))
+            #expect(last.id == items[2].id, "and is served next")
+        }
+    }
+
     @Test func reviewersClaimingAtOnceNeverShareAnItem() async throws {
         try await withNATSServer { server in
             let store = try await ReviewFixtures.store(server)

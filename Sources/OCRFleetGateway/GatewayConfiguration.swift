@@ -128,7 +128,7 @@ public struct GatewayConfiguration: Sendable {
         public static let reviewSweep = Setting(
             "review.sweep.s",
             default: "60",
-            "Seconds between sweeps that finish reviews whose last decision was recorded but whose version was not stored and announced."
+            "Seconds between sweeps that finish reviews left decided but unannounced and settle review lanes where items were decided after a claim by id."
         )
         public static let maxBacklog = Setting(
             "max.backlog",

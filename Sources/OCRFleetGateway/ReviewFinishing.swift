@@ -2,9 +2,10 @@ import Logging
 import OCRFleetReview
 import ServiceLifecycle
 
-/// Finishes the reviews whose last decision was recorded but whose version was not stored
-/// and announced (the replica that took it stopped, or storing the version failed), every
-/// `OCR_REVIEW_SWEEP_S`. Every replica sweeps: finishing is safe to repeat.
+/// Every `OCR_REVIEW_SWEEP_S`: settles the review lanes where items were decided after a
+/// claim by id, and finishes the reviews whose last decision was recorded but whose version
+/// was not stored and announced (the replica that took it stopped, storing the version
+/// failed, or the job had not completed yet). Every replica sweeps: both are safe to repeat.
 struct ReviewFinishing: Service {
     let gateway: Gateway
 

@@ -140,6 +140,12 @@ extension ReviewStore {
         }
         if let refusal { throw refusal }
         guard let decided, let before else { throw ReviewStoreError.notFound }
+        // The last open item's decision marks the case for the sweep before the case counts
+        // it, so a gateway that stops in between leaves the sweep something to find (a mark on
+        // a case still waiting is only looked at again).
+        if let current = try await caseOf(jobID: decided.jobID), current.open <= 1, current.reviewedAt == nil {
+            try await markReady(jobID: decided.jobID)
+        }
         // The case counts the item first: a step below that fails (the caller repeats the
         // decision to redo it) can then never leave the case waiting for a decided item.
         let updated = try await bucket.modify(Self.caseKey(decided.jobID), as: ReviewCase.self) { current in
@@ -149,8 +155,7 @@ extension ReviewStore {
             return next
         }
         guard let updated else { throw ReviewStoreError.notFound }
-        // The sweep finds a case to finish by this mark, not by reading every case.
-        if updated.isReadyToFinish { try await bucket.put(Self.readyKey(updated.jobID), Array("1".utf8)) }
+        if updated.isReadyToFinish { try await markReady(jobID: updated.jobID) }
         if let delivery = before.claim?.delivery {
             try await connection.ackReview(delivery)
         } else {
@@ -222,31 +227,45 @@ extension ReviewStore {
 
     /// Settles the messages at the head of a tenant's lane whose items are decided (or gone),
     /// as a claim would on its way, and gives the first undecided one back at once: the lane's
-    /// backlog and its oldest item's age then count what waits. Returns how many it settled.
+    /// oldest item's age then counts what waits, and the backlog does up to the first open
+    /// item (messages behind it wait for the claims that reach them). Returns how many it settled.
     /// Deleting the messages at the decision instead would be quicker, but nats-server 2.9
     /// parks later `no_wait` pulls of a consumer whose stream lost a message it had not
     /// delivered.
     @discardableResult
     public func settleLane(tenant: String, limit: Int = 1000) async throws -> Int {
         guard ReviewItem.isValidTenant(tenant) else { return 0 }
-        try await ensureLane(tenant)
+        // The mark goes first, so a decision by id made meanwhile marks the lane again.
+        try await bucket.delete(Self.settleKey(tenant))
         var settled = 0
-        while settled < limit {
-            guard let delivery = try await connection.nextReview(tenant: tenant) else { break }
-            guard let item = try await item(delivery.itemID, tenant: tenant), !item.state.isDecided else {
-                try await connection.ackReview(delivery.reply)
-                settled += 1
-                continue
+        do {
+            try await ensureLane(tenant)
+            while settled < limit {
+                guard let delivery = try await connection.nextReview(tenant: tenant) else { return settled }
+                guard let item = try await item(delivery.itemID, tenant: tenant), !item.state.isDecided else {
+                    try await connection.ackReview(delivery.reply)
+                    settled += 1
+                    continue
+                }
+                try await connection.nakReview(delivery.reply)
+                return settled
             }
-            try await connection.nakReview(delivery.reply)
-            break
+        } catch {
+            try? await bucket.put(Self.settleKey(tenant), Array("1".utf8))
+            throw error
         }
-        if settled < limit { try await bucket.delete(Self.settleKey(tenant)) }
+        try await bucket.put(Self.settleKey(tenant), Array("1".utf8))
         return settled
     }
 
+    /// Puts a case on the sweep's list (`ready.<job_id>`): the sweep finds cases to finish
+    /// by this mark, not by reading every case.
+    public func markReady(jobID: String) async throws {
+        try await bucket.put(Self.readyKey(jobID), Array("1".utf8))
+    }
+
     /// Takes a case off the sweep's list without finishing it: its job ended without
-    /// completing.
+    /// completing, or it is finished or gone.
     public func abandon(jobID: String) async throws {
         try await bucket.delete(Self.readyKey(jobID))
     }

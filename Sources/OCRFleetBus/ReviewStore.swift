@@ -102,7 +102,15 @@ public final class ReviewStore: Sendable {
                 return next == current ? nil : next
             }
         }
-        for item in queued {
+        try await queue(queued)
+    }
+
+    /// Queues each item not decided yet on its tenant's lane, again for a retried attempt
+    /// (an earlier one may have stopped before its messages went out); the message id makes
+    /// the stream drop a repeat within its window, and the claim rules make a later one
+    /// harmless.
+    public func queue(_ items: [ReviewItem]) async throws {
+        for item in items where !item.state.isDecided {
             try await connection.publish(
                 Subjects.reviews(tenant: item.tenant),
                 payload: Array(item.id.utf8),

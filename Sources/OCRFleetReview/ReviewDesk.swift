@@ -92,23 +92,40 @@ public struct ReviewDesk: Sendable {
     /// Finishes a case whose items are all decided but whose version was not announced (its
     /// finisher stopped half-way); nil when there is nothing to finish.
     public func finishPending(jobID: String, now: Date = Date()) async throws -> JobReviewed? {
-        guard let reviewCase = try await store.caseOf(jobID: jobID), reviewCase.isReadyToFinish else { return nil }
+        guard let reviewCase = try await store.caseOf(jobID: jobID), reviewCase.reviewedAt == nil else {
+            // Gone, or announced already: the mark has nothing left to find.
+            try await store.abandon(jobID: jobID)
+            return nil
+        }
+        // Not ready yet (the mark went in before the last decision's CAS): the next sweep looks again.
+        guard reviewCase.isReadyToFinish else { return nil }
         return try await finishIfCompleted(reviewCase, now: now)
     }
 
-    /// Finishes the case once its job has completed: the worker queues items before it
-    /// uploads and announces `completed`, and `reviewed` must not come before that event, nor
-    /// after a `failed` one. A job still running is left for the sweep; a case whose job
-    /// ended otherwise (failed for good, cancelled) is never finished, and leaves the sweep.
+    /// Finishes the case once its job's `completed` event is published: the worker queues
+    /// items before it uploads, and writes the `completed` state before it publishes the
+    /// event, and `reviewed` must come after that event, never after a `failed` one. A job
+    /// still running (or completed but not announced yet) is left for the sweep. A case whose
+    /// job failed for good or was cancelled leaves the sweep's list; a retry of that job that
+    /// completes puts it back (ReviewStore.markReady).
     func finishIfCompleted(_ reviewCase: ReviewCase, now: Date) async throws -> JobReviewed? {
         let states = try await JobStateStore(connection: store.connection)
         // A job state gone (expired) leaves only the case to go by.
-        if let state = try await states.get(reviewCase.jobID)?.state, state != .completed {
-            if state.isTerminal { try await store.abandon(jobID: reviewCase.jobID) }
-            return nil
+        if let state = try await states.get(reviewCase.jobID) {
+            guard state.state == .completed else {
+                if state.state.isTerminal { try await store.abandon(jobID: reviewCase.jobID) }
+                return nil
+            }
+            let events = StoredMessages(connection: store.connection, stream: StreamNames.events)
+            let announced = try await events.last(on: Subjects.event(.completed, jobID: reviewCase.jobID)) != nil
+            // The events stream keeps a week: an older completion's event may be gone.
+            guard announced || now.timeIntervalSince(state.updatedAt) > Self.eventsKept else { return nil }
         }
         return try await finish(reviewCase, now: now)
     }
+
+    /// How long `OCR_EVENTS` keeps events (docs/events.md).
+    static let eventsKept: TimeInterval = 7 * 24 * 3600
 
     /// The gateway's sweep: settles the lanes where items were decided after a claim by id
     /// (`ReviewStore.settleLane`), then finishes every case marked ready, left decided but
@@ -117,10 +134,17 @@ public struct ReviewDesk: Sendable {
     public func finishEveryPending(now: Date = Date()) async throws -> (finished: [String], failed: [(jobID: String, error: any Error)]) {
         var finished: [String] = []
         var failed: [(jobID: String, error: any Error)] = []
-        for tenant in try await store.lanesToSettle() {
-            do { try await store.settleLane(tenant: tenant) } catch { failed.append(("lane \(tenant)", error)) }
+        // One listing that fails leaves the other's work to do.
+        do {
+            for tenant in try await store.lanesToSettle() {
+                do { try await store.settleLane(tenant: tenant) } catch { failed.append(("lane \(tenant)", error)) }
+            }
+        } catch {
+            failed.append(("the lanes to settle", error))
         }
-        for jobID in try await store.readyJobIDs() {
+        let ready: [String]
+        do { ready = try await store.readyJobIDs() } catch { return (finished, failed + [("the ready reviews", error)]) }
+        for jobID in ready {
             do {
                 if try await finishPending(jobID: jobID, now: now) != nil { finished.append(jobID) }
             } catch {

@@ -47,7 +47,8 @@ public enum ReviewFixture {
     )
 
     /// Completes the job `busID` as a worker that extracted `document` would: its
-    /// extraction.json at `path` (the store's file for the job) and its state `completed`.
+    /// extraction.json at `path` (the store's file for the job), its state `completed`, and
+    /// then its `completed` event.
     public static func complete(_ busID: String, extractionAt path: String, nats: NATSConnection) async throws {
         try FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent,
@@ -57,6 +58,30 @@ public enum ReviewFixture {
         var state = JobState(jobID: busID, state: .completed)
         state.review = JobReviewStatus(needsReview: true, open: 3, items: 3)
         try await JobStateStore(connection: nats).put(state)
+        try await announceCompleted(busID, nats: nats)
+    }
+
+    /// Publishes the job's `completed` event as its worker would, after its state.
+    public static func announceCompleted(_ busID: String, nats: NATSConnection) async throws {
+        var completed = JobCompleted(
+            result: ResultSummary(url: "http://store.test/results/\(busID).md", bytes: markdown.utf8.count, sha256: "test"),
+            pages: 1,
+            pagesFailed: [],
+            engine: "tesseract",
+            durationMs: 1,
+            timingsMs: [:],
+            usage: PageUsage(pagesOCR: 0, pagesText: 1)
+        )
+        completed.review = ReviewSummary(needsReview: true, items: 3)
+        let event = LifecycleEvent.lifecycle(
+            LifecycleData(header: EventHeader(jobID: busID, attempt: 1, worker: "review-fixture"), body: .completed(completed)),
+            source: "urn:test:review-fixture"
+        )
+        try await nats.publish(
+            Subjects.event(.completed, jobID: busID),
+            payload: Array(try CloudEventCoding.encoder().encode(event)),
+            headers: ["Content-Type": CloudEventCoding.contentType]
+        )
     }
 
     /// Opens the job's review: the total (low confidence, with `crop`), the vendor (an

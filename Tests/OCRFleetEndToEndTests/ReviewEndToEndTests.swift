@@ -204,8 +204,9 @@ import VLLMDouble
                     message: "/amount was read with confidence 0.3",
                     createdAt: Date()
                 )
+                let schema = try Self.schema("review.schema.json")
                 try await store.open(
-                    case: ReviewCase(jobID: "review-kept", tenant: "default", itemIDs: [item.id], createdAt: Date()),
+                    case: ReviewCase(jobID: "review-kept", tenant: "default", itemIDs: [item.id], schema: schema, createdAt: Date()),
                     items: [item],
                     document: Array(try CloudEventCoding.encoder().encode(earlier)),
                     crops: [:]
@@ -217,7 +218,7 @@ import VLLMDouble
                     "analysis/invoice-a.pdf",
                     options: JobOptions(
                         mode: .text,
-                        extract: ExtractionOptions(schema: try Self.schema("review.schema.json")),
+                        extract: ExtractionOptions(schema: schema),
                         review: ReviewOptions(sampleRate: 0)
                     ),
                     extractionURL: true

@@ -147,8 +147,12 @@ import Testing
             #expect(early.reviewed == nil && early.reviewCase.isReadyToFinish)
             #expect(try await desk.finishEveryPending().finished.isEmpty)
             #expect(try await Self.reviewedEvents(store, jobID: "alpha=inv-1").isEmpty)
-            // Once it completed, the sweep finishes it.
+            // Completed but not announced yet (the worker writes the state, then publishes the
+            // event): still left.
             try await states.put(JobState(jobID: "alpha=inv-1", state: .completed))
+            #expect(try await desk.finishEveryPending().finished.isEmpty)
+            // Once `completed` is published, the sweep finishes it.
+            try await ReviewFixture.announceCompleted("alpha=inv-1", nats: store.connection)
             #expect(try await desk.finishEveryPending().finished == ["alpha=inv-1"])
             #expect(try await Self.reviewedEvents(store, jobID: "alpha=inv-1").count == 1)
 
@@ -162,6 +166,12 @@ import Testing
             #expect(try await desk.finishEveryPending().finished.isEmpty)
             #expect(try await store.readyJobIDs().isEmpty)
             #expect(try await Self.reviewedEvents(store, jobID: "alpha=inv-2").isEmpty)
+            // A retry of that job completes and keeps the review (the worker marks it ready
+            // again): the sweep finishes it then.
+            try await store.markReady(jobID: "alpha=inv-2")
+            try await states.put(JobState(jobID: "alpha=inv-2", state: .completed))
+            try await ReviewFixture.announceCompleted("alpha=inv-2", nats: store.connection)
+            #expect(try await desk.finishEveryPending().finished == ["alpha=inv-2"])
         }
     }
 

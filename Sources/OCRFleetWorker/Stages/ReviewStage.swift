@@ -25,7 +25,14 @@ struct ReviewStage: JobStage {
         guard let options = work.job.options.review else { return }
         // A job whose tenant cannot name a review lane was refused when it was read.
         let tenant = work.job.metadata?["tenant"] ?? "default"
-        if let kept = try await keptReview(of: work.job.jobID) {
+        if let kept = try await keptReview(of: work.job.jobID, tenant: tenant, schema: work.job.options.extract?.schema) {
+            do {
+                try await store.queue(kept.items)
+                // Decided while an earlier attempt failed: the sweep finishes it once this one completes.
+                if kept.case.isReadyToFinish { try await store.markReady(jobID: work.job.jobID) }
+            } catch {
+                throw OCRError(.resultUploadFailed, "the review items could not be queued again: \(error)")
+            }
             work.analysisDocument = kept.document
             work.document = nil
             work.review = ReviewSummary(items: kept.items)
@@ -74,18 +81,34 @@ struct ReviewStage: JobStage {
     /// have decided its items already, and a new plan (a model need not answer the same
     /// twice) would put other fields under the same ids. The job then uploads that document,
     /// so its `extraction.json` is what the items cite.
-    func keptReview(of jobID: String) async throws(OCRError) -> (document: ExtractionDocument, items: [ReviewItem])? {
+    ///
+    /// A case of the same job id from another tenant or under another schema (a job published
+    /// again on NATS with other content) is refused: keeping it would mix two submissions.
+    func keptReview(
+        of jobID: String,
+        tenant: String,
+        schema: JSONValue?
+    ) async throws(OCRError) -> (case: ReviewCase, document: ExtractionDocument, items: [ReviewItem])? {
+        let found: ReviewCase?
+        do { found = try await store.caseOf(jobID: jobID) } catch {
+            throw OCRError(.resultUploadFailed, "the review an earlier attempt opened could not be read: \(error)")
+        }
+        guard let reviewCase = found else { return nil }
+        guard reviewCase.tenant == tenant, reviewCase.schema == schema else {
+            throw OCRError(
+                .invalidJob,
+                "job \(jobID) already has a review of an earlier submission with another tenant or schema; submit it under a new job id"
+            )
+        }
         do {
-            guard let reviewCase = try await store.caseOf(jobID: jobID), let bytes = try await store.document(jobID: jobID) else {
-                return nil
-            }
+            guard let bytes = try await store.document(jobID: jobID) else { return nil }
             let document = try CloudEventCoding.decoder().decode(ExtractionDocument.self, from: Data(bytes))
             var items: [ReviewItem] = []
             for id in reviewCase.itemIDs {
                 guard let item = try await store.item(id) else { return nil }
                 items.append(item)
             }
-            return (document, items)
+            return (reviewCase, document, items)
         } catch {
             throw OCRError(.resultUploadFailed, "the review an earlier attempt opened could not be read: \(error)")
         }

@@ -107,11 +107,22 @@ for kustomization in ["k8s/base", "k8s/gpu"]:
             problems.append(f"{kustomization}: patch {patch['path']} names no object of the base")
 
 # The fleet's facts, across files.
-scaled = objects[("ScaledObject", "ocr-worker")]["spec"]["triggers"][0]["metadata"]
+# Workers scale on every job consumer they pull (JobRoute's and ocr-unrouted): the base's
+# CPU workers on the CPU routes, the gpu overlay's on all of them.
+route = open(os.path.join(root, "Sources/OCRFleetModel/JobRoute.swift")).read()
 subjects = open(os.path.join(root, "Sources/OCRFleetModel/Subjects.swift")).read()
-for field, constant in [("stream", "jobs"), ("consumer", "workerConsumer")]:
-    if f'static let {constant} = "{scaled[field]}"' not in subjects:
-        problems.append(f"ScaledObject {field} {scaled[field]} is not StreamNames.{constant}")
+cpu_consumers = {re.search(r'static let workerConsumer = "([^"]+)"', subjects).group(1),
+                 re.search(r'static let unroutedConsumer = "([^"]+)"', subjects).group(1),
+                 *re.findall(r'case \(\.\w+, false\): "([^"]+)"', route)}
+gpu_consumers = set(re.findall(r'case \(\.\w+, true\): "([^"]+)"', route))
+if len(cpu_consumers) != 3 or len(gpu_consumers) != 2:
+    problems.append(f"job consumers not found in JobRoute.swift and Subjects.swift: {cpu_consumers}, {gpu_consumers}")
+for overlay, wanted in [("base", cpu_consumers), ("gpu", cpu_consumers | gpu_consumers)]:
+    doc = documents(os.path.join(root, "k8s", overlay, "autoscaling.yaml" if overlay == "base" else "autoscaling-gpu.yaml"))[0]
+    triggers = [trigger["metadata"] for trigger in doc["spec"]["triggers"]]
+    if {t["consumer"] for t in triggers} != wanted or any(t["stream"] != "OCR_JOBS" for t in triggers):
+        problems.append(f"k8s/{overlay}: the worker ScaledObject's triggers are not the consumers {sorted(wanted)} of OCR_JOBS")
+scaled = objects[("ScaledObject", "ocr-worker")]["spec"]["triggers"][0]["metadata"]
 nats = documents(os.path.join(root, "k8s/nats-values.yaml"))[0]
 if not scaled["natsServerMonitoringEndpoint"].endswith(f":{nats['config']['monitor']['port']}"):
     problems.append("the ScaledObject reads a monitoring port nats-values.yaml does not open")

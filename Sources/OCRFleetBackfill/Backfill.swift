@@ -19,8 +19,8 @@ public struct BackfillPlan: Sendable {
     public var maxOutstanding = 10_000
     /// Submissions in flight at once.
     public var concurrency = 8
-    /// The jobs' options.
-    public var options = Components.Schemas.Options()
+    /// The jobs' options; in the batch lane unless they say otherwise.
+    public var options = Components.Schemas.Options(priority: .batch)
     /// Lifetime of the presigned URLs given to jobs of S3 documents.
     public var urlLifetime: Duration = .seconds(7 * 86_400)
 

@@ -55,12 +55,19 @@ public struct DeadLetterQueue: Sendable {
     /// published: of two replays of one letter only one publishes, and the other is refused
     /// with `ReplayRefusal.jobNotFailed`, as is a letter whose job was submitted again since.
     @discardableResult
-    public func replay(_ entry: DeadLetterEntry, replacingURLs urls: [JobURLField: String] = [:]) async throws -> String {
+    /// The job waits in `lane` when one is given (an operator's bulk replay: batch), else in
+    /// its own, else in batch.
+    public func replay(
+        _ entry: DeadLetterEntry,
+        replacingURLs urls: [JobURLField: String] = [:],
+        lane: JobPriority? = nil
+    ) async throws -> String {
         guard var event = entry.event.data.original(replacingURLs: urls) else {
             throw ReplayRefusal.notAJob(sequence: entry.sequence)
         }
         let id = UUID().uuidString.lowercased()
         event["id"] = .string(id)
+        let route = Self.route(replaying: &event, lane: lane)
         let payload = try [UInt8](CloudEventCoding.encoder().encode(JSONValue.object(event)))
         // The state first: a worker that gets the job while its state still says failed would
         // take it for ended. The replayed job starts with a fresh budget of failures.
@@ -68,7 +75,7 @@ public struct DeadLetterQueue: Sendable {
         if let jobID = entry.event.data.jobID { requeued = try await requeue(jobID, letter: entry.event.data) }
         do {
             try await connection.publish(
-                Subjects.jobs,
+                route.subject,
                 payload: payload,
                 headers: ["Content-Type": CloudEventCoding.contentType],
                 messageID: id
@@ -81,6 +88,29 @@ public struct DeadLetterQueue: Sendable {
         }
         try await stored.delete(entry.sequence)
         return id
+    }
+
+    /// The replay's route, with its lane put in the job's options (so a worker that hands it
+    /// to the GPU route keeps it in that lane): `lane`, else the job's own, else batch.
+    static func route(replaying event: inout [String: JSONValue], lane: JobPriority?) -> JobRoute {
+        guard case .object(var job)? = event["data"] else { return JobRoute(lane: lane ?? .batch, needsGPU: false) }
+        var options: [String: JSONValue]
+        switch job["options"] {
+        case .object(let given)?: options = given
+        case nil, .null?: options = [:]
+        // Not options at all: the job fails as it did.
+        default: return JobRoute(lane: lane ?? .batch, needsGPU: false)
+        }
+        let own: JobPriority?
+        if case .string(let name)? = options["priority"] { own = JobPriority(rawValue: name) } else { own = nil }
+        let chosen = lane ?? own ?? .batch
+        // A lane the job named wrongly is left for the worker to refuse, as it did.
+        if lane != nil || options["priority"] == nil || options["priority"] == .null {
+            options["priority"] = .string(chosen.rawValue)
+        }
+        job["options"] = .object(options)
+        event["data"] = .object(job)
+        return JobRoute(lane: chosen, needsGPU: options["engine"] == .string(EngineChoice.deepseek.rawValue))
     }
 
     /// Sets the job's state from `failed` (or none) to `queued`; returns the failed state (the

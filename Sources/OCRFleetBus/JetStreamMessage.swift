@@ -12,9 +12,12 @@ public struct DeliveryInfo: Sendable, Equatable {
     public var timestamp: Date
 }
 
-/// A message pulled from the worker consumer. The payload and headers are copied out on
-/// receipt; the libnats message is kept only to acknowledge it and is destroyed with this
-/// object, so nothing is sent for it afterwards (every call below holds the object).
+/// A message pulled from a consumer. Its subject, payload, headers and reply subject are
+/// copied out on receipt and the libnats message is destroyed at once: it is settled through
+/// its reply subject (`$JS.ACK.…`), JetStream's acknowledgement protocol, so it needs neither
+/// the libnats message nor the subscription that fetched it. That lets a pull made by a
+/// plain request (`NATSConnection.pullJob`, which libnats cannot acknowledge) be settled like
+/// one fetched through a pull subscription.
 ///
 /// Acknowledgements run on the connection's threads, never on Swift's cooperative pool. Only
 /// the first terminal one (ack, nak, term) is sent. No lock is held across a round trip: an
@@ -26,9 +29,10 @@ public final class JetStreamMessage: Sendable {
     public let payload: [UInt8]
     public let headers: [String: String]
     public let delivery: DeliveryInfo
-    private let handle: MessageHandle
-    /// Serialises libnats's use of the message. Held only around calls that queue a publish
-    /// and return (in-progress, nak, term), never across `AckSync`'s wait for the server.
+    /// `$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>`.
+    private let reply: String
+    /// Serialises the settling messages. Held only around publishes, which queue and return
+    /// (in-progress, nak, term), never across an ack's wait for the server.
     private let settlement = Mutex(Settlement.open)
     private let connection: NATSConnection
 
@@ -39,23 +43,17 @@ public final class JetStreamMessage: Sendable {
         case settled
     }
 
+    /// Reads and destroys `message`.
     init(taking message: OpaquePointer, connection: NATSConnection) throws(NATSError) {
+        defer { natsMsg_Destroy(message) }
         subject = String(cString: natsMsg_GetSubject(message))
         payload = readPayload(message)
         headers = readHeaders(message)
-        var meta: UnsafeMutablePointer<jsMsgMetaData>?
-        let status = natsMsg_GetMetaData(&meta, message)
-        guard status == NATS_OK, let meta else {
-            natsMsg_Destroy(message)
-            throw NATSError("natsMsg_GetMetaData", status: status)
+        reply = natsMsg_GetReply(message).map { String(cString: $0) } ?? ""
+        guard let delivery = DeliveryInfo(ackSubject: reply) else {
+            throw NATSError("read a JetStream delivery's reply subject '\(reply)'", status: NATS_ERR)
         }
-        delivery = DeliveryInfo(
-            numDelivered: Int(meta.pointee.NumDelivered),
-            streamSequence: meta.pointee.Sequence.Stream,
-            timestamp: Date(timeIntervalSince1970: Double(meta.pointee.Timestamp) / 1e9)
-        )
-        jsMsgMetaData_Destroy(meta)
-        handle = MessageHandle(message: message)
+        self.delivery = delivery
         self.connection = connection
     }
 
@@ -69,23 +67,23 @@ public final class JetStreamMessage: Sendable {
                 return true
             }
             guard claimed else { return }
-            var code = jsErrCode(rawValue: 0)
-            let status = natsMsg_AckSync(handle.message, nil, &code)
+            var answer: OpaquePointer?
+            let status = natsConnection_RequestString(&answer, connection.connection, reply, "+ACK", NATSConnection.jetStreamWait)
+            natsMsg_Destroy(answer)
             settlement.withLock { $0 = status == NATS_OK ? .settled : .open }
-            try check("ack", status, code)
+            try check("ack", status)
         }
     }
 
     /// Asks for redelivery after `delay` (0 = at once).
     public func nak(delay: Duration = .zero) async throws {
-        try await settle("nak") { message in
-            delay.milliseconds > 0 ? natsMsg_NakWithDelay(message, delay.milliseconds, nil) : natsMsg_Nak(message, nil)
-        }
+        let nanoseconds = delay.milliseconds * 1_000_000
+        try await settle("nak", nanoseconds > 0 ? "-NAK {\"delay\": \(nanoseconds)}" : "-NAK")
     }
 
     /// Stops redelivery. On a work-queue stream this deletes the message.
     public func term() async throws {
-        try await settle("term") { natsMsg_Term($0, nil) }
+        try await settle("term", "+TERM")
     }
 
     /// Resets the server's ack timer while the job runs. Skipped once the message is being
@@ -94,32 +92,42 @@ public final class JetStreamMessage: Sendable {
         try await connection.blockingCall { [self] in
             try settlement.withLock { settlement throws(NATSError) in
                 guard case .open = settlement else { return }
-                try check("in-progress ack", natsMsg_InProgress(handle.message, nil))
+                try check("in-progress ack", natsConnection_PublishString(connection.connection, reply, "+WPI"))
             }
         }
     }
 
-    private func settle(_ operation: String, _ send: @escaping @Sendable (OpaquePointer) -> natsStatus) async throws {
+    private func settle(_ operation: String, _ body: String) async throws {
         try await connection.blockingCallIgnoringCancellation { [self] in
             try settlement.withLock { settlement throws(NATSError) in
                 guard case .open = settlement else { return }
-                try check(operation, send(handle.message))
+                try check(operation, natsConnection_PublishString(connection.connection, reply, body))
                 settlement = .settled
             }
         }
     }
 }
 
-/// Owns the libnats message and destroys it with its `JetStreamMessage`.
-///
-/// `@unchecked Sendable`: the pointer never changes, and its `JetStreamMessage` serialises
-/// every libnats call on it (see `settlement`).
-struct MessageHandle: ~Copyable, @unchecked Sendable {
-    let message: OpaquePointer
-
-    init(message: OpaquePointer) { self.message = message }
-
-    deinit { natsMsg_Destroy(message) }
+extension DeliveryInfo {
+    /// Reads a JetStream reply subject: `$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.
+    /// <consumer seq>.<time ns>.<pending>`, or the form with a domain and an account hash
+    /// before the stream (and, on newer servers, a token after the pending count).
+    init?(ackSubject: String) {
+        let tokens = ackSubject.split(separator: ".", omittingEmptySubsequences: false)
+        guard tokens.count >= 9, tokens[0] == "$JS", tokens[1] == "ACK" else { return nil }
+        // Fields from the stream's name on: 7 in the first form, 9 or 10 in the second.
+        let fields = tokens.count == 9 ? tokens[2...] : tokens.count >= 11 ? tokens[4...] : nil
+        guard let fields, fields.count >= 7 else { return nil }
+        let start = fields.startIndex
+        guard let delivered = Int(fields[start + 2]), let sequence = UInt64(fields[start + 3]),
+            let nanoseconds = Int64(fields[start + 5])
+        else { return nil }
+        self.init(
+            numDelivered: delivered,
+            streamSequence: sequence,
+            timestamp: Date(timeIntervalSince1970: Double(nanoseconds) / 1e9)
+        )
+    }
 }
 
 /// A copy of the message's data, which libnats frees with the message.

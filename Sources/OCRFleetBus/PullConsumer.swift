@@ -8,11 +8,12 @@ public struct ConsumerBinding: Sendable {
     public var consumer: String
     public var subject: String
 
-    /// The workers' consumer of jobs.
+    /// The interactive lane's consumer, `ocr-workers` (workers pull the lanes with `JobLanes`;
+    /// tests and tools read one consumer with this).
     public static let workers = ConsumerBinding(
         stream: StreamNames.jobs,
         consumer: StreamNames.workerConsumer,
-        subject: Subjects.jobs
+        subject: JobRoute(lane: .interactive, needsGPU: false).subject
     )
     /// The workers' consumer of max-deliveries advisories.
     public static let advisories = ConsumerBinding(
@@ -28,7 +29,7 @@ public struct ConsumerBinding: Sendable {
     )
 }
 
-/// A binding to a durable pull consumer: the workers' `ocr-workers`, the gateways' `ocr-webhooks`.
+/// A binding to a durable pull consumer: the workers' `ocr-advisories`, the gateways' `ocr-webhooks`.
 ///
 /// `@unchecked Sendable`: a pull subscription is used from one fetching thread at a time
 /// (the worker's pull loop awaits each fetch), and libnats allows acks on its messages from

@@ -176,12 +176,17 @@ public struct FleetTopology: Sendable {
     }
 
     private func ensureConsumer(_ nats: NATSConnection) throws {
-        try Self.ensureConsumer(nats, StreamNames.workerConsumer, on: StreamNames.jobs) { config in
-            config.AckWait = ackWait.components.seconds * Self.nanosecondsPerSecond
-            config.MaxDeliver = Int64(maxDeliver)
-            config.MaxAckPending = Int64(maxAckPending)
-            config.DeliverPolicy = js_DeliverAll
-            config.Replicas = Int64(replicas)
+        // The interactive lane's consumer (`JobRoute.all`'s first) first: before lanes it took
+        // every subject, and a work queue refuses a second consumer while one overlaps it.
+        let consumers = JobRoute.all.map { ($0.consumer, $0.subject) } + [(StreamNames.unroutedConsumer, Subjects.jobs)]
+        for (name, subject) in consumers {
+            try Self.ensureConsumer(nats, name, on: StreamNames.jobs, filter: subject) { config in
+                config.AckWait = ackWait.components.seconds * Self.nanosecondsPerSecond
+                config.MaxDeliver = Int64(maxDeliver)
+                config.MaxAckPending = Int64(maxAckPending)
+                config.DeliverPolicy = js_DeliverAll
+                config.Replicas = Int64(replicas)
+            }
         }
         // An advisory a worker could not handle (the bus away) comes back after a minute.
         try Self.ensureConsumer(nats, StreamNames.advisoryConsumer, on: StreamNames.advisories) { config in
@@ -212,6 +217,7 @@ public struct FleetTopology: Sendable {
         _ nats: NATSConnection,
         _ name: String,
         on stream: String,
+        filter: String? = nil,
         configure: (inout jsConsumerConfig) -> Void
     ) throws {
         var config = jsConsumerConfig()
@@ -221,16 +227,38 @@ public struct FleetTopology: Sendable {
         var info: UnsafeMutablePointer<jsConsumerInfo>?
         var code = jsErrCode(rawValue: 0)
         let status = name.withCString { durable in
-            config.Durable = durable
-            var status = js_AddConsumer(&info, nats.jetStream, stream, &config, nil, &code)
-            if status != NATS_OK {
-                code = jsErrCode(rawValue: 0)
-                status = js_UpdateConsumer(&info, nats.jetStream, stream, &config, nil, &code)
+            withOptionalCString(filter) { filter in
+                config.Durable = durable
+                config.FilterSubject = filter
+                var status = js_AddConsumer(&info, nats.jetStream, stream, &config, nil, &code)
+                if status != NATS_OK {
+                    code = jsErrCode(rawValue: 0)
+                    status = js_UpdateConsumer(&info, nats.jetStream, stream, &config, nil, &code)
+                }
+                // nats-server 2.9 cannot change a consumer's filter: one made before lanes (no
+                // filter) is made again. What it had delivered and not acknowledged is
+                // delivered again; the job's state keeps that from running it twice.
+                if status != NATS_OK, filter != nil, Self.filter(of: name, on: stream, nats) != filter.map({ String(cString: $0) }) {
+                    nats.logger.warning("consumer \(name) has another filter; making it again", metadata: ["code": "\(code.rawValue)"])
+                    _ = js_DeleteConsumer(nats.jetStream, stream, durable, nil, nil)
+                    code = jsErrCode(rawValue: 0)
+                    status = js_AddConsumer(&info, nats.jetStream, stream, &config, nil, &code)
+                }
+                return status
             }
-            return status
         }
         jsConsumerInfo_Destroy(info)
         try check("create consumer \(name)", status, code)
+    }
+
+    /// A consumer's filter subject; nil when it has none or does not exist.
+    private static func filter(of name: String, on stream: String, _ nats: NATSConnection) -> String? {
+        var info: UnsafeMutablePointer<jsConsumerInfo>?
+        defer { jsConsumerInfo_Destroy(info) }
+        guard js_GetConsumerInfo(&info, nats.jetStream, stream, name, nil, nil) == NATS_OK,
+            let filter = info?.pointee.Config?.pointee.FilterSubject
+        else { return nil }
+        return String(cString: filter)
     }
 
     static func ensureBucket(

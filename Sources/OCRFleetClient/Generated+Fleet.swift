@@ -19,6 +19,7 @@ extension Operations.SubmitJob.Input.Query {
             prompt: options.prompt,
             onPageError: options.onPageError,
             headersFooters: options.headersFooters,
+            priority: options.priority,
             chunk: options.chunk.map { $0.strategy ?? .heading },
             chunkSize: options.chunk?.size,
             chunkOverlap: options.chunk?.overlap,

@@ -308,7 +308,7 @@ extension Gateway {
             "engine": query.engine?.rawValue, "mode": query.mode?.rawValue, "pages": query.pages,
             "resolution": query.resolution?.rawValue, "prompt": query.prompt?.rawValue,
             "on_page_error": query.onPageError?.rawValue, "headers_footers": query.headersFooters?.rawValue,
-            "chunk": query.chunk?.rawValue, "chunk_size": query.chunkSize.map { String($0) },
+            "priority": query.priority?.rawValue, "chunk": query.chunk?.rawValue, "chunk_size": query.chunkSize.map { String($0) },
             "chunk_overlap": query.chunkOverlap.map { String($0) }, "split": query.split?.rawValue, "password": query.password,
             "timeout_s": query.timeoutS.map { String($0) }, "languages": query.languages,
         ]
@@ -347,7 +347,7 @@ extension Gateway {
             optionFields = object
         }
         let parameters = upload.fields.merging(Self.optionParameters(query)) { _, query in query }
-        for name in ["engine", "mode", "pages", "resolution", "prompt", "on_page_error", "headers_footers", "password"] {
+        for name in ["engine", "mode", "pages", "resolution", "prompt", "on_page_error", "headers_footers", "priority", "password"] {
             if let value = parameters[name] { optionFields[name] = value }
         }
         if let text = parameters["timeout_s"] {

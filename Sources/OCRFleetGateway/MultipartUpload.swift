@@ -71,6 +71,8 @@ enum MultipartUpload {
                 case .onPageError(let part): fields["on_page_error"] = try await field("on_page_error", part.payload.body)
                 case .headersFooters(let part):
                     fields["headers_footers"] = try await field("headers_footers", part.payload.body)
+                case .priority(let part):
+                    fields["priority"] = try await field("priority", part.payload.body)
                 case .chunk(let part): fields["chunk"] = try await field("chunk", part.payload.body)
                 case .chunkSize(let part): fields["chunk_size"] = try await field("chunk_size", part.payload.body)
                 case .chunkOverlap(let part): fields["chunk_overlap"] = try await field("chunk_overlap", part.payload.body)

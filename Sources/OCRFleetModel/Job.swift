@@ -153,6 +153,8 @@ public struct JobOptions: Codable, Sendable, Equatable {
     public var extract: ExtractionOptions?
     /// Send uncertain values to people (docs/review.md); needs `extract`.
     public var review: ReviewOptions?
+    /// The lane the job waits in: `interactive` (the default) or `batch` (docs/lanes.md).
+    public var priority: JobPriority
 
     public init(
         engine: EngineChoice = .auto,
@@ -169,7 +171,8 @@ public struct JobOptions: Codable, Sendable, Equatable {
         classify: ClassificationOptions? = nil,
         split: SplitOptions? = nil,
         extract: ExtractionOptions? = nil,
-        review: ReviewOptions? = nil
+        review: ReviewOptions? = nil,
+        priority: JobPriority = .interactive
     ) {
         self.engine = engine
         self.mode = mode
@@ -186,10 +189,12 @@ public struct JobOptions: Codable, Sendable, Equatable {
         self.split = split
         self.extract = extract
         self.review = review
+        self.priority = priority
     }
 
     enum CodingKeys: String, CodingKey {
         case engine, mode, pages, languages, resolution, prompt, password, chunk, classify, split, extract, review
+        case priority
         case timeoutSeconds = "timeout_s"
         case onPageError = "on_page_error"
         case headersFooters = "headers_footers"
@@ -217,5 +222,6 @@ public struct JobOptions: Codable, Sendable, Equatable {
         split = try c.decodeIfPresent(SplitOptions.self, forKey: .split)
         extract = try c.decodeIfPresent(ExtractionOptions.self, forKey: .extract)
         review = try c.decodeIfPresent(ReviewOptions.self, forKey: .review)
+        priority = try c.decodeIfPresent(JobPriority.self, forKey: .priority) ?? defaults.priority
     }
 }

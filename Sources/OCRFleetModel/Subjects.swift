@@ -1,6 +1,9 @@
 /// Wire names fixed by the contract (docs/events.md).
 public enum Subjects {
+    /// Jobs of publishers that name no lane (the first contract's subject): workers take
+    /// them as interactive, and hand one that needs a GPU to its GPU route.
     public static let jobs = "ocr.jobs"
+    /// Every route's subject (`JobRoute`).
     public static let jobsWildcard = "ocr.jobs.>"
     public static let eventsWildcard = "ocr.events.>"
     public static let deadLetters = "ocr.dlq"
@@ -10,8 +13,8 @@ public enum Subjects {
     public static func cancel(jobID: String) -> String { "ocr.cancel.\(jobID)" }
     public static let cancelWildcard = "ocr.cancel.*"
 
-    /// JetStream's advisory for a job the `ocr-workers` consumer will not deliver again.
-    public static let maxDeliveriesAdvisory = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.OCR_JOBS.ocr-workers"
+    /// JetStream's advisories for a job one of the job consumers will not deliver again.
+    public static let maxDeliveriesAdvisory = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.OCR_JOBS.*"
 
     /// `ocr.events.<kind>.<job_id>`.
     public static func event(_ kind: EventKind, jobID: String) -> String {
@@ -42,10 +45,13 @@ public enum StreamNames {
     public static let jobs = "OCR_JOBS"
     public static let events = "OCR_EVENTS"
     public static let deadLetters = "OCR_DLQ"
+    /// The interactive lane's consumer (`JobRoute`).
     public static let workerConsumer = "ocr-workers"
+    /// The consumer of `ocr.jobs`, jobs whose publisher named no lane.
+    public static let unroutedConsumer = "ocr-unrouted"
     /// The gateways' durable consumer of `OCR_EVENTS`, from which they deliver webhooks.
     public static let webhookConsumer = "ocr-webhooks"
-    /// Keeps the max-deliveries advisories of `ocr-workers` until a worker has handled each.
+    /// Keeps the job consumers' max-deliveries advisories until a worker has handled each.
     public static let advisories = "OCR_ADVISORIES"
     /// The workers' durable consumer of `OCR_ADVISORIES`: each advisory goes to one worker.
     public static let advisoryConsumer = "ocr-advisories"

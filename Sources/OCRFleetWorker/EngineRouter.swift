@@ -5,9 +5,10 @@ import OCRFleetModel
 
 /// Picks each job's engine from its `options.engine` and the worker's `OCR_ENGINE`:
 /// `tesseract` and `deepseek` are taken as asked (`deepseek` with no healthy vLLM server
-/// fails the attempt as `engine_unavailable`, which is retried); `auto` follows the worker's
-/// setting, and the worker's `auto` means DeepSeek-OCR while a vLLM server is healthy,
-/// else Tesseract.
+/// fails the attempt as `engine_unavailable`, which is retried; such jobs wait on the GPU
+/// routes, which only workers with a healthy server pull, so that is rare); `auto` follows
+/// the worker's setting and never fails for want of a GPU: DeepSeek-OCR while a vLLM
+/// server is healthy, else Tesseract.
 public struct EngineRouter: Sendable, CustomStringConvertible {
     public let tesseract: TesseractEngine
     public let deepseek: DeepSeekEngine?
@@ -49,7 +50,8 @@ public struct EngineRouter: Sendable, CustomStringConvertible {
     }
 
     public func engine(for choice: EngineChoice) throws(OCRError) -> any OCREngine {
-        let wanted = choice == .auto ? workerChoice : choice
+        // An `auto` job on a worker set to `deepseek` falls back as on an `auto` worker.
+        let wanted = choice != .auto ? choice : workerChoice == .tesseract ? .tesseract : .auto
         switch wanted {
         case .tesseract:
             return tesseract

@@ -74,13 +74,15 @@ struct JobRunner: Sendable {
         let heartbeat = Heartbeat(message, every: configuration.ackWait / 3, clock: configuration.clock)
         defer { heartbeat.stop() }
 
-        let job: JobRequest
+        let event: JobEvent
         do {
-            job = try JobEvent.parse(body: message.payload, headers: message.headers).data
+            event = try JobEvent.parse(body: message.payload, headers: message.headers)
         } catch {
             await fail(attemptEnd, error: OCRError(error))
             return
         }
+        if await handedToGPU(message, event, logger: logger) { return }
+        let job = event.data
         do {
             if let known = try await reporter.load(), known.state.isTerminal {
                 // Both times are the server's: when it stored the end, and when it stored this message.

@@ -12,8 +12,9 @@ import OCRFleetModel
 import OCRFleetOffice
 import ServiceLifecycle
 
-/// The worker service: pulls jobs from `ocr-workers` no faster than it has free slots and
-/// runs each through `JobRunner`. On graceful shutdown it stops pulling, lets the jobs in
+/// The worker service: pulls jobs from the lanes' consumers (`JobLanes`: interactive first,
+/// batch never starved, the GPU routes only while a vLLM server is healthy) no faster than
+/// it has free slots, and runs each through `JobRunner`. On graceful shutdown it stops pulling, lets the jobs in
 /// flight finish, and returns.
 public struct Worker: Service {
     public let configuration: WorkerConfiguration
@@ -91,18 +92,18 @@ public struct Worker: Service {
             ackWait: configuration.ackWait
         )
         // A SIGTERM while the streams are still coming up ends the worker cleanly: no job was taken.
-        let consumer: PullConsumer
+        let lanes: JobLanes
         let advisories: PullConsumer
         let states: JobStateStore
         let reviews: ReviewStore
         do {
-            (consumer, advisories, states, reviews) = try await cancelWhenGracefulShutdown { [nats, logger] in
+            (lanes, advisories, states, reviews) = try await cancelWhenGracefulShutdown { [nats, logger] in
                 try await FleetTopology.untilReady(logger: logger, clock: configuration.clock) {
                     try await topology.ensureAll(on: nats)
                     // The review items' streams and buckets, which the review stage stores into.
                     let reviews = try await ReviewStore.ensureTopology(on: nats, replicas: configuration.streamReplicas)
                     return (
-                        try await PullConsumer(connection: nats),
+                        JobLanes(connection: nats, servesGPU: engines.deepseek != nil),
                         try await PullConsumer(connection: nats, binding: .advisories),
                         try await JobStateStore(connection: nats),
                         reviews
@@ -220,8 +221,10 @@ public struct Worker: Service {
         status.setPulling(true)
         defer { status.setPulling(false) }
         await withDiscardingTaskGroup { group in
-            let jobs = consumer.messages(
+            let jobs = lanes.messages(
+                interactiveWeight: configuration.interactiveWeight,
                 clock: configuration.clock,
+                gpuReady: { engines.deepseek?.isHealthy ?? false },
                 batchSize: {
                     await waitForDefaultEngine(engines)
                     return await gate.waitForFree()
@@ -239,7 +242,7 @@ public struct Worker: Service {
             logger.info("stopped pulling; finishing jobs in flight")
         }
         // Messages are settled and released by now, so the subscription can go.
-        withExtendedLifetime((consumer, advisories)) {}
+        withExtendedLifetime((lanes, advisories)) {}
     }
 }
 

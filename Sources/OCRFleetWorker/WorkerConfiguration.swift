@@ -21,6 +21,9 @@ public struct WorkerConfiguration: Sendable {
     /// The instruction model's context window in tokens: long documents are read in pieces that fit.
     public var languageModelContext: Int
     public var maxJobs: Int
+    /// Of `interactiveWeight + 1` pulls while both lanes have jobs, how many start with the
+    /// interactive lane (docs/lanes.md).
+    public var interactiveWeight: Int
     public var maxInflightPages: Int
     public var maxDeliver: Int
     public var maxLostAttempts: Int
@@ -140,6 +143,11 @@ public struct WorkerConfiguration: Sendable {
         )
         public static let llmMaxTokens = Setting("llm.max.tokens", default: "2048", "Token budget of one instruction-model answer.")
         public static let maxJobs = Setting("max.jobs", default: "4", "Jobs this worker runs at once.")
+        public static let interactiveWeight = Setting(
+            "interactive.weight",
+            default: "4",
+            "Of every N+1 pulls while both lanes have jobs, N start with the interactive lane and one with batch (0: turn about)."
+        )
         public static let maxInflightPages = Setting(
             "max.inflight.pages",
             default: "32",
@@ -262,7 +270,7 @@ public struct WorkerConfiguration: Sendable {
             CommonSettings.all + [
                 engine, vllmURL, vllmModel, vllmAPIKey, vllmMaxTokens, vllmRetryMaxTokens, vllmNgramSize, vllmWindowSize,
                 vllmWhitelist, vllmImageFormat, vllmPNGLevel, vllmJPEGQuality, vllmColor, vllmHealthInterval, llmURL, llmModel, llmAPIKey,
-                llmMaxInflight, llmTimeout, llmContextTokens, llmMaxTokens, maxJobs, maxInflightPages, maxDeliver,
+                llmMaxInflight, llmTimeout, llmContextTokens, llmMaxTokens, maxJobs, interactiveWeight, maxInflightPages, maxDeliver,
                 maxLostAttempts, workerName, workDir, dpi, straighten, normalizeNFKC, lowConfidence,
                 maxDownloadBytes, maxPages, maxPagePixels, maxUnzippedBytes, maxZipEntries, conversionTimeout, libreOffice, officeSandbox,
                 documentIsolation, documentMemoryMB, wedgedGrace, sourceAllowHosts, connectTimeout, pageTimeout, jobTimeout, maxJobTimeout,
@@ -276,7 +284,7 @@ public struct WorkerConfiguration: Sendable {
     ) throws(SettingsError) {
         let reader = try SettingsReader(
             command: "ocr-worker",
-            summary: "Pulls OCR jobs from the JetStream consumer ocr-workers, recognises them and uploads markdown.",
+            summary: "Pulls OCR jobs from the job lanes' JetStream consumers (ocr-workers and its kin), recognises them and uploads markdown.",
             settings: Settings.all,
             arguments: arguments,
             environment: environment
@@ -286,6 +294,7 @@ public struct WorkerConfiguration: Sendable {
         streamReplicas = try reader.int(CommonSettings.streamReplicas, default: 1, range: 1...5)
         engine = try reader.choice(Settings.engine, default: .auto)
         maxJobs = try reader.int(Settings.maxJobs, default: 4, range: 1...1024)
+        interactiveWeight = try reader.int(Settings.interactiveWeight, default: 4, range: 0...1000)
         maxInflightPages = try reader.int(Settings.maxInflightPages, default: 32, range: 1...4096)
         deepseek = try Self.deepseek(reader, maxInflight: maxInflightPages)
         languageModel = try Self.languageModel(reader)

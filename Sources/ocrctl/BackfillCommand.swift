@@ -57,6 +57,7 @@ struct BackfillCommand: AsyncParsableCommand {
     @Option(help: "Tesseract languages, e.g. eng or eng+deu.") var languages: String?
     @Option(help: "Running headers, footers and page numbers of PDF text layers: mark or drop.")
     var headersFooters: HeaderFooterPolicy?
+    @Option(help: "The jobs' lane (default batch, so that people's own uploads go first).") var priority: JobPriority = .batch
 
     @Option(help: "S3 service URL (env OCR_S3_ENDPOINT; default AWS for the region).") var s3Endpoint: String?
     @Option(help: "S3 region (env OCR_S3_REGION, default us-east-1).") var s3Region: String?
@@ -163,7 +164,8 @@ struct BackfillCommand: AsyncParsableCommand {
                 mode: mode,
                 pages: pages,
                 languages: languages,
-                headersFooters: headersFooters
+                headersFooters: headersFooters,
+                priority: priority
             ).options
         return plan
     }

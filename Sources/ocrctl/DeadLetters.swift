@@ -79,6 +79,8 @@ struct DeadLetters: AsyncParsableCommand {
         @Argument(help: "Job id or sequence number (or --all).") var id: String?
         @Flag(help: "Every dead letter (with --filter, those with that error code).") var all = false
         @Option(help: "With --all: only dead letters with this error code.") var filter: String?
+        @Option(help: "The replayed jobs' lane (default batch, so that people's own uploads go first).")
+        var priority: JobPriority = .batch
         @Flag(help: "Print a JSON line per dead letter: {\"job_id\", \"event_id\"} or {\"job_id\", \"error\"}.")
         var json = false
         @Flag(help: "Replay letters whose presigned URLs have expired too (their jobs will fail again).")
@@ -104,7 +106,7 @@ struct DeadLetters: AsyncParsableCommand {
                     if !force, let expired = Self.expiredURL(of: entry) {
                         throw ValidationError(Self.refusal(name, expired, busID: entry.event.data.jobID))
                     }
-                    let eventID = try await queue.replay(entry)
+                    let eventID = try await queue.replay(entry, lane: priority)
                     if json { printJSON(["job_id": name, "event_id": eventID]) } else { print("replayed \(name) as event \(eventID)") }
                 } catch {
                     failures += 1

@@ -10,6 +10,8 @@ struct JobChoices {
     /// Tesseract languages as given: `eng+deu`.
     var languages: String?
     var headersFooters: HeaderFooterPolicy?
+    /// The lane; nil: the fleet's default for the way in (interactive, batch for backfills).
+    var priority: JobPriority? = nil
     /// `chunks.jsonl` too, cut this way; nil: no chunks.
     var chunk: ChunkingOptions? = nil
     /// Labels, sections and values for `extraction.json`; nil: not asked for.
@@ -26,6 +28,7 @@ struct JobChoices {
                 pages: pages,
                 languages: languages.map(Self.split),
                 headersFooters: headersFooters.flatMap { .init(rawValue: $0.rawValue) },
+                priority: priority.flatMap { .init(rawValue: $0.rawValue) },
                 chunk: chunk.map {
                     Components.Schemas.ChunkOptions(strategy: .init(rawValue: $0.strategy.rawValue), size: $0.size, overlap: $0.overlap)
                 }
@@ -50,6 +53,7 @@ struct JobChoices {
         if let pages { options.pages = try PageRanges(parsing: pages) }
         if let languages { options.languages = Self.split(languages) }
         if let headersFooters { options.headersFooters = headersFooters }
+        if let priority { options.priority = priority }
         options.chunk = chunk
         options.classify = classify
         options.split = split

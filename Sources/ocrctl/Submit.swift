@@ -38,6 +38,7 @@ struct Submit: AsyncParsableCommand {
     @Option(help: "Tesseract languages, e.g. eng or eng+deu.") var languages: String?
     @Option(help: "Running headers, footers and page numbers of PDF text layers: mark or drop.")
     var headersFooters: HeaderFooterPolicy?
+    @Option(help: "The job's lane: interactive (default) or batch.") var priority: JobPriority?
     @Option(help: "Also cut the markdown into chunks.jsonl: page, heading or tokens.")
     var chunk: ChunkingOptions.Strategy?
     @Option(help: "With --chunk: most tokens in a chunk (default 512).") var chunkSize: Int?
@@ -115,6 +116,7 @@ struct Submit: AsyncParsableCommand {
             pages: pages,
             languages: languages,
             headersFooters: headersFooters,
+            priority: priority,
             chunk: chunking,
             classify: asked.classify,
             split: asked.split,
@@ -239,4 +241,5 @@ struct Submit: AsyncParsableCommand {
 extension EngineChoice: ExpressibleByArgument {}
 extension RecognitionMode: ExpressibleByArgument {}
 extension HeaderFooterPolicy: ExpressibleByArgument {}
+extension JobPriority: ExpressibleByArgument {}
 extension ChunkingOptions.Strategy: ExpressibleByArgument {}

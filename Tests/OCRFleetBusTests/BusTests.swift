@@ -60,8 +60,8 @@ import Testing
         try await withNATSServer { server in
             let nats = try await Self.connect(server)
             try await FleetTopology().ensureAll(on: nats)
-            let first = try await nats.publish(Subjects.jobs, payload: Array("a".utf8), messageID: "same-id")
-            let again = try await nats.publish(Subjects.jobs, payload: Array("a".utf8), messageID: "same-id")
+            let first = try await nats.publish(ConsumerBinding.workers.subject, payload: Array("a".utf8), messageID: "same-id")
+            let again = try await nats.publish(ConsumerBinding.workers.subject, payload: Array("a".utf8), messageID: "same-id")
             #expect(first == again)
             let consumer = try await PullConsumer(connection: nats)
             let messages = try await consumer.fetch(max: 10, wait: .seconds(2))
@@ -76,7 +76,7 @@ import Testing
             try await FleetTopology().ensureAll(on: nats)
             let consumer = try await PullConsumer(connection: nats)
             try await nats.publish(
-                Subjects.jobs,
+                ConsumerBinding.workers.subject,
                 payload: Array("job".utf8),
                 headers: ["X-Test": "yes"],
                 messageID: "m-1"
@@ -107,7 +107,7 @@ import Testing
             let nats = try await Self.connect(server)
             try await FleetTopology().ensureAll(on: nats)
             let consumer = try await PullConsumer(connection: nats)
-            try await nats.publish(Subjects.jobs, payload: Array("job".utf8), messageID: "slow-ack")
+            try await nats.publish(ConsumerBinding.workers.subject, payload: Array("job".utf8), messageID: "slow-ack")
             let message = try #require(try await Self.fetchOne(consumer, within: .seconds(5)))
 
             server.pause()
@@ -132,7 +132,7 @@ import Testing
             let nats = try await Self.connect(server)
             try await FleetTopology().ensureAll(on: nats)
             for index in 0..<5 {
-                try await nats.publish(Subjects.jobs, payload: Array("\(index)".utf8), messageID: "seq-\(index)")
+                try await nats.publish(ConsumerBinding.workers.subject, payload: Array("\(index)".utf8), messageID: "seq-\(index)")
             }
             let consumer = try await PullConsumer(connection: nats)
             let asked = Counter()
@@ -206,11 +206,11 @@ import Testing
             let nats = try await Self.connect(server)
             try await FleetTopology().ensureAll(on: nats)
             let consumer = try await PullConsumer(connection: nats)
-            try await nats.publish(Subjects.jobs, payload: Array("before".utf8), messageID: "before")
+            try await nats.publish(ConsumerBinding.workers.subject, payload: Array("before".utf8), messageID: "before")
 
             try await server.restart()
             // Publishing waits through the reconnect; the file store kept the first job.
-            try await nats.publish(Subjects.jobs, payload: Array("after".utf8), messageID: "after")
+            try await nats.publish(ConsumerBinding.workers.subject, payload: Array("after".utf8), messageID: "after")
             // The reconnected callback runs on a library thread, possibly after the publish.
             let counted = ContinuousClock.now + .seconds(5)
             while nats.reconnects == 0, ContinuousClock.now < counted { try await Task.sleep(for: .milliseconds(20)) }

@@ -181,7 +181,7 @@ final class PublishedJobs: Sendable {
     private let task: Task<Void, Never>
 
     init(_ fleet: TestFleet) async throws {
-        let subscription = try CoreSubscription(connection: fleet.nats, subject: Subjects.jobs)
+        let subscription = try CoreSubscription(connection: fleet.nats, subject: Subjects.jobsWildcard)
         try await fleet.nats.flush()
         let ids = self.ids
         task = Task {

@@ -172,6 +172,7 @@ import Testing
             async let published = Self.failure { try await worker.publish(job) }
             async let purged = Self.failure { try await jobs.purge() }
             try worker.publishCore("\(Subjects.jobs).other", payload: [])
+            try worker.publishCore(Subjects.jobs, payload: [])
             for stream in [StreamNames.jobs, StreamNames.events, StreamNames.deadLetters, "KV_\(StreamNames.jobStateBucket)"] {
                 try worker.publishCore("$JS.API.STREAM.DELETE.\(stream)", payload: [])
                 #expect(try await Self.refused("Publish", "$JS.API.STREAM.DELETE.\(stream)", on: worker))
@@ -179,6 +180,7 @@ import Testing
             let failures = await [published, purged]
             #expect(failures.allSatisfy { $0 != nil }, "\(failures)")
             #expect(try await Self.refused("Publish", Subjects.jobs, on: worker))
+            #expect(try await Self.refused("Publish", JobRoute(job.data.options).subject, on: worker))
             #expect(try await Self.refused("Publish", "\(Subjects.jobs).other", on: worker))
             #expect(try await Self.refused("Publish", "$JS.API.STREAM.PURGE.\(StreamNames.jobs)", on: worker))
 

@@ -53,7 +53,7 @@ import Testing
 
     @Test func aCallersTraceRunsThroughTheGatewayAndTheJobsStagesAndPages() async throws {
         try await Self.withTracedFleet { traced, fleet, collector in
-            let published = try CoreSubscription(connection: fleet.nats, subject: Subjects.jobs)
+            let published = try CoreSubscription(connection: fleet.nats, subject: Subjects.jobsWildcard)
             published.cancel(after: .seconds(30))
             try await fleet.nats.flush()
             let status = try await traced.submit(
@@ -97,7 +97,7 @@ import Testing
 
     @Test func aCallerThatDoesNotSampleIsFollowedAndNothingOfItsTraceIsSent() async throws {
         try await Self.withTracedFleet { traced, fleet, collector in
-            let published = try CoreSubscription(connection: fleet.nats, subject: Subjects.jobs)
+            let published = try CoreSubscription(connection: fleet.nats, subject: Subjects.jobsWildcard)
             published.cancel(after: .seconds(30))
             try await fleet.nats.flush()
             let unsampled = "00-\(Self.unsampledTrace)-\(Self.caller)-00"

@@ -1,4 +1,4 @@
-// Generated from openapi.yaml (sha256 2e973c373755e243c9c505a5a6b29da08b549ccdc58f065473830b9cad9802d9) by scripts/generate-api.sh.
+// Generated from openapi.yaml (sha256 aa59e302244779e18c8ffe93bad18415533d2d83bd5cee55ca4d14a4554c7265) by scripts/generate-api.sh.
 // swift-format-ignore-file
 /// The gateway's OpenAPI document as JSON, served at `/openapi.json`.
 public enum OpenAPIDocument {
@@ -231,6 +231,14 @@ public enum OpenAPIDocument {
     "enum": [
      "mark",
      "drop"
+    ]
+   },
+   "Priority": {
+    "type": "string",
+    "description": "The lane the job waits in (docs/lanes.md); `interactive` is taken first, `batch` (backfills, replays) still gets a share of every worker's pulls.",
+    "enum": [
+     "interactive",
+     "batch"
     ]
    },
    "ChunkStrategy": {
@@ -487,6 +495,9 @@ public enum OpenAPIDocument {
      },
      "headers_footers": {
       "$ref": "#/components/schemas/HeaderFooterPolicy"
+     },
+     "priority": {
+      "$ref": "#/components/schemas/Priority"
      },
      "chunk": {
       "$ref": "#/components/schemas/ChunkOptions"
@@ -1357,6 +1368,15 @@ public enum OpenAPIDocument {
       "description": "Running headers, footers and page numbers of PDF text layers marked or left out."
      },
      {
+      "name": "priority",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "$ref": "#/components/schemas/Priority"
+      },
+      "description": "The job's lane."
+     },
+     {
       "name": "chunk",
       "in": "query",
       "required": false,
@@ -1490,6 +1510,9 @@ public enum OpenAPIDocument {
           "type": "string"
          },
          "headers_footers": {
+          "type": "string"
+         },
+         "priority": {
           "type": "string"
          },
          "chunk": {

@@ -1,0 +1,124 @@
+import Logging
+import OCRFleetModel
+
+/// A worker's bindings to the job consumers it may take from: each lane's, the GPU routes'
+/// only on a worker that can run DeepSeek-OCR, and `ocr-unrouted` (taken as interactive).
+public struct JobLanes: Sendable {
+    struct Lane: Sendable {
+        let consumer: String
+        let priority: JobPriority
+        let needsGPU: Bool
+        /// `ocr-unrouted`: after the lane's own routes, which publishers that know lanes use.
+        let unrouted: Bool
+    }
+
+    let lanes: [Lane]
+    let connection: NATSConnection
+
+    /// The consumers of every route this worker may take: the GPU routes only when
+    /// `servesGPU`. Create them first with `FleetTopology`.
+    public init(connection: NATSConnection, servesGPU: Bool) {
+        self.connection = connection
+        lanes =
+            JobRoute.all.filter { servesGPU || !$0.needsGPU }.map {
+                Lane(consumer: $0.consumer, priority: $0.lane, needsGPU: $0.needsGPU, unrouted: false)
+            } + [Lane(consumer: StreamNames.unroutedConsumer, priority: .interactive, needsGPU: false, unrouted: true)]
+    }
+
+    /// One round's pulls, in order: the lanes as `schedule` puts them; within a lane the GPU
+    /// route first (while `gpuReady`, which only such a worker can serve), then the lane's
+    /// own, then `ocr-unrouted`.
+    static func order(_ lanes: [Lane], lanesFirst: [JobPriority], gpuReady: Bool) -> [Lane] {
+        lanesFirst.flatMap { priority in
+            lanes.filter { $0.priority == priority && (gpuReady || !$0.needsGPU) }
+                .sorted { rank($0) < rank($1) }
+        }
+    }
+
+    private static func rank(_ lane: Lane) -> Int { lane.needsGPU ? 0 : lane.unrouted ? 2 : 1 }
+
+    /// Pulled jobs as an async sequence. Before each round it asks `batchSize` how many jobs
+    /// the caller can start (waiting there while it has no room), so no more are pulled than
+    /// it can run. A round asks each consumer in order for what is ready now, up to the
+    /// room; when none has any, it waits up to `wait` on the first interactive one. The
+    /// sequence ends when the task is cancelled or `shouldStop` says so, checked between
+    /// rounds so a pulled job is never dropped. A failed pull is tried again a second later
+    /// on `clock`.
+    public func messages(
+        interactiveWeight: Int,
+        wait: Duration = .seconds(1),
+        clock: FleetClock = .continuous,
+        gpuReady: @escaping @Sendable () -> Bool = { true },
+        batchSize: @escaping @Sendable () async -> Int,
+        shouldStop: @escaping @Sendable () -> Bool = { false }
+    ) -> LanePulls {
+        LanePulls(
+            lanes: lanes,
+            connection: connection,
+            interactiveWeight: interactiveWeight,
+            wait: wait,
+            clock: clock,
+            gpuReady: gpuReady,
+            batchSize: batchSize,
+            shouldStop: shouldStop
+        )
+    }
+}
+
+public struct LanePulls: AsyncSequence, Sendable {
+    public typealias Element = JetStreamMessage
+
+    let lanes: [JobLanes.Lane]
+    let connection: NATSConnection
+    let interactiveWeight: Int
+    let wait: Duration
+    let clock: FleetClock
+    let gpuReady: @Sendable () -> Bool
+    let batchSize: @Sendable () async -> Int
+    let shouldStop: @Sendable () -> Bool
+
+    public func makeAsyncIterator() -> Iterator {
+        Iterator(pulls: self, schedule: LaneSchedule(interactiveWeight: interactiveWeight))
+    }
+
+    public struct Iterator: AsyncIteratorProtocol {
+        let pulls: LanePulls
+        var schedule: LaneSchedule
+        var buffered: [JetStreamMessage] = []
+
+        public mutating func next() async -> JetStreamMessage? {
+            while buffered.isEmpty {
+                if Task.isCancelled || pulls.shouldStop() { return nil }
+                let room = Swift.max(await pulls.batchSize(), 1)
+                if Task.isCancelled || pulls.shouldStop() { return nil }
+                let order = JobLanes.order(pulls.lanes, lanesFirst: schedule.next(), gpuReady: pulls.gpuReady())
+                buffered = await Self.round(order, room: room, pulls: pulls).reversed()
+            }
+            return buffered.popLast()
+        }
+
+        /// Pull errors (NATS briefly away) are logged and the round ends with what it has:
+        /// the library reconnects by itself.
+        private static func round(_ order: [JobLanes.Lane], room: Int, pulls: LanePulls) async -> [JetStreamMessage] {
+            var pulled: [JetStreamMessage] = []
+            do {
+                for lane in order {
+                    while pulled.count < room,
+                        let message = try await pulls.connection.pullOne(stream: StreamNames.jobs, consumer: lane.consumer, wait: nil)
+                    {
+                        pulled.append(message)
+                    }
+                }
+                if pulled.isEmpty, let first = order.first(where: { $0.priority == .interactive }) ?? order.first,
+                    let message = try await pulls.connection.pullOne(stream: StreamNames.jobs, consumer: first.consumer, wait: pulls.wait)
+                {
+                    pulled.append(message)
+                }
+            } catch {
+                pulls.connection.logger.warning("pull failed; retrying", metadata: ["error": "\(error)"])
+                if pulled.isEmpty { try? await pulls.clock.sleep(for: .seconds(1)) }
+            }
+            return pulled
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import OCRFleetModel
+import OCRFleetTesting
+import Synchronization
+import Testing
+
+@testable import OCRFleetBus
+
+/// Lanes and GPU routes (docs/lanes.md): what a worker pulls first, what it never pulls, and
+/// where a replay or a fleet from before lanes puts its jobs.
+@Suite(.serialized) struct LaneTests {
+    @Test func batchGoesFirstOnceInEveryWeightPlusOneRounds() {
+        var schedule = LaneSchedule(interactiveWeight: 4)
+        let round: [JobPriority] = [.interactive, .interactive, .interactive, .interactive, .batch]
+        #expect((0..<10).map { _ in schedule.next().first! } == round + round)
+        var turnAbout = LaneSchedule(interactiveWeight: 0)
+        #expect((0..<3).map { _ in turnAbout.next().first! } == [.batch, .batch, .batch])
+        var alternate = LaneSchedule(interactiveWeight: 1)
+        #expect((0..<4).map { _ in alternate.next().first! } == [.interactive, .batch, .interactive, .batch])
+    }
+
+    @Test func routesFollowTheJobsLaneAndEngine() {
+        #expect(JobRoute(JobOptions()).subject == "ocr.jobs.interactive")
+        #expect(JobRoute(JobOptions()).consumer == StreamNames.workerConsumer)
+        #expect(JobRoute(JobOptions(engine: .deepseek, priority: .batch)).subject == "ocr.jobs.batch.gpu")
+        #expect(JobRoute(JobOptions(engine: .auto, priority: .batch)).consumer == "ocr-batch")
+        #expect(Set(JobRoute.all.map(\.consumer)).count == 4)
+    }
+
+    @Test func aReplayWaitsInBatchUnlessItsJobOrItsCallerNamesALane() throws {
+        func route(_ options: String?, lane: JobPriority? = nil) throws -> (JobRoute, JSONValue?) {
+            let text = options.map { #"{"id": "e", "data": {"job_id": "j", "options": \#($0)}}"# } ?? #"{"id": "e", "data": {"job_id": "j"}}"#
+            guard case .object(var event) = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else { throw CancellationError() }
+            let route = DeadLetterQueue.route(replaying: &event, lane: lane)
+            guard case .object(let job)? = event["data"], case .object(let options)? = job["options"] else { return (route, nil) }
+            return (route, options["priority"])
+        }
+        #expect(try route(nil) == (JobRoute(lane: .batch, needsGPU: false), .string("batch")))
+        #expect(try route(#"{"engine": "deepseek"}"#) == (JobRoute(lane: .batch, needsGPU: true), .string("batch")))
+        #expect(try route(#"{"priority": "interactive"}"#) == (JobRoute(lane: .interactive, needsGPU: false), .string("interactive")))
+        #expect(try route(#"{"priority": "interactive"}"#, lane: .batch) == (JobRoute(lane: .batch, needsGPU: false), .string("batch")))
+        // A lane the job named wrongly stays for the worker to refuse, as before.
+        #expect(try route(#"{"priority": "urgent"}"#) == (JobRoute(lane: .batch, needsGPU: false), .string("urgent")))
+        #expect(try route(#""not options""#).0 == JobRoute(lane: .batch, needsGPU: false))
+    }
+
+    @Test func interactiveJobsArePulledFirstAndBatchJobsAreNotStarved() async throws {
+        try await withNATSServer { server in
+            let nats = try await BusTests.connect(server)
+            try await FleetTopology().ensureAll(on: nats)
+            // The backfill was there first.
+            for index in 0..<6 {
+                try await nats.publish("ocr.jobs.batch", payload: Array("b\(index)".utf8), messageID: "b\(index)")
+            }
+            for index in 0..<8 {
+                try await nats.publish("ocr.jobs.interactive", payload: Array("i\(index)".utf8), messageID: "i\(index)")
+            }
+            try await nats.publish(Subjects.jobs, payload: Array("u0".utf8), messageID: "u0")
+            let lanes = JobLanes(connection: nats, servesGPU: false)
+            var received: [String] = []
+            for await message in lanes.messages(interactiveWeight: 4, batchSize: { 1 }) {
+                received.append(String(decoding: message.payload, as: UTF8.self))
+                try await message.ack()
+                if received.count == 15 { break }
+            }
+            // One pull a round: four interactive, then one batch; the unrouted job after the
+            // lane's own; the rest of the batch once the interactive lane is empty.
+            #expect(received == ["i0", "i1", "i2", "i3", "b0", "i4", "i5", "i6", "i7", "b1", "u0", "b2", "b3", "b4", "b5"])
+        }
+    }
+
+    @Test func gpuRoutesArePulledOnlyByWorkersThatCanRunThemAndOnlyWhileTheyCan() async throws {
+        try await withNATSServer { server in
+            let nats = try await BusTests.connect(server)
+            try await FleetTopology().ensureAll(on: nats)
+            try await nats.publish("ocr.jobs.interactive.gpu", payload: Array("gpu".utf8), messageID: "g")
+            try await nats.publish("ocr.jobs.batch.gpu", payload: Array("batch-gpu".utf8), messageID: "bg")
+            try await nats.publish("ocr.jobs.batch", payload: Array("cpu".utf8), messageID: "c")
+
+            // A CPU-only worker takes the CPU job and leaves the GPU ones, round after round.
+            let cpu = JobLanes(connection: nats, servesGPU: false)
+            let rounds = Counter()
+            var taken: [String] = []
+            for await message in cpu.messages(
+                interactiveWeight: 4,
+                wait: .milliseconds(50),
+                batchSize: {
+                    rounds.add()
+                    return 4
+                },
+                shouldStop: { rounds.value > 5 }
+            ) {
+                taken.append(String(decoding: message.payload, as: UTF8.self))
+                try await message.ack()
+            }
+            #expect(taken == ["cpu"])
+
+            // A GPU worker takes them once its server is healthy.
+            let gpu = JobLanes(connection: nats, servesGPU: true)
+            let healthy = Atomic(false)
+            let gpuRounds = Counter()
+            var gpuTaken: [String] = []
+            for await message in gpu.messages(
+                interactiveWeight: 4,
+                wait: .milliseconds(50),
+                gpuReady: { healthy.load(ordering: .relaxed) },
+                batchSize: {
+                    gpuRounds.add()
+                    // Unhealthy for the first rounds: nothing is pulled.
+                    if gpuRounds.value == 4 { healthy.store(true, ordering: .relaxed) }
+                    return 4
+                }
+            ) {
+                #expect(gpuRounds.value >= 4)
+                gpuTaken.append(String(decoding: message.payload, as: UTF8.self))
+                try await message.ack()
+                if gpuTaken.count == 2 { break }
+            }
+            #expect(gpuTaken == ["gpu", "batch-gpu"])
+        }
+    }
+
+    @Test func aWorkerConsumerFromBeforeLanesIsMadeAgainWithItsFilter() async throws {
+        try await withNATSServer { server in
+            let nats = try await BusTests.connect(server)
+            let topology = FleetTopology()
+            try await topology.ensureStreams(on: nats)
+            // ocr-workers as fleets made it before lanes: no filter, every job subject.
+            try await nats.blockingCall {
+                try FleetTopology.ensureConsumer(nats, StreamNames.workerConsumer, on: StreamNames.jobs) { _ in }
+            }
+            try await nats.publish("ocr.jobs.interactive", payload: Array("queued before".utf8), messageID: "before")
+            try await topology.ensureAll(on: nats)
+            let names = Set(try await server.consumers(of: StreamNames.jobs).keys)
+            #expect(names == Set(JobRoute.all.map(\.consumer) + [StreamNames.unroutedConsumer]))
+            let consumer = try await PullConsumer(connection: nats, binding: .workers)
+            let message = try #require(try await consumer.fetch(max: 1, wait: .seconds(5)).first)
+            #expect(message.payload == Array("queued before".utf8))
+            try await message.ack()
+            // And again: nothing to change.
+            try await topology.ensureAll(on: nats)
+        }
+    }
+}

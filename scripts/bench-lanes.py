@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""What a backfill does to people waiting (docs/lanes.md): the submit-to-completed time of
+interactive one-page jobs on an idle fleet, then while a BACKFILL-job backfill runs in the batch
+lane, and (unless NO_SINGLE_LANE is set) while the same backfill runs in the interactive lane,
+as one queue served everyone before lanes.
+
+One worker (OCR_MAX_JOBS 4) and the vLLM double answering after LATENCY_MS without reading, so
+a job costs the worker's own work and a fixed engine time. PROBES interactive jobs are submitted
+one at a time, SPACING_S apart; each job's time is its state's finished_at - created_at (the
+gateway's clock, then the worker's: one machine). Writes bench/results/lanes.md. Called by
+scripts/bench-lanes.sh with the release build's bin directory.
+"""
+import concurrent.futures, datetime, json, os, statistics, sys, threading, time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from bench_fleet import Fleet, http
+
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+bin_dir = sys.argv[1]
+backfill = int(os.environ.get("BACKFILL", "10000"))
+probes = int(os.environ.get("PROBES", "40"))
+spacing = float(os.environ.get("SPACING_S", "0.5"))
+latency_ms = int(os.environ.get("LATENCY_MS", "50"))
+single_lane = not os.environ.get("NO_SINGLE_LANE")
+image = open(f"{root}/fixtures/invoice.png", "rb").read()
+
+
+def parse(stamp):
+    return datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+def submit(fleet, job_id, priority):
+    status, _ = http("POST", f"{fleet.gateway}/v1/jobs?job_id={job_id}&priority={priority}", image)
+    if status != 202:
+        raise SystemExit(f"{job_id}: {status}")
+
+
+def finished(fleet, job_id):
+    while True:
+        state = fleet.state(job_id)
+        if state["state"] in ("completed", "failed", "cancelled"):
+            if state["state"] != "completed":
+                raise SystemExit(f"{job_id} ended {state['state']}: {state.get('error')}")
+            return parse(state["finished_at"]) - parse(state["created_at"])
+        time.sleep(0.05)
+
+
+def queued(fleet):
+    return json.loads(http("GET", f"{fleet.gateway}/v1/queue")[1])["jobs"]
+
+
+def probe(fleet, name):
+    """PROBES interactive jobs, SPACING_S apart; their seconds from submission to completion."""
+    times, waits = [], []
+    for index in range(probes):
+        job_id = f"{name}-probe-{index}"
+        submit(fleet, job_id, "interactive")
+        waits.append(threading.Thread(target=lambda j=job_id: times.append(finished(fleet, j))))
+        waits[-1].start()
+        time.sleep(spacing)
+    for wait in waits:
+        wait.join()
+    return times
+
+
+def with_backfill(fleet, name, lane):
+    """Submits the backfill in `lane` (8 at a time), waits until most of it is queued, probes
+    while it runs, then waits for the queue to empty; the probes' times and the backfill's."""
+    began = time.time()
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda i: submit(fleet, f"{name}-{i}", lane), range(backfill)))
+    submitted = time.time()
+    times = probe(fleet, name)
+    left = queued(fleet)
+    while queued(fleet) > 0:
+        time.sleep(0.2)
+    return times, left, submitted - began, time.time() - began
+
+
+def p95(values):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+
+
+fleet = Fleet(bin_dir, "ocrfleet-bench-lanes.")
+try:
+    double, url = fleet.start_double("--no-ocr", "--latency-ms", str(latency_ms))
+    fleet.start_worker({"OCR_VLLM_URL": url, "OCR_ENGINE": "deepseek", "OCR_MAX_JOBS": "4", "OCR_STRAIGHTEN": "false"})
+    fleet.run_jobs([(f"{root}/fixtures/invoice.png", "")] * 8)  # warm-up
+    rows = [{"while": "idle", "times": probe(fleet, "idle")}]
+    lanes = [("batch", f"a {backfill:,}-job backfill in the batch lane")]
+    if single_lane:
+        lanes.append(("interactive", f"a {backfill:,}-job backfill in the interactive lane (one queue, as before lanes)"))
+    for lane, name in lanes:
+        times, left, submit_s, done_s = with_backfill(fleet, lane, lane)
+        rows.append({"while": name, "times": times, "left": left, "submit_s": submit_s, "done_s": done_s})
+finally:
+    fleet.close()
+
+now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+revision = os.popen(f"git -C {root} rev-parse --short HEAD").read().strip()
+lines = [
+    f"{now}, revision {revision}: {os.cpu_count()} cores; one worker (`OCR_MAX_JOBS` 4, `OCR_ENGINE` deepseek), "
+    f"the vLLM double answering after {latency_ms} ms without reading; {probes} interactive one-page jobs "
+    f"(`fixtures/invoice.png`) submitted {spacing} s apart, each timed from its state's `created_at` to "
+    f"`finished_at`. `scripts/bench-lanes.sh` (release build).",
+    "",
+    "| while | probes | p50 s | p95 s | max s | p95 ÷ idle p95 | backfill queued at the last probe | backfill: submit s, done s |",
+    "|---|---|---|---|---|---|---|---|",
+]
+idle_p95 = p95(rows[0]["times"])
+for row in rows:
+    times = row["times"]
+    left = f"{row['left']:,}" if "left" in row else "–"
+    timing = f"{row['submit_s']:.0f}, {row['done_s']:.0f}" if "left" in row else "–"
+    lines.append(f"| {row['while']} | {len(times)} | {statistics.median(times):.2f} | {p95(times):.2f} | {max(times):.2f} | "
+                 f"{p95(times) / idle_p95:.1f} | {left} | {timing} |")
+text = "\n".join(lines) + "\n"
+os.makedirs(f"{root}/bench/results", exist_ok=True)
+open(f"{root}/bench/results/lanes.md", "w").write(text)
+print(text)

@@ -39,14 +39,23 @@ CRD_SCHEMAS = {
                 "cooldownPeriod": {"type": "integer", "minimum": 0},
                 "minReplicaCount": {"type": "integer", "minimum": 0},
                 "maxReplicaCount": {"type": "integer", "minimum": 1},
-                "triggers": {"type": "array", "minItems": 1, "items": {
-                    "type": "object", "required": ["type", "metadata"], "additionalProperties": False,
-                    "properties": {"type": {"enum": ["nats-jetstream"]}, "name": string, "metadata": {
-                        "type": "object", "additionalProperties": False,
-                        "required": ["natsServerMonitoringEndpoint", "account", "stream", "consumer", "lagThreshold"],
-                        "properties": {key: string for key in [
-                            "natsServerMonitoringEndpoint", "account", "stream", "consumer", "lagThreshold",
-                            "activationLagThreshold", "useHttps"]}}}}}}}}},
+                # KEDA's nats-jetstream scaler and its prometheus scaler (the GPU tier's
+                # vllm:num_requests_waiting), with the metadata each documents.
+                "triggers": {"type": "array", "minItems": 1, "items": {"oneOf": [
+                    {"type": "object", "required": ["type", "metadata"], "additionalProperties": False,
+                     "properties": {"type": {"const": "nats-jetstream"}, "name": string, "metadata": {
+                         "type": "object", "additionalProperties": False,
+                         "required": ["natsServerMonitoringEndpoint", "account", "stream", "consumer", "lagThreshold"],
+                         "properties": {key: string for key in [
+                             "natsServerMonitoringEndpoint", "account", "stream", "consumer", "lagThreshold",
+                             "activationLagThreshold", "useHttps"]}}}},
+                    {"type": "object", "required": ["type", "metadata"], "additionalProperties": False,
+                     "properties": {"type": {"const": "prometheus"}, "name": string, "metadata": {
+                         "type": "object", "additionalProperties": False,
+                         "required": ["serverAddress", "query", "threshold"],
+                         "properties": {key: string for key in [
+                             "serverAddress", "query", "threshold", "activationThreshold", "namespace",
+                             "ignoreNullValues", "unsafeSsl"]}}}}]}}}}}},
     ("monitoring.coreos.com/v1", "ServiceMonitor"): {
         "type": "object", "required": ["apiVersion", "kind", "metadata", "spec"], "additionalProperties": False,
         "properties": {"apiVersion": string, "kind": string, "metadata": metadata, "spec": {
@@ -122,6 +131,13 @@ for overlay, wanted in [("base", cpu_consumers), ("gpu", cpu_consumers | gpu_con
     triggers = [trigger["metadata"] for trigger in doc["spec"]["triggers"]]
     if {t["consumer"] for t in triggers} != wanted or any(t["stream"] != "OCR_JOBS" for t in triggers):
         problems.append(f"k8s/{overlay}: the worker ScaledObject's triggers are not the consumers {sorted(wanted)} of OCR_JOBS")
+# The GPU tier scales on the GPU routes' lag (and vLLM's own queue).
+vllm_scaled = documents(os.path.join(root, "k8s/gpu/vllm-autoscaling.yaml"))
+vllm_triggers = [d for d in vllm_scaled if d["kind"] == "ScaledObject"][0]["spec"]["triggers"]
+if {t["metadata"]["consumer"] for t in vllm_triggers if t["type"] == "nats-jetstream"} != gpu_consumers:
+    problems.append(f"k8s/gpu/vllm-autoscaling.yaml: the vLLM ScaledObject does not watch the GPU routes {sorted(gpu_consumers)}")
+if not any(t["type"] == "prometheus" and "vllm:num_requests_waiting" in t["metadata"]["query"] for t in vllm_triggers):
+    problems.append("k8s/gpu/vllm-autoscaling.yaml: the vLLM ScaledObject does not scale on vllm:num_requests_waiting")
 scaled = objects[("ScaledObject", "ocr-worker")]["spec"]["triggers"][0]["metadata"]
 nats = documents(os.path.join(root, "k8s/nats-values.yaml"))[0]
 if not scaled["natsServerMonitoringEndpoint"].endswith(f":{nats['config']['monitor']['port']}"):

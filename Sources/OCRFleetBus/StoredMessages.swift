@@ -44,6 +44,31 @@ public struct StoredMessages: Sendable {
         return (state.count, oldest)
     }
 
+    /// How many messages each subject matching `filter` keeps; subjects keeping none are left
+    /// out.
+    public func counts(bySubject filter: String) async throws -> [String: UInt64] {
+        try await connection.blockingCall { [connection, stream] in
+            var options = jsOptions()
+            jsOptions_Init(&options)
+            var info: UnsafeMutablePointer<jsStreamInfo>?
+            var code = jsErrCode(rawValue: 0)
+            let status = filter.withCString { filter in
+                options.Stream.Info.SubjectsFilter = filter
+                return js_GetStreamInfo(&info, connection.jetStream, stream, &options, &code)
+            }
+            try check("read stream \(stream)'s subjects", status, code)
+            defer { jsStreamInfo_Destroy(info) }
+            var counts: [String: UInt64] = [:]
+            if let subjects = info?.pointee.State.Subjects?.pointee {
+                for index in 0..<Int(subjects.Count) {
+                    let subject = subjects.List[index]
+                    counts[String(cString: subject.Subject)] = subject.Msgs
+                }
+            }
+            return counts
+        }
+    }
+
     /// The stream's state, as far as these read it.
     private func state() async throws -> (first: UInt64, last: UInt64, count: UInt64, firstTime: Int64) {
         try await connection.blockingCall { [connection, stream] in

@@ -28,6 +28,14 @@ extension Gateway {
                 FleetMetrics.queueDepth(jobs.count)
                 FleetMetrics.queueAge(age(of: jobs.oldest))
             }
+            let stored = StoredMessages(connection: nats, stream: StreamNames.jobs)
+            if let routes = try? await stored.counts(bySubject: Subjects.jobsWildcard),
+                let unrouted = try? await stored.counts(bySubject: Subjects.jobs)
+            {
+                for subject in JobRoute.all.map(\.subject) + [Subjects.jobs] {
+                    FleetMetrics.queueDepth(routes[subject] ?? unrouted[subject] ?? 0, subject: subject)
+                }
+            }
             if let letters = try? await StoredMessages(connection: nats, stream: StreamNames.deadLetters).bounds() {
                 FleetMetrics.deadLetters(letters.count)
             }

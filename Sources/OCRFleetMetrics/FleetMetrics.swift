@@ -107,6 +107,12 @@ public enum FleetMetrics {
         Gauge(label: "ocrfleet_queue_jobs").record(Int64(clamping: jobs))
     }
 
+    /// Jobs in `OCR_JOBS` on one route's subject (docs/lanes.md), as read when the gateway is
+    /// scraped.
+    public static func queueDepth(_ jobs: UInt64, subject: String) {
+        Gauge(label: "ocrfleet_queue_route_jobs", dimensions: [("subject", subject)]).record(Int64(clamping: jobs))
+    }
+
     /// How long the oldest job in `OCR_JOBS` (waiting or running) has been there; 0 when none.
     public static func queueAge(_ age: Duration) {
         Gauge(label: "ocrfleet_queue_oldest_job_age_seconds").record(age.seconds)

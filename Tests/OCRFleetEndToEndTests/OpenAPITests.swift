@@ -95,8 +95,9 @@ extension GatewaySelfDescriptionTests {
                 let accepted = #"ocrfleet_gateway_requests_total{method="POST",route="/v1/jobs",status="202"}"#
                 let refused = #"ocrfleet_gateway_requests_total{method="POST",route="/v1/jobs",status="400"}"#
                 let body = #"{"source": {"url": "http://127.0.0.1:9/a.pdf"}}"#
-                for _ in 1...3 {
-                    let (status, _) = try await fleet.request("POST", "/v1/jobs", body: Array(body.utf8), contentType: "application/json")
+                let batch = #"{"source": {"url": "http://127.0.0.1:9/b.pdf"}, "options": {"priority": "batch"}}"#
+                for text in [body, body, batch] {
+                    let (status, _) = try await fleet.request("POST", "/v1/jobs", body: Array(text.utf8), contentType: "application/json")
                     #expect(status == 202)
                 }
                 let (bad, _) = try await fleet.request("POST", "/v1/jobs", body: Array("{}".utf8), contentType: "application/json")
@@ -113,6 +114,10 @@ extension GatewaySelfDescriptionTests {
                 #expect(Self.value(accepted, in: after) - Self.value(accepted, in: before) >= 3)
                 #expect(Self.value(refused, in: after) - Self.value(refused, in: before) >= 1)
                 #expect(Self.value("ocrfleet_queue_jobs", in: after) == 3)
+                // By route: two interactive, one batch.
+                #expect(Self.value(#"ocrfleet_queue_route_jobs{subject="ocr.jobs.interactive"}"#, in: after) == 2)
+                #expect(Self.value(#"ocrfleet_queue_route_jobs{subject="ocr.jobs.batch"}"#, in: after) == 1)
+                #expect(after.contains(#"ocrfleet_queue_route_jobs{subject="ocr.jobs.batch.gpu"} 0"#))
                 // The oldest of the three has waited since it was submitted; nothing is dead-lettered.
                 #expect(after.contains("\nocrfleet_queue_oldest_job_age_seconds "))
                 #expect((0..<600).contains(Self.value("ocrfleet_queue_oldest_job_age_seconds", in: after)))

@@ -7,6 +7,7 @@ import json, os
 
 panels = [
     ("Queue: jobs waiting or running", "max(ocrfleet_queue_jobs)"),
+    ("Queue by route (lane, GPU)", "max by (subject) (ocrfleet_queue_route_jobs)"),
     ("Jobs ended per second, by state", "sum by (state) (rate(ocrfleet_worker_jobs_total[5m]))"),
     ("Failures per second, by code", 'sum by (code) (rate(ocrfleet_worker_jobs_total{state="failed"}[5m]))'),
     ("Retries per second, by code", "sum by (code) (rate(ocrfleet_worker_retries_total[5m]))"),

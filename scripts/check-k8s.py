@@ -39,6 +39,12 @@ CRD_SCHEMAS = {
                 "cooldownPeriod": {"type": "integer", "minimum": 0},
                 "minReplicaCount": {"type": "integer", "minimum": 0},
                 "maxReplicaCount": {"type": "integer", "minimum": 1},
+                "advanced": {"type": "object", "additionalProperties": False, "properties": {
+                    "horizontalPodAutoscalerConfig": {"type": "object", "additionalProperties": False, "properties": {
+                        "behavior": {"type": "object", "additionalProperties": False, "properties": {
+                            direction: {"type": "object", "additionalProperties": False, "properties": {
+                                "stabilizationWindowSeconds": {"type": "integer", "minimum": 0, "maximum": 3600}}}
+                            for direction in ["scaleUp", "scaleDown"]}}}}}},
                 # KEDA's nats-jetstream scaler and its prometheus scaler (the GPU tier's
                 # vllm:num_requests_waiting), with the metadata each documents.
                 "triggers": {"type": "array", "minItems": 1, "items": {"oneOf": [

@@ -16,7 +16,7 @@ public struct DeliveryInfo: Sendable, Equatable {
 /// copied out on receipt and the libnats message is destroyed at once: it is settled through
 /// its reply subject (`$JS.ACK.…`), JetStream's acknowledgement protocol, so it needs neither
 /// the libnats message nor the subscription that fetched it. That lets a pull made by a
-/// plain request (`NATSConnection.pullJob`, which libnats cannot acknowledge) be settled like
+/// plain request (`NATSConnection.pullOne`, which libnats cannot acknowledge) be settled like
 /// one fetched through a pull subscription.
 ///
 /// Acknowledgements run on the connection's threads, never on Swift's cooperative pool. Only

@@ -25,17 +25,18 @@ public struct JobLanes: Sendable {
             } + [Lane(consumer: StreamNames.unroutedConsumer, priority: .interactive, needsGPU: false, unrouted: true)]
     }
 
-    /// One round's pulls, in order: the lanes as `schedule` puts them; within a lane the GPU
-    /// route first (while `gpuReady`, which only such a worker can serve), then the lane's
-    /// own, then `ocr-unrouted`.
-    static func order(_ lanes: [Lane], lanesFirst: [JobPriority], gpuReady: Bool) -> [Lane] {
+    /// One round's pulls, in order: the lanes as the schedule puts them; within a lane its
+    /// consumers (the GPU route only while `gpuReady`) each first in turn, round by round, so
+    /// none of them (`ocr-unrouted`'s older jobs, a GPU worker's `auto` jobs) waits for
+    /// another to run dry.
+    static func order(_ lanes: [Lane], lanesFirst: [JobPriority], gpuReady: Bool, turn: Int) -> [Lane] {
         lanesFirst.flatMap { priority in
-            lanes.filter { $0.priority == priority && (gpuReady || !$0.needsGPU) }
-                .sorted { rank($0) < rank($1) }
+            let own = lanes.filter { $0.priority == priority && (gpuReady || !$0.needsGPU) }
+            guard !own.isEmpty else { return [Lane]() }
+            let start = turn % own.count
+            return Array(own[start...] + own[..<start])
         }
     }
-
-    private static func rank(_ lane: Lane) -> Int { lane.needsGPU ? 0 : lane.unrouted ? 2 : 1 }
 
     /// Pulled jobs as an async sequence. Before each round it asks `batchSize` how many jobs
     /// the caller can start (waiting there while it has no room), so no more are pulled than
@@ -84,6 +85,7 @@ public struct LanePulls: AsyncSequence, Sendable {
     public struct Iterator: AsyncIteratorProtocol {
         let pulls: LanePulls
         var schedule: LaneSchedule
+        var turn = 0
         var buffered: [JetStreamMessage] = []
 
         public mutating func next() async -> JetStreamMessage? {
@@ -91,33 +93,36 @@ public struct LanePulls: AsyncSequence, Sendable {
                 if Task.isCancelled || pulls.shouldStop() { return nil }
                 let room = Swift.max(await pulls.batchSize(), 1)
                 if Task.isCancelled || pulls.shouldStop() { return nil }
-                let order = JobLanes.order(pulls.lanes, lanesFirst: schedule.next(), gpuReady: pulls.gpuReady())
+                let order = JobLanes.order(pulls.lanes, lanesFirst: schedule.next(), gpuReady: pulls.gpuReady(), turn: turn)
+                turn = (turn + 1) % 60
                 buffered = await Self.round(order, room: room, pulls: pulls).reversed()
             }
             return buffered.popLast()
         }
 
-        /// Pull errors (NATS briefly away) are logged and the round ends with what it has:
-        /// the library reconnects by itself.
+        /// A lane whose pull fails (NATS briefly away, a consumer without a leader) is logged
+        /// and passed over for this round; the library reconnects by itself.
         private static func round(_ order: [JobLanes.Lane], room: Int, pulls: LanePulls) async -> [JetStreamMessage] {
             var pulled: [JetStreamMessage] = []
-            do {
-                for lane in order {
-                    while pulled.count < room,
-                        let message = try await pulls.connection.pullOne(stream: StreamNames.jobs, consumer: lane.consumer, wait: nil)
-                    {
-                        pulled.append(message)
-                    }
+            var failed = false
+            func pull(_ lane: JobLanes.Lane, wait: Duration?) async -> JetStreamMessage? {
+                do {
+                    return try await pulls.connection.pullOne(stream: StreamNames.jobs, consumer: lane.consumer, wait: wait)
+                } catch {
+                    failed = true
+                    pulls.connection.logger.warning("pull failed", metadata: ["consumer": "\(lane.consumer)", "error": "\(error)"])
+                    return nil
                 }
-                if pulled.isEmpty, let first = order.first(where: { $0.priority == .interactive }) ?? order.first,
-                    let message = try await pulls.connection.pullOne(stream: StreamNames.jobs, consumer: first.consumer, wait: pulls.wait)
-                {
-                    pulled.append(message)
-                }
-            } catch {
-                pulls.connection.logger.warning("pull failed; retrying", metadata: ["error": "\(error)"])
-                if pulled.isEmpty { try? await pulls.clock.sleep(for: .seconds(1)) }
             }
+            for lane in order {
+                while pulled.count < room, let message = await pull(lane, wait: nil) { pulled.append(message) }
+            }
+            if pulled.isEmpty, !failed, let first = order.first(where: { $0.priority == .interactive }) ?? order.first,
+                let message = await pull(first, wait: pulls.wait)
+            {
+                pulled.append(message)
+            }
+            if pulled.isEmpty, failed { try? await pulls.clock.sleep(for: .seconds(1)) }
             return pulled
         }
     }

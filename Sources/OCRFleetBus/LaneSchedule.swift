@@ -8,9 +8,9 @@ public struct LaneSchedule: Sendable {
     public let interactiveWeight: Int
     private var round = 0
 
-    /// `interactiveWeight` 0 alternates the lanes' turns.
+    /// `interactiveWeight` 1 alternates the lanes' turns; less is taken as 1.
     public init(interactiveWeight: Int) {
-        self.interactiveWeight = max(interactiveWeight, 0)
+        self.interactiveWeight = max(interactiveWeight, 1)
     }
 
     /// The lanes in this round's order.

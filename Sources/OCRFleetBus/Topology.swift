@@ -35,7 +35,9 @@ public struct FleetTopology: Sendable {
             try Self.ensureStream(
                 nats,
                 name: StreamNames.jobs,
-                subjects: [Subjects.jobs, Subjects.jobsWildcard],
+                // The routes' subjects and no others: a job published anywhere else is refused
+                // at once (no stream answers), not stored where no consumer would take it.
+                subjects: [Subjects.jobs] + JobRoute.all.map(\.subject),
                 replicas: replicas
             ) { config in
                 config.Retention = js_WorkQueuePolicy
@@ -235,30 +237,11 @@ public struct FleetTopology: Sendable {
                     code = jsErrCode(rawValue: 0)
                     status = js_UpdateConsumer(&info, nats.jetStream, stream, &config, nil, &code)
                 }
-                // nats-server 2.9 cannot change a consumer's filter: one made before lanes (no
-                // filter) is made again. What it had delivered and not acknowledged is
-                // delivered again; the job's state keeps that from running it twice.
-                if status != NATS_OK, filter != nil, Self.filter(of: name, on: stream, nats) != filter.map({ String(cString: $0) }) {
-                    nats.logger.warning("consumer \(name) has another filter; making it again", metadata: ["code": "\(code.rawValue)"])
-                    _ = js_DeleteConsumer(nats.jetStream, stream, durable, nil, nil)
-                    code = jsErrCode(rawValue: 0)
-                    status = js_AddConsumer(&info, nats.jetStream, stream, &config, nil, &code)
-                }
                 return status
             }
         }
         jsConsumerInfo_Destroy(info)
         try check("create consumer \(name)", status, code)
-    }
-
-    /// A consumer's filter subject; nil when it has none or does not exist.
-    private static func filter(of name: String, on stream: String, _ nats: NATSConnection) -> String? {
-        var info: UnsafeMutablePointer<jsConsumerInfo>?
-        defer { jsConsumerInfo_Destroy(info) }
-        guard js_GetConsumerInfo(&info, nats.jetStream, stream, name, nil, nil) == NATS_OK,
-            let filter = info?.pointee.Config?.pointee.FilterSubject
-        else { return nil }
-        return String(cString: filter)
     }
 
     static func ensureBucket(

@@ -3,7 +3,7 @@ public enum Subjects {
     /// Jobs of publishers that name no lane (the first contract's subject): workers take
     /// them as interactive, and hand one that needs a GPU to its GPU route.
     public static let jobs = "ocr.jobs"
-    /// Every route's subject (`JobRoute`).
+    /// Every route's subject (`JobRoute`), to listen to or count them together.
     public static let jobsWildcard = "ocr.jobs.>"
     public static let eventsWildcard = "ocr.events.>"
     public static let deadLetters = "ocr.dlq"

@@ -81,7 +81,6 @@ struct JobRunner: Sendable {
             await fail(attemptEnd, error: OCRError(error))
             return
         }
-        if await handedToGPU(message, event, logger: logger) { return }
         let job = event.data
         do {
             if let known = try await reporter.load(), known.state.isTerminal {
@@ -106,6 +105,8 @@ struct JobRunner: Sendable {
             logger.error("cannot read the job's state; left for redelivery", metadata: ["error": "\(error)"])
             return
         }
+        // Only a job still to run is handed on: one already ended or cancelled is settled here.
+        if await handedToGPU(message, event, logger: logger) { return }
 
         let timeLimit = configuration.timeLimit(of: job)
         // Past its limit and the grace for stopping it, an attempt is wedged: its heartbeat

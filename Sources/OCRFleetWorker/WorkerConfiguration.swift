@@ -146,7 +146,7 @@ public struct WorkerConfiguration: Sendable {
         public static let interactiveWeight = Setting(
             "interactive.weight",
             default: "4",
-            "Of every N+1 pulls while both lanes have jobs, N start with the interactive lane and one with batch (0: turn about)."
+            "Of every N+1 pull rounds, N start with the interactive lane and one with batch (1: turn about)."
         )
         public static let maxInflightPages = Setting(
             "max.inflight.pages",
@@ -294,7 +294,7 @@ public struct WorkerConfiguration: Sendable {
         streamReplicas = try reader.int(CommonSettings.streamReplicas, default: 1, range: 1...5)
         engine = try reader.choice(Settings.engine, default: .auto)
         maxJobs = try reader.int(Settings.maxJobs, default: 4, range: 1...1024)
-        interactiveWeight = try reader.int(Settings.interactiveWeight, default: 4, range: 0...1000)
+        interactiveWeight = try reader.int(Settings.interactiveWeight, default: 4, range: 1...1000)
         maxInflightPages = try reader.int(Settings.maxInflightPages, default: 32, range: 1...4096)
         deepseek = try Self.deepseek(reader, maxInflight: maxInflightPages)
         languageModel = try Self.languageModel(reader)

@@ -13,8 +13,9 @@ import Testing
         var schedule = LaneSchedule(interactiveWeight: 4)
         let round: [JobPriority] = [.interactive, .interactive, .interactive, .interactive, .batch]
         #expect((0..<10).map { _ in schedule.next().first! } == round + round)
-        var turnAbout = LaneSchedule(interactiveWeight: 0)
-        #expect((0..<3).map { _ in turnAbout.next().first! } == [.batch, .batch, .batch])
+        // Less than 1 is taken as 1: the lanes turn about, interactive never starved.
+        var least = LaneSchedule(interactiveWeight: 0)
+        #expect((0..<4).map { _ in least.next().first! } == [.interactive, .batch, .interactive, .batch])
         var alternate = LaneSchedule(interactiveWeight: 1)
         #expect((0..<4).map { _ in alternate.next().first! } == [.interactive, .batch, .interactive, .batch])
     }
@@ -63,9 +64,10 @@ import Testing
                 try await message.ack()
                 if received.count == 15 { break }
             }
-            // One pull a round: four interactive, then one batch; the unrouted job after the
-            // lane's own; the rest of the batch once the interactive lane is empty.
-            #expect(received == ["i0", "i1", "i2", "i3", "b0", "i4", "i5", "i6", "i7", "b1", "u0", "b2", "b3", "b4", "b5"])
+            // One pull a round: four interactive, then one batch; within the interactive lane
+            // its consumers first in turn (the unrouted job in the second round); the rest of
+            // the batch once the interactive lane is empty.
+            #expect(received == ["i0", "u0", "i1", "i2", "b0", "i3", "i4", "i5", "i6", "b1", "i7", "b2", "b3", "b4", "b5"])
         }
     }
 
@@ -120,7 +122,21 @@ import Testing
         }
     }
 
-    @Test func aWorkerConsumerFromBeforeLanesIsMadeAgainWithItsFilter() async throws {
+    @Test func aJobOnASubjectNoRouteHasIsRefusedWhenPublished() async throws {
+        try await withNATSServer { server in
+            let nats = try await BusTests.connect(server)
+            try await FleetTopology().ensureAll(on: nats)
+            // Stored there, no consumer would ever take it: the publisher hears at once instead.
+            for subject in ["ocr.jobs.urgent", "ocr.jobs.Interactive", "ocr.jobs.batch.cpu"] {
+                await #expect(throws: NATSError.self) {
+                    try await nats.publish(subject, payload: Array("job".utf8), messageID: subject)
+                }
+            }
+            #expect(try await StoredMessages(connection: nats, stream: StreamNames.jobs).bounds().count == 0)
+        }
+    }
+
+    @Test func aWorkerConsumerFromBeforeLanesTakesItsFilter() async throws {
         try await withNATSServer { server in
             let nats = try await BusTests.connect(server)
             let topology = FleetTopology()

@@ -60,6 +60,24 @@ import VLLMDouble
                     #expect(state.worker == "gpu-worker")
                 }
                 #expect(vllm.double.statistics.completions == 2)
+
+                // The same job published again, with only the CPU worker left: it has ended,
+                // so it is settled there, not handed on to be run again.
+                gpuWorker.terminate()
+                gpuWorker.waitUntilExit()
+                let again = JobEvent.request(unrouted.data, source: "urn:test")
+                try await fleet.nats.publish(
+                    Subjects.jobs,
+                    payload: try [UInt8](CloudEventCoding.encoder().encode(again)),
+                    messageID: again.id
+                )
+                let settled = try await Self.until(timeout: .seconds(60)) {
+                    try await StoredMessages(connection: fleet.nats, stream: StreamNames.jobs).bounds().count == 0
+                }
+                #expect(settled)
+                let after = try await fleet.server.consumers(of: StreamNames.jobs)
+                #expect(after["ocr-batch-gpu"]?.delivered == 1 && after["ocr-batch-gpu"]?.pending == 0)
+                #expect(try await fleet.client().state("unrouted").attempts == 1)
             }
         }
     }

@@ -85,7 +85,7 @@ def p95(values):
 fleet = Fleet(bin_dir, "ocrfleet-bench-lanes.")
 try:
     double, url = fleet.start_double("--no-ocr", "--latency-ms", str(latency_ms))
-    fleet.start_worker({"OCR_VLLM_URL": url, "OCR_ENGINE": "deepseek", "OCR_MAX_JOBS": "4", "OCR_STRAIGHTEN": "false"})
+    fleet.start_worker({"OCR_VLLM_URL": url + "/v1", "OCR_ENGINE": "deepseek", "OCR_MAX_JOBS": "4", "OCR_STRAIGHTEN": "false"})
     fleet.run_jobs([(f"{root}/fixtures/invoice.png", "")] * 8)  # warm-up
     rows = [{"while": "idle", "times": probe(fleet, "idle")}]
     lanes = [("batch", f"a {backfill:,}-job backfill in the batch lane")]

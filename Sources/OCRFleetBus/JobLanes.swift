@@ -14,11 +14,13 @@ public struct JobLanes: Sendable {
 
     let lanes: [Lane]
     let connection: NATSConnection
+    let inbox: PullInbox
 
     /// The consumers of every route this worker may take: the GPU routes only when
     /// `servesGPU`. Create them first with `FleetTopology`.
-    public init(connection: NATSConnection, servesGPU: Bool) {
+    public init(connection: NATSConnection, servesGPU: Bool) throws {
         self.connection = connection
+        inbox = try PullInbox(connection: connection)
         lanes =
             JobRoute.all.filter { servesGPU || !$0.needsGPU }.map {
                 Lane(consumer: $0.consumer, priority: $0.lane, needsGPU: $0.needsGPU, unrouted: false)
@@ -56,6 +58,7 @@ public struct JobLanes: Sendable {
         LanePulls(
             lanes: lanes,
             connection: connection,
+            inbox: inbox,
             interactiveWeight: interactiveWeight,
             wait: wait,
             clock: clock,
@@ -71,6 +74,7 @@ public struct LanePulls: AsyncSequence, Sendable {
 
     let lanes: [JobLanes.Lane]
     let connection: NATSConnection
+    let inbox: PullInbox
     let interactiveWeight: Int
     let wait: Duration
     let clock: FleetClock
@@ -107,7 +111,12 @@ public struct LanePulls: AsyncSequence, Sendable {
             var failed = false
             func pull(_ lane: JobLanes.Lane, wait: Duration?) async -> JetStreamMessage? {
                 do {
-                    return try await pulls.connection.pullOne(stream: StreamNames.jobs, consumer: lane.consumer, wait: wait)
+                    return try await pulls.connection.pullOne(
+                        stream: StreamNames.jobs,
+                        consumer: lane.consumer,
+                        wait: wait,
+                        inbox: pulls.inbox
+                    )
                 } catch {
                     failed = true
                     pulls.connection.logger.warning("pull failed", metadata: ["consumer": "\(lane.consumer)", "error": "\(error)"])

@@ -68,6 +68,9 @@ public final class NATSConnection: @unchecked Sendable {
     /// Threads for calls that block (fetch, publish with ack, KV, flush), so they never
     /// occupy Swift's cooperative pool.
     let blocking: NIOThreadPool
+    /// Where this client's reply subjects begin (`OCR_NATS_INBOX_PREFIX`, else `_INBOX`): its
+    /// user may read only those.
+    let inboxPrefix: String
     public let logger: Logger
 
     private init(
@@ -75,12 +78,14 @@ public final class NATSConnection: @unchecked Sendable {
         jetStream: OpaquePointer,
         events: ConnectionEvents,
         blocking: NIOThreadPool,
+        inboxPrefix: String,
         logger: Logger
     ) {
         self.connection = connection
         self.jetStream = jetStream
         self.events = events
         self.blocking = blocking
+        self.inboxPrefix = inboxPrefix
         self.logger = logger
     }
 
@@ -109,6 +114,7 @@ public final class NATSConnection: @unchecked Sendable {
                 jetStream: handles.1.raw,
                 events: events,
                 blocking: blocking,
+                inboxPrefix: options.inboxPrefix ?? "_INBOX",
                 logger: logger
             )
         } catch {

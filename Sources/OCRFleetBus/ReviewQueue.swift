@@ -11,22 +11,25 @@ struct ReviewDelivery: Sendable {
 
 extension NATSConnection {
     /// Pulls the next message of a tenant's review consumer without waiting (`no_wait`):
-    /// nil when none is ready. A core request, so concurrent claims need no shared
-    /// subscription and each gets its own message.
+    /// nil when none is ready. Each claim asks through an inbox of its own (`PullInbox`: the
+    /// message comes under its own subject, which libnats's shared request inbox cannot match
+    /// to the request while another is outstanding), so concurrent claims each get their own.
     func nextReview(tenant: String) async throws -> ReviewDelivery? {
         let subject = "$JS.API.CONSUMER.MSG.NEXT.\(StreamNames.reviews).\(StreamNames.reviewConsumer(tenant: tenant))"
-        let request = Array(#"{"batch":1,"no_wait":true}"#.utf8)
         return try await blockingCall { [self] in
-            var reply: OpaquePointer?
-            let status = request.withUnsafeBytes { raw in
-                natsConnection_Request(&reply, connection, subject, raw.baseAddress, Int32(raw.count), 5000)
+            let inbox = try PullInbox(connection: self)
+            try check(
+                "pull the next review of \(tenant)",
+                natsConnection_PublishRequestString(connection, subject, inbox.subject, #"{"batch":1,"no_wait":true}"#)
+            )
+            guard let answer = try inbox.next(timeout: 5000) else {
+                throw NATSError("pull the next review of \(tenant)", status: NATS_TIMEOUT)
             }
-            try check("pull the next review of \(tenant)", status)
-            defer { natsMsg_Destroy(reply) }
+            defer { natsMsg_Destroy(answer) }
             // A status answer (404 no messages, 408) has no reply subject.
-            guard let replySubject = natsMsg_GetReply(reply).map({ String(cString: $0) }), replySubject.hasPrefix("$JS.ACK.")
+            guard let replySubject = natsMsg_GetReply(answer).map({ String(cString: $0) }), replySubject.hasPrefix("$JS.ACK.")
             else { return nil }
-            return ReviewDelivery(itemID: String(decoding: readPayload(reply!), as: UTF8.self), reply: replySubject)
+            return ReviewDelivery(itemID: String(decoding: readPayload(answer), as: UTF8.self), reply: replySubject)
         }
     }
 

@@ -57,7 +57,7 @@ import Testing
                 try await nats.publish("ocr.jobs.interactive", payload: Array("i\(index)".utf8), messageID: "i\(index)")
             }
             try await nats.publish(Subjects.jobs, payload: Array("u0".utf8), messageID: "u0")
-            let lanes = JobLanes(connection: nats, servesGPU: false)
+            let lanes = try JobLanes(connection: nats, servesGPU: false)
             var received: [String] = []
             for await message in lanes.messages(interactiveWeight: 4, batchSize: { 1 }) {
                 received.append(String(decoding: message.payload, as: UTF8.self))
@@ -80,7 +80,7 @@ import Testing
             try await nats.publish("ocr.jobs.batch", payload: Array("cpu".utf8), messageID: "c")
 
             // A CPU-only worker takes the CPU job and leaves the GPU ones, round after round.
-            let cpu = JobLanes(connection: nats, servesGPU: false)
+            let cpu = try JobLanes(connection: nats, servesGPU: false)
             let rounds = Counter()
             var taken: [String] = []
             for await message in cpu.messages(
@@ -98,7 +98,7 @@ import Testing
             #expect(taken == ["cpu"])
 
             // A GPU worker takes them once its server is healthy.
-            let gpu = JobLanes(connection: nats, servesGPU: true)
+            let gpu = try JobLanes(connection: nats, servesGPU: true)
             let healthy = Atomic(false)
             let gpuRounds = Counter()
             var gpuTaken: [String] = []
@@ -119,6 +119,40 @@ import Testing
                 if gpuTaken.count == 2 { break }
             }
             #expect(gpuTaken == ["gpu", "batch-gpu"])
+        }
+    }
+
+    /// JetStream delivers a pulled message under its own subject. libnats's shared request
+    /// inbox matches that to a request only while it is the one outstanding; beside another
+    /// (an ack, a publish waiting for the stream) the message was dropped, and its job waited
+    /// out its ack wait.
+    @Test func pullsGetTheirJobsWhileOtherRequestsAreOutstanding() async throws {
+        try await withNATSServer { server in
+            let nats = try await BusTests.connect(server)
+            try await FleetTopology().ensureAll(on: nats)
+            for index in 0..<3 {
+                try await nats.publish("ocr.jobs.batch", payload: Array("b\(index)".utf8), messageID: "b\(index)")
+            }
+            // A request on the same connection that stays unanswered: a publish to a subject a
+            // silent listener holds, waiting for a stream's acknowledgement that never comes.
+            let other = try await BusTests.connect(server)
+            let silent = try CoreSubscription(connection: other, subject: "test.silent")
+            defer { silent.cancel() }
+            try await other.flush()
+            async let stalled: UInt64? = try? await nats.publish("test.silent", payload: [1])
+            for await _ in silent { break }  // the request is out, and stays unanswered
+            let lanes = try JobLanes(connection: nats, servesGPU: false)
+            var received: [String] = []
+            for await message in lanes.messages(interactiveWeight: 4, batchSize: { 1 }) {
+                received.append(String(decoding: message.payload, as: UTF8.self))
+                try await message.ack()
+                if received.count == 3 { break }
+            }
+            #expect(received == ["b0", "b1", "b2"])
+            // Every delivery reached the puller: none went astray to wait out its ack wait.
+            let batch = try await server.consumers(of: StreamNames.jobs)["ocr-batch"]
+            #expect(batch?.delivered == 3 && batch?.ackPending == 0)
+            _ = await stalled
         }
     }
 

@@ -1,15 +1,13 @@
 import Logging
 import OCRFleetModel
 
-/// A worker's bindings to the job consumers it may take from: each lane's, the GPU routes'
+/// The job consumers a worker pulls from, through an inbox of its own: each lane's, the GPU routes'
 /// only on a worker that can run DeepSeek-OCR, and `ocr-unrouted` (taken as interactive).
 public struct JobLanes: Sendable {
     struct Lane: Sendable {
         let consumer: String
         let priority: JobPriority
         let needsGPU: Bool
-        /// `ocr-unrouted`: after the lane's own routes, which publishers that know lanes use.
-        let unrouted: Bool
     }
 
     let lanes: [Lane]
@@ -23,8 +21,8 @@ public struct JobLanes: Sendable {
         inbox = try PullInbox(connection: connection)
         lanes =
             JobRoute.all.filter { servesGPU || !$0.needsGPU }.map {
-                Lane(consumer: $0.consumer, priority: $0.lane, needsGPU: $0.needsGPU, unrouted: false)
-            } + [Lane(consumer: StreamNames.unroutedConsumer, priority: .interactive, needsGPU: false, unrouted: true)]
+                Lane(consumer: $0.consumer, priority: $0.lane, needsGPU: $0.needsGPU)
+            } + [Lane(consumer: StreamNames.unroutedConsumer, priority: .interactive, needsGPU: false)]
     }
 
     /// One round's pulls, in order: the lanes as the schedule puts them; within a lane its

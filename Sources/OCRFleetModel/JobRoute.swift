@@ -37,8 +37,5 @@ public struct JobRoute: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The same lane's GPU route.
-    public var onGPU: JobRoute { JobRoute(lane: lane, needsGPU: true) }
-
     public var description: String { subject }
 }

@@ -134,17 +134,22 @@ if len(cpu_consumers) != 3 or len(gpu_consumers) != 2:
     problems.append(f"job consumers not found in JobRoute.swift and Subjects.swift: {cpu_consumers}, {gpu_consumers}")
 for overlay, wanted in [("base", cpu_consumers), ("gpu", cpu_consumers | gpu_consumers)]:
     doc = documents(os.path.join(root, "k8s", overlay, "autoscaling.yaml" if overlay == "base" else "autoscaling-gpu.yaml"))[0]
-    triggers = [trigger["metadata"] for trigger in doc["spec"]["triggers"]]
+    triggers = [trigger["metadata"] for trigger in doc["spec"]["triggers"] if trigger["type"] == "nats-jetstream"]
     if {t["consumer"] for t in triggers} != wanted or any(t["stream"] != "OCR_JOBS" for t in triggers):
         problems.append(f"k8s/{overlay}: the worker ScaledObject's triggers are not the consumers {sorted(wanted)} of OCR_JOBS")
+    # Tenants' consumers have no fixed names: the workers also scale on the gateways' count of each route.
+    if not any(t["type"] == "prometheus" and "ocrfleet_queue_route_jobs" in t["metadata"]["query"] for t in doc["spec"]["triggers"]):
+        problems.append(f"k8s/{overlay}: the worker ScaledObject does not scale on ocrfleet_queue_route_jobs (tenants' jobs)")
 # The GPU tier scales on the GPU routes' lag (and vLLM's own queue).
 vllm_scaled = documents(os.path.join(root, "k8s/gpu/vllm-autoscaling.yaml"))
 vllm_triggers = [d for d in vllm_scaled if d["kind"] == "ScaledObject"][0]["spec"]["triggers"]
 if {t["metadata"]["consumer"] for t in vllm_triggers if t["type"] == "nats-jetstream"} != gpu_consumers:
     problems.append(f"k8s/gpu/vllm-autoscaling.yaml: the vLLM ScaledObject does not watch the GPU routes {sorted(gpu_consumers)}")
+if not any(t["type"] == "prometheus" and "ocrfleet_queue_route_jobs" in t["metadata"]["query"] for t in vllm_triggers):
+    problems.append("k8s/gpu/vllm-autoscaling.yaml: the vLLM ScaledObject does not scale on the GPU routes' tenants' jobs")
 if not any(t["type"] == "prometheus" and "vllm:num_requests_waiting" in t["metadata"]["query"] for t in vllm_triggers):
     problems.append("k8s/gpu/vllm-autoscaling.yaml: the vLLM ScaledObject does not scale on vllm:num_requests_waiting")
-scaled = objects[("ScaledObject", "ocr-worker")]["spec"]["triggers"][0]["metadata"]
+scaled = [t for t in objects[("ScaledObject", "ocr-worker")]["spec"]["triggers"] if t["type"] == "nats-jetstream"][0]["metadata"]
 nats = documents(os.path.join(root, "k8s/nats-values.yaml"))[0]
 if not scaled["natsServerMonitoringEndpoint"].endswith(f":{nats['config']['monitor']['port']}"):
     problems.append("the ScaledObject reads a monitoring port nats-values.yaml does not open")

@@ -75,7 +75,7 @@ public struct DeadLetterQueue: Sendable {
         if let jobID = entry.event.data.jobID { requeued = try await requeue(jobID, letter: entry.event.data) }
         do {
             try await connection.publish(
-                route.subject,
+                route.subject(tenant: Self.tenant(of: event)),
                 payload: payload,
                 headers: ["Content-Type": CloudEventCoding.contentType],
                 messageID: id
@@ -88,6 +88,15 @@ public struct DeadLetterQueue: Sendable {
         }
         try await stored.delete(entry.sequence)
         return id
+    }
+
+    /// The job's tenant (`metadata.tenant`, when it is a tenant's name), whose own route the
+    /// replay waits on, within its share (docs/lanes.md#fair-share).
+    static func tenant(of event: [String: JSONValue]) -> String? {
+        guard case .object(let job)? = event["data"], case .object(let metadata)? = job["metadata"],
+            case .string(let tenant)? = metadata["tenant"], ReviewItem.isValidTenant(tenant)
+        else { return nil }
+        return tenant
     }
 
     /// The replay's route, with its lane put in the job's options (so a worker that hands it

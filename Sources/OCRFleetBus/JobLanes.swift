@@ -2,49 +2,96 @@ import Logging
 import OCRFleetModel
 
 /// The job consumers a worker pulls from, through an inbox of its own: each lane's, the GPU routes'
-/// only on a worker that can run DeepSeek-OCR, and `ocr-unrouted` (taken as interactive).
+/// only on a worker that can run DeepSeek-OCR, `ocr-unrouted` (taken as interactive), and each
+/// tenant's consumer of the routes it may take, found from what waits in `OCR_JOBS`.
 public struct JobLanes: Sendable {
-    struct Lane: Sendable {
+    struct Lane: Sendable, Equatable {
         let consumer: String
-        let priority: JobPriority
-        let needsGPU: Bool
+        let route: JobRoute
+        /// The tenant whose jobs the consumer holds; nil for the shared routes.
+        let tenant: String?
+
+        var priority: JobPriority { route.lane }
+        var needsGPU: Bool { route.needsGPU }
     }
 
-    let lanes: [Lane]
+    let shared: [Lane]
+    let servesGPU: Bool
+    let fairShare: FairShare
     let connection: NATSConnection
     let inbox: PullInbox
 
-    /// The consumers of every route this worker may take: the GPU routes only when
-    /// `servesGPU`. Create them first with `FleetTopology`.
-    public init(connection: NATSConnection, servesGPU: Bool) throws {
-        self.connection = connection
-        inbox = try PullInbox(connection: connection)
-        lanes =
-            JobRoute.all.filter { servesGPU || !$0.needsGPU }.map {
-                Lane(consumer: $0.consumer, priority: $0.lane, needsGPU: $0.needsGPU)
-            } + [Lane(consumer: StreamNames.unroutedConsumer, priority: .interactive, needsGPU: false)]
+    /// How a worker takes turns between tenants (docs/lanes.md#fair-share).
+    public struct FairShare: Sendable {
+        /// Makes a tenant's consumer the first time a worker finds its jobs waiting.
+        public var topology: FleetTopology
+        /// Jobs of one tenant on one route delivered and not yet settled, across the fleet.
+        public var maxRunning: Int
+        /// How long what waits is taken as known before it is read again.
+        public var rediscovery: Duration
+
+        public init(topology: FleetTopology = FleetTopology(), maxRunning: Int = 100, rediscovery: Duration = .milliseconds(500)) {
+            self.topology = topology
+            self.maxRunning = maxRunning
+            self.rediscovery = rediscovery
+        }
     }
 
-    /// One round's pulls, in order: the lanes as the schedule puts them; within a lane its
-    /// consumers (the GPU route only while `gpuReady`) each first in turn, round by round, so
-    /// none of them (`ocr-unrouted`'s older jobs, a GPU worker's `auto` jobs) waits for
-    /// another to run dry.
-    static func order(_ lanes: [Lane], lanesFirst: [JobPriority], gpuReady: Bool, turn: Int) -> [Lane] {
-        lanesFirst.flatMap { priority in
-            let own = lanes.filter { $0.priority == priority && (gpuReady || !$0.needsGPU) }
-            guard !own.isEmpty else { return [Lane]() }
-            let start = turn % own.count
-            return Array(own[start...] + own[..<start])
+    /// The consumers of every route this worker may take: the GPU routes only when
+    /// `servesGPU`. Create the shared ones first with `FleetTopology`.
+    public init(connection: NATSConnection, servesGPU: Bool, fairShare: FairShare = FairShare()) throws {
+        self.connection = connection
+        self.servesGPU = servesGPU
+        self.fairShare = fairShare
+        inbox = try PullInbox(connection: connection)
+        shared =
+            JobRoute.all.filter { servesGPU || !$0.needsGPU }.map { Lane(consumer: $0.consumer, route: $0, tenant: nil) }
+            + [Lane(consumer: StreamNames.unroutedConsumer, route: JobRoute(lane: .interactive, needsGPU: false), tenant: nil)]
+    }
+
+    /// One lane's consumers in the order a round asks them: the GPU routes only while
+    /// `gpuReady`; the shared consumers as `JobRoute.all` has them, then the tenants' by name,
+    /// starting after the one served last (or, when that one has gone, after where it stood),
+    /// so each gets its turn whoever has more waiting.
+    static func order(_ shared: [Lane], _ tenants: [Lane], priority: JobPriority, gpuReady: Bool, after last: Lane?) -> [Lane] {
+        func own(_ lanes: [Lane]) -> [Lane] { lanes.filter { $0.priority == priority && (gpuReady || !$0.needsGPU) } }
+        let lanes = own(shared) + own(tenants).sorted { ($0.tenant ?? "", $0.consumer) < ($1.tenant ?? "", $1.consumer) }
+        guard let last else { return lanes }
+        let start: Int
+        if let index = lanes.firstIndex(of: last) {
+            start = index + 1
+        } else if let tenant = last.tenant {
+            start = lanes.firstIndex { ($0.tenant ?? "", $0.consumer) > (tenant, last.consumer) && $0.tenant != nil } ?? lanes.count
+        } else {
+            start = 0
         }
+        let cut = start % max(lanes.count, 1)
+        return Array(lanes[cut...] + lanes[..<cut])
+    }
+
+    /// The tenants' consumers this worker may pull, for the subjects of `OCR_JOBS` that keep
+    /// jobs.
+    func tenantLanes(waiting counts: [String: UInt64]) -> [Lane] {
+        counts.compactMap { subject, count in
+            guard count > 0, let (route, tenant) = JobRoute.tenantRoute(of: subject), servesGPU || !route.needsGPU else {
+                return nil
+            }
+            return Lane(consumer: route.consumer(tenant: tenant), route: route, tenant: tenant)
+        }
+    }
+
+    /// The subjects of the jobs this worker takes now, to hear of new ones while idle.
+    func arrivalSubjects(gpuReady: Bool) -> [String] {
+        [Subjects.jobs] + JobRoute.all.filter { !$0.needsGPU || (servesGPU && gpuReady) }.flatMap { [$0.subject, $0.tenantSubjects] }
     }
 
     /// Pulled jobs as an async sequence. Before each round it asks `batchSize` how many jobs
     /// the caller can start (waiting there while it has no room), so no more are pulled than
-    /// it can run. A round asks each consumer in order for what is ready now, up to the
-    /// room; when none has any, it waits up to `wait` on the first interactive one. The
-    /// sequence ends when the task is cancelled or `shouldStop` says so, checked between
-    /// rounds so a pulled job is never dropped. A failed pull is tried again a second later
-    /// on `clock`.
+    /// it can run. A round takes the lanes as the schedule puts them and, within a lane, one
+    /// job from each consumer in turn, up to the room; when none has any, it waits up to
+    /// `wait` for a job to be published on a route it takes. The sequence ends when the task is cancelled or
+    /// `shouldStop` says so, checked between rounds so a pulled job is never dropped. A failed
+    /// pull is tried again a second later on `clock`.
     public func messages(
         interactiveWeight: Int,
         wait: Duration = .seconds(1),
@@ -54,9 +101,7 @@ public struct JobLanes: Sendable {
         shouldStop: @escaping @Sendable () -> Bool = { false }
     ) -> LanePulls {
         LanePulls(
-            lanes: lanes,
-            connection: connection,
-            inbox: inbox,
+            lanes: self,
             interactiveWeight: interactiveWeight,
             wait: wait,
             clock: clock,
@@ -70,15 +115,20 @@ public struct JobLanes: Sendable {
 public struct LanePulls: AsyncSequence, Sendable {
     public typealias Element = JetStreamMessage
 
-    let lanes: [JobLanes.Lane]
-    let connection: NATSConnection
-    let inbox: PullInbox
+    let lanes: JobLanes
     let interactiveWeight: Int
     let wait: Duration
     let clock: FleetClock
     let gpuReady: @Sendable () -> Bool
     let batchSize: @Sendable () async -> Int
     let shouldStop: @Sendable () -> Bool
+
+    /// How long a tenant's pull may be held by the server: one at its running cap, or found
+    /// empty, is answered after this.
+    static let tenantHold = Duration.milliseconds(50)
+    /// How long a tenant's consumer with nothing undelivered, whose pull came back empty, is
+    /// passed over: it may hold redeliveries, which the server counts apart.
+    static let emptyCooling = Duration.seconds(1)
 
     public func makeAsyncIterator() -> Iterator {
         Iterator(pulls: self, schedule: LaneSchedule(interactiveWeight: interactiveWeight))
@@ -87,50 +137,104 @@ public struct LanePulls: AsyncSequence, Sendable {
     public struct Iterator: AsyncIteratorProtocol {
         let pulls: LanePulls
         var schedule: LaneSchedule
-        var turn = 0
         var buffered: [JetStreamMessage] = []
+        var tenants: [JobLanes.Lane] = []
+        var discovered: FleetClock.Instant?
+        /// Tenants' consumers this worker has found or made.
+        var known: Set<String> = []
+        var cooling: [String: FleetClock.Instant] = [:]
+        var lastServed: [JobPriority: JobLanes.Lane] = [:]
+        var failed = false
 
         public mutating func next() async -> JetStreamMessage? {
             while buffered.isEmpty {
                 if Task.isCancelled || pulls.shouldStop() { return nil }
                 let room = Swift.max(await pulls.batchSize(), 1)
                 if Task.isCancelled || pulls.shouldStop() { return nil }
-                let order = JobLanes.order(pulls.lanes, lanesFirst: schedule.next(), gpuReady: pulls.gpuReady(), turn: turn)
-                turn = (turn + 1) % 60
-                buffered = await Self.round(order, room: room, pulls: pulls).reversed()
+                buffered = await round(room: room).reversed()
             }
             return buffered.popLast()
         }
 
-        /// A lane whose pull fails (NATS briefly away, a consumer without a leader) is logged
-        /// and passed over for this round; the library reconnects by itself.
-        private static func round(_ order: [JobLanes.Lane], room: Int, pulls: LanePulls) async -> [JetStreamMessage] {
+        /// A consumer whose pull fails (NATS briefly away, a consumer without a leader) is
+        /// logged and passed over for this round; the library reconnects by itself.
+        private mutating func round(room: Int) async -> [JetStreamMessage] {
+            failed = false
+            await discover()
+            let gpuReady = pulls.gpuReady()
             var pulled: [JetStreamMessage] = []
-            var failed = false
-            func pull(_ lane: JobLanes.Lane, wait: Duration?) async -> JetStreamMessage? {
-                do {
-                    return try await pulls.connection.pullOne(
-                        stream: StreamNames.jobs,
-                        consumer: lane.consumer,
-                        wait: wait,
-                        inbox: pulls.inbox
-                    )
-                } catch {
-                    failed = true
-                    pulls.connection.logger.warning("pull failed", metadata: ["consumer": "\(lane.consumer)", "error": "\(error)"])
-                    return nil
+            for priority in schedule.next() where pulled.count < room {
+                var turn = JobLanes.order(pulls.lanes.shared, tenants, priority: priority, gpuReady: gpuReady, after: lastServed[priority])
+                // One job from each consumer in turn; one that had none drops out of the round.
+                while pulled.count < room, !turn.isEmpty {
+                    var still: [JobLanes.Lane] = []
+                    for lane in turn where pulled.count < room {
+                        guard let message = await pull(lane) else { continue }
+                        pulled.append(message)
+                        lastServed[priority] = lane
+                        still.append(lane)
+                    }
+                    turn = still
                 }
             }
-            for lane in order {
-                while pulled.count < room, let message = await pull(lane, wait: nil) { pulled.append(message) }
-            }
-            if pulled.isEmpty, !failed, let first = order.first(where: { $0.priority == .interactive }) ?? order.first,
-                let message = await pull(first, wait: pulls.wait)
-            {
-                pulled.append(message)
+            if pulled.isEmpty, !failed {
+                let subjects = pulls.lanes.arrivalSubjects(gpuReady: gpuReady)
+                // A new tenant's job needs its consumer found: read what waits again.
+                if await JobArrivals.wait(on: pulls.lanes.connection, subjects: subjects, upTo: pulls.wait, clock: pulls.clock) {
+                    discovered = nil
+                }
             }
             if pulled.isEmpty, failed { try? await pulls.clock.sleep(for: .seconds(1)) }
             return pulled
+        }
+
+        /// The tenants with jobs in `OCR_JOBS`, read again once `rediscovery` has passed.
+        private mutating func discover() async {
+            let now = pulls.clock.now
+            if let discovered, discovered.duration(to: now) < pulls.lanes.fairShare.rediscovery { return }
+            do {
+                let counts = try await StoredMessages(connection: pulls.lanes.connection, stream: StreamNames.jobs)
+                    .counts(bySubject: Subjects.tenantJobsWildcard)
+                tenants = pulls.lanes.tenantLanes(waiting: counts)
+                discovered = now
+            } catch {
+                failed = true
+                pulls.lanes.connection.logger.warning("cannot read which tenants have jobs waiting", metadata: ["error": "\(error)"])
+            }
+        }
+
+        private mutating func pull(_ lane: JobLanes.Lane) async -> JetStreamMessage? {
+            let connection = pulls.lanes.connection
+            do {
+                guard let tenant = lane.tenant else {
+                    return try await connection.pullOne(stream: StreamNames.jobs, consumer: lane.consumer, wait: nil, inbox: pulls.lanes.inbox)
+                }
+                if let until = cooling[lane.consumer], pulls.clock.now < until { return nil }
+                let load = try await connection.consumerLoad(stream: StreamNames.jobs, consumer: lane.consumer)
+                if load == nil || !known.contains(lane.consumer) {
+                    let share = pulls.lanes.fairShare
+                    try await share.topology.ensureTenantConsumer(lane.route, tenant: tenant, maxRunning: share.maxRunning, on: connection)
+                    known.insert(lane.consumer)
+                }
+                if let load {
+                    // At its running cap: the tenant's turn passes to the next.
+                    if load.isFull { return nil }
+                    if load.undelivered == 0, load.unsettled == 0 { return nil }
+                }
+                let message = try await connection.pullOne(
+                    stream: StreamNames.jobs,
+                    consumer: lane.consumer,
+                    wait: nil,
+                    hold: LanePulls.tenantHold,
+                    inbox: pulls.lanes.inbox
+                )
+                if message == nil, load?.undelivered == 0 { cooling[lane.consumer] = pulls.clock.now.advanced(by: LanePulls.emptyCooling) }
+                return message
+            } catch {
+                failed = true
+                connection.logger.warning("pull failed", metadata: ["consumer": "\(lane.consumer)", "error": "\(error)"])
+                return nil
+            }
         }
     }
 }

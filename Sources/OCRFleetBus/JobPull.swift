@@ -47,14 +47,27 @@ extension NATSConnection {
     /// expired, too many waiting) is nil.
     ///
     /// A `no_wait` pull of a consumer that has messages but is at its `MaxAckPending` is held
-    /// by the server, without an expiry, until one of its deliveries is settled. The pull
-    /// waits 30 s for that; an answer after it comes to the next pull through the same inbox.
-    func pullOne(stream: String, consumer: String, wait: Duration?, inbox: PullInbox) async throws -> JetStreamMessage? {
+    /// by the server until one of its deliveries is settled: up to `hold`, or without it 30 s,
+    /// after which an answer comes to the next pull through the same inbox. With `hold` an
+    /// empty consumer also holds the pull that long.
+    func pullOne(
+        stream: String,
+        consumer: String,
+        wait: Duration?,
+        hold: Duration? = nil,
+        inbox: PullInbox
+    ) async throws -> JetStreamMessage? {
         let subject = "$JS.API.CONSUMER.MSG.NEXT.\(stream).\(consumer)"
         let request =
-            wait.map { #"{"batch":1,"expires":\#($0.milliseconds * 1_000_000)}"# } ?? #"{"batch":1,"no_wait":true}"#
+            if let wait {
+                #"{"batch":1,"expires":\#(wait.milliseconds * 1_000_000)}"#
+            } else if let hold {
+                #"{"batch":1,"no_wait":true,"expires":\#(hold.milliseconds * 1_000_000)}"#
+            } else {
+                #"{"batch":1,"no_wait":true}"#
+            }
         // With an expiry the server's "expired" answer comes before the pull gives up.
-        let timeout = wait.map { Self.jetStreamWait + $0.milliseconds } ?? 30_000
+        let timeout = (wait ?? hold).map { Self.jetStreamWait + $0.milliseconds } ?? 30_000
         return try await blockingCall { [self] in
             try check("pull from \(consumer)", natsConnection_PublishRequestString(connection, subject, inbox.subject, request))
             guard let answer = try inbox.next(timeout: timeout) else {
@@ -68,4 +81,32 @@ extension NATSConnection {
             return try JetStreamMessage(taking: answer, connection: self)
         }
     }
+
+    /// What a pull consumer holds: jobs not yet delivered, deliveries not yet settled and the
+    /// most of those it allows; nil when there is no such consumer.
+    func consumerLoad(stream: String, consumer: String) async throws -> ConsumerLoad? {
+        try await blockingCall { [self] in
+            var info: UnsafeMutablePointer<jsConsumerInfo>?
+            var code = jsErrCode(rawValue: 0)
+            let status = js_GetConsumerInfo(&info, jetStream, stream, consumer, nil, &code)
+            defer { jsConsumerInfo_Destroy(info) }
+            if status == NATS_NOT_FOUND || code == JSConsumerNotFoundErr { return nil }
+            try check("read consumer \(consumer)", status, code)
+            guard let info = info?.pointee else { return nil }
+            return ConsumerLoad(
+                undelivered: info.NumPending,
+                unsettled: info.NumAckPending,
+                maxUnsettled: info.Config?.pointee.MaxAckPending ?? -1
+            )
+        }
+    }
+}
+
+struct ConsumerLoad: Sendable, Equatable {
+    var undelivered: UInt64
+    var unsettled: Int64
+    /// -1 (or 0): no limit.
+    var maxUnsettled: Int64
+
+    var isFull: Bool { maxUnsettled > 0 && unsettled >= maxUnsettled }
 }

@@ -37,7 +37,7 @@ public struct FleetTopology: Sendable {
                 name: StreamNames.jobs,
                 // The routes' subjects and no others: a job published anywhere else is refused
                 // at once (no stream answers), not stored where no consumer would take it.
-                subjects: [Subjects.jobs] + JobRoute.all.map(\.subject),
+                subjects: [Subjects.jobs] + JobRoute.all.map(\.subject) + JobRoute.all.map(\.tenantSubjects),
                 replicas: replicas
             ) { config in
                 config.Retention = js_WorkQueuePolicy
@@ -182,13 +182,7 @@ public struct FleetTopology: Sendable {
         // every subject, and a work queue refuses a second consumer while one overlaps it.
         let consumers = JobRoute.all.map { ($0.consumer, $0.subject) } + [(StreamNames.unroutedConsumer, Subjects.jobs)]
         for (name, subject) in consumers {
-            try Self.ensureConsumer(nats, name, on: StreamNames.jobs, filter: subject) { config in
-                config.AckWait = ackWait.components.seconds * Self.nanosecondsPerSecond
-                config.MaxDeliver = Int64(maxDeliver)
-                config.MaxAckPending = Int64(maxAckPending)
-                config.DeliverPolicy = js_DeliverAll
-                config.Replicas = Int64(replicas)
-            }
+            try Self.ensureConsumer(nats, name, on: StreamNames.jobs, filter: subject) { configureJobConsumer(&$0) }
         }
         // An advisory a worker could not handle (the bus away) comes back after a minute.
         try Self.ensureConsumer(nats, StreamNames.advisoryConsumer, on: StreamNames.advisories) { config in
@@ -197,6 +191,28 @@ public struct FleetTopology: Sendable {
             config.DeliverPolicy = js_DeliverAll
             config.Replicas = Int64(replicas)
         }
+    }
+
+    /// The consumer of one tenant's jobs on `route`, made by the first worker that finds them
+    /// waiting: the lanes' settings, with at most `maxRunning` of them delivered and not yet
+    /// settled, which the server holds to across the fleet (docs/lanes.md#fair-share).
+    public func ensureTenantConsumer(_ route: JobRoute, tenant: String, maxRunning: Int, on nats: NATSConnection) async throws {
+        let topology = self
+        try await nats.blockingCall {
+            try Self.ensureConsumer(nats, route.consumer(tenant: tenant), on: StreamNames.jobs, filter: route.subject(tenant: tenant)) {
+                config in
+                topology.configureJobConsumer(&config)
+                config.MaxAckPending = Int64(min(maxRunning, topology.maxAckPending))
+            }
+        }
+    }
+
+    private func configureJobConsumer(_ config: inout jsConsumerConfig) {
+        config.AckWait = ackWait.components.seconds * Self.nanosecondsPerSecond
+        config.MaxDeliver = Int64(maxDeliver)
+        config.MaxAckPending = Int64(maxAckPending)
+        config.DeliverPolicy = js_DeliverAll
+        config.Replicas = Int64(replicas)
     }
 
     /// The gateways' consumer of lifecycle events for webhooks: shared by every replica, so

@@ -200,6 +200,29 @@ public struct Gateway: Sendable {
 
     static let backlogRetry = Duration.seconds(5)
 
+    /// Refuses a tenant's new job while `OCR_JOBS` holds `OCR_TENANT_MAX_QUEUED` of its jobs,
+    /// waiting or running, so one tenant's flood waits upstream, not in front of the others'.
+    /// Counted from the tenant's own subjects, as the stream keeps them; replicas submitting
+    /// at the same moment may each let one more through.
+    func checkTenantQueue(_ tenant: String?) async throws {
+        guard let tenant, configuration.tenantMaxQueued > 0 else { return }
+        let queued: UInt64
+        do {
+            queued = try await StoredMessages(connection: nats, stream: StreamNames.jobs)
+                .counts(bySubject: Subjects.tenantJobs(tenant: tenant)).values.reduce(0, +)
+        } catch {
+            throw Self.unavailable(logger, "cannot count a tenant's jobs", tenant, error)
+        }
+        guard queued >= UInt64(configuration.tenantMaxQueued) else { return }
+        FleetMetrics.tenantQueueFull()
+        throw APIError(
+            .tooManyRequests,
+            code: "tenant_queue_full",
+            "tenant \(tenant) has \(queued) jobs waiting or running, at or over its limit of \(configuration.tenantMaxQueued) (OCR_TENANT_MAX_QUEUED); try again later",
+            retryAfter: Self.backlogRetry
+        )
+    }
+
     /// Signs and checks review crop URLs with the store's secret.
     var cropURLs: CropURLs { CropURLs(publicURL: configuration.publicURL, secret: configuration.storeSecret) }
 

@@ -34,6 +34,9 @@ public struct GatewayConfiguration: Sendable {
     public var forwardedHops: Int
     /// Jobs waiting in `OCR_JOBS` above which submissions are refused with 503; 0: no limit.
     public var maxBacklog: Int
+    /// Jobs of one tenant in `OCR_JOBS`, waiting or running, above which its submissions get
+    /// 429 (docs/lanes.md#fair-share); 0: no cap.
+    public var tenantMaxQueued: Int
     /// Webhook delivery; nil (no `OCR_WEBHOOK_SECRET`): jobs may not carry `callback_url`.
     public var webhooks: WebhookSettings?
     /// Interval of the keep-alive comments on event streams.
@@ -135,6 +138,11 @@ public struct GatewayConfiguration: Sendable {
             default: "100000",
             "Jobs waiting in OCR_JOBS above which submissions get 503 with Retry-After; 0 turns it off."
         )
+        public static let tenantMaxQueued = Setting(
+            "tenant.max.queued",
+            default: "10000",
+            "Jobs of one tenant in OCR_JOBS (waiting or running) at which its submissions and retries get 429 tenant_queue_full with Retry-After; 0 turns it off."
+        )
 
         public static let webhookSecret = Setting(
             "webhook.secret",
@@ -167,7 +175,8 @@ public struct GatewayConfiguration: Sendable {
             CommonSettings.all + [
                 host, port, apiTokens, storeDir, storeURL, s3Endpoint, s3Region, s3PathStyle, s3AccessKeyID,
                 s3SecretAccessKey, s3SessionToken, storeSecret, publicURL, urlLifetime, maxUploadBytes, rateLimit, rateBurst,
-                authFailureBurst, authFailureRate, forwardedHops, maxEventStreams, maxBacklog, webhookSecret, webhookAttempts, webhookRetryBase,
+                authFailureBurst, authFailureRate, forwardedHops, maxEventStreams, maxBacklog, tenantMaxQueued, webhookSecret, webhookAttempts,
+                webhookRetryBase,
                 webhookAllowHosts, sseKeepAlive, reviewLease, reviewSweep,
             ]
     }
@@ -239,6 +248,7 @@ public struct GatewayConfiguration: Sendable {
         maxEventStreams = try reader.int(Settings.maxEventStreams, default: 100, range: 1...1_000_000)
         forwardedHops = try reader.int(Settings.forwardedHops, default: 0, range: 0...10)
         maxBacklog = try reader.int(Settings.maxBacklog, default: 100_000, range: 0...1_000_000_000)
+        tenantMaxQueued = try reader.int(Settings.tenantMaxQueued, default: 10_000, range: 0...1_000_000_000)
         if let secret = reader.string(Settings.webhookSecret) {
             let base = try reader.double(Settings.webhookRetryBase, default: 1)
             webhooks = WebhookSettings(

@@ -16,6 +16,7 @@ extension Gateway {
         let caller = try Caller.required()
         guard state.state == .failed else { throw RetryRefusal.jobNotFailed(state.jobID, state.state) }
         try await checkBacklog()
+        try await checkTenantQueue(caller.tenant)
         let queue = DeadLetterQueue(connection: nats, states: try streams.states())
         let found: DeadLetterEntry?
         do {

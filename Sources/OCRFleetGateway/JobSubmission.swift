@@ -112,6 +112,12 @@ extension Gateway {
     /// stays, and the caller's retry publishes it again.
     func enqueue(_ submission: Submission, states: JobStateStore, traceparent: String?) async throws {
         let job = submission.job
+        do {
+            try await checkTenantQueue(Self.tenant(of: job))
+        } catch {
+            try? await states.release(job.jobID, includingState: false)
+            throw error
+        }
         var state = JobState(jobID: job.jobID, state: .queued)
         state.createdAt = Date()
         state.metadata = job.metadata
@@ -141,8 +147,11 @@ extension Gateway {
         logger.info("job submitted", metadata: ["job_id": "\(job.jobID)"])
     }
 
-    /// Publishes the job with a message id made of its id and request, which `OCR_JOBS`
-    /// de-duplicates on for ten minutes.
+    /// The tenant whose routes the job waits on: the one the gateway stamped.
+    static func tenant(of job: JobRequest) -> String? { job.metadata?["tenant"] }
+
+    /// Publishes the job on its tenant's route with a message id made of its id and request,
+    /// which `OCR_JOBS` de-duplicates on for ten minutes.
     func publish(_ job: JobRequest, digest: String, traceparent: String?) async throws {
         let event = JobEvent.request(
             job,
@@ -151,7 +160,7 @@ extension Gateway {
             traceparent: traceparent
         )
         do {
-            try await nats.publish(event)
+            try await nats.publish(event, tenant: Self.tenant(of: job))
         } catch {
             throw Self.unavailable(logger, "cannot publish a job", job.jobID, error)
         }

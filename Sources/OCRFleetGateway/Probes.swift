@@ -32,9 +32,17 @@ extension Gateway {
             if let routes = try? await stored.counts(bySubject: Subjects.jobsWildcard),
                 let unrouted = try? await stored.counts(bySubject: Subjects.jobs)
             {
-                for subject in JobRoute.all.map(\.subject) + [Subjects.jobs] {
-                    FleetMetrics.queueDepth(routes[subject] ?? unrouted[subject] ?? 0, subject: subject)
+                var depth = unrouted
+                var tenants = Set<String>()
+                for (subject, count) in routes {
+                    let tenant = JobRoute.tenantRoute(of: subject)
+                    depth[tenant?.route.subject ?? subject, default: 0] += count
+                    if let tenant { tenants.insert(tenant.tenant) }
                 }
+                for subject in JobRoute.all.map(\.subject) + [Subjects.jobs] {
+                    FleetMetrics.queueDepth(depth[subject] ?? 0, subject: subject)
+                }
+                FleetMetrics.queueTenants(tenants.count)
             }
             if let letters = try? await StoredMessages(connection: nats, stream: StreamNames.deadLetters).bounds() {
                 FleetMetrics.deadLetters(letters.count)

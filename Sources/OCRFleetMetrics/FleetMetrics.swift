@@ -107,10 +107,20 @@ public enum FleetMetrics {
         Gauge(label: "ocrfleet_queue_jobs").record(Int64(clamping: jobs))
     }
 
-    /// Jobs in `OCR_JOBS` on one route's subject (docs/lanes.md), as read when the gateway is
-    /// scraped.
+    /// Jobs in `OCR_JOBS` on one route (docs/lanes.md), on its shared subject and every
+    /// tenant's, as read when the gateway is scraped.
     public static func queueDepth(_ jobs: UInt64, subject: String) {
         Gauge(label: "ocrfleet_queue_route_jobs", dimensions: [("subject", subject)]).record(Int64(clamping: jobs))
+    }
+
+    /// Tenants with jobs on their own routes in `OCR_JOBS`, as read when the gateway is scraped.
+    public static func queueTenants(_ tenants: Int) {
+        Gauge(label: "ocrfleet_queue_tenants").record(Int64(tenants))
+    }
+
+    /// A submission or retry refused because its tenant had `OCR_TENANT_MAX_QUEUED` jobs queued.
+    public static func tenantQueueFull() {
+        Counter(label: "ocrfleet_gateway_tenant_queue_full_total").increment()
     }
 
     /// How long the oldest job in `OCR_JOBS` (waiting or running) has been there; 0 when none.

@@ -38,4 +38,62 @@ public struct JobRoute: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { subject }
+
+    /// `interactive`, `interactive-gpu`, `batch`, `batch-gpu`: the route in a consumer's name.
+    var key: String { lane.rawValue + (needsGPU ? "-gpu" : "") }
+
+    /// `ocr.jobs.tenant.<tenant>.<lane>`, `….<lane>.gpu`: the route of one tenant's jobs, which
+    /// wait for a consumer of their own, so that workers take turns between tenants
+    /// (docs/lanes.md#fair-share).
+    public func subject(tenant: String) -> String {
+        "\(Subjects.tenantJobsPrefix).\(tenant).\(lane.rawValue)" + (needsGPU ? ".gpu" : "")
+    }
+
+    /// `ocr.jobs.tenant.*.<lane>`, `….<lane>.gpu`: every tenant's subject of this route.
+    public var tenantSubjects: String { subject(tenant: "*") }
+
+    /// The consumer of one tenant's jobs on this route: `ocr-t-<tenant>-<route>`. A subject
+    /// token that is not a tenant name (a publisher on the bus may use any) is named by its
+    /// FNV-1a hash as `ocr-t-=<16 hex digits>-<route>`, which no tenant name can spell.
+    public func consumer(tenant: String) -> String {
+        let name = Self.isTenantName(tenant) ? tenant : "=" + Self.hash(tenant)
+        return "ocr-t-\(name)-\(key)"
+    }
+
+    /// The route and tenant of a subject of `OCR_JOBS`, or nil for another subject.
+    public static func tenantRoute(of subject: String) -> (route: JobRoute, tenant: String)? {
+        let prefix = Subjects.tenantJobsPrefix + "."
+        guard subject.hasPrefix(prefix) else { return nil }
+        let tokens = subject.dropFirst(prefix.count).split(separator: ".", omittingEmptySubsequences: false)
+        guard tokens.count == 2 || (tokens.count == 3 && tokens[2] == "gpu"), !tokens[0].isEmpty,
+            let lane = JobPriority(rawValue: String(tokens[1]))
+        else { return nil }
+        return (JobRoute(lane: lane, needsGPU: tokens.count == 3), String(tokens[0]))
+    }
+
+    /// The tenants' routes for `tenant`, and the shared routes for none.
+    public func subject(tenant: String?) -> String { tenant.map { subject(tenant: $0) } ?? subject }
+
+    /// 1-40 of A-Z a-z 0-9 - _, as the gateway's tenants.
+    static func isTenantName(_ name: String) -> Bool {
+        (1...40).contains(name.utf8.count)
+            && name.utf8.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                    UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"):
+                    true
+                default: false
+                }
+            }
+    }
+
+    static func hash(_ text: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        let digits = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
 }

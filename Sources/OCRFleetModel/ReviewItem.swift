@@ -87,17 +87,7 @@ public struct ReviewItem: Codable, Sendable, Equatable {
     }
 
     /// A tenant names a subject token and consumer: 1-40 of A-Z a-z 0-9 - _ (as the gateway's).
-    public static func isValidTenant(_ tenant: String) -> Bool {
-        (1...40).contains(tenant.utf8.count)
-            && tenant.utf8.allSatisfy { byte in
-                switch byte {
-                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                    UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"):
-                    true
-                default: false
-                }
-            }
-    }
+    public static func isValidTenant(_ tenant: String) -> Bool { JobRoute.isTenantName(tenant) }
 
     /// The id of a job's `n`th item (from 1).
     public static func id(jobID: String, number: Int) -> String { "\(jobID).\(number)" }

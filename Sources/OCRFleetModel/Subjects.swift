@@ -5,6 +5,12 @@ public enum Subjects {
     public static let jobs = "ocr.jobs"
     /// Every route's subject (`JobRoute`), to listen to or count them together.
     public static let jobsWildcard = "ocr.jobs.>"
+    /// `ocr.jobs.tenant`: above each tenant's routes (`JobRoute.subject(tenant:)`).
+    public static let tenantJobsPrefix = "ocr.jobs.tenant"
+    /// Every tenant's jobs on every route.
+    public static let tenantJobsWildcard = "ocr.jobs.tenant.>"
+    /// One tenant's jobs on every route.
+    public static func tenantJobs(tenant: String) -> String { "\(tenantJobsPrefix).\(tenant).>" }
     public static let eventsWildcard = "ocr.events.>"
     public static let deadLetters = "ocr.dlq"
 

@@ -49,6 +49,18 @@ extension NATSServerProcess {
         return consumers
     }
 
+    /// How many subscriptions a message published on `subject` would reach now.
+    public func subscriptions(reaching subject: String) async throws -> Int {
+        guard let monitoringPort else { throw TestEnvironmentError("this server has no monitoring port") }
+        let response = try await HTTPClient.shared.execute(
+            HTTPClientRequest(url: "http://127.0.0.1:\(monitoringPort)/subsz?subs=1&test=\(subject)"),
+            timeout: .seconds(10)
+        )
+        let body = try await response.body.collect(upTo: 8 << 20)
+        let document = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
+        return document?["total"] as? Int ?? 0
+    }
+
     public func workerConsumerCounts() async throws -> ConsumerCounts {
         guard let counts = try await consumers(of: StreamNames.jobs)[StreamNames.workerConsumer] else {
             throw TestEnvironmentError("the server does not list the consumer \(StreamNames.workerConsumer)")

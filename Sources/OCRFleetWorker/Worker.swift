@@ -103,7 +103,11 @@ public struct Worker: Service {
                     // The review items' streams and buckets, which the review stage stores into.
                     let reviews = try await ReviewStore.ensureTopology(on: nats, replicas: configuration.streamReplicas)
                     return (
-                        try JobLanes(connection: nats, servesGPU: engines.deepseek != nil),
+                        try JobLanes(
+                            connection: nats,
+                            servesGPU: engines.deepseek != nil,
+                            fairShare: .init(topology: topology, maxRunning: configuration.tenantMaxRunning)
+                        ),
                         try await PullConsumer(connection: nats, binding: .advisories),
                         try await JobStateStore(connection: nats),
                         reviews

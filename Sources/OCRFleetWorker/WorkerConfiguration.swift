@@ -24,6 +24,8 @@ public struct WorkerConfiguration: Sendable {
     /// Of `interactiveWeight + 1` pulls while both lanes have jobs, how many start with the
     /// interactive lane (docs/lanes.md).
     public var interactiveWeight: Int
+    /// Jobs of one tenant on one route the fleet runs at once (docs/lanes.md#fair-share).
+    public var tenantMaxRunning: Int
     public var maxInflightPages: Int
     public var maxDeliver: Int
     public var maxLostAttempts: Int
@@ -148,6 +150,11 @@ public struct WorkerConfiguration: Sendable {
             default: "4",
             "Of every N+1 pull rounds, N start with the interactive lane and one with batch (1: turn about)."
         )
+        public static let tenantMaxRunning = Setting(
+            "tenant.max.running",
+            default: "100",
+            "Jobs of one tenant on one route (lane, and whether it needs a GPU) the whole fleet runs at once; the same on every worker. Bounded by the fleet's 1000 in flight."
+        )
         public static let maxInflightPages = Setting(
             "max.inflight.pages",
             default: "32",
@@ -270,7 +277,8 @@ public struct WorkerConfiguration: Sendable {
             CommonSettings.all + [
                 engine, vllmURL, vllmModel, vllmAPIKey, vllmMaxTokens, vllmRetryMaxTokens, vllmNgramSize, vllmWindowSize,
                 vllmWhitelist, vllmImageFormat, vllmPNGLevel, vllmJPEGQuality, vllmColor, vllmHealthInterval, llmURL, llmModel, llmAPIKey,
-                llmMaxInflight, llmTimeout, llmContextTokens, llmMaxTokens, maxJobs, interactiveWeight, maxInflightPages, maxDeliver,
+                llmMaxInflight, llmTimeout, llmContextTokens, llmMaxTokens, maxJobs, interactiveWeight, tenantMaxRunning, maxInflightPages,
+                maxDeliver,
                 maxLostAttempts, workerName, workDir, dpi, straighten, normalizeNFKC, lowConfidence,
                 maxDownloadBytes, maxPages, maxPagePixels, maxUnzippedBytes, maxZipEntries, conversionTimeout, libreOffice, officeSandbox,
                 documentIsolation, documentMemoryMB, wedgedGrace, sourceAllowHosts, connectTimeout, pageTimeout, jobTimeout, maxJobTimeout,
@@ -295,6 +303,7 @@ public struct WorkerConfiguration: Sendable {
         engine = try reader.choice(Settings.engine, default: .auto)
         maxJobs = try reader.int(Settings.maxJobs, default: 4, range: 1...1024)
         interactiveWeight = try reader.int(Settings.interactiveWeight, default: 4, range: 1...1000)
+        tenantMaxRunning = try reader.int(Settings.tenantMaxRunning, default: 100, range: 1...1000)
         maxInflightPages = try reader.int(Settings.maxInflightPages, default: 32, range: 1...4096)
         deepseek = try Self.deepseek(reader, maxInflight: maxInflightPages)
         languageModel = try Self.languageModel(reader)

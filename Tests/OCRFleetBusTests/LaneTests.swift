@@ -191,4 +191,122 @@ import Testing
             try await topology.ensureAll(on: nats)
         }
     }
+
+    @Test func tenantsHaveRoutesAndConsumersOfTheirOwn() {
+        let batchGPU = JobRoute(lane: .batch, needsGPU: true)
+        #expect(batchGPU.subject(tenant: "acme") == "ocr.jobs.tenant.acme.batch.gpu")
+        #expect(batchGPU.consumer(tenant: "acme") == "ocr-t-acme-batch-gpu")
+        #expect(batchGPU.tenantSubjects == "ocr.jobs.tenant.*.batch.gpu")
+        #expect(JobRoute(JobOptions()).subject(tenant: nil) == "ocr.jobs.interactive")
+        #expect(JobRoute.tenantRoute(of: "ocr.jobs.tenant.acme.batch.gpu")! == (batchGPU, "acme"))
+        #expect(JobRoute.tenantRoute(of: "ocr.jobs.tenant.a-b.interactive")! == (JobRoute(lane: .interactive, needsGPU: false), "a-b"))
+        for subject in ["ocr.jobs.batch", "ocr.jobs.tenant.acme.urgent", "ocr.jobs.tenant.acme.batch.cpu", "ocr.jobs.tenant..batch"] {
+            #expect(JobRoute.tenantRoute(of: subject) == nil, "\(subject)")
+        }
+        // A token no tenant is named by (a publisher on the bus may use any) still gets a
+        // consumer of its own, under a name no tenant's can spell.
+        let odd = JobRoute(lane: .interactive, needsGPU: false).consumer(tenant: "a/b")
+        #expect(odd.hasPrefix("ocr-t-=") && odd.hasSuffix("-interactive") && odd.count == "ocr-t-=".count + 16 + "-interactive".count)
+        // The names of every tenant and route differ.
+        let names = ["a", "a-batch", "a-interactive", "b"].flatMap { tenant in JobRoute.all.map { $0.consumer(tenant: tenant) } }
+        #expect(Set(names).count == names.count)
+    }
+
+    @Test func tenantsTakeTurnsWithinALane() async throws {
+        try await withNATSServer { server in
+            let nats = try await BusTests.connect(server)
+            try await FleetTopology().ensureAll(on: nats)
+            let interactive = JobRoute(lane: .interactive, needsGPU: false)
+            // One tenant's flood was there first.
+            for index in 0..<20 {
+                try await nats.publish(interactive.subject(tenant: "heavy"), payload: Array("h\(index)".utf8), messageID: "h\(index)")
+            }
+            for index in 0..<3 {
+                try await nats.publish(interactive.subject(tenant: "light"), payload: Array("l\(index)".utf8), messageID: "l\(index)")
+            }
+            try await nats.publish(interactive.subject, payload: Array("s0".utf8), messageID: "s0")
+            // A GPU job a CPU worker leaves alone, tenant's or not.
+            try await nats.publish(JobRoute(lane: .interactive, needsGPU: true).subject(tenant: "light"), payload: [1], messageID: "g")
+            let lanes = try JobLanes(connection: nats, servesGPU: false)
+            var received: [String] = []
+            for await message in lanes.messages(interactiveWeight: 4, batchSize: { 1 }) {
+                received.append(String(decoding: message.payload, as: UTF8.self))
+                try await message.ack()
+                if received.count == 10 { break }
+            }
+            // One job a round, each consumer in turn: the shared route, then the tenants by name.
+            #expect(received == ["s0", "h0", "l0", "h1", "l1", "h2", "l2", "h3", "h4", "h5"])
+            let consumers = try await server.consumers(of: StreamNames.jobs)
+            #expect(consumers["ocr-t-heavy-interactive"] != nil && consumers["ocr-t-light-interactive"] != nil)
+            #expect(consumers["ocr-t-light-interactive-gpu"] == nil)
+        }
+    }
+
+    @Test func aTenantAtItsRunningCapWaitsWhileTheOthersRun() async throws {
+        try await withNATSServer { server in
+            let nats = try await BusTests.connect(server)
+            try await FleetTopology().ensureAll(on: nats)
+            let batch = JobRoute(lane: .batch, needsGPU: false)
+            for index in 0..<6 {
+                try await nats.publish(batch.subject(tenant: "heavy"), payload: Array("h\(index)".utf8), messageID: "h\(index)")
+            }
+            for index in 0..<3 {
+                try await nats.publish(batch.subject(tenant: "light"), payload: Array("l\(index)".utf8), messageID: "l\(index)")
+            }
+            let lanes = try JobLanes(connection: nats, servesGPU: false, fairShare: .init(maxRunning: 2))
+            // Room for everything, nothing settled: rounds go on until nothing more comes.
+            let rounds = Counter()
+            var running: [JetStreamMessage] = []
+            for await message in lanes.messages(
+                interactiveWeight: 4,
+                wait: .milliseconds(50),
+                batchSize: {
+                    rounds.add()
+                    return 16
+                },
+                shouldStop: { rounds.value > 6 }
+            ) {
+                running.append(message)
+            }
+            let names = running.map { String(decoding: $0.payload, as: UTF8.self) }
+            // Two of the heavy tenant's at once, and the light one's beside them.
+            #expect(names.sorted() == ["h0", "h1", "l0", "l1"], "\(names)")
+            // One settled: the heavy tenant's next one comes.
+            try await running.first { $0.payload == Array("h0".utf8) }!.ack()
+            var next: String?
+            for await message in lanes.messages(interactiveWeight: 4, batchSize: { 1 }) {
+                next = String(decoding: message.payload, as: UTF8.self)
+                try await message.ack()
+                break
+            }
+            #expect(next == "h2")
+        }
+    }
+
+    /// A tenant's first job waits on a consumer no worker knows yet: an idle worker hears of
+    /// it as it is published, not when its idle wait (here an hour) runs out.
+    @Test(.timeLimit(.minutes(1))) func anIdleWorkerTakesANewTenantsJobAsItIsPublished() async throws {
+        try await withNATSServer { server in
+            let nats = try await BusTests.connect(server)
+            try await FleetTopology().ensureAll(on: nats)
+            let subject = JobRoute(lane: .interactive, needsGPU: false).subject(tenant: "newcomer")
+            let gpuSubject = JobRoute(lane: .interactive, needsGPU: true).subject(tenant: "newcomer")
+            // The stream's own.
+            let stored = try await server.subscriptions(reaching: subject)
+            let storedGPU = try await server.subscriptions(reaching: gpuSubject)
+            let lanes = try JobLanes(connection: nats, servesGPU: false)
+            let taken = Task {
+                for await message in lanes.messages(interactiveWeight: 4, wait: .seconds(3600), batchSize: { 1 }) {
+                    try? await message.ack()
+                    return String(decoding: message.payload, as: UTF8.self)
+                }
+                return ""
+            }
+            // Found nothing, the worker listens; a GPU job's subject it does not take is not heard.
+            while try await server.subscriptions(reaching: subject) == stored { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(try await server.subscriptions(reaching: gpuSubject) == storedGPU)
+            try await nats.publish(subject, payload: Array("n0".utf8), messageID: "n0")
+            #expect(await taken.value == "n0")
+        }
+    }
 }

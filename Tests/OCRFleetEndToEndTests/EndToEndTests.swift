@@ -333,4 +333,29 @@ import Testing
             #expect(refused.body.contains(#""code":"backlog""#))
         }
     }
+
+    @Test func aTenantWithItsCapOfJobsQueuedIsRefusedAndTheOthersAreNot() async throws {
+        try await withFleet(
+            gatewayEnvironment: ["OCR_API_TOKENS": "tok-a:alpha,tok-b:beta", "OCR_TENANT_MAX_QUEUED": "2"],
+            runWorker: false
+        ) { fleet in
+            func submit(_ id: String, token: String) async throws -> (status: Int, headers: [String: String], body: String) {
+                try await fleet.exchange("POST", "/v1/jobs?job_id=\(id)", body: Array("%PDF-1.4".utf8), contentType: "application/pdf", token: token)
+            }
+            #expect(try await submit("a-1", token: "tok-a").status == 202)
+            #expect(try await submit("a-2", token: "tok-a").status == 202)
+            let refused = try await submit("a-3", token: "tok-a")
+            #expect(refused.status == 429 && refused.headers["retry-after"] == "5", "\(refused)")
+            #expect(refused.body.contains(#""code":"tenant_queue_full""#) && refused.body.contains("OCR_TENANT_MAX_QUEUED"), "\(refused.body)")
+            // The refused job left nothing behind: its id is free once there is room.
+            #expect(try await fleet.request("GET", "/v1/jobs/a-3", token: "tok-a").status == 404)
+            // Another tenant's queue is its own.
+            #expect(try await submit("b-1", token: "tok-b").status == 202)
+            // The same request again is answered as before, cap or not.
+            #expect(try await submit("a-1", token: "tok-a").status == 200)
+            // Each tenant's jobs wait on the tenant's own route.
+            let subjects = try await StoredMessages(connection: fleet.nats, stream: StreamNames.jobs).counts(bySubject: Subjects.jobsWildcard)
+            #expect(subjects == ["ocr.jobs.tenant.alpha.interactive": 2, "ocr.jobs.tenant.beta.interactive": 1], "\(subjects)")
+        }
+    }
 }

@@ -1,6 +1,8 @@
 import Foundation
 import Logging
+import OCRFleetAPI
 import OCRFleetBus
+import OCRFleetClient
 import OCRFleetContent
 import OCRFleetModel
 import OCRFleetTesting
@@ -106,6 +108,18 @@ import Testing
             #expect(try await Self.ocrctl(["dlq", "list"] + nats, fleet).output.isEmpty)
 
             // Nothing any of them did was refused.
+            #expect(Self.violations(fleet).isEmpty, "\(Self.violations(fleet))")
+        }
+    }
+
+    @Test func aTenantsJobRunsOnTheTenantsOwnRouteWithEveryComponentOnItsOwnUser() async throws {
+        try await withFleet(gatewayEnvironment: ["OCR_API_TOKENS": "tok-a:alpha"], natsUsers: true) { fleet in
+            let client = try fleet.client(token: "tok-a")
+            _ = try await client.submit(file: Fixtures.path("invoice.png"), jobID: "tenant-own", options: .init(priority: .batch))
+            #expect(try await fleet.waitForTerminalState("tenant-own", token: "tok-a").state == .completed)
+            // The worker made the tenant's consumer on its own user and took the job from it.
+            let consumer = try await fleet.server.consumers(of: StreamNames.jobs)["ocr-t-alpha-batch"]
+            #expect(consumer?.delivered == 1 && consumer?.ackPending == 0, "\(String(describing: consumer))")
             #expect(Self.violations(fleet).isEmpty, "\(Self.violations(fleet))")
         }
     }

@@ -1,4 +1,4 @@
-// Generated from openapi.yaml (sha256 aa59e302244779e18c8ffe93bad18415533d2d83bd5cee55ca4d14a4554c7265) by scripts/generate-api.sh.
+// Generated from openapi.yaml (sha256 24203ee0b2f4245957a5b8f2ee783e2d67b1a75292d5e4104c4449ada7b8c0d2) by scripts/generate-api.sh.
 // swift-format-ignore-file
 /// The gateway's OpenAPI document as JSON, served at `/openapi.json`.
 public enum OpenAPIDocument {
@@ -23,7 +23,7 @@ public enum OpenAPIDocument {
     }
    },
    "RateLimited": {
-    "description": "Over the token's rate limit (`rate_limited`), or too many failed authentications from this address (`auth_throttled`), or, on event streams, the tenant holds OCR_MAX_EVENT_STREAMS already (`too_many_streams`).",
+    "description": "Over the token's rate limit (`rate_limited`), or too many failed authentications from this address (`auth_throttled`), or, on event streams, the tenant holds OCR_MAX_EVENT_STREAMS already (`too_many_streams`), or, on submissions and retries, the tenant has OCR_TENANT_MAX_QUEUED jobs waiting or running (`tenant_queue_full`).",
     "headers": {
      "Retry-After": {
       "schema": {

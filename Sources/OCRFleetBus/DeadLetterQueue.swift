@@ -37,6 +37,17 @@ public struct DeadLetterQueue: Sendable {
         return try await entry(at: sequence)
     }
 
+    /// Deletes every dead letter of job `jobID` (a job may fail, be retried and fail again);
+    /// returns how many there were. Reads the whole queue.
+    public func delete(lettersOf jobID: String) async throws -> Int {
+        var deleted = 0
+        for entry in try await list() where entry.event.data.jobID == jobID {
+            try await stored.delete(entry.sequence)
+            deleted += 1
+        }
+        return deleted
+    }
+
     private func entry(at sequence: UInt64) async throws -> DeadLetterEntry? {
         try await stored.message(at: sequence).flatMap(Self.entry)
     }

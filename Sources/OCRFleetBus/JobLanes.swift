@@ -35,6 +35,12 @@ public struct JobLanes: Sendable {
             self.maxRunning = maxRunning
             self.rediscovery = rediscovery
         }
+
+        /// Whether a tenant's consumer has the settings this worker would make it with.
+        func isAsWanted(_ load: ConsumerLoad) -> Bool {
+            load.maxUnsettled == Int64(topology.tenantMaxAckPending(maxRunning)) && load.maxDeliver == Int64(topology.maxDeliver)
+                && load.ackWait == topology.ackWaitNanoseconds
+        }
     }
 
     /// The consumers of every route this worker may take: the GPU routes only when
@@ -80,9 +86,13 @@ public struct JobLanes: Sendable {
         }
     }
 
-    /// The subjects of the jobs this worker takes now, to hear of new ones while idle.
-    func arrivalSubjects(gpuReady: Bool) -> [String] {
-        [Subjects.jobs] + JobRoute.all.filter { !$0.needsGPU || (servesGPU && gpuReady) }.flatMap { [$0.subject, $0.tenantSubjects] }
+    /// Whether a job published on `subject` is one this worker takes now.
+    func takes(_ subject: String, gpuReady: Bool) -> Bool {
+        if subject == Subjects.jobs { return true }
+        guard let route = JobRoute.tenantRoute(of: subject)?.route ?? JobRoute.all.first(where: { $0.subject == subject }) else {
+            return false
+        }
+        return !route.needsGPU || (servesGPU && gpuReady)
     }
 
     /// Pulled jobs as an async sequence. Before each round it asks `batchSize` how many jobs
@@ -123,37 +133,51 @@ public struct LanePulls: AsyncSequence, Sendable {
     let batchSize: @Sendable () async -> Int
     let shouldStop: @Sendable () -> Bool
 
-    /// How long a tenant's pull may be held by the server: one at its running cap, or found
-    /// empty, is answered after this.
+    /// How long a tenant's pull may be held by the server: one whose consumer is at its
+    /// running cap, or was emptied since its counts were read, is answered after this.
     static let tenantHold = Duration.milliseconds(50)
-    /// How long a tenant's consumer with nothing undelivered, whose pull came back empty, is
-    /// passed over: it may hold redeliveries, which the server counts apart.
-    static let emptyCooling = Duration.seconds(1)
+    /// How long a tenant's consumer at its cap, whose pull came back empty, is passed over.
+    static let fullCooling = Duration.seconds(1)
+    /// How long a tenant's consumer that could not be made or brought up to date is passed over.
+    static let failureCooling = Duration.seconds(5)
+    /// The least time between two rounds an idle worker runs on hearing of jobs it then could
+    /// not take (a tenant at its cap publishing fast would otherwise keep it busy asking).
+    static let futileWakeSpacing = Duration.milliseconds(100)
 
     public func makeAsyncIterator() -> Iterator {
-        Iterator(pulls: self, schedule: LaneSchedule(interactiveWeight: interactiveWeight))
+        Iterator(
+            pulls: self,
+            schedule: LaneSchedule(interactiveWeight: interactiveWeight),
+            arrivals: JobArrivals(connection: lanes.connection)
+        )
     }
 
     public struct Iterator: AsyncIteratorProtocol {
         let pulls: LanePulls
         var schedule: LaneSchedule
+        let arrivals: JobArrivals
         var buffered: [JetStreamMessage] = []
         var tenants: [JobLanes.Lane] = []
         var discovered: FleetClock.Instant?
-        /// Tenants' consumers this worker has found or made.
-        var known: Set<String> = []
         var cooling: [String: FleetClock.Instant] = [:]
         var lastServed: [JobPriority: JobLanes.Lane] = [:]
+        /// When a job heard of last woke this worker, if the round after it took none.
+        var futileWake: FleetClock.Instant?
         var failed = false
 
         public mutating func next() async -> JetStreamMessage? {
             while buffered.isEmpty {
-                if Task.isCancelled || pulls.shouldStop() { return nil }
+                if Task.isCancelled || pulls.shouldStop() { return stopped() }
                 let room = Swift.max(await pulls.batchSize(), 1)
-                if Task.isCancelled || pulls.shouldStop() { return nil }
+                if Task.isCancelled || pulls.shouldStop() { return stopped() }
                 buffered = await round(room: room).reversed()
             }
             return buffered.popLast()
+        }
+
+        private func stopped() -> JetStreamMessage? {
+            arrivals.stop()
+            return nil
         }
 
         /// A consumer whose pull fails (NATS briefly away, a consumer without a leader) is
@@ -177,15 +201,32 @@ public struct LanePulls: AsyncSequence, Sendable {
                     turn = still
                 }
             }
-            if pulled.isEmpty, !failed {
-                let subjects = pulls.lanes.arrivalSubjects(gpuReady: gpuReady)
-                // A new tenant's job needs its consumer found: read what waits again.
-                if await JobArrivals.wait(on: pulls.lanes.connection, subjects: subjects, upTo: pulls.wait, clock: pulls.clock) {
-                    discovered = nil
-                }
+            if !pulled.isEmpty {
+                arrivals.stop()
+                futileWake = nil
+            } else if failed {
+                try? await pulls.clock.sleep(for: .seconds(1))
+            } else {
+                await idle(gpuReady: gpuReady)
             }
-            if pulled.isEmpty, failed { try? await pulls.clock.sleep(for: .seconds(1)) }
             return pulled
+        }
+
+        /// Waits for a job on a route this worker takes, up to `wait`. A tenant's job this
+        /// worker does not know of yet has the tenants read again.
+        private mutating func idle(gpuReady: Bool) async {
+            if let futileWake {
+                let since = futileWake.duration(to: pulls.clock.now)
+                if since < LanePulls.futileWakeSpacing { try? await pulls.clock.sleep(for: LanePulls.futileWakeSpacing - since) }
+            }
+            let lanes = pulls.lanes
+            let heard = await arrivals.wait(upTo: pulls.wait, clock: pulls.clock) { lanes.takes($0, gpuReady: gpuReady) }
+            futileWake = heard == nil ? nil : pulls.clock.now
+            if let heard, let (route, tenant) = JobRoute.tenantRoute(of: heard),
+                !tenants.contains(where: { $0.tenant == tenant && $0.route == route })
+            {
+                discovered = nil
+            }
         }
 
         /// The tenants with jobs in `OCR_JOBS`, read again once `rediscovery` has passed.
@@ -210,31 +251,50 @@ public struct LanePulls: AsyncSequence, Sendable {
                     return try await connection.pullOne(stream: StreamNames.jobs, consumer: lane.consumer, wait: nil, inbox: pulls.lanes.inbox)
                 }
                 if let until = cooling[lane.consumer], pulls.clock.now < until { return nil }
+                let share = pulls.lanes.fairShare
                 let load = try await connection.consumerLoad(stream: StreamNames.jobs, consumer: lane.consumer)
-                if load == nil || !known.contains(lane.consumer) {
-                    let share = pulls.lanes.fairShare
-                    try await share.topology.ensureTenantConsumer(lane.route, tenant: tenant, maxRunning: share.maxRunning, on: connection)
-                    known.insert(lane.consumer)
+                if load.map({ !share.isAsWanted($0) }) ?? true {
+                    do {
+                        try await share.topology.ensureTenantConsumer(lane.route, tenant: tenant, maxRunning: share.maxRunning, on: connection)
+                    } catch {
+                        cooling[lane.consumer] = pulls.clock.now.advanced(by: LanePulls.failureCooling)
+                        connection.logger.warning("cannot make a tenant's consumer", metadata: ["consumer": "\(lane.consumer)", "error": "\(error)"])
+                        // One that exists is still pulled, as it is.
+                        if load == nil { return nil }
+                    }
                 }
-                if let load {
-                    // At its running cap: the tenant's turn passes to the next.
-                    if load.isFull { return nil }
-                    if load.undelivered == 0, load.unsettled == 0 { return nil }
+                guard let load else { return try await pullHeld(lane) }
+                if load.isFull {
+                    // Deliveries waiting out a retry's delay or their ack wait count as running,
+                    // and the server hands them back only to a pull that waits: never pulling a
+                    // tenant at its cap would strand them.
+                    let message = try await pullHeld(lane)
+                    if message == nil { cooling[lane.consumer] = pulls.clock.now.advanced(by: LanePulls.fullCooling) }
+                    return message
                 }
-                let message = try await connection.pullOne(
-                    stream: StreamNames.jobs,
-                    consumer: lane.consumer,
-                    wait: nil,
-                    hold: LanePulls.tenantHold,
-                    inbox: pulls.lanes.inbox
-                )
-                if message == nil, load?.undelivered == 0 { cooling[lane.consumer] = pulls.clock.now.advanced(by: LanePulls.emptyCooling) }
-                return message
+                if load.undelivered == 0 {
+                    if load.unsettled == 0 { return nil }
+                    // Only a redelivery can be due: a plain no_wait is answered at once when none is.
+                    return try await connection.pullOne(stream: StreamNames.jobs, consumer: lane.consumer, wait: nil, inbox: pulls.lanes.inbox)
+                }
+                return try await pullHeld(lane)
             } catch {
                 failed = true
                 connection.logger.warning("pull failed", metadata: ["consumer": "\(lane.consumer)", "error": "\(error)"])
                 return nil
             }
+        }
+
+        /// A `no_wait` pull the server answers within `tenantHold` whatever happened since the
+        /// consumer's counts were read.
+        private func pullHeld(_ lane: JobLanes.Lane) async throws -> JetStreamMessage? {
+            try await pulls.lanes.connection.pullOne(
+                stream: StreamNames.jobs,
+                consumer: lane.consumer,
+                wait: nil,
+                hold: LanePulls.tenantHold,
+                inbox: pulls.lanes.inbox
+            )
         }
     }
 }

@@ -82,8 +82,8 @@ extension NATSConnection {
         }
     }
 
-    /// What a pull consumer holds: jobs not yet delivered, deliveries not yet settled and the
-    /// most of those it allows; nil when there is no such consumer.
+    /// What a pull consumer holds (jobs not yet delivered, deliveries not yet settled) and the
+    /// settings that bound them; nil when there is no such consumer.
     func consumerLoad(stream: String, consumer: String) async throws -> ConsumerLoad? {
         try await blockingCall { [self] in
             var info: UnsafeMutablePointer<jsConsumerInfo>?
@@ -96,7 +96,9 @@ extension NATSConnection {
             return ConsumerLoad(
                 undelivered: info.NumPending,
                 unsettled: info.NumAckPending,
-                maxUnsettled: info.Config?.pointee.MaxAckPending ?? -1
+                maxUnsettled: info.Config?.pointee.MaxAckPending ?? -1,
+                maxDeliver: info.Config?.pointee.MaxDeliver ?? -1,
+                ackWait: info.Config?.pointee.AckWait ?? 0
             )
         }
     }
@@ -107,6 +109,9 @@ struct ConsumerLoad: Sendable, Equatable {
     var unsettled: Int64
     /// -1 (or 0): no limit.
     var maxUnsettled: Int64
+    var maxDeliver: Int64
+    /// Nanoseconds.
+    var ackWait: Int64
 
     var isFull: Bool { maxUnsettled > 0 && unsettled >= maxUnsettled }
 }

@@ -194,6 +194,61 @@ public final class JobStateStore: @unchecked Sendable {
         }
     }
 
+    /// Removes every key of the job, each with all its revisions (a purge marker is all that
+    /// stays), its state last: until then the job is still found, so a purge cut short can
+    /// be asked for again. The job id is free afterwards.
+    public func purge(_ jobID: String) async throws {
+        for key in ["request.\(jobID)", "callback.\(jobID)", "cancel.\(jobID)", jobID] {
+            try await connection.blockingCall { [self] in try check("purge \(key) from KV", kvStore_Purge(kv, key, nil)) }
+        }
+    }
+
+    /// Jobs that ended before `cutoff`, oldest first, at most `limit` of them: the bucket's
+    /// stream read from its oldest entry, which is where the least recently changed keys are,
+    /// up to the first entry stored after `cutoff`. A job whose state changed since counts by
+    /// its latest entry. Also the entries met on the way that only mark a key deleted or
+    /// purged, for `forget`: each purge leaves one, and they would pile up where this reads.
+    public func ended(before cutoff: Date, limit: Int) async throws -> (jobs: [JobState], markers: [Marker]) {
+        let stored = StoredMessages(connection: connection, stream: "KV_\(StreamNames.jobStateBucket)")
+        let (first, last, count) = try await stored.bounds()
+        guard count > 0, first <= last else { return ([], []) }
+        let prefix = "$KV.\(StreamNames.jobStateBucket)."
+        var jobs: [JobState] = []
+        var markers: [Marker] = []
+        var sequence = first
+        while sequence <= last, jobs.count < limit {
+            defer { sequence += 1 }
+            guard let message = try await stored.message(at: sequence) else { continue }
+            if let storedAt = message.storedAt, storedAt >= cutoff { break }
+            if message.headers["KV-Operation"] != nil {
+                markers.append(Marker(sequence: sequence, subject: message.subject))
+                continue
+            }
+            guard message.subject.hasPrefix(prefix) else { continue }
+            let key = String(message.subject.dropFirst(prefix.count))
+            guard JobRequest.isValidJobID(key), let (bytes, revision) = try await latest(key), revision == sequence,
+                let job = try? CloudEventCoding.decoder().decode(JobState.self, from: Data(bytes)),
+                job.state.isTerminal, (job.finishedAt ?? job.updatedAt) < cutoff
+            else { continue }
+            jobs.append(job)
+        }
+        return (jobs, markers)
+    }
+
+    /// An entry of the bucket's stream that only marks its key deleted or purged.
+    public struct Marker: Sendable, Equatable {
+        public var sequence: UInt64
+        public var subject: String
+    }
+
+    /// Removes the markers `ended` found, each with what its key held up to it: a value
+    /// written since (the id submitted again) stays. KV streams refuse deleting a message, not
+    /// purging a subject up to a sequence.
+    public func forget(_ markers: [Marker]) async throws {
+        let stored = StoredMessages(connection: connection, stream: "KV_\(StreamNames.jobStateBucket)")
+        for marker in markers { try await stored.purge(subject: marker.subject, before: marker.sequence + 1) }
+    }
+
     /// Records that the job is to be cancelled, under `cancel.<job_id>` beside its state
     /// (the worker running the job writes the state; this key is the requester's).
     public func requestCancel(_ jobID: String) async throws {

@@ -94,6 +94,13 @@ final class ReviewBucket: @unchecked Sendable {
         }
     }
 
+    /// Removes `key` with all its revisions.
+    func purge(_ key: String) async throws {
+        try await connection.blockingCall { [self] in
+            try check("purge \(key) from KV \(name)", kvStore_Purge(kv, key, nil))
+        }
+    }
+
     func delete(_ key: String) async throws {
         try await connection.blockingCall { [self] in
             try check("delete \(key) from KV \(name)", kvStore_Delete(kv, key))

@@ -62,11 +62,17 @@ extension ReviewStore {
 
     /// The payloads kept on `subject`, oldest first, read one by one with direct gets.
     private func messages(in stream: String, on subject: String, limit: Int) async throws -> [[UInt8]] {
-        var payloads: [[UInt8]] = []
+        try await storedMessages(in: stream, on: subject, limit: limit).map(\.payload)
+    }
+
+    /// The messages kept on `subject` (wildcards allowed), oldest first, with their sequences,
+    /// read one by one with direct gets.
+    func storedMessages(in stream: String, on subject: String, limit: Int) async throws -> [(sequence: UInt64, payload: [UInt8])] {
+        var found: [(sequence: UInt64, payload: [UInt8])] = []
         var next: UInt64 = 1
-        while payloads.count < limit {
+        while found.count < limit {
             let start = next
-            let found: (UInt64, [UInt8])? = try await connection.blockingCall { [connection] in
+            let message: (UInt64, [UInt8])? = try await connection.blockingCall { [connection] in
                 var options = jsDirectGetMsgOptions()
                 jsDirectGetMsgOptions_Init(&options)
                 var message: OpaquePointer?
@@ -81,10 +87,10 @@ extension ReviewStore {
                 let sequence = stored.headers["Nats-Sequence"].flatMap { UInt64($0) } ?? stored.sequence
                 return (sequence, stored.payload)
             }
-            guard let (sequence, payload) = found, sequence >= next else { break }
-            payloads.append(payload)
+            guard let (sequence, payload) = message, sequence >= next else { break }
+            found.append((sequence, payload))
             next = sequence + 1
         }
-        return payloads
+        return found
     }
 }

@@ -8,11 +8,15 @@ public struct StoredMessage: Sendable {
     public var subject: String
     public var payload: [UInt8]
     public var headers: [String: String]
+    /// When the stream stored it, by the server's clock (nil when the server did not say).
+    public var storedAt: Date?
 
     /// Copies a message fetched from a stream out of libnats and destroys it.
     init(taking message: OpaquePointer) {
         defer { natsMsg_Destroy(message) }
         sequence = natsMsg_GetSequence(message)
+        let time = natsMsg_GetTime(message)
+        storedAt = time > 0 ? Date(timeIntervalSince1970: Double(time) / 1e9) : nil
         subject = String(cString: natsMsg_GetSubject(message))
         payload = readPayload(message)
         headers = readHeaders(message)
@@ -114,6 +118,26 @@ public struct StoredMessages: Sendable {
             if let message = try await message(at: sequence) { messages.append(message) }
         }
         return messages
+    }
+
+    /// Removes every message on `subject` (wildcards allowed), or only those before sequence
+    /// `before`; returns how many the subject had.
+    @discardableResult
+    public func purge(subject: String, before: UInt64? = nil) async throws -> UInt64 {
+        let count = try await counts(bySubject: subject).values.reduce(0, +)
+        guard count > 0 else { return 0 }
+        try await connection.blockingCall { [connection, stream] in
+            var options = jsOptions()
+            jsOptions_Init(&options)
+            var code = jsErrCode(rawValue: 0)
+            let status = subject.withCString { filter in
+                options.Stream.Purge.Subject = filter
+                options.Stream.Purge.Sequence = before ?? 0
+                return js_PurgeStream(connection.jetStream, stream, &options, &code)
+            }
+            try check("purge \(subject) from \(stream)", status, code)
+        }
+        return count
     }
 
     public func delete(_ sequence: UInt64) async throws {

@@ -27,6 +27,9 @@ public struct FleetTopology: Sendable {
 
     static let nanosecondsPerSecond: Int64 = 1_000_000_000
 
+    /// How long `OCR_JOBS` drops a message whose id it has stored.
+    public static let jobDuplicateWindow = Duration.seconds(600)
+
     /// Streams and KV bucket; every process that publishes calls this.
     public func ensureStreams(on nats: NATSConnection) async throws {
         let replicas = Int64(replicas)
@@ -41,7 +44,7 @@ public struct FleetTopology: Sendable {
                 replicas: replicas
             ) { config in
                 config.Retention = js_WorkQueuePolicy
-                config.Duplicates = 10 * 60 * Self.nanosecondsPerSecond
+                config.Duplicates = Self.jobDuplicateWindow.components.seconds * Self.nanosecondsPerSecond
             }
             try Self.ensureStream(
                 nats,
@@ -202,13 +205,18 @@ public struct FleetTopology: Sendable {
             try Self.ensureConsumer(nats, route.consumer(tenant: tenant), on: StreamNames.jobs, filter: route.subject(tenant: tenant)) {
                 config in
                 topology.configureJobConsumer(&config)
-                config.MaxAckPending = Int64(min(maxRunning, topology.maxAckPending))
+                config.MaxAckPending = Int64(topology.tenantMaxAckPending(maxRunning))
             }
         }
     }
 
+    /// A tenant's cap of jobs running on one route, as its consumer holds it.
+    func tenantMaxAckPending(_ maxRunning: Int) -> Int { min(maxRunning, maxAckPending) }
+
+    var ackWaitNanoseconds: Int64 { ackWait.components.seconds * Self.nanosecondsPerSecond }
+
     private func configureJobConsumer(_ config: inout jsConsumerConfig) {
-        config.AckWait = ackWait.components.seconds * Self.nanosecondsPerSecond
+        config.AckWait = ackWaitNanoseconds
         config.MaxDeliver = Int64(maxDeliver)
         config.MaxAckPending = Int64(maxAckPending)
         config.DeliverPolicy = js_DeliverAll

@@ -152,6 +152,15 @@ public struct GatewayClient: Sendable {
         }
     }
 
+    /// Removes an ended job and everything kept of it (`DELETE /v1/jobs/{id}?purge=true`);
+    /// what was removed.
+    public func purge(_ id: String) async throws -> Components.Schemas.Purged {
+        switch try await call({ try await api.cancelJob(path: .init(id: id), query: .init(purge: true)) }) {
+        case .ok(let answer): return try answer.body.json
+        case let other: throw unexpected(other)
+        }
+    }
+
     /// Runs a failed job again from its dead letter, with fresh URLs into the gateway's store
     /// (`POST /v1/jobs/{id}/retry`); the job's state then (`queued`).
     public func retry(_ id: String) async throws -> Components.Schemas.Phase {

@@ -22,6 +22,7 @@ public struct S3Bucket: Sendable {
         case get = "GET"
         case put = "PUT"
         case head = "HEAD"
+        case delete = "DELETE"
     }
 
     public var name: String

@@ -64,6 +64,28 @@ public struct S3Client: Sendable {
         try await Self.check(try await http.execute(request, timeout: .seconds(60)), doing: "store \(key)")
     }
 
+    /// Deletes `key`; a key that is not there is no error (S3 answers 204 either way).
+    public func delete(_ key: String) async throws {
+        var request = HTTPClientRequest(url: bucket.presignedURL(.delete, key: key, lifetime: Self.requestLifetime))
+        request.method = .DELETE
+        try await Self.check(try await http.execute(request, timeout: .seconds(60)), doing: "delete \(key)")
+    }
+
+    /// Deletes every object under `prefix`; returns how many there were.
+    public func delete(under prefix: String) async throws -> Int {
+        var deleted = 0
+        var continuation: String?
+        repeat {
+            let page = try await list(prefix: prefix, continuation: continuation)
+            for object in page.objects {
+                try await delete(object.key)
+                deleted += 1
+            }
+            continuation = page.next
+        } while continuation != nil
+        return deleted
+    }
+
     /// The object's metadata (`x-amz-meta-*` without the prefix) and size, or nil when there is none.
     public func head(_ key: String) async throws -> (size: Int, metadata: [String: String])? {
         var request = HTTPClientRequest(url: bucket.presignedURL(.head, key: key, lifetime: Self.requestLifetime))

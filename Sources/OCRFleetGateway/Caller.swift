@@ -62,10 +62,7 @@ struct Caller: Sendable, Equatable {
     func storeKey(_ key: String) -> String { tenant.map { "tenants/\($0)/\(key)" } ?? key }
 
     /// Tenant names: letters, digits, `-` and `_`, at most 40 (they are part of job ids).
-    static func isValidTenant(_ name: String) -> Bool {
-        (1...40).contains(name.utf8.count)
-            && name.utf8.allSatisfy { $0.isASCIIAlphanumeric || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }
-    }
+    static func isValidTenant(_ name: String) -> Bool { ReviewItem.isValidTenant(name) }
 }
 
 extension UInt8 {

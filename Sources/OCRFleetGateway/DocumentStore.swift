@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 import OCRFleetContent
 
 /// Where the gateway keeps uploads and results: its own directory, served under
@@ -62,6 +63,39 @@ enum DocumentStore: Sendable {
             try await commit(receivedAt: spool, key: key, contentType: contentType)
         case .s3(let client, let prefix):
             try await client.put(bytes, key: prefix + key, contentType: contentType)
+        }
+    }
+
+    /// Deletes the objects of the job `clientID` below `keyPrefix` (its owner's part of the
+    /// store): its upload under `sources/<id>/`, its results `results/<id>.*` (job ids have no
+    /// dot, so no other job's start so) and its reviewed versions under `reviews/<id>/`.
+    /// Returns how many there were; objects already gone are no error.
+    func deleteObjects(ofJob clientID: String, under keyPrefix: String) async throws -> Int {
+        let folders = ["sources/\(clientID)/", "reviews/\(clientID)/"].map { keyPrefix + $0 }
+        let results = keyPrefix + "results/\(clientID)."
+        switch self {
+        case .local(let store):
+            return try await NIOThreadPool.singleton.runIfActive {
+                let manager = FileManager.default
+                var deleted = 0
+                for folder in folders.map(store.path(for:)) where manager.fileExists(atPath: folder) {
+                    let files = manager.enumerator(atPath: folder)?.allObjects.count ?? 0
+                    try manager.removeItem(atPath: folder)
+                    deleted += files
+                }
+                let path = store.path(for: results)
+                let directory = (path as NSString).deletingLastPathComponent
+                let start = (path as NSString).lastPathComponent
+                for name in (try? manager.contentsOfDirectory(atPath: directory)) ?? [] where name.hasPrefix(start) {
+                    try manager.removeItem(atPath: directory + "/" + name)
+                    deleted += 1
+                }
+                return deleted
+            }
+        case .s3(let client, let prefix):
+            var deleted = 0
+            for under in folders + [results] { deleted += try await client.delete(under: prefix + under) }
+            return deleted
         }
     }
 

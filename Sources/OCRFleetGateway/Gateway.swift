@@ -95,13 +95,19 @@ public struct Gateway: Sendable {
 
     /// The services to run beside the application: stream preparation (which ends when the
     /// streams are ready, or quietly at shutdown), the sweep that finishes reviews and, with
-    /// `OCR_WEBHOOK_SECRET`, webhook delivery.
+    /// `OCR_WEBHOOK_SECRET`, webhook delivery, and with `OCR_RETENTION_DAYS` the retention sweep.
     public var backgroundServices: [ServiceGroupConfiguration.ServiceConfiguration] {
         [
             .init(service: StreamPreparation(gateway: self), successTerminationBehavior: .ignore),
             .init(service: ReviewFinishing(gateway: self)),
         ]
             + (webhookDelivery.map { [$0] } ?? [])
+            + (retentionSweep.map { [.init(service: $0)] } ?? [])
+    }
+
+    /// The retention sweep, when `OCR_RETENTION_DAYS` is set.
+    var retentionSweep: RetentionSweep? {
+        configuration.retention.map { RetentionSweep(gateway: self, retention: $0) }
     }
 
     /// Webhook delivery, when `OCR_WEBHOOK_SECRET` is set.

@@ -37,6 +37,8 @@ public struct GatewayConfiguration: Sendable {
     /// Jobs of one tenant in `OCR_JOBS`, waiting or running, above which its submissions get
     /// 429 (docs/lanes.md#fair-share); 0: no cap.
     public var tenantMaxQueued: Int
+    /// How long an ended job is kept before the retention sweep purges it; nil: for ever.
+    public var retention: Duration?
     /// Webhook delivery; nil (no `OCR_WEBHOOK_SECRET`): jobs may not carry `callback_url`.
     public var webhooks: WebhookSettings?
     /// Interval of the keep-alive comments on event streams.
@@ -138,6 +140,11 @@ public struct GatewayConfiguration: Sendable {
             default: "100000",
             "Jobs waiting in OCR_JOBS above which submissions get 503 with Retry-After; 0 turns it off."
         )
+        public static let retentionDays = Setting(
+            "retention.days",
+            default: "0",
+            "Days an ended job (source, results, events, dead letters, review records, state) is kept; every hour each replica purges the jobs that ended longer ago. 0 keeps them for ever."
+        )
         public static let tenantMaxQueued = Setting(
             "tenant.max.queued",
             default: "10000",
@@ -175,7 +182,8 @@ public struct GatewayConfiguration: Sendable {
             CommonSettings.all + [
                 host, port, apiTokens, storeDir, storeURL, s3Endpoint, s3Region, s3PathStyle, s3AccessKeyID,
                 s3SecretAccessKey, s3SessionToken, storeSecret, publicURL, urlLifetime, maxUploadBytes, rateLimit, rateBurst,
-                authFailureBurst, authFailureRate, forwardedHops, maxEventStreams, maxBacklog, tenantMaxQueued, webhookSecret, webhookAttempts,
+                authFailureBurst, authFailureRate, forwardedHops, maxEventStreams, maxBacklog, tenantMaxQueued, retentionDays, webhookSecret,
+                webhookAttempts,
                 webhookRetryBase,
                 webhookAllowHosts, sseKeepAlive, reviewLease, reviewSweep,
             ]
@@ -249,6 +257,8 @@ public struct GatewayConfiguration: Sendable {
         forwardedHops = try reader.int(Settings.forwardedHops, default: 0, range: 0...10)
         maxBacklog = try reader.int(Settings.maxBacklog, default: 100_000, range: 0...1_000_000_000)
         tenantMaxQueued = try reader.int(Settings.tenantMaxQueued, default: 10_000, range: 0...1_000_000_000)
+        let retentionDays = try reader.int(Settings.retentionDays, default: 0, range: 0...36_500)
+        retention = retentionDays > 0 ? .seconds(retentionDays * 86_400) : nil
         if let secret = reader.string(Settings.webhookSecret) {
             let base = try reader.double(Settings.webhookRetryBase, default: 1)
             webhooks = WebhookSettings(

@@ -65,7 +65,7 @@ extension Gateway {
     /// The answer to a submission under an id that is taken: 409 for a different request;
     /// for the same one, the job as it is (200). A job still queued is published again, with
     /// the same message id, so a first request whose publish failed is made good and one whose
-    /// publish landed is stored once.
+    /// publish landed is stored once, while the stream's duplicate window lasts.
     func existing(
         _ submission: Submission,
         held: JobStateStore.SubmissionClaim,
@@ -101,7 +101,11 @@ extension Gateway {
                 retryAfter: .seconds(1)
             )
         }
-        if state.state == .queued { try await publish(submission.job, digest: submission.digest, traceparent: traceparent) }
+        // Within the stream's duplicate window only: past it, a publish that landed (the usual
+        // case) would be stored again and the job run twice.
+        if state.state == .queued, Date().timeIntervalSince(held.claimedAt) < Double(FleetTopology.jobDuplicateWindow.components.seconds) {
+            try await publish(submission.job, digest: submission.digest, traceparent: traceparent)
+        }
         return .ok(.init(body: .json(.init(jobID: clientID, state: state.state, base: configuration.publicURL))))
     }
 

@@ -118,6 +118,11 @@ public enum FleetMetrics {
         Gauge(label: "ocrfleet_queue_tenants").record(Int64(tenants))
     }
 
+    /// A job purged, on request or by the retention sweep.
+    public static func jobPurged() {
+        Counter(label: "ocrfleet_gateway_jobs_purged_total").increment()
+    }
+
     /// A submission or retry refused because its tenant had `OCR_TENANT_MAX_QUEUED` jobs queued.
     public static func tenantQueueFull() {
         Counter(label: "ocrfleet_gateway_tenant_queue_full_total").increment()

@@ -44,6 +44,8 @@ public enum Subjects {
     public static func reviewCorrections(tenant: String, labelKey: String) -> String {
         "ocr.review.corrections.\(tenant).\(labelKey)"
     }
+    /// Every label's corrections of a tenant.
+    public static func reviewCorrections(tenant: String) -> String { "ocr.review.corrections.\(tenant).*" }
     public static let reviewCorrectionsWildcard = "ocr.review.corrections.*.*"
 }
 

@@ -73,6 +73,9 @@ public final class VLLMDouble: Sendable {
         public var maxTokensSeen: [Int] = []
         /// Request body bytes received by chat completions.
         public var bytesReceived = 0
+        /// Each different page image the OCR requests carried (hashed): what was asked for,
+        /// whatever a client's retries repeated.
+        public var distinctImages: Set<Int> = []
     }
 
     struct State {
@@ -225,6 +228,7 @@ public final class VLLMDouble: Sendable {
         case .success(let value): checked = value
         case .failure(let rejection): return rejection.response
         }
+        state.withLock { _ = $0.statistics.distinctImages.insert(checked.image.hashValue) }
         if behaviour.latency > .zero { try? await Task.sleep(for: behaviour.latency) }
 
         var text: String

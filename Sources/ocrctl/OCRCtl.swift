@@ -10,7 +10,7 @@ struct OCRCtl: AsyncParsableCommand {
         commandName: "ocrctl",
         abstract: "Submit documents to the OCR fleet and follow their jobs.",
         subcommands: [
-            Submit.self, Status.self, Result.self, Chunks.self, Extraction.self, Watch.self, Events.self, Cancel.self, RetryJob.self,
+            Submit.self, Status.self, Result.self, Chunks.self, Extraction.self, Watch.self, Events.self, Cancel.self, Purge.self, RetryJob.self,
             DeadLetters.self, BackfillCommand.self, Review.self,
         ]
     )
@@ -110,6 +110,29 @@ struct Cancel: AsyncParsableCommand {
         let state = try await jobs.cancel(id)
         if json { return printJSON(["job_id": id, "was": state.rawValue]) }
         print("cancel requested for \(id) (was \(state.rawValue))")
+    }
+}
+
+struct Purge: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Remove an ended job and everything kept of it, through the gateway.",
+        discussion: """
+            Its source, results, layout, chunks, extraction and reviewed versions in the gateway's store, its \
+            events, dead letters, review records and state (docs/storage.md#purging-a-job). A job still queued \
+            or running is refused: cancel it first. The job id is free afterwards.
+            """
+    )
+
+    @OptionGroup var gateway: GatewayOptions
+    @Argument(help: "Job id (the tenant's own, as submitted).") var id: String
+    @Flag(help: "Print what was removed as JSON.") var json = false
+
+    func run() async throws {
+        let purged = try await gateway.client().purge(id)
+        if json { return printJSON(purged) }
+        print(
+            "purged \(id): \(purged.objects) objects, \(purged.events) events, \(purged.deadLetters) dead letters, \(purged.reviewItems) review items"
+        )
     }
 }
 

@@ -293,7 +293,6 @@ import Testing
             let gpuSubject = JobRoute(lane: .interactive, needsGPU: true).subject(tenant: "newcomer")
             // The stream's own.
             let stored = try await server.subscriptions(reaching: subject)
-            let storedGPU = try await server.subscriptions(reaching: gpuSubject)
             let lanes = try JobLanes(connection: nats, servesGPU: false)
             let taken = Task {
                 for await message in lanes.messages(interactiveWeight: 4, wait: .seconds(3600), batchSize: { 1 }) {
@@ -302,11 +301,48 @@ import Testing
                 }
                 return ""
             }
-            // Found nothing, the worker listens; a GPU job's subject it does not take is not heard.
+            // Found nothing, the worker listens; a GPU job, which it does not take, does not wake it.
             while try await server.subscriptions(reaching: subject) == stored { try await Task.sleep(for: .milliseconds(10)) }
-            #expect(try await server.subscriptions(reaching: gpuSubject) == storedGPU)
+            try await nats.publish(gpuSubject, payload: Array("g0".utf8), messageID: "g0")
             try await nats.publish(subject, payload: Array("n0".utf8), messageID: "n0")
             #expect(await taken.value == "n0")
+        }
+    }
+
+    /// Deliveries a worker handed back (a retry's delay, a restart) still count against the
+    /// tenant's cap until redelivered, and the server redelivers only to a pull that waits: a
+    /// tenant at its cap is still pulled, or its jobs would never run again.
+    @Test(.timeLimit(.minutes(1))) func aTenantWhoseRunningJobsWereHandedBackGetsThemAgain() async throws {
+        try await withNATSServer { server in
+            let nats = try await BusTests.connect(server)
+            try await FleetTopology().ensureAll(on: nats)
+            let batch = JobRoute(lane: .batch, needsGPU: false)
+            for index in 0..<3 {
+                try await nats.publish(batch.subject(tenant: "acme"), payload: Array("a\(index)".utf8), messageID: "a\(index)")
+            }
+            let lanes = try JobLanes(connection: nats, servesGPU: false, fairShare: .init(maxRunning: 2))
+            let rounds = Counter()
+            var running: [JetStreamMessage] = []
+            var settled: [String] = []
+            for await message in lanes.messages(
+                interactiveWeight: 4,
+                wait: .milliseconds(50),
+                batchSize: {
+                    rounds.add()
+                    return rounds.value == 1 ? 2 : 1
+                }
+            ) {
+                if running.count < 2 {
+                    // Two running, the tenant at its cap; then both handed back for a retry.
+                    running.append(message)
+                    if running.count == 2 { for held in running { try await held.nak() } }
+                    continue
+                }
+                settled.append(String(decoding: message.payload, as: UTF8.self))
+                try await message.ack()
+                if Set(settled) == ["a0", "a1", "a2"] { break }
+            }
+            #expect(running.map { String(decoding: $0.payload, as: UTF8.self) } == ["a0", "a1"])
         }
     }
 }

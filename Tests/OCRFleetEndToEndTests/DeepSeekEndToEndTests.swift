@@ -37,7 +37,7 @@ import VLLMDouble
                     #expect(recall >= 0.95, "page \(index + 1): recall \(recall)\n\(page)")
                 }
                 // Pages were sent at the default `base` resolution.
-                #expect(vllm.double.statistics.completions == 3)
+                #expect(vllm.double.statistics.distinctImages.count == 3)
 
                 let (status, layoutText) = try await fleet.request("GET", "/v1/jobs/\(jobID)/layout")
                 #expect(status == 200)

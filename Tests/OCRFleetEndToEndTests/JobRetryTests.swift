@@ -98,7 +98,7 @@ import Testing
     static func latestExpiry(ofQueuedJobIn fleet: TestFleet) async throws -> Date {
         let reader = try await NATSUserTests.connect(.worker, fleet)
         defer { reader.close() }
-        let message = try #require(try await StoredMessages(connection: reader, stream: StreamNames.jobs).last(on: ConsumerBinding.workers.subject))
+        let message = try #require(try await StoredMessages(connection: reader, stream: StreamNames.jobs).last(on: Subjects.jobsWildcard))
         let job = try CloudEventCoding.decoder().decode(JobEvent.self, from: Data(message.payload)).data
         let expiries = [job.source.url, job.result.url, job.result.layoutURL].compactMap { $0.flatMap(PresignedURL.expiry) }
         return try #require(expiries.max())

@@ -95,10 +95,10 @@ import Testing
             // The job as the gateway queued it, once it is there.
             let stored = StoredMessages(connection: fleet.nats, stream: StreamNames.jobs)
             let deadline = ContinuousClock.now + .seconds(60)
-            var queued = try await stored.last(on: ConsumerBinding.workers.subject)
+            var queued = try await stored.last(on: Subjects.jobsWildcard)
             while queued == nil, submit.isRunning, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(50))
-                queued = try await stored.last(on: ConsumerBinding.workers.subject)
+                queued = try await stored.last(on: Subjects.jobsWildcard)
             }
             let message = try #require(queued, "ocrctl queued no job")
             let job = try JobEvent.parse(body: message.payload, headers: message.headers).data

@@ -1,4 +1,6 @@
 import Foundation
+import OCRFleetAPI
+import OCRFleetClient
 import OCRFleetContent
 import OCRFleetModel
 import OCRFleetTesting
@@ -25,6 +27,13 @@ import Testing
                 #expect(status == 200)
                 #expect(markdown.utf8.count == result.bytes)
                 #expect(Fixtures.recall(truth: Fixtures.truth["invoice.png"]![0], recognised: markdown) >= 0.95)
+
+                // Purged: every object of the job leaves the bucket (source, markdown, layout).
+                let before = try await s3.client.list(prefix: "fleet/").objects.map(\.key)
+                let purged = try await fleet.client().purge("s3-upload")
+                #expect(purged.objects == before.filter { $0.contains("s3-upload") }.count && purged.objects >= 3, "\(before)")
+                #expect(try await s3.client.list(prefix: "fleet/").objects.filter { $0.key.contains("s3-upload") }.isEmpty)
+                #expect(try await fleet.request("GET", "/v1/jobs/s3-upload").status == 404)
             }
         }
     }

@@ -14,7 +14,7 @@ import Testing
     /// The job the gateway last published.
     static func published(_ gateway: RouteTestGateway) async throws -> JobRequest {
         let message = try #require(
-            try await StoredMessages(connection: gateway.nats, stream: StreamNames.jobs).last(on: ConsumerBinding.workers.subject)
+            try await StoredMessages(connection: gateway.nats, stream: StreamNames.jobs).last(on: Subjects.jobsWildcard)
         )
         return try JobEvent.parse(body: message.payload, headers: message.headers).data
     }

@@ -17,6 +17,7 @@ struct RouteTestGateway: Sendable {
     let nats: NATSConnection
     /// The gateway's local store.
     let storeDirectory: String
+    let gateway: Gateway
 
     static func run(
         _ environment: [String: String] = [:],
@@ -38,7 +39,7 @@ struct RouteTestGateway: Sendable {
             let gateway = try Gateway(configuration: configuration, nats: nats, logger: logger)
             try await gateway.prepareStreams()
             try await gateway.makeApplication().test(.router) { client in
-                try await body(RouteTestGateway(client: client, nats: nats, storeDirectory: store))
+                try await body(RouteTestGateway(client: client, nats: nats, storeDirectory: store, gateway: gateway))
             }
         }
     }

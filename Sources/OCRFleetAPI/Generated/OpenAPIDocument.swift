@@ -1,4 +1,4 @@
-// Generated from openapi.yaml (sha256 24203ee0b2f4245957a5b8f2ee783e2d67b1a75292d5e4104c4449ada7b8c0d2) by scripts/generate-api.sh.
+// Generated from openapi.yaml (sha256 7cfd6d8b98fbc993cf1bbca9aa3502f05e978050906e7663584bd34661ce1bdf) by scripts/generate-api.sh.
 // swift-format-ignore-file
 /// The gateway's OpenAPI document as JSON, served at `/openapi.json`.
 public enum OpenAPIDocument {
@@ -955,6 +955,35 @@ public enum OpenAPIDocument {
      }
     }
    },
+   "Purged": {
+    "type": "object",
+    "description": "What purging a job removed. Objects outside this gateway's store (a result URL of the caller's own) are not the gateway's to remove.",
+    "required": [
+     "job_id",
+     "objects",
+     "events",
+     "dead_letters",
+     "review_items"
+    ],
+    "properties": {
+     "job_id": {
+      "type": "string"
+     },
+     "objects": {
+      "type": "integer",
+      "description": "Objects of the job in this gateway's store (source, results, layout, chunks, extraction, reviewed versions)."
+     },
+     "events": {
+      "type": "integer"
+     },
+     "dead_letters": {
+      "type": "integer"
+     },
+     "review_items": {
+      "type": "integer"
+     }
+    }
+   },
    "Queue": {
     "type": "object",
     "required": [
@@ -1801,7 +1830,7 @@ public enum OpenAPIDocument {
    },
    "delete": {
     "operationId": "cancelJob",
-    "summary": "Cancel a queued or running job.",
+    "summary": "Cancel a queued or running job; with purge=true, remove an ended job and everything kept of it.",
     "parameters": [
      {
       "name": "id",
@@ -1811,9 +1840,27 @@ public enum OpenAPIDocument {
        "type": "string",
        "pattern": "^[A-Za-z0-9_=-]{1,200}$"
       }
+     },
+     {
+      "name": "purge",
+      "in": "query",
+      "description": "Remove the ended job (completed, failed or cancelled) with its source, results, layout, chunks, extraction, events, dead letters, review records and state. The job id is free afterwards.",
+      "schema": {
+       "type": "boolean"
+      }
      }
     ],
     "responses": {
+     "200": {
+      "description": "Purged; what was removed.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Purged"
+        }
+       }
+      }
+     },
      "202": {
       "description": "Cancel requested.",
       "content": {
@@ -1828,7 +1875,7 @@ public enum OpenAPIDocument {
       "$ref": "#/components/responses/NoSuchJob"
      },
      "409": {
-      "description": "Already final.",
+      "description": "Already final (`already_final`), or, with purge=true, not ended yet (`job_not_ended`).",
       "content": {
        "application/json": {
         "schema": {

@@ -1,0 +1,45 @@
+import Foundation
+import OCRFleetAPI
+import OCRFleetBus
+import OCRFleetClient
+import OCRFleetModel
+import OCRFleetTesting
+import Testing
+
+/// Purging jobs a worker ran, each component on its own NATS user (docs/storage.md#purging-a-job).
+@Suite(.serialized) struct JobPurgeEndToEndTests {
+    @Test func aCompletedAndAFailedJobArePurgedWithTheirDeadLettersAndTheOtherJobsStay() async throws {
+        try await withFleet(gatewayEnvironment: ["OCR_API_TOKENS": "tok-a:alpha"], natsUsers: true) { fleet in
+            let client = try fleet.client(token: "tok-a")
+            _ = try await client.submit(file: Fixtures.path("invoice.png"), jobID: "done")
+            _ = try await client.submit(file: Fixtures.path("invoice.png"), jobID: "kept")
+            _ = try await client.submit(file: Fixtures.path("bad/empty.pdf"), jobID: "broken")
+            #expect(try await fleet.waitForTerminalState("done", token: "tok-a").state == .completed)
+            #expect(try await fleet.waitForTerminalState("kept", token: "tok-a").state == .completed)
+            #expect(try await fleet.waitForTerminalState("broken", token: "tok-a").state == .failed)
+            let letters = DeadLetterQueue(connection: fleet.nats, states: try await JobStateStore(connection: fleet.nats))
+            #expect(try await letters.find("alpha=broken") != nil)
+
+            let done = try await client.purge("done")
+            #expect(done.objects >= 3 && done.events >= 2 && done.deadLetters == 0, "\(done)")
+            let broken = try await client.purge("broken")
+            #expect(broken.deadLetters == 1, "\(broken)")
+            #expect(try await letters.find("alpha=broken") == nil)
+            for id in ["done", "broken"] {
+                #expect(try await fleet.request("GET", "/v1/jobs/\(id)", token: "tok-a").status == 404)
+                let events = try await StoredMessages(connection: fleet.nats, stream: StreamNames.events)
+                    .counts(bySubject: Subjects.events(jobID: "alpha=\(id)"))
+                #expect(events.isEmpty, "\(id): \(events)")
+            }
+            // The other job is whole, and ocrctl says what a purge removed.
+            let (status, markdown) = try await fleet.request("GET", "/v1/jobs/kept/result", token: "tok-a")
+            #expect(status == 200 && Fixtures.words(markdown).contains("garden"))
+            let purged = try await DeadLetterCommandTests.run(["purge", "kept", "--json", "--gateway", fleet.gatewayURL, "--token", "tok-a"])
+            #expect(purged.status == 0 && purged.output.contains(#""job_id":"kept""#), "\(purged.output)")
+            // The id is free again.
+            _ = try await client.submit(file: Fixtures.path("invoice.png"), jobID: "done")
+            #expect(try await fleet.waitForTerminalState("done", token: "tok-a").state == .completed)
+            #expect(NATSUserTests.violations(fleet).isEmpty, "\(NATSUserTests.violations(fleet))")
+        }
+    }
+}

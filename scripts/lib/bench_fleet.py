@@ -15,8 +15,10 @@ def free_port():
         return s.getsockname()[1]
 
 
-def http(method, url, body=None):
+def http(method, url, body=None, token=None):
     request = urllib.request.Request(url, data=body, method=method)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
     with urllib.request.urlopen(request, timeout=300) as response:
         return response.status, response.read()
 
@@ -87,7 +89,7 @@ def result_pages(markdown):
 
 
 class Fleet:
-    def __init__(self, bin_dir, work_prefix="ocrfleet-bench."):
+    def __init__(self, bin_dir, work_prefix="ocrfleet-bench.", gateway_env=None):
         self.bin_dir = bin_dir
         self.work = tempfile.mkdtemp(prefix=work_prefix)
         self.processes = []
@@ -96,7 +98,7 @@ class Fleet:
         self.start(["nats-server", "-js", "-a", "127.0.0.1", "-p", str(nats_port), "-sd", f"{self.work}/js"], "nats")
         self.env = {"OCR_NATS_URL": f"nats://127.0.0.1:{nats_port}", "OCR_LOG_LEVEL": "warning"}
         self.start([f"{bin_dir}/ocr-gateway"], "gateway",
-                   {**self.env, "OCR_HTTP_PORT": str(gateway_port), "OCR_STORE_DIR": f"{self.work}/store"})
+                   {**self.env, "OCR_HTTP_PORT": str(gateway_port), "OCR_STORE_DIR": f"{self.work}/store", **(gateway_env or {})})
         self.gateway = f"http://127.0.0.1:{gateway_port}"
         self.store_host = f"127.0.0.1:{gateway_port}"
         self.services = list(self.processes)
@@ -158,8 +160,8 @@ class Fleet:
             time.sleep(0.02)
         return ids
 
-    def state(self, job_id):
-        return json.loads(http("GET", f"{self.gateway}/v1/jobs/{job_id}")[1])
+    def state(self, job_id, token=None):
+        return json.loads(http("GET", f"{self.gateway}/v1/jobs/{job_id}", token=token)[1])
 
     def result(self, job_id):
         return http("GET", f"{self.gateway}/v1/jobs/{job_id}/result")[1].decode()

@@ -1,4 +1,4 @@
-// Generated from openapi.yaml (sha256 7cfd6d8b98fbc993cf1bbca9aa3502f05e978050906e7663584bd34661ce1bdf) by scripts/generate-api.sh.
+// Generated from openapi.yaml (sha256 13775e2903486d1c249acab5c122ff9ec2ede7ece27a136276cae705c5161d04) by scripts/generate-api.sh.
 // swift-format-ignore-file
 /// The gateway's OpenAPI document as JSON, served at `/openapi.json`.
 public enum OpenAPIDocument {
@@ -1867,6 +1867,16 @@ public enum OpenAPIDocument {
        "application/json": {
         "schema": {
          "$ref": "#/components/schemas/Accepted"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "A bad parameter.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
         }
        }
       }

@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""What one tenant's flood does to another tenant (docs/lanes.md#fair-share): the
+submit-to-completed time of a light tenant's interactive one-page jobs on an idle fleet, then
+while a heavy tenant's FLOOD interactive jobs wait in the same lane, and, for comparison, while
+the same flood waits in the light jobs' own queue, as one queue served every tenant before fair
+share (the light jobs are then submitted under the heavy tenant's token, behind its flood).
+
+One worker (OCR_MAX_JOBS 4) and the vLLM double answering after LATENCY_MS without reading.
+PROBES jobs are submitted one at a time, SPACING_S apart; each job's time is its state's
+finished_at - created_at. Writes bench/results/fairshare.md. Called by
+scripts/bench-fairshare.sh with the release build's bin directory.
+"""
+import concurrent.futures, datetime, json, os, statistics, sys, threading, time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from bench_fleet import Fleet, http
+
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+bin_dir = sys.argv[1]
+flood = int(os.environ.get("FLOOD", "2000"))
+probes = int(os.environ.get("PROBES", "30"))
+spacing = float(os.environ.get("SPACING_S", "0.5"))
+latency_ms = int(os.environ.get("LATENCY_MS", "50"))
+image = open(f"{root}/fixtures/invoice.png", "rb").read()
+tokens = {"heavy": "tok-heavy", "light": "tok-light"}
+
+
+def parse(stamp):
+    return datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+def submit(fleet, job_id, tenant):
+    status, _ = http("POST", f"{fleet.gateway}/v1/jobs?job_id={job_id}", image, token=tokens[tenant])
+    if status != 202:
+        raise SystemExit(f"{job_id}: {status}")
+
+
+def finished(fleet, job_id, tenant):
+    while True:
+        state = fleet.state(job_id, token=tokens[tenant])
+        if state["state"] in ("completed", "failed", "cancelled"):
+            if state["state"] != "completed":
+                raise SystemExit(f"{job_id} ended {state['state']}: {state.get('error')}")
+            return parse(state["finished_at"]) - parse(state["created_at"])
+        time.sleep(0.05)
+
+
+def queued(fleet):
+    return json.loads(http("GET", f"{fleet.gateway}/v1/queue", token=tokens["heavy"])[1])["jobs"]
+
+
+def probe(fleet, name, tenant):
+    """PROBES jobs of `tenant`, SPACING_S apart; their seconds from submission to completion."""
+    times, waits = [], []
+    for index in range(probes):
+        job_id = f"{name}-probe-{index}"
+        submit(fleet, job_id, tenant)
+        waits.append(threading.Thread(target=lambda j=job_id: times.append(finished(fleet, j, tenant))))
+        waits[-1].start()
+        time.sleep(spacing)
+    for wait in waits:
+        wait.join()
+    return times
+
+
+def with_flood(fleet, name, probe_tenant):
+    """The heavy tenant's flood (8 submissions at a time), then the probes as `probe_tenant`
+    while it waits, then until the queue is empty; the probes' times and the flood's left."""
+    began = time.time()
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda i: submit(fleet, f"{name}-{i}", "heavy"), range(flood)))
+    submitted = time.time()
+    times = probe(fleet, name, probe_tenant)
+    left = queued(fleet)
+    while queued(fleet) > 0:
+        time.sleep(0.2)
+    return times, left, submitted - began, time.time() - began
+
+
+def p95(values):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+
+
+fleet = Fleet(bin_dir, "ocrfleet-bench-fairshare.", gateway_env={
+    "OCR_API_TOKENS": ",".join(f"{token}:{tenant}" for tenant, token in tokens.items()),
+    "OCR_TENANT_MAX_QUEUED": "0", "OCR_RATE_LIMIT": "0",
+})
+try:
+    double, url = fleet.start_double("--no-ocr", "--latency-ms", str(latency_ms))
+    fleet.start_worker({"OCR_VLLM_URL": url + "/v1", "OCR_ENGINE": "deepseek", "OCR_MAX_JOBS": "4", "OCR_STRAIGHTEN": "false"})
+    for index in range(8):  # warm-up
+        submit(fleet, f"warm-{index}", "light")
+    for index in range(8):
+        finished(fleet, f"warm-{index}", "light")
+    rows = [{"while": "idle", "times": probe(fleet, "idle", "light")}]
+    for name, probe_tenant, label in [
+        ("fair", "light", f"another tenant's {flood:,} jobs wait in the same lane (fair share)"),
+        ("one", "heavy", f"the same {flood:,} jobs wait in the same queue (one queue, as before fair share)"),
+    ]:
+        times, left, submit_s, done_s = with_flood(fleet, name, probe_tenant)
+        rows.append({"while": label, "times": times, "left": left, "submit_s": submit_s, "done_s": done_s})
+finally:
+    fleet.close()
+
+now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+revision = os.popen(f"git -C {root} rev-parse --short HEAD").read().strip()
+lines = [
+    f"{now}, revision {revision}: {os.cpu_count()} cores; one worker (`OCR_MAX_JOBS` 4, `OCR_ENGINE` deepseek), "
+    f"the vLLM double answering after {latency_ms} ms without reading; {probes} interactive one-page jobs "
+    f"(`fixtures/invoice.png`) of a light tenant submitted {spacing} s apart, each timed from its state's "
+    f"`created_at` to `finished_at`. `scripts/bench-fairshare.sh` (release build).",
+    "",
+    "| while | probes | p50 s | p95 s | max s | p95 ÷ idle p95 | flood queued at the last probe | flood: submit s, done s |",
+    "|---|---|---|---|---|---|---|---|",
+]
+idle_p95 = p95(rows[0]["times"])
+for row in rows:
+    times = row["times"]
+    left = f"{row['left']:,}" if "left" in row else "–"
+    timing = f"{row['submit_s']:.0f}, {row['done_s']:.0f}" if "left" in row else "–"
+    lines.append(f"| {row['while']} | {len(times)} | {statistics.median(times):.2f} | {p95(times):.2f} | {max(times):.2f} | "
+                 f"{p95(times) / idle_p95:.1f} | {left} | {timing} |")
+text = "\n".join(lines) + "\n"
+os.makedirs(f"{root}/bench/results", exist_ok=True)
+open(f"{root}/bench/results/fairshare.md", "w").write(text)
+print(text)

@@ -37,13 +37,17 @@ public struct DeadLetterQueue: Sendable {
         return try await entry(at: sequence)
     }
 
-    /// Deletes every dead letter of job `jobID` (a job may fail, be retried and fail again);
-    /// returns how many there were. Reads the whole queue.
-    public func delete(lettersOf jobID: String) async throws -> Int {
+    /// Deletes `letters`; one already gone (deleted by another, or aged out) is no error.
+    /// Returns how many were deleted here.
+    public func delete(letters: [DeadLetterEntry]) async throws -> Int {
         var deleted = 0
-        for entry in try await list() where entry.event.data.jobID == jobID {
-            try await stored.delete(entry.sequence)
-            deleted += 1
+        for entry in letters {
+            do {
+                try await stored.delete(entry.sequence)
+                deleted += 1
+            } catch {
+                if try await stored.message(at: entry.sequence) != nil { throw error }
+            }
         }
         return deleted
     }

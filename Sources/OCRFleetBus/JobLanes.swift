@@ -137,8 +137,8 @@ public struct LanePulls: AsyncSequence, Sendable {
     /// running cap, or was emptied since its counts were read, is answered after this.
     static let tenantHold = Duration.milliseconds(50)
     /// How long a tenant's consumer at its cap, whose pull came back empty, is passed over.
-    static let fullCooling = Duration.seconds(1)
-    /// How long a tenant's consumer that could not be made or brought up to date is passed over.
+    static let fullCooling = Duration.seconds(5)
+    /// How long after failing to make or update a tenant's consumer a worker tries again.
     static let failureCooling = Duration.seconds(5)
     /// The least time between two rounds an idle worker runs on hearing of jobs it then could
     /// not take (a tenant at its cap publishing fast would otherwise keep it busy asking).
@@ -160,6 +160,10 @@ public struct LanePulls: AsyncSequence, Sendable {
         var tenants: [JobLanes.Lane] = []
         var discovered: FleetClock.Instant?
         var cooling: [String: FleetClock.Instant] = [:]
+        /// Tenants' consumers this worker has made or brought to its settings, and when it may
+        /// try again those it could not.
+        var ensured: Set<String> = []
+        var ensureAgain: [String: FleetClock.Instant] = [:]
         var lastServed: [JobPriority: JobLanes.Lane] = [:]
         /// When a job heard of last woke this worker, if the round after it took none.
         var futileWake: FleetClock.Instant?
@@ -253,15 +257,21 @@ public struct LanePulls: AsyncSequence, Sendable {
                 if let until = cooling[lane.consumer], pulls.clock.now < until { return nil }
                 let share = pulls.lanes.fairShare
                 let load = try await connection.consumerLoad(stream: StreamNames.jobs, consumer: lane.consumer)
-                if load.map({ !share.isAsWanted($0) }) ?? true {
+                // Made when missing; brought to this worker's settings once (workers whose
+                // settings differ, in a rolling change, would otherwise undo each other's).
+                let wanted = load == nil || (!ensured.contains(lane.consumer) && !share.isAsWanted(load!))
+                if wanted, ensureAgain[lane.consumer].map({ pulls.clock.now >= $0 }) ?? true {
                     do {
                         try await share.topology.ensureTenantConsumer(lane.route, tenant: tenant, maxRunning: share.maxRunning, on: connection)
+                        ensured.insert(lane.consumer)
                     } catch {
-                        cooling[lane.consumer] = pulls.clock.now.advanced(by: LanePulls.failureCooling)
+                        ensureAgain[lane.consumer] = pulls.clock.now.advanced(by: LanePulls.failureCooling)
                         connection.logger.warning("cannot make a tenant's consumer", metadata: ["consumer": "\(lane.consumer)", "error": "\(error)"])
                         // One that exists is still pulled, as it is.
                         if load == nil { return nil }
                     }
+                } else if load == nil {
+                    return nil
                 }
                 guard let load else { return try await pullHeld(lane) }
                 if load.isFull {

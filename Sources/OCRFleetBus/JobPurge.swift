@@ -11,10 +11,11 @@ public struct PurgedRecords: Sendable, Equatable {
     public init() {}
 }
 
-/// Removes what the bus keeps of an ended job (docs/storage.md#purging-a-job): its lifecycle
-/// events, dead letters and review records, then its keys in `ocr-jobs`. Every step can be run
-/// again, so a purge cut short (a process killed, NATS away) is finished by asking again; the
-/// job's state goes last, so until then the job is still found.
+/// Removes what the bus keeps of an ended job (docs/storage.md#purging-a-job), in steps its
+/// caller runs in order: `markPurged` (the job's state becomes its tombstone, by
+/// compare-and-set, so a retry cannot queue it meanwhile and a late redelivery is settled
+/// without running), `purgeRecords` (its events, dead letters and review records), then
+/// `purgeKeys`. Every step can be run again, so a purge cut short is finished by asking again.
 public struct JobPurge: Sendable {
     let connection: NATSConnection
     let states: JobStateStore
@@ -26,18 +27,43 @@ public struct JobPurge: Sendable {
         self.reviews = reviews
     }
 
-    /// Everything but the job's keys in `ocr-jobs`.
-    public func purgeRecords(jobID: String) async throws -> PurgedRecords {
+    /// Whether the job's terminal event is in `OCR_EVENTS`. The worker that ends a job
+    /// records its state first, then its dead letter and event: until the event is there,
+    /// the worker (or a redelivery) may still write them.
+    public func isEndAnnounced(_ ended: JobState) async throws -> Bool {
+        let kind: EventKind
+        switch ended.state {
+        case .completed: kind = .completed
+        case .failed: kind = .failed
+        case .cancelled: kind = .cancelled
+        case .purged: return true
+        case .queued, .running, .retrying: return false
+        }
+        return try await StoredMessages(connection: connection, stream: StreamNames.events)
+            .last(on: Subjects.event(kind, jobID: ended.jobID)) != nil
+    }
+
+    /// The job's state replaced by its tombstone; false when it changed since `ended` was read.
+    public func markPurged(_ ended: JobStateStore.Record) async throws -> Bool {
+        try await states.markPurged(ended)
+    }
+
+    /// The job's events, dead letters (among `letters` when the caller read the queue once
+    /// for many jobs) and review records.
+    public func purgeRecords(jobID: String, letters: [DeadLetterEntry]? = nil) async throws -> PurgedRecords {
         var purged = PurgedRecords()
         purged.events = try await StoredMessages(connection: connection, stream: StreamNames.events)
             .purge(subject: Subjects.events(jobID: jobID))
-        purged.deadLetters = try await DeadLetterQueue(connection: connection, states: states).delete(lettersOf: jobID)
+        let queue = DeadLetterQueue(connection: connection, states: states)
+        let candidates = if let letters { letters } else { try await queue.list() }
+        purged.deadLetters = try await queue.delete(letters: candidates.filter { $0.event.data.jobID == jobID })
         purged.review = try await reviews.purge(jobID: jobID)
         return purged
     }
 
-    /// The job's keys in `ocr-jobs`, its state last: call once everything else is gone.
-    public func purgeState(jobID: String) async throws {
-        try await states.purge(jobID)
+    /// The job's other keys in `ocr-jobs`, and with `state` its tombstone as well (the id
+    /// is free then).
+    public func purgeKeys(jobID: String, state: Bool) async throws {
+        try await states.purgeKeys(of: jobID, state: state)
     }
 }

@@ -64,7 +64,8 @@ public final class JobStateStore: @unchecked Sendable {
     /// stream's "wrong last sequence" answer means another write came first; any other
     /// failure throws (the caller waits it out), unless the key holds exactly these bytes: a
     /// write whose answer was lost counts as stored.
-    public func replace(_ state: JobState, revision: UInt64?) async throws -> Replacement {
+    /// With `rollup`, the write also drops the key's earlier revisions (a purge's tombstone).
+    public func replace(_ state: JobState, revision: UInt64?, rollup: Bool = false) async throws -> Replacement {
         let bytes = try [UInt8](CloudEventCoding.encoder().encode(state))
         let key = state.jobID
         guard let revision else {
@@ -87,7 +88,7 @@ public final class JobStateStore: @unchecked Sendable {
         // a lost answer.
         let subject = "$KV.\(StreamNames.jobStateBucket).\(key)"
         let (status, code, stored) = try await connection.blockingCall { [connection] in
-            let message = try OutgoingMessage(subject: subject, payload: bytes, headers: [:])
+            let message = try OutgoingMessage(subject: subject, payload: bytes, headers: rollup ? ["Nats-Rollup": "sub"] : [:])
             var options = jsPubOptions()
             jsPubOptions_Init(&options)
             options.ExpectLastSubjectSeq = revision
@@ -194,19 +195,31 @@ public final class JobStateStore: @unchecked Sendable {
         }
     }
 
-    /// Removes every key of the job, each with all its revisions (a purge marker is all that
-    /// stays), its state last: until then the job is still found, so a purge cut short can
-    /// be asked for again. The job id is free afterwards.
-    public func purge(_ jobID: String) async throws {
-        for key in ["request.\(jobID)", "callback.\(jobID)", "cancel.\(jobID)", jobID] {
+    /// Replaces an ended job's state with its tombstone (`purged`), dropping its earlier
+    /// revisions, by compare-and-set on the state `ended` was read at: false when the job
+    /// changed since (a retry queued it again).
+    public func markPurged(_ ended: Record) async throws -> Bool {
+        if ended.state.state == .purged { return true }
+        var tombstone = JobState(jobID: ended.state.jobID, state: .purged)
+        tombstone.finishedAt = Date()
+        if case .stored = try await replace(tombstone, revision: ended.revision, rollup: true) { return true }
+        return false
+    }
+
+    /// Removes the job's other keys (its claim, callback and cancel request) with all their
+    /// revisions, and with `state` its state too. Keys that are not there are left alone, so
+    /// no marker is written for them.
+    public func purgeKeys(of jobID: String, state: Bool) async throws {
+        for key in ["request.\(jobID)", "callback.\(jobID)", "cancel.\(jobID)"] + (state ? [jobID] : []) {
+            guard try await entry(key) != nil else { continue }
             try await connection.blockingCall { [self] in try check("purge \(key) from KV", kvStore_Purge(kv, key, nil)) }
         }
     }
 
-    /// Jobs that ended before `cutoff`, oldest first, at most `limit` of them: the bucket's
-    /// stream read from its oldest entry, which is where the least recently changed keys are,
-    /// up to the first entry stored after `cutoff`. A job whose state changed since counts by
-    /// its latest entry. Also the entries met on the way that only mark a key deleted or
+    /// Jobs whose end (or purge) was stored before `cutoff`, oldest first, at most `limit` of
+    /// them: the bucket's stream read from its oldest entry, which is where the least recently
+    /// changed keys are, up to the first entry stored after `cutoff`. A job whose state changed
+    /// since counts by its latest entry. Also the entries met on the way that only mark a key deleted or
     /// purged, for `forget`: each purge leaves one, and they would pile up where this reads.
     public func ended(before cutoff: Date, limit: Int) async throws -> (jobs: [JobState], markers: [Marker]) {
         let stored = StoredMessages(connection: connection, stream: "KV_\(StreamNames.jobStateBucket)")
@@ -228,7 +241,7 @@ public final class JobStateStore: @unchecked Sendable {
             let key = String(message.subject.dropFirst(prefix.count))
             guard JobRequest.isValidJobID(key), let (bytes, revision) = try await latest(key), revision == sequence,
                 let job = try? CloudEventCoding.decoder().decode(JobState.self, from: Data(bytes)),
-                job.state.isTerminal, (job.finishedAt ?? job.updatedAt) < cutoff
+                job.state.isTerminal
             else { continue }
             jobs.append(job)
         }
@@ -302,6 +315,8 @@ public final class JobStateStore: @unchecked Sendable {
                 revision == sequence,
                 let job = try? CloudEventCoding.decoder().decode(JobState.self, from: Data(bytes))
             else { continue }
+            // A purged job's tombstone is not listed.
+            if job.state == .purged { continue }
             if let state, job.state != state { continue }
             jobs.append(job)
         }

@@ -10,17 +10,25 @@ struct ReviewDelivery: Sendable {
 }
 
 extension NATSConnection {
+    /// One item, answered within 100 ms (`nextReview`).
+    static let reviewPull = #"{"batch":1,"no_wait":true,"expires":100000000}"#
+
     /// Pulls the next message of a tenant's review consumer without waiting (`no_wait`):
     /// nil when none is ready. Each claim asks through an inbox of its own (`PullInbox`: the
     /// message comes under its own subject, which libnats's shared request inbox cannot match
     /// to the request while another is outstanding), so concurrent claims each get their own.
+    ///
+    /// The pull has a short expiry: a `no_wait` pull made while the lane's last item is being
+    /// delivered to another claim would otherwise be held until another item comes, and this
+    /// inbox is gone by then (the item would wait out a lease before anyone saw it). With it,
+    /// an empty lane answers after the expiry rather than at once.
     func nextReview(tenant: String) async throws -> ReviewDelivery? {
         let subject = "$JS.API.CONSUMER.MSG.NEXT.\(StreamNames.reviews).\(StreamNames.reviewConsumer(tenant: tenant))"
         return try await blockingCall { [self] in
             let inbox = try PullInbox(connection: self)
             try check(
                 "pull the next review of \(tenant)",
-                natsConnection_PublishRequestString(connection, subject, inbox.subject, #"{"batch":1,"no_wait":true}"#)
+                natsConnection_PublishRequestString(connection, subject, inbox.subject, Self.reviewPull)
             )
             guard let answer = try inbox.next(timeout: 5000) else {
                 throw NATSError("pull the next review of \(tenant)", status: NATS_TIMEOUT)

@@ -35,8 +35,10 @@ extension ReviewStore {
                 .purge(subject: Subjects.reviewAudit(tenant: tenant, jobID: jobID))
             purged.corrections = try await deleteCorrections(jobID: jobID, tenant: tenant)
         }
-        try await bucket.purge(Self.readyKey(jobID))
-        try await bucket.purge(Self.caseKey(jobID))
+        if tenant != nil {
+            try await bucket.purge(Self.readyKey(jobID))
+            try await bucket.purge(Self.caseKey(jobID))
+        }
         return purged
     }
 
@@ -48,8 +50,13 @@ extension ReviewStore {
             guard let correction = try? CloudEventCoding.decoder().decode(ReviewCorrection.self, from: Data(message.payload)),
                 correction.jobID == jobID
             else { continue }
-            try await stored.delete(message.sequence)
-            deleted += 1
+            do {
+                try await stored.delete(message.sequence)
+                deleted += 1
+            } catch {
+                // Deleted meanwhile by another purge of the job is done.
+                if try await stored.message(at: message.sequence) != nil { throw error }
+            }
         }
         return deleted
     }

@@ -39,7 +39,8 @@ extension Components.Schemas.Phase {
         case .retrying: self = .retrying
         case .completed: self = .completed
         case .failed: self = .failed
-        case .cancelled: self = .cancelled
+        // Never shown: every route but a purge answers 404 for a purged job.
+        case .cancelled, .purged: self = .cancelled
         }
     }
 }

@@ -67,34 +67,46 @@ enum DocumentStore: Sendable {
     }
 
     /// Deletes the objects of the job `clientID` below `keyPrefix` (its owner's part of the
-    /// store): its upload under `sources/<id>/`, its results `results/<id>.*` (job ids have no
-    /// dot, so no other job's start so) and its reviewed versions under `reviews/<id>/`.
+    /// store): its upload under `sources/<id>/`, its results `results/<id>.md`, `.layout.json`,
+    /// `.chunks.jsonl`, `.extraction.json` and its reviewed versions under `reviews/<id>/`.
     /// Returns how many there were; objects already gone are no error.
     func deleteObjects(ofJob clientID: String, under keyPrefix: String) async throws -> Int {
+        guard !clientID.isEmpty else { return 0 }
         let folders = ["sources/\(clientID)/", "reviews/\(clientID)/"].map { keyPrefix + $0 }
-        let results = keyPrefix + "results/\(clientID)."
         switch self {
         case .local(let store):
+            let results = [".md", ".layout.json", ".chunks.jsonl", ".extraction.json"].map { keyPrefix + "results/\(clientID)" + $0 }
             return try await NIOThreadPool.singleton.runIfActive {
                 let manager = FileManager.default
                 var deleted = 0
-                for folder in folders.map(store.path(for:)) where manager.fileExists(atPath: folder) {
-                    let files = manager.enumerator(atPath: folder)?.allObjects.count ?? 0
-                    try manager.removeItem(atPath: folder)
-                    deleted += files
+                func remove(_ path: String) throws {
+                    do {
+                        try manager.removeItem(atPath: path)
+                    } catch {
+                        // Removed meanwhile by another purge of the job is done.
+                        if manager.fileExists(atPath: path) { throw error }
+                    }
                 }
-                let path = store.path(for: results)
-                let directory = (path as NSString).deletingLastPathComponent
-                let start = (path as NSString).lastPathComponent
-                for name in (try? manager.contentsOfDirectory(atPath: directory)) ?? [] where name.hasPrefix(start) {
-                    try manager.removeItem(atPath: directory + "/" + name)
+                // Each checked as a key, so no path can reach past the job's own folder.
+                for folder in folders where LocalStore.isValidKey(folder + "source") {
+                    let path = store.path(for: String(folder.dropLast()))
+                    let files = (manager.enumerator(atPath: path)?.allObjects as? [String] ?? []).filter { name in
+                        var isDirectory: ObjCBool = false
+                        return manager.fileExists(atPath: path + "/" + name, isDirectory: &isDirectory) && !isDirectory.boolValue
+                    }
+                    guard manager.fileExists(atPath: path) else { continue }
+                    try remove(path)
+                    deleted += files.count
+                }
+                for key in results where LocalStore.isValidKey(key) && manager.fileExists(atPath: store.path(for: key)) {
+                    try remove(store.path(for: key))
                     deleted += 1
                 }
                 return deleted
             }
         case .s3(let client, let prefix):
             var deleted = 0
-            for under in folders + [results] { deleted += try await client.delete(under: prefix + under) }
+            for under in folders + [keyPrefix + "results/\(clientID)."] { deleted += try await client.delete(under: prefix + under) }
             return deleted
         }
     }

@@ -183,7 +183,8 @@ public struct Gateway: Sendable {
     func ownedJob(_ id: String) async throws -> (busID: String, state: JobState) {
         let caller = try Caller.required()
         let busID = caller.busID(id)
-        guard caller.isValidJobID(id), var state = try await streams.states().get(busID) else {
+        // A purged job's tombstone is no job to show.
+        guard caller.isValidJobID(id), var state = try await streams.states().get(busID), state.state != .purged else {
             throw APIError.notFound("no job \(id)")
         }
         state.jobID = id

@@ -13,10 +13,10 @@ extension Gateway {
     /// `DELETE /v1/jobs/{id}`. Asks for the job to stop: recorded in KV (a job still queued is
     /// skipped when a worker takes it) and announced on `ocr.cancel.<id>` (the worker running
     /// it stops within a page). The job's `cancelled` event says when it has stopped. With
-    /// `purge=true`, an ended job is removed instead (`purge(_:state:)`).
+    /// `purge=true`, an ended job is removed instead (`purge(_:)`).
     public func cancelJob(_ input: Operations.CancelJob.Input) async throws -> Operations.CancelJob.Output {
+        if input.query.purge == true { return .ok(.init(body: .json(try await purge(input.path.id)))) }
         let (busID, state) = try await ownedJob(input.path.id)
-        if input.query.purge == true { return .ok(.init(body: .json(try await purge(busID, state: state)))) }
         guard !state.state.isTerminal else {
             throw APIError(.conflict, code: "already_final", "job \(state.jobID) is already \(state.state.rawValue)")
         }

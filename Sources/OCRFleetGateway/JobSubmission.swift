@@ -126,13 +126,16 @@ extension Gateway {
         state.createdAt = Date()
         state.metadata = job.metadata
         do {
-            guard try await states.get(job.jobID) == nil else {
-                // Published on the bus directly, without a claim: not the gateway's to take over.
+            if let existing = try await states.get(job.jobID) {
+                // Published on the bus directly, without a claim, or purged: not the gateway's
+                // to take over.
                 try? await states.release(job.jobID, includingState: false)
                 throw APIError(
                     .conflict,
                     code: "job_exists",
-                    "job \(submission.clientID) exists; choose another job_id",
+                    existing.state == .purged
+                        ? "job \(submission.clientID) was purged; its id stays taken until the retention sweep removes it; choose another job_id"
+                        : "job \(submission.clientID) exists; choose another job_id",
                     field: "job_id"
                 )
             }

@@ -4,8 +4,12 @@ import Foundation
 public struct JobState: Codable, Sendable, Equatable {
     public enum Phase: String, Codable, Sendable, CaseIterable {
         case queued, running, retrying, completed, failed, cancelled
+        /// What stays of a purged job (docs/storage.md#purging-a-job): its id, taken, so that
+        /// a late redelivery is settled without running and the id is not reused while the
+        /// streams' duplicate windows could drop the new job's messages.
+        case purged
 
-        public var isTerminal: Bool { self == .completed || self == .failed || self == .cancelled }
+        public var isTerminal: Bool { self == .completed || self == .failed || self == .cancelled || self == .purged }
     }
 
     public var jobID: String

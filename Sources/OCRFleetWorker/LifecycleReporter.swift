@@ -134,7 +134,8 @@ actor LifecycleReporter {
     /// was announced before it was recorded: a completed state without its completion, or a
     /// last event that ends the job under a random id, is announced.
     func isAnnounced(_ ended: JobState) async throws -> Bool {
-        if ended.state == .completed, ended.completion == nil { return true }
+        // A purged job is announced no more: its events are gone on purpose.
+        if ended.state == .purged || (ended.state == .completed && ended.completion == nil) { return true }
         let expected = try Self.terminalEvent(of: ended, source: source)
         let stored = StoredMessages(connection: nats, stream: StreamNames.events)
         let last = try await patience.run("read the job's last \(expected.kind.rawValue) event", logger: logger) {
@@ -174,6 +175,8 @@ actor LifecycleReporter {
             body = .cancelled
         case .queued, .running, .retrying:
             throw OCRError(.internal, "job \(ended.jobID) has not ended")
+        case .purged:
+            throw OCRError(.internal, "job \(ended.jobID) was purged: nothing is announced of it")
         }
         let header = EventHeader(jobID: ended.jobID, attempt: ended.attempts, worker: ended.worker ?? "unknown")
         return LifecycleEvent.lifecycle(

@@ -36,9 +36,10 @@ import Testing
             #expect(status == 200 && Fixtures.words(markdown).contains("garden"))
             let purged = try await DeadLetterCommandTests.run(["purge", "kept", "--json", "--gateway", fleet.gatewayURL, "--token", "tok-a"])
             #expect(purged.status == 0 && purged.output.contains(#""job_id":"kept""#), "\(purged.output)")
-            // The id is free again.
-            _ = try await client.submit(file: Fixtures.path("invoice.png"), jobID: "done")
-            #expect(try await fleet.waitForTerminalState("done", token: "tok-a").state == .completed)
+            // The id stays taken by the job's tombstone.
+            await #expect(throws: GatewayError.self) {
+                _ = try await client.submit(file: Fixtures.path("invoice.png"), jobID: "done")
+            }
             #expect(NATSUserTests.violations(fleet).isEmpty, "\(NATSUserTests.violations(fleet))")
         }
     }

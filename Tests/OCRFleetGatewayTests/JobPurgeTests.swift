@@ -60,7 +60,13 @@ import Testing
             #expect(try await reviews.crop("alpha=inv-1.1") == nil)
             #expect(try await reviews.auditTrail(tenant: "alpha").isEmpty)
             #expect(try await reviews.recentCorrections(tenant: "alpha", label: "invoice", limit: 10).isEmpty)
-            #expect(try await gateway.send(.delete, "/v1/jobs/inv-1?purge=true", token: "tokA").status == .notFound)
+            // Asked again, a purge finishes whatever is left (nothing here); the id stays taken
+            // by the job's tombstone, which no route shows.
+            let again = try await gateway.send(.delete, "/v1/jobs/inv-1?purge=true", token: "tokA")
+            #expect(again.status == .ok && again.json?["objects"] as? Int == 0 && again.json?["events"] as? Int == 0, "\(again.text)")
+            let reused = try await gateway.upload("inv-1", token: "tokA")
+            #expect(reused.status == .conflict && reused.error.code == "job_exists" && reused.text.contains("purged"), "\(reused.text)")
+            #expect((try await gateway.send(.get, "/v1/jobs", token: "tokA").json?["jobs"] as? [Any])?.isEmpty == true)
 
             // beta's inv-1 is another job: all of it stays.
             #expect(try await gateway.send(.get, "/v1/jobs/inv-1", token: "tokB").status == .ok)
@@ -86,12 +92,16 @@ import Testing
         try await RouteTestGateway.run(Self.tenants) { gateway in
             try await Self.twoReviewedJobs(gateway)
             #expect(try await gateway.upload("waiting", token: "tokA").status == .accepted)
+            // A job a publisher named `alpha=` (alpha's, with no id of its own): its purge must
+            // not take alpha's folders for its own.
+            try await JobStateStore(connection: gateway.nats).put(JobState(jobID: "alpha=", state: .cancelled))
             let sweep = RetentionSweep(gateway: gateway.gateway, retention: .seconds(86_400))
             // Ended just now: kept.
             #expect(await sweep.sweep(now: Date()) == 0)
             #expect(try await gateway.send(.get, "/v1/jobs/inv-1", token: "tokA").status == .ok)
             // Two days on, both ended jobs are past a day's retention; the queued one is not ended.
-            #expect(await sweep.sweep(now: Date().addingTimeInterval(2 * 86_400)) == 2)
+            #expect(await sweep.sweep(now: Date().addingTimeInterval(2 * 86_400)) == 3)
+            #expect(FileManager.default.fileExists(atPath: gateway.storeDirectory + "/tenants/alpha/sources/waiting/source"))
             #expect(try await gateway.send(.get, "/v1/jobs/inv-1", token: "tokA").status == .notFound)
             #expect(try await gateway.send(.get, "/v1/jobs/inv-1", token: "tokB").status == .notFound)
             #expect(try await gateway.send(.get, "/v1/reviews/inv-1.2", token: "tokB").status == .notFound)
@@ -100,6 +110,46 @@ import Testing
             #expect(await sweep.sweep(now: Date().addingTimeInterval(4 * 86_400)) == 0)
             let left = try await gateway.gateway.streams.states().ended(before: Date().addingTimeInterval(4 * 86_400), limit: 100)
             #expect(left.jobs.isEmpty && left.markers.isEmpty, "\(left)")
+        }
+    }
+
+    /// Until a job's terminal event is out, the worker that ended it may still write its dead
+    /// letter and event: a purge then would be undone.
+    @Test func aJobWhoseEndIsNotAnnouncedYetIsNotPurged() async throws {
+        try await RouteTestGateway.run(Self.tenants) { gateway in
+            var state = JobState(jobID: "alpha=ending", state: .failed)
+            state.finishedAt = Date()
+            try await JobStateStore(connection: gateway.nats).put(state)
+            let refused = try await gateway.send(.delete, "/v1/jobs/ending?purge=true", token: "tokA")
+            #expect(refused.status == .conflict && refused.error.code == "job_not_ended" && refused.text.contains("still being recorded"))
+            #expect(try await gateway.send(.get, "/v1/jobs/ending", token: "tokA").status == .ok)
+        }
+    }
+
+    /// A gateway without tokens keeps a job under its bus id, `=` and all, at the store's root:
+    /// that is where its purge looks, and nothing of another job's goes.
+    @Test func aTokenlessGatewayPurgesTheObjectsItStoredUnderTheJobsOwnID() async throws {
+        try await RouteTestGateway.run { gateway in
+            try FileManager.default.createDirectory(atPath: gateway.storeDirectory + "/results", withIntermediateDirectories: true)
+            for id in ["dGVzdA==", "dGVzdA", "acme="] {
+                #expect(try await gateway.upload(id).status == .accepted)
+                var state = JobState(jobID: id, state: .cancelled)
+                state.finishedAt = Date().addingTimeInterval(-3600)
+                let states = try await JobStateStore(connection: gateway.nats)
+                let record = try #require(try await states.read(id))
+                _ = try await states.replace(state, revision: record.revision)
+                try await gateway.nats.publish(Subjects.event(.cancelled, jobID: id), payload: Array("{}".utf8))
+                try Data("result".utf8).write(to: URL(fileURLWithPath: gateway.storeDirectory + "/results/\(id).md"))
+            }
+            let purged = try await gateway.send(.delete, "/v1/jobs/dGVzdA==?purge=true")
+            #expect(purged.status == .ok && purged.json?["objects"] as? Int == 2, "\(purged.text)")
+            let manager = FileManager.default
+            #expect(!manager.fileExists(atPath: gateway.storeDirectory + "/sources/dGVzdA==/source"))
+            #expect(!manager.fileExists(atPath: gateway.storeDirectory + "/results/dGVzdA==.md"))
+            // The others' objects stay.
+            #expect(manager.fileExists(atPath: gateway.storeDirectory + "/sources/dGVzdA/source"))
+            #expect(manager.fileExists(atPath: gateway.storeDirectory + "/results/dGVzdA.md"))
+            #expect(manager.fileExists(atPath: gateway.storeDirectory + "/sources/acme=/source"))
         }
     }
 }

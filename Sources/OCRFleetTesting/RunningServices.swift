@@ -55,13 +55,16 @@ final class RunningServices: Sendable {
         }
     }
 
-    /// Runs `body`, then stops the services gracefully; if `body` throws, cancels them.
+    /// Runs `body`, then stops the services gracefully, also when `body` throws (then
+    /// cancelling what still runs after a minute). Cancelling a server's task while it
+    /// accepts a connection traps in NIO (apple/swift-nio#3481): a failed test would take the
+    /// whole test process down with it.
     func whileRunning<T>(_ body: () async throws -> T) async throws -> T {
         let result: T
         do {
             result = try await body()
         } catch {
-            cancel()
+            try? await stop(cutOff: .seconds(60))
             throw error
         }
         try await stop()

@@ -10,10 +10,11 @@ PROBES jobs are submitted one at a time, SPACING_S apart; each job's time is its
 finished_at - created_at. Writes bench/results/fairshare.md. Called by
 scripts/bench-fairshare.sh with the release build's bin directory.
 """
-import concurrent.futures, datetime, json, os, statistics, sys, threading, time
+import concurrent.futures, datetime, json, os, sys, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from bench_fleet import Fleet, http
+from bench_probes import probe as probe_jobs, seconds_to_finish, table
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 bin_dir = sys.argv[1]
@@ -25,24 +26,10 @@ image = open(f"{root}/fixtures/invoice.png", "rb").read()
 tokens = {"heavy": "tok-heavy", "light": "tok-light"}
 
 
-def parse(stamp):
-    return datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
-
-
 def submit(fleet, job_id, tenant):
     status, _ = http("POST", f"{fleet.gateway}/v1/jobs?job_id={job_id}", image, token=tokens[tenant])
     if status != 202:
         raise SystemExit(f"{job_id}: {status}")
-
-
-def finished(fleet, job_id, tenant):
-    while True:
-        state = fleet.state(job_id, token=tokens[tenant])
-        if state["state"] in ("completed", "failed", "cancelled"):
-            if state["state"] != "completed":
-                raise SystemExit(f"{job_id} ended {state['state']}: {state.get('error')}")
-            return parse(state["finished_at"]) - parse(state["created_at"])
-        time.sleep(0.05)
 
 
 def queued(fleet):
@@ -51,16 +38,8 @@ def queued(fleet):
 
 def probe(fleet, name, tenant):
     """PROBES jobs of `tenant`, SPACING_S apart; their seconds from submission to completion."""
-    times, waits = [], []
-    for index in range(probes):
-        job_id = f"{name}-probe-{index}"
-        submit(fleet, job_id, tenant)
-        waits.append(threading.Thread(target=lambda j=job_id: times.append(finished(fleet, j, tenant))))
-        waits[-1].start()
-        time.sleep(spacing)
-    for wait in waits:
-        wait.join()
-    return times
+    return probe_jobs(lambda job_id: submit(fleet, job_id, tenant), lambda job_id: fleet.state(job_id, token=tokens[tenant]),
+                      name, probes, spacing)
 
 
 def with_flood(fleet, name, probe_tenant):
@@ -77,11 +56,6 @@ def with_flood(fleet, name, probe_tenant):
     return times, left, submitted - began, time.time() - began
 
 
-def p95(values):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-
-
 fleet = Fleet(bin_dir, "ocrfleet-bench-fairshare.", gateway_env={
     "OCR_API_TOKENS": ",".join(f"{token}:{tenant}" for tenant, token in tokens.items()),
     "OCR_TENANT_MAX_QUEUED": "0", "OCR_RATE_LIMIT": "0",
@@ -92,7 +66,7 @@ try:
     for index in range(8):  # warm-up
         submit(fleet, f"warm-{index}", "light")
     for index in range(8):
-        finished(fleet, f"warm-{index}", "light")
+        seconds_to_finish(lambda job_id: fleet.state(job_id, token=tokens["light"]), f"warm-{index}")
     rows = [{"while": "idle", "times": probe(fleet, "idle", "light")}]
     for name, probe_tenant, label in [
         ("fair", "light", f"another tenant's {flood:,} jobs wait in the same lane (fair share)"),
@@ -111,16 +85,8 @@ lines = [
     f"(`fixtures/invoice.png`) of a light tenant submitted {spacing} s apart, each timed from its state's "
     f"`created_at` to `finished_at`. `scripts/bench-fairshare.sh` (release build).",
     "",
-    "| while | probes | p50 s | p95 s | max s | p95 ÷ idle p95 | flood queued at the last probe | flood: submit s, done s |",
-    "|---|---|---|---|---|---|---|---|",
+    *table(rows, "flood"),
 ]
-idle_p95 = p95(rows[0]["times"])
-for row in rows:
-    times = row["times"]
-    left = f"{row['left']:,}" if "left" in row else "–"
-    timing = f"{row['submit_s']:.0f}, {row['done_s']:.0f}" if "left" in row else "–"
-    lines.append(f"| {row['while']} | {len(times)} | {statistics.median(times):.2f} | {p95(times):.2f} | {max(times):.2f} | "
-                 f"{p95(times) / idle_p95:.1f} | {left} | {timing} |")
 text = "\n".join(lines) + "\n"
 os.makedirs(f"{root}/bench/results", exist_ok=True)
 open(f"{root}/bench/results/fairshare.md", "w").write(text)

@@ -10,10 +10,11 @@ one at a time, SPACING_S apart; each job's time is its state's finished_at - cre
 gateway's clock, then the worker's: one machine). Writes bench/results/lanes.md. Called by
 scripts/bench-lanes.sh with the release build's bin directory.
 """
-import concurrent.futures, datetime, json, os, statistics, sys, threading, time
+import concurrent.futures, datetime, json, os, sys, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from bench_fleet import Fleet, http
+from bench_probes import probe as probe_jobs, table
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 bin_dir = sys.argv[1]
@@ -25,24 +26,10 @@ single_lane = not os.environ.get("NO_SINGLE_LANE")
 image = open(f"{root}/fixtures/invoice.png", "rb").read()
 
 
-def parse(stamp):
-    return datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
-
-
 def submit(fleet, job_id, priority):
     status, _ = http("POST", f"{fleet.gateway}/v1/jobs?job_id={job_id}&priority={priority}", image)
     if status != 202:
         raise SystemExit(f"{job_id}: {status}")
-
-
-def finished(fleet, job_id):
-    while True:
-        state = fleet.state(job_id)
-        if state["state"] in ("completed", "failed", "cancelled"):
-            if state["state"] != "completed":
-                raise SystemExit(f"{job_id} ended {state['state']}: {state.get('error')}")
-            return parse(state["finished_at"]) - parse(state["created_at"])
-        time.sleep(0.05)
 
 
 def queued(fleet):
@@ -51,16 +38,7 @@ def queued(fleet):
 
 def probe(fleet, name):
     """PROBES interactive jobs, SPACING_S apart; their seconds from submission to completion."""
-    times, waits = [], []
-    for index in range(probes):
-        job_id = f"{name}-probe-{index}"
-        submit(fleet, job_id, "interactive")
-        waits.append(threading.Thread(target=lambda j=job_id: times.append(finished(fleet, j))))
-        waits[-1].start()
-        time.sleep(spacing)
-    for wait in waits:
-        wait.join()
-    return times
+    return probe_jobs(lambda job_id: submit(fleet, job_id, "interactive"), fleet.state, name, probes, spacing)
 
 
 def with_backfill(fleet, name, lane):
@@ -75,11 +53,6 @@ def with_backfill(fleet, name, lane):
     while queued(fleet) > 0:
         time.sleep(0.2)
     return times, left, submitted - began, time.time() - began
-
-
-def p95(values):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
 
 
 fleet = Fleet(bin_dir, "ocrfleet-bench-lanes.")
@@ -105,16 +78,8 @@ lines = [
     f"(`fixtures/invoice.png`) submitted {spacing} s apart, each timed from its state's `created_at` to "
     f"`finished_at`. `scripts/bench-lanes.sh` (release build).",
     "",
-    "| while | probes | p50 s | p95 s | max s | p95 ÷ idle p95 | backfill queued at the last probe | backfill: submit s, done s |",
-    "|---|---|---|---|---|---|---|---|",
+    *table(rows, "backfill"),
 ]
-idle_p95 = p95(rows[0]["times"])
-for row in rows:
-    times = row["times"]
-    left = f"{row['left']:,}" if "left" in row else "–"
-    timing = f"{row['submit_s']:.0f}, {row['done_s']:.0f}" if "left" in row else "–"
-    lines.append(f"| {row['while']} | {len(times)} | {statistics.median(times):.2f} | {p95(times):.2f} | {max(times):.2f} | "
-                 f"{p95(times) / idle_p95:.1f} | {left} | {timing} |")
 text = "\n".join(lines) + "\n"
 os.makedirs(f"{root}/bench/results", exist_ok=True)
 open(f"{root}/bench/results/lanes.md", "w").write(text)

@@ -9,10 +9,12 @@ import Testing
 /// ack wait: its in-progress acks keep their pace, so no job is delivered again (to another
 /// worker, or to itself).
 @Suite(.serialized) struct BusyWorkerHeartbeatTests {
-    /// The shortest ack wait the worker accepts; in-progress acks go out every third of it.
-    static let ackWait = Duration.seconds(5)
+    /// Twice the shortest ack wait the worker accepts; in-progress acks go out every third of
+    /// it. With the shortest, the other suites running in the same test process on two cores
+    /// could hold a beat back past it, and the test would fail for their load, not this worker's.
+    static let ackWait = Duration.seconds(10)
     /// Each conversion keeps a core busy for more than two ack waits.
-    static let conversion = Duration.seconds(12)
+    static let conversion = Duration.seconds(22)
 
     @Test func heartbeatsKeepTheirPaceWhileEveryCoreConverts() async throws {
         // One conversion per core fills Swift's cooperative pool if anything of it blocks

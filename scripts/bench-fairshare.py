@@ -10,11 +10,11 @@ PROBES jobs are submitted one at a time, SPACING_S apart; each job's time is its
 finished_at - created_at. Writes bench/results/fairshare.md. Called by
 scripts/bench-fairshare.sh with the release build's bin directory.
 """
-import concurrent.futures, datetime, json, os, sys, time
+import json, os, sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from bench_fleet import Fleet, http
-from bench_probes import probe as probe_jobs, seconds_to_finish, table
+from bench_probes import behind, probe as probe_jobs, seconds_to_finish, write_results
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 bin_dir = sys.argv[1]
@@ -42,20 +42,6 @@ def probe(fleet, name, tenant):
                       name, probes, spacing)
 
 
-def with_flood(fleet, name, probe_tenant):
-    """The heavy tenant's flood (8 submissions at a time), then the probes as `probe_tenant`
-    while it waits, then until the queue is empty; the probes' times and the flood's left."""
-    began = time.time()
-    with concurrent.futures.ThreadPoolExecutor(8) as pool:
-        list(pool.map(lambda i: submit(fleet, f"{name}-{i}", "heavy"), range(flood)))
-    submitted = time.time()
-    times = probe(fleet, name, probe_tenant)
-    left = queued(fleet)
-    while queued(fleet) > 0:
-        time.sleep(0.2)
-    return times, left, submitted - began, time.time() - began
-
-
 fleet = Fleet(bin_dir, "ocrfleet-bench-fairshare.", gateway_env={
     "OCR_API_TOKENS": ",".join(f"{token}:{tenant}" for tenant, token in tokens.items()),
     "OCR_TENANT_MAX_QUEUED": "0", "OCR_RATE_LIMIT": "0",
@@ -72,22 +58,15 @@ try:
         ("fair", "light", f"another tenant's {flood:,} jobs wait in the same lane (fair share)"),
         ("one", "heavy", f"the same {flood:,} jobs wait in the same queue (one queue, as before fair share)"),
     ]:
-        times, left, submit_s, done_s = with_flood(fleet, name, probe_tenant)
-        rows.append({"while": label, "times": times, "left": left, "submit_s": submit_s, "done_s": done_s})
+        # The heavy tenant's flood, then the probes as `probe_tenant` while it waits.
+        rows.append(behind(label, lambda i, n=name: submit(fleet, f"{n}-{i}", "heavy"), flood,
+                           lambda n=name, t=probe_tenant: probe(fleet, n, t), lambda: queued(fleet)))
 finally:
     fleet.close()
 
-now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-revision = os.popen(f"git -C {root} rev-parse --short HEAD").read().strip()
-lines = [
-    f"{now}, revision {revision}: {os.cpu_count()} cores; one worker (`OCR_MAX_JOBS` 4, `OCR_ENGINE` deepseek), "
-    f"the vLLM double answering after {latency_ms} ms without reading; {probes} interactive one-page jobs "
-    f"(`fixtures/invoice.png`) of a light tenant submitted {spacing} s apart, each timed from its state's "
-    f"`created_at` to `finished_at`. `scripts/bench-fairshare.sh` (release build).",
-    "",
-    *table(rows, "flood"),
-]
-text = "\n".join(lines) + "\n"
-os.makedirs(f"{root}/bench/results", exist_ok=True)
-open(f"{root}/bench/results/fairshare.md", "w").write(text)
-print(text)
+write_results(root, "fairshare",
+              f"one worker (`OCR_MAX_JOBS` 4, `OCR_ENGINE` deepseek), the vLLM double answering after {latency_ms} ms "
+              f"without reading; {probes} interactive one-page jobs (`fixtures/invoice.png`) of a light tenant submitted "
+              f"{spacing} s apart, each timed from its state's `created_at` to `finished_at`. "
+              "`scripts/bench-fairshare.sh` (release build).",
+              rows, "flood")

@@ -10,11 +10,11 @@ one at a time, SPACING_S apart; each job's time is its state's finished_at - cre
 gateway's clock, then the worker's: one machine). Writes bench/results/lanes.md. Called by
 scripts/bench-lanes.sh with the release build's bin directory.
 """
-import concurrent.futures, datetime, json, os, sys, time
+import json, os, sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from bench_fleet import Fleet, http
-from bench_probes import probe as probe_jobs, table
+from bench_probes import behind, probe as probe_jobs, write_results
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 bin_dir = sys.argv[1]
@@ -41,20 +41,6 @@ def probe(fleet, name):
     return probe_jobs(lambda job_id: submit(fleet, job_id, "interactive"), fleet.state, name, probes, spacing)
 
 
-def with_backfill(fleet, name, lane):
-    """Submits the backfill in `lane` (8 at a time), waits until most of it is queued, probes
-    while it runs, then waits for the queue to empty; the probes' times and the backfill's."""
-    began = time.time()
-    with concurrent.futures.ThreadPoolExecutor(8) as pool:
-        list(pool.map(lambda i: submit(fleet, f"{name}-{i}", lane), range(backfill)))
-    submitted = time.time()
-    times = probe(fleet, name)
-    left = queued(fleet)
-    while queued(fleet) > 0:
-        time.sleep(0.2)
-    return times, left, submitted - began, time.time() - began
-
-
 fleet = Fleet(bin_dir, "ocrfleet-bench-lanes.")
 try:
     double, url = fleet.start_double("--no-ocr", "--latency-ms", str(latency_ms))
@@ -65,22 +51,14 @@ try:
     if single_lane:
         lanes.append(("interactive", f"a {backfill:,}-job backfill in the interactive lane (one queue, as before lanes)"))
     for lane, name in lanes:
-        times, left, submit_s, done_s = with_backfill(fleet, lane, lane)
-        rows.append({"while": name, "times": times, "left": left, "submit_s": submit_s, "done_s": done_s})
+        # The backfill in `lane`, then the probes while it runs.
+        rows.append(behind(name, lambda i, l=lane: submit(fleet, f"{l}-{i}", l), backfill,
+                           lambda l=lane: probe(fleet, l), lambda: queued(fleet)))
 finally:
     fleet.close()
 
-now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-revision = os.popen(f"git -C {root} rev-parse --short HEAD").read().strip()
-lines = [
-    f"{now}, revision {revision}: {os.cpu_count()} cores; one worker (`OCR_MAX_JOBS` 4, `OCR_ENGINE` deepseek), "
-    f"the vLLM double answering after {latency_ms} ms without reading; {probes} interactive one-page jobs "
-    f"(`fixtures/invoice.png`) submitted {spacing} s apart, each timed from its state's `created_at` to "
-    f"`finished_at`. `scripts/bench-lanes.sh` (release build).",
-    "",
-    *table(rows, "backfill"),
-]
-text = "\n".join(lines) + "\n"
-os.makedirs(f"{root}/bench/results", exist_ok=True)
-open(f"{root}/bench/results/lanes.md", "w").write(text)
-print(text)
+write_results(root, "lanes",
+              f"one worker (`OCR_MAX_JOBS` 4, `OCR_ENGINE` deepseek), the vLLM double answering after {latency_ms} ms "
+              f"without reading; {probes} interactive one-page jobs (`fixtures/invoice.png`) submitted {spacing} s apart, "
+              "each timed from its state's `created_at` to `finished_at`. `scripts/bench-lanes.sh` (release build).",
+              rows, "backfill")

@@ -82,6 +82,8 @@ extension Gateway {
                 metadata: [
                     "job_id": "\(busID)", "objects": "\(objects)", "events": "\(records.events)",
                     "dead_letters": "\(records.deadLetters)", "review_items": "\(records.review.items)",
+                    "review_crops": "\(records.review.crops)", "audit_records": "\(records.review.auditRecords)",
+                    "corrections": "\(records.review.corrections)",
                 ]
             )
             return (objects, records)

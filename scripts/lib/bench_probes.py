@@ -2,7 +2,7 @@
 submitted one at a time while something else waits in the queue, each timed from its state's
 `created_at` to `finished_at`, and the table of their percentiles.
 """
-import datetime, statistics, threading, time
+import concurrent.futures, datetime, os, statistics, threading, time
 
 
 def parse(stamp):
@@ -54,3 +54,28 @@ def table(rows, waiting):
         lines.append(f"| {row['while']} | {len(times)} | {statistics.median(times):.2f} | {p95(times):.2f} | {max(times):.2f} | "
                      f"{p95(times) / idle_p95:.1f} | {left} | {timing} |")
     return lines
+
+
+def behind(label, submit_many, count, run_probes, queued):
+    """`count` jobs submitted (8 at a time) through `submit_many(index)`, then `run_probes()`
+    while they wait, then until `queued()` is 0: the table row, with how many still waited
+    when the last probe went in and the seconds to submit and to drain them."""
+    began = time.time()
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        list(pool.map(submit_many, range(count)))
+    submitted = time.time()
+    times = run_probes()
+    left = queued()
+    while queued() > 0:
+        time.sleep(0.2)
+    return {"while": label, "times": times, "left": left, "submit_s": submitted - began, "done_s": time.time() - began}
+
+
+def write_results(root, name, setup, rows, waiting):
+    """bench/results/<name>.md: the run's date, revision and cores, `setup`, and the table."""
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    revision = os.popen(f"git -C {root} rev-parse --short HEAD").read().strip()
+    text = "\n".join([f"{now}, revision {revision}: {os.cpu_count()} cores; {setup}", "", *table(rows, waiting)]) + "\n"
+    os.makedirs(f"{root}/bench/results", exist_ok=True)
+    open(f"{root}/bench/results/{name}.md", "w").write(text)
+    print(text)

@@ -7,6 +7,8 @@ public struct PurgedRecords: Sendable, Equatable {
     public var events: UInt64 = 0
     public var deadLetters = 0
     public var review = PurgedReview()
+    /// Messages of its results kept in `OCR_CACHE` for reuse.
+    public var cached: UInt64 = 0
 
     public init() {}
 }
@@ -14,7 +16,8 @@ public struct PurgedRecords: Sendable, Equatable {
 /// Removes what the bus keeps of an ended job (docs/storage.md#purging-a-job), in steps its
 /// caller runs in order: `markPurged` (the job's state becomes its tombstone, by
 /// compare-and-set, so a retry cannot queue it meanwhile and a late redelivery is settled
-/// without running), `purgeRecords` (its events, dead letters and review records), then
+/// without running), `purgeRecords` (its events, dead letters, review records and cached
+/// results), then
 /// `purgeKeys`. Every step can be run again, so a purge cut short is finished by asking again.
 public struct JobPurge: Sendable {
     let connection: NATSConnection
@@ -49,7 +52,7 @@ public struct JobPurge: Sendable {
     }
 
     /// The job's events, dead letters (among `letters` when the caller read the queue once
-    /// for many jobs) and review records.
+    /// for many jobs), review records and cached results.
     public func purgeRecords(jobID: String, letters: [DeadLetterEntry]? = nil) async throws -> PurgedRecords {
         var purged = PurgedRecords()
         purged.events = try await StoredMessages(connection: connection, stream: StreamNames.events)
@@ -58,6 +61,7 @@ public struct JobPurge: Sendable {
         let candidates = if let letters { letters } else { try await queue.list() }
         purged.deadLetters = try await queue.delete(letters: candidates.filter { $0.event.data.jobID == jobID })
         purged.review = try await reviews.purge(jobID: jobID)
+        purged.cached = try await ResultCache(connection: connection).purge(jobID: jobID)
         return purged
     }
 

@@ -30,6 +30,9 @@ public struct FleetTopology: Sendable {
     /// How long `OCR_JOBS` drops a message whose id it has stored.
     public static let jobDuplicateWindow = Duration.seconds(600)
 
+    /// How long `OCR_CACHE` keeps a cached result (docs/storage.md#result-cache).
+    public static let cacheMaxAge = Duration.seconds(30 * 24 * 3600)
+
     /// Streams and KV bucket; every process that publishes calls this.
     public func ensureStreams(on nats: NATSConnection) async throws {
         let replicas = Int64(replicas)
@@ -77,6 +80,18 @@ public struct FleetTopology: Sendable {
                 // The server's own default, stated: left at 0, the stream it made would never
                 // compare equal, and users that may not change streams would try to.
                 config.Duplicates = 2 * 60 * Self.nanosecondsPerSecond
+            }
+            try Self.ensureStream(
+                nats,
+                name: StreamNames.cache,
+                subjects: [Subjects.cacheWildcard],
+                replicas: replicas
+            ) { config in
+                config.Retention = js_LimitsPolicy
+                config.MaxAge = Self.cacheMaxAge.components.seconds * Self.nanosecondsPerSecond
+                config.Duplicates = 2 * 60 * Self.nanosecondsPerSecond
+                // A job stored again (a second attempt) replaces what its first stored.
+                config.MaxMsgsPerSubject = 1
             }
             try Self.ensureBucket(nats, StreamNames.jobStateBucket, replicas: Int32(replicas), history: 5)
         }
@@ -139,8 +154,10 @@ public struct FleetTopology: Sendable {
                 // A stream already as wanted needs no write, so a user without the right to
                 // create or change streams (the workers', docs/operations.md) gets by.
                 exists = js_GetStreamInfo(&info, nats.jetStream, cName, nil, &code) == NATS_OK
-                if exists, let current = info?.pointee.Config, Self.sameSettings(current.pointee, config) {
-                    return NATS_OK
+                if exists, let current = info?.pointee.Config {
+                    if Self.sameSettings(current.pointee, config) { return NATS_OK }
+                    // A size cap an operator set (docs/operations.md) is kept through a change.
+                    if config.MaxBytes <= 0 { config.MaxBytes = current.pointee.MaxBytes }
                 }
                 jsStreamInfo_Destroy(info)
                 info = nil

@@ -24,7 +24,8 @@ extension Gateway {
             objects: purged.objects,
             events: Int(purged.records.events),
             deadLetters: purged.records.deadLetters,
-            reviewItems: purged.records.review.items
+            reviewItems: purged.records.review.items,
+            cachedMessages: Int(purged.records.cached)
         )
     }
 
@@ -83,7 +84,7 @@ extension Gateway {
                     "job_id": "\(busID)", "objects": "\(objects)", "events": "\(records.events)",
                     "dead_letters": "\(records.deadLetters)", "review_items": "\(records.review.items)",
                     "review_crops": "\(records.review.crops)", "audit_records": "\(records.review.auditRecords)",
-                    "corrections": "\(records.review.corrections)",
+                    "corrections": "\(records.review.corrections)", "cached_messages": "\(records.cached)",
                 ]
             )
             return (objects, records)

@@ -36,6 +36,12 @@ public enum FleetMetrics {
         Counter(label: "ocrfleet_worker_download_bytes_total").increment(by: bytes)
     }
 
+    /// `ocrfleet_worker_cache_lookups_total{result}`: `hit`, `miss`, or `error` (the cache could
+    /// not be read, and the job ran as a miss).
+    public static func cacheLookup(_ result: String) {
+        Counter(label: "ocrfleet_worker_cache_lookups_total", dimensions: [("result", result)]).increment()
+    }
+
     public static func uploaded(bytes: Int) {
         Counter(label: "ocrfleet_worker_upload_bytes_total").increment(by: bytes)
     }

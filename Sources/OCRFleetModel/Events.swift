@@ -209,6 +209,9 @@ public struct JobCompleted: Codable, Sendable, Equatable {
     public var extraction: ExtractionSummary?
     /// With `options.review`: whether values wait for people (docs/review.md).
     public var review: ReviewSummary?
+    /// True when the results are an earlier job's, reused from the result cache
+    /// (docs/storage.md#result-cache); absent otherwise.
+    public var cached: Bool?
 
     public init(
         result: ResultSummary,
@@ -243,7 +246,7 @@ public struct JobCompleted: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case result, pages, engine, usage, layout, chunks, extraction, review
+        case result, pages, engine, usage, layout, chunks, extraction, review, cached
         case pagesFailed = "pages_failed"
         case pagesIncomplete = "pages_incomplete"
         case pageConfidence = "page_confidence"
@@ -268,6 +271,7 @@ public struct JobCompleted: Codable, Sendable, Equatable {
         chunks = try container.decodeIfPresent(ChunksSummary.self, forKey: .chunks)
         extraction = try container.decodeIfPresent(ExtractionSummary.self, forKey: .extraction)
         review = try container.decodeIfPresent(ReviewSummary.self, forKey: .review)
+        cached = try container.decodeIfPresent(Bool.self, forKey: .cached)
     }
 }
 

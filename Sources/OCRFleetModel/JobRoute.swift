@@ -75,7 +75,7 @@ public struct JobRoute: Hashable, Sendable, CustomStringConvertible {
     public func subject(tenant: String?) -> String { tenant.map { subject(tenant: $0) } ?? subject }
 
     /// 1-40 of A-Z a-z 0-9 - _, as the gateway's tenants.
-    static func isTenantName(_ name: String) -> Bool {
+    public static func isTenantName(_ name: String) -> Bool {
         (1...40).contains(name.utf8.count)
             && name.utf8.allSatisfy { byte in
                 switch byte {

@@ -47,6 +47,20 @@ public enum Subjects {
     /// Every label's corrections of a tenant.
     public static func reviewCorrections(tenant: String) -> String { "ocr.review.corrections.\(tenant).*" }
     public static let reviewCorrectionsWildcard = "ocr.review.corrections.*.*"
+
+    /// `ocr.cache.<scope>.<key>.<job_id>.entry`: what a job's cached results are
+    /// (docs/storage.md#result-cache); its files' parts are `….<job_id>.<file>.<part>`.
+    public static func cacheEntry(scope: String, key: String, jobID: String) -> String {
+        "ocr.cache.\(scope).\(key).\(jobID).entry"
+    }
+    public static func cachePart(scope: String, key: String, jobID: String, file: String, part: Int) -> String {
+        "ocr.cache.\(scope).\(key).\(jobID).\(file).\(part)"
+    }
+    /// The entries of every job cached under one key; the newest is the one reused.
+    public static func cacheEntries(scope: String, key: String) -> String { "ocr.cache.\(scope).\(key).*.entry" }
+    /// Everything cached of one job, whatever its scope and key.
+    public static func cached(jobID: String) -> String { "ocr.cache.*.*.\(jobID).>" }
+    public static let cacheWildcard = "ocr.cache.>"
 }
 
 public enum StreamNames {
@@ -74,6 +88,8 @@ public enum StreamNames {
     public static let reviewBucket = "ocr-reviews"
     /// Items' PNG crops, under the item's id.
     public static let reviewCropBucket = "ocr-review-crops"
+    /// Results kept for reuse by jobs with the same source bytes and options.
+    public static let cache = "OCR_CACHE"
 }
 
 public enum EventTypes {

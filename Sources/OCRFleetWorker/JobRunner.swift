@@ -35,6 +35,8 @@ struct JobRunner: Sendable {
     let analyzer: DocumentAnalyzer?
     /// Where the review stage stores items and the extract stage reads earlier corrections.
     let reviews: ReviewStore
+    /// The result cache, for the tenants that opted in.
+    let reuse: ResultReuse
     let logger: Logger
 
     /// One span per attempt (`ocr.job`), continuing the trace the job carries, with a
@@ -113,7 +115,7 @@ struct JobRunner: Sendable {
         // stops, so the job goes to another worker, while /healthz reports this one.
         heartbeat.beat(until: configuration.clock.now + timeLimit + configuration.wedgedGrace)
         let (result, stopped) = await running.run(job.jobID, timeLimit: timeLimit) { [logger] in
-            try await run(job, attempt: attempt, reporter: reporter, logger: logger)
+            try await run(job, subject: message.subject, attempt: attempt, reporter: reporter, logger: logger)
         }
         heartbeat.beat(until: nil)
         switch (result, stopped) {
@@ -145,10 +147,10 @@ struct JobRunner: Sendable {
         try? await attempt.message.nak(delay: .zero)
     }
 
-    /// The job's stages in order. A new stage is a file in `Stages/` and a line here.
+    /// The job's stages in order after the download (and the cache lookup it allows). A new
+    /// stage is a file in `Stages/` and a line here.
     private var stages: StageSequence {
         StageSequence(stages: [
-            DownloadStage(content: content),
             OpenStage(configuration: configuration, converter: converter, documents: documents),
             StartedStage(),
             RecognizeStage(recognizer: recognizer, clock: configuration.clock),
@@ -166,6 +168,7 @@ struct JobRunner: Sendable {
     /// recording and announcing the end is `end`'s.
     private func run(
         _ job: JobRequest,
+        subject: String,
         attempt: Int,
         reporter: LifecycleReporter,
         logger: Logger
@@ -211,8 +214,17 @@ struct JobRunner: Sendable {
             timeLimit: timeLimit,
             clock: configuration.clock
         )
+        try await StageSequence(stages: [DownloadStage(content: content)]).run(&work)
+        let source = try work.needs(\.source, from: "download")
+        let place = reuse.place(of: job, subject: subject, sourceSHA256: source.sha256, engine: engine.name)
+        if let place, let hit = await reuse.lookup(place, logger: logger) {
+            logger.info("results reused from the cache", metadata: ["cached_job_id": "\(hit.entry.jobID)"])
+            return try await reuse.serve(hit, work: &work, began: started)
+        }
         try await stages.run(&work)
-        return try completed(work, took: ContinuousClock.now - started)
+        let completion = try completed(work, took: ContinuousClock.now - started)
+        if let place { await reuse.keep(work, completion: completion, at: place) }
+        return completion
     }
 
     /// The `completed` event of a job whose stages all ran, and the pages it counts in the metrics.

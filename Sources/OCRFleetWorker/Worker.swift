@@ -189,6 +189,13 @@ public struct Worker: Service {
                 DocumentAnalyzer(model: $0, contextTokens: configuration.languageModelContext, logger: logger)
             },
             reviews: reviews,
+            reuse: ResultReuse(
+                cache: ResultCache(connection: nats),
+                tenants: configuration.cacheTenants,
+                deepSeekModel: configuration.deepseek?.model,
+                languageModel: configuration.languageModel?.model,
+                content: content
+            ),
             logger: logger
         )
         // Each advisory of a job the consumer gave up on goes to one worker, and stays in

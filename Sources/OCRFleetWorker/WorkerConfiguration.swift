@@ -26,6 +26,8 @@ public struct WorkerConfiguration: Sendable {
     public var interactiveWeight: Int
     /// Jobs of one tenant on one route the fleet runs at once (docs/lanes.md#fair-share).
     public var tenantMaxRunning: Int
+    /// Whose jobs reuse earlier results (docs/storage.md#result-cache).
+    public var cacheTenants: CacheTenants
     public var maxInflightPages: Int
     public var maxDeliver: Int
     public var maxLostAttempts: Int
@@ -155,6 +157,11 @@ public struct WorkerConfiguration: Sendable {
             default: "100",
             "Jobs of one tenant on one route (lane, and whether it needs a GPU) the whole fleet runs at once; the same on every worker. Bounded by the fleet's 1000 in flight."
         )
+        public static let cacheTenants = Setting(
+            "cache.tenants",
+            default: "none",
+            "Tenants whose jobs reuse an earlier job's results for the same source bytes, options, engine and models (docs/storage.md#result-cache), comma-separated; * for every tenant and the jobs on the shared routes; none: no job is cached. The same on every worker."
+        )
         public static let maxInflightPages = Setting(
             "max.inflight.pages",
             default: "32",
@@ -277,7 +284,8 @@ public struct WorkerConfiguration: Sendable {
             CommonSettings.all + [
                 engine, vllmURL, vllmModel, vllmAPIKey, vllmMaxTokens, vllmRetryMaxTokens, vllmNgramSize, vllmWindowSize,
                 vllmWhitelist, vllmImageFormat, vllmPNGLevel, vllmJPEGQuality, vllmColor, vllmHealthInterval, llmURL, llmModel, llmAPIKey,
-                llmMaxInflight, llmTimeout, llmContextTokens, llmMaxTokens, maxJobs, interactiveWeight, tenantMaxRunning, maxInflightPages,
+                llmMaxInflight, llmTimeout, llmContextTokens, llmMaxTokens, maxJobs, interactiveWeight, tenantMaxRunning, cacheTenants,
+                maxInflightPages,
                 maxDeliver,
                 maxLostAttempts, workerName, workDir, dpi, straighten, normalizeNFKC, lowConfidence,
                 maxDownloadBytes, maxPages, maxPagePixels, maxUnzippedBytes, maxZipEntries, conversionTimeout, libreOffice, officeSandbox,
@@ -304,6 +312,14 @@ public struct WorkerConfiguration: Sendable {
         maxJobs = try reader.int(Settings.maxJobs, default: 4, range: 1...1024)
         interactiveWeight = try reader.int(Settings.interactiveWeight, default: 4, range: 1...1000)
         tenantMaxRunning = try reader.int(Settings.tenantMaxRunning, default: 100, range: 1...1000)
+        guard let cacheTenants = CacheTenants(reader.list(Settings.cacheTenants)) else {
+            throw .invalidValue(
+                Settings.cacheTenants,
+                reader.string(Settings.cacheTenants) ?? "",
+                expected: "tenant names (1-40 of A-Z a-z 0-9 - _), *, or none, comma-separated"
+            )
+        }
+        self.cacheTenants = cacheTenants
         maxInflightPages = try reader.int(Settings.maxInflightPages, default: 32, range: 1...4096)
         deepseek = try Self.deepseek(reader, maxInflight: maxInflightPages)
         languageModel = try Self.languageModel(reader)

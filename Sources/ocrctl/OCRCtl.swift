@@ -131,7 +131,7 @@ struct Purge: AsyncParsableCommand {
         let purged = try await gateway.client().purge(id)
         if json { return printJSON(purged) }
         print(
-            "purged \(id): \(purged.objects) objects, \(purged.events) events, \(purged.deadLetters) dead letters, \(purged.reviewItems) review items"
+            "purged \(id): \(purged.objects) objects, \(purged.events) events, \(purged.deadLetters) dead letters, \(purged.reviewItems) review items, \(purged.cachedMessages) cached messages"
         )
     }
 }

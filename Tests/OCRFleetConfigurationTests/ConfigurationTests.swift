@@ -172,6 +172,19 @@ import Testing
         } throws: { error in "\(error)".contains("OCR_REVIEW_LEASE_S") || "\(error)".contains("review-lease-s") }
     }
 
+    @Test func cacheTenantsAreTenantNamesOrEveryone() throws {
+        func tenants(_ value: String?) throws -> CacheTenants {
+            try WorkerConfiguration(arguments: ["ocr-worker"], environment: value.map { ["OCR_CACHE_TENANTS": $0] } ?? [:]).cacheTenants
+        }
+        #expect(try tenants(nil) == CacheTenants())
+        #expect(try tenants("none") == CacheTenants())
+        #expect(try tenants("alpha, beta_2") == CacheTenants(tenants: ["alpha", "beta_2"]))
+        #expect(try tenants("*") == CacheTenants(everyone: true))
+        for bad in ["a.b", "al pha", "a>", "*.x"] {
+            #expect(throws: SettingsError.self, "\(bad)") { _ = try tenants(bad) }
+        }
+    }
+
     /// A tenant's name is part of its job ids, so one that could spell another's is refused.
     @Test(arguments: ["tok:alpha=beta", "tok:a.b", "tok:", ":alpha", "tok:\(String(repeating: "t", count: 41))"])
     func gatewayRefusesTenantNamesThatAreNotNames(_ tokens: String) {

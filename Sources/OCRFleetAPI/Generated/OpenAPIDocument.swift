@@ -1,4 +1,4 @@
-// Generated from openapi.yaml (sha256 13775e2903486d1c249acab5c122ff9ec2ede7ece27a136276cae705c5161d04) by scripts/generate-api.sh.
+// Generated from openapi.yaml (sha256 3b652e35effb3cd1136a7d0ae827ef2b39a0ef337fccf46f6ba9b13bdc5da93f) by scripts/generate-api.sh.
 // swift-format-ignore-file
 /// The gateway's OpenAPI document as JSON, served at `/openapi.json`.
 public enum OpenAPIDocument {
@@ -963,7 +963,8 @@ public enum OpenAPIDocument {
      "objects",
      "events",
      "dead_letters",
-     "review_items"
+     "review_items",
+     "cached_messages"
     ],
     "properties": {
      "job_id": {
@@ -981,6 +982,10 @@ public enum OpenAPIDocument {
      },
      "review_items": {
       "type": "integer"
+     },
+     "cached_messages": {
+      "type": "integer",
+      "description": "Messages of the job's results kept in the result cache (OCR_CACHE) for reuse by later jobs with the same source bytes and options."
      }
     }
    },

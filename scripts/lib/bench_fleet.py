@@ -6,7 +6,16 @@ double on free loopback ports, the jobs run through the gateway, and text measur
     ids = fleet.run_jobs([(path, "&mode=ocr")])
     fleet.close()
 """
-import json, os, re, socket, subprocess, tempfile, time, urllib.request
+import json, os, re, socket, struct, subprocess, tempfile, time, urllib.request, zlib
+
+
+def tiny_png(path, width=240, height=80):
+    """A white gray PNG: a page that costs the engine path nearly nothing."""
+    rows = b"".join(b"\x00" + b"\xff" * width for _ in range(height))
+    chunk = lambda kind, data: struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+                + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
 def free_port():

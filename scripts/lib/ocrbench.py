@@ -9,10 +9,10 @@ Sections: tesseract, engine, bus, memory, accuracy, isolation, public (all by de
 is the median of RUNS runs with their min and max; accuracy figures are of one run. Writes bench/results/ocrbench.md and
 ocrbench.json; BASELINE=1 also copies the Markdown to bench/results/BASELINE.md.
 """
-import datetime, html, json, os, platform, re, resource, shutil, statistics, subprocess, sys, threading, time, unicodedata, zlib, struct
+import datetime, html, json, os, platform, re, resource, shutil, statistics, subprocess, sys, threading, time, unicodedata
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_fleet import Fleet, cpu_seconds, http, machine_busy, result_pages, words
+from bench_fleet import Fleet, cpu_seconds, http, machine_busy, result_pages, tiny_png, words
 
 root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 bin_dir, floor_bin = sys.argv[1], sys.argv[2]
@@ -62,15 +62,6 @@ def machine():
         "memory_gib": round(memory, 1), "kernel": platform.release(), "tesseract": tesseract,
         "poppler": poppler, "revision": revision,
     }
-
-
-def tiny_png(path, width=240, height=80):
-    """A white gray PNG: a page that costs the engine path nearly nothing."""
-    rows = b"".join(b"\x00" + b"\xff" * width for _ in range(height))
-    chunk = lambda kind, data: struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    with open(path, "wb") as f:
-        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
-                + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
 # --- Tesseract path -----------------------------------------------------------------------

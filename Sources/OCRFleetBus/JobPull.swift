@@ -69,11 +69,25 @@ extension NATSConnection {
         // With an expiry the server's "expired" answer comes before the pull gives up.
         let timeout = (wait ?? hold).map { Self.jetStreamWait + $0.milliseconds } ?? 30_000
         return try await blockingCall { [self] in
+            // Disconnected, the request would wait in the reconnect buffer for the whole timeout:
+            // a round of pulls would then outlast a shutdown's grace.
+            guard isConnected else { throw NATSError("pull from \(consumer)", status: NATS_CONNECTION_DISCONNECTED) }
             try check("pull from \(consumer)", natsConnection_PublishRequestString(connection, subject, inbox.subject, request))
-            guard let answer = try inbox.next(timeout: timeout) else {
-                logger.warning("a pull had no answer", metadata: ["consumer": "\(consumer)", "timeout_ms": "\(timeout)"])
-                return nil
+            // Waited for in slices: a connection lost meanwhile ends the wait (the answer, if
+            // one comes after a reconnect, goes to the next pull through the same inbox).
+            var waited: Int64 = 0
+            var answer: OpaquePointer?
+            while answer == nil {
+                guard waited < timeout else {
+                    logger.warning("a pull had no answer", metadata: ["consumer": "\(consumer)", "timeout_ms": "\(timeout)"])
+                    return nil
+                }
+                guard isConnected else { throw NATSError("pull from \(consumer)", status: NATS_CONNECTION_DISCONNECTED) }
+                let slice = min(timeout - waited, 500)
+                answer = try inbox.next(timeout: slice)
+                waited += slice
             }
+            guard let answer else { return nil }
             guard let reply = natsMsg_GetReply(answer), String(cString: reply).hasPrefix("$JS.ACK.") else {
                 natsMsg_Destroy(answer)
                 return nil

@@ -77,6 +77,8 @@ public struct LanePulls: AsyncSequence, Sendable {
                 while pulled.count < room, !turn.isEmpty {
                     var still: [JobLanes.Lane] = []
                     for lane in turn where pulled.count < room {
+                        // Stopping ends the round too: each pull may wait, and jobs pulled so far are kept.
+                        if Task.isCancelled || pulls.shouldStop() { return pulled }
                         guard let message = await pull(lane) else { continue }
                         pulled.append(message)
                         lastServed[priority] = lane

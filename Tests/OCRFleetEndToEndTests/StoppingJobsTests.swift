@@ -113,6 +113,39 @@ import VLLMDouble
     }
 }
 
+/// A worker told to stop while NATS is away.
+@Suite(.serialized) struct StrandedWorkerTests {
+    /// A pull waiting for its answer, or sent into the reconnect buffer, would hold the worker
+    /// up to 30 s, consumer after consumer; told to stop, it exits within its grace instead.
+    @Test func aWorkerToldToStopWhileNATSIsAwayExitsWithoutWaitingOutItsPulls() async throws {
+        try await withFleet(runWorker: false) { fleet in
+            let log = Pipe()
+            let worker = try BuiltExecutable.run(
+                "ocr-worker",
+                [],
+                environment: [
+                    "OCR_NATS_URL": fleet.server.url, "OCR_ENGINE": "tesseract", "OCR_SHUTDOWN_GRACE_S": "1",
+                    "OCR_WORKER_NAME": "stranded", "OCR_LOG_LEVEL": "info",
+                ],
+                stderr: log.fileHandleForWriting
+            )
+            defer { worker.terminate() }
+            try log.fileHandleForWriting.close()
+            let lines = BuiltExecutable.lines(log.fileHandleForReading)
+            for try await line in lines where line.contains("worker ready") { break }
+            fleet.server.stop()
+            // A round of pulls has begun without NATS: its first request timed out.
+            for try await line in lines where line.contains("cannot read which tenants have jobs waiting") { break }
+
+            let signalled = ContinuousClock.now
+            worker.terminate()
+            try await BuiltExecutable.waitForExit(worker)
+            #expect(ContinuousClock.now - signalled < .seconds(20), "not a pull's 30 s timeout")
+            try await fleet.server.restart()
+        }
+    }
+}
+
 /// A worker killed on a job's last delivery: JetStream will not deliver the job again, and
 /// one of the other workers ends it from the consumer's advisory instead of losing it.
 @Suite(.serialized) struct KilledWorkerTests {

@@ -103,8 +103,11 @@ class Fleet:
         self.work = tempfile.mkdtemp(prefix=work_prefix)
         self.processes = []
         self.jobs = 0
-        nats_port, gateway_port = free_port(), free_port()
-        self.start(["nats-server", "-js", "-a", "127.0.0.1", "-p", str(nats_port), "-sd", f"{self.work}/js"], "nats")
+        nats_port, gateway_port, monitor_port = free_port(), free_port(), free_port()
+        self.start(["nats-server", "-js", "-a", "127.0.0.1", "-p", str(nats_port), "-m", str(monitor_port),
+                    "-sd", f"{self.work}/js"], "nats")
+        # nats-server's monitoring endpoint: /varz (messages and bytes in and out), /jsz (streams).
+        self.monitor = f"http://127.0.0.1:{monitor_port}"
         self.env = {"OCR_NATS_URL": f"nats://127.0.0.1:{nats_port}", "OCR_LOG_LEVEL": "warning"}
         self.start([f"{bin_dir}/ocr-gateway"], "gateway",
                    {**self.env, "OCR_HTTP_PORT": str(gateway_port), "OCR_STORE_DIR": f"{self.work}/store", **(gateway_env or {})})
@@ -118,7 +121,7 @@ class Fleet:
         return [process.pid for process in self.services]
 
     def start(self, args, log, env=None):
-        process = subprocess.Popen(args, stdout=open(f"{self.work}/{log}.log", "w"), stderr=subprocess.STDOUT,
+        process = subprocess.Popen(args, stdout=open(f"{self.work}/{log}.log", "a"), stderr=subprocess.STDOUT,
                                    env={**os.environ, **(env or {})})
         self.processes.append(process)
         return process
@@ -176,6 +179,7 @@ class Fleet:
         return http("GET", f"{self.gateway}/v1/jobs/{job_id}/result")[1].decode()
 
     def close(self):
-        for process in list(self.processes):
+        # The newest first: workers before the double, the gateway and NATS they use.
+        for process in reversed(self.processes):
             self.stop(process)
         subprocess.run(["rm", "-rf", self.work])

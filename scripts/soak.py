@@ -37,6 +37,12 @@ def rss_mib(pid):
     return None
 
 
+def cpu_with_children(pid):
+    """CPU seconds of a process and of the children it has waited for (a worker's document children)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return sum(int(field) for field in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
 def server_counts(fleet):
     """nats-server's message and byte counters, and each stream's bytes and messages kept."""
     varz = json.loads(http("GET", fleet.monitor + "/varz")[1])
@@ -95,6 +101,8 @@ try:
                                    "OCR_WORKER_NAME": f"soak-{index}"}) for index in range(worker_count)]
     events = TerminalEvents(fleet)
     server_before = server_counts(fleet)
+    processes = {"workers": workers, "nats-server": [fleet.services[0]], "gateway": [fleet.services[1]], "vllm double": [double]}
+    cpu_before = {name: sum(cpu_with_children(p.pid) for p in group) for name, group in processes.items()}
     began = time.time()
     stop_sampling = threading.Event()
 
@@ -135,15 +143,17 @@ try:
                   f"worker RSS {[round(rss_mib(w.pid) or 0) for w in workers]} MiB", flush=True)
     for thread in clients:
         thread.join()
-    # Drained: nothing queued, then a quiet minute for late or duplicate events.
-    while json.loads(http("GET", f"{fleet.gateway}/v1/queue")[1])["jobs"] > 0 or events.ended() < len(submitted):
-        before = events.ended()
-        time.sleep(30)
-        if events.ended() == before and json.loads(http("GET", f"{fleet.gateway}/v1/queue")[1])["jobs"] == 0:
-            break
+    # Drained: every job ended, or two minutes without one ending (the rest are lost); then a
+    # quiet minute for late or duplicate events.
+    progress, last_ended = time.time(), events.ended()
+    while events.ended() < len(submitted) and time.time() - progress < 120:
+        time.sleep(0.2)
+        if events.ended() != last_ended:
+            progress, last_ended = time.time(), events.ended()
     elapsed = time.time() - began
     time.sleep(60)
     server_after = server_counts(fleet)
+    cpu_after = {name: sum(cpu_with_children(p.pid) for p in group) for name, group in processes.items()}
     stop_sampling.set()
     sampler.join()
     exits = [worker.poll() for worker in workers]
@@ -199,6 +209,8 @@ lines = [
     f"- nats-server per job: {per_job('in_msgs'):.1f} messages in and {per_job('out_msgs'):.1f} out "
     f"({per_job('in_bytes') / 1024:.1f} and {per_job('out_bytes') / 1024:.1f} KiB; the event subscriber's copies included); "
     "kept per job: " + ", ".join(f"{name} {kept / 1024:.2f} KiB" for name, kept in stream_bytes_per_job().items()),
+    "- CPU per job (ms): " + ", ".join(f"{name} {(cpu_after[name] - cpu_before[name]) * 1000 / max(len(submitted), 1):.1f}"
+                                      for name in cpu_before) + " (workers with their document children)",
     "",
     "| minute | jobs ended | " + " | ".join(f"worker {i} MiB" for i in range(worker_count)) + " | nats-server MiB | gateway MiB |",
     "|---|---|" + "---|" * (worker_count + 2),
